@@ -1,0 +1,5 @@
+"""``python -m suigeo``."""
+
+from suigeo.cli import main
+
+raise SystemExit(main())
