@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import math
 import os
 import re
@@ -403,8 +404,15 @@ def _proj_accepts(text: str) -> bool:
     from pyproj import Transformer
     from pyproj.exceptions import ProjError
 
+    # PROJ reports errors through the "pyproj" logger; its messages may quote the
+    # pipeline, so that logger is muted while the secret pipeline is checked.
+    logger = logging.getLogger("pyproj")
+    was_disabled = logger.disabled
+    logger.disabled = True
     try:
         Transformer.from_pipeline(text)
     except ProjError:
         return False
+    finally:
+        logger.disabled = was_disabled
     return True
