@@ -41,7 +41,10 @@ Inverses
 :func:`gcj02_to_wgs84` solves ``wgs84_to_gcj02(w) == g`` for ``w`` by fixed-point
 iteration ``w <- g - offset(w)`` (the offset's derivative is below 0.01, so every
 iteration gains more than two digits) until the step is below ``tol_deg`` (default
-1e-9 degree); the residual ``wgs84_to_gcj02(result) - g`` is then of order 1e-14 degree.
+1e-9 degree); the residual ``wgs84_to_gcj02(result) - g`` is then of order 1e-14 degree
+(measured worst case 1e-13 over 200 000 random points), and at most about 1e-11 degree
+within a few metres of lon = 105 E, where the algorithm's sqrt|lon - 105| term has a cusp
+and slows the convergence.
 The one-step "inverse" most libraries ship is off by up to about 1e-5 degree (1 m).
 :func:`bd09_to_gcj02` likewise iterates Baidu's published approximate inverse (off by up
 to 2e-6 degree) to an exact one, unless ``exact=False``.
