@@ -57,6 +57,7 @@ class _Layer:
     role: str
     gdf: gpd.GeoDataFrame
     group: str = "other"
+    sources: tuple[str, ...] = ()  # layer-level sources (unescaped), e.g. from the catalogue
 
 
 # --------------------------------------------------------------------------------------
@@ -84,8 +85,8 @@ def _named(obj: Any, prefix: str) -> list[tuple[str, Any]]:
     return out
 
 
-def _load_shipped(name: str) -> tuple[gpd.GeoDataFrame, str]:
-    """Load a shipped layer by name via the ``layers`` package; return it and its title."""
+def _load_shipped(name: str) -> tuple[gpd.GeoDataFrame, str, tuple[str, ...]]:
+    """Load a shipped layer by name via ``layers``; return it, its title and its sources."""
     try:
         import layers
     except ImportError as exc:  # pragma: no cover - layers is part of the distribution
@@ -93,12 +94,14 @@ def _load_shipped(name: str) -> tuple[gpd.GeoDataFrame, str]:
     if not hasattr(layers, "load"):
         raise InputError(f"cannot load layer {name!r}: this build ships no planning layers yet")
     gdf = layers.load(name)
-    title = name
-    catalog = getattr(layers, "catalog", None)
-    if catalog is not None:
-        entry = _catalog_entry(catalog(), name)
-        title = str(entry.get("title") or entry.get("title_en") or name) if entry else name
-    return gdf, title
+    entry = _catalog_entry(layers.catalog(), name) if hasattr(layers, "catalog") else None
+    if not entry:
+        return gdf, name, ()
+    sources = entry.get("sources") or ()
+    if isinstance(sources, str):
+        sources = [x.strip() for x in sources.split(";")]
+    sources = tuple(str(x) for x in sources if str(x))
+    return gdf, str(entry.get("title") or name), sources
 
 
 def _catalog_entry(cat: Any, name: str) -> dict[str, Any] | None:
@@ -215,7 +218,10 @@ def _popup_columns(gdf: gpd.GeoDataFrame) -> list[str]:
 
 def _style_keys(gdf: gpd.GeoDataFrame, role: str) -> pd.Series:
     if role == "rings":
-        return gdf["minutes"].astype(str) if "minutes" in gdf else pd.Series("", index=gdf.index)
+        if "minutes" not in gdf:
+            return pd.Series("", index=gdf.index)
+        minutes = pd.to_numeric(gdf["minutes"], errors="coerce").to_numpy(dtype=float)
+        return pd.Series(np.char.mod("%g", minutes), index=gdf.index)
     kind = gdf["kind"].astype(str) if "kind" in gdf else pd.Series("", index=gdf.index)
     status = gdf["status"].astype(str) if "status" in gdf else pd.Series("", index=gdf.index)
     return kind + "|" + status
@@ -266,9 +272,11 @@ def _styles_for(keys: Iterable[str], role: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _group_of(gdf: gpd.GeoDataFrame, role: str) -> str:
+def _group_of(gdf: gpd.GeoDataFrame, role: str, key: str) -> str:
     if role in ("rings", "user"):
         return role
+    if key in symbology()["layer_groups"]:
+        return str(symbology()["layer_groups"][key])
     if "kind" not in gdf or gdf.empty:
         return "other"
     kind = gdf["kind"].astype(str).mode().iloc[0]
@@ -358,7 +366,7 @@ def _shape(gdf: gpd.GeoDataFrame) -> str:
 
 def _legend_label(key: str, role: str) -> str:
     if role == "rings":
-        return escape_text(f"≤ {key} min")
+        return escape_text(f"within {key} min 分钟以内")
     kind, _, status = key.partition("|")
     table = symbology()
     label = table["kinds"].get(kind, {}).get("label") or kind or "feature"
@@ -369,31 +377,52 @@ def _legend_label(key: str, role: str) -> str:
 
 
 def _legend_html(layers: Sequence[_Layer]) -> str:
+    """Legend by group: one row per distinct symbol (kind, status; ring threshold)."""
+    order, titles = symbology()["groups"]["order"], symbology()["groups"]["titles"]
     parts = ['<div class="suigeo-legend-title">Legend 图例</div>']
-    for layer in layers:
-        if layer.gdf.empty:
+    for group in order:
+        rows: dict[str, str] = {}
+        for layer in (lay for lay in layers if lay.group == group and not lay.gdf.empty):
+            keys = pd.unique(_style_keys(layer.gdf, layer.role))
+            styles, shape = _styles_for(keys, layer.role), _shape(layer.gdf)
+            for key in keys:
+                label = _legend_label(key, layer.role)
+                rows.setdefault(label, _swatch(styles[key], shape))
+        if not rows:
             continue
-        keys = pd.unique(_style_keys(layer.gdf, layer.role))
-        styles = _styles_for(keys, layer.role)
-        shape = _shape(layer.gdf)
-        parts.append(f'<div class="suigeo-legend-layer">{layer.title}</div>')
-        for key in keys:
-            parts.append(
-                '<div class="suigeo-legend-item">'
-                f"{_swatch(styles[key], shape)}<span>{_legend_label(key, layer.role)}</span></div>"
-            )
+        parts.append(f'<div class="suigeo-legend-layer">{escape_text(titles[group])}</div>')
+        parts.extend(
+            f'<div class="suigeo-legend-item">{sw}<span>{label}</span></div>'
+            for label, sw in sorted(rows.items(), key=lambda kv: _natural(kv[0]))
+        )
     return "".join(parts)
 
 
-def _sources(layers: Sequence[_Layer], limit: int = 4) -> str:
-    frames = [lay.gdf["source"] for lay in layers if "source" in lay.gdf and not lay.gdf.empty]
-    if not frames:
-        return "sources: see each layer"
-    counts = pd.concat(frames).dropna().astype(str).value_counts()
+def _natural(label: str) -> tuple[float, str]:
+    """Sort ring thresholds numerically, other labels alphabetically."""
+    digits = "".join(ch for ch in label if ch.isdigit() or ch == ".")
+    try:
+        return (float(digits), label)
+    except ValueError:
+        return (math.inf, label)
+
+
+def _sources(layers: Sequence[_Layer], limit: int = 8) -> str:
+    """Layer-level sources (catalogue), else the most frequent feature sources; escaped."""
+    listed = pd.Series([s for lay in layers for s in lay.sources], dtype=object)
+    frames = [
+        lay.gdf["source"].dropna().astype(str)
+        for lay in layers
+        if not lay.sources and "source" in lay.gdf
+    ]
+    allsrc = pd.concat([listed, *frames], ignore_index=True) if frames else listed
+    if allsrc.empty:
+        return "see each feature's popup"
+    counts = allsrc.value_counts(sort=True)
     shown = [escape_text(s if len(s) <= 90 else s[:87] + "…") for s in counts.index[:limit]]
     more = len(counts) - len(shown)
-    tail = f"; and {more} more (each feature's popup names its source)" if more > 0 else ""
-    return "; ".join(shown) + tail
+    tail = f"; and {more} more" if more > 0 else ""
+    return "; ".join(shown) + tail + " (each feature's popup names its own source)"
 
 
 def _version() -> str:
@@ -434,14 +463,16 @@ def _footer_html(
 def _collect(layers: Any, rings: Any, user_layers: Any) -> list[_Layer]:
     out: list[_Layer] = []
     for name, obj in _named(layers, "layer"):
-        gdf, title = _load_shipped(obj) if isinstance(obj, str) else (obj, name)
-        out.append(_Layer(name, escape_text(title), "data", _check_frame(gdf, f"layer {name!r}")))
+        gdf, title, sources = _load_shipped(obj) if isinstance(obj, str) else (obj, name, ())
+        gdf = _check_frame(gdf, f"layer {name!r}")
+        out.append(_Layer(name, escape_text(title), "data", gdf, sources=sources))
     for name, obj in _named(rings, "rings"):
         gdf = _check_frame(obj, f"rings {name!r}")
         if "minutes" not in gdf:
             raise InputError(f"rings {name!r}: no 'minutes' column (threshold of each ring)")
         gdf = gdf.sort_values("minutes", ascending=False, kind="stable")
-        out.append(_Layer(name, escape_text(_ring_title(gdf, name)), "rings", gdf))
+        src = ("suigeo geo.access rings (method and parameters in each ring's popup)",)
+        out.append(_Layer(name, escape_text(_ring_title(gdf, name)), "rings", gdf, sources=src))
     for name, obj in _named(user_layers, "user layer"):
         out.append(
             _Layer(name, escape_text(name), "user", _check_frame(obj, f"user layer {name!r}"))
@@ -530,7 +561,7 @@ def build(
     for lay in collected:
         shown = _to_display(lay.gdf, bm.display_system, f"layer {lay.key!r}")
         lay.gdf = _simplify(shown, simplify_m)
-        lay.group = _group_of(lay.gdf, lay.role)
+        lay.group = _group_of(lay.gdf, lay.role, lay.key)
 
     m = folium.Map(location=None, tiles=None, control_scale=True, zoom_start=8, max_zoom=18)
     for tile in bm.tiles:
@@ -556,6 +587,7 @@ def build(
             {escape_text(titles[g]): groups[g] for g in order if g in groups},
             exclusive_groups=False,
             collapsed=False,
+            position="topright",
         ).add_to(m)
 
     HtmlControl(_legend_html(collected), position="bottomright", css_class="suigeo-legend").add_to(
@@ -570,7 +602,8 @@ def build(
     if bounds is None:
         m.location = [23.13, 113.26]  # central Guangzhou when there is nothing to fit
     else:
-        m.fit_bounds(bounds, padding=(24, 24))
+        # keep the data clear of the title (top), layer control and legend (right), footer
+        m.fit_bounds(bounds, padding_top_left=(40, 60), padding_bottom_right=(330, 120))
     if offline:
         m.get_root().add_child(OfflineAssets(), name="suigeo_offline_assets")
     log.info("map: %d layer(s), basemap %s, offline=%s", len(collected), bm.name, offline)

@@ -38,6 +38,11 @@ _CSS = """
     pointer-events: none; max-width: 60vw; text-align: center;
 }
 .leaflet-container { background: #f4f3ef; }
+.leaflet-control-layers-expanded {
+    padding: 4px 8px; font-size: 12px; line-height: 1.3; max-height: 45vh; overflow-y: auto;
+}
+.leaflet-control-layers-group-name { font-weight: bold; margin-top: 3px; display: block; }
+.leaflet-control-layers label { margin-bottom: 0; }
 </style>
 """
 

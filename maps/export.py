@@ -48,6 +48,10 @@ def save_png(
     if not page.is_file():
         raise OutputError(f"cannot render {str(html)!r} to PNG: no such file")
     with chromium(width=width, height=height) as driver:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         driver.get(page.as_uri())
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
