@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import branca.colormap
 import folium
 import folium.plugins
 import geopandas as gpd
@@ -231,29 +230,29 @@ def _style_keys(gdf: gpd.GeoDataFrame, role: str) -> pd.Series:
 # styles
 
 
-def _ring_colormap() -> branca.colormap.StepColormap:
+def _ring_color(minutes: float) -> str:
+    """Class colour of a ring: class i holds thresholds[i] < minutes <= thresholds[i+1]."""
     r = symbology()["rings"]
-    th = r["thresholds"]
-    return branca.colormap.StepColormap(
-        r["colors"], index=th, vmin=th[0], vmax=th[-1], caption=r["caption"]
-    )
+    if not math.isfinite(minutes):
+        return "#666666"
+    i = int(np.searchsorted(r["thresholds"], minutes, side="left")) - 1
+    return r["colors"][min(max(i, 0), len(r["colors"]) - 1)]
 
 
 def _styles_for(keys: Iterable[str], role: str) -> dict[str, dict[str, Any]]:
     """Leaflet path style per style key (kind|status, or minutes for rings)."""
     out: dict[str, dict[str, Any]] = {}
     if role == "rings":
-        r, cmap = symbology()["rings"], _ring_colormap()
+        r = symbology()["rings"]
         for key in keys:
             try:
-                minutes = float(key)
+                color = _ring_color(float(key))
             except ValueError:
-                minutes = float("nan")
-            color = cmap(minutes) if math.isfinite(minutes) else "#666666"
+                color = _ring_color(math.nan)
             out[key] = {
-                "color": color[:7],
+                "color": color,
                 "weight": r["weight"],
-                "fillColor": color[:7],
+                "fillColor": color,
                 "fillOpacity": r["fill_opacity"],
             }
         return out
@@ -296,6 +295,7 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     props["_s"] = keys.to_numpy()
     display = gpd.GeoDataFrame(props, geometry=gdf.geometry.values).reset_index(drop=True)
     data = json.loads(display.to_json(drop_id=False, to_wgs84=False))
+    data.pop("crs", None)  # RFC 7946: lon/lat; the display datum is in the attribution
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         return styles[feature["properties"]["_s"]]
