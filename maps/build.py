@@ -563,7 +563,9 @@ def build(
         lay.gdf = _simplify(shown, simplify_m)
         lay.group = _group_of(lay.gdf, lay.role, lay.key)
 
-    m = folium.Map(location=None, tiles=None, control_scale=True, zoom_start=8, max_zoom=18)
+    # maxZoom on the map itself: with no tile layer Leaflet's is Infinity, and fitting the
+    # bounds of a single point then yields NaN coordinates.
+    m = folium.Map(location=None, tiles=None, control_scale=True, zoom_start=8, maxZoom=18)
     for tile in bm.tiles:
         folium.TileLayer(
             tiles=tile["url"],
@@ -603,7 +605,9 @@ def build(
         m.location = [23.13, 113.26]  # central Guangzhou when there is nothing to fit
     else:
         # keep the data clear of the title (top), layer control and legend (right), footer
-        m.fit_bounds(bounds, padding_top_left=(40, 60), padding_bottom_right=(330, 120))
+        m.fit_bounds(
+            bounds, padding_top_left=(40, 60), padding_bottom_right=(330, 120), max_zoom=14
+        )
     if offline:
         m.get_root().add_child(OfflineAssets(), name="suigeo_offline_assets")
     log.info("map: %d layer(s), basemap %s, offline=%s", len(collected), bm.name, offline)
