@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from folium.utilities import JsCode
 
 import crs
 from crs.errors import InputError, UnknownSystemError
@@ -286,6 +287,16 @@ def _group_of(gdf: gpd.GeoDataFrame, role: str, key: str) -> str:
 # one layer
 
 
+# A permanent label per feature from the escaped ``_l`` property (set with innerHTML, so
+# the escaped text shows as the original characters and runs nothing).
+_LABEL_JS = """function (feature, layer) {
+    if (feature.properties._l) {
+        layer.bindTooltip(feature.properties._l, {permanent: true, direction: "right",
+            offset: [7, 0], className: "suigeo-label", interactive: false});
+    }
+}"""
+
+
 def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     gdf = layer.gdf
     cols = _popup_columns(gdf)
@@ -293,6 +304,10 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     styles = _styles_for(pd.unique(keys), layer.role)
     props = pd.DataFrame({f"p{i}": _format_column(gdf[c]) for i, c in enumerate(cols)})
     props["_s"] = keys.to_numpy()
+    lab = symbology()["labels"]
+    labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
+    if labelled:
+        props["_l"] = _format_column(gdf[lab["field"]]).to_numpy()
     display = gpd.GeoDataFrame(props, geometry=gdf.geometry.values).reset_index(drop=True)
     data = json.loads(display.to_json(drop_id=False, to_wgs84=False))
     data.pop("crs", None)  # RFC 7946: lon/lat; the display datum is in the attribution
@@ -320,6 +335,8 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
         )
     if gdf.geom_type.isin(["Point", "MultiPoint"]).any():
         kwargs["marker"] = folium.CircleMarker(radius=5, fill=True)
+    if labelled:
+        kwargs["on_each_feature"] = JsCode(_LABEL_JS)
     return folium.GeoJson(
         data,
         name=layer.title,

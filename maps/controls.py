@@ -38,6 +38,12 @@ _CSS = """
     pointer-events: none; max-width: 60vw; text-align: center;
 }
 .leaflet-container { background: #f4f3ef; }
+.leaflet-tooltip.suigeo-label {
+    background: transparent; border: none; box-shadow: none; padding: 0;
+    font-size: 11px; color: #222;
+    text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 3px #fff;
+}
+.leaflet-tooltip.suigeo-label::before { display: none; }
 .leaflet-control-layers-expanded {
     padding: 4px 8px; font-size: 12px; line-height: 1.3; max-height: 45vh; overflow-y: auto;
 }

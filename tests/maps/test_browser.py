@@ -86,7 +86,7 @@ def page(tmp_path, parks, rail, ring) -> tuple[Path, int]:
     hostile = rail.copy()
     hostile["name_zh"] = [XSS_TPL, XSS_IMG, XSS_SCRIPT]
     m = maps.build(
-        {"Parks": parks, XSS_IMG: hostile},
+        {"meizhou_parks": parks, XSS_IMG: hostile},  # shipped name: permanent labels
         rings=[ring],
         user_layers={XSS_TICK: parks.iloc[:1]},
         review_number=XSS_TPL,
@@ -107,7 +107,7 @@ def _artifact(driver, name: str, tmp_path: Path) -> None:
         shutil.copy(shot, Path(dest) / name)
 
 
-def test_page_loads_offline_draws_everything_and_runs_nothing(page, tmp_path):
+def test_page_loads_offline_draws_everything_and_runs_nothing(page, tmp_path, parks):
     html, n_features = page
     with chromium(width=1400, height=900) as driver:
         _open(driver, html)
@@ -140,6 +140,11 @@ def test_page_loads_offline_draws_everything_and_runs_nothing(page, tmp_path):
             "return document.querySelector('.leaflet-control-layers').textContent"
         )
         assert XSS_IMG in labels and XSS_TICK in labels
+        # permanent labels of the park points, hostile names as text
+        label_texts = driver.execute_script(
+            "return [...document.querySelectorAll('.suigeo-label')].map(e => e.textContent)"
+        )
+        assert sorted(label_texts) == sorted(parks["name_zh"])
         # on hover and on click: every tooltip and popup
         recs = driver.execute_script(_OPEN_ALL, var)
         assert len(recs) == n_features
