@@ -322,7 +322,7 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     tip_fields = [c for c in symbology()["tooltip"]["fields"] if c in cols] or cols[:1]
     aliases = {c: escape_text(field_label(c)) for c in cols}
     kwargs: dict[str, Any] = {}
-    if cols:
+    if cols and not gdf.empty:  # folium checks the fields against the first feature
         kwargs["tooltip"] = folium.GeoJsonTooltip(
             fields=[f"p{cols.index(c)}" for c in tip_fields],
             aliases=[aliases[c] for c in tip_fields],

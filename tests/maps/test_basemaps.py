@@ -57,7 +57,13 @@ def test_amap_draws_a_gcj02_display_copy(parks):
     dy = (shown[:, 1] - lat) * 110_574.0
     dist = np.hypot(dx, dy)
     assert ((dist > 450) & (dist < 750)).all(), dist
-    prcoords = pytest.importorskip("prcoords")  # independent implementation (bench extra)
+
+
+def test_amap_display_copy_matches_an_independent_gcj02(parks):
+    prcoords = pytest.importorskip("prcoords", reason="prcoords is in the bench extra")
+    html = maps.render_html(maps.build({"P": parks}, basemap="amap", simplify_m=0))
+    shown = _coords(html, "P")
+    lon, lat = parks.geometry.x.to_numpy(), parks.geometry.y.to_numpy()
     for (x, y), (gx, gy) in zip(zip(lon, lat, strict=True), shown, strict=True):
         ref = prcoords.wgs_gcj((y, x))
         assert abs(ref[0] - gy) < 2e-6 and abs(ref[1] - gx) < 2e-6

@@ -181,6 +181,12 @@ def test_display_simplification_saves_size_without_moving_lines():
     assert a.hausdorff_distance(b) * 111_320.0 < 0.5
 
 
+def test_an_empty_layer_is_drawn_empty(parks):
+    html = _html(maps.build({"empty": parks.iloc[:0], "P": parks}, offline=False))
+    assert len(_layer_for(html, "empty")["features"]) == 0
+    assert len(_layer_for(html, "P")["features"]) == 3
+
+
 def test_bad_inputs_are_clear_errors(parks):
     with pytest.raises(InputError, match="no coordinate reference system"):
         maps.build({"P": parks.set_crs(None, allow_override=True)})
