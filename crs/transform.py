@@ -353,7 +353,9 @@ def to_crs(
     )
     out = gdf.copy()
     name = gdf.geometry.name
-    out[name] = gpd.GeoSeries(geoms, index=gdf.index, crs=d.pyproj_crs)
-    out = gpd.GeoDataFrame(out, geometry=name, crs=d.pyproj_crs)
+    out[name] = gpd.array.from_shapely(geoms, crs=d.pyproj_crs)
+    # Assigning a geometry array keeps the frame's old CRS when the new one is None;
+    # set it on the array explicitly so a GZ2000/GCJ02 frame cannot claim a PROJ CRS.
+    out.geometry.array.crs = d.pyproj_crs
     out.attrs[FRAME_ATTR] = d.name
     return out
