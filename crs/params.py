@@ -104,11 +104,14 @@ class Gz2000Params:
     Two parameter sets compare equal when their values are equal.
     """
 
-    __slots__ = ("_digest", "_height_offset", "_pipeline_text", "kind", "source")
+    __slots__ = ("_digest", "_height_offset", "_pipeline_text", "has_helmert7", "kind", "source")
 
     def __init__(self, values: Mapping[str, Mapping[str, Any]], source: str, kind: str) -> None:
         self.source = source
         self.kind = kind
+        #: Whether a geocentric [helmert7] step is present (its plane result then depends
+        #: on the height).
+        self.has_helmert7 = "helmert7" in values
         self._pipeline_text = _build_pipeline(values)
         self._height_offset = float(values.get("height", {}).get("offset_m"))
         self._digest = hashlib.sha256(

@@ -80,8 +80,10 @@ def _epsg_step(src: int, dst: int) -> Step:
     return step
 
 
-def _gz_step(params: Gz2000Params, forward: bool) -> Step:
+def _gz_step(params: Gz2000Params, forward: bool, carry_h: bool) -> Step:
     t = _pipeline_transformer(params)
+    if not forward and params.has_helmert7:
+        return _gz_exact_inverse(t, carry_h)
     direction = TransformDirection.FORWARD if forward else TransformDirection.INVERSE
 
     def step(x, y, z, inplace):
@@ -89,6 +91,38 @@ def _gz_step(params: Gz2000Params, forward: bool) -> Step:
             x, y = t.transform(x, y, errcheck=False, inplace=inplace, direction=direction)
             return x, y, None
         return t.transform(x, y, z, errcheck=False, inplace=inplace, direction=direction)
+
+    return step
+
+
+_INV = TransformDirection.INVERSE
+
+
+def _gz_exact_inverse(t: Transformer, carry_h: bool) -> Step:
+    """The exact inverse of a pipeline holding a 7-parameter Helmert.
+
+    PROJ's Helmert uses the EPSG small-angle rotation matrix, whose inverse PROJ takes as
+    its transpose: off by about (rotation)^2 * R, up to a millimetre for rotations of a few
+    arc-seconds. So PROJ's inverse is only the first guess ``q -> G(q)``, corrected by the
+    forward residual, ``q += target - F(G(q))``, twice (each pass gains five digits or so).
+    When heights are kept (2-D, where the height is 0, or named heights) the CGCS2000-side
+    height is held at the given value and only E, N are matched; with ellipsoidal heights
+    (``carry_h``) E, N and h are all matched.
+    """
+
+    def step(x, y, z, inplace):
+        given = np.zeros_like(x) if z is None else z
+        qx, qy, qz = x.copy(), y.copy(), np.array(given, dtype=np.float64, copy=True)
+        for _ in range(2):
+            lon, lat, h = t.transform(qx, qy, qz, errcheck=False, direction=_INV)
+            fx, fy, fz = t.transform(lon, lat, h if carry_h else given, errcheck=False)
+            qx += x - fx
+            qy += y - fy
+            qz = qz + (given - fz) if carry_h else fz
+        lon, lat, h = t.transform(qx, qy, qz, errcheck=False, direction=_INV)
+        if z is None:
+            return lon, lat, None
+        return lon, lat, (h if carry_h else np.array(given, copy=True))
 
     return step
 
@@ -107,13 +141,13 @@ def _gcj_step(func_name: str) -> Step:
     return step
 
 
-def _to_hub(s: System, params: Params) -> list[Step]:
+def _to_hub(s: System, params: Params, carry_h: bool) -> list[Step]:
     if s.epsg in _HUB_EQUIVALENT:
         return []
     if s.plane is not None:
-        return _to_hub(resolve(s.plane), params)
+        return _to_hub(resolve(s.plane), params, carry_h)
     if s.name == "GZ2000":
-        return [_gz_step(_require(params), forward=False)]
+        return [_gz_step(_require(params), forward=False, carry_h=carry_h)]
     if s.name == "GCJ02":
         return [_gcj_step("gcj02_to_wgs84")]
     if s.name == "BD09":
@@ -123,13 +157,13 @@ def _to_hub(s: System, params: Params) -> list[Step]:
     raise UnknownSystemError(f"no conversion from {s.name}")  # pragma: no cover
 
 
-def _from_hub(d: System, params: Params) -> list[Step]:
+def _from_hub(d: System, params: Params, carry_h: bool) -> list[Step]:
     if d.epsg in _HUB_EQUIVALENT:
         return []
     if d.plane is not None:
-        return _from_hub(resolve(d.plane), params)
+        return _from_hub(resolve(d.plane), params, carry_h)
     if d.name == "GZ2000":
-        return [_gz_step(_require(params), forward=True)]
+        return [_gz_step(_require(params), forward=True, carry_h=carry_h)]
     if d.name == "GCJ02":
         return [_gcj_step("wgs84_to_gcj02")]
     if d.name == "BD09":
@@ -149,8 +183,12 @@ def _plane_name(s: System) -> str:
     return s.plane or s.name
 
 
-def _plan(s: System, d: System, params: Params) -> list[Step]:
-    """The steps converting the plane coordinates of ``s`` to those of ``d``."""
+def _plan(s: System, d: System, params: Params, carry_h: bool) -> list[Step]:
+    """The steps converting the plane coordinates of ``s`` to those of ``d``.
+
+    ``carry_h``: the heights are ellipsoidal and PROJ converts them (bare systems, 3-D);
+    otherwise heights are kept as given (2-D, or named height systems).
+    """
     sp, dp = _plane_name(s), _plane_name(d)
     if sp == dp or (s.epsg in _HUB_EQUIVALENT and d.epsg in _HUB_EQUIVALENT):
         return []
@@ -158,7 +196,7 @@ def _plan(s: System, d: System, params: Params) -> list[Step]:
         return [_gcj_step("gcj02_to_bd09" if sp == "GCJ02" else "bd09_to_gcj02")]
     if s.epsg is not None and d.epsg is not None:
         return [_epsg_step(s.epsg, d.epsg)]
-    return _to_hub(s, params) + _from_hub(d, params)
+    return _to_hub(s, params, carry_h) + _from_hub(d, params, carry_h)
 
 
 def _height_offset(params: Params) -> float:
@@ -252,7 +290,7 @@ def transform(
     if s.kind == "height":
         steps: list[Step] = []
     else:
-        steps = _plan(s, d, params)
+        steps = _plan(s, d, params, carry_h=ha is not None and s.height is None)
     if ha is None or s.height is None:
         xo, yo, zo = _run(steps, xa, ya, ha)
         return (xo, yo) if zo is None else (xo, yo, zo)
