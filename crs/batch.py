@@ -14,7 +14,8 @@ GeoParquet ``geo`` metadata is read as a table with coordinate columns, like a C
   converted values; every other column is kept, in order, with its text unchanged.
 - Geometry in (GPKG, GeoJSON, GeoParquet): the geometry is converted, vertex by vertex
   (any geometry type); attributes are kept in order.
-- Table in, spatial out: as for a table, plus a point geometry column ``geometry``.
+- Table in, spatial out: the x/y (and h) columns become a point geometry ``geometry``
+  (appended after the other columns, which keep their order).
 - Spatial in, CSV out: attributes, then ``x``, ``y`` (``lon``, ``lat`` for a geographic
   target) and ``h`` for a point layer, or a ``geometry`` column in WKT for other layers.
 
@@ -380,7 +381,7 @@ def _open_parquet(path: Path, chunk_rows: int) -> _Source:
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
     schema = pf.schema_arrow
-    meta = schema.metadata or {}
+    meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
     geometry = None
     point_layer = True
     if b"geo" in meta:
@@ -787,14 +788,6 @@ def _unique(name: str, taken: list[str]) -> str:
     return out
 
 
-def _needs_quotes(table: pa.Table) -> bool:
-    for col in table.columns:
-        text = pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
-        if text and pc.any(pc.match_substring_regex(col, r'[,"\r\n\t]')).as_py():
-            return True
-    return any(any(ch in n for ch in ',"\r\n\t') for n in table.schema.names)
-
-
 def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System) -> None:
     import pyarrow.csv as pcsv
 
@@ -808,9 +801,9 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
                 schema = table.schema
             elif table.schema != schema:  # e.g. a point layer whose later chunk gained Z
                 table = table.cast(schema)
-            style = "needed" if _needs_quotes(table) else "none"
+            # text cells are always quoted, numbers never: the same bytes whatever the chunking
             opts = pcsv.WriteOptions(
-                include_header=header, delimiter=delimiter, quoting_style=style
+                include_header=header, delimiter=delimiter, quoting_style="needed"
             )
             pcsv.write_csv(table, fh, opts)
             header = False
@@ -818,13 +811,15 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
 
 def _spatial_table(ob: _OutBatch, conv: _Converter) -> tuple[pa.Table, str, np.ndarray]:
     source = conv.source
+    table = ob.table
     if ob.geoms is not None:
         name, geoms = source.geometry, ob.geoms
-    else:
-        name = _unique("geometry", ob.table.schema.names)
+    else:  # the coordinate columns become the point geometry
+        table = table.drop_columns(list(source.coord_columns))
+        name = _unique("geometry", table.schema.names)
         geoms = shapely.points(*ob.points)
     wkb = pa.array(shapely.to_wkb(geoms), type=pa.binary())
-    return ob.table.append_column(name, wkb), name, geoms
+    return table.append_column(name, wkb), name, geoms
 
 
 def _geometry_type(conv: _Converter, table: pa.Table, name: str) -> str:
