@@ -60,7 +60,7 @@ import shapely
 from crs.atomic import atomic_output, check_not_input
 from crs.errors import InputError, OutputError, SuigeoError
 from crs.systems import System, resolve
-from crs.transform import transform
+from crs.transform import area_mask, transform
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "REASONS", "ConvertSummary", "convert_file", "detect_columns"]
 
@@ -443,26 +443,13 @@ def _open_ogr(path: Path, chunk_rows: int) -> _Source:
 
 
 def _area_of_use(system: System) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) in degrees, or ``None`` if unknown.
-
-    Uses ``System.area_of_use`` when the system defines it, else PROJ's database.
-    """
-    aou = getattr(system, "area_of_use", None)
-    if aou is None:
-        crs = system.pyproj_crs
-        aou = crs.area_of_use if crs is not None else None
-    if aou is None:
+    """``System.area_of_use`` (west, south, east, north in degrees), or ``None`` if unknown."""
+    if system.kind == "height":  # x, y pass through a height-only conversion
         return None
-    if hasattr(aou, "west"):
-        return (float(aou.west), float(aou.south), float(aou.east), float(aou.north))
-    w, s, e, n = aou
-    return (float(w), float(s), float(e), float(n))
-
-
-def _inside(lon: np.ndarray, lat: np.ndarray, bounds: tuple[float, float, float, float]):
-    w, s, e, n = bounds
-    in_lon = (lon >= w) & (lon <= e) if w <= e else (lon >= w) | (lon <= e)
-    return in_lon & (lat >= s) & (lat <= n)
+    try:
+        return tuple(float(v) for v in system.area_of_use)  # type: ignore[return-value]
+    except SuigeoError:
+        return None
 
 
 def _decimal(col: pa.Array | pa.ChunkedArray) -> bool:
@@ -509,11 +496,17 @@ class _Converter:
         self.decimals = (decimals, decimals, 4)
 
     # -- checks shared by points and geometry vertices ---------------------------------------
-    def _lonlat(self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None):
-        if self.src.is_geographic:
-            return x, y
-        out = transform(x, y, h, src=self.src, dst="CGCS2000", params=self.params)
-        return out[0], out[1]
+    def _in_area(self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None) -> np.ndarray:
+        """True where the point is inside the source's area of use (PROJ converts
+        projected and GZ2000 points to CGCS2000 lon/lat first)."""
+        if self.src.kind != "geocentric":
+            return area_mask(x, y, system=self.src, params=self.params)
+        if h is None:
+            raise InputError(f"{self.src.name} is geocentric: give the Z column with --h")
+        lon, lat, _ = transform(x, y, h, src=self.src, dst="CGCS2000", params=self.params)
+        w, s, e, n = self.bounds
+        with np.errstate(invalid="ignore"):
+            return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
 
     def check_and_transform(
         self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None, codes: np.ndarray
@@ -522,14 +515,12 @@ class _Converter:
         ok = np.flatnonzero(codes == 0)
         hs = h[ok] if h is not None else None
         if self.bounds is not None and ok.size:
-            lon, lat = self._lonlat(x[ok], y[ok], hs)
-            out = ok[~_inside(lon, lat, self.bounds)]
+            out = ok[~self._in_area(x[ok], y[ok], hs)]
             if out.size:
                 codes[out] = _OUTSIDE
                 if self.src.kind != "geocentric":
-                    h_out = h[out] if h is not None else None
-                    lon2, lat2 = self._lonlat(y[out], x[out], h_out)
-                    codes[out[_inside(lon2, lat2, self.bounds)]] = _SWAPPED
+                    swapped = self._in_area(y[out], x[out], None)
+                    codes[out[swapped]] = _SWAPPED
                 ok = np.flatnonzero(codes == 0)
                 hs = h[ok] if h is not None else None
         res = [np.full(len(x), np.nan), np.full(len(x), np.nan)]

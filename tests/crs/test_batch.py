@@ -410,3 +410,43 @@ def test_cli_help_shows_an_example(capsys):
     assert main(["crs", "convert", "--help"]) == 0
     out = capsys.readouterr().out
     assert "Example" in out and "suigeo crs convert points.csv -o" in out
+
+
+# ---- systems beyond EPSG (crs-core): GCJ-02 and GZ2000 -------------------------------------
+
+
+def test_gcj02_file_matches_prcoords(tmp_path):
+    prcoords = pytest.importorskip("prcoords")
+    rng = np.random.default_rng(11)
+    lon, lat = rng.uniform(113, 114, 30), rng.uniform(22.6, 23.9, 30)
+    body = "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(lon, lat, strict=True))
+    inp = _write(tmp_path / "in.csv", "lng,lat\n" + body)
+    s = convert_file(inp, tmp_path / "gcj.csv", src="WGS84", dst="GCJ02")
+    assert (s.written, s.rejected) == (30, 0)
+    rows = _rows(tmp_path / "gcj.csv")
+    ref = [prcoords.wgs_gcj((b, a)) for a, b in zip(lon, lat, strict=True)]
+    np.testing.assert_allclose([float(r["lng"]) for r in rows], [c.lon for c in ref], atol=1e-9)
+    np.testing.assert_allclose([float(r["lat"]) for r in rows], [c.lat for c in ref], atol=1e-9)
+
+
+def test_gz2000_round_trip_through_files_and_missing_params(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SUIGEO_GZ2000_PARAMS", raising=False)
+    params = Path(batch.__file__).parent / "examples" / "gz2000-example.toml"
+    inp, lon, lat = _mixed_file(tmp_path / "in.csv", 60)
+    common = ["--params", str(params)]
+    argv = ["crs", "convert", str(inp), "-o", str(tmp_path / "gz.csv"), "--from", "CGCS2000"]
+    assert main([*argv, "--to", "GZ2000", *common]) == 0
+    gz_rows = _rows(tmp_path / "gz.csv")
+    back = ["crs", "convert", str(tmp_path / "gz.csv"), "-o", str(tmp_path / "back.csv")]
+    assert (
+        main([*back, "--from", "GZ2000", "--to", "CGCS2000", "--x", "lon", "--y", "lat", *common])
+        == 0
+    )
+    rows = _rows(tmp_path / "back.csv")
+    assert [r["id"] for r in rows] == [r["id"] for r in gz_rows]
+    ids = np.array([int(r["id"]) for r in rows])
+    np.testing.assert_allclose([float(r["lon"]) for r in rows], lon[ids], atol=2e-9, rtol=0)
+    np.testing.assert_allclose([float(r["lat"]) for r in rows], lat[ids], atol=2e-9, rtol=0)
+    capsys.readouterr()
+    assert main([*argv, "--to", "GZ2000"]) == 2
+    assert "--params" in capsys.readouterr().err
