@@ -203,7 +203,7 @@ def convert_file(
     done = False
     try:
         with atomic_output(out_p, inputs=[src_p]) as tmp:
-            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d)
+            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
             sink.finish()
         done = True
     finally:
@@ -738,13 +738,15 @@ def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink)
 # --------------------------------------------------------------------------------------------
 
 
-def _write(fmt: str, tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System):
+def _write(
+    fmt: str, tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System, layer: str
+) -> None:
     if fmt == "csv":
         _write_csv(tmp, batches, conv, dst)
     elif fmt == "parquet":
         _write_parquet(tmp, batches, conv, dst)
     else:
-        _write_ogr(tmp, batches, conv, dst, fmt)
+        _write_ogr(tmp, batches, conv, dst, fmt, layer)
 
 
 def _round(values: np.ndarray, decimals: int) -> np.ndarray:
@@ -790,7 +792,12 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             table = _csv_table(ob, conv, dst)
             if schema is None:
                 schema = table.schema
-            elif table.schema != schema:  # e.g. a point layer whose later chunk gained Z
+            elif table.schema.names != schema.names:
+                raise OutputError(
+                    f"{conv.source.path}: the point layer mixes 2-D and 3-D points; "
+                    "convert it to .gpkg or .parquet instead of .csv"
+                )
+            else:
                 table = table.cast(schema)
             # text cells are always quoted, numbers never: the same bytes whatever the chunking
             opts = pcsv.WriteOptions(
@@ -822,7 +829,7 @@ def _geometry_type(conv: _Converter, table: pa.Table, name: str) -> str:
     return "Unknown"
 
 
-def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str) -> None:
+def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str) -> None:
     import pyogrio.raw
 
     first = next(batches)
@@ -844,7 +851,7 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str) -> None:
         pyogrio.raw.write_arrow(
             pa.RecordBatchReader.from_batches(schema, stream()),
             tmp,
-            layer=tmp.name.split(".")[1] if fmt == "gpkg" else None,
+            layer=layer if fmt == "gpkg" else None,
             driver="GPKG" if fmt == "gpkg" else "GeoJSON",
             geometry_name=name,
             geometry_type=_geometry_type(conv, table, name),

@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pyarrow.parquet as pq
+import pyogrio
 import pytest
 import shapely
 from pyproj import Transformer
@@ -450,3 +451,17 @@ def test_gz2000_round_trip_through_files_and_missing_params(tmp_path, capsys, mo
     capsys.readouterr()
     assert main([*argv, "--to", "GZ2000"]) == 2
     assert "--params" in capsys.readouterr().err
+
+
+def test_progress_bar_when_asked(tmp_path, capsys):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
+    convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, progress=True)
+    assert "rows" in capsys.readouterr().err
+    convert_file(inp, tmp_path / "o2.csv", src="CGCS2000", dst=GK)  # stderr is not a terminal
+    assert capsys.readouterr().err == ""
+
+
+def test_gpkg_layer_is_named_after_the_output(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
+    convert_file(inp, tmp_path / "my.points.gpkg", src="CGCS2000", dst=GK)
+    assert [name for name, _ in pyogrio.list_layers(tmp_path / "my.points.gpkg")] == ["my.points"]
