@@ -332,13 +332,14 @@ def read(
     >>> roads = layers.read("roads.gpkg", schema="roads")  # doctest: +SKIP
     """
     file = str(path)
+    spec = load_schema(schema)
     if not Path(file).exists():
         raise InputError(f"{file}: no such file")
     try:
         gdf = pyogrio.read_dataframe(file, layer=layer)
     except Exception as exc:  # pyogrio raises several types for unreadable data
         raise InputError(f"{file}: cannot be read as a vector layer: {exc}") from None
-    problems = validate(gdf, schema=schema, file=file)
+    problems = validate(gdf, schema=spec, file=file)
     if problems:
         raise LayerValidationError(problems, file=file)
     if crs is not None:
