@@ -291,7 +291,7 @@ def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
     if "id" not in table.columns:
         raise InputError(f"{source}: column 'id' (project id, text) is missing")
     raw = table["id"].to_numpy(dtype=object)
-    missing = pd.isna(table["id"]).to_numpy() | np.array([str(x).strip() == "" for x in raw])
+    missing = pd.isna(table["id"]).to_numpy() | np.array([str(x).strip() == "" for x in raw], bool)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         extra = f" (line {i + 1 + line_offset})" if line_offset else ""
