@@ -39,7 +39,7 @@ __all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
 RESERVED = ("id", "geometry", "name", "note", "crs")
 TABLE_SUFFIXES = (".csv", ".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp", ".toml")
 MAX_LISTED = 10
-REJECT_COLUMNS = ["row", "project", "column", "value", "reason"]
+REJECT_COLUMNS = ["row", "line", "project", "column", "value", "reason"]
 
 _AREA_UNITS = {
     "m2": Decimal(1),
@@ -246,13 +246,14 @@ def prepare(
     _check_values(ruleset, data, errors)
     if on_error == "raise" or not errors.groups:
         errors.raise_if_any()
-        return Projects(ids, data, source, np.arange(1, n + 1) + line_offset, notes)
+        return Projects(ids, data, source, np.arange(1, n + 1), notes)
     items = errors.items
     bad = np.zeros(n, bool)
     bad[[it[0] for it in items]] = True
     rejects = pd.DataFrame(
         {
-            "row": [it[0] + 1 + line_offset for it in items],
+            "row": [it[0] + 1 for it in items],
+            "line": [it[0] + 1 + line_offset if line_offset else None for it in items],
             "project": [ids[it[0]] for it in items],
             "column": [it[1] for it in items],
             "value": [None if it[2] is None else _show(it[2]) for it in items],
@@ -264,7 +265,7 @@ def prepare(
         ids[keep],
         {k: v[keep] for k, v in data.items()},
         source,
-        (np.arange(1, n + 1) + line_offset)[keep],
+        np.arange(1, n + 1)[keep],
         {k: v[keep] for k, v in notes.items()},
         rejects,
     )
