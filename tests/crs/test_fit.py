@@ -213,10 +213,7 @@ def test_file_reproduces_control_points_through_crs_transform(tmp_path):
     lon, lat, e = _plane_points(8, 9)
     dst = _proj("+proj=helmert +x=100 +y=-200 +theta=-10 +s=1.000005", *e.T)
     dst += np.random.default_rng(9).normal(0, 0.01, dst.shape)
-    rows = [
-        f"K{i},{float(lon[i])!r},{float(lat[i])!r},{dst[i, 0]!r},{dst[i, 1]!r}" for i in range(8)
-    ]
-    rows = [r.replace("np.float64(", "").replace(")", "") for r in rows]
+    rows = [_row(f"K{i}", lon[i], lat[i], *dst[i]) for i in range(8)]
     control = _write_csv(tmp_path / "c.csv", "id,src_lon,src_lat,dst_e,dst_n", rows)
     out = tmp_path / "fitted.toml"
     result = F.fit_file(control, "helmert4", out, projection=PROJ_TM)
