@@ -16,6 +16,8 @@ import tomllib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from crs import fit as F
@@ -376,3 +378,46 @@ def test_base_file_projection_and_height(tmp_path):
     with pytest.raises(ParameterFileError) as ei:
         F.fit_file(control, "helmert4", out, base=base)
     assert "12345" not in str(ei.value)
+
+
+# ----------------------------------------------------------------- property tests
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    dx=st.floats(-500, 500),
+    dy=st.floats(-500, 500),
+    theta=st.floats(-600, 600),
+    ppm=st.floats(-100, 100),
+    seed=st.integers(0, 2**16),
+)
+def test_helmert4_recovers_any_proj_parameters(dx, dy, theta, ppm, seed):
+    _, _, e = _plane_points(6, seed)
+    dst = _proj(f"+proj=helmert +x={dx!r} +y={dy!r} +theta={theta!r} +s={1 + ppm * 1e-6!r}", *e.T)
+    s = F.fit(F.ControlPoints([str(i) for i in range(6)], e, dst), "helmert4").params["similarity"]
+    assert abs(s["dx_m"] - dx) < 1e-5 and abs(s["dy_m"] - dy) < 1e-5
+    assert abs(s["rotation_arcsec"] + theta) < 1e-6
+    assert abs(s["scale_ppm"] - ppm) < 1e-5
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    t=st.tuples(*[st.floats(-200, 200)] * 3),
+    r=st.tuples(*[st.floats(-10, 10)] * 3),
+    ppm=st.floats(-20, 20),
+    convention=st.sampled_from(["position_vector", "coordinate_frame"]),
+)
+def test_helmert7_recovers_any_proj_parameters(t, r, ppm, convention):
+    src = _gn72_control(5).src
+    dst = _proj(
+        f"+proj=helmert +x={t[0]!r} +y={t[1]!r} +z={t[2]!r} +rx={r[0]!r} +ry={r[1]!r} "
+        f"+rz={r[2]!r} +s={ppm!r} +convention={convention}",
+        *src.T,
+    )
+    cp = F.ControlPoints([str(i) for i in range(5)], src, dst)
+    h = F.fit(cp, "helmert7", convention=convention).params["helmert7"]
+    got_t = (h["tx_m"], h["ty_m"], h["tz_m"])
+    got_r = (h["rx_arcsec"], h["ry_arcsec"], h["rz_arcsec"])
+    assert max(abs(a - b) for a, b in zip(got_t, t, strict=True)) < 1e-3
+    assert max(abs(a - b) for a, b in zip(got_r, r, strict=True)) < 1e-6
+    assert abs(h["scale_ppm"] - ppm) < 1e-6
