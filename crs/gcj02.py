@@ -3,7 +3,7 @@
 GCJ-02 is not a datum: it is WGS 84 longitude/latitude plus a deliberate, smooth,
 position-dependent offset of a few hundred metres, defined by an algorithm that leaked
 and is published in many reference implementations (eviltransform, prcoords,
-coordTransform, coord-convert; see ``docs`` in the README). BD-09 adds Baidu's own
+coordTransform, coord-convert; see the README, section crs). BD-09 adds Baidu's own
 polar-coordinate offset on top of GCJ-02. PROJ does not know either, so this module
 computes them with numpy; nothing here is a projection.
 
@@ -326,7 +326,7 @@ def gcj02_to_wgs84(
     """GCJ-02 lon/lat (degrees) to WGS 84, the exact inverse of :func:`wgs84_to_gcj02`.
 
     Fixed-point iteration until the largest step in a block is at most ``tol_deg``
-    degree (or ``max_iter`` iterations; typically 4). Because each iteration shrinks the
+    degree (or ``max_iter`` iterations; typically 5). Because each iteration shrinks the
     error by a factor of at least 100, the result's residual
     ``wgs84_to_gcj02(result) - (lon, lat)`` is far below ``tol_deg`` (about 1e-14 degree).
 
