@@ -327,8 +327,9 @@ def gcj02_to_wgs84(
 
     Fixed-point iteration until the largest step in a block is at most ``tol_deg``
     degree (or ``max_iter`` iterations; typically 5). Because each iteration shrinks the
-    error by a factor of at least 100, the result's residual
-    ``wgs84_to_gcj02(result) - (lon, lat)`` is far below ``tol_deg`` (about 1e-14 degree).
+    error about 150-fold (less right at lon 105 E), the result's residual
+    ``wgs84_to_gcj02(result) - (lon, lat)`` is far below ``tol_deg``: measured at most
+    1.1e-13 degree over 1 million points, 1.2e-11 degree on lon 105 E itself.
 
     Points whose GCJ-02 input is outside the inside-China rectangle, and NaN, pass
     through unchanged.
