@@ -64,7 +64,7 @@ from crs.transform import area_mask, transform
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "REASONS", "ConvertSummary", "convert_file", "detect_columns"]
 
-DEFAULT_CHUNK_ROWS = 500_000
+DEFAULT_CHUNK_ROWS = 200_000
 
 #: Reject reason codes, in the order they are checked, with their human text.
 REASONS: dict[str, str] = {
@@ -291,10 +291,15 @@ def _open_source(
         source = _open_parquet(path, chunk_rows)
     else:
         source = _open_ogr(path, chunk_rows)
-    if source.geometry is None:
-        _choose_columns(source, x, y, h, system)
-    else:
-        source.coord_columns = (source.geometry,)
+    try:
+        if source.geometry is None:
+            _choose_columns(source, x, y, h, system)
+        else:
+            source.coord_columns = (source.geometry,)
+    except BaseException:
+        for close in source.closers:
+            close()
+        raise
     return source
 
 
