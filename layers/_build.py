@@ -37,6 +37,11 @@ SOUTH_EXT_2026 = (
     "news.hcygmm.com/zhishi/33468.html (2026-01-28: 广清城际南延线 opened, about 22 km, "
     "stations 广州白云、白云湖、江高、神山, through-running with 花都—飞霞)"
 )
+GUANGSHAN_2023 = (
+    "羊城晚报 2023-09-14 news.ycwb.com/2023-09/14/content_52200944.htm (广汕高铁: 350 km/h, 8 "
+    "stations 新塘、增城、罗浮山、博罗、惠州南、惠东、深汕、汕尾); "
+    "sz.citys114.com/jt/2023914/19110.htm (202 km; due to open 2023-09-30)"
+)
 PLACES_MD = "places.md (team compilation of public pages)"
 
 # --- accuracy: how the confidence of a coordinate becomes metres ------------------------
@@ -250,6 +255,24 @@ LINES = [
         "opened 2025-09-29 (57.8 km, Ming Pao 2025-09-29) is not drawn.",
     },
     {
+        "id": "guangshan_hsr",
+        "name_zh": "广汕高铁（广州段 新塘—增城）",
+        "name_en": "Guangzhou-Shanwei high-speed railway (Guangzhou section, Xintang-Zengcheng)",
+        "kind": "high_speed",
+        "status": "in_service",
+        "design_speed_kmh": 350.0,
+        "length_km_published": float("nan"),
+        "stations": ["xintang_stn", "zengcheng_stn"],
+        "opened": "2023-09",
+        "source": f"{NORTH8} (connect the towns with 新塘站); {GUANGSHAN_2023}",
+        "as_of": "2023-09-14",
+        "confidence": "medium",
+        "note": "only the Guangzhou section is drawn (the line runs on via 罗浮山、博罗、惠州南、"
+        "惠东、深汕 to 汕尾, 202 km in all, so no published length for this section). Reported "
+        "as due to open 2023-09-30; the opening day itself was not read. 新塘站 point is the "
+        "新塘镇 town seat.",
+    },
+    {
         "id": "jingguang_hsr",
         "name_zh": "京广高铁（韶关—广州南段）",
         "name_en": "Beijing-Guangzhou high-speed railway (Shaoguan-Guangzhou South)",
@@ -386,6 +409,7 @@ ALIASES = {
     "meishan_hsr": ["梅汕高铁"],
     "meilong_hsr": ["梅龙高铁", "双龙高铁(梅龙段)"],
     "guanghe_hsr": ["广河高铁"],
+    "guangshan_hsr": ["广汕高铁"],
     "ganshen_hsr": ["赣深高铁"],
     "donghuan_ic": ["东环城际", "广州东环城际"],
     "guangqing_ic_north": ["广清城际北延线"],
@@ -570,9 +594,11 @@ def build_hubs(places: dict[str, dict]) -> list[dict]:
 
 def build_stations(places: dict[str, dict]) -> list[dict]:
     served: dict[str, list[tuple[str, int, str]]] = {}
+    as_of: dict[str, str] = {}
     for line in LINES:
         for i, sid in enumerate(line["stations"], start=1):
             served.setdefault(sid, []).append((line["id"], i, line["status"]))
+            as_of[sid] = max(as_of.get(sid, ""), line["as_of"])
     out = []
     for sid, row in places.items():
         if row["kind"] != "station":
@@ -585,7 +611,7 @@ def build_stations(places: dict[str, dict]) -> list[dict]:
             row,
             kind="station",
             attr_source=f"line membership and order: {PLACES_MD}; see each line's source",
-            as_of="2024-12-28",
+            as_of=as_of.get(sid, "2024-12-28"),
         )
         if not on:
             extra = "not on a shipped line"
@@ -657,6 +683,12 @@ def write_layer(name: str, features: list[dict], out_dir: Path) -> Path:
 def build(places_csv: Path, out_dir: Path = DATA) -> dict[str, int]:
     """Rebuild every layer file; return the feature count per layer."""
     places = _read_places([places_csv, DATA / "extra_places.csv"])
+    # better-sourced positions for a few places.csv rows (each note says what it replaces)
+    overrides = _read_places([DATA / "place_overrides.csv"])
+    unknown = set(overrides) - set(places)
+    if unknown:
+        raise SystemExit(f"place_overrides.csv: ids not in places.csv: {sorted(unknown)}")
+    places |= overrides
     stations = build_stations(places)
     layers = {
         "north8_towns": build_towns(places),
