@@ -40,6 +40,7 @@ class Problem:
     feature: str | None
     field: str | None
     message: str
+    index: int | None = None  # position of the feature in the file (0-based), if any
 
     def __str__(self) -> str:
         where = [self.file]
@@ -50,8 +51,24 @@ class Problem:
         return ": ".join(where) + f": {self.message}"
 
 
+def _p(file: str, labels: list[str], i: int, field: str | None, message: str) -> Problem:
+    return Problem(file, labels[int(i)], field, message, int(i))
+
+
 class LayerValidationError(InputError):
     """A user layer failed validation; ``.problems`` lists every :class:`Problem`."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a table: file, index, feature, field, message."""
+        return pd.DataFrame(
+            {
+                "file": [p.file for p in self.problems],
+                "index": pd.array([p.index for p in self.problems], dtype="Int64"),
+                "feature": [p.feature or "" for p in self.problems],
+                "field": [p.field or "" for p in self.problems],
+                "message": [p.message for p in self.problems],
+            }
+        )
 
     def __init__(self, problems: list[Problem], *, file: str, limit: int = 50) -> None:
         self.problems = list(problems)
@@ -150,21 +167,19 @@ def _check_field(
     s = df[name]
     blank = _blank(s)
     if spec.get("required", False):
-        out += [
-            Problem(file, labels[i], name, "required value is empty") for i in np.where(blank)[0]
-        ]
+        out += [_p(file, labels, i, name, "required value is empty") for i in np.where(blank)[0]]
     present = ~blank
     typ = spec["type"]
     bad = np.zeros(len(s), dtype=bool)
     bad[present] = _bad_type(s[present], typ)
     for i in np.where(bad)[0]:
-        out.append(Problem(file, labels[i], name, f"value {s.iloc[i]!r} is not of type {typ}"))
+        out.append(_p(file, labels, i, name, f"value {s.iloc[i]!r} is not of type {typ}"))
     ok = present & ~bad
     if "values" in spec:
         allowed = set(map(str, spec["values"]))
         off = ok & ~s.astype(str).isin(allowed).to_numpy()
         out += [
-            Problem(file, labels[i], name, f"value {s.iloc[i]!r} not in {sorted(allowed)}")
+            _p(file, labels, i, name, f"value {s.iloc[i]!r} not in {sorted(allowed)}")
             for i in np.where(off)[0]
         ]
     if typ in ("int", "float") and ("min" in spec or "max" in spec):
@@ -172,7 +187,7 @@ def _check_field(
         lo, hi = spec.get("min", -np.inf), spec.get("max", np.inf)
         out_of = ok & ((num < lo) | (num > hi))
         out += [
-            Problem(file, labels[i], name, f"value {num[i]:g} outside [{lo:g}, {hi:g}]")
+            _p(file, labels, i, name, f"value {num[i]:g} outside [{lo:g}, {hi:g}]")
             for i in np.where(out_of)[0]
         ]
     return out
@@ -185,19 +200,19 @@ def _check_geometry(
     geom = gdf.geometry.array
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     out = [
-        Problem(file, labels[i], "geometry", "geometry is missing or empty")
+        _p(file, labels, i, "geometry", "geometry is missing or empty")
         for i in np.where(missing)[0]
     ]
     types = np.asarray(gdf.geom_type.fillna("").to_numpy(), dtype=object)
     wrong = ~missing & ~np.isin(types, allowed)
     out += [
-        Problem(file, labels[i], "geometry", f"geometry type {types[i]} not in {allowed}")
+        _p(file, labels, i, "geometry", f"geometry type {types[i]} not in {allowed}")
         for i in np.where(wrong)[0]
     ]
     reasons = shapely.is_valid_reason(geom)
     invalid = ~missing & ~shapely.is_valid(geom)
     out += [
-        Problem(file, labels[i], "geometry", f"invalid geometry: {reasons[i]}")
+        _p(file, labels, i, "geometry", f"invalid geometry: {reasons[i]}")
         for i in np.where(invalid)[0]
     ]
     return out, ~missing
@@ -255,7 +270,7 @@ def _check_position(
                 f"coordinates outside Guangdong (lon {b['lon_min']}..{b['lon_max']}, "
                 f"lat {b['lat_min']}..{b['lat_max']}): got lon {lon[k]:.4g}, lat {lat[k]:.4g}"
             )
-        out.append(Problem(file, labels[idx[k]], "geometry", msg))
+        out.append(_p(file, labels, idx[k], "geometry", msg))
     return out
 
 

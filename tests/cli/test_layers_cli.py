@@ -169,3 +169,41 @@ def test_help_shows_examples(capsys):
     for sub in ("list", "show", "export", "check"):
         assert main(["layers", sub, "--help"]) == 0
         assert "Example: suigeo layers" in capsys.readouterr().out
+
+
+def test_check_writes_problems_csv(tmp_path, capsys):
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "road_class": ["county", "nope"]},
+        geometry=[
+            LineString([(23.4, 113.7), (23.5, 113.8)]),
+            LineString([(113.7, 23.4), (113.8, 23.5)]),
+        ],
+        crs=4490,
+    )
+    path = tmp_path / "r.gpkg"
+    pyogrio.write_dataframe(gdf, path)
+    rep = tmp_path / "problems.csv"
+    assert main(["layers", "check", str(path), "--schema", "roads", "--problems", str(rep)]) == 1
+    df = pd.read_csv(rep)
+    assert list(df.columns) == ["file", "index", "feature", "field", "message"]
+    assert sorted(zip(df["index"], df["field"], strict=True)) == [
+        (0, "geometry"),
+        (1, "road_class"),
+    ]
+
+
+def test_growth_command(capsys):
+    assert main(["layers", "growth"]) == 0
+    out = capsys.readouterr().out
+    # (160 / 40.10) ** 0.2 - 1 = 31.9 %; total (830 / 391.57) ** 0.2 - 1 = 16.2 %
+    assert "31.9 %" in out and "16.2 %" in out and "合计" in out
+
+
+def test_nearest_command(capsys):
+    assert main(["layers", "nearest", "north8_towns", "--kind", "high_speed"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 9  # header + 8 towns
+    assert "distance_km" in out
+    assert main(["layers", "nearest", "nope"]) == 2
