@@ -58,6 +58,14 @@ ACCURACY_OVERRIDE = {
     "canton_tower": (2000.0, "value from memory of a Wikipedia infobox, not read from a page"),
     "scbg_conghua": (40000.0, "district seat standing in for a site anywhere in Conghua"),
     "longmen_stn": (10000.0, "planned station, own estimate of the county seat, unverified"),
+    "qingyuan_ic_stn": (1000.0, "the high-speed station's point stands in for one beside it"),
+}
+# facts found while building that the places.csv note does not carry
+NOTE_APPEND = {
+    "qingyuan_ic_stn": "the 2020 opening reports end phase 1 at 清城 (6 stations, 38.2 km); "
+    "whether any line serves an intercity 清远站 was not verified, so it is on no line",
+    "zengcheng_stn": "on 广汕高铁 (in service); also a placeholder on the planned 广河高铁",
+    "xintang_stn": "on 广汕高铁 (in service); also a placeholder on the planned 广河高铁",
 }
 
 
@@ -384,6 +392,9 @@ INTERCHANGE = {
     "yinzhan_stn": "yinzhanao_stn",
     "yinzhanao_stn": "yinzhan_stn",
 }
+# stations on no shipped line that are known to be open (conventional or terminal stations);
+# the intercity 清远站 is not among them: whether a line serves it was not verified
+EXISTING_OFF_LINE = ("gz_stn", "gz_east_stn", "yinzhanao_stn")
 STATUS_RANK = {"in_service": 0, "under_construction": 1, "planned": 2}
 
 # Short names people type (lookup). Automatic ones are added in build_aliases().
@@ -393,6 +404,7 @@ ALIASES = {
     "gz_north_stn": ["Guangzhou North", "广州北"],
     "gz_baiyun_stn": ["Guangzhou Baiyun", "白云站"],
     "gz_east_stn": ["Guangzhou East", "广州东"],
+    "gz_stn": ["Guangzhou Station", "广州火车站"],
     "baiyun_airport": ["白云机场", "Baiyun Airport", "CAN"],
     "canton_tower": ["广州塔", "Canton Tower", "广州中心", "Guangzhou centre"],
     "qingyuan_centre": ["清远市中心", "清远市", "Qingyuan centre"],
@@ -435,8 +447,9 @@ def _auto_aliases(row: dict) -> list[str]:
             out += [short, short[:-1]]
     en = row["name_en"]
     for suffix in (" railway station", " station"):
-        if en.endswith(suffix) and en[: -len(suffix)] not in AUTO_ALIAS_BLOCK:
-            out.append(en[: -len(suffix)])
+        if en.endswith(suffix):
+            if en[: -len(suffix)] not in AUTO_ALIAS_BLOCK:
+                out.append(en[: -len(suffix)])
             break
     if row["kind"] == "town":
         out.append(en.split(" Town")[0])
@@ -472,6 +485,8 @@ def _base(row: dict, *, kind: str, attr_source: str, as_of: str) -> dict:
     acc, rule = accuracy_for(row)
     pos_src = row["source"].strip() or "own estimate (no source)"
     note = row["note"].strip()
+    if row["id"] in NOTE_APPEND:
+        note = f"{note}; {NOTE_APPEND[row['id']]}" if note else NOTE_APPEND[row["id"]]
     if rule.startswith(("medium", "low")) or row["id"] in ACCURACY_OVERRIDE:
         note = f"{note}; accuracy: {rule}" if note else f"accuracy: {rule}"
     aliases = ALIASES.get(row["id"], []) + _auto_aliases(row)
@@ -605,7 +620,7 @@ def build_stations(places: dict[str, dict]) -> list[dict]:
             continue
         on = served.get(sid, [])
         status = min((s for _, _, s in on), key=STATUS_RANK.get, default="unknown")
-        if not on and sid in ("gz_stn", "gz_east_stn", "qingyuan_ic_stn"):
+        if not on and sid in EXISTING_OFF_LINE:
             status = "in_service"
         f = _base(
             row,
