@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -207,3 +208,30 @@ def test_nearest_command(capsys):
     assert out.count("\n") == 9  # header + 8 towns
     assert "distance_km" in out
     assert main(["layers", "nearest", "nope"]) == 2
+
+
+def test_export_to_systems_without_a_proj_crs(tmp_path, caplog):
+    params = str(Path(__file__).resolve().parents[2] / "crs" / "examples" / "gz2000-example.toml")
+    gz_csv = tmp_path / "hubs_gz.csv"
+    args = ["layers", "export", "hubs", "-o", str(gz_csv), "--crs", "GZ2000", "--params", params]
+    assert main(args) == 0
+    df = pd.read_csv(gz_csv)
+    assert {"x", "y"} <= set(df.columns) and "lon" not in df.columns  # a plane system
+    gz_json = tmp_path / "hubs_gz.geojson"
+    args = ["layers", "export", "hubs", "-o", str(gz_json), "--crs", "GZ2000", "--params", params]
+    assert main(args) == 2 and not gz_json.exists()  # GeoJSON would be read as WGS84
+    gz_gpkg = tmp_path / "hubs_gz.gpkg"
+    args = ["layers", "export", "hubs", "-o", str(gz_gpkg), "--crs", "GZ2000", "--params", params]
+    with caplog.at_level("WARNING"):
+        assert main(args) == 0
+    assert "without a CRS definition" in caplog.text
+    assert pyogrio.read_info(gz_gpkg)["crs"] is None
+    gcj = tmp_path / "hubs_gcj.csv"
+    assert main(["layers", "export", "hubs", "-o", str(gcj), "--crs", "GCJ02"]) == 0
+    d = pd.read_csv(gcj)
+    ref = layers.load("hubs")
+    # GCJ-02 shifts points in Guangzhou by a few hundred metres (about +0.005 lon, -0.003 lat)
+    dlon = d["lon"].to_numpy() - ref.geometry.x.to_numpy()
+    dlat = d["lat"].to_numpy() - ref.geometry.y.to_numpy()
+    shift_m = np.hypot(dlon * 102_000, dlat * 111_000)
+    assert ((shift_m > 100) & (shift_m < 1000)).all()
