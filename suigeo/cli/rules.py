@@ -167,5 +167,6 @@ def _render(result, fmt: str) -> str:
     )
     cols = ["project", "rule", "clause", "status", "value", "unit", "bound_text", "reason"]
     frame["value"] = [("-" if v != v else f"{v:.15g}") for v in frame["value"]]
+    frame["reason"] = frame["reason"].fillna("")
     body = frame[cols].to_string(index=False, na_rep="-") if len(frame) else "(no projects)"
     return head + "\n" + body + "\n"
