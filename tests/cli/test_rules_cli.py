@@ -7,11 +7,29 @@ import sys
 
 import pandas as pd
 import pytest
-from helpers_rules import VILLAGE, village
 
 from suigeo.cli import main
 
 VI = "village-industrial-2022"
+# Meets every village-industrial-2022 rule: plot ratio 4.0, ancillary 20%, living 10%,
+# stand-alone land 5%, 600 m² strata units, transfer 72000 / (240000 - 48000) = 37.5%.
+VILLAGE = {
+    "id": "V1",
+    "site_area_m2": 60000,
+    "central_urban": False,
+    "counted_gfa_m2": 240000,
+    "ancillary_gfa_m2": 48000,
+    "living_service_gfa_m2": 24000,
+    "ancillary_standalone_land_m2": 3000,
+    "special_process": False,
+    "strata_min_unit_m2": 600,
+    "strata_exception": False,
+    "strata_transfer_gfa_m2": 72000,
+}
+
+
+def village(**over) -> dict:
+    return {**VILLAGE, **over}
 
 
 @pytest.fixture
