@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crs.errors import InputError
 from geo.rules.formula import U
 from geo.rules.inputs import Projects, prepare
 from geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
@@ -248,8 +249,6 @@ def _as_of(as_of: dt.date | str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(as_of))
     except ValueError:
-        from crs.errors import InputError
-
         raise InputError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from None
 
 

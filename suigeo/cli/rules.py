@@ -108,6 +108,10 @@ def _show(args: argparse.Namespace) -> int:
         for b in r.bounds:
             when = f"when {b.when.text}: " if b.when else ""
             out.append(f"    bound: {when}{b.text}")
+        if r.effective or r.expires:
+            eff = r.effective.isoformat() if r.effective else rs.effective.isoformat()
+            exp = r.expires.isoformat() if r.expires else "(rule set)"
+            out.append(f"    in force: {eff} .. {exp}")
         if r.exemption:
             out.append(f"    exemption: {r.exemption} -> review")
         if r.note:
