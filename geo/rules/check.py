@@ -275,6 +275,14 @@ def _name_missing(
     return any_missing
 
 
+def _unknown(reason, status, rows, text: str, data, fields) -> None:
+    """Rows whose condition ``text`` cannot be decided: not_evaluable, naming the cause."""
+    missing = _name_missing(reason, rows, fields, data)
+    other = rows & ~missing  # e.g. a zero denominator inside the condition
+    reason[other] = f"condition {text} cannot be evaluated (undefined value)"
+    status[rows] = NE
+
+
 def _check_rule(rule: Rule, rs: RuleSet, p: Projects, as_of: dt.date) -> RuleOutcome:
     n = len(p)
     data = p.data
@@ -284,8 +292,7 @@ def _check_rule(rule: Rule, rs: RuleSet, p: Projects, as_of: dt.date) -> RuleOut
 
     if rule.applies_when is not None:
         t, k = rule.applies_when.evaluate(data, n)
-        ne = _name_missing(reason, ~k, rule.applies_when.fields, data)
-        status[ne] = NE
+        _unknown(reason, status, ~k, rule.applies_when.text, data, rule.applies_when.fields)
         status[k & ~t] = NA
         reason[k & ~t] = f"not applicable: {rule.applies_when.text} is false"
         open_ &= k & t
@@ -314,8 +321,7 @@ def _select_case(rule: Rule, data, n, open_, status, reason) -> np.ndarray:
             break
         t, k = b.when.evaluate(data, n)
         blocked = todo & ~k
-        ne = _name_missing(reason, blocked, b.when.fields, data)
-        status[ne] = NE
+        _unknown(reason, status, blocked, b.when.text, data, b.when.fields)
         hit = todo & k & t
         case[hit] = j
         todo &= ~(hit | blocked)
