@@ -1,0 +1,135 @@
+"""``suigeo layers ...``: list, show, export the shipped planning layers; check user layers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+import layers
+from layers.export import FORMATS, export
+from layers.validate import LayerValidationError, schemas
+
+_BRIEF_HIDDEN = ("source", "note", "aliases")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "layers",
+        help="the shipped planning layers (parks, towns, rail, forest parks, hubs)",
+        epilog="Example: suigeo layers show meizhou_parks",
+    )
+    g = p.add_subparsers(dest="layers_command", metavar="SUBCOMMAND", required=True)
+
+    lp = g.add_parser(
+        "list",
+        help="one line per layer: features, geometry, accuracy, sources",
+        epilog="Example: suigeo layers list",
+    )
+    lp.set_defaults(func=_list)
+
+    sp = g.add_parser(
+        "show",
+        help="the attribute table of one layer",
+        epilog="Example: suigeo layers show rail_lines --full",
+    )
+    sp.add_argument("name", metavar="NAME", help=f"one of {', '.join(layers.LAYER_NAMES)}")
+    sp.add_argument("--full", action="store_true", help="also show source, note and aliases")
+    sp.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sp.set_defaults(func=_show)
+
+    ep = g.add_parser(
+        "export",
+        help="write a layer to GeoJSON, GeoPackage, GeoParquet or CSV",
+        epilog="Example: suigeo layers export rail_stations -o st.gpkg --crs CGCS2000-3GK-CM114",
+    )
+    ep.add_argument("name", metavar="NAME")
+    ep.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help=f"output file; format from the suffix ({', '.join(FORMATS)})",
+    )
+    ep.add_argument(
+        "--crs",
+        metavar="SYSTEM",
+        default=None,
+        help="target system (default CGCS2000 lon/lat); `suigeo crs list` names them",
+    )
+    ep.add_argument(
+        "--params",
+        metavar="FILE",
+        default=None,
+        help="parameter file for systems that need one (GZ2000)",
+    )
+    ep.add_argument(
+        "--format",
+        default=None,
+        choices=sorted(set(FORMATS.values())),
+        help="output format when the suffix does not tell it",
+    )
+    ep.set_defaults(func=_export)
+
+    cp = g.add_parser(
+        "check",
+        help="validate a user layer against a schema; print every problem",
+        epilog="Example: suigeo layers check my_roads.gpkg --schema roads",
+    )
+    cp.add_argument("file", metavar="FILE")
+    cp.add_argument(
+        "--schema",
+        required=True,
+        metavar="SCHEMA",
+        help=f"{', '.join(schemas())} or a schema TOML file",
+    )
+    cp.add_argument("--layer", default=None, help="layer inside a multi-layer file")
+    cp.set_defaults(func=_check)
+
+
+def _list(args: argparse.Namespace) -> int:
+    cat = layers.catalog()
+    with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+        print(
+            cat[
+                ["name", "features", "geometry", "accuracy_min_m", "accuracy_max_m", "title"]
+            ].to_string(index=False)
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    gdf = layers.load(args.name)
+    df = pd.DataFrame(gdf.drop(columns="geometry"))
+    if (gdf.geom_type == "Point").all():
+        df["lon"], df["lat"] = gdf.geometry.x.round(5), gdf.geometry.y.round(5)
+    if not args.full:
+        df = df.drop(columns=[c for c in _BRIEF_HIDDEN if c in df.columns])
+    if args.csv:
+        df.to_csv(sys.stdout, index=False)
+    else:
+        with pd.option_context(
+            "display.max_columns", None, "display.width", 250, "display.max_colwidth", 80
+        ):
+            print(df.to_string(index=False))
+    print(f"# {args.name}: {len(df)} features, CGCS2000 lon/lat (EPSG:4490)", file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    out = export(args.name, args.output, crs=args.crs, params=args.params, fmt=args.format)
+    print(f"wrote {out} ({args.name}, {args.crs or 'CGCS2000'})", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        gdf = layers.read(args.file, schema=args.schema, layer=args.layer)
+    except LayerValidationError as exc:
+        for p in exc.problems:
+            print(p)
+        print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{args.file}: {len(gdf)} features, valid against schema {args.schema}")
+    return 0
