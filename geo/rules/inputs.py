@@ -291,15 +291,19 @@ def _check_columns(table: pd.DataFrame, known: dict, rs: RuleSet, source: str) -
 def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
     if "id" not in table.columns:
         raise InputError(f"{source}: column 'id' (project id, text) is missing")
-    raw = table["id"].to_numpy(dtype=object)
-    missing = pd.isna(table["id"]).to_numpy() | np.array([str(x).strip() == "" for x in raw], bool)
+    col = table["id"]
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        col = col.astype(object).where(col.notna(), None)
+    text = col.astype("string").str.strip()
+    missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         extra = f" (line {i + 1 + line_offset})" if line_offset else ""
         raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
-    ids = np.array([str(x).strip() for x in raw], dtype=object)
-    dup = pd.Series(ids).duplicated(keep=False).to_numpy()
-    if dup.any():
+    ids = text.to_numpy(dtype=object)
+    index = pd.Index(ids)
+    if not index.is_unique:
+        dup = index.duplicated(keep=False)
         i = int(np.flatnonzero(dup)[0])
         raise InputError(f"{source}: row {i + 1}, column 'id': duplicate project id {ids[i]!r}")
     return ids
