@@ -297,6 +297,25 @@ def ring_polygon(
     return fill_holes(shapely.union_all(np.concatenate(pieces)), max_hole_km2)
 
 
+def rings_from_graph(
+    net: NetworkGraph, thresholds: list[float], *, direction: str, params: Params, nearest: bool
+) -> tuple[list[list[shapely.Geometry]], np.ndarray]:
+    """Dijkstra from the attached origins with the largest threshold as cut-off, then one
+    ring polygon per origin (or for the nearest) and threshold; also the node times."""
+    graph = net.edges.csr(reverse=direction == "to")
+    dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
+    buf = params["network.buffer_m"]
+    max_hole = params["network.fill_holes_max_km2"]
+    geoms = []
+    for row in range(dist.shape[0]):
+        per_t = []
+        for t in thresholds:
+            roads_t, conn = reached_lines(net, dist[row], t, direction)
+            per_t.append(ring_polygon(roads_t, conn, buf, max_hole))
+        geoms.append(per_t)
+    return geoms, dist
+
+
 def network_rings(
     lon: np.ndarray,
     lat: np.ndarray,
@@ -319,23 +338,15 @@ def network_rings(
                 f"the rest of the network ({total} nodes): check that lines are split at "
                 "junctions and share end points, or move the origin"
             )
-    graph = net.edges.csr(reverse=direction == "to")
-    dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
-    buf = params["network.buffer_m"]
-    max_hole = params["network.fill_holes_max_km2"]
-    geoms = []
-    for row in range(dist.shape[0]):
-        per_t = []
-        for t in thresholds:
-            roads_t, conn = reached_lines(net, dist[row], t, direction)
-            per_t.append(ring_polygon(roads_t, conn, buf, max_hole))
-        geoms.append(per_t)
+    geoms, dist = rings_from_graph(
+        net, thresholds, direction=direction, params=params, nearest=nearest
+    )
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     from geo.access.sketch import _station_frame
 
     method = (
         f"network: road lines at maxspeed or class speed, one-way respected, reached roads "
-        f"(partial at the cut-off) widened {buf:g} m, enclosed holes filled"
+        f"(partial at the cut-off) widened {params['network.buffer_m']:g} m, enclosed holes filled"
         + (
             "; rail joined at stations with access, egress and transfer times"
             if len(net.stations)

@@ -39,7 +39,7 @@ from geo.access.params import Params
 from geo.access.plane import plane_crs
 from geo.access.rail import RailNet
 from geo.access.result import EngineOutput
-from geo.access.roads import load_roads, road_graph, road_speeds
+from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
 from geo.access.tobler import tobler_kmh
 
 __all__ = ["Grid", "grid_edges", "raster_rings"]
@@ -180,8 +180,7 @@ def _roads(gdf, kmh, grid: Grid, params: Params, edges: EdgeList) -> np.ndarray:
         edges.add(ids[g.node_v[b]], ids[g.node_u[b]], g.minutes[b])
         # interchanges: expressway nodes on an ordinary road's end or on a burned road cell
         xy = np.full((g.n_nodes, 2), np.nan)
-        xy[g.node_u] = shapely.get_coordinates(shapely.get_point(g.geoms, 0))
-        xy[g.node_v] = shapely.get_coordinates(shapely.get_point(g.geoms, -1))
+        xy[g.node_u], xy[g.node_v] = line_ends(g.geoms)
         cells = grid.cell_of(xy[:, 0], xy[:, 1])
         on_road = np.zeros(g.n_nodes, bool)
         ok = cells >= 0

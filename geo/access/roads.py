@@ -24,7 +24,7 @@ from pyproj import CRS
 from crs.errors import InputError
 from geo.access.params import Params
 
-__all__ = ["RoadGraph", "head_substring", "load_roads", "road_graph", "road_speeds"]
+__all__ = ["RoadGraph", "head_substring", "line_ends", "load_roads", "road_graph", "road_speeds"]
 
 _TRUE = {"true", "yes", "1", "t", "y"}
 _REVERSE = {"-1", "reverse"}
@@ -61,6 +61,8 @@ def load_roads(roads: gpd.GeoDataFrame | str | os.PathLike[str]) -> gpd.GeoDataF
         )
     gdf = gdf.reset_index(drop=True)
     gdf["_row"] = np.arange(len(gdf))
+    if (kinds == "LineString").all():
+        return gdf
     return gdf.explode(index_parts=False).reset_index(drop=True)
 
 
@@ -100,15 +102,7 @@ def road_speeds(roads: pd.DataFrame, params: Params) -> np.ndarray:
         speed = _parse_maxspeed(roads["maxspeed"])
         speed[~(speed > 0)] = np.nan
     if "highway" in roads.columns:
-        cls = (
-            roads["highway"]
-            .astype("string")
-            .str.strip("[]")
-            .str.split(",")
-            .str[0]
-            .str.strip(" '\"")
-            .str.lower()
-        )
+        cls = pd.Series(_on_unique(roads["highway"], _class_unique), index=roads.index)
         table = params.group("network.highway_speeds_kmh")
         by_class = cls.map(table).to_numpy(dtype=float)
         speed = np.where(np.isnan(speed), by_class, speed)
@@ -170,12 +164,7 @@ def road_graph(roads: gpd.GeoDataFrame, params: Params, plane: CRS) -> RoadGraph
     keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
     geoms, speed, fwd, bwd = geoms[keep], speed[keep], fwd[keep], bwd[keep]
     length = shapely.length(geoms)
-    ends = np.concatenate(
-        [
-            shapely.get_coordinates(shapely.get_point(geoms, 0)),
-            shapely.get_coordinates(shapely.get_point(geoms, -1)),
-        ]
-    )
+    ends = np.concatenate(line_ends(geoms))
     tol = params["network.endpoint_tolerance_m"]
     key = np.round(ends / max(tol, 1e-6)).astype(np.int64)
     key -= key.min(axis=0)
@@ -186,6 +175,14 @@ def road_graph(roads: gpd.GeoDataFrame, params: Params, plane: CRS) -> RoadGraph
     return RoadGraph(
         geoms, node[:n], node[n:], minutes, fwd, bwd, int(node.max()) + 1 if n else 0, plane
     )
+
+
+def line_ends(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last vertex (x, y) of each line, from one coordinate array."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    first = np.searchsorted(idx, np.arange(len(geoms)))
+    last = np.append(first[1:], len(coords)) - 1
+    return coords[first], coords[last]
 
 
 def head_substring(geoms: np.ndarray, dist: np.ndarray) -> np.ndarray:
