@@ -10,12 +10,15 @@ from crs.errors import (
     SuigeoError,
     UnknownSystemError,
 )
+from crs.params import Gz2000Params, load_params
 from crs.systems import System, resolve, systems
-from crs.transform import to_crs, transform
+from crs.transform import FRAME_ATTR, area_mask, frame_system, to_crs, transform
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "FRAME_ATTR",
+    "Gz2000Params",
     "InputError",
     "MissingParametersError",
     "OutputError",
@@ -23,6 +26,9 @@ __all__ = [
     "SuigeoError",
     "System",
     "UnknownSystemError",
+    "area_mask",
+    "frame_system",
+    "load_params",
     "resolve",
     "systems",
     "to_crs",

@@ -14,7 +14,12 @@ _SUBCOMMAND_MODULES = ("suigeo.cli.crs_point", "suigeo.cli.crs_convert", "suigeo
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("crs", help="coordinate and height systems and conversions")
     g = p.add_subparsers(dest="crs_command", metavar="SUBCOMMAND", required=True)
-    lp = g.add_parser("list", help="list the named systems", epilog="Example: suigeo crs list")
+    lp = g.add_parser(
+        "list",
+        help="list the named coordinate and height systems",
+        description="List the named systems: name, EPSG code, kind, area of use, notes.",
+        epilog="Example: suigeo crs list",
+    )
     lp.set_defaults(func=_list)
     for name in _SUBCOMMAND_MODULES:
         try:
@@ -26,8 +31,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         module.register(g)
 
 
+_HEIGHT_HELP = """\
+Heights: append a height system to a plane system with '+', on both sides:
+  CGCS2000+H1985, CGCS2000-3GK-CM114+H1985, GZ2000+HGZ, EPSG:4547+5737 (5737 = H1985).
+  HGZ = H1985 + offset from the parameter file's [height] table (default +4.256 m).
+  Bare systems carry ellipsoidal heights through PROJ unchanged in meaning; suigeo has no
+  quasi-geoid, so it refuses to mix a named height system with a bare one.
+Any EPSG code (EPSG:32650, 4547 ...) is accepted wherever a name is.
+GZ2000 needs a parameter file: --params FILE or SUIGEO_GZ2000_PARAMS (`suigeo crs fit`
+makes one from control points; crs/examples/gz2000-example.toml shows the format)."""
+
+
+def _area(bounds: tuple[float, float, float, float]) -> str:
+    w, s, e, n = bounds
+    return f"{w:g}..{e:g}E {s:g}..{n:g}N"
+
+
 def _list(args: argparse.Namespace) -> int:
+    print(f"{'NAME':<20} {'EPSG':<10} {'KIND':<10} {'AREA OF USE (lon, lat)':<34} TITLE")
     for s in crs.systems():
         code = f"EPSG:{s.epsg}" if s.epsg is not None else "-"
-        print(f"{s.name:<22} {code:<10} {s.kind:<11} {s.title}")
+        print(f"{s.name:<20} {code:<10} {s.kind:<10} {_area(s.area_of_use):<34} {s.title}")
+        if s.note:
+            print(f"{'':<20} note: {s.note}")
+    print()
+    print(_HEIGHT_HELP)
     return 0

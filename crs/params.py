@@ -1,0 +1,421 @@
+"""Guangzhou 2000 parameter files: load, validate, and build the PROJ pipeline.
+
+The official Guangzhou 2000 parameters are not public, so they come only from a file the
+user supplies (``params=`` or the environment variable ``SUIGEO_GZ2000_PARAMS``). The file
+format (``suigeo-gz2000/1``) is documented, key by key, in ``crs/examples/gz2000-example.toml``.
+
+Secrecy: a :class:`Gz2000Params` never shows its values; ``repr`` shows the source file and
+kind only. Every error names the file and the key, never a value. The PROJ pipeline built from
+the values is kept private (:meth:`Gz2000Params._pipeline`) and is never logged or put into an
+exception message; PROJ errors raised while building it are replaced by a message without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from crs.errors import MissingParametersError, ParameterFileError
+
+__all__ = [
+    "DEFAULT_HEIGHT_OFFSET_M",
+    "ENV_VAR",
+    "FORMAT",
+    "Gz2000Params",
+    "load_params",
+]
+
+ENV_VAR = "SUIGEO_GZ2000_PARAMS"
+FORMAT = "suigeo-gz2000/1"
+#: Guangzhou height = 1985 height + 4.256 m (Guangdong's published table of local height
+#: systems; see README, section crs).
+DEFAULT_HEIGHT_OFFSET_M = 4.256
+#: CGCS2000 ellipsoid (same as GRS80 to the digits that matter): a, 1/f.
+CGCS2000_A = 6378137.0
+CGCS2000_RF = 298.257222101
+#: Mean radius R1 = (2a + b) / 3 of the CGCS2000/GRS80 ellipsoid, for ``projection_height_m``.
+MEAN_RADIUS_M = 6371008.7714
+_ELLPS = f"+a={CGCS2000_A!r} +rf={CGCS2000_RF!r}"
+
+HOW_TO_SUPPLY = (
+    "Guangzhou 2000 (GZ2000) needs a parameter file: pass --params FILE (Python: params=FILE) "
+    f"or set the environment variable {ENV_VAR}=FILE. The official parameters are not "
+    "public; get them from your survey authority, or fit a file from common control points "
+    "with `suigeo crs fit control.csv --model helmert4 -o params.toml`. "
+    "crs/examples/gz2000-example.toml shows the format (example values, unfit for survey work)."
+)
+
+_KINDS = ("example", "fitted", "official", "unspecified")
+_CONVENTIONS = ("position_vector", "coordinate_frame")
+
+# table -> (required keys, optional keys with defaults)
+_NUMERIC_TABLES: dict[str, tuple[tuple[str, ...], dict[str, float | None]]] = {
+    "helmert7": (
+        ("tx_m", "ty_m", "tz_m", "rx_arcsec", "ry_arcsec", "rz_arcsec", "scale_ppm"),
+        {},
+    ),
+    "projection": (
+        ("central_meridian_deg",),
+        {
+            "latitude_of_origin_deg": 0.0,
+            "scale": None,
+            "projection_height_m": None,
+            "earth_radius_m": None,
+            "false_easting_m": 0.0,
+            "false_northing_m": 0.0,
+        },
+    ),
+    "similarity": (("dx_m", "dy_m", "rotation_arcsec", "scale_ppm"), {}),
+    "affine6": (("a0", "a1", "a2", "b0", "b1", "b2"), {}),
+    "height": ((), {"offset_m": DEFAULT_HEIGHT_OFFSET_M}),
+}
+_TEXT_KEYS = {
+    "suigeo": {"format", "kind", "description"},
+    "helmert7": {"convention"},
+    "height": {"model", "correction_grid"},
+}
+_TABLES = ("suigeo", "helmert7", "projection", "similarity", "affine6", "height")
+
+# (table, key, low, high): plausibility ranges, checked without printing the value.
+_RANGES = (
+    ("projection", "central_meridian_deg", -180.0, 180.0),
+    ("projection", "latitude_of_origin_deg", -90.0, 90.0),
+    ("projection", "scale", 0.9, 1.1),
+    ("projection", "projection_height_m", -1000.0, 10000.0),
+    ("projection", "earth_radius_m", 6.3e6, 6.4e6),
+    ("similarity", "scale_ppm", -1e5, 1e5),
+    ("helmert7", "scale_ppm", -1e5, 1e5),
+)
+
+
+class Gz2000Params:
+    """A validated Guangzhou 2000 parameter set. Its values are never shown.
+
+    Build one with :func:`load_params`. ``source`` is the file it came from (or
+    ``"<dict>"``), ``kind`` is ``example``, ``fitted``, ``official`` or ``unspecified``.
+    Two parameter sets compare equal when their values are equal.
+    """
+
+    __slots__ = ("_digest", "_height_offset", "_pipeline_text", "has_helmert7", "kind", "source")
+
+    def __init__(self, values: Mapping[str, Mapping[str, Any]], source: str, kind: str) -> None:
+        self.source = source
+        self.kind = kind
+        #: Whether a geocentric [helmert7] step is present (its plane result then depends
+        #: on the height).
+        self.has_helmert7 = "helmert7" in values
+        self._pipeline_text = _build_pipeline(values)
+        self._height_offset = float(values.get("height", {}).get("offset_m"))
+        self._digest = hashlib.sha256(
+            (self._pipeline_text + "|" + repr(self._height_offset)).encode()
+        ).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"<Gz2000Params from {self.source!r}, kind {self.kind!r}; values hidden>"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Gz2000Params) and other._digest == self._digest
+
+    def __hash__(self) -> int:
+        return hash(self._digest)
+
+    def __reduce__(self):  # pragma: no cover - refuse to serialise secrets by accident
+        raise TypeError("Gz2000Params cannot be pickled; pass the parameter file path instead")
+
+    @property
+    def key(self) -> str:
+        """An opaque cache key (a SHA-256 digest); reveals no value."""
+        return self._digest
+
+    @property
+    def height_offset_m(self) -> float:
+        """HGZ - H1985 in metres. Secret like every value: do not print it."""
+        return self._height_offset
+
+    def _pipeline(self) -> str:
+        """The PROJ pipeline CGCS2000 (lon, lat degrees, h) -> GZ2000 (E, N, h). SECRET."""
+        return self._pipeline_text
+
+
+def load_params(
+    params: str | os.PathLike[str] | Mapping[str, Any] | Gz2000Params | None = None,
+    *,
+    required: bool = True,
+) -> Gz2000Params | None:
+    """Load and validate a Guangzhou 2000 parameter set.
+
+    Parameters
+    ----------
+    params
+        A path to a ``suigeo-gz2000/1`` TOML file, a mapping with the same tables (as
+        ``tomllib`` would return), an already loaded :class:`Gz2000Params`, or ``None`` to use
+        the file named by the environment variable ``SUIGEO_GZ2000_PARAMS``.
+    required
+        If true (default), raise :class:`MissingParametersError` when nothing is supplied;
+        otherwise return ``None``.
+
+    Raises
+    ------
+    MissingParametersError
+        Nothing supplied; the message says how to supply or fit a file.
+    ParameterFileError
+        The file is missing, unreadable, not TOML, or a key is missing, unknown, of the wrong
+        type or out of range. The message names the file and the key, never a value.
+    """
+    if isinstance(params, Gz2000Params):
+        return params
+    if params is None:
+        env = os.environ.get(ENV_VAR, "").strip()
+        if not env:
+            if required:
+                raise MissingParametersError(HOW_TO_SUPPLY)
+            return None
+        return _load_file(Path(env), via_env=True)
+    if isinstance(params, Mapping):
+        return _from_mapping(params, "<dict>")
+    if isinstance(params, str | os.PathLike):
+        return _load_file(Path(params), via_env=False)
+    raise ParameterFileError(
+        f"params must be a file path, a mapping or Gz2000Params, not {type(params).__name__}"
+    )
+
+
+def _load_file(path: Path, *, via_env: bool) -> Gz2000Params:
+    where = f"{path} (from {ENV_VAR})" if via_env else str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ParameterFileError(f"parameter file {where} not found") from None
+    except IsADirectoryError:
+        raise ParameterFileError(f"parameter file {where} is a folder, not a file") from None
+    except OSError as exc:
+        raise ParameterFileError(
+            f"cannot read parameter file {where}: {exc.strerror or type(exc).__name__}"
+        ) from None
+    data, problem = _parse_toml(raw)
+    if problem is not None:
+        raise ParameterFileError(f"parameter file {where}: {problem}")
+    return _from_mapping(data, str(path))
+
+
+def _parse_toml(raw: bytes) -> tuple[dict[str, Any], str | None]:
+    # Built outside any ``except`` block so no exception context (which may quote the
+    # file's text) is chained to the error the caller sees.
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}, "not UTF-8 text"
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"at line (\d+), column (\d+)", str(exc))
+        pos = f" at line {where.group(1)}, column {where.group(2)}" if where else ""
+        return {}, f"not valid TOML{pos}"
+
+
+def _from_mapping(data: Mapping[str, Any], source: str) -> Gz2000Params:
+    values = _validate(data, source)
+    kind = values["suigeo"].get("kind", "unspecified")
+    built: Gz2000Params | None = None
+    with contextlib.suppress(_PipelineRejected):
+        built = Gz2000Params(values, source, kind)
+    if built is None:
+        raise ParameterFileError(
+            f"parameter file {source}: PROJ rejected the parameters (values not shown); "
+            "check the [projection], [helmert7], [similarity] and [affine6] tables"
+        )
+    return built
+
+
+def _fail(source: str, key: str, problem: str) -> ParameterFileError:
+    return ParameterFileError(f"parameter file {source}: key '{key}' {problem}")
+
+
+def _validate(data: Mapping[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(data, Mapping):
+        raise ParameterFileError(f"parameter file {source}: not a table of tables")
+    for table in data:
+        if table not in _TABLES:
+            raise _fail(source, str(table), f"is not a known table (known: {', '.join(_TABLES)})")
+        if not isinstance(data[table], Mapping):
+            raise _fail(source, str(table), "must be a table, e.g. [" + str(table) + "]")
+    _check_header(data, source)
+    if "projection" not in data:
+        raise _fail(source, "projection", "is missing: the [projection] table is required")
+    if "similarity" in data and "affine6" in data:
+        raise _fail(source, "affine6", "cannot be given together with [similarity]")
+    values: dict[str, dict[str, Any]] = {"suigeo": dict(data["suigeo"])}
+    for table in _NUMERIC_TABLES:
+        if table in data or table == "height":
+            values[table] = _numeric_table(data.get(table, {}), table, source)
+    _check_projection(values["projection"], source)
+    _check_ranges(values, source)
+    _check_text_keys(data, values, source)
+    if "affine6" in values:
+        a = values["affine6"]
+        det = a["a1"] * a["b2"] - a["a2"] * a["b1"]
+        if not abs(det) > 1e-12:
+            raise _fail(source, "affine6", "is not invertible (a1*b2 - a2*b1 is zero)")
+    return values
+
+
+def _numeric_table(given: Mapping[str, Any], table: str, source: str) -> dict[str, Any]:
+    required, optional = _NUMERIC_TABLES[table]
+    allowed = set(required) | set(optional) | _TEXT_KEYS.get(table, set())
+    for key in given:
+        if key not in allowed:
+            raise _fail(source, f"{table}.{key}", f"is not a known key of [{table}]")
+    out: dict[str, Any] = {}
+    for key in required:
+        if key not in given:
+            raise _fail(source, f"{table}.{key}", "is missing")
+        out[key] = _number(given[key], source, f"{table}.{key}")
+    for key, default in optional.items():
+        out[key] = _number(given[key], source, f"{table}.{key}") if key in given else default
+    return out
+
+
+def _check_header(data: Mapping[str, Any], source: str) -> None:
+    header = data.get("suigeo")
+    if header is None:
+        raise _fail(
+            source, "suigeo", f'is missing: the file must start with [suigeo] format = "{FORMAT}"'
+        )
+    for key in header:
+        if key not in _TEXT_KEYS["suigeo"]:
+            raise _fail(source, f"suigeo.{key}", "is not a known key of [suigeo]")
+    if header.get("format") != FORMAT:
+        raise _fail(source, "suigeo.format", f'must be "{FORMAT}"')
+    if "kind" in header and header["kind"] not in _KINDS:
+        raise _fail(source, "suigeo.kind", f"must be one of {', '.join(_KINDS)}")
+    if "description" in header and not isinstance(header["description"], str):
+        raise _fail(source, "suigeo.description", "must be text")
+
+
+def _check_projection(p: dict[str, Any], source: str) -> None:
+    has_scale = p["scale"] is not None
+    has_height = p["projection_height_m"] is not None
+    if has_scale == has_height:
+        raise _fail(
+            source,
+            "projection.scale",
+            "or 'projection.projection_height_m': give exactly one of the two",
+        )
+    if p["earth_radius_m"] is not None and not has_height:
+        raise _fail(source, "projection.earth_radius_m", "is only used with projection_height_m")
+
+
+def _check_ranges(values: dict[str, dict[str, Any]], source: str) -> None:
+    for table, key, low, high in _RANGES:
+        v = values.get(table, {}).get(key)
+        if v is not None and not low <= v <= high:
+            raise _fail(source, f"{table}.{key}", f"is out of range (must be in {low:g}..{high:g})")
+
+
+def _check_text_keys(
+    data: Mapping[str, Any], values: dict[str, dict[str, Any]], source: str
+) -> None:
+    if "helmert7" in values:
+        if data["helmert7"].get("convention") not in _CONVENTIONS:
+            raise _fail(
+                source,
+                "helmert7.convention",
+                f"must be given as one of {', '.join(_CONVENTIONS)} "
+                "(how the rotation signs are to be read)",
+            )
+        values["helmert7"]["convention"] = data["helmert7"]["convention"]
+    height = data.get("height", {})
+    if "correction_grid" in height:
+        raise _fail(
+            source,
+            "height.correction_grid",
+            "is reserved for a later version and not supported yet; remove it "
+            "(only the constant offset model is implemented)",
+        )
+    if height.get("model", "offset") != "offset":
+        raise _fail(source, "height.model", 'must be "offset" (the only model implemented)')
+
+
+def _number(value: Any, source: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(source, key, "must be a number")
+    f = float(value)
+    if not math.isfinite(f):
+        raise _fail(source, key, "must be a finite number")
+    return f
+
+
+class _PipelineRejected(Exception):
+    """PROJ refused the pipeline. Carries no text on purpose."""
+
+
+def _build_pipeline(values: Mapping[str, Mapping[str, Any]]) -> str:
+    steps = ["+proj=pipeline", "+step +proj=unitconvert +xy_in=deg +xy_out=rad"]
+    h7 = values.get("helmert7")
+    if h7 is not None:
+        steps += [
+            f"+step +proj=cart {_ELLPS}",
+            "+step +proj=helmert"
+            f" +x={h7['tx_m']!r} +y={h7['ty_m']!r} +z={h7['tz_m']!r}"
+            f" +rx={h7['rx_arcsec']!r} +ry={h7['ry_arcsec']!r} +rz={h7['rz_arcsec']!r}"
+            f" +s={h7['scale_ppm']!r} +convention={h7['convention']}",
+            f"+step +inv +proj=cart {_ELLPS}",
+        ]
+    p = values["projection"]
+    if p["scale"] is not None:
+        k0 = p["scale"]
+    else:
+        radius = p["earth_radius_m"] if p["earth_radius_m"] is not None else MEAN_RADIUS_M
+        k0 = (radius + p["projection_height_m"]) / radius
+    steps.append(
+        f"+step +proj=tmerc +lat_0={p['latitude_of_origin_deg']!r}"
+        f" +lon_0={p['central_meridian_deg']!r} +k_0={k0!r}"
+        f" +x_0={p['false_easting_m']!r} +y_0={p['false_northing_m']!r} {_ELLPS}"
+    )
+    sim = values.get("similarity")
+    if sim is not None:
+        # PROJ's 2-D Helmert (+theta, arc-seconds) turns clockwise and takes +s as the factor
+        # itself; the file's rotation is anticlockwise and its scale in ppm.
+        factor = 1.0 + sim["scale_ppm"] * 1e-6
+        steps.append(
+            f"+step +proj=helmert +x={sim['dx_m']!r} +y={sim['dy_m']!r}"
+            f" +theta={-sim['rotation_arcsec']!r} +s={factor!r}"
+        )
+    aff = values.get("affine6")
+    if aff is not None:
+        steps.append(
+            f"+step +proj=affine +xoff={aff['a0']!r} +s11={aff['a1']!r} +s12={aff['a2']!r}"
+            f" +yoff={aff['b0']!r} +s21={aff['b1']!r} +s22={aff['b2']!r}"
+        )
+    text = " ".join(steps)
+    if not _proj_accepts(text):
+        raise _PipelineRejected
+    return text
+
+
+def _proj_accepts(text: str) -> bool:
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    # PROJ reports errors through the "pyproj" logger; its messages may quote the
+    # pipeline, so that logger is muted while the secret pipeline is checked.
+    logger = logging.getLogger("pyproj")
+    was_disabled = logger.disabled
+    logger.disabled = True
+    try:
+        Transformer.from_pipeline(text)
+    except ProjError:
+        return False
+    finally:
+        logger.disabled = was_disabled
+    return True

@@ -1,0 +1,81 @@
+"""``suigeo crs point``: convert one point and print it to the digits that matter."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+import crs
+from crs.errors import InputError
+from crs.params import load_params
+
+EXAMPLES = """\
+examples:
+  suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114 113.3 23.1
+  suigeo crs point --from CGCS2000+H1985 --to GZ2000+HGZ --params gz2000.toml 113.3 23.1 21.5
+  suigeo crs point --from GCJ02 --to WGS84 113.32 23.12
+  suigeo crs point --from EPSG:4547 --to EPSG:4526 428285.9562 2555783.9288
+
+Metres are printed to 0.1 mm, degrees to 1e-9 degree (about 0.1 mm), in the order
+x y [h]: lon lat for geographic systems, easting northing for projected ones.
+GZ2000 needs --params FILE or SUIGEO_GZ2000_PARAMS (see `suigeo crs list`).
+"""
+
+
+def register(group: argparse._SubParsersAction) -> None:
+    p = group.add_parser(
+        "point",
+        help="convert one point",
+        description="Convert one point between named systems (`suigeo crs list`).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--from", dest="src", required=True, metavar="A", help="source system")
+    p.add_argument("--to", dest="dst", required=True, metavar="B", help="target system")
+    p.add_argument("--params", metavar="FILE", help="Guangzhou 2000 parameter file (TOML)")
+    p.add_argument("x", type=float, help="lon (degrees) or easting/X (metres)")
+    p.add_argument("y", type=float, help="lat (degrees) or northing/Y (metres)")
+    p.add_argument("h", type=float, nargs="?", help="height (metres), optional")
+    p.set_defaults(func=_point)
+
+
+def _fmt(value: float, degrees: bool) -> str:
+    return f"{value:.9f}" if degrees else f"{value:.4f}"
+
+
+def _point(args: argparse.Namespace) -> int:
+    src, dst = crs.resolve(args.src), crs.resolve(args.dst)
+    needs = src.needs_params or dst.needs_params
+    params = load_params(args.params, required=needs)
+    if params is not None and params.kind == "example":
+        print(
+            f"suigeo: warning: {params.source} holds EXAMPLE parameters, not Guangzhou 2000; "
+            "results are unfit for survey work",
+            file=sys.stderr,
+        )
+    if (
+        src.kind not in ("height", "geocentric")
+        and not crs.area_mask([args.x], [args.y], system=src, params=params)[0]
+    ):
+        w, s, e, n = src.area_of_use
+        print(
+            f"suigeo: warning: the point lies outside {src.name}'s area of use "
+            f"(lon {w:g}..{e:g}, lat {s:g}..{n:g})",
+            file=sys.stderr,
+        )
+    h = None if args.h is None else [args.h]
+    out = crs.transform([args.x], [args.y], h, src=src, dst=dst, params=params)
+    values = [float(np.asarray(v)[0]) for v in out]
+    if not all(np.isfinite(values)):
+        raise InputError(
+            f"PROJ could not convert the point from {src.name} to {dst.name} "
+            "(outside the projection's domain?)"
+        )
+    degrees = dst.is_geographic
+    text = [_fmt(values[0], degrees), _fmt(values[1], degrees)]
+    if len(values) == 3:
+        text.append(_fmt(values[2], False))
+    print(" ".join(text))
+    return 0
