@@ -49,7 +49,8 @@ HOW_TO_SUPPLY = (
     "Guangzhou 2000 (GZ2000) needs a parameter file: pass --params FILE (Python: params=FILE) "
     f"or set the environment variable {ENV_VAR}=FILE. The official parameters are not "
     "public; get them from your survey authority, or fit a file from common control points "
-    "with `suigeo crs fit control.csv --model helmert4 -o params.toml`. "
+    "with `suigeo crs fit control.csv --model helmert4 --central-meridian DEG -o params.toml` "
+    "(see `suigeo crs fit --help`). "
     "crs/examples/gz2000-example.toml shows the format (example values, unfit for survey work)."
 )
 
