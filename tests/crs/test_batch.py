@@ -363,9 +363,11 @@ def test_missing_column_and_unreadable_file(tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_chunk_boundaries_do_not_change_the_output(tmp_path):
-    inp, _, _ = _mixed_file(tmp_path / "in.csv", 100)
-    for rows, tag in ((3, "small"), (1_000_000, "big")):
+@pytest.mark.parametrize(("n", "chunk"), [(100, 3), (80_000, 7_001)])
+def test_chunk_boundaries_do_not_change_the_output(tmp_path, n, chunk):
+    # 80 000 rows are some 4 MB: several of the reader's 2 MB blocks, regrouped into chunks
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", n)
+    for rows, tag in ((chunk, "small"), (1_000_000, "big")):
         convert_file(inp, tmp_path / f"{tag}.csv", src="CGCS2000", dst=GK, chunk_rows=rows)
     assert (tmp_path / "small.csv").read_bytes() == (tmp_path / "big.csv").read_bytes()
     small, big = tmp_path / "small.rejects.csv", tmp_path / "big.rejects.csv"
