@@ -301,9 +301,8 @@ def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
         extra = f" (line {i + 1 + line_offset})" if line_offset else ""
         raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
     ids = text.to_numpy(dtype=object)
-    index = pd.Index(ids)
-    if not index.is_unique:
-        dup = index.duplicated(keep=False)
+    if not text.is_unique:
+        dup = text.duplicated(keep=False).to_numpy(dtype=bool)
         i = int(np.flatnonzero(dup)[0])
         raise InputError(f"{source}: row {i + 1}, column 'id': duplicate project id {ids[i]!r}")
     return ids
