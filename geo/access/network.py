@@ -28,7 +28,14 @@ from geo.access.rail import RailNet
 from geo.access.result import EngineOutput
 from geo.access.roads import RoadGraph, head_substring, load_roads, road_graph
 
-__all__ = ["NetworkGraph", "build_network", "fill_holes", "network_rings", "reached_lines"]
+__all__ = [
+    "NetworkGraph",
+    "build_network",
+    "fill_holes",
+    "network_rings",
+    "reached_lines",
+    "ring_polygon",
+]
 
 
 @dataclass
@@ -43,6 +50,9 @@ class NetworkGraph:
     gid: np.ndarray
     rev: np.ndarray
     geoms: np.ndarray
+    parent: np.ndarray  # per geometry: the road line it lies on (-1 for connectors)
+    pa: np.ndarray  # position on the parent line = pa + pb × position on the geometry
+    pb: np.ndarray
     points: np.ndarray  # node ids of the attached origins
     stations: np.ndarray  # node ids of the station ground nodes
     road: RoadGraph
@@ -143,6 +153,9 @@ def build_network(
     piece_u = base + k + np.arange(k)  # geometry runs u -> foot
     piece_c = base + 2 * k + np.arange(k)  # point -> foot
     geoms += [to_v, to_u, conn]
+    parent = np.concatenate([np.arange(base), line, line, np.full(k, -1)])
+    pa = np.concatenate([np.zeros(base), np.ones(k), np.zeros(k), np.zeros(k)])
+    pb = np.concatenate([np.ones(base), -(1 - frac), frac, np.ones(k)])
     t_v, t_u = (1 - frac) * road.minutes[line], frac * road.minutes[line]
     f, b = road.fwd[line], road.bwd[line]
     u, v = road.node_u[line], road.node_v[line]
@@ -177,6 +190,9 @@ def build_network(
         np.concatenate(gids),
         np.concatenate(revs),
         np.concatenate(geoms),
+        parent,
+        pa,
+        pb,
         pts_nodes,
         st_nodes,
         road,
@@ -185,21 +201,57 @@ def build_network(
     )
 
 
-def reached_lines(net: NetworkGraph, dist: np.ndarray, t: float, direction: str) -> np.ndarray:
-    """Geometries of every stretch reachable within ``t`` minutes (partial at the cut-off)."""
-    tail, head, rev = net.tail, net.head, net.rev
+def _substring(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Part of each line between normalised positions ``start`` < ``end``."""
+    length = shapely.length(geoms)
+    head = head_substring(geoms, end * length)
+    return shapely.reverse(head_substring(shapely.reverse(head), (end - start) * length))
+
+
+def _merge_intervals(gid: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Union of intervals [s, e] ⊂ [0, 1] per ``gid`` (vectorised)."""
+    order = np.lexsort((s, gid))
+    gid, s, e = gid[order], s[order] + 4.0 * gid[order], e[order] + 4.0 * gid[order]
+    run = np.maximum.accumulate(e)
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = s[1:] > run[:-1] + 1e-6  # a gap under a millionth of the line is none
+    grp = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(s)) - 1
+    g = gid[starts]
+    return g, s[starts] - 4.0 * g, run[ends] - 4.0 * g, grp
+
+
+def reached_lines(
+    net: NetworkGraph, dist: np.ndarray, t: float, direction: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Road stretches reachable within ``t`` minutes (each road line's reached parts merged,
+    partial at the cut-off) and the reached walking connectors of the attached points."""
+    tail, rev = net.tail, net.rev
     if direction == "to":  # reached from the head end: walk the stretch backwards
-        tail, head, rev = head, tail, ~rev
+        tail, rev = net.head, ~rev
     start = dist[tail]
     ok = start < t
     frac = np.clip((t - start[ok]) / np.maximum(net.minutes[ok], 1e-12), 0.0, 1.0)
-    g = net.geoms[net.gid[ok]]
-    r = rev[ok]
-    g = np.where(r, shapely.reverse(g), g)
-    full = frac >= 1.0
-    part = ~full & (frac > 0)
-    cut = head_substring(g[part], frac[part] * shapely.length(g[part]))
-    return np.concatenate([g[full], cut])
+    gid, r = net.gid[ok], rev[ok]
+    keep = frac > 0
+    gid, r, frac = gid[keep], r[keep], frac[keep]
+    q0 = np.where(r, 1.0 - frac, 0.0)
+    q1 = np.where(r, 1.0, frac)
+    conn = net.parent[gid] < 0
+    c_geoms = net.geoms[np.unique(gid[conn][frac[conn] >= 1.0])]
+    c_part = conn & (frac < 1.0)
+    c_geoms = np.concatenate([c_geoms, _substring(net.geoms[gid[c_part]], q0[c_part], q1[c_part])])
+    on = ~conn
+    par = net.parent[gid[on]]
+    a, b = net.pa[gid[on]], net.pb[gid[on]]
+    p0, p1 = a + b * q0[on], a + b * q1[on]
+    lo, hi = np.clip(np.minimum(p0, p1), 0, 1), np.clip(np.maximum(p0, p1), 0, 1)
+    g, lo, hi, _ = _merge_intervals(par, lo, hi)
+    full = (lo <= 1e-6) & (hi >= 1 - 1e-6)
+    part = ~full & (hi - lo > 1e-9)
+    roads = np.concatenate([net.geoms[g[full]], _substring(net.geoms[g[part]], lo[part], hi[part])])
+    return roads, c_geoms
 
 
 def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:
@@ -220,6 +272,48 @@ def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:
     if big.size == 0:
         return shapely.union_all(shells)
     return shapely.difference(shapely.union_all(shells), shapely.union_all(shapely.polygons(big)))
+
+
+def ring_polygon(
+    roads: np.ndarray, connectors: np.ndarray, buffer_m: float, max_hole_km2: float
+) -> shapely.Geometry:
+    """Reached roads → polygon: the blocks they enclose (faces of the road lines, up to
+    ``max_hole_km2`` each, all when negative) plus every road and connector widened by
+    ``buffer_m``."""
+    if roads.size == 0 and connectors.size == 0:
+        return shapely.Polygon()
+    faces, cuts, dangles, invalid = shapely.polygonize_full(roads)
+    faces = shapely.get_parts(faces)
+    loose = [shapely.get_parts(x) for x in (cuts, dangles, invalid)] + [connectors]
+    if max_hole_km2 >= 0 and faces.size:
+        big = shapely.area(faces) > max_hole_km2 * 1e6
+        loose.append(shapely.boundary(faces[big]))
+        faces = faces[~big]
+    pieces = [shapely.buffer(np.concatenate(loose), buffer_m, quad_segs=4)]
+    if faces.size:
+        area = shapely.coverage_union_all(faces)
+        pieces.append(np.array([shapely.buffer(area, buffer_m, quad_segs=4)]))
+    # a block whose roads are reached but not joined exactly (a gap the buffer closes)
+    return fill_holes(shapely.union_all(np.concatenate(pieces)), max_hole_km2)
+
+
+def rings_from_graph(
+    net: NetworkGraph, thresholds: list[float], *, direction: str, params: Params, nearest: bool
+) -> tuple[list[list[shapely.Geometry]], np.ndarray]:
+    """Dijkstra from the attached origins with the largest threshold as cut-off, then one
+    ring polygon per origin (or for the nearest) and threshold; also the node times."""
+    graph = net.edges.csr(reverse=direction == "to")
+    dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
+    buf = params["network.buffer_m"]
+    max_hole = params["network.fill_holes_max_km2"]
+    geoms = []
+    for row in range(dist.shape[0]):
+        per_t = []
+        for t in thresholds:
+            roads_t, conn = reached_lines(net, dist[row], t, direction)
+            per_t.append(ring_polygon(roads_t, conn, buf, max_hole))
+        geoms.append(per_t)
+    return geoms, dist
 
 
 def network_rings(
@@ -244,24 +338,15 @@ def network_rings(
                 f"the rest of the network ({total} nodes): check that lines are split at "
                 "junctions and share end points, or move the origin"
             )
-    graph = net.edges.csr(reverse=direction == "to")
-    dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
-    buf = params["network.buffer_m"]
-    max_hole = params["network.fill_holes_max_km2"]
-    geoms = []
-    for row in range(dist.shape[0]):
-        per_t = []
-        for t in thresholds:
-            lines = reached_lines(net, dist[row], t, direction)
-            merged = shapely.union_all(lines) if lines.size else shapely.GeometryCollection()
-            per_t.append(fill_holes(shapely.buffer(merged, buf, quad_segs=4), max_hole))
-        geoms.append(per_t)
+    geoms, dist = rings_from_graph(
+        net, thresholds, direction=direction, params=params, nearest=nearest
+    )
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     from geo.access.sketch import _station_frame
 
     method = (
         f"network: road lines at maxspeed or class speed, one-way respected, reached roads "
-        f"(partial at the cut-off) widened {buf:g} m, enclosed holes filled"
+        f"(partial at the cut-off) widened {params['network.buffer_m']:g} m, enclosed holes filled"
         + (
             "; rail joined at stations with access, egress and transfer times"
             if len(net.stations)

@@ -22,10 +22,9 @@ import shapely
 from pyproj import CRS
 
 from crs.errors import InputError
-from geo.access.origins import to_cgcs2000
 from geo.access.params import Params
 
-__all__ = ["RoadGraph", "head_substring", "load_roads", "road_graph", "road_speeds"]
+__all__ = ["RoadGraph", "head_substring", "line_ends", "load_roads", "road_graph", "road_speeds"]
 
 _TRUE = {"true", "yes", "1", "t", "y"}
 _REVERSE = {"-1", "reverse"}
@@ -51,7 +50,8 @@ def load_roads(roads: gpd.GeoDataFrame | str | os.PathLike[str]) -> gpd.GeoDataF
             raise InputError(f"cannot read {what}: {exc}") from None
     if len(gdf) == 0:
         raise InputError(f"{what} holds no lines")
-    gdf = to_cgcs2000(gdf, what)
+    if gdf.crs is None:
+        raise InputError(f"{what} has no coordinate system; set one (e.g. EPSG:4490) first")
     kinds = gdf.geometry.geom_type
     bad = ~kinds.isin(["LineString", "MultiLineString"])
     if bad.any():
@@ -61,15 +61,37 @@ def load_roads(roads: gpd.GeoDataFrame | str | os.PathLike[str]) -> gpd.GeoDataF
         )
     gdf = gdf.reset_index(drop=True)
     gdf["_row"] = np.arange(len(gdf))
+    if (kinds == "LineString").all():
+        return gdf
     return gdf.explode(index_parts=False).reset_index(drop=True)
 
 
-def _parse_maxspeed(values: pd.Series) -> np.ndarray:
-    s = values.astype("string").str.lower()
+def _on_unique(values: pd.Series, func) -> np.ndarray:
+    """Apply a vectorised string function to the distinct values only, then spread back."""
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    out = func(pd.Series(uniques, dtype="string"))
+    res = np.asarray(out)[np.maximum(codes, 0)]
+    if (codes < 0).any():
+        res = res.astype(object) if res.dtype.kind in "OUS" else res.astype(float)
+        res[codes < 0] = None if res.dtype == object else np.nan
+    return res
+
+
+def _maxspeed_unique(s: pd.Series) -> np.ndarray:
+    s = s.str.lower()
     nums = s.str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float)
     mean = nums.groupby(level=0).mean().reindex(s.index).to_numpy(dtype=float)
     mph = s.str.contains("mph", na=False).to_numpy()
     return np.where(mph, mean * _MPH, mean)
+
+
+def _class_unique(s: pd.Series) -> np.ndarray:
+    first = s.str.strip("[]").str.split(",").str[0].str.strip(" '\"").str.lower()
+    return first.to_numpy(dtype=object)
+
+
+def _parse_maxspeed(values: pd.Series) -> np.ndarray:
+    return _on_unique(values, _maxspeed_unique).astype(float)
 
 
 def road_speeds(roads: pd.DataFrame, params: Params) -> np.ndarray:
@@ -80,20 +102,12 @@ def road_speeds(roads: pd.DataFrame, params: Params) -> np.ndarray:
         speed = _parse_maxspeed(roads["maxspeed"])
         speed[~(speed > 0)] = np.nan
     if "highway" in roads.columns:
-        cls = (
-            roads["highway"]
-            .astype("string")
-            .str.strip("[]")
-            .str.split(",")
-            .str[0]
-            .str.strip(" '\"")
-            .str.lower()
-        )
+        cls = pd.Series(_on_unique(roads["highway"], _class_unique), index=roads.index)
         table = params.group("network.highway_speeds_kmh")
         by_class = cls.map(table).to_numpy(dtype=float)
         speed = np.where(np.isnan(speed), by_class, speed)
     else:
-        cls = pd.Series(pd.NA, index=roads.index, dtype="string")
+        cls = pd.Series(None, index=roads.index, dtype=object)
     missing = np.isnan(speed)
     if missing.any():
         rows = (
@@ -120,7 +134,7 @@ def _oneway(roads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     n = len(roads)
     if "oneway" not in roads.columns:
         return np.ones(n, bool), np.ones(n, bool)
-    s = roads["oneway"].astype("string").str.strip().str.lower().fillna("no")
+    s = pd.Series(_on_unique(roads["oneway"], lambda x: x.str.strip().str.lower()))
     one = s.isin(_TRUE).to_numpy()
     rev = s.isin(_REVERSE).to_numpy()
     return ~rev, ~one
@@ -150,21 +164,25 @@ def road_graph(roads: gpd.GeoDataFrame, params: Params, plane: CRS) -> RoadGraph
     keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
     geoms, speed, fwd, bwd = geoms[keep], speed[keep], fwd[keep], bwd[keep]
     length = shapely.length(geoms)
-    ends = np.concatenate(
-        [
-            shapely.get_coordinates(shapely.get_point(geoms, 0)),
-            shapely.get_coordinates(shapely.get_point(geoms, -1)),
-        ]
-    )
+    ends = np.concatenate(line_ends(geoms))
     tol = params["network.endpoint_tolerance_m"]
     key = np.round(ends / max(tol, 1e-6)).astype(np.int64)
-    _, node = np.unique(key, axis=0, return_inverse=True)
+    key -= key.min(axis=0)
+    _, node = np.unique(key[:, 0] * (int(key[:, 1].max()) + 1) + key[:, 1], return_inverse=True)
     node = node.ravel()
     n = len(geoms)
     minutes = length / (speed * 1000.0 / 60.0)
     return RoadGraph(
         geoms, node[:n], node[n:], minutes, fwd, bwd, int(node.max()) + 1 if n else 0, plane
     )
+
+
+def line_ends(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last vertex (x, y) of each line, from one coordinate array."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    first = np.searchsorted(idx, np.arange(len(geoms)))
+    last = np.append(first[1:], len(coords)) - 1
+    return coords[first], coords[last]
 
 
 def head_substring(geoms: np.ndarray, dist: np.ndarray) -> np.ndarray:

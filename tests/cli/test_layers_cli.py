@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -169,3 +170,68 @@ def test_help_shows_examples(capsys):
     for sub in ("list", "show", "export", "check"):
         assert main(["layers", sub, "--help"]) == 0
         assert "Example: suigeo layers" in capsys.readouterr().out
+
+
+def test_check_writes_problems_csv(tmp_path, capsys):
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "road_class": ["county", "nope"]},
+        geometry=[
+            LineString([(23.4, 113.7), (23.5, 113.8)]),
+            LineString([(113.7, 23.4), (113.8, 23.5)]),
+        ],
+        crs=4490,
+    )
+    path = tmp_path / "r.gpkg"
+    pyogrio.write_dataframe(gdf, path)
+    rep = tmp_path / "problems.csv"
+    assert main(["layers", "check", str(path), "--schema", "roads", "--problems", str(rep)]) == 1
+    df = pd.read_csv(rep)
+    assert list(df.columns) == ["file", "index", "feature", "field", "message"]
+    assert sorted(zip(df["index"], df["field"], strict=True)) == [
+        (0, "geometry"),
+        (1, "road_class"),
+    ]
+
+
+def test_growth_command(capsys):
+    assert main(["layers", "growth"]) == 0
+    out = capsys.readouterr().out
+    # (160 / 40.10) ** 0.2 - 1 = 31.9 %; total (830 / 391.57) ** 0.2 - 1 = 16.2 %
+    assert "31.9 %" in out and "16.2 %" in out and "合计" in out
+
+
+def test_nearest_command(capsys):
+    assert main(["layers", "nearest", "north8_towns", "--kind", "high_speed"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 9  # header + 8 towns
+    assert "distance_km" in out
+    assert main(["layers", "nearest", "nope"]) == 2
+
+
+def test_export_to_systems_without_a_proj_crs(tmp_path, caplog):
+    params = str(Path(__file__).resolve().parents[2] / "crs" / "examples" / "gz2000-example.toml")
+    gz_csv = tmp_path / "hubs_gz.csv"
+    args = ["layers", "export", "hubs", "-o", str(gz_csv), "--crs", "GZ2000", "--params", params]
+    assert main(args) == 0
+    df = pd.read_csv(gz_csv)
+    assert {"x", "y"} <= set(df.columns) and "lon" not in df.columns  # a plane system
+    gz_json = tmp_path / "hubs_gz.geojson"
+    args = ["layers", "export", "hubs", "-o", str(gz_json), "--crs", "GZ2000", "--params", params]
+    assert main(args) == 2 and not gz_json.exists()  # GeoJSON would be read as WGS84
+    gz_gpkg = tmp_path / "hubs_gz.gpkg"
+    args = ["layers", "export", "hubs", "-o", str(gz_gpkg), "--crs", "GZ2000", "--params", params]
+    with caplog.at_level("WARNING"):
+        assert main(args) == 0
+    assert "without a CRS definition" in caplog.text
+    assert pyogrio.read_info(gz_gpkg)["crs"] is None
+    gcj = tmp_path / "hubs_gcj.csv"
+    assert main(["layers", "export", "hubs", "-o", str(gcj), "--crs", "GCJ02"]) == 0
+    d = pd.read_csv(gcj)
+    ref = layers.load("hubs")
+    # GCJ-02 shifts points in Guangzhou by a few hundred metres (about +0.005 lon, -0.003 lat)
+    dlon = d["lon"].to_numpy() - ref.geometry.x.to_numpy()
+    dlat = d["lat"].to_numpy() - ref.geometry.y.to_numpy()
+    shift_m = np.hypot(dlon * 102_000, dlat * 111_000)
+    assert ((shift_m > 100) & (shift_m < 1000)).all()

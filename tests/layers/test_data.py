@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Geod
 
@@ -76,6 +77,7 @@ ORDER = {
     "meishan_hsr": ["梅州西", "畲江北", "建桥", "丰顺东", "揭阳", "揭阳机场", "潮汕"],
     "ganshen_hsr": ["河源东", "龙川西"],
     "guanghe_hsr": ["新塘", "增城", "龙门", "河源东"],
+    "guangshan_hsr": ["新塘", "增城"],
     "donghuan_ic": ["花都", "花山镇", "白云机场北"],
     "guangqing_ic_south": ["广州白云", "江高", "花都"],
 }
@@ -300,3 +302,22 @@ def test_interchanges_are_mutual_and_nearby():
             st.loc[a].geometry.x, st.loc[a].geometry.y, st.loc[b].geometry.x, st.loc[b].geometry.y
         )
         assert d < 1000
+
+
+@pytest.mark.parametrize("name", layers.LAYER_NAMES)
+def test_catalogue_types_and_allowed_values_hold(name):
+    import tomllib
+
+    from layers.shipped import CATALOG_TOML
+
+    with CATALOG_TOML.open("rb") as fh:
+        doc = tomllib.load(fh)
+    meta = doc["layers"][name]
+    gdf = layers.load(name)
+    kinds = {"str": "O", "float": "f", "int": "i", "bool": "b"}
+    for col, typ in {**doc["common"]["fields"], **meta["fields"]}.items():
+        dt = gdf[col].dtype
+        assert (dt.kind == kinds[typ]) or (typ == "str" and pd.api.types.is_string_dtype(dt)), col
+    for col, allowed in meta.get("values", {}).items():
+        assert set(gdf[col]) <= set(allowed), col
+    assert set(gdf.geom_type) == {meta["geometry"]}

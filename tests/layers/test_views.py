@@ -50,15 +50,15 @@ def test_nearest_station_matches_brute_force(status):
         st = st[st["status"].isin(status)]
     assert len(got) == 8
     for _, t in towns.iterrows():
-        best = min(
-            (
-                (_haversine_km(t.geometry.x, t.geometry.y, s.geometry.x, s.geometry.y), s["id"])
-                for _, s in st.iterrows()
-            ),
+        ranked = sorted(
+            (_haversine_km(t.geometry.x, t.geometry.y, s.geometry.x, s.geometry.y), s["id"])
+            for _, s in st.iterrows()
         )
-        assert got.loc[t["id"], "station_id"] == best[1]
-        # spherical vs ellipsoidal distance: within 0.5 %
-        assert got.loc[t["id"], "distance_km"] == pytest.approx(best[0], rel=5e-3)
+        (d1, id1), (d2, _) = ranked[0], ranked[1]
+        # spherical vs ellipsoidal distance differ by up to ~0.5 %: near-ties may swap
+        if d2 > d1 * 1.01:
+            assert got.loc[t["id"], "station_id"] == id1
+        assert got.loc[t["id"], "distance_km"] == pytest.approx(d1, rel=5e-3)
 
 
 def test_nearest_station_of_timian_is_shiling_side():
