@@ -82,12 +82,12 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     rs = load_ruleset(args.name)
-    until = rs.expires.isoformat() + " (last valid day)" if rs.expires else "no expiry recorded"
+    until = rs.expires.isoformat() + " (last valid day)" if rs.expires else "(no expiry recorded)"
     out = [
         f"{rs.name}  version {rs.version}",
         f"  {rs.title}",
         f"  document: {rs.document} {rs.document_number}",
-        f"  issued {rs.issued.isoformat()}, in force {rs.effective.isoformat()}, until {until}",
+        f"  issued {rs.issued.isoformat()}; in force from {rs.effective.isoformat()} until {until}",
         f"  validity: {rs.validity}",
         f"  expiry: {rs.expiry_method}",
         f"  input: {rs.input}; file: {rs.path}",
