@@ -64,6 +64,18 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=20.0)
     ap.add_argument("--skip-networkx", action="store_true")
     args = ap.parse_args()
+    try:
+        import layers
+
+        towns = layers.load("north8_towns")
+        t = time.perf_counter()
+        res = rings(towns, minutes=[30, 90])
+        print(
+            f"sketch rings, {len(towns)} towns × 2 thresholds with the shipped rail: "
+            f"{time.perf_counter() - t:.2f} s ({len(res)} rings)"
+        )
+    except (ImportError, AttributeError):
+        print("sketch: shipped layers not available, skipped")
     roads, lon, lat = grid(args.n, 100.0)
     print(
         f"grid {args.n}×{args.n}: {len(roads):,} lines, {2 * len(roads):,} directed edges; "
