@@ -95,13 +95,14 @@ def main() -> None:
     net = build_network(
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
     )
+    net.graph()
     t_build = time.perf_counter() - t
     print(f"  of which topology + graph build from the lines: {t_build:.2f} s")
     t = time.perf_counter()
     rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False)
     t_ring = time.perf_counter() - t
     print(f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring): {t_ring:.2f} s")
-    graph = net.edges.csr()
+    graph = net.graph()
     t = time.perf_counter()
     dist, _ = shortest_times(graph, net.points, limit=args.minutes)
     t_dij = time.perf_counter() - t
