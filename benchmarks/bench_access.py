@@ -64,6 +64,18 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=20.0)
     ap.add_argument("--skip-networkx", action="store_true")
     args = ap.parse_args()
+    try:
+        import layers
+
+        towns = layers.load("north8_towns")
+        t = time.perf_counter()
+        res = rings(towns, minutes=[30, 90])
+        print(
+            f"sketch rings, {len(towns)} towns × 2 thresholds with the shipped rail: "
+            f"{time.perf_counter() - t:.2f} s ({len(res)} rings)"
+        )
+    except (ImportError, AttributeError):
+        print("sketch: shipped layers not available, skipped")
     roads, lon, lat = grid(args.n, 100.0)
     print(
         f"grid {args.n}×{args.n}: {len(roads):,} lines, {2 * len(roads):,} directed edges; "
@@ -83,13 +95,14 @@ def main() -> None:
     net = build_network(
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
     )
+    net.graph()
     t_build = time.perf_counter() - t
     print(f"  of which topology + graph build from the lines: {t_build:.2f} s")
     t = time.perf_counter()
     rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False)
     t_ring = time.perf_counter() - t
     print(f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring): {t_ring:.2f} s")
-    graph = net.edges.csr()
+    graph = net.graph()
     t = time.perf_counter()
     dist, _ = shortest_times(graph, net.points, limit=args.minutes)
     t_dij = time.perf_counter() - t

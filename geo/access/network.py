@@ -12,15 +12,17 @@ by walking in from its streets). No convex hulls.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
 import crs
 from crs.errors import InputError
+from geo.access.faces import enclosed_area
 from geo.access.graph import EdgeList, shortest_times
 from geo.access.params import Params
 from geo.access.plane import plane_crs
@@ -58,6 +60,13 @@ class NetworkGraph:
     road: RoadGraph
     component_of_point: np.ndarray
     component_size: np.ndarray
+    _csr: dict = field(default_factory=dict)
+
+    def graph(self, *, reverse: bool = False) -> csr_array:
+        """The CSR matrix of the joined graph (reversed for "to"), built once."""
+        if reverse not in self._csr:
+            self._csr[reverse] = self.edges.csr(reverse=reverse)
+        return self._csr[reverse]
 
 
 def _directed(road: RoadGraph) -> tuple[np.ndarray, ...]:
@@ -224,9 +233,10 @@ def _merge_intervals(gid: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.
 
 def reached_lines(
     net: NetworkGraph, dist: np.ndarray, t: float, direction: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Road stretches reachable within ``t`` minutes (each road line's reached parts merged,
-    partial at the cut-off) and the reached walking connectors of the attached points."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What is reachable within ``t`` minutes: the road lines reached whole (indices), the
+    reached parts of the others (each line's reached intervals merged; partial at the
+    cut-off) and the reached walking connectors of the attached points (geometries)."""
     tail, rev = net.tail, net.rev
     if direction == "to":  # reached from the head end: walk the stretch backwards
         tail, rev = net.head, ~rev
@@ -250,8 +260,7 @@ def reached_lines(
     g, lo, hi, _ = _merge_intervals(par, lo, hi)
     full = (lo <= 1e-6) & (hi >= 1 - 1e-6)
     part = ~full & (hi - lo > 1e-9)
-    roads = np.concatenate([net.geoms[g[full]], _substring(net.geoms[g[part]], lo[part], hi[part])])
-    return roads, c_geoms
+    return g[full], _substring(net.geoms[g[part]], lo[part], hi[part]), c_geoms
 
 
 def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:
@@ -275,24 +284,38 @@ def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:
 
 
 def ring_polygon(
-    roads: np.ndarray, connectors: np.ndarray, buffer_m: float, max_hole_km2: float
+    net: NetworkGraph,
+    full: np.ndarray,
+    partial: np.ndarray,
+    connectors: np.ndarray,
+    buffer_m: float,
+    max_hole_km2: float,
 ) -> shapely.Geometry:
-    """Reached roads → polygon: the blocks they enclose (faces of the road lines, up to
-    ``max_hole_km2`` each, all when negative) plus every road and connector widened by
-    ``buffer_m``."""
-    if roads.size == 0 and connectors.size == 0:
+    """Reached roads → polygon: the blocks they enclose plus every road and connector
+    widened by ``buffer_m``. With ``max_hole_km2`` < 0 every enclosed block is filled (faces
+    traced on the road graph, :mod:`geo.access.faces`); otherwise blocks up to that size
+    (GEOS polygonize)."""
+    whole = net.geoms[full]
+    if whole.size + partial.size + connectors.size == 0:
         return shapely.Polygon()
-    faces, cuts, dangles, invalid = shapely.polygonize_full(roads)
-    faces = shapely.get_parts(faces)
-    loose = [shapely.get_parts(x) for x in (cuts, dangles, invalid)] + [connectors]
-    if max_hole_km2 >= 0 and faces.size:
+    pieces: list[np.ndarray] = []
+    if max_hole_km2 < 0:
+        area, loose = enclosed_area(whole, net.road.node_u[full], net.road.node_v[full])
+        loose_lines = np.concatenate([whole[loose], partial, connectors])
+    else:
+        lines = np.concatenate([whole, partial])
+        faces, cuts, dangles, invalid = shapely.polygonize_full(lines)
+        faces = shapely.get_parts(faces)
+        extra = [shapely.get_parts(x) for x in (cuts, dangles, invalid)]
         big = shapely.area(faces) > max_hole_km2 * 1e6
-        loose.append(shapely.boundary(faces[big]))
+        extra.append(shapely.boundary(faces[big]))
         faces = faces[~big]
-    pieces = [shapely.buffer(np.concatenate(loose), buffer_m, quad_segs=4)]
-    if faces.size:
-        area = shapely.coverage_union_all(faces)
+        area = shapely.coverage_union_all(faces) if faces.size else shapely.Polygon()
+        loose_lines = np.concatenate([*extra, connectors])
+    if not shapely.is_empty(area):
         pieces.append(np.array([shapely.buffer(area, buffer_m, quad_segs=4)]))
+    if loose_lines.size:
+        pieces.append(shapely.buffer(loose_lines, buffer_m, quad_segs=4))
     # a block whose roads are reached but not joined exactly (a gap the buffer closes)
     return fill_holes(shapely.union_all(np.concatenate(pieces)), max_hole_km2)
 
@@ -302,7 +325,7 @@ def rings_from_graph(
 ) -> tuple[list[list[shapely.Geometry]], np.ndarray]:
     """Dijkstra from the attached origins with the largest threshold as cut-off, then one
     ring polygon per origin (or for the nearest) and threshold; also the node times."""
-    graph = net.edges.csr(reverse=direction == "to")
+    graph = net.graph(reverse=direction == "to")
     dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
     buf = params["network.buffer_m"]
     max_hole = params["network.fill_holes_max_km2"]
@@ -310,8 +333,8 @@ def rings_from_graph(
     for row in range(dist.shape[0]):
         per_t = []
         for t in thresholds:
-            roads_t, conn = reached_lines(net, dist[row], t, direction)
-            per_t.append(ring_polygon(roads_t, conn, buf, max_hole))
+            full, partial, conn = reached_lines(net, dist[row], t, direction)
+            per_t.append(ring_polygon(net, full, partial, conn, buf, max_hole))
         geoms.append(per_t)
     return geoms, dist
 

@@ -219,3 +219,62 @@ def test_rail_joins_the_network_at_stations():
     assert far.bounds[2] - (X0 + 61000) == pytest.approx(1000 + 100, abs=1)  # 1 km + buffer
     assert far.contains(shapely.Point(X0 + 61000 + 300, Y0 + 1000 + 300))
     assert not far.contains(shapely.Point(X0 + 61000 + 900, Y0 + 1000 + 900))
+
+
+def test_face_tracing_equals_geos_polygonize_on_a_random_network():
+    from geo.access.faces import enclosed_area
+
+    rng = np.random.default_rng(3)
+    n = 25
+    lines, uv = [], []
+    for i in range(n):
+        for j in range(n - 1):
+            for a, b in (((j, i), (j + 1, i)), ((i, j), (i, j + 1))):
+                if rng.random() < 0.7:
+                    mid = ((a[0] + b[0]) / 2 + rng.normal(0, 0.1), (a[1] + b[1]) / 2)
+                    lines.append(shapely.LineString([a, mid, b]))  # bent lines
+                    uv.append((a[1] * n + a[0], b[1] * n + b[0]))
+    lines = np.array(lines, dtype=object)
+    uv = np.array(uv)
+    area, loose = enclosed_area(lines, uv[:, 0], uv[:, 1])
+    faces = shapely.get_parts(shapely.polygonize(lines))
+    ref = shapely.union_all(shapely.polygons(shapely.get_exterior_ring(faces)))
+    assert area.is_valid
+    assert area.symmetric_difference(ref).area < 1e-9 * ref.area
+    # a line is loose (needs its own buffer) exactly when the enclosed area does not cover it
+    covered = shapely.covered_by(lines, ref)
+    assert list(loose) == list(~covered)
+
+
+def test_holes_larger_than_the_limit_stay_open():
+    # a 3 km square ring road around a lake, 60 km/h, origin on it: all reached in 15 min
+    s = 3000.0
+    sq = [(X0, Y0), (X0 + s, Y0), (X0 + s, Y0 + s), (X0, Y0 + s), (X0, Y0)]
+    road = gpd.GeoDataFrame(
+        {"maxspeed": ["60"] * 4},
+        geometry=[shapely.LineString(sq[i : i + 2]) for i in range(4)],
+        crs=PLANE,
+    )
+    o = _lonlat(X0, Y0)
+    filled = rings(o, minutes=[15], engine="network", roads=road, rail=False)
+    open_ = rings(
+        o,
+        minutes=[15],
+        engine="network",
+        roads=road,
+        rail=False,
+        params={"network.fill_holes_max_km2": 5.0, "network.buffer_m": 100.0},
+    )
+    assert open_["area_km2"].iloc[0] < filled["area_km2"].iloc[0]
+    # filled: the 3.2 km square (buffer 100 m, rounded corners); open: the 9 km² lake is kept
+    assert filled["area_km2"].iloc[0] == pytest.approx(3.2**2, rel=0.01)
+    assert open_["area_km2"].iloc[0] == pytest.approx(3.2**2 - 2.8**2, rel=0.01)
+    small = rings(
+        o,
+        minutes=[15],
+        engine="network",
+        roads=road,
+        rail=False,
+        params={"network.fill_holes_max_km2": 10.0},
+    )
+    assert small["area_km2"].iloc[0] == pytest.approx(filled["area_km2"].iloc[0], rel=1e-6)
