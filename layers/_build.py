@@ -37,6 +37,11 @@ SOUTH_EXT_2026 = (
     "news.hcygmm.com/zhishi/33468.html (2026-01-28: 广清城际南延线 opened, about 22 km, "
     "stations 广州白云、白云湖、江高、神山, through-running with 花都—飞霞)"
 )
+GUANGSHAN_2023 = (
+    "羊城晚报 2023-09-14 news.ycwb.com/2023-09/14/content_52200944.htm (广汕高铁: 350 km/h, 8 "
+    "stations 新塘、增城、罗浮山、博罗、惠州南、惠东、深汕、汕尾); "
+    "sz.citys114.com/jt/2023914/19110.htm (202 km; due to open 2023-09-30)"
+)
 PLACES_MD = "places.md (team compilation of public pages)"
 
 # --- accuracy: how the confidence of a coordinate becomes metres ------------------------
@@ -53,6 +58,14 @@ ACCURACY_OVERRIDE = {
     "canton_tower": (2000.0, "value from memory of a Wikipedia infobox, not read from a page"),
     "scbg_conghua": (40000.0, "district seat standing in for a site anywhere in Conghua"),
     "longmen_stn": (10000.0, "planned station, own estimate of the county seat, unverified"),
+    "qingyuan_ic_stn": (1000.0, "the high-speed station's point stands in for one beside it"),
+}
+# facts found while building that the places.csv note does not carry
+NOTE_APPEND = {
+    "qingyuan_ic_stn": "the 2020 opening reports end phase 1 at 清城 (6 stations, 38.2 km); "
+    "whether any line serves an intercity 清远站 was not verified, so it is on no line",
+    "zengcheng_stn": "on 广汕高铁 (in service); also a placeholder on the planned 广河高铁",
+    "xintang_stn": "on 广汕高铁 (in service); also a placeholder on the planned 广河高铁",
 }
 
 
@@ -250,6 +263,24 @@ LINES = [
         "opened 2025-09-29 (57.8 km, Ming Pao 2025-09-29) is not drawn.",
     },
     {
+        "id": "guangshan_hsr",
+        "name_zh": "广汕高铁（广州段 新塘—增城）",
+        "name_en": "Guangzhou-Shanwei high-speed railway (Guangzhou section, Xintang-Zengcheng)",
+        "kind": "high_speed",
+        "status": "in_service",
+        "design_speed_kmh": 350.0,
+        "length_km_published": float("nan"),
+        "stations": ["xintang_stn", "zengcheng_stn"],
+        "opened": "2023-09",
+        "source": f"{NORTH8} (connect the towns with 新塘站); {GUANGSHAN_2023}",
+        "as_of": "2023-09-14",
+        "confidence": "medium",
+        "note": "only the Guangzhou section is drawn (the line runs on via 罗浮山、博罗、惠州南、"
+        "惠东、深汕 to 汕尾, 202 km in all, so no published length for this section). Reported "
+        "as due to open 2023-09-30; the opening day itself was not read. 新塘站 point is the "
+        "新塘镇 town seat.",
+    },
+    {
         "id": "jingguang_hsr",
         "name_zh": "京广高铁（韶关—广州南段）",
         "name_en": "Beijing-Guangzhou high-speed railway (Shaoguan-Guangzhou South)",
@@ -361,15 +392,19 @@ INTERCHANGE = {
     "yinzhan_stn": "yinzhanao_stn",
     "yinzhanao_stn": "yinzhan_stn",
 }
+# stations on no shipped line that are known to be open (conventional or terminal stations);
+# the intercity 清远站 is not among them: whether a line serves it was not verified
+EXISTING_OFF_LINE = ("gz_stn", "gz_east_stn", "yinzhanao_stn")
 STATUS_RANK = {"in_service": 0, "under_construction": 1, "planned": 2}
 
-# Short names people type (lookup). Automatic ones are added in build_aliases().
+# Short names people type (lookup). Automatic ones are added by _auto_aliases().
 ALIASES = {
     "gz_meizhou_park": ["广梅产业园", "广州(梅州)产业园", "Guangmei Industrial Park"],
     "gz_south_stn": ["Guangzhou South", "广州南"],
     "gz_north_stn": ["Guangzhou North", "广州北"],
     "gz_baiyun_stn": ["Guangzhou Baiyun", "白云站"],
     "gz_east_stn": ["Guangzhou East", "广州东"],
+    "gz_stn": ["Guangzhou Station", "广州火车站"],
     "baiyun_airport": ["白云机场", "Baiyun Airport", "CAN"],
     "canton_tower": ["广州塔", "Canton Tower", "广州中心", "Guangzhou centre"],
     "qingyuan_centre": ["清远市中心", "清远市", "Qingyuan centre"],
@@ -386,12 +421,14 @@ ALIASES = {
     "meishan_hsr": ["梅汕高铁"],
     "meilong_hsr": ["梅龙高铁", "双龙高铁(梅龙段)"],
     "guanghe_hsr": ["广河高铁"],
+    "guangshan_hsr": ["广汕高铁"],
     "ganshen_hsr": ["赣深高铁"],
     "donghuan_ic": ["东环城际", "广州东环城际"],
     "guangqing_ic_north": ["广清城际北延线"],
     "guangqing_ic_south": ["广清城际南延线"],
     "lianzhou_ethnic_park": ["清远民族工业园"],
     "scbg_conghua": ["华南国家植物园从化示范区"],
+    "lutian": ["Lutian"],
 }
 
 
@@ -411,8 +448,9 @@ def _auto_aliases(row: dict) -> list[str]:
             out += [short, short[:-1]]
     en = row["name_en"]
     for suffix in (" railway station", " station"):
-        if en.endswith(suffix) and en[: -len(suffix)] not in AUTO_ALIAS_BLOCK:
-            out.append(en[: -len(suffix)])
+        if en.endswith(suffix):
+            if en[: -len(suffix)] not in AUTO_ALIAS_BLOCK:
+                out.append(en[: -len(suffix)])
             break
     if row["kind"] == "town":
         out.append(en.split(" Town")[0])
@@ -448,6 +486,8 @@ def _base(row: dict, *, kind: str, attr_source: str, as_of: str) -> dict:
     acc, rule = accuracy_for(row)
     pos_src = row["source"].strip() or "own estimate (no source)"
     note = row["note"].strip()
+    if row["id"] in NOTE_APPEND:
+        note = f"{note}; {NOTE_APPEND[row['id']]}" if note else NOTE_APPEND[row["id"]]
     if rule.startswith(("medium", "low")) or row["id"] in ACCURACY_OVERRIDE:
         note = f"{note}; accuracy: {rule}" if note else f"accuracy: {rule}"
     aliases = ALIASES.get(row["id"], []) + _auto_aliases(row)
@@ -570,22 +610,24 @@ def build_hubs(places: dict[str, dict]) -> list[dict]:
 
 def build_stations(places: dict[str, dict]) -> list[dict]:
     served: dict[str, list[tuple[str, int, str]]] = {}
+    as_of: dict[str, str] = {}
     for line in LINES:
         for i, sid in enumerate(line["stations"], start=1):
             served.setdefault(sid, []).append((line["id"], i, line["status"]))
+            as_of[sid] = max(as_of.get(sid, ""), line["as_of"])
     out = []
     for sid, row in places.items():
         if row["kind"] != "station":
             continue
         on = served.get(sid, [])
         status = min((s for _, _, s in on), key=STATUS_RANK.get, default="unknown")
-        if not on and sid in ("gz_stn", "gz_east_stn", "qingyuan_ic_stn"):
+        if not on and sid in EXISTING_OFF_LINE:
             status = "in_service"
         f = _base(
             row,
             kind="station",
             attr_source=f"line membership and order: {PLACES_MD}; see each line's source",
-            as_of="2024-12-28",
+            as_of=as_of.get(sid, "2024-12-28"),
         )
         if not on:
             extra = "not on a shipped line"
@@ -657,6 +699,12 @@ def write_layer(name: str, features: list[dict], out_dir: Path) -> Path:
 def build(places_csv: Path, out_dir: Path = DATA) -> dict[str, int]:
     """Rebuild every layer file; return the feature count per layer."""
     places = _read_places([places_csv, DATA / "extra_places.csv"])
+    # better-sourced positions for a few places.csv rows (each note says what it replaces)
+    overrides = _read_places([DATA / "place_overrides.csv"])
+    unknown = set(overrides) - set(places)
+    if unknown:
+        raise SystemExit(f"place_overrides.csv: ids not in places.csv: {sorted(unknown)}")
+    places |= overrides
     stations = build_stations(places)
     layers = {
         "north8_towns": build_towns(places),

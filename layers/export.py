@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,9 +13,12 @@ import pyogrio
 
 from crs.atomic import atomic_output
 from crs.errors import OutputError
+from crs.systems import resolve
 from layers.shipped import layer_path, load
 
 __all__ = ["FORMATS", "export", "to_csv_frame"]
+
+log = logging.getLogger(__name__)
 
 # suffix -> format name
 FORMATS = {
@@ -26,12 +31,15 @@ FORMATS = {
 }
 
 
-def to_csv_frame(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+def to_csv_frame(gdf: gpd.GeoDataFrame, *, geographic: bool | None = None) -> pd.DataFrame:
     """Attributes plus coordinates: ``lon``/``lat`` (geographic) or ``x``/``y`` (projected)
-    for points; a ``wkt`` column for other geometries."""
+    for points; a ``wkt`` column for other geometries.
+
+    ``geographic`` defaults to what the frame's CRS says (lon/lat when it has none)."""
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     if (gdf.geom_type == "Point").all():
-        geographic = gdf.crs is None or gdf.crs.is_geographic
+        if geographic is None:
+            geographic = gdf.crs is None or gdf.crs.is_geographic
         xname, yname = ("lon", "lat") if geographic else ("x", "y")
         df[xname] = gdf.geometry.x.to_numpy()
         df[yname] = gdf.geometry.y.to_numpy()
@@ -79,12 +87,27 @@ def export(
     """
     out_p = Path(out)
     kind = _format_for(out_p, fmt)
+    system = resolve(crs if crs is not None else "CGCS2000")
+    if system.pyproj_crs is None and kind == "GeoJSON":
+        raise OutputError(
+            f"{system.name} has no coordinate reference system a GeoJSON file can carry (a "
+            "GeoJSON file without one is read as WGS84 lon/lat); export CSV, GeoPackage or "
+            "GeoParquet instead"
+        )
     gdf = load(name, crs=crs, params=params)
     with atomic_output(out_p, inputs=[layer_path(name)]) as tmp:
         if kind == "GeoParquet":
             gdf.to_parquet(tmp, index=False)
         elif kind == "CSV":
-            to_csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8")
+            frame = to_csv_frame(gdf, geographic=system.is_geographic)
+            frame.to_csv(tmp, index=False, encoding="utf-8")
+        elif gdf.crs is None:
+            # GZ2000, GCJ-02, BD-09: no CRS definition to store; the caller is told
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="'crs' was not provided")
+                pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
         else:
             pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
+    if gdf.crs is None and kind != "CSV":
+        log.warning("%s: written without a CRS definition; coordinates are %s", out_p, system.name)
     return out_p

@@ -40,6 +40,7 @@ class Problem:
     feature: str | None
     field: str | None
     message: str
+    index: int | None = None  # position of the feature in the file (0-based), if any
 
     def __str__(self) -> str:
         where = [self.file]
@@ -50,8 +51,24 @@ class Problem:
         return ": ".join(where) + f": {self.message}"
 
 
+def _p(file: str, labels: _Labels, i: int, field: str | None, message: str) -> Problem:
+    return Problem(file, labels[int(i)], field, message, int(i))
+
+
 class LayerValidationError(InputError):
     """A user layer failed validation; ``.problems`` lists every :class:`Problem`."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a table: file, index, feature, field, message."""
+        return pd.DataFrame(
+            {
+                "file": [p.file for p in self.problems],
+                "index": pd.array([p.index for p in self.problems], dtype="Int64"),
+                "feature": [p.feature or "" for p in self.problems],
+                "field": [p.field or "" for p in self.problems],
+                "message": [p.message for p in self.problems],
+            }
+        )
 
     def __init__(self, problems: list[Problem], *, file: str, limit: int = 50) -> None:
         self.problems = list(problems)
@@ -103,12 +120,21 @@ def _box() -> dict[str, float]:
         return tomllib.load(fh)
 
 
-def _labels(gdf: gpd.GeoDataFrame, id_field: str | None) -> list[str]:
-    """How each feature is named in messages: its index, plus its id when it has one."""
-    if id_field and id_field in gdf.columns:
-        ids = gdf[id_field].tolist()
-        return [f"{i} ({id_field}={v!r})" for i, v in zip(range(len(gdf)), ids, strict=True)]
-    return [str(i) for i in range(len(gdf))]
+class _Labels:
+    """How feature ``i`` is named in messages: its position, plus its id when it has one.
+
+    Built on demand, only for features that have a problem."""
+
+    def __init__(self, gdf: gpd.GeoDataFrame, id_field: str | None) -> None:
+        self._ids = gdf[id_field] if id_field and id_field in gdf.columns else None
+        self._field = id_field
+
+    def __getitem__(self, i: int) -> str:
+        if self._ids is None:
+            return str(i)
+        v = self._ids.iloc[i]
+        v = v.item() if hasattr(v, "item") else v
+        return f"{i} ({self._field}={v!r})"
 
 
 # --- attribute checks -------------------------------------------------------------------
@@ -120,14 +146,21 @@ def _blank(s: pd.Series) -> np.ndarray:
 
 
 def _bad_type(s: pd.Series, typ: str) -> np.ndarray:
-    """True where a present value does not have the declared type."""
-    if typ == "str":
+    """True where a present value does not have the declared type (vectorised fast paths
+    for columns whose dtype already settles it)."""
+    text_dtype = pd.api.types.is_string_dtype(s) and s.dtype != object
+    if typ == "str" or (typ == "id" and text_dtype):
+        if text_dtype:
+            return np.zeros(len(s), dtype=bool)
         return ~s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if typ == "bool":
         if pd.api.types.is_bool_dtype(s):
             return np.zeros(len(s), dtype=bool)
         return ~s.astype(str).str.strip().str.lower().isin(_BOOL_TEXT).to_numpy()
-    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(num)
     if typ == "float":
         return bad
@@ -140,7 +173,7 @@ def _bad_type(s: pd.Series, typ: str) -> np.ndarray:
 
 
 def _check_field(
-    df: pd.DataFrame, name: str, spec: dict[str, Any], labels: list[str], file: str
+    df: pd.DataFrame, name: str, spec: dict[str, Any], labels: _Labels, file: str
 ) -> list[Problem]:
     out: list[Problem] = []
     if name not in df.columns:
@@ -150,21 +183,19 @@ def _check_field(
     s = df[name]
     blank = _blank(s)
     if spec.get("required", False):
-        out += [
-            Problem(file, labels[i], name, "required value is empty") for i in np.where(blank)[0]
-        ]
+        out += [_p(file, labels, i, name, "required value is empty") for i in np.where(blank)[0]]
     present = ~blank
     typ = spec["type"]
     bad = np.zeros(len(s), dtype=bool)
     bad[present] = _bad_type(s[present], typ)
     for i in np.where(bad)[0]:
-        out.append(Problem(file, labels[i], name, f"value {s.iloc[i]!r} is not of type {typ}"))
+        out.append(_p(file, labels, i, name, f"value {s.iloc[i]!r} is not of type {typ}"))
     ok = present & ~bad
     if "values" in spec:
         allowed = set(map(str, spec["values"]))
         off = ok & ~s.astype(str).isin(allowed).to_numpy()
         out += [
-            Problem(file, labels[i], name, f"value {s.iloc[i]!r} not in {sorted(allowed)}")
+            _p(file, labels, i, name, f"value {s.iloc[i]!r} not in {sorted(allowed)}")
             for i in np.where(off)[0]
         ]
     if typ in ("int", "float") and ("min" in spec or "max" in spec):
@@ -172,7 +203,7 @@ def _check_field(
         lo, hi = spec.get("min", -np.inf), spec.get("max", np.inf)
         out_of = ok & ((num < lo) | (num > hi))
         out += [
-            Problem(file, labels[i], name, f"value {num[i]:g} outside [{lo:g}, {hi:g}]")
+            _p(file, labels, i, name, f"value {num[i]:g} outside [{lo:g}, {hi:g}]")
             for i in np.where(out_of)[0]
         ]
     return out
@@ -180,25 +211,25 @@ def _check_field(
 
 # --- geometry and position checks -------------------------------------------------------
 def _check_geometry(
-    gdf: gpd.GeoDataFrame, allowed: list[str], labels: list[str], file: str
+    gdf: gpd.GeoDataFrame, allowed: list[str], labels: _Labels, file: str
 ) -> tuple[list[Problem], np.ndarray]:
     geom = gdf.geometry.array
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     out = [
-        Problem(file, labels[i], "geometry", "geometry is missing or empty")
+        _p(file, labels, i, "geometry", "geometry is missing or empty")
         for i in np.where(missing)[0]
     ]
     types = np.asarray(gdf.geom_type.fillna("").to_numpy(), dtype=object)
     wrong = ~missing & ~np.isin(types, allowed)
     out += [
-        Problem(file, labels[i], "geometry", f"geometry type {types[i]} not in {allowed}")
+        _p(file, labels, i, "geometry", f"geometry type {types[i]} not in {allowed}")
         for i in np.where(wrong)[0]
     ]
-    reasons = shapely.is_valid_reason(geom)
-    invalid = ~missing & ~shapely.is_valid(geom)
+    invalid = np.where(~missing & ~shapely.is_valid(geom))[0]
+    reasons = shapely.is_valid_reason(geom[invalid])  # only where needed: strings are slow
     out += [
-        Problem(file, labels[i], "geometry", f"invalid geometry: {reasons[i]}")
-        for i in np.where(invalid)[0]
+        _p(file, labels, i, "geometry", f"invalid geometry: {r}")
+        for i, r in zip(invalid, reasons, strict=True)
     ]
     return out, ~missing
 
@@ -224,7 +255,7 @@ def _inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def _check_position(
-    gdf: gpd.GeoDataFrame, has_geom: np.ndarray, src: Any, labels: list[str], file: str
+    gdf: gpd.GeoDataFrame, has_geom: np.ndarray, src: Any, labels: _Labels, file: str
 ) -> list[Problem]:
     """Every feature's bounding box corners must fall in Guangdong (CGCS2000 lon/lat)."""
     if not has_geom.any():
@@ -255,7 +286,7 @@ def _check_position(
                 f"coordinates outside Guangdong (lon {b['lon_min']}..{b['lon_max']}, "
                 f"lat {b['lat_min']}..{b['lat_max']}): got lon {lon[k]:.4g}, lat {lat[k]:.4g}"
             )
-        out.append(Problem(file, labels[idx[k]], "geometry", msg))
+        out.append(_p(file, labels, idx[k], "geometry", msg))
     return out
 
 
@@ -290,7 +321,7 @@ def validate(
     recognised as such).
     """
     spec = load_schema(schema)
-    labels = _labels(gdf, spec.get("id_field"))
+    labels = _Labels(gdf, spec.get("id_field"))
     src, problems = _resolve_crs(gdf, file)
     geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
     problems += geom_problems
@@ -332,13 +363,14 @@ def read(
     >>> roads = layers.read("roads.gpkg", schema="roads")  # doctest: +SKIP
     """
     file = str(path)
+    spec = load_schema(schema)
     if not Path(file).exists():
         raise InputError(f"{file}: no such file")
     try:
         gdf = pyogrio.read_dataframe(file, layer=layer)
     except Exception as exc:  # pyogrio raises several types for unreadable data
         raise InputError(f"{file}: cannot be read as a vector layer: {exc}") from None
-    problems = validate(gdf, schema=schema, file=file)
+    problems = validate(gdf, schema=spec, file=file)
     if problems:
         raise LayerValidationError(problems, file=file)
     if crs is not None:

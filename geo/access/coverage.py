@@ -2,8 +2,9 @@
 
 ``km=`` measures straight-line (geodesic) distance — the "10-li circles" of NORTH8-2023
 (every village within 5 km of a culture station). ``minutes=`` measures travel time by the
-sketch engine (ground and, unless ``rail=False``, rail) from each target to its nearest
-facility. Bounds include the number itself (以内 includes it, 民法典 第1259条).
+sketch engine (ground and, unless ``rail=False``, rail) or the network engine (``roads=``)
+from each target to its nearest facility. Bounds include the number itself (以内 includes
+it, 民法典 第1259条).
 """
 
 from __future__ import annotations
@@ -109,12 +110,30 @@ def _by_minutes(
     return which[t_ids], dist[0, t_ids]
 
 
+def _by_network(
+    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Params, net: Any, roads: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    from geo.access.network import build_network
+
+    lon = np.concatenate([fac.geometry.x, tgt.geometry.x])
+    lat = np.concatenate([fac.geometry.y, tgt.geometry.y])
+    labels = [str(x) for x in np.concatenate([fac["origin"], tgt["origin"]])]
+    g = build_network(lon, lat, labels, roads, net, p)
+    nf = len(fac)
+    dist, which = shortest_times(g.edges.csr(reverse=True), g.points[:nf], nearest=True)
+    assert which is not None
+    t_ids = g.points[nf:]
+    return which[t_ids], dist[0, t_ids]
+
+
 def coverage(
     facilities: gpd.GeoDataFrame | str | os.PathLike[str],
     targets: gpd.GeoDataFrame | str | os.PathLike[str],
     *,
     km: float | None = None,
     minutes: float | None = None,
+    engine: str = "sketch",
+    roads: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     rail: bool = True,
     rails: gpd.GeoDataFrame | None = None,
     stations: gpd.GeoDataFrame | None = None,
@@ -143,9 +162,16 @@ def coverage(
     else:
         p = resolve_params(params)
         net = _rail(rail, rails, stations, p, include_planned, None)
-        which, value = _by_minutes(fac, tgt, p, net)
+        if engine == "network":
+            if roads is None:
+                raise InputError("coverage by the network engine needs roads= (--roads FILE)")
+            which, value = _by_network(fac, tgt, p, net, roads)
+        elif engine == "sketch":
+            which, value = _by_minutes(fac, tgt, p, net)
+        else:
+            raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
         col = "minutes"
-        crit = f"sketch travel time to the facility ≤ {limit:g} min" + (
+        crit = f"{engine} travel time to the facility ≤ {limit:g} min" + (
             " (ground and rail)" if not net.empty else " (ground)"
         )
     labels = fac["origin"].to_numpy(dtype=object)
@@ -161,5 +187,6 @@ def coverage(
         crs=CGCS2000,
     )
     if p is not None:
-        table["params"] = p.to_json(["ground.", "rail."])
+        keys = ["ground.", "rail."] if engine == "sketch" else ["network.", "walk.", "rail."]
+        table["params"] = p.to_json(keys)
     return Coverage(table, table[~table["covered"]].reset_index(drop=True))

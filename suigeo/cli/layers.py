@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 
 import layers
+from crs.atomic import atomic_output
 from layers.export import FORMATS, export
 from layers.validate import LayerValidationError, schemas
 
@@ -85,7 +86,39 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"{', '.join(schemas())} or a schema TOML file",
     )
     cp.add_argument("--layer", default=None, help="layer inside a multi-layer file")
+    cp.add_argument(
+        "--problems",
+        metavar="CSV",
+        default=None,
+        help="also write the problems (file, index, feature, field, message) to this CSV",
+    )
     cp.set_defaults(func=_check)
+
+    gp = g.add_parser(
+        "growth",
+        help="annual growth each Meizhou park needs to reach its 2025 targets (附件2)",
+        epilog="Example: suigeo layers growth",
+    )
+    gp.set_defaults(func=_growth)
+
+    np_ = g.add_parser(
+        "nearest",
+        help="nearest rail station to each feature of a point layer (geodesic)",
+        epilog="Example: suigeo layers nearest north8_towns --kind high_speed",
+    )
+    np_.add_argument("name", metavar="NAME", nargs="?", default="north8_towns")
+    np_.add_argument(
+        "--include-planned",
+        action="store_true",
+        help="also stations of lines under construction or planned (default: in service)",
+    )
+    np_.add_argument(
+        "--kind",
+        action="append",
+        choices=["high_speed", "intercity", "conventional"],
+        help="only stations on lines of this kind (repeatable)",
+    )
+    np_.set_defaults(func=_nearest)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -129,7 +162,38 @@ def _check(args: argparse.Namespace) -> int:
     except LayerValidationError as exc:
         for p in exc.problems:
             print(p)
+        if args.problems:
+            with atomic_output(args.problems, inputs=[args.file]) as tmp:
+                exc.to_frame().to_csv(tmp, index=False, encoding="utf-8")
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"{args.file}: {len(gdf)} features, valid against schema {args.schema}")
+    return 0
+
+
+def _growth(args: argparse.Namespace) -> int:
+    g = layers.meizhou_growth()
+    cols = ["id", "name_zh", "output_2020_yi", "output_2025_yi", "output_growth_pa"]
+    cols += ["firms_over_1yi_growth_pa", "fai_growth_pa"]
+    out = g[cols].copy()
+    for c in cols[-3:]:
+        out[c] = (out[c] * 100).map("{:.1f} %".format)
+    with pd.option_context("display.width", 200):
+        print(out.to_string(index=False))
+    print("# (target / 2020) ** (1/5) - 1; source MEIZHOU-2022 附件2", file=sys.stderr)
+    return 0
+
+
+def _nearest(args: argparse.Namespace) -> int:
+    status = None if args.include_planned else ("in_service",)
+    res = layers.nearest_station(args.name, status=status, line_kinds=args.kind)
+    out = pd.DataFrame(res.drop(columns="geometry"))
+    out["distance_km"] = out["distance_km"].round(2)
+    with pd.option_context("display.width", 200):
+        print(out.to_string(index=False))
+    print(
+        "# geodesic distance on the CGCS2000 ellipsoid; station positions carry their own "
+        "accuracy_m (station_accuracy_m)",
+        file=sys.stderr,
+    )
     return 0

@@ -251,3 +251,19 @@ def test_coverage_minutes_by_hand(line):
     at_c = 15 + (d[0] + d[1]) / 1000 / 300 * 60 + 5 + 5  # from C to A, one stop at B
     np.testing.assert_allclose(res.table["minutes"], [near, at_c], atol=1e-3)
     assert list(res.table["covered"]) == [near <= 60, at_c <= 60]
+
+
+def test_shipped_layers_guangzhou_south_to_shaoguan_by_hand():
+    layers = pytest.importorskip("layers")
+    if not hasattr(layers, "load"):
+        pytest.skip("shipped layers not in this build")
+    # 京广高铁 km posts 韶关 758 → 广州南 968 (places.md): 210 km at the 300 km/h operating
+    # cap, three intermediate stops (广州北, 清远, 英德西) at 5 min, access 15, egress 5
+    t = station_times("广州南站", minutes=[90])
+    got = dict(zip(t["station"], t["minutes"], strict=True))
+    assert got["shaoguan_stn"] == pytest.approx(15 + 210 / 300 * 60 + 3 * 5 + 5, abs=1e-6)
+    res = rings("广州南站", minutes=[30, 90])
+    assert list(res["origin"]) == ["广州南站", "广州南站"]
+    assert (res["scenario"] == "rail in service").all()
+    with pytest.raises(InputError):
+        rings("没有这个地方站", minutes=[30])

@@ -1,0 +1,988 @@
+"""Batch conversion of coordinate files: CSV, GeoPackage, GeoJSON and GeoParquet.
+
+:func:`convert_file` streams a file in chunks of ``chunk_rows`` rows, converts each chunk with
+:func:`crs.transform` (PROJ executes every step) and writes the result atomically. Every row
+read is either written or reported in the rejects file, so ``read == written + rejected``.
+
+Formats (chosen by suffix, in and out)
+--------------------------------------
+``.csv`` / ``.txt`` (comma-separated, UTF-8, a header line), ``.tsv`` (tab-separated),
+``.gpkg``, ``.geojson`` / ``.json``, ``.parquet`` / ``.geoparquet``. A Parquet file without
+GeoParquet ``geo`` metadata is read as a table with coordinate columns, like a CSV.
+
+- Table in (CSV, plain Parquet): the x/y (and h) columns are replaced in place by the
+  converted values; every other column is kept, in order, with its text unchanged.
+- Geometry in (GPKG, GeoJSON, GeoParquet): the geometry is converted, vertex by vertex
+  (any geometry type); attributes are kept in order.
+- Table in, spatial out: the x/y (and h) columns become a point geometry ``geometry``
+  (appended after the other columns, which keep their order).
+- Spatial in, CSV out: attributes, then ``x``, ``y`` (``lon``, ``lat`` for a geographic
+  target) and ``h`` for a point layer, or a ``geometry`` column in WKT for other layers.
+
+CSV numbers are written rounded to 1e-9 degree or 0.1 mm (4 decimals of a metre), the
+digits that matter for survey work; spatial formats keep full double precision.
+
+Rejects
+-------
+A row is rejected, in this order of checks, when a coordinate is ``empty`` (blank cell,
+null, missing or empty geometry), ``non_numeric``, ``not_finite`` (NaN, inf), ``swapped``
+(outside the source system's area of use, but inside with x and y exchanged),
+``outside_area`` (outside the source system's area of use) or ``projection_failed`` (PROJ
+returned inf/NaN). For a source that is not lon/lat, the area test converts the point to
+CGCS2000 lon/lat first (with PROJ); the area of use is the system's lon/lat bounding box
+(west, south, east, north), from PROJ's database for EPSG systems.
+
+The rejects file is a CSV with columns ``row`` (the data row number: 1 is the first record
+after the header for a CSV, the first feature for a spatial file; for a CSV it is the file's
+line number minus one unless a quoted field spans lines), ``column`` (the offending column,
+or ``x,y`` columns joined by commas for area checks, or the geometry column), ``reason``
+(one of :data:`REASONS`), ``message`` (human text), then every original column of the row,
+as read (geometry as WKT). Without ``rejects=``, it is ``OUT`` with the suffix replaced by
+``.rejects.csv``, written only when there are rejects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+
+from crs.atomic import atomic_output, check_not_input
+from crs.errors import InputError, OutputError, SuigeoError
+from crs.systems import System, resolve
+from crs.transform import area_mask, transform
+
+__all__ = ["DEFAULT_CHUNK_ROWS", "REASONS", "ConvertSummary", "convert_file", "detect_columns"]
+
+DEFAULT_CHUNK_ROWS = 200_000
+
+#: Reject reason codes, in the order they are checked, with their human text.
+REASONS: dict[str, str] = {
+    "empty": "the coordinate is empty",
+    "non_numeric": "the coordinate is not a number",
+    "not_finite": "the coordinate is NaN or infinite",
+    "swapped": "outside the area of use of {src}, but inside with x and y exchanged: "
+    "the columns look swapped (lon/lat, or easting/northing; Chinese survey practice "
+    "calls northing X)",
+    "outside_area": "outside the area of use of {src} (lon {w:g}..{e:g}, lat {s:g}..{n:g})",
+    "projection_failed": "PROJ could not convert the point (it returned inf or NaN)",
+}
+_CODES = {name: i + 1 for i, name in enumerate(REASONS)}  # 0 = ok
+_EMPTY, _NON_NUMERIC, _NOT_FINITE = _CODES["empty"], _CODES["non_numeric"], _CODES["not_finite"]
+_SWAPPED, _OUTSIDE, _FAILED = _CODES["swapped"], _CODES["outside_area"], _CODES["projection_failed"]
+_REASON_OF = {v: k for k, v in _CODES.items()}
+
+_NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
+
+_SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+}
+
+# Column names recognised when --x/--y are not given: (x, y) pairs, matched case-insensitively.
+_LONLAT_PAIRS = [("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"), ("经度", "纬度")]
+_EN_PAIRS = [("x", "y"), ("e", "n"), ("easting", "northing"), ("east", "north")]
+
+_REJECT_COLUMNS = ["row", "column", "reason", "message"]
+
+
+@dataclass
+class ConvertSummary:
+    """What :func:`convert_file` did. ``read == written + rejected`` always."""
+
+    read: int
+    written: int
+    rejected: int
+    out_path: Path
+    rejects_path: Path | None
+    reasons: dict[str, int] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()
+    columns_detected: bool = False
+    #: an older file at the default rejects path, not written by this run (no rejects)
+    stale_rejects: Path | None = None
+
+    def line(self) -> str:
+        """One human line: ``read N, written M, rejected K (...)``."""
+        text = f"read {self.read}, written {self.written}, rejected {self.rejected}"
+        if self.reasons:
+            parts = ", ".join(f"{k} {v}" for k, v in self.reasons.items() if v)
+            text += f" ({parts})"
+        text += f"; output {self.out_path}"
+        if self.rejects_path is not None:
+            text += f"; rejects {self.rejects_path}"
+        if self.stale_rejects is not None:
+            text += f"; note: {self.stale_rejects} is from an earlier run, not this one"
+        return text
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------
+
+
+def convert_file(
+    src_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    src: str | int | System,
+    dst: str | int | System,
+    x: str | None = None,
+    y: str | None = None,
+    h: str | None = None,
+    params: object | None = None,
+    rejects: str | os.PathLike[str] | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: bool | None = None,
+) -> ConvertSummary:
+    """Convert every row of ``src_path`` from ``src`` to ``dst`` into ``out_path``.
+
+    Parameters
+    ----------
+    src_path, out_path
+        Input and output files; formats by suffix (see the module docstring). The output is
+        written atomically and may never be the input.
+    src, dst
+        Systems: suigeo names, EPSG codes or :class:`System`.
+    x, y, h
+        Coordinate columns of a table input. ``x``/``y`` are detected from common names
+        (lon/lat, longitude/latitude, lng/lat, 经度/纬度, x/y, E/N, easting/northing) when not
+        given; ``h`` is never guessed. Ignored for inputs with a geometry.
+    params
+        Parameter file or object for systems that need one (``GZ2000``).
+    rejects
+        Rejects CSV path; written even when empty if given. Default: ``out_path`` with suffix
+        ``.rejects.csv``, written only when some rows are rejected.
+    chunk_rows
+        Rows converted at a time; memory use is bounded by this, not by the file size.
+    progress
+        Show a progress bar on standard error; ``None`` shows it when stderr is a terminal.
+
+    Returns
+    -------
+    ConvertSummary
+
+    Raises
+    ------
+    InputError
+        Unreadable input, unknown format, missing column (naming file and column).
+    OutputError
+        Output would overwrite the input, or cannot be written.
+    """
+    src_p, out_p = Path(src_path), Path(out_path)
+    s, d = resolve(src), resolve(dst)
+    if chunk_rows < 1:
+        raise InputError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    in_fmt, out_fmt = _format_of(src_p, "input"), _format_of(out_p, "output")
+    if not src_p.is_file():
+        raise InputError(f"cannot read {str(src_p)!r}: no such file")
+    check_not_input(out_p, [src_p])
+    explicit_rejects = rejects is not None
+    rej_p = Path(rejects) if rejects is not None else out_p.with_suffix(".rejects.csv")
+    check_not_input(rej_p, [src_p])
+    if rej_p.resolve() == out_p.resolve():
+        raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
+
+    source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
+    conv = _Converter(s, d, params, source)
+    sink = _RejectsSink(
+        rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
+    )
+    bar = _progress_bar(progress, source.total)
+    done = False
+    try:
+        with atomic_output(out_p, inputs=[src_p]) as tmp:
+            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
+            sink.finish()
+        done = True
+    finally:
+        if not done:
+            sink.close_on_error()
+        if bar is not None:
+            bar.close()
+    if conv.read != conv.written + conv.rejected:  # pragma: no cover - an invariant
+        raise AssertionError(
+            f"lost rows: read {conv.read} != written {conv.written} + rejected {conv.rejected}"
+        )
+    return ConvertSummary(
+        read=conv.read,
+        written=conv.written,
+        rejected=conv.rejected,
+        out_path=out_p,
+        rejects_path=rej_p if sink.written else None,
+        reasons={_REASON_OF[c]: n for c, n in sorted(conv.reasons.items())},
+        columns=source.coord_columns,
+        columns_detected=source.detected,
+        stale_rejects=rej_p if not sink.written and rej_p.exists() else None,
+    )
+
+
+def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
+    """Return the (x, y) column pair recognised in ``names``, or ``None``.
+
+    Lon/lat names are tried first for a geographic ``system``, easting/northing names first
+    otherwise. Matching ignores case and surrounding spaces; the first pair found wins.
+    """
+    lowered = {n.strip().lower(): n for n in names}
+    pairs = _LONLAT_PAIRS + _EN_PAIRS if system.is_geographic else _EN_PAIRS + _LONLAT_PAIRS
+    for a, b in pairs:
+        if a in lowered and b in lowered:
+            return lowered[a], lowered[b]
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """An opened input: an iterator of record batches plus what the converter needs."""
+
+    path: Path
+    batches: Iterator[pa.RecordBatch]
+    schema: pa.Schema
+    geometry: str | None = None  # geometry column, or None for a table with x/y columns
+    coord_columns: tuple[str, ...] = ()
+    detected: bool = False
+    point_layer: bool = True
+    total: int | None = None
+    closers: list[Callable[[], object]] = field(default_factory=list)
+
+
+def _format_of(path: Path, role: str) -> str:
+    fmt = _SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"cannot tell the {role} format of {str(path)!r} from its suffix; use one of "
+            f"{', '.join(sorted(_SUFFIXES))}"
+        )
+    return fmt
+
+
+def _open_source(
+    path: Path,
+    fmt: str,
+    chunk_rows: int,
+    x: str | None,
+    y: str | None,
+    h: str | None,
+    system: System,
+) -> _Source:
+    if fmt == "csv":
+        source = _open_csv(path, chunk_rows)
+    elif fmt == "parquet":
+        source = _open_parquet(path, chunk_rows)
+    else:
+        source = _open_ogr(path, chunk_rows)
+    try:
+        if source.geometry is None:
+            _choose_columns(source, x, y, h, system)
+        else:
+            source.coord_columns = (source.geometry,)
+    except BaseException:
+        for close in source.closers:
+            close()
+        raise
+    return source
+
+
+def _choose_columns(
+    source: _Source, x: str | None, y: str | None, h: str | None, system: System
+) -> None:
+    names = list(source.schema.names)
+    if x is None and y is None:
+        found = detect_columns(names, system)
+        if found is None:
+            raise InputError(
+                f"{str(source.path)!r}: no coordinate columns recognised among "
+                f"{', '.join(names)}; name them with --x and --y"
+            )
+        x, y = found
+        source.detected = True
+    elif x is None or y is None:
+        raise InputError("give both --x and --y, or neither to detect them")
+    for role, col in (("x", x), ("y", y), ("h", h)):
+        if col is not None and col not in names:
+            raise InputError(
+                f"{str(source.path)!r}: no column {col!r} (the {role} column); "
+                f"the columns are {', '.join(names)}"
+            )
+    if len({x, y, h} - {None}) != (3 if h is not None else 2):
+        raise InputError(f"the x, y and h columns must differ, got {x!r}, {y!r}, {h!r}")
+    source.coord_columns = (x, y) if h is None else (x, y, h)
+
+
+def _csv_header(path: Path, delimiter: str) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f, delimiter=delimiter), None)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{str(path)!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "save it as UTF-8 (for example from Excel: CSV UTF-8)"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+    if not header:
+        raise InputError(f"{str(path)!r} is empty: a CSV needs a header line")
+    dupes = sorted({n for n in header if header.count(n) > 1})
+    if dupes:
+        raise InputError(f"{str(path)!r}: duplicate column names {', '.join(dupes)}")
+    return header
+
+
+def _open_csv(path: Path, chunk_rows: int) -> _Source:
+    import pyarrow.csv as pcsv
+
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    header = _csv_header(path, delimiter)
+    # pyarrow's streaming CSV reader reads some 35 blocks ahead: small blocks keep that near
+    # 70 MB whatever the file size; _rechunk gathers them into chunks of chunk_rows rows.
+    block = 2 << 20
+    bad_rows: list[tuple[int | None, int, int]] = []
+
+    def invalid_row(row) -> str:  # called by pyarrow for a row with the wrong field count
+        bad_rows.append((row.number, row.expected_columns, row.actual_columns))
+        return "error"
+
+    def error(exc: Exception) -> InputError:
+        if bad_rows:
+            number, expected, actual = bad_rows[0]
+            where = f"line {number}" if number is not None else "a row"
+            return InputError(
+                f"{str(path)!r}: {where} has {actual} fields, the header has {expected}"
+            )
+        return InputError(f"cannot read {str(path)!r} as CSV: {exc}")
+
+    try:
+        reader = pcsv.open_csv(
+            path,
+            # single-threaded parsing knows line numbers (for errors); it is as fast here
+            read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise error(exc) from None
+    schema = reader.schema
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except pa.ArrowInvalid as exc:
+                raise error(exc) from None
+            yield batch
+
+    return _Source(path, _rechunk(batches(), chunk_rows), schema, closers=[reader.close])
+
+
+def _rechunk(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """Regroup ``batches`` into batches of exactly ``chunk_rows`` rows (the last may be short)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for b in batches:
+        pending.append(b)
+        count += b.num_rows
+        if count < chunk_rows:
+            continue
+        table = pa.Table.from_batches(pending).combine_chunks()
+        start = 0
+        while count - start >= chunk_rows:
+            yield from table.slice(start, chunk_rows).to_batches()
+            start += chunk_rows
+        pending, count = table.slice(start).to_batches(), count - start
+    if count:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+
+
+def _slices(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    for start in range(0, batch.num_rows, chunk_rows):
+        yield batch.slice(start, chunk_rows)
+
+
+def _open_parquet(path: Path, chunk_rows: int) -> _Source:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
+    schema = pf.schema_arrow
+    meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
+    geometry = None
+    point_layer = True
+    if b"geo" in meta:
+        geo = json.loads(meta[b"geo"])
+        geometry = geo.get("primary_column")
+        col_meta = geo.get("columns", {}).get(geometry, {})
+        if col_meta.get("encoding", "WKB").upper() != "WKB":
+            raise InputError(
+                f"{str(path)!r}: geometry column {geometry!r} is encoded as "
+                f"{col_meta.get('encoding')!r}; only WKB GeoParquet is supported"
+            )
+        types = col_meta.get("geometry_types") or []
+        point_layer = bool(types) and all(t in ("Point", "Point Z") for t in types)
+    schema = pa.schema([f.remove_metadata() for f in schema])  # drop pandas/geo metadata
+    batches = (b for b in pf.iter_batches(batch_size=chunk_rows))
+    return _Source(
+        path,
+        batches,
+        schema,
+        geometry=geometry,
+        point_layer=point_layer,
+        total=pf.metadata.num_rows,
+        closers=[pf.close],
+    )
+
+
+def _open_ogr(path: Path, chunk_rows: int) -> _Source:
+    import pyogrio.raw
+
+    try:
+        ctx = pyogrio.raw.open_arrow(path, batch_size=chunk_rows, use_pyarrow=True)
+        meta, reader = ctx.__enter__()
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        raise InputError(f"cannot read {str(path)!r}: {exc}") from None
+    geometry = meta.get("geometry_name") or "wkb_geometry"
+    schema = reader.schema
+    if geometry not in schema.names:
+        geometry = None
+    gtype = str(meta.get("geometry_type") or "")
+    point_layer = gtype.startswith("Point")
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            yield from _slices(batch, chunk_rows)
+
+    return _Source(
+        path,
+        batches(),
+        pa.schema([f.remove_metadata() for f in schema]),
+        geometry=geometry,
+        point_layer=point_layer,
+        closers=[lambda: ctx.__exit__(None, None, None)],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Conversion
+# --------------------------------------------------------------------------------------------
+
+
+def _area_of_use(system: System) -> tuple[float, float, float, float] | None:
+    """``System.area_of_use`` (west, south, east, north in degrees), or ``None`` if unknown."""
+    if system.kind == "height":  # x, y pass through a height-only conversion
+        return None
+    try:
+        return tuple(float(v) for v in system.area_of_use)  # type: ignore[return-value]
+    except SuigeoError:
+        return None
+
+
+def _decimal(col: pa.Array | pa.ChunkedArray) -> bool:
+    return pa.types.is_decimal(col.type)
+
+
+def _parse(col: pa.Array | pa.ChunkedArray, name: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Return (values, codes) for one coordinate column; codes 0 where the value is usable."""
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        text = pc.utf8_trim_whitespace(col)  # also full-width spaces (U+3000)
+        try:  # fast path: every cell is a number
+            values = pc.cast(text, pa.float64())
+            empty = pc.is_null(values)
+            nonnum = np.zeros(len(col), dtype=bool)
+        except pa.ArrowInvalid:
+            empty = pc.fill_null(pc.equal(pc.utf8_length(text), 0), True)
+            numeric = pc.fill_null(pc.match_substring_regex(text, _NUMBER_RE), False)
+            nonnum = np.asarray(pc.invert(pc.or_(numeric, empty)), dtype=bool)
+            values = pc.cast(pc.if_else(numeric, text, "nan"), pa.float64())
+    elif pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or _decimal(col):
+        values = pc.cast(col, pa.float64())
+        empty = pc.is_null(col)
+        nonnum = np.zeros(len(col), dtype=bool)
+    else:
+        raise InputError(f"{str(path)!r}: column {name!r} holds {col.type}, not numbers or text")
+    arr = np.asarray(pc.fill_null(values, np.nan), dtype=np.float64)
+    empty_np = np.asarray(empty, dtype=bool)
+    codes = np.zeros(len(arr), dtype=np.int8)
+    codes[~np.isfinite(arr)] = _NOT_FINITE
+    codes[nonnum] = _NON_NUMERIC
+    codes[empty_np] = _EMPTY
+    return arr, codes
+
+
+class _Converter:
+    """Converts chunks; counts rows and reasons."""
+
+    def __init__(self, src: System, dst: System, params: object | None, source: _Source):
+        self.src, self.dst, self.params, self.source = src, dst, params, source
+        self.bounds = _area_of_use(src)
+        self.read = self.written = self.rejected = 0
+        self.reasons: dict[int, int] = {}
+        decimals = 9 if dst.is_geographic else 4
+        self.decimals = (decimals, decimals, 4)
+
+    # -- checks shared by points and geometry vertices ---------------------------------------
+    def _in_area(self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None) -> np.ndarray:
+        """True where the point is inside the source's area of use (PROJ converts
+        projected and GZ2000 points to CGCS2000 lon/lat first)."""
+        if self.src.kind != "geocentric":
+            return area_mask(x, y, system=self.src, params=self.params)
+        if h is None:
+            raise InputError(f"{self.src.name} is geocentric: give the Z column with --h")
+        lon, lat, _ = transform(x, y, h, src=self.src, dst="CGCS2000", params=self.params)
+        w, s, e, n = self.bounds
+        with np.errstate(invalid="ignore"):
+            return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+
+    def check_and_transform(
+        self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None, codes: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """Fill ``codes`` for area and PROJ failures; return converted (x, y[, h]) arrays."""
+        ok = np.flatnonzero(codes == 0)
+        hs = h[ok] if h is not None else None
+        if self.bounds is not None and ok.size:
+            out = ok[~self._in_area(x[ok], y[ok], hs)]
+            if out.size:
+                codes[out] = _OUTSIDE
+                if self.src.kind != "geocentric":
+                    swapped = self._in_area(y[out], x[out], None)
+                    codes[out[swapped]] = _SWAPPED
+                ok = np.flatnonzero(codes == 0)
+                hs = h[ok] if h is not None else None
+        res = [np.full(len(x), np.nan), np.full(len(x), np.nan)]
+        if h is not None:
+            res.append(np.full(len(x), np.nan))
+        if ok.size:
+            conv = transform(x[ok], y[ok], hs, src=self.src, dst=self.dst, params=self.params)
+            failed = np.zeros(ok.size, dtype=bool)
+            for target, values in zip(res, conv, strict=True):
+                target[ok] = values
+                failed |= ~np.isfinite(values)
+            codes[ok[failed]] = _FAILED
+        return tuple(res)
+
+    def count(self, codes: np.ndarray) -> None:
+        self.read += len(codes)
+        bad = codes[codes != 0]
+        self.rejected += len(bad)
+        self.written += len(codes) - len(bad)
+        for c, n in zip(*np.unique(bad, return_counts=True), strict=True):
+            self.reasons[int(c)] = self.reasons.get(int(c), 0) + int(n)
+
+    # -- tables with coordinate columns -------------------------------------------------------
+    def table_chunk(self, batch: pa.RecordBatch):
+        cols = self.source.coord_columns
+        parsed = [_parse(batch.column(c), c, self.source.path) for c in cols]
+        codes = np.zeros(batch.num_rows, dtype=np.int8)
+        which = np.zeros(batch.num_rows, dtype=np.int8)
+        for i, (_, c) in enumerate(parsed):  # the first bad column names the row
+            take = (codes == 0) & (c != 0)
+            codes[take] = c[take]
+            which[take] = i
+        h = parsed[2][0] if len(parsed) == 3 else None
+        result = self.check_and_transform(parsed[0][0], parsed[1][0], h, codes)
+        names = np.array([*cols, ",".join(cols[:2])], dtype=object)
+        area = (codes == _SWAPPED) | (codes == _OUTSIDE) | (codes == _FAILED)
+        which[area] = len(cols)
+        return codes, names[which], result
+
+    # -- geometries ----------------------------------------------------------------------------
+    def geometry_chunk(self, batch: pa.RecordBatch):
+        geoms = shapely.from_wkb(np.asarray(batch.column(self.source.geometry), dtype=object))
+        codes = np.zeros(len(geoms), dtype=np.int8)
+        codes[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = _EMPTY
+        has_z = shapely.has_z(geoms)
+        use_z = bool(has_z.any())
+        coords, index = shapely.get_coordinates(geoms, include_z=use_z, return_index=True)
+        vx, vy = coords[:, 0].copy(), coords[:, 1].copy()
+        vh = np.where(has_z[index], coords[:, 2], 0.0) if use_z else None
+        vcodes = np.zeros(len(vx), dtype=np.int8)
+        finite = np.isfinite(vx) & np.isfinite(vy)
+        if vh is not None:
+            finite &= np.isfinite(vh)
+        vcodes[~finite] = _NOT_FINITE
+        result = self.check_and_transform(vx, vy, vh, vcodes)
+        # a feature takes the first reason among its vertices (by check order)
+        worst = np.full(len(geoms), 127, dtype=np.int8)
+        bad = vcodes != 0
+        np.minimum.at(worst, index[bad], vcodes[bad])
+        take = (codes == 0) & (worst != 127)
+        codes[take] = worst[take]
+        ok = codes == 0
+        new = np.column_stack(result)
+        keep = ok[index]
+        converted = geoms[ok]
+        if converted.size:
+            if not use_z:
+                new = new[:, :2]
+            converted = shapely.set_coordinates(converted.copy(), new[keep])
+        names = np.full(len(geoms), self.source.geometry, dtype=object)
+        return codes, names, converted, geoms
+
+
+# --------------------------------------------------------------------------------------------
+# Pipeline: read -> convert -> (output batches, rejects)
+# --------------------------------------------------------------------------------------------
+
+
+class _RejectsSink:
+    """Writes reject rows to a CSV, atomically, opened on the first reject (or always)."""
+
+    def __init__(self, path: Path, src_path: Path, header: list[str], *, always: bool):
+        self.path, self.src_path, self.always = path, src_path, always
+        self.header = header
+        self.written = False
+        self._ctx: contextlib.AbstractContextManager | None = None
+        self._fh = None
+        self._header_done = False
+
+    def _open(self) -> None:
+        self._ctx = atomic_output(self.path, inputs=[self.src_path])
+        tmp = self._ctx.__enter__()
+        self._fh = tmp.open("wb")
+
+    def write(self, table: pa.Table) -> None:
+        import pyarrow.csv as pcsv
+
+        if self._fh is None:
+            self._open()
+        pcsv.write_csv(
+            table,
+            self._fh,
+            pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
+        )
+        self._header_done = True
+
+    def finish(self) -> None:
+        if self._fh is None and self.always:
+            self._open()
+        if self._fh is None:
+            return
+        if not self._header_done:
+            empty = pa.table({n: pa.array([], pa.string()) for n in self.header})
+            self.write(empty)
+        self._fh.close()
+        self._ctx.__exit__(None, None, None)
+        self.written = True
+        self._fh = self._ctx = None
+
+    def close_on_error(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            err = OutputError("conversion failed")
+            with contextlib.suppress(Exception):
+                self._ctx.__exit__(type(err), err, None)
+            self._fh = self._ctx = None
+
+
+def _text_columns(batch: pa.RecordBatch, geometry: str | None, geoms=None) -> list[pa.Array]:
+    """The original columns of ``batch`` as text-friendly arrays (geometry as WKT)."""
+    cols = []
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        if name == geometry:
+            col = pa.array(shapely.to_wkt(geoms, rounding_precision=-1), type=pa.string())
+        elif pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+            col = pc.cast(pc.binary_length(col), pa.string())
+        cols.append(col)
+    return cols
+
+
+def _reject_table(batch, codes, names, first_row, src_name, bounds, geometry=None, geoms=None):
+    bad = np.flatnonzero(codes != 0)
+    w, s, e, n = bounds if bounds is not None else (np.nan,) * 4
+    messages = {c: REASONS[r].format(src=src_name, w=w, s=s, e=e, n=n) for r, c in _CODES.items()}
+    reasons = np.array([_REASON_OF.get(int(c), "") for c in range(len(_CODES) + 1)], dtype=object)
+    msg = np.array([messages.get(c, "") for c in range(len(_CODES) + 1)], dtype=object)
+    sub = batch.take(pa.array(bad))
+    sub_geoms = geoms[bad] if geoms is not None else None
+    original = _text_columns(sub, geometry, sub_geoms)
+    cols = [
+        pa.array(bad + first_row, type=pa.int64()),
+        pa.array(names[bad], type=pa.string()),
+        pa.array(reasons[codes[bad]], type=pa.string()),
+        pa.array(msg[codes[bad]], type=pa.string()),
+        *original,
+    ]
+    return pa.table(cols, names=_REJECT_COLUMNS + list(batch.schema.names))
+
+
+@dataclass
+class _OutBatch:
+    table: pa.Table  # the written rows as read (geometry column dropped)
+    points: tuple[np.ndarray, ...] | None  # converted coordinates of written rows (tables)
+    geoms: np.ndarray | None  # converted geometries of written rows (spatial inputs)
+
+
+def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> Iterator[_OutBatch]:
+    try:
+        empty = True
+        for batch in source.batches:
+            empty = False
+            yield _convert_batch(batch, source, conv, sink)
+            if bar is not None:
+                bar.update(batch.num_rows)
+        if empty:
+            yield _convert_batch(None, source, conv, sink)
+    finally:
+        for close in source.closers:
+            with contextlib.suppress(Exception):
+                close()
+
+
+def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink) -> _OutBatch:
+    if batch is None:
+        batch = pa.RecordBatch.from_pylist([], schema=source.schema)
+    else:
+        batch = pa.RecordBatch.from_arrays(batch.columns, schema=source.schema)
+    first_row = conv.read + 1
+    if source.geometry is None:
+        codes, names, result = conv.table_chunk(batch)
+        geoms = converted = None
+    else:
+        codes, names, converted, geoms = conv.geometry_chunk(batch)
+        result = None
+    conv.count(codes)
+    if (codes != 0).any():
+        sink.write(
+            _reject_table(
+                batch, codes, names, first_row, conv.src.name, conv.bounds, source.geometry, geoms
+            )
+        )
+    ok = codes == 0
+    table = pa.Table.from_batches([batch]).filter(pa.array(ok))
+    if result is None:
+        return _OutBatch(table.drop_columns([source.geometry]), None, converted)
+    return _OutBatch(table, tuple(r[ok] for r in result), None)
+
+
+# --------------------------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------------------------
+
+
+def _write(
+    fmt: str, tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System, layer: str
+) -> None:
+    if fmt == "csv":
+        _write_csv(tmp, batches, conv, dst)
+    elif fmt == "parquet":
+        _write_parquet(tmp, batches, conv, dst)
+    else:
+        _write_ogr(tmp, batches, conv, dst, fmt, layer)
+
+
+def _round(values: np.ndarray, decimals: int) -> np.ndarray:
+    return np.round(values, decimals)
+
+
+def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
+    table = ob.table
+    source = conv.source
+    if ob.points is not None:
+        for name, values, dec in zip(source.coord_columns, ob.points, conv.decimals, strict=False):
+            i = table.schema.get_field_index(name)
+            table = table.set_column(i, name, pa.array(_round(values, dec)))
+        return table
+    geoms = ob.geoms
+    if source.point_layer:
+        names = ("lon", "lat", "h") if dst.is_geographic else ("x", "y", "h")
+        has_z = bool(shapely.has_z(geoms).any()) if len(geoms) else False
+        coords = shapely.get_coordinates(geoms, include_z=has_z)
+        for j in range(coords.shape[1]):
+            values = _round(coords[:, j], conv.decimals[j])
+            table = table.append_column(_unique(names[j], table.schema.names), pa.array(values))
+        return table
+    wkt = shapely.to_wkt(geoms, rounding_precision=conv.decimals[0])
+    return table.append_column(_unique("geometry", table.schema.names), pa.array(wkt, pa.string()))
+
+
+def _unique(name: str, taken: list[str]) -> str:
+    out = name
+    while out in taken:
+        out = "_" + out
+    return out
+
+
+def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System) -> None:
+    import pyarrow.csv as pcsv
+
+    delimiter = "\t" if tmp.suffix.lower() == ".tsv" else ","
+    header = True
+    schema = None
+    with tmp.open("wb") as fh:
+        for ob in batches:
+            table = _csv_table(ob, conv, dst)
+            if schema is None:
+                schema = table.schema
+            elif table.schema.names != schema.names:
+                raise OutputError(
+                    f"{conv.source.path}: the point layer mixes 2-D and 3-D points; "
+                    "convert it to .gpkg or .parquet instead of .csv"
+                )
+            else:
+                table = table.cast(schema)
+            # text cells are always quoted, numbers never: the same bytes whatever the chunking
+            opts = pcsv.WriteOptions(
+                include_header=header, delimiter=delimiter, quoting_style="needed"
+            )
+            pcsv.write_csv(table, fh, opts)
+            header = False
+
+
+def _spatial_table(ob: _OutBatch, conv: _Converter) -> tuple[pa.Table, str, np.ndarray]:
+    source = conv.source
+    table = ob.table
+    if ob.geoms is not None:
+        name, geoms = source.geometry, ob.geoms
+    else:  # the coordinate columns become the point geometry
+        table = table.drop_columns(list(source.coord_columns))
+        name = _unique("geometry", table.schema.names)
+        geoms = shapely.points(*ob.points)
+    wkb = pa.array(shapely.to_wkb(geoms), type=pa.binary())
+    return table.append_column(name, wkb), name, geoms
+
+
+def _geometry_type(conv: _Converter, table: pa.Table, name: str) -> str:
+    if conv.source.geometry is None:
+        return "Point Z" if len(conv.source.coord_columns) == 3 else "Point"
+    if conv.source.point_layer:
+        geoms = shapely.from_wkb(np.asarray(table.column(name), dtype=object))
+        return "Point Z" if len(geoms) and bool(shapely.has_z(geoms).any()) else "Point"
+    return "Unknown"
+
+
+def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str) -> None:
+    import pyogrio.raw
+
+    first = next(batches)
+    table, name, _ = _spatial_table(first, conv)
+    schema = table.schema
+    failure: list[BaseException] = []
+
+    def stream() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from table.to_batches()
+            for ob in batches:
+                yield from _spatial_table(ob, conv)[0].cast(schema).to_batches()
+        except BaseException as exc:
+            failure.append(exc)
+            raise
+
+    crs = dst.pyproj_crs.to_wkt() if dst.pyproj_crs is not None else None
+    try:
+        pyogrio.raw.write_arrow(
+            pa.RecordBatchReader.from_batches(schema, stream()),
+            tmp,
+            layer=layer if fmt == "gpkg" else None,
+            driver="GPKG" if fmt == "gpkg" else "GeoJSON",
+            geometry_name=name,
+            geometry_type=_geometry_type(conv, table, name),
+            crs=crs,
+        )
+    except Exception as exc:
+        if failure:
+            raise failure[0] from None
+        if isinstance(exc, SuigeoError):
+            raise
+        raise OutputError(f"cannot write {fmt}: {exc}") from None
+
+
+def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
+    import pyarrow.parquet as pq
+
+    writer = None
+    types: set[str] = set()
+    bbox = [np.inf, np.inf, -np.inf, -np.inf]
+    name = "geometry"
+    try:
+        for ob in batches:
+            table, name, geoms = _spatial_table(ob, conv)
+            if len(geoms):
+                types.update(_geoparquet_types(geoms))
+                b = shapely.total_bounds(geoms)
+                bbox = [
+                    min(bbox[0], b[0]),
+                    min(bbox[1], b[1]),
+                    max(bbox[2], b[2]),
+                    max(bbox[3], b[3]),
+                ]
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(tmp, schema)
+            writer.write_table(table.cast(schema))
+        geo = {
+            "version": "1.1.0",
+            "primary_column": name,
+            "columns": {
+                name: {
+                    "encoding": "WKB",
+                    "geometry_types": sorted(types),
+                    **({"bbox": bbox} if np.all(np.isfinite(bbox)) else {}),
+                    **(
+                        {"crs": dst.pyproj_crs.to_json_dict()} if dst.pyproj_crs is not None else {}
+                    ),
+                }
+            },
+        }
+        if writer is not None:
+            writer.add_key_value_metadata({"geo": json.dumps(geo)})
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _geoparquet_types(geoms: np.ndarray) -> set[str]:
+    names = {
+        0: "Point",
+        1: "LineString",
+        3: "Polygon",
+        4: "MultiPoint",
+        5: "MultiLineString",
+        6: "MultiPolygon",
+        7: "GeometryCollection",
+    }
+    ids = shapely.get_type_id(geoms)
+    z = shapely.has_z(geoms)
+    out = set()
+    for tid, hz in set(zip(ids.tolist(), z.tolist(), strict=True)):
+        if tid in names:
+            out.add(names[tid] + (" Z" if hz else ""))
+    return out
+
+
+def _progress_bar(progress: bool | None, total: int | None):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, leave=False)

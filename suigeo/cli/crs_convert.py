@@ -1,0 +1,73 @@
+"""``suigeo crs convert``: convert a whole file (CSV, GeoPackage, GeoJSON, GeoParquet)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crs.batch import DEFAULT_CHUNK_ROWS, REASONS, convert_file
+
+_EPILOG = f"""\
+Examples:
+  suigeo crs convert points.csv -o points_gk.csv --from CGCS2000 --to CGCS2000-3GK-CM114
+  suigeo crs convert survey.csv -o survey.gpkg --from CGCS2000-3GK-CM114 --to CGCS2000 \\
+      --x E --y N --rejects bad_rows.csv
+
+Coordinate columns are detected from their names (lon/lat, longitude/latitude, lng/lat,
+经度/纬度, x/y, E/N, easting/northing) unless --x/--y are given; the height column only with
+--h. Every row read is either written or listed in the rejects file (default OUT with the
+suffix .rejects.csv, written only when rows are rejected) with its row number (1 = first data
+row after the header), column and reason: {", ".join(REASONS)}.
+
+Exit status: 0 when the file was converted (even with rejects, which are reported), 1 with
+--strict when any row was rejected, 2 for bad input or usage (unreadable file, missing column,
+unknown system, output = input).
+"""
+
+
+def register(group: argparse._SubParsersAction) -> None:
+    p = group.add_parser(
+        "convert",
+        help="convert a file of coordinates (CSV, GeoPackage, GeoJSON, GeoParquet)",
+        description="Convert every row of a file between two coordinate systems.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("input", metavar="IN", help="input file (.csv .tsv .gpkg .geojson .parquet)")
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help="output file")
+    p.add_argument("--from", dest="src", metavar="A", required=True, help="source system")
+    p.add_argument("--to", dest="dst", metavar="B", required=True, help="target system")
+    p.add_argument("--x", metavar="COL", help="x column (longitude or easting)")
+    p.add_argument("--y", metavar="COL", help="y column (latitude or northing)")
+    p.add_argument("--h", metavar="COL", help="height column (never guessed)")
+    p.add_argument("--params", metavar="FILE", help="parameter file for GZ2000")
+    p.add_argument("--rejects", metavar="FILE", help="rejects CSV (default OUT.rejects.csv)")
+    p.add_argument(
+        "--chunk-rows",
+        metavar="N",
+        type=int,
+        default=DEFAULT_CHUNK_ROWS,
+        help=f"rows converted at a time (default {DEFAULT_CHUNK_ROWS})",
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 if any row is rejected")
+    p.set_defaults(func=_convert)
+
+
+def _convert(args: argparse.Namespace) -> int:
+    summary = convert_file(
+        args.input,
+        args.output,
+        src=args.src,
+        dst=args.dst,
+        x=args.x,
+        y=args.y,
+        h=args.h,
+        params=args.params,
+        rejects=args.rejects,
+        chunk_rows=args.chunk_rows,
+    )
+    if summary.columns_detected:
+        cols = ", ".join(f"{r}={c}" for r, c in zip("xyh", summary.columns, strict=False))
+        print(f"suigeo: columns detected: {cols} (use --x/--y to choose)", file=sys.stderr)
+    print(summary.line())
+    return 1 if args.strict and summary.rejected else 0

@@ -1,0 +1,473 @@
+"""Batch file conversion (crs.batch, ``suigeo crs convert``).
+
+References: pyproj's own Transformer on the same points (never suigeo's output), the input
+file itself (ids, text of untouched columns), and PROJ's area-of-use bounds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyarrow.parquet as pq
+import pyogrio
+import pytest
+import shapely
+from pyproj import Transformer
+
+import crs.batch as batch
+from crs.batch import REASONS, convert_file, detect_columns
+from crs.errors import InputError, OutputError
+from crs.systems import resolve
+from suigeo.cli import main
+
+GK = "CGCS2000-3GK-CM114"
+HEADER = "id,name,lon,lat,note\n"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _pyproj(src: int, dst: int, x, y, z=None):
+    t = Transformer.from_crs(src, dst, always_xy=True)
+    if z is None:
+        return t.transform(np.asarray(x, float), np.asarray(y, float))
+    return t.transform(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
+
+
+def _one_reject(tmp_path: Path, line: str, *, src="CGCS2000", dst=GK, header=HEADER):
+    """Convert a file of one good row and one bad row; return (summary, the reject row)."""
+    inp = _write(tmp_path / "in.csv", header + "1,ok,113.3,23.1,a\n" + line + "\n")
+    s = convert_file(inp, tmp_path / "out.csv", src=src, dst=dst)
+    assert (s.read, s.written, s.rejected) == (2, 1, 1)
+    rejects = _rows(tmp_path / "out.rejects.csv")
+    assert len(rejects) == 1
+    return s, rejects[0]
+
+
+# ---- one test per reject reason ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", ["", "   ", "\u3000"])
+def test_reject_empty(tmp_path, cell):
+    _, r = _one_reject(tmp_path, f"2,bad,{cell},23.1,b")
+    assert (r["row"], r["column"], r["reason"]) == ("2", "lon", "empty")
+    assert r["lon"] == cell and r["name"] == "bad"
+
+
+@pytest.mark.parametrize("cell", ["abc", "113,3", "1.2.3", "0x10", "113.3°"])
+def test_reject_non_numeric(tmp_path, cell):
+    _, r = _one_reject(tmp_path, f'2,bad,"{cell}",23.1,b')
+    assert (r["column"], r["reason"]) == ("lon", "non_numeric")
+    assert r["lon"] == cell
+
+
+@pytest.mark.parametrize("cell", ["nan", "NaN", "inf", "-Infinity", "1e400"])
+def test_reject_not_finite(tmp_path, cell):
+    _, r = _one_reject(tmp_path, f"2,bad,113.3,{cell},b")
+    assert (r["column"], r["reason"]) == ("lat", "not_finite")
+
+
+def test_reject_swapped_lonlat(tmp_path):
+    _, r = _one_reject(tmp_path, "2,bad,23.1,113.3,b")
+    assert (r["column"], r["reason"]) == ("lon,lat", "swapped")
+    assert "swapped" in r["message"]
+
+
+def test_reject_swapped_easting_northing(tmp_path):
+    # a Guangzhou point in GK CM114 (pyproj), written northing first
+    e, n = _pyproj(4490, 4547, [113.3], [23.1])
+    header = "id,name,E,N,note\n"
+    inp = _write(
+        tmp_path / "in.csv",
+        header + f"1,ok,{e[0]},{n[0]},a\n2,bad,{n[0]},{e[0]},b\n",
+    )
+    s = convert_file(inp, tmp_path / "out.csv", src=GK, dst="CGCS2000")
+    assert (s.read, s.written, s.rejected) == (2, 1, 1)
+    assert _rows(tmp_path / "out.rejects.csv")[0]["reason"] == "swapped"
+
+
+def test_reject_outside_area_of_use(tmp_path):
+    # EPSG:4490's area of use, from PROJ's database, excludes lon 10
+    w, _s, e, _n = resolve("CGCS2000").pyproj_crs.area_of_use.bounds
+    assert not w <= 10 <= e
+    _, r = _one_reject(tmp_path, "2,bad,10,10,b")
+    assert (r["column"], r["reason"]) == ("lon,lat", "outside_area")
+    assert f"{w:g}" in r["message"]
+
+
+def test_reject_projection_failed(tmp_path):
+    # EPSG:10622 is an orthographic projection centred on San Francisco: PROJ itself returns
+    # inf for a point on the far side of the Earth, which is inside WGS 84's (world) area.
+    x, _ = _pyproj(4326, 10622, [114.0], [23.0])
+    assert not np.isfinite(x[0])
+    inp = _write(tmp_path / "in.csv", HEADER + "1,ok,-122.4,37.6,a\n2,bad,114,23,b\n")
+    s = convert_file(inp, tmp_path / "out.csv", src="WGS84", dst="EPSG:10622")
+    assert (s.written, s.rejected, s.reasons) == (1, 1, {"projection_failed": 1})
+    assert _rows(tmp_path / "out.rejects.csv")[0]["reason"] == "projection_failed"
+
+
+def test_every_reason_has_a_test():
+    tested = {"empty", "non_numeric", "not_finite", "swapped", "outside_area", "projection_failed"}
+    assert set(REASONS) == tested
+
+
+# ---- nothing is lost -----------------------------------------------------------------------
+
+
+def _mixed_file(path: Path, n: int, seed: int = 1) -> tuple[Path, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(112.9, 114.1, n)
+    lat = rng.uniform(22.5, 23.9, n)
+    cells = [[repr(float(a)), repr(float(b))] for a, b in zip(lon, lat, strict=True)]
+    bad = rng.choice(n, n // 4, replace=False)
+    kinds = [("", "1"), ("x", "23"), ("nan", "23"), ("23.1", "113.3"), ("10", "10"), ("1", "")]
+    for k, i in enumerate(bad):
+        cells[i] = list(kinds[k % len(kinds)])
+    lines = [f"{i},name {i},{c[0]},{c[1]},n{i}" for i, c in enumerate(cells)]
+    _write(path, HEADER + "\n".join(lines) + "\n")
+    return path, lon, lat
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 100_000])
+def test_nothing_is_lost(tmp_path, chunk_rows):
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", 500)
+    s = convert_file(inp, tmp_path / "out.csv", src="CGCS2000", dst=GK, chunk_rows=chunk_rows)
+    written = [r["id"] for r in _rows(tmp_path / "out.csv")]
+    rejected = _rows(tmp_path / "out.rejects.csv")
+    assert s.read == 500 and s.read == s.written + s.rejected
+    assert s.rejected == 125  # exactly the rows spoiled by _mixed_file, each with its reason
+    assert s.reasons == {
+        "empty": 41,  # 125 = 6 * 20 + 5: kinds 0-4 occur 21 times, kind 5 20 times
+        "non_numeric": 21,
+        "not_finite": 21,
+        "swapped": 21,
+        "outside_area": 21,
+    }
+    assert len(written) == s.written and len(rejected) == s.rejected
+    ids = written + [r["id"] for r in rejected]
+    assert sorted(ids, key=int) == [str(i) for i in range(500)]
+    assert sum(s.reasons.values()) == s.rejected
+    # row numbers are the file's line numbers minus one (1 = first data row)
+    lines = (tmp_path / "in.csv").read_text().splitlines()
+    for r in rejected:
+        assert lines[int(r["row"])].startswith(r["id"] + ",")
+
+
+# ---- columns, values -----------------------------------------------------------------------
+
+
+def test_columns_kept_in_order_and_text_untouched(tmp_path):
+    text = (
+        "编号,纬度,备注,经度,code\n"
+        '007,23.1,"广州, 天河",113.3, 0012 \n'
+        '008,23.2,"say ""hi""",113.4,\n'
+    )
+    inp = _write(tmp_path / "in.csv", text)
+    s = convert_file(inp, tmp_path / "out.csv", src="CGCS2000", dst=GK)
+    assert s.columns == ("经度", "纬度") and s.columns_detected
+    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["编号", "纬度", "备注", "经度", "code"]
+    assert [r[0] for r in rows[1:]] == ["007", "008"]
+    assert [r[2] for r in rows[1:]] == ["广州, 天河", 'say "hi"']
+    assert [r[4] for r in rows[1:]] == [" 0012 ", ""]
+    e, n = _pyproj(4490, 4547, [113.3, 113.4], [23.1, 23.2])
+    np.testing.assert_allclose([float(r[3]) for r in rows[1:]], e, atol=5e-5, rtol=0)
+    np.testing.assert_allclose([float(r[1]) for r in rows[1:]], n, atol=5e-5, rtol=0)
+
+
+def test_values_equal_pyproj_and_heights(tmp_path):
+    rng = np.random.default_rng(7)
+    lon, lat, h = rng.uniform(113, 114, 50), rng.uniform(22.6, 23.9, 50), rng.uniform(-5, 500, 50)
+    body = "".join(
+        f"{i},{float(a)!r},{float(b)!r},{float(c)!r}\n"
+        for i, (a, b, c) in enumerate(zip(lon, lat, h, strict=True))
+    )
+    inp = _write(tmp_path / "in.csv", "id,x_deg,y_deg,height\n" + body)
+    s = convert_file(
+        inp,
+        tmp_path / "xyz.csv",
+        src="CGCS2000",
+        dst="CGCS2000-XYZ",
+        x="x_deg",
+        y="y_deg",
+        h="height",
+    )
+    assert s.written == 50
+    rows = _rows(tmp_path / "xyz.csv")
+    X, Y, Z = _pyproj(4490, 4479, lon, lat, h)
+    for col, ref in (("x_deg", X), ("y_deg", Y), ("height", Z)):
+        np.testing.assert_allclose([float(r[col]) for r in rows], ref, atol=5e-5, rtol=0)
+
+
+def test_detect_columns_prefers_names_of_the_source_kind():
+    names = ["x", "y", "lon", "lat"]
+    assert detect_columns(names, resolve("CGCS2000")) == ("lon", "lat")
+    assert detect_columns(names, resolve(GK)) == ("x", "y")
+    assert detect_columns(["Easting", "Northing"], resolve(GK)) == ("Easting", "Northing")
+    assert detect_columns(["E", "N"], resolve(GK)) == ("E", "N")
+    assert detect_columns(["Longitude", "Latitude"], resolve("WGS84")) == ("Longitude", "Latitude")
+    assert detect_columns(["a", "b"], resolve(GK)) is None
+
+
+# ---- formats -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".parquet"])
+def test_spatial_formats_round_trip(tmp_path, suffix):
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(113, 114, 20), rng.uniform(22.6, 23.9, 20)
+    src = gpd.GeoDataFrame(
+        {"id": np.arange(20), "name": [f"p{i}" for i in range(20)]},
+        geometry=shapely.points(lon, lat),
+        crs=4490,
+    )
+    inp = tmp_path / f"in{suffix}"
+    if suffix == ".parquet":
+        src.to_parquet(inp)
+    else:
+        src.to_file(inp)
+    out = tmp_path / f"gk{suffix}"
+    s = convert_file(inp, out, src="CGCS2000", dst=GK, chunk_rows=6)
+    assert (s.read, s.written, s.rejected) == (20, 20, 0)
+    got = gpd.read_parquet(out) if suffix == ".parquet" else gpd.read_file(out)
+    assert list(got.columns) == list(src.columns)
+    assert got.crs.to_epsg() == 4547
+    e, n = _pyproj(4490, 4547, lon, lat)
+    np.testing.assert_allclose(got.geometry.x, e, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(got.geometry.y, n, atol=1e-6, rtol=0)
+    assert got["name"].tolist() == src["name"].tolist()
+    back = tmp_path / "back.csv"
+    convert_file(out, back, src=GK, dst="CGCS2000")
+    rows = _rows(back)
+    assert list(rows[0]) == ["id", "name", "lon", "lat"]
+    np.testing.assert_allclose([float(r["lon"]) for r in rows], lon, atol=2e-9, rtol=0)
+    np.testing.assert_allclose([float(r["lat"]) for r in rows], lat, atol=2e-9, rtol=0)
+
+
+def test_csv_to_each_format_and_back(tmp_path):
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", 40)
+    ref = convert_file(inp, tmp_path / "ref.csv", src="CGCS2000", dst=GK)
+    prev = tmp_path / "ref.csv"
+    for name in ["a.gpkg", "b.geojson", "c.parquet", "d.csv"]:
+        s = convert_file(prev, tmp_path / name, src=GK, dst=GK)
+        assert (s.read, s.written, s.rejected) == (ref.written, ref.written, 0)
+        prev = tmp_path / name
+    first, last = _rows(tmp_path / "ref.csv"), _rows(prev)
+    assert [r["id"] for r in first] == [r["id"] for r in last]
+    assert list(last[0]) == ["id", "name", "note", "x", "y"]  # geometry comes last
+    np.testing.assert_allclose(
+        [float(r["x"]) for r in last], [float(r["lon"]) for r in first], atol=1e-4, rtol=0
+    )
+
+
+def test_geoparquet_output_metadata(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n2,b,113.5,23.4,y\n")
+    convert_file(inp, tmp_path / "o.parquet", src="CGCS2000", dst=GK)
+    geo = json.loads(pq.read_metadata(tmp_path / "o.parquet").metadata[b"geo"])
+    col = geo["columns"][geo["primary_column"]]
+    assert col["encoding"] == "WKB" and col["geometry_types"] == ["Point"]
+    assert col["crs"]["id"] == {"authority": "EPSG", "code": 4547}
+    e, n = _pyproj(4490, 4547, [113.3, 113.5], [23.1, 23.4])
+    np.testing.assert_allclose(col["bbox"], [e.min(), n.min(), e.max(), n.max()], atol=1e-6)
+
+
+def test_geometry_rejects_report_wkt(tmp_path):
+    g = gpd.GeoDataFrame(
+        {"id": [1, 2, 3, 4]},
+        geometry=[
+            shapely.Point(113.3, 23.1),
+            None,
+            shapely.Point(10, 10),
+            shapely.LineString([(113.3, 23.1), (23.1, 113.3)]),
+        ],
+        crs=4490,
+    )
+    g.to_file(tmp_path / "in.gpkg")
+    s = convert_file(tmp_path / "in.gpkg", tmp_path / "o.gpkg", src="CGCS2000", dst=GK)
+    assert (s.read, s.written, s.rejected) == (4, 1, 3)
+    rejects = _rows(tmp_path / "o.rejects.csv")
+    assert [(r["row"], r["id"], r["reason"]) for r in rejects] == [
+        ("2", "2", "empty"),
+        ("3", "3", "outside_area"),
+        ("4", "4", "swapped"),
+    ]
+    assert shapely.from_wkt(rejects[1]["geom"]).equals(shapely.Point(10, 10))
+
+
+# ---- safety --------------------------------------------------------------------------------
+
+
+def test_refuses_to_overwrite_the_input(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
+    before = inp.read_bytes()
+    with pytest.raises(OutputError, match="never overwrites"):
+        convert_file(inp, inp, src="CGCS2000", dst=GK)
+    with pytest.raises(OutputError):
+        convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, rejects=inp)
+    assert inp.read_bytes() == before
+    assert main(["crs", "convert", str(inp), "-o", str(inp), "--from", "CGCS2000", "--to", GK]) == 2
+
+
+def test_error_midway_leaves_no_output(tmp_path, monkeypatch):
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", 30)
+    calls = {"n": 0}
+    real = batch.transform
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise InputError("simulated failure midway")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "transform", failing)
+    for name in ["o.csv", "o.gpkg", "o.parquet", "o.geojson"]:
+        calls["n"] = 0
+        with pytest.raises(InputError, match="midway"):
+            convert_file(inp, tmp_path / name, src="CGCS2000", dst=GK, chunk_rows=5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no output, no temp files
+
+
+def test_malformed_csv_is_an_input_error_and_no_output(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n2,b,113.3,23.1,x,extra\n")
+    with pytest.raises(InputError, match=r"in\.csv.*line 3 has 6 fields, the header has 5"):
+        convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_missing_column_and_unreadable_file(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
+    with pytest.raises(InputError, match=r"in\.csv.*'east'"):
+        convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, x="east", y="lat")
+    with pytest.raises(InputError, match=r"nope\.csv"):
+        convert_file(tmp_path / "nope.csv", tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    _write(tmp_path / "cols.csv", "a,b\n1,2\n")
+    with pytest.raises(InputError, match="--x and --y"):
+        convert_file(tmp_path / "cols.csv", tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    with pytest.raises(InputError, match="suffix"):
+        convert_file(inp, tmp_path / "o.xlsx", src="CGCS2000", dst=GK)
+    (tmp_path / "gbk.csv").write_bytes("经度,纬度\n113.3,23.1\n".encode("gbk"))
+    with pytest.raises(InputError, match="UTF-8"):
+        convert_file(tmp_path / "gbk.csv", tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(("n", "chunk"), [(100, 3), (80_000, 7_001)])
+def test_chunk_boundaries_do_not_change_the_output(tmp_path, n, chunk):
+    # 80 000 rows are some 4 MB: several of the reader's 2 MB blocks, regrouped into chunks
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", n)
+    for rows, tag in ((chunk, "small"), (1_000_000, "big")):
+        convert_file(inp, tmp_path / f"{tag}.csv", src="CGCS2000", dst=GK, chunk_rows=rows)
+    assert (tmp_path / "small.csv").read_bytes() == (tmp_path / "big.csv").read_bytes()
+    small, big = tmp_path / "small.rejects.csv", tmp_path / "big.rejects.csv"
+    assert small.read_bytes() == big.read_bytes()
+
+
+def test_rejects_file_defaults(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
+    s = convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    assert s.rejects_path is None and not (tmp_path / "o.rejects.csv").exists()
+    (tmp_path / "o.rejects.csv").write_text("old")
+    s = convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    assert "o.rejects.csv is from an earlier run" in s.line()
+    assert (tmp_path / "o.rejects.csv").read_text() == "old"  # never deleted
+    s = convert_file(inp, tmp_path / "o2.csv", src="CGCS2000", dst=GK, rejects=tmp_path / "r.csv")
+    assert s.rejects_path == tmp_path / "r.csv"
+    assert (tmp_path / "r.csv").read_text().splitlines() == [
+        '"row","column","reason","message","id","name","lon","lat","note"'
+    ]
+
+
+def test_empty_input_gives_header_only(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER)
+    s = convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    assert (s.read, s.written, s.rejected) == (0, 0, 0)
+    assert _rows(tmp_path / "o.csv") == []
+    assert (tmp_path / "o.csv").read_text().startswith('"id","name","lon","lat","note"')
+
+
+# ---- command line --------------------------------------------------------------------------
+
+
+def test_cli_convert_prints_summary_and_exit_codes(tmp_path, capsys):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n2,b,abc,23.1,y\n")
+    argv = ["crs", "convert", str(inp), "-o", str(tmp_path / "o.csv"), "--from", "CGCS2000"]
+    assert main([*argv, "--to", GK]) == 0
+    out, err = capsys.readouterr()
+    assert "read 2, written 1, rejected 1 (non_numeric 1)" in out
+    assert "x=lon, y=lat" in err
+    assert main([*argv, "--to", GK, "--strict"]) == 1
+    assert main([*argv, "--to", GK, "--x", "lon", "--y", "nope"]) == 2
+    assert "'nope'" in capsys.readouterr().err
+    assert main([*argv, "--to", "NOT-A-SYSTEM"]) == 2
+
+
+def test_cli_help_shows_an_example(capsys):
+    assert main(["crs", "convert", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Example" in out and "suigeo crs convert points.csv -o" in out
+
+
+# ---- systems beyond EPSG (crs-core): GCJ-02 and GZ2000 -------------------------------------
+
+
+def test_gcj02_file_matches_prcoords(tmp_path):
+    prcoords = pytest.importorskip("prcoords")
+    rng = np.random.default_rng(11)
+    lon, lat = rng.uniform(113, 114, 30), rng.uniform(22.6, 23.9, 30)
+    body = "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(lon, lat, strict=True))
+    inp = _write(tmp_path / "in.csv", "lng,lat\n" + body)
+    s = convert_file(inp, tmp_path / "gcj.csv", src="WGS84", dst="GCJ02")
+    assert (s.written, s.rejected) == (30, 0)
+    rows = _rows(tmp_path / "gcj.csv")
+    ref = [prcoords.wgs_gcj((b, a)) for a, b in zip(lon, lat, strict=True)]
+    np.testing.assert_allclose([float(r["lng"]) for r in rows], [c.lon for c in ref], atol=1e-9)
+    np.testing.assert_allclose([float(r["lat"]) for r in rows], [c.lat for c in ref], atol=1e-9)
+
+
+def test_gz2000_round_trip_through_files_and_missing_params(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SUIGEO_GZ2000_PARAMS", raising=False)
+    params = Path(batch.__file__).parent / "examples" / "gz2000-example.toml"
+    inp, lon, lat = _mixed_file(tmp_path / "in.csv", 60)
+    common = ["--params", str(params)]
+    argv = ["crs", "convert", str(inp), "-o", str(tmp_path / "gz.csv"), "--from", "CGCS2000"]
+    assert main([*argv, "--to", "GZ2000", *common]) == 0
+    gz_rows = _rows(tmp_path / "gz.csv")
+    back = ["crs", "convert", str(tmp_path / "gz.csv"), "-o", str(tmp_path / "back.csv")]
+    assert (
+        main([*back, "--from", "GZ2000", "--to", "CGCS2000", "--x", "lon", "--y", "lat", *common])
+        == 0
+    )
+    rows = _rows(tmp_path / "back.csv")
+    assert [r["id"] for r in rows] == [r["id"] for r in gz_rows]
+    ids = np.array([int(r["id"]) for r in rows])
+    np.testing.assert_allclose([float(r["lon"]) for r in rows], lon[ids], atol=2e-9, rtol=0)
+    np.testing.assert_allclose([float(r["lat"]) for r in rows], lat[ids], atol=2e-9, rtol=0)
+    capsys.readouterr()
+    assert main([*argv, "--to", "GZ2000"]) == 2
+    assert "--params" in capsys.readouterr().err
+
+
+def test_progress_bar_when_asked(tmp_path, capsys):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
+    convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, progress=True)
+    assert "rows" in capsys.readouterr().err
+    convert_file(inp, tmp_path / "o2.csv", src="CGCS2000", dst=GK)  # stderr is not a terminal
+    assert capsys.readouterr().err == ""
+
+
+def test_gpkg_layer_is_named_after_the_output(tmp_path):
+    inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
+    convert_file(inp, tmp_path / "my.points.gpkg", src="CGCS2000", dst=GK)
+    assert [name for name, _ in pyogrio.list_layers(tmp_path / "my.points.gpkg")] == ["my.points"]
