@@ -128,3 +128,21 @@ def test_png_export(tmp_path, capsys):
     assert code == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert capsys.readouterr().out.split() == [str(out), str(png)]
+
+
+def test_rings_from_suigeo_access_draw_on_the_map(tmp_path, capsys):
+    rings_file = tmp_path / "gz.geojson"
+    args = ["access", "rings", "--origin", "广州南站", "--minutes", "30", "90"]
+    assert main([*args, "-o", str(rings_file)]) == 0
+    written = gpd.read_file(rings_file, engine="pyogrio")
+    out = tmp_path / "m.html"
+    assert main(["map", "build", "--rings", str(rings_file), "-o", str(out)]) == 0
+    capsys.readouterr()
+    html = out.read_text(encoding="utf-8")
+    (name,) = control_names(html)
+    assert name.startswith("广州南站: 30, 90 min")
+    feats = geojson_layers(html)[control_names(html)[name]]["features"]
+    assert len(feats) == len(written) == 2
+    # the popup values include the engine's parameters (JSON) and method
+    values = {v for f in feats for v in f["properties"].values()}
+    assert any("ground.speed_kmh" in v for v in values)
