@@ -207,6 +207,16 @@ def _to_text(v: Any) -> str:
     return str(v)
 
 
+def _labelled(s: pd.Series, column: str) -> pd.Series:
+    """Kinds and statuses shown with their legend labels (code kept when not listed)."""
+    table = symbology()
+    source = {"kind": table["kinds"], "status": table["status"]}.get(column)
+    if source is None:
+        return s
+    labels = {k: v["label"] for k, v in source.items() if "label" in v}
+    return s.map(lambda v: labels.get(v, v))
+
+
 def _popup_columns(gdf: gpd.GeoDataFrame) -> list[str]:
     cfg = symbology()["tooltip"]
     cols = [c for c in gdf.columns if c != gdf.geometry.name and not str(c).startswith("_")]
@@ -302,7 +312,9 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     cols = _popup_columns(gdf)
     keys = _style_keys(gdf, layer.role)
     styles = _styles_for(pd.unique(keys), layer.role)
-    props = pd.DataFrame({f"p{i}": _format_column(gdf[c]) for i, c in enumerate(cols)})
+    props = pd.DataFrame(
+        {f"p{i}": _format_column(_labelled(gdf[c], c)) for i, c in enumerate(cols)}
+    )
     props["_s"] = keys.to_numpy()
     lab = symbology()["labels"]
     labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
@@ -331,7 +343,8 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
         kwargs["popup"] = folium.GeoJsonPopup(
             fields=[f"p{i}" for i in range(len(cols))],
             aliases=[aliases[c] for c in cols],
-            max_width=420,
+            max_width=440,
+            max_height=380,
         )
     if gdf.geom_type.isin(["Point", "MultiPoint"]).any():
         kwargs["marker"] = folium.CircleMarker(radius=5, fill=True)

@@ -38,6 +38,11 @@ _CSS = """
     pointer-events: none; max-width: 60vw; text-align: center;
 }
 .leaflet-container { background: #f4f3ef; }
+.foliumpopup table, .foliumtooltip table { font-size: 12px; line-height: 1.3; }
+.foliumpopup th, .foliumtooltip th {
+    font-weight: 600; padding: 1px 10px 1px 0; vertical-align: top; max-width: 180px;
+}
+.foliumpopup td, .foliumtooltip td { padding: 1px 0; vertical-align: top; }
 .leaflet-tooltip.suigeo-label {
     background: transparent; border: none; box-shadow: none; padding: 0;
     font-size: 11px; color: #222;
