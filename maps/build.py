@@ -15,6 +15,7 @@ import importlib.metadata
 import json
 import logging
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ import crs
 from crs.errors import InputError, UnknownSystemError
 from maps.basemaps import Basemap
 from maps.basemaps import basemap as _basemap
-from maps.controls import FooterControl, HtmlControl, TitleBox, add_attribution
+from maps.controls import FooterControl, HtmlControl, TitleBox, add_attribution, add_css
 from maps.escape import escape_text
 from maps.offline import OfflineAssets
 from maps.symbology import field_label, kind_style, status_dash, symbology
@@ -207,6 +208,18 @@ def _to_text(v: Any) -> str:
     return str(v)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _short_labels(gdf: gpd.GeoDataFrame, field: str, short_from: str) -> pd.Series:
+    """First Chinese alias of each feature, else its ``field`` value."""
+    if short_from not in gdf:
+        return gdf[field]
+    parts = gdf[short_from].fillna("").astype(str).str.split(";")
+    first = parts.map(lambda xs: next((x.strip() for x in xs if _CJK.search(x)), None))
+    return first.where(first.notna(), gdf[field])
+
+
 def _labelled(s: pd.Series, column: str) -> pd.Series:
     """Kinds and statuses shown with their legend labels (code kept when not listed)."""
     table = symbology()
@@ -319,7 +332,7 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     lab = symbology()["labels"]
     labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
     if labelled:
-        props["_l"] = _format_column(gdf[lab["field"]]).to_numpy()
+        props["_l"] = _format_column(_short_labels(gdf, lab["field"], lab["short_from"])).to_numpy()
     display = gpd.GeoDataFrame(props, geometry=gdf.geometry.values).reset_index(drop=True)
     data = json.loads(display.to_json(drop_id=False, to_wgs84=False))
     data.pop("crs", None)  # RFC 7946: lon/lat; the display datum is in the attribution
@@ -606,6 +619,7 @@ def build(
             overlay=False,
             control=False,
         ).add_to(m)
+    add_css(m)
     add_attribution(m, escape_text(f"basemap datum: {bm.datum_note}; data: CGCS2000 (EPSG:4490)"))
 
     groups: dict[str, list[folium.GeoJson]] = {}

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
-__all__ = ["FooterControl", "HtmlControl", "TitleBox", "add_attribution"]
+__all__ = ["FooterControl", "HtmlControl", "TitleBox", "add_attribution", "add_css"]
 
 _CSS = """
 <style>
@@ -63,7 +63,6 @@ class HtmlControl(MacroElement):
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}{{ this.css }}{% endmacro %}
         {% macro script(this, kwargs) %}
         (function () {
             var ctl = L.control({position: {{ this.position|tojson }}});
@@ -86,7 +85,6 @@ class HtmlControl(MacroElement):
         self.html = html
         self.position = position
         self.css_class = css_class
-        self.css = _CSS
 
 
 class FooterControl(HtmlControl):
@@ -102,7 +100,6 @@ class TitleBox(MacroElement):
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}{{ this.css }}{% endmacro %}
         {% macro script(this, kwargs) %}
         (function () {
             var div = L.DomUtil.create("div", "suigeo-title");
@@ -117,7 +114,6 @@ class TitleBox(MacroElement):
         super().__init__()
         self._name = "TitleBox"
         self.html = html
-        self.css = _CSS
 
 
 class _Attribution(MacroElement):
@@ -133,6 +129,11 @@ class _Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.html = html
+
+
+def add_css(m: folium.Map) -> None:
+    """Add suigeo's stylesheet (legend, footer, title, labels, popups) to the page once."""
+    m.get_root().header.add_child(Element(_CSS), name="suigeo_css")
 
 
 def add_attribution(m: folium.Map, html: str) -> Any:
