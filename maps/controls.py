@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
 __all__ = ["FooterControl", "HtmlControl", "TitleBox", "add_attribution", "add_css"]
@@ -131,9 +131,15 @@ class _Attribution(MacroElement):
         self.html = html
 
 
+class _Css(MacroElement):
+    # a header macro renders after the map's own library links, so these rules come after
+    # Leaflet's and Bootstrap's and win at equal specificity
+    _template = Template("{% macro header(this, kwargs) %}" + _CSS + "{% endmacro %}")
+
+
 def add_css(m: folium.Map) -> None:
     """Add suigeo's stylesheet (legend, footer, title, labels, popups) to the page once."""
-    m.get_root().header.add_child(Element(_CSS), name="suigeo_css")
+    _Css().add_to(m)
 
 
 def add_attribution(m: folium.Map, html: str) -> Any:
