@@ -17,6 +17,10 @@ from maps.browser import browser_available
 from suigeo.cli import main
 
 
+_BROWSER_OK, _BROWSER_WHY = browser_available()
+needs_browser = pytest.mark.skipif(not _BROWSER_OK, reason=f"no headless browser: {_BROWSER_WHY}")
+
+
 def test_demo_writes_the_default_map(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
@@ -146,3 +150,39 @@ def test_rings_from_suigeo_access_draw_on_the_map(tmp_path, capsys):
     # the popup values include the engine's parameters (JSON) and method
     values = {v for f in feats for v in f["properties"].values()}
     assert any("ground.speed_kmh" in v for v in values)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not browser_available()[0], reason=f"no headless browser: {browser_available()[1]}"
+)
+def test_demo_page_in_the_browser(tmp_path, capsys):
+    import time
+
+    from maps.browser import chromium
+
+    out = tmp_path / "demo.html"
+    assert main(["demo", "-o", str(out)]) == 0
+    capsys.readouterr()
+    html = out.read_text(encoding="utf-8")
+    n_features = sum(len(f["features"]) for f in geojson_layers(html).values())
+    with chromium(width=1600, height=1000) as driver:
+        driver.get(out.resolve().as_uri())
+        time.sleep(1.0)
+        severe = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+        n_paths = driver.execute_script(
+            "return document.querySelectorAll('.leaflet-overlay-pane path').length"
+        )
+        # every point, line and ring polygon drawn (a MultiPolygon ring is one path)
+        assert n_paths == n_features
+        assert (
+            driver.execute_script(
+                "return document.querySelectorAll('.leaflet-control-layers input').length"
+            )
+            == len(layers.LAYER_NAMES) + 3
+        )
+        assert driver.execute_script("return document.querySelectorAll('.suigeo-label').length")
+        dest = tmp_path / "demo.png"
+        driver.save_screenshot(str(dest))
+        assert dest.stat().st_size > 10_000
