@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,9 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "maps"))
 from maps_html import control_names, geojson_layers, tags
 
 import layers
-from maps.browser import browser_available
+from maps.browser import browser_available, chromium
 from suigeo.cli import main
-
 
 _BROWSER_OK, _BROWSER_WHY = browser_available()
 needs_browser = pytest.mark.skipif(not _BROWSER_OK, reason=f"no headless browser: {_BROWSER_WHY}")
@@ -121,9 +121,7 @@ def test_help_shows_an_example(capsys):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not browser_available()[0], reason=f"no headless browser: {browser_available()[1]}"
-)
+@needs_browser
 def test_png_export(tmp_path, capsys):
     out, png = tmp_path / "m.html", tmp_path / "m.png"
     code = main(
@@ -153,14 +151,8 @@ def test_rings_from_suigeo_access_draw_on_the_map(tmp_path, capsys):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not browser_available()[0], reason=f"no headless browser: {browser_available()[1]}"
-)
+@needs_browser
 def test_demo_page_in_the_browser(tmp_path, capsys):
-    import time
-
-    from maps.browser import chromium
-
     out = tmp_path / "demo.html"
     assert main(["demo", "-o", str(out)]) == 0
     capsys.readouterr()
