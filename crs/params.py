@@ -49,7 +49,8 @@ HOW_TO_SUPPLY = (
     "Guangzhou 2000 (GZ2000) needs a parameter file: pass --params FILE (Python: params=FILE) "
     f"or set the environment variable {ENV_VAR}=FILE. The official parameters are not "
     "public; get them from your survey authority, or fit a file from common control points "
-    "with `suigeo crs fit control.csv --model helmert4 -o params.toml`. "
+    "with `suigeo crs fit control.csv --model helmert4 --central-meridian DEG -o params.toml` "
+    "(see `suigeo crs fit --help`). "
     "crs/examples/gz2000-example.toml shows the format (example values, unfit for survey work)."
 )
 
@@ -104,11 +105,14 @@ class Gz2000Params:
     Two parameter sets compare equal when their values are equal.
     """
 
-    __slots__ = ("_digest", "_height_offset", "_pipeline_text", "kind", "source")
+    __slots__ = ("_digest", "_height_offset", "_pipeline_text", "has_helmert7", "kind", "source")
 
     def __init__(self, values: Mapping[str, Mapping[str, Any]], source: str, kind: str) -> None:
         self.source = source
         self.kind = kind
+        #: Whether a geocentric [helmert7] step is present (its plane result then depends
+        #: on the height).
+        self.has_helmert7 = "helmert7" in values
         self._pipeline_text = _build_pipeline(values)
         self._height_offset = float(values.get("height", {}).get("offset_m"))
         self._digest = hashlib.sha256(
@@ -177,14 +181,34 @@ def load_params(
             if required:
                 raise MissingParametersError(HOW_TO_SUPPLY)
             return None
-        return _load_file(Path(env), via_env=True)
+        return _load_file_cached(Path(env), via_env=True)
     if isinstance(params, Mapping):
         return _from_mapping(params, "<dict>")
     if isinstance(params, str | os.PathLike):
-        return _load_file(Path(params), via_env=False)
+        return _load_file_cached(Path(params), via_env=False)
     raise ParameterFileError(
         f"params must be a file path, a mapping or Gz2000Params, not {type(params).__name__}"
     )
+
+
+_FILE_CACHE: dict[tuple[str, int, int, bool], Gz2000Params] = {}
+
+
+def _load_file_cached(path: Path, *, via_env: bool) -> Gz2000Params:
+    """:func:`_load_file`, remembered while the file's size and mtime stay the same (so a
+    path passed with every chunk of a batch is read once)."""
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size, via_env)
+    except OSError:
+        return _load_file(path, via_env=via_env)
+    hit = _FILE_CACHE.get(key)
+    if hit is None:
+        hit = _load_file(path, via_env=via_env)
+        if len(_FILE_CACHE) >= 16:
+            _FILE_CACHE.clear()
+        _FILE_CACHE[key] = hit
+    return hit
 
 
 def _load_file(path: Path, *, via_env: bool) -> Gz2000Params:

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import Transformer
 from pyproj.enums import TransformDirection
+from pyproj.exceptions import ProjError
 
-from crs.errors import InputError, UnknownSystemError
+from crs.errors import InputError, ParameterFileError, UnknownSystemError
 from crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params
 from crs.systems import System, resolve
 
@@ -63,7 +64,14 @@ def _pipeline_transformer(params: Gz2000Params) -> Transformer:
     if t is None:
         if len(_PIPELINES) >= 32:
             _PIPELINES.clear()
-        t = Transformer.from_pipeline(params._pipeline())
+        try:
+            t = Transformer.from_pipeline(params._pipeline())
+        except ProjError:
+            t = None  # PROJ's message quotes the pipeline: raise below, without it
+        if t is None:
+            raise ParameterFileError(
+                f"parameter file {params.source}: PROJ rejected the parameters (values not shown)"
+            )
         _PIPELINES[params.key] = t
     return t
 
@@ -80,8 +88,10 @@ def _epsg_step(src: int, dst: int) -> Step:
     return step
 
 
-def _gz_step(params: Gz2000Params, forward: bool) -> Step:
+def _gz_step(params: Gz2000Params, forward: bool, carry_h: bool) -> Step:
     t = _pipeline_transformer(params)
+    if not forward and params.has_helmert7:
+        return _gz_exact_inverse(t, carry_h)
     direction = TransformDirection.FORWARD if forward else TransformDirection.INVERSE
 
     def step(x, y, z, inplace):
@@ -89,6 +99,38 @@ def _gz_step(params: Gz2000Params, forward: bool) -> Step:
             x, y = t.transform(x, y, errcheck=False, inplace=inplace, direction=direction)
             return x, y, None
         return t.transform(x, y, z, errcheck=False, inplace=inplace, direction=direction)
+
+    return step
+
+
+_INV = TransformDirection.INVERSE
+
+
+def _gz_exact_inverse(t: Transformer, carry_h: bool) -> Step:
+    """The exact inverse of a pipeline holding a 7-parameter Helmert.
+
+    PROJ's Helmert uses the EPSG small-angle rotation matrix, whose inverse PROJ takes as
+    its transpose: off by about (rotation)^2 * R, up to a millimetre for rotations of a few
+    arc-seconds. So PROJ's inverse is only the first guess ``q -> G(q)``, corrected by the
+    forward residual, ``q += target - F(G(q))``, twice (each pass gains five digits or so).
+    When heights are kept (2-D, where the height is 0, or named heights) the CGCS2000-side
+    height is held at the given value and only E, N are matched; with ellipsoidal heights
+    (``carry_h``) E, N and h are all matched.
+    """
+
+    def step(x, y, z, inplace):
+        given = np.zeros_like(x) if z is None else z
+        qx, qy, qz = x.copy(), y.copy(), np.array(given, dtype=np.float64, copy=True)
+        for _ in range(2):
+            lon, lat, h = t.transform(qx, qy, qz, errcheck=False, direction=_INV)
+            fx, fy, fz = t.transform(lon, lat, h if carry_h else given, errcheck=False)
+            qx += x - fx
+            qy += y - fy
+            qz = qz + (given - fz) if carry_h else fz
+        lon, lat, h = t.transform(qx, qy, qz, errcheck=False, direction=_INV)
+        if z is None:
+            return lon, lat, None
+        return lon, lat, (h if carry_h else np.array(given, copy=True))
 
     return step
 
@@ -107,13 +149,13 @@ def _gcj_step(func_name: str) -> Step:
     return step
 
 
-def _to_hub(s: System, params: Params) -> list[Step]:
+def _to_hub(s: System, params: Params, carry_h: bool) -> list[Step]:
     if s.epsg in _HUB_EQUIVALENT:
         return []
     if s.plane is not None:
-        return _to_hub(resolve(s.plane), params)
+        return _to_hub(resolve(s.plane), params, carry_h)
     if s.name == "GZ2000":
-        return [_gz_step(_require(params), forward=False)]
+        return [_gz_step(_require(params), forward=False, carry_h=carry_h)]
     if s.name == "GCJ02":
         return [_gcj_step("gcj02_to_wgs84")]
     if s.name == "BD09":
@@ -123,13 +165,13 @@ def _to_hub(s: System, params: Params) -> list[Step]:
     raise UnknownSystemError(f"no conversion from {s.name}")  # pragma: no cover
 
 
-def _from_hub(d: System, params: Params) -> list[Step]:
+def _from_hub(d: System, params: Params, carry_h: bool) -> list[Step]:
     if d.epsg in _HUB_EQUIVALENT:
         return []
     if d.plane is not None:
-        return _from_hub(resolve(d.plane), params)
+        return _from_hub(resolve(d.plane), params, carry_h)
     if d.name == "GZ2000":
-        return [_gz_step(_require(params), forward=True)]
+        return [_gz_step(_require(params), forward=True, carry_h=carry_h)]
     if d.name == "GCJ02":
         return [_gcj_step("wgs84_to_gcj02")]
     if d.name == "BD09":
@@ -149,8 +191,12 @@ def _plane_name(s: System) -> str:
     return s.plane or s.name
 
 
-def _plan(s: System, d: System, params: Params) -> list[Step]:
-    """The steps converting the plane coordinates of ``s`` to those of ``d``."""
+def _plan(s: System, d: System, params: Params, carry_h: bool) -> list[Step]:
+    """The steps converting the plane coordinates of ``s`` to those of ``d``.
+
+    ``carry_h``: the heights are ellipsoidal and PROJ converts them (bare systems, 3-D);
+    otherwise heights are kept as given (2-D, or named height systems).
+    """
     sp, dp = _plane_name(s), _plane_name(d)
     if sp == dp or (s.epsg in _HUB_EQUIVALENT and d.epsg in _HUB_EQUIVALENT):
         return []
@@ -158,7 +204,7 @@ def _plan(s: System, d: System, params: Params) -> list[Step]:
         return [_gcj_step("gcj02_to_bd09" if sp == "GCJ02" else "bd09_to_gcj02")]
     if s.epsg is not None and d.epsg is not None:
         return [_epsg_step(s.epsg, d.epsg)]
-    return _to_hub(s, params) + _from_hub(d, params)
+    return _to_hub(s, params, carry_h) + _from_hub(d, params, carry_h)
 
 
 def _height_offset(params: Params) -> float:
@@ -252,7 +298,7 @@ def transform(
     if s.kind == "height":
         steps: list[Step] = []
     else:
-        steps = _plan(s, d, params)
+        steps = _plan(s, d, params, carry_h=ha is not None and s.height is None)
     if ha is None or s.height is None:
         xo, yo, zo = _run(steps, xa, ya, ha)
         return (xo, yo) if zo is None else (xo, yo, zo)
@@ -285,12 +331,16 @@ def area_mask(
 ) -> np.ndarray:
     """True where (x, y) lies inside ``system``'s area of use (and is finite).
 
+    Use it to reject rows outside a system's area of use before or after converting.
+
     Projected and GZ2000 coordinates are first converted to CGCS2000 lon/lat by PROJ;
     GCJ02/BD09 lon/lat are compared directly (their offset is < 1 km).
     """
     s = resolve(system)
     west, south, east, north = s.area_of_use
     xa, ya = _as_float_array(x, "x"), _as_float_array(y, "y")
+    if s.kind == "height":  # x, y are not this system's: only their finiteness is checked
+        return np.isfinite(xa) & np.isfinite(ya)
     if s.kind == "geocentric":
         raise InputError("an area of use is checked on lon/lat or plane coordinates, not X, Y, Z")
     if s.kind == "projected":

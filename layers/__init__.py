@@ -1,7 +1,32 @@
-"""The shipped planning layers (data, catalogue, loaders) and validation of user layers."""
+"""The shipped planning layers (data, catalogue, loaders) and validation of user layers.
+
+>>> import layers
+>>> layers.catalog()[["name", "features"]]                          # doctest: +SKIP
+>>> parks = layers.load("meizhou_parks", crs="CGCS2000-3GK-CM114")  # doctest: +SKIP
+>>> layers.lookup("广梅产业园")                                        # doctest: +SKIP
+>>> roads = layers.read("roads.gpkg", schema="roads")                # doctest: +SKIP
+"""
 
 import logging
 
+from layers.export import export
+from layers.shipped import LAYER_NAMES, catalog, load, lookup
+from layers.validate import LayerValidationError, Problem, read, schemas, validate
+from layers.views import meizhou_growth, nearest_station
+
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__: list[str] = []
+__all__ = [
+    "LAYER_NAMES",
+    "LayerValidationError",
+    "Problem",
+    "catalog",
+    "export",
+    "load",
+    "lookup",
+    "meizhou_growth",
+    "nearest_station",
+    "read",
+    "schemas",
+    "validate",
+]

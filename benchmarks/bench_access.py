@@ -1,0 +1,150 @@
+"""Benchmark: the network engine vs the networkx / OSMnx isochrone recipe, same graph, same run.
+
+    python benchmarks/bench_access.py --n 500 --minutes 20
+
+Builds an n × n street grid (100 m blocks, 30 km/h residential streets: 2·n·(n-1) lines,
+twice as many directed edges) around 113.3E 23.1N and times:
+
+1. suigeo ``rings(..., engine="network")`` end to end: road GeoDataFrame → topology → graph →
+   scipy Dijkstra with cut-off → ring polygon (reached edges incl. partial ones, buffered,
+   holes filled);
+2. the scipy Dijkstra alone on the built graph;
+3. networkx ``single_source_dijkstra_path_length(cutoff=...)`` on a DiGraph of the same
+   edges (graph construction not timed), and the OSMnx isochrone recipe
+   ``ego_graph(radius=..., distance="time")`` + convex hull of the reached nodes.
+
+Checks that the travel times are identical at every node and prints the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import crs
+from geo.access import rings
+from geo.access.graph import shortest_times
+from geo.access.network import build_network, rings_from_graph
+from geo.access.params import resolve_params
+from geo.access.plane import plane_crs
+from geo.access.rail import build_rail
+from geo.access.roads import line_ends
+
+
+def grid(n: int, spacing: float) -> tuple[gpd.GeoDataFrame, float, float]:
+    plane = plane_crs([113.3])
+    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+    i, j = np.meshgrid(np.arange(n), np.arange(n - 1), indexing="ij")
+    i, j = i.ravel(), j.ravel()
+    ax = np.concatenate([j, i]) * spacing + x0
+    ay = np.concatenate([i, j]) * spacing + y0
+    bx = np.concatenate([j + 1, i]) * spacing + x0
+    by = np.concatenate([i, j + 1]) * spacing + y0
+    coords = np.stack([np.column_stack([ax, ay]), np.column_stack([bx, by])], axis=1)
+    lines = shapely.linestrings(coords)
+    gdf = gpd.GeoDataFrame(
+        {"highway": np.full(len(lines), "residential")}, geometry=lines, crs=plane
+    )
+    cx, cy = x0 + spacing * (n // 2), y0 + spacing * (n // 2)
+    lon, lat = crs.transform([cx], [cy], src=4547, dst="CGCS2000")
+    return gdf, float(lon[0]), float(lat[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--n", type=int, default=500, help="nodes per side (default 500)")
+    ap.add_argument("--minutes", type=float, default=20.0)
+    ap.add_argument("--skip-networkx", action="store_true")
+    args = ap.parse_args()
+    try:
+        import layers
+
+        towns = layers.load("north8_towns")
+        t = time.perf_counter()
+        res = rings(towns, minutes=[30, 90])
+        print(
+            f"sketch rings, {len(towns)} towns × 2 thresholds with the shipped rail: "
+            f"{time.perf_counter() - t:.2f} s ({len(res)} rings)"
+        )
+    except (ImportError, AttributeError):
+        print("sketch: shipped layers not available, skipped")
+    roads, lon, lat = grid(args.n, 100.0)
+    print(
+        f"grid {args.n}×{args.n}: {len(roads):,} lines, {2 * len(roads):,} directed edges; "
+        f"cut-off {args.minutes:g} min"
+    )
+
+    t = time.perf_counter()
+    res = rings((lon, lat), minutes=[args.minutes], engine="network", roads=roads, rail=False)
+    t_ours = time.perf_counter() - t
+    print(
+        f"suigeo network engine, GeoDataFrame -> ring polygon: {t_ours:.2f} s "
+        f"(ring {res['area_km2'].iloc[0]:.1f} km²)"
+    )
+
+    p = resolve_params(None)
+    t = time.perf_counter()
+    net = build_network(
+        np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
+    )
+    net.graph()
+    t_build = time.perf_counter() - t
+    print(f"  of which topology + graph build from the lines: {t_build:.2f} s")
+    t = time.perf_counter()
+    rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False)
+    t_ring = time.perf_counter() - t
+    print(f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring): {t_ring:.2f} s")
+    graph = net.graph()
+    t = time.perf_counter()
+    dist, _ = shortest_times(graph, net.points, limit=args.minutes)
+    t_dij = time.perf_counter() - t
+    reached = np.isfinite(dist[0])
+    print(f"scipy dijkstra with limit alone: {t_dij:.3f} s, {int(reached.sum()):,} nodes reached")
+    if args.skip_networkx:
+        return
+    import networkx as nx
+
+    u, v, w = net.edges.arrays()
+    t = time.perf_counter()
+    g = nx.DiGraph()
+    g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist(), strict=True), weight="time")
+    t_nxbuild = time.perf_counter() - t
+    src = int(net.points[0])
+    t = time.perf_counter()
+    ref = nx.single_source_dijkstra_path_length(g, src, cutoff=args.minutes, weight="time")
+    t_nx = time.perf_counter() - t
+    nodes = np.fromiter(ref.keys(), dtype=np.int64)
+    times = np.fromiter(ref.values(), dtype=float)
+    diff = np.abs(dist[0, nodes] - times).max()
+    same_set = set(np.flatnonzero(reached)) == set(nodes.tolist())
+    print(
+        f"networkx single_source_dijkstra_path_length(cutoff): {t_nx:.2f} s; "
+        f"max |Δt| = {diff:.2e} min; same reached set: {same_set}"
+    )
+    xy = np.full((net.edges.n, 2), np.nan)
+    xy[net.road.node_u], xy[net.road.node_v] = line_ends(net.road.geoms)
+    t = time.perf_counter()
+    sub = nx.ego_graph(g, src, radius=args.minutes, distance="time")
+    pts = shapely.points(xy[[n for n in sub.nodes if n < net.road.n_nodes]])
+    hull = shapely.convex_hull(shapely.multipoints(pts))
+    t_ego = time.perf_counter() - t
+    print(f"OSMnx recipe ego_graph + convex hull: {t_ego:.2f} s (hull {hull.area / 1e6:.1f} km²)")
+    print(f"ratio graph -> polygon (OSMnx recipe ÷ suigeo): {t_ego / t_ring:.1f}×")
+    print(
+        f"ratio OSMnx recipe ÷ suigeo end to end incl. building the graph from lines: "
+        f"{t_ego / t_ours:.2f}× (networkx graph construction, not timed above, took "
+        f"{t_nxbuild:.1f} s)"
+    )
+    print(f"ratio search only (networkx ÷ scipy): {t_nx / t_dij:.1f}×")
+
+
+if __name__ == "__main__":
+    main()

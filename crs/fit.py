@@ -1,0 +1,800 @@
+"""Fit Guangzhou 2000 style parameters from common control points, by least squares.
+
+Three models (all executed by PROJ when the fitted file is used, and when residuals are
+computed here):
+
+``helmert4``
+    2-D four-parameter similarity on plane coordinates, the ``[similarity]`` table::
+
+        E' = dx + s (E cos t - N sin t)        s = 1 + scale_ppm * 1e-6
+        N' = dy + s (E sin t + N cos t)        t = rotation_arcsec, POSITIVE ANTICLOCKWISE
+
+    (the rotation of the position vector, from east towards north). Linear in
+    (dx, dy, a = s cos t, b = s sin t). Unknowns 4, equations 2 per point.
+``affine6``
+    2-D six-parameter affine, the ``[affine6]`` table: ``E' = a0 + a1 E + a2 N``,
+    ``N' = b0 + b1 E + b2 N``. Unknowns 6, equations 2 per point.
+``helmert7``
+    3-D seven-parameter Helmert on geocentric coordinates, the ``[helmert7]`` table, in the
+    form PROJ's ``+proj=helmert`` executes it (EPSG methods 1033/1032, small-angle
+    rotation matrix)::
+
+        X' = T + (1 + m) R X,   R = [[1, -rz, ry], [rz, 1, -rx], [-ry, rx, 1]]
+
+    for the POSITION VECTOR convention (EPSG 9606/1033); the COORDINATE FRAME convention
+    (EPSG 9607/1032) uses the transposed matrix, i.e. the same numbers with the signs of
+    rx, ry, rz reversed. The model is linear in (T, m, q = (1 + m) r): ``X' - X = T + m X
+    + q x X``, so the least-squares solution is exact, not iterated. Unknowns 7, equations
+    3 per point.
+
+Minimum number of points, and why (a fit needs redundancy: more equations than unknowns,
+or there is nothing to check the points against — every residual would be zero):
+
+* helmert4: 3 points. Two points give 4 equations for 4 unknowns and always fit exactly.
+  Three give 6 equations, redundancy 2.
+* affine6: 4 points, not all on one line. Three give 6 equations for 6 unknowns (exact);
+  four give redundancy 2.
+* helmert7: 3 points, not on one line. Two points give 6 equations for 7 unknowns
+  (the rotation about the line through them is undetermined); three give 9 equations,
+  redundancy 2. With fewer than 4 points a single wrong point can be detected (large
+  residuals) but not reliably identified; use 4 or more, spread around the area.
+
+Outliers: each point's residual components are standardised, ``w = v / (s0 sqrt(r))``,
+with ``s0`` the a-posteriori standard deviation of unit weight (``sqrt(v'v / redundancy)``)
+and ``r`` the observation's redundancy number (the diagonal of ``I - A (A'A)^-1 A'``),
+all observations weighted equally. A point is flagged when any ``|w|`` exceeds the
+threshold (default 3, Baarda-style data snooping; about 0.3 % false alarms per
+observation for normal errors). Remove a flagged point and fit again: one outlier
+spreads into its neighbours' residuals.
+
+Control CSV columns (header names, any order; other columns are ignored):
+
+* ``id`` (optional; the row number is used without it);
+* 2-D models, source: ``src_e, src_n`` (plane coordinates in the transverse Mercator given
+  by ``projection``) or ``src_lon, src_lat`` (CGCS2000 degrees, projected here by PROJ);
+  target: ``dst_e, dst_n`` (the local system's plane coordinates, metres).
+* helmert7, source: ``src_x, src_y, src_z`` (CGCS2000 geocentric metres) or
+  ``src_lon, src_lat, src_h`` (CGCS2000 degrees and ellipsoidal height); target:
+  ``dst_x, dst_y, dst_z`` or ``dst_lon, dst_lat, dst_h`` on the same ellipsoid.
+
+The fitted file is a complete ``suigeo-gz2000/1`` parameter file (``kind = "fitted"``),
+so it needs the ``[projection]``: from a base parameter file or given explicitly.
+Fitted parameters are the user's own survey result: they are written to the output file
+only, never to logs or the terminal (the command prints residuals only).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import math
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pyproj import Transformer
+
+from crs.atomic import atomic_output
+from crs.errors import InputError, ParameterFileError
+
+__all__ = [
+    "MIN_POINTS",
+    "MODELS",
+    "CheckResult",
+    "ControlPoints",
+    "FitResult",
+    "Projection",
+    "fit",
+    "fit_file",
+    "read_control",
+    "to_residuals",
+    "write_params",
+]
+
+Floats = NDArray[np.float64]
+
+MODELS = ("helmert4", "affine6", "helmert7")
+#: Minimum number of control points per model (see the module docstring for why).
+MIN_POINTS = {"helmert4": 3, "affine6": 4, "helmert7": 3}
+_UNKNOWNS = {"helmert4": 4, "affine6": 6, "helmert7": 7}
+_DIM = {"helmert4": 2, "affine6": 2, "helmert7": 3}
+CONVENTIONS = ("position_vector", "coordinate_frame")
+DEFAULT_OUTLIER_THRESHOLD = 3.0
+
+# CGCS2000 ellipsoid and mean radius, as in the parameter-file format.
+_ELLPS = "+a=6378137.0 +rf=298.257222101"
+_MEAN_RADIUS_M = 6371008.7714
+_ARCSEC = math.pi / (180.0 * 3600.0)
+
+
+# --------------------------------------------------------------------------- projection
+@dataclass(frozen=True)
+class Projection:
+    """The ``[projection]`` table: transverse Mercator on the CGCS2000 ellipsoid.
+
+    Give exactly one of ``scale`` and ``projection_height_m`` (scale = (R + h) / R with
+    R = ``earth_radius_m``, default 6371008.7714 m). Values are never printed.
+    """
+
+    central_meridian_deg: float
+    latitude_of_origin_deg: float = 0.0
+    scale: float | None = None
+    projection_height_m: float | None = None
+    earth_radius_m: float | None = None
+    false_easting_m: float = 0.0
+    false_northing_m: float = 0.0
+
+    def __post_init__(self) -> None:
+        if (self.scale is None) == (self.projection_height_m is None):
+            raise InputError(
+                "the projection needs exactly one of scale (--scale) or projection height "
+                "(--projection-height)"
+            )
+        if self.earth_radius_m is not None and self.projection_height_m is None:
+            raise InputError("earth radius is only used with a projection height")
+
+    def __repr__(self) -> str:
+        return "<Projection; values hidden>"
+
+    @property
+    def k0(self) -> float:
+        if self.scale is not None:
+            return self.scale
+        radius = self.earth_radius_m if self.earth_radius_m is not None else _MEAN_RADIUS_M
+        return (radius + float(self.projection_height_m or 0.0)) / radius
+
+    def _proj(self) -> str:
+        return (
+            f"+proj=tmerc +lat_0={self.latitude_of_origin_deg!r} "
+            f"+lon_0={self.central_meridian_deg!r} +k_0={self.k0!r} "
+            f"+x_0={self.false_easting_m!r} +y_0={self.false_northing_m!r} {_ELLPS}"
+        )
+
+    def table(self) -> dict[str, float]:
+        out = {
+            "central_meridian_deg": self.central_meridian_deg,
+            "latitude_of_origin_deg": self.latitude_of_origin_deg,
+        }
+        if self.scale is not None:
+            out["scale"] = self.scale
+        else:
+            out["projection_height_m"] = float(self.projection_height_m or 0.0)
+            if self.earth_radius_m is not None:
+                out["earth_radius_m"] = self.earth_radius_m
+        out["false_easting_m"] = self.false_easting_m
+        out["false_northing_m"] = self.false_northing_m
+        return out
+
+    @classmethod
+    def from_params_file(cls, path: str | os.PathLike[str]) -> tuple[Projection, dict | None]:
+        """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file."""
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise InputError(f"base parameter file {str(path)!r} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            # the decoder's message may quote the file's text: do not pass it on
+            raise ParameterFileError(
+                f"{str(path)!r}: not a valid TOML file ({type(exc).__name__})"
+            ) from None
+        proj = data.get("projection")
+        if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
+            raise ParameterFileError(
+                f"{str(path)!r}: needs a [projection] table with central_meridian_deg"
+            )
+        allowed = {f for f in cls.__dataclass_fields__}
+        kwargs: dict[str, float] = {}
+        for key, value in proj.items():
+            if key not in allowed:
+                raise ParameterFileError(f"{str(path)!r}: unknown key 'projection.{key}'")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be a number")
+            if not math.isfinite(float(value)):
+                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be finite")
+            kwargs[key] = float(value)
+        try:
+            projection = cls(**kwargs)
+        except InputError as exc:
+            raise ParameterFileError(f"{str(path)!r}: [projection]: {exc}") from None
+        height = data.get("height")
+        return projection, dict(height) if isinstance(height, dict) else None
+
+
+# --------------------------------------------------------------------------- control points
+@dataclass(frozen=True)
+class ControlPoints:
+    """Control (or check) points: ``src`` and ``dst`` of shape (n, 2) or (n, 3).
+
+    2-D: plane (E, N) in the projection. 3-D: geocentric (X, Y, Z) on CGCS2000.
+    """
+
+    ids: list[str]
+    src: Floats
+    dst: Floats
+    path: str = ""
+    src_lonlat: Floats | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+_SOURCE_2D = (("src_e", "src_n"), ("src_lon", "src_lat"))
+_SOURCE_3D = (("src_x", "src_y", "src_z"), ("src_lon", "src_lat", "src_h"))
+_TARGET_2D = (("dst_e", "dst_n"),)
+_TARGET_3D = (("dst_x", "dst_y", "dst_z"), ("dst_lon", "dst_lat", "dst_h"))
+
+
+def _pick(header: Sequence[str], options: Sequence[tuple[str, ...]], what: str, path: str):
+    present = [cols for cols in options if all(c in header for c in cols)]
+    if len(present) > 1:
+        raise InputError(
+            f"{path}: {what} columns are ambiguous: both {', '.join(present[0])} and "
+            f"{', '.join(present[1])} are present; keep one set"
+        )
+    if not present:
+        wanted = " or ".join(", ".join(cols) for cols in options)
+        partial = [c for cols in options for c in cols if c in header]
+        missing = [c for cols in options for c in cols if c not in header and partial]
+        hint = f" (missing column {missing[0]!r})" if missing else ""
+        raise InputError(f"{path}: {what} columns not found{hint}; need {wanted}")
+    return present[0]
+
+
+def _numbers(rows: list[list[str]], col: int, name: str, path: str) -> Floats:
+    out = np.empty(len(rows))
+    for i, row in enumerate(rows):
+        text = row[col].strip() if col < len(row) else ""
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            shown = repr(text) if text else "empty"
+            raise InputError(
+                f"{path}: row {i + 1} (line {i + 2}), column {name!r}: {shown} is not a "
+                "finite number"
+            )
+        out[i] = value
+    return out
+
+
+def read_control(
+    path: str | os.PathLike[str], model: str, projection: Projection | None = None
+) -> ControlPoints:
+    """Read a control or check CSV (UTF-8, comma separated, one header line).
+
+    Errors name the file, the row (data rows counted from 1; ``line`` counts the header)
+    and the column.
+    """
+    _check_model(model)
+    p = str(path)
+    header, rows = _read_table(path)
+    dim = _DIM[model]
+    src_cols = _pick(header, _SOURCE_2D if dim == 2 else _SOURCE_3D, "source", p)
+    dst_cols = _pick(header, _TARGET_2D if dim == 2 else _TARGET_3D, "target", p)
+
+    def col(name: str) -> Floats:
+        return _numbers(rows, header.index(name), name, p)
+
+    src = np.column_stack([col(c) for c in src_cols])
+    dst = np.column_stack([col(c) for c in dst_cols])
+    ids = _read_ids(header, rows, p)
+    for cols, arr in ((src_cols, src), (dst_cols, dst)):
+        if cols[0].endswith("_lon"):
+            _check_lonlat(arr, cols, p)
+    src_lonlat = None
+    if dim == 2 and src_cols[0] == "src_lon":
+        if projection is None:
+            raise InputError(f"{p}: src_lon/src_lat need a projection to project them")
+        src_lonlat = src
+        src = _project(projection, src)
+    elif dim == 3:
+        if src_cols[0] == "src_lon":
+            src_lonlat = src
+            src = _cart(src)
+        if dst_cols[0] == "dst_lon":
+            dst = _cart(dst)
+    return ControlPoints(ids=ids, src=src, dst=dst, path=p, src_lonlat=src_lonlat)
+
+
+def _read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[list[str]]]:
+    p = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            table = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise InputError(f"file {p!r} does not exist") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not a UTF-8 text file") from None
+    table = [row for row in table if any(cell.strip() for cell in row)]
+    if not table:
+        raise InputError(f"{p}: empty file, expected a header line and control points")
+    header = [h.strip() for h in table[0]]
+    rows = table[1:]
+    if not rows:
+        raise InputError(f"{p}: no control points below the header")
+    for i, row in enumerate(rows):
+        if len(row) > len(header):
+            raise InputError(
+                f"{p}: row {i + 1} (line {i + 2}) has {len(row)} fields, the header {len(header)}"
+            )
+    return header, rows
+
+
+def _read_ids(header: list[str], rows: list[list[str]], p: str) -> list[str]:
+    if "id" not in header:
+        return [str(i + 1) for i in range(len(rows))]
+    k = header.index("id")
+    ids = [row[k].strip() if k < len(row) else "" for row in rows]
+    seen: dict[str, int] = {}
+    for i, ident in enumerate(ids):
+        if not ident:
+            raise InputError(f"{p}: row {i + 1} (line {i + 2}), column 'id' is empty")
+        if ident in seen:
+            raise InputError(
+                f"{p}: row {i + 1} (line {i + 2}), column 'id': {ident!r} repeats row "
+                f"{seen[ident] + 1}"
+            )
+        seen[ident] = i
+    return ids
+
+
+def _check_lonlat(arr: Floats, cols: Sequence[str], path: str) -> None:
+    for j, lim in ((0, 180.0), (1, 90.0)):
+        bad = np.flatnonzero(np.abs(arr[:, j]) > lim)
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(
+                f"{path}: row {i + 1} (line {i + 2}), column {cols[j]!r}: outside "
+                f"+-{lim:g} degrees (longitude and latitude swapped?)"
+            )
+
+
+def _project(projection: Projection, lonlat: Floats) -> Floats:
+    t = Transformer.from_pipeline(projection._proj())
+    e, n = t.transform(lonlat[:, 0], lonlat[:, 1])
+    return np.column_stack([e, n])
+
+
+def _cart(lonlath: Floats) -> Floats:
+    t = Transformer.from_pipeline(f"+proj=cart {_ELLPS}")
+    x, y, z = t.transform(lonlath[:, 0], lonlath[:, 1], lonlath[:, 2])
+    return np.column_stack([x, y, z])
+
+
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise InputError(f"unknown model {model!r}; use one of {', '.join(MODELS)}")
+
+
+# --------------------------------------------------------------------------- fitting
+@dataclass
+class CheckResult:
+    """Residuals (target minus fitted, metres) of held-out check points."""
+
+    ids: list[str]
+    residuals: Floats
+
+    @property
+    def norms(self) -> Floats:
+        return np.sqrt((self.residuals**2).sum(axis=1))
+
+    @property
+    def rms(self) -> float:
+        return float(np.sqrt((self.residuals**2).sum(axis=1).mean()))
+
+    @property
+    def max(self) -> float:
+        return float(self.norms.max())
+
+
+@dataclass
+class FitResult:
+    """A least-squares fit. ``params`` is SECRET: write it with :func:`write_params` only.
+
+    ``residuals`` are target minus fitted target (metres), per point and component;
+    ``standardised`` the standardised residuals ``v / (s0 sqrt(r))``; ``redundancy`` the
+    redundancy numbers ``r``; ``outliers`` the points with any ``|w|`` above ``threshold``.
+    """
+
+    model: str
+    ids: list[str]
+    params: dict[str, dict[str, Any]] = field(repr=False)
+    residuals: Floats
+    standardised: Floats
+    redundancy: Floats
+    sigma0: float
+    threshold: float
+    convention: str = "position_vector"
+    check: CheckResult | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<FitResult {self.model}, {len(self.ids)} points, rms {self.rms:.4f} m; "
+            "parameters hidden>"
+        )
+
+    @property
+    def norms(self) -> Floats:
+        return np.sqrt((self.residuals**2).sum(axis=1))
+
+    @property
+    def rms(self) -> float:
+        """Root mean square of the point residual lengths (metres)."""
+        return float(np.sqrt((self.residuals**2).sum(axis=1).mean()))
+
+    @property
+    def max(self) -> float:
+        return float(self.norms.max())
+
+    @property
+    def outliers(self) -> NDArray[np.bool_]:
+        return np.abs(self.standardised).max(axis=1) > self.threshold
+
+    @property
+    def degrees_of_freedom(self) -> int:
+        return self.residuals.size - _UNKNOWNS[self.model]
+
+
+def _design(model: str, src: Floats) -> Floats:
+    """Design matrix for the linear models on centred source coordinates."""
+    n = src.shape[0]
+    if model == "helmert4":  # unknowns: cE, cN, a, b
+        e, nn = src[:, 0], src[:, 1]
+        a = np.zeros((2 * n, 4))
+        a[0::2, 0] = 1.0
+        a[1::2, 1] = 1.0
+        a[0::2, 2], a[0::2, 3] = e, -nn
+        a[1::2, 2], a[1::2, 3] = nn, e
+        return a
+    if model == "affine6":  # unknowns: a0, a1, a2, b0, b1, b2
+        a = np.zeros((2 * n, 6))
+        a[0::2, 0], a[0::2, 1], a[0::2, 2] = 1.0, src[:, 0], src[:, 1]
+        a[1::2, 3], a[1::2, 4], a[1::2, 5] = 1.0, src[:, 0], src[:, 1]
+        return a
+    # helmert7: X' - X = T + m X + q x X ; unknowns tx, ty, tz, m, qx, qy, qz
+    x, y, z = src[:, 0], src[:, 1], src[:, 2]
+    a = np.zeros((3 * n, 7))
+    a[0::3, 0] = 1.0
+    a[1::3, 1] = 1.0
+    a[2::3, 2] = 1.0
+    a[0::3, 3], a[1::3, 3], a[2::3, 3] = x, y, z
+    # q x X = (qy z - qz y, qz x - qx z, qx y - qy x)
+    a[0::3, 5], a[0::3, 6] = z, -y
+    a[1::3, 4], a[1::3, 6] = -z, x
+    a[2::3, 4], a[2::3, 5] = y, -x
+    return a
+
+
+def _check_geometry(model: str, cp: ControlPoints) -> None:
+    n = len(cp)
+    need = MIN_POINTS[model]
+    if n < need:
+        raise InputError(
+            f"{cp.path}: {model} needs at least {need} control points, got {n}: " + _WHY[model]
+        )
+    centred = cp.src - cp.src.mean(axis=0)
+    scale = float(np.abs(centred).max()) or 1.0
+    a = _design(model, centred / scale)
+    rank = np.linalg.matrix_rank(a, tol=1e-9 * max(a.shape))
+    if rank < _UNKNOWNS[model]:
+        shape = "coincide" if model == "helmert4" else "coincide or lie on one line"
+        raise InputError(
+            f"{cp.path}: the control points {shape}; {model} cannot be determined from them "
+            "(spread the points around the area)"
+        )
+
+
+_WHY = {
+    "helmert4": "2 points give 4 equations for the 4 unknowns and always fit exactly, "
+    "so 3 are needed for any redundancy (a check on the points)",
+    "affine6": "3 points give 6 equations for the 6 unknowns and always fit exactly, "
+    "so 4 (not on one line) are needed for any redundancy",
+    "helmert7": "2 points give 6 equations for the 7 unknowns (the rotation about the line "
+    "through them is undetermined); 3 points not on one line give 9 equations, "
+    "redundancy 2 (4 or more are recommended to identify a wrong point)",
+}
+
+
+def fit(
+    control: ControlPoints,
+    model: str,
+    *,
+    convention: str = "position_vector",
+    threshold: float = DEFAULT_OUTLIER_THRESHOLD,
+    check: ControlPoints | None = None,
+) -> FitResult:
+    """Least-squares fit of ``model`` to ``control``; residuals computed by PROJ.
+
+    Raises :class:`crs.errors.InputError` without redundancy (see :data:`MIN_POINTS`) or
+    when the points are degenerate (coincident, collinear).
+    """
+    _check_model(model)
+    if convention not in CONVENTIONS:
+        raise InputError(f"unknown rotation convention {convention!r}; use {CONVENTIONS}")
+    if not threshold > 0:
+        raise InputError("the outlier threshold must be positive")
+    _check_geometry(model, control)
+    src, dst = control.src, control.dst
+    c_src = src.mean(axis=0)
+    c_dst = dst.mean(axis=0)
+    d_src = src - c_src
+    scale = float(np.abs(d_src).max()) or 1.0
+    a = _design(model, d_src / scale)
+    obs = (dst - c_dst if model != "helmert7" else dst - src - (c_dst - c_src)).reshape(-1)
+    x, *_ = np.linalg.lstsq(a, obs, rcond=None)
+    params = _params(model, x, scale, c_src, c_dst, convention)
+    residuals = dst - apply(model, params, src)
+    # statistics of the linear model
+    red_total = residuals.size - _UNKNOWNS[model]
+    sigma0 = float(np.sqrt((residuals**2).sum() / red_total))
+    q, _ = np.linalg.qr(a)
+    redundancy = (1.0 - (q**2).sum(axis=1)).reshape(residuals.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = residuals / (sigma0 * np.sqrt(np.clip(redundancy, 0.0, None)))
+    w = np.where(np.isfinite(w), w, 0.0)
+    result = FitResult(
+        model=model,
+        ids=list(control.ids),
+        params=params,
+        residuals=residuals,
+        standardised=w,
+        redundancy=redundancy,
+        sigma0=sigma0,
+        threshold=threshold,
+        convention=convention,
+    )
+    if check is not None:
+        result.check = CheckResult(list(check.ids), check.dst - apply(model, params, check.src))
+    return result
+
+
+def _params(
+    model: str, x: Floats, scale: float, c_src: Floats, c_dst: Floats, convention: str
+) -> dict[str, dict[str, Any]]:
+    if model == "helmert4":
+        ce, cn, a, b = x[0], x[1], x[2] / scale, x[3] / scale
+        # dst = c_dst + [[a, -b], [b, a]] (src - c_src)
+        dx = c_dst[0] + ce - (a * c_src[0] - b * c_src[1])
+        dy = c_dst[1] + cn - (b * c_src[0] + a * c_src[1])
+        return {
+            "similarity": {
+                "dx_m": float(dx),
+                "dy_m": float(dy),
+                "rotation_arcsec": float(math.atan2(b, a) / _ARCSEC),
+                "scale_ppm": float((math.hypot(a, b) - 1.0) * 1e6),
+            }
+        }
+    if model == "affine6":
+        a0, a1, a2, b0, b1, b2 = x
+        a1, a2, b1, b2 = a1 / scale, a2 / scale, b1 / scale, b2 / scale
+        return {
+            "affine6": {
+                "a0": float(c_dst[0] + a0 - a1 * c_src[0] - a2 * c_src[1]),
+                "a1": float(a1),
+                "a2": float(a2),
+                "b0": float(c_dst[1] + b0 - b1 * c_src[0] - b2 * c_src[1]),
+                "b1": float(b1),
+                "b2": float(b2),
+            }
+        }
+    # helmert7 on centred coordinates: d' = T' + m d + q x d, with d = X - c_src.
+    t_c = x[:3]
+    m = x[3] / scale
+    q = x[4:] / scale
+    # X' = X + T' + (c_dst - c_src) + m (X - c) + q x (X - c)
+    t = t_c + (c_dst - c_src) - m * c_src - np.cross(q, c_src)
+    r = q / (1.0 + m)
+    if convention == "coordinate_frame":
+        r = -r
+    return {
+        "helmert7": {
+            "convention": convention,
+            "tx_m": float(t[0]),
+            "ty_m": float(t[1]),
+            "tz_m": float(t[2]),
+            "rx_arcsec": float(r[0] / _ARCSEC),
+            "ry_arcsec": float(r[1] / _ARCSEC),
+            "rz_arcsec": float(r[2] / _ARCSEC),
+            "scale_ppm": float(m * 1e6),
+        }
+    }
+
+
+def _pipeline(model: str, params: Mapping[str, Mapping[str, Any]]) -> str:
+    """The PROJ operation applying the fitted model (SECRET: holds the values)."""
+    if model == "helmert4":
+        s = params["similarity"]
+        t = s["rotation_arcsec"] * _ARCSEC
+        k = 1.0 + s["scale_ppm"] * 1e-6
+        a, b = k * math.cos(t), k * math.sin(t)
+        return (
+            f"+proj=affine +xoff={s['dx_m']!r} +s11={a!r} +s12={-b!r} "
+            f"+yoff={s['dy_m']!r} +s21={b!r} +s22={a!r}"
+        )
+    if model == "affine6":
+        f = params["affine6"]
+        return (
+            f"+proj=affine +xoff={f['a0']!r} +s11={f['a1']!r} +s12={f['a2']!r} "
+            f"+yoff={f['b0']!r} +s21={f['b1']!r} +s22={f['b2']!r}"
+        )
+    h = params["helmert7"]
+    return (
+        f"+proj=helmert +x={h['tx_m']!r} +y={h['ty_m']!r} +z={h['tz_m']!r} "
+        f"+rx={h['rx_arcsec']!r} +ry={h['ry_arcsec']!r} +rz={h['rz_arcsec']!r} "
+        f"+s={h['scale_ppm']!r} +convention={h['convention']}"
+    )
+
+
+def apply(model: str, params: Mapping[str, Mapping[str, Any]], src: Floats) -> Floats:
+    """Apply fitted parameters to source coordinates with PROJ (plane or geocentric)."""
+    t = Transformer.from_pipeline(_pipeline(model, params))
+    cols = t.transform(*[src[:, j] for j in range(src.shape[1])])
+    return np.column_stack(cols)
+
+
+def to_residuals(
+    model: str, params: Mapping[str, Mapping[str, Any]], points: ControlPoints
+) -> Floats:
+    """Target minus PROJ-applied parameters for ``points`` (metres)."""
+    return points.dst - apply(model, params, points.src)
+
+
+# --------------------------------------------------------------------------- output file
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    f = float(value)
+    if not math.isfinite(f):
+        raise InputError("the fit produced a non-finite parameter; check the control points")
+    return repr(f)
+
+
+def write_params(
+    result: FitResult,
+    out: str | os.PathLike[str],
+    projection: Projection,
+    *,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    height: Mapping[str, Any] | None = None,
+    source_name: str = "",
+) -> Path:
+    """Write a ``suigeo-gz2000/1`` file with ``kind = "fitted"``, atomically.
+
+    The residual summary goes in as comments; ``inputs`` are never overwritten.
+    """
+    lines = _header_lines(result, source_name)
+    lines += ["[suigeo]", 'format = "suigeo-gz2000/1"', 'kind = "fitted"']
+    desc = f"Fitted by suigeo crs fit ({result.model}, {len(result.ids)} control points)"
+    lines += [f"description = {_toml_value(desc)}", ""]
+    if "helmert7" in result.params:
+        lines += _helmert7_comment(result.params["helmert7"]["convention"])
+        lines += _table("helmert7", result.params["helmert7"])
+    lines += _table("projection", projection.table())
+    if "similarity" in result.params:
+        lines += [
+            "# E' = dx_m + (1 + scale_ppm*1e-6) * (E*cos(t) - N*sin(t))",
+            "# N' = dy_m + (1 + scale_ppm*1e-6) * (E*sin(t) + N*cos(t))",
+            "# t = rotation_arcsec, POSITIVE ANTICLOCKWISE (east towards north): the rotation",
+            "# of the position vector.",
+        ]
+        lines += _table("similarity", result.params["similarity"])
+    if "affine6" in result.params:
+        lines += ["# E' = a0 + a1*E + a2*N ;  N' = b0 + b1*E + b2*N"]
+        lines += _table("affine6", result.params["affine6"])
+    if height:
+        lines += _table("height", dict(height))
+    text = "\n".join(lines) + "\n"
+    with atomic_output(out, inputs=inputs) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(out)
+
+
+def _table(name: str, values: Mapping[str, Any]) -> list[str]:
+    return [f"[{name}]", *(f"{k} = {_toml_value(v)}" for k, v in values.items()), ""]
+
+
+def _helmert7_comment(convention: str) -> list[str]:
+    if convention == "position_vector":
+        text = (
+            "POSITION VECTOR convention (EPSG 9606/1033, IAG, ISO 19111): the rotations "
+            "turn the position vector; X' = T + (1 + scale_ppm*1e-6) * R * X with "
+            "R = [[1, -rz, ry], [rz, 1, -rx], [-ry, rx, 1]]."
+        )
+    else:
+        text = (
+            "COORDINATE FRAME convention (EPSG 9607/1032): the rotations turn the axes; "
+            "X' = T + (1 + scale_ppm*1e-6) * R * X with R = [[1, rz, -ry], [-rz, 1, rx], "
+            "[ry, -rx, 1]] (position-vector numbers with the signs of rx, ry, rz reversed)."
+        )
+    return [f"# {part}" for part in _wrap(text)]
+
+
+def _wrap(text: str, width: int = 86) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+def _header_lines(result: FitResult, source_name: str) -> list[str]:
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    dim = result.residuals.shape[1]
+    comps = ("dE", "dN") if dim == 2 else ("dX", "dY", "dZ")
+    lines = [
+        "# =====================================================================================",
+        "#  FITTED PARAMETERS - your own survey result. Treat this file like the official",
+        "#  parameters: keep it out of logs, maps, e-mail and version control.",
+        "# =====================================================================================",
+        f"# suigeo crs fit --model {result.model}, {now}",
+        f"# control points: {len(result.ids)} from {source_name or 'control file'}; "
+        f"degrees of freedom {result.degrees_of_freedom}",
+        f"# residuals (target - fitted, metres): RMS {result.rms:.4f}, max {result.max:.4f}, "
+        f"sigma0 {result.sigma0:.4f}",
+        f"# outliers (|standardised residual| > {result.threshold:g}): "
+        + (", ".join(np.array(result.ids)[result.outliers]) or "none"),
+    ]
+    if result.check is not None:
+        lines.append(
+            f"# check points: {len(result.check.ids)}, RMS {result.check.rms:.4f}, "
+            f"max {result.check.max:.4f}"
+        )
+    lines.append("# per point: id " + " ".join(comps) + " |v| max|w|")
+    for ident, v, w in zip(result.ids, result.residuals, result.standardised, strict=True):
+        comp = " ".join(f"{c:+.4f}" for c in v)
+        flag = "  OUTLIER" if np.abs(w).max() > result.threshold else ""
+        lines.append(
+            f"#   {ident} {comp} {float(np.sqrt((v**2).sum())):.4f} "
+            f"{float(np.abs(w).max()):.2f}{flag}"
+        )
+    lines.append("")
+    return lines
+
+
+# --------------------------------------------------------------------------- one call
+def fit_file(
+    control: str | os.PathLike[str],
+    model: str,
+    out: str | os.PathLike[str],
+    *,
+    projection: Projection | None = None,
+    base: str | os.PathLike[str] | None = None,
+    check: str | os.PathLike[str] | None = None,
+    convention: str = "position_vector",
+    threshold: float = DEFAULT_OUTLIER_THRESHOLD,
+) -> FitResult:
+    """Read ``control`` (and ``check``), fit ``model``, write the parameter file ``out``.
+
+    The projection comes from ``projection`` or from the base parameter file ``base``
+    (whose ``[height]`` table is carried over); exactly one of them is required.
+    """
+    _check_model(model)
+    if (projection is None) == (base is None):
+        raise InputError(
+            "give the transverse Mercator of the target system: either a base parameter "
+            "file (--base FILE) or --central-meridian with --scale or --projection-height"
+        )
+    height = None
+    if base is not None:
+        projection, height = Projection.from_params_file(base)
+    assert projection is not None
+    cp = read_control(control, model, projection)
+    ck = read_control(check, model, projection) if check is not None else None
+    result = fit(cp, model, convention=convention, threshold=threshold, check=ck)
+    inputs = [control, *([check] if check is not None else []), *([base] if base else [])]
+    write_params(
+        result, out, projection, inputs=inputs, height=height, source_name=Path(control).name
+    )
+    return result

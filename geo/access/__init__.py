@@ -1,0 +1,25 @@
+"""Accessibility rings and coverage by road and rail: sketch, network and raster engines.
+
+>>> from geo.access import rings  # doctest: +SKIP
+>>> rings("广州南站", minutes=(30, 90))  # doctest: +SKIP
+"""
+
+import logging
+
+from geo.access.coverage import coverage
+from geo.access.params import Params, defaults, resolve_params
+from geo.access.rings import ENGINES, rings, station_times
+from geo.access.tobler import tobler_kmh
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "ENGINES",
+    "Params",
+    "coverage",
+    "defaults",
+    "resolve_params",
+    "rings",
+    "station_times",
+    "tobler_kmh",
+]

@@ -1,0 +1,192 @@
+"""Coverage: for each target, its nearest facility, the distance or time, covered or not.
+
+``km=`` measures straight-line (geodesic) distance — the "10-li circles" of NORTH8-2023
+(every village within 5 km of a culture station). ``minutes=`` measures travel time by the
+sketch engine (ground and, unless ``rail=False``, rail) or the network engine (``roads=``)
+from each target to its nearest facility. Bounds include the number itself (以内 includes
+it, 民法典 第1259条).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from crs.errors import InputError
+from geo.access.graph import shortest_times
+from geo.access.origins import resolve_origins
+from geo.access.params import Params, resolve_params
+from geo.access.plane import CGCS2000, geodesic_m, plane_crs
+from geo.access.rings import _rail
+from geo.access.sketch import ground_m_per_min, sketch_graph
+
+__all__ = ["Coverage", "coverage", "read_points"]
+
+_LON = ("lon", "longitude", "x", "经度")
+_LAT = ("lat", "latitude", "y", "纬度")
+
+
+class Coverage(NamedTuple):
+    """``table``: one row per target; ``uncovered``: the targets not covered."""
+
+    table: gpd.GeoDataFrame
+    uncovered: gpd.GeoDataFrame
+
+
+def read_points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
+    """Points from a GeoDataFrame, a vector file (pyogrio) or a CSV with lon/lat columns
+    (CGCS2000)."""
+    if isinstance(src, gpd.GeoDataFrame):
+        return src
+    path = Path(src)
+    if not path.exists():
+        raise InputError(f"{what}: file {str(path)!r} not found")
+    if path.suffix.lower() != ".csv":
+        try:
+            return gpd.read_file(path, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises its own DataSourceError family
+            raise InputError(f"{what}: cannot read {str(path)!r}: {exc}") from None
+    df = pd.read_csv(path)
+    lower = {c.lower(): c for c in df.columns}
+    lon = next((lower[c] for c in _LON if c in lower), None)
+    lat = next((lower[c] for c in _LAT if c in lower), None)
+    if lon is None or lat is None:
+        raise InputError(f"{what}: {str(path)!r} needs lon and lat columns (CGCS2000 degrees)")
+    x = pd.to_numeric(df[lon], errors="coerce")
+    y = pd.to_numeric(df[lat], errors="coerce")
+    bad = x.isna() | y.isna() | ~x.between(-180, 180) | ~y.between(-90, 90)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{what}: {str(path)!r} row {row + 2}, columns {lon}/{lat}: "
+            f"{df[lon].iloc[row]!r}, {df[lat].iloc[row]!r} is not a longitude, latitude"
+        )
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=CGCS2000)
+
+
+def _by_km(fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    plane = plane_crs(np.concatenate([fac.geometry.x, tgt.geometry.x]))
+    f = fac.to_crs(plane)
+    t = tgt.to_crs(plane)
+    tree = shapely.STRtree(f.geometry.values)
+    (ti, fi) = tree.query_nearest(t.geometry.values, all_matches=False)
+    which = np.full(len(tgt), -1, dtype=np.int64)
+    which[ti] = fi
+    d = geodesic_m(
+        fac.geometry.x.to_numpy()[which],
+        fac.geometry.y.to_numpy()[which],
+        tgt.geometry.x.to_numpy(),
+        tgt.geometry.y.to_numpy(),
+    )
+    return which, d / 1000.0
+
+
+def _by_minutes(
+    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Params, net: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.concatenate([fac.geometry.x, tgt.geometry.x])
+    lat = np.concatenate([fac.geometry.y, tgt.geometry.y])
+    edges, pts, _ = sketch_graph(lon, lat, net, p)
+    nf = len(fac)
+    f_ids, t_ids = pts[:nf], pts[nf:]
+    d = geodesic_m(
+        tgt.geometry.x.to_numpy()[:, None],
+        tgt.geometry.y.to_numpy()[:, None],
+        fac.geometry.x.to_numpy()[None, :],
+        fac.geometry.y.to_numpy()[None, :],
+    )
+    ii, jj = np.indices(d.shape)
+    edges.add(t_ids[ii], f_ids[jj], d / ground_m_per_min(p))
+    # targets travel to the facility: search the reversed graph from the facilities
+    dist, which = shortest_times(edges.csr(reverse=True), f_ids, nearest=True)
+    assert which is not None
+    return which[t_ids], dist[0, t_ids]
+
+
+def _by_network(
+    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Params, net: Any, roads: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    from geo.access.network import build_network
+
+    lon = np.concatenate([fac.geometry.x, tgt.geometry.x])
+    lat = np.concatenate([fac.geometry.y, tgt.geometry.y])
+    labels = [str(x) for x in np.concatenate([fac["origin"], tgt["origin"]])]
+    g = build_network(lon, lat, labels, roads, net, p)
+    nf = len(fac)
+    dist, which = shortest_times(g.edges.csr(reverse=True), g.points[:nf], nearest=True)
+    assert which is not None
+    t_ids = g.points[nf:]
+    return which[t_ids], dist[0, t_ids]
+
+
+def coverage(
+    facilities: gpd.GeoDataFrame | str | os.PathLike[str],
+    targets: gpd.GeoDataFrame | str | os.PathLike[str],
+    *,
+    km: float | None = None,
+    minutes: float | None = None,
+    engine: str = "sketch",
+    roads: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    rail: bool = True,
+    rails: gpd.GeoDataFrame | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    include_planned: bool = False,
+    params: Mapping[str, Any] | Params | None = None,
+) -> Coverage:
+    """Nearest facility for every target and whether it lies within ``km`` or ``minutes``.
+
+    Returns
+    -------
+    Coverage
+        ``table`` (GeoDataFrame of the targets in CGCS2000 with ``target``, ``facility``,
+        ``distance_km`` or ``minutes``, ``covered``, ``criterion``) and ``uncovered``.
+    """
+    if (km is None) == (minutes is None):
+        raise InputError("give exactly one of km= or minutes=")
+    limit = float(km if km is not None else minutes)  # type: ignore[arg-type]
+    if not np.isfinite(limit) or limit <= 0:
+        raise InputError(f"the coverage bound must be a positive number, not {limit!r}")
+    fac = resolve_origins(read_points(facilities, "facilities"))
+    tgt = resolve_origins(read_points(targets, "targets"))
+    if km is not None:
+        which, value = _by_km(fac, tgt)
+        col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"
+        p = None
+    else:
+        p = resolve_params(params)
+        net = _rail(rail, rails, stations, p, include_planned, None)
+        if engine == "network":
+            if roads is None:
+                raise InputError("coverage by the network engine needs roads= (--roads FILE)")
+            which, value = _by_network(fac, tgt, p, net, roads)
+        elif engine == "sketch":
+            which, value = _by_minutes(fac, tgt, p, net)
+        else:
+            raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
+        col = "minutes"
+        crit = f"{engine} travel time to the facility ≤ {limit:g} min" + (
+            " (ground and rail)" if not net.empty else " (ground)"
+        )
+    labels = fac["origin"].to_numpy(dtype=object)
+    table = gpd.GeoDataFrame(
+        {
+            "target": tgt["origin"].to_numpy(dtype=object),
+            "facility": np.where(which >= 0, labels[np.maximum(which, 0)], None),
+            col: np.round(value, 4),
+            "covered": value <= limit,
+            "criterion": crit,
+        },
+        geometry=tgt.geometry.values,
+        crs=CGCS2000,
+    )
+    if p is not None:
+        keys = ["ground.", "rail."] if engine == "sketch" else ["network.", "walk.", "rail."]
+        table["params"] = p.to_json(keys)
+    return Coverage(table, table[~table["covered"]].reset_index(drop=True))

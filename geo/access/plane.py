@@ -1,0 +1,63 @@
+"""The plane in which rings are computed: CGCS2000 3-degree Gauss-Krüger by longitude."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pyproj import CRS, Geod
+
+import crs
+from crs.errors import InputError
+
+__all__ = ["CGCS2000", "geodesic_m", "plane_crs"]
+
+CGCS2000 = "EPSG:4490"
+
+
+def plane_crs(lon: ArrayLike) -> CRS:
+    """The CGCS2000 3-degree GK system (no zone prefix) whose central meridian is nearest
+    the mean of ``lon``.
+
+    >>> plane_crs([113.3]).to_epsg()
+    4547
+    """
+    lons = np.asarray(lon, dtype=float).ravel()
+    lons = lons[np.isfinite(lons)]
+    if lons.size == 0:
+        raise InputError("no finite longitude to choose a plane coordinate system from")
+    mid = float(np.mean(lons))
+    cm = int(3 * round(mid / 3))
+    if not 75 <= cm <= 135:
+        raise InputError(
+            f"longitude {mid:.4f} is outside the CGCS2000 3-degree Gauss-Krüger zones "
+            "(central meridians 75E-135E); is the origin in lon, lat order?"
+        )
+    return _plane(cm)
+
+
+@lru_cache(maxsize=32)
+def _plane(cm: int) -> CRS:
+    try:
+        system = crs.resolve(f"CGCS2000-3GK-CM{cm}")
+    except crs.UnknownSystemError:
+        system = crs.resolve(4534 + (cm - 75) // 3)
+    out = system.pyproj_crs
+    assert out is not None
+    return out
+
+
+@lru_cache(maxsize=1)
+def _geod() -> Geod:
+    return CRS.from_epsg(4490).get_geod()
+
+
+def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
+    """Geodesic distance in metres on the CGCS2000 ellipsoid (broadcasting arrays)."""
+    a = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lon1, lat1, lon2, lat2)))
+    shape = a[0].shape
+    if a[0].size == 0:
+        return np.zeros(shape)
+    _, _, dist = _geod().inv(*(v.ravel() for v in a))
+    return np.asarray(dist, dtype=float).reshape(shape)

@@ -1,0 +1,299 @@
+"""Raster engine: cost distance over a friction grid, with rail and expressways as links.
+
+The grid is in the CGCS2000 3-degree GK plane of the origins, ``raster.cell_m`` square
+(enlarged to keep under ``raster.max_cells``; said so on the result). A DEM (any CRS; it is
+reprojected onto the grid, bilinear) gives slopes.
+
+Moves go to the 8 neighbouring cells. A move a → b of length d costs
+``d/2 · (1/v_a + 1/v_b)`` — the convention of scikit-image's ``MCP_Geometric`` — where
+``v`` is the road speed burned into a road cell, and elsewhere off-path walking by Tobler's
+function of the signed slope of the move, ``6·exp(−3.5·|S + 0.05|) × walk.off_path_factor``
+km/h (flat when there is no DEM). Roads of ``raster.limited_access_classes`` (expressways)
+are not burned: they form their own graph, entered and left only at their interchanges
+(line ends shared with an ordinary road). Rail likewise joins the grid only at station
+cells. Dijkstra (scipy) stops at the largest threshold. Rings are the cells within each
+threshold, as polygons (rasterio.features.shapes). Note: 8-neighbour moves make a ring on
+a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import rasterio
+import shapely
+from affine import Affine
+from pyproj import CRS
+from rasterio.features import rasterize, shapes
+from rasterio.warp import Resampling, reproject
+from scipy.sparse import csr_array
+
+import crs
+from crs.atomic import atomic_output
+from crs.errors import InputError
+from geo.access.graph import ZERO, EdgeList, shortest_times
+from geo.access.params import Params
+from geo.access.plane import plane_crs
+from geo.access.rail import RailNet
+from geo.access.result import EngineOutput
+from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
+from geo.access.tobler import tobler_kmh
+
+__all__ = ["Grid", "grid_edges", "raster_rings"]
+
+_MOVES = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+@dataclass
+class Grid:
+    """A north-up grid: ``transform`` maps (col, row) to plane x, y."""
+
+    transform: Affine
+    width: int
+    height: int
+    cell: float
+    plane: CRS
+
+    @property
+    def size(self) -> int:
+        return self.width * self.height
+
+    def cell_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Flat cell index of each point, -1 outside."""
+        col = np.floor((np.asarray(x) - self.transform.c) / self.cell).astype(np.int64)
+        row = np.floor((self.transform.f - np.asarray(y)) / self.cell).astype(np.int64)
+        inside = (col >= 0) & (col < self.width) & (row >= 0) & (row < self.height)
+        return np.where(inside, row * self.width + col, -1)
+
+
+def _make_grid(
+    bounds: tuple[float, float, float, float],
+    anchor: tuple[float, float],
+    plane: CRS,
+    params: Params,
+) -> tuple[Grid, str]:
+    """A grid covering ``bounds`` with ``anchor`` (the first origin) at a cell centre."""
+    minx, miny, maxx, maxy = bounds
+    cell = params["raster.cell_m"]
+    note = ""
+    need = (maxx - minx) * (maxy - miny) / cell**2
+    if need > params["raster.max_cells"]:
+        cell = math.ceil(math.sqrt((maxx - minx) * (maxy - miny) / params["raster.max_cells"]))
+        note = f"; cell enlarged to {cell:g} m to stay within raster.max_cells"
+    ax, ay = anchor
+    west = ax - cell / 2 - math.ceil((ax - cell / 2 - minx) / cell) * cell
+    north = ay + cell / 2 + math.ceil((maxy - ay - cell / 2) / cell) * cell
+    width = max(1, math.ceil((maxx - west) / cell))
+    height = max(1, math.ceil((north - miny) / cell))
+    return Grid(Affine(cell, 0, west, 0, -cell, north), width, height, float(cell), plane), note
+
+
+def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
+    try:
+        src = rasterio.open(dem)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read DEM {str(dem)!r}: {exc}") from None
+    with src:
+        if src.crs is None:
+            raise InputError(f"DEM {str(dem)!r} has no coordinate system")
+        out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
+        reproject(
+            source=rasterio.band(src, 1),
+            destination=out,
+            dst_transform=grid.transform,
+            dst_crs=grid.plane,
+            dst_nodata=np.nan,
+            resampling=Resampling.bilinear,
+        )
+        same = CRS(src.crs) == grid.plane
+        note = "" if same else f"; DEM reprojected from {src.crs.to_string()} (bilinear)"
+    if np.isnan(out).all():
+        raise InputError(f"DEM {str(dem)!r} does not cover the area of the rings")
+    return out, note
+
+
+def grid_edges(
+    speed: np.ndarray, heights: np.ndarray | None, cell: float, params: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """8-neighbour moves (u, v, minutes) over a grid of road speeds (NaN off road)."""
+    h, w = speed.shape
+    idx = np.arange(h * w, dtype=np.int64).reshape(h, w)
+    road = np.isfinite(speed)
+    factor = params["walk.off_path_factor"]
+    us, vs, ws = [], [], []
+    for dr, dc in _MOVES:
+        c0, c1 = max(0, -dc), w - max(0, dc)
+        a = (slice(0, h - dr), slice(c0, c1))
+        b = (slice(dr, h), slice(c0 + dc, c1 + dc))
+        d = cell * math.hypot(dr, dc)
+        if heights is not None:
+            slope = np.nan_to_num((heights[b] - heights[a]) / d)
+        else:
+            slope = np.zeros(speed[a].shape)
+        for sign, (p, q) in ((1.0, (a, b)), (-1.0, (b, a))):
+            walk = tobler_kmh(sign * slope, off_path_factor=factor)
+            vp = np.where(road[p], speed[p], walk)
+            vq = np.where(road[q], speed[q], walk)
+            minutes = d / 2 * (1 / vp + 1 / vq) * 60 / 1000
+            us.append(idx[p].ravel())
+            vs.append(idx[q].ravel())
+            ws.append(minutes.ravel())
+    return np.concatenate(us), np.concatenate(vs), np.concatenate(ws)
+
+
+def _extent(ox, oy, sx, sy, reach_m: float) -> tuple[float, float, float, float]:
+    x = np.concatenate([ox, sx])
+    y = np.concatenate([oy, sy])
+    return (x.min() - reach_m, y.min() - reach_m, x.max() + reach_m, y.max() + reach_m)
+
+
+def _roads(gdf, kmh, grid: Grid, params: Params, edges: EdgeList) -> np.ndarray:
+    """Burn ordinary roads (fastest wins); add expressways as a linked graph."""
+    speed = np.full((grid.height, grid.width), np.nan)
+    if gdf is None:
+        return speed
+    limited_cls = set(params["raster.limited_access_classes"])
+    cls = gdf["highway"].astype("string").str.lower() if "highway" in gdf.columns else None
+    limited = (
+        cls.isin(limited_cls).to_numpy(dtype=bool) if cls is not None else np.zeros(len(gdf), bool)
+    )
+    geoms = gdf.geometry.to_crs(grid.plane).values
+    order = np.argsort(kmh[~limited], kind="stable")  # later shapes overwrite: fastest wins
+    shapes_ = list(zip(np.asarray(geoms[~limited])[order], kmh[~limited][order], strict=True))
+    if shapes_:
+        speed = rasterize(
+            shapes_,
+            out_shape=speed.shape,
+            transform=grid.transform,
+            fill=np.nan,
+            dtype="float64",
+        )
+    if limited.any():
+        sub = gdf[limited].reset_index(drop=True)
+        g = road_graph(sub, params, grid.plane)
+        ids = edges.add_nodes(g.n_nodes)
+        f, b = g.fwd, g.bwd
+        edges.add(ids[g.node_u[f]], ids[g.node_v[f]], g.minutes[f])
+        edges.add(ids[g.node_v[b]], ids[g.node_u[b]], g.minutes[b])
+        # interchanges: expressway nodes on an ordinary road's end or on a burned road cell
+        xy = np.full((g.n_nodes, 2), np.nan)
+        xy[g.node_u], xy[g.node_v] = line_ends(g.geoms)
+        cells = grid.cell_of(xy[:, 0], xy[:, 1])
+        on_road = np.zeros(g.n_nodes, bool)
+        ok = cells >= 0
+        on_road[ok] = np.isfinite(speed.ravel()[cells[ok]])
+        edges.add(ids[on_road], cells[on_road], ZERO, both=True)
+    return speed
+
+
+def _write_tif(path, times: np.ndarray, grid: Grid, inputs: list) -> None:
+    prof = {
+        "driver": "GTiff",
+        "width": grid.width,
+        "height": grid.height,
+        "count": times.shape[0],
+        "dtype": "float32",
+        "crs": grid.plane,
+        "transform": grid.transform,
+        "nodata": -1.0,
+        "compress": "deflate",
+    }
+    data = np.where(np.isfinite(times), times, -1.0).astype(np.float32)
+    with atomic_output(path, inputs=inputs) as tmp, rasterio.open(tmp, "w", **prof) as dst:
+        dst.write(data.reshape(times.shape[0], grid.height, grid.width))
+        dst.update_tags(units="minutes", method="suigeo raster engine cost distance")
+
+
+def _contour(times: np.ndarray, t: float, grid: Grid) -> shapely.Geometry:
+    mask = (times <= t).reshape(grid.height, grid.width)
+    if not mask.any():
+        return shapely.Polygon()
+    polys = [
+        shapely.geometry.shape(g)
+        for g, _ in shapes(
+            mask.astype(np.uint8), mask=mask, transform=grid.transform, connectivity=8
+        )
+    ]
+    return shapely.union_all(polys)
+
+
+def raster_rings(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    labels: list[str],
+    thresholds: list[float],
+    *,
+    roads,
+    dem: str | os.PathLike[str] | None,
+    raster_out: str | os.PathLike[str] | None,
+    direction: str,
+    rail: RailNet,
+    params: Params,
+    nearest: bool,
+) -> EngineOutput:
+    plane = plane_crs(lon)
+    epsg = plane.to_epsg()
+    ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
+    sx, sy = crs.transform(
+        rail.stations["lon"].to_numpy(), rail.stations["lat"].to_numpy(), src="CGCS2000", dst=epsg
+    )
+    gdf = None if roads is None else load_roads(roads)
+    kmh = None if gdf is None else road_speeds(gdf, params)
+    vmax = float(tobler_kmh(-0.05)) if kmh is None else max(6.0, float(kmh.max()))
+    reach = max(thresholds) / 60 * vmax * 1000
+    grid, note = _make_grid(
+        _extent(np.asarray(ox), np.asarray(oy), np.asarray(sx), np.asarray(sy), reach),
+        (float(np.asarray(ox)[0]), float(np.asarray(oy)[0])),
+        plane,
+        params,
+    )
+    heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
+    edges = EdgeList()
+    edges.add_nodes(grid.size)
+    speed = _roads(gdf, kmh, grid, params, edges)
+    st_nodes = rail.attach(edges)
+    st_cells = grid.cell_of(np.asarray(sx), np.asarray(sy))
+    ok = st_cells >= 0
+    edges.add(st_nodes[ok], st_cells[ok], ZERO, both=True)
+    o_cells = grid.cell_of(np.asarray(ox), np.asarray(oy))
+    if heights is not None:
+        outside = np.isnan(heights.ravel()[np.maximum(o_cells, 0)])
+        if outside.any():
+            raise InputError(
+                f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
+            )
+    gu, gv, gw = grid_edges(speed, heights, grid.cell, params)
+    links = edges.csr().tocoo()  # rail and expressway links, parallel edges reduced
+    lu, lv, lw = links.row, links.col, links.data
+    u, v, w = np.concatenate([gu, lu]), np.concatenate([gv, lv]), np.concatenate([gw, lw])
+    if direction == "to":
+        u, v = v, u
+    graph = csr_array((w, (u, v)), shape=(edges.n, edges.n))
+    dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
+    if raster_out is not None:
+        _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem,) if x])
+    geoms = [
+        [_contour(dist[r, : grid.size], t, grid) for t in thresholds] for r in range(dist.shape[0])
+    ]
+    from geo.access.sketch import _station_frame
+
+    out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
+    method = (
+        f"raster: {grid.cell:g} m grid, 8-neighbour cost distance; roads burned at their speeds, "
+        "off road Tobler walking × off-path factor"
+        + (" on DEM slopes" if heights is not None else " on the flat (no DEM)")
+        + "; expressways and rail linked only at interchanges and stations"
+        + note
+        + dem_note
+    )
+    keys = (
+        ["raster.", "walk."]
+        + (["network."] if roads is not None else [])
+        + (["rail."] if len(st_nodes) else [])
+    )
+    return EngineOutput(
+        out_labels, geoms, plane, method, keys, _station_frame(out_labels, dist[:, st_nodes], rail)
+    )

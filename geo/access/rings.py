@@ -1,0 +1,230 @@
+"""``rings()``: the one public door to the three engines."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from crs.errors import InputError
+from geo.access.origins import load_rail, resolve_origins
+from geo.access.params import Params, resolve_params
+from geo.access.rail import RailNet, build_rail
+from geo.access.result import EngineOutput, to_frame
+from geo.access.sketch import sketch_rings
+
+__all__ = ["ENGINES", "check_minutes", "rings", "station_times"]
+
+ENGINES = ("sketch", "network", "raster")
+DIRECTIONS = ("from", "to")
+
+
+def check_minutes(minutes: float | Iterable[float]) -> list[float]:
+    """Thresholds as a sorted list of positive finite minutes."""
+    vals = [minutes] if isinstance(minutes, (int, float)) else list(minutes)
+    if not vals:
+        raise InputError("give at least one threshold in minutes")
+    out: list[float] = []
+    for m in vals:
+        try:
+            f = float(m)
+        except (TypeError, ValueError):
+            raise InputError(f"threshold {m!r} is not a number of minutes") from None
+        if not math.isfinite(f) or f <= 0:
+            raise InputError(f"threshold {m!r} must be a positive number of minutes")
+        out.append(f)
+    return sorted(set(out))
+
+
+def scenario_name(*, rail: bool, include_planned: bool, timetable: bool) -> str:
+    if not rail:
+        return "no rail"
+    if timetable:
+        return "rail from user timetable"
+    if include_planned:
+        return "rail in service + under construction + planned (scenario)"
+    return "rail in service"
+
+
+def _rail(
+    rail: bool,
+    rails: gpd.GeoDataFrame | None,
+    stations: gpd.GeoDataFrame | None,
+    params: Params,
+    include_planned: bool,
+    timetable: pd.DataFrame | None,
+) -> RailNet:
+    if not rail:
+        return build_rail(None, None, params)
+    if timetable is not None and stations is not None:
+        return build_rail(None, stations, params, timetable=timetable)
+    lines, st = load_rail(rails, stations)
+    return build_rail(lines, st, params, include_planned=include_planned, timetable=timetable)
+
+
+def _run(
+    origin: Any,
+    *,
+    minutes: float | Iterable[float],
+    engine: str,
+    direction: str,
+    rails: gpd.GeoDataFrame | None,
+    stations: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | str | os.PathLike[str] | None,
+    dem: str | os.PathLike[str] | None,
+    include_planned: bool,
+    rail: bool,
+    params: Mapping[str, Any] | Params | None,
+    timetable: pd.DataFrame | None,
+    nearest: bool,
+    raster_out: str | os.PathLike[str] | None,
+) -> tuple[EngineOutput, list[float], Params]:
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if direction not in DIRECTIONS:
+        raise InputError(f"direction must be 'from' or 'to', not {direction!r}")
+    thresholds = check_minutes(minutes)
+    p = resolve_params(params)
+    org = resolve_origins(origin)
+    lon = shapely.get_x(org.geometry.values).astype(float)
+    lat = shapely.get_y(org.geometry.values).astype(float)
+    labels = [str(x) for x in org["origin"]]
+    net = _rail(rail, rails, stations, p, include_planned, timetable)
+    common = {"direction": direction, "rail": net, "params": p, "nearest": nearest}
+    if engine == "sketch":
+        out = sketch_rings(lon, lat, labels, thresholds, **common)
+    elif engine == "network":
+        from geo.access.network import network_rings
+
+        if roads is None:
+            raise InputError("the network engine needs road lines: pass roads= (--roads FILE)")
+        out = network_rings(lon, lat, labels, thresholds, roads=roads, **common)
+    else:
+        from geo.access.raster import raster_rings
+
+        out = raster_rings(
+            lon, lat, labels, thresholds, roads=roads, dem=dem, raster_out=raster_out, **common
+        )
+    return out, thresholds, p
+
+
+def rings(
+    origin: Any,
+    *,
+    minutes: float | Iterable[float] = (30, 90),
+    engine: str = "sketch",
+    direction: str = "from",
+    rails: gpd.GeoDataFrame | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    dem: str | os.PathLike[str] | None = None,
+    include_planned: bool = False,
+    rail: bool = True,
+    params: Mapping[str, Any] | Params | None = None,
+    timetable: pd.DataFrame | None = None,
+    nearest: bool = False,
+    raster_out: str | os.PathLike[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Polygons of where one gets within ``minutes`` from (or to) an origin.
+
+    Parameters
+    ----------
+    origin
+        A feature name from the shipped layers (``"广州南站"``), ``"LON,LAT"`` or
+        ``(lon, lat)`` in CGCS2000, a shapely Point, or a GeoDataFrame of many origins.
+    minutes
+        One threshold or several (default 30 and 90).
+    engine
+        ``"sketch"`` (straight line × circuity; no road data needed), ``"network"`` (the
+        user's road lines in ``roads``) or ``"raster"`` (friction grid; roads and a DEM
+        optional).
+    direction
+        ``"from"`` the origin or ``"to"`` it (the reversed graph).
+    rails, stations
+        Rail lines and stations (layer contract of :mod:`layers`); default the shipped ones.
+    include_planned
+        Add lines under construction and planned (stated in the ``scenario`` column).
+    rail
+        ``False`` for ground travel alone.
+    params
+        Overrides of the defaults in ``geo/access/defaults.toml`` (dotted keys or nested).
+    timetable
+        Optional table ``from, to, minutes`` of rides that replaces the lines.
+    nearest
+        With many origins: one ring per threshold for the time to the nearest origin
+        instead of one per origin.
+    raster_out
+        Raster engine: also write the travel-time GeoTIFF here.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per origin and threshold in CGCS2000 (EPSG:4490), columns ``origin``,
+        ``minutes``, ``direction``, ``engine``, ``scenario``, ``area_km2``, ``method``,
+        ``params`` (JSON of the values used) and ``geometry``.
+
+    Examples
+    --------
+    >>> r = rings("113.27,23.13", minutes=[30], rail=False)  # doctest: +SKIP
+    """
+    out, thresholds, p = _run(
+        origin,
+        minutes=minutes,
+        engine=engine,
+        direction=direction,
+        rails=rails,
+        stations=stations,
+        roads=roads,
+        dem=dem,
+        include_planned=include_planned,
+        rail=rail,
+        params=params,
+        timetable=timetable,
+        nearest=nearest,
+        raster_out=raster_out,
+    )
+    return to_frame(
+        out,
+        thresholds,
+        engine=engine,
+        direction=direction,
+        scenario=scenario_name(
+            rail=rail, include_planned=include_planned, timetable=timetable is not None
+        ),
+        params_json=p.to_json(out.param_keys),
+    )
+
+
+def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
+    """Minutes from (or to) each origin to every rail station, by the same engines and
+    options as :func:`rings`: columns ``origin``, ``station``, ``name_zh``, ``minutes``
+    (``inf`` beyond the largest threshold)."""
+    opts: dict[str, Any] = {
+        "minutes": (30, 90),
+        "engine": "sketch",
+        "direction": "from",
+        "rails": None,
+        "stations": None,
+        "roads": None,
+        "dem": None,
+        "include_planned": False,
+        "rail": True,
+        "params": None,
+        "timetable": None,
+        "nearest": False,
+        "raster_out": None,
+    }
+    unknown = set(kwargs) - set(opts)
+    if unknown:
+        raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}")
+    opts.update(kwargs)
+    out, _, _ = _run(origin, **opts)
+    st = out.station_times
+    st["minutes"] = np.asarray(st["minutes"], dtype=float)
+    return st

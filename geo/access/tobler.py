@@ -1,0 +1,19 @@
+"""Tobler's hiking function (Tobler 1993), as in OpenTripPlanner's ToblersHikingFunction."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["tobler_kmh"]
+
+
+def tobler_kmh(slope: ArrayLike, *, off_path_factor: float = 1.0) -> np.ndarray:
+    """Walking speed W = 6·exp(−3.5·|S + 0.05|) km/h for slope S = dh/dx (signed, in the
+    direction of travel), times ``off_path_factor`` (0.6 off path).
+
+    >>> float(np.round(tobler_kmh(0.0), 3))
+    5.036
+    """
+    s = np.asarray(slope, dtype=float)
+    return 6.0 * np.exp(-3.5 * np.abs(s + 0.05)) * off_path_factor

@@ -1,0 +1,473 @@
+"""The vectorised checker: every rule of a rule set over every project at once.
+
+Status of each (project, rule), decided in this order:
+
+1. ``expired`` / ``not_in_force`` -- the rule is outside its validity on the as-of date (the
+   measured value is still reported, the bound is not applied);
+2. ``not_evaluable`` -- an input the rule needs is missing (the reason names the fields), or a
+   denominator is zero; never a pass;
+3. ``not_applicable`` -- the rule's condition is false (e.g. no strata subdivision);
+4. ``pass`` when the bound holds; otherwise by severity: ``mandatory`` -> ``fail``;
+   ``in_principle`` -> ``review`` if the exemption (e.g. ``special_process``) is claimed,
+   else ``fail``; ``preferred`` -> ``review``.
+
+Exact comparison
+----------------
+Quantities are computed in float64 with a rigorous forward error bound
+(:meth:`geo.rules.formula.Quantity.evaluate`). A row whose float value lies within twice that
+bound of a threshold is re-evaluated with :class:`fractions.Fraction` from the decimal digits
+of its inputs and compared exactly with the bound (itself an exact decimal from the rule
+file). All other rows are decided by the float comparison, which the error bound proves
+correct. So 5000.10 m² on 1000.02 m² is exactly 5 and passes ``<= 5.0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crs.errors import InputError
+from geo.rules.formula import U
+from geo.rules.inputs import Projects, prepare
+from geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
+
+__all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check"]
+
+STATUSES = (
+    "pass",
+    "fail",
+    "review",
+    "not_applicable",
+    "not_evaluable",
+    "expired",
+    "not_in_force",
+)
+PASS, FAIL, REVIEW, NA, NE, EXPIRED, NOT_IN_FORCE = range(7)
+
+
+@dataclass
+class RuleOutcome:
+    """Per-project arrays for one rule: status code, value, bound case, reason."""
+
+    rule: Rule
+    status: np.ndarray
+    value: np.ndarray
+    case: np.ndarray
+    reason: np.ndarray
+    exact_rows: int = 0
+    due: np.ndarray | None = None
+
+
+@dataclass
+class CheckResult:
+    """Results of one rule set over many projects on one as-of date."""
+
+    ruleset: RuleSet
+    as_of: dt.date
+    projects: Projects
+    outcomes: list[RuleOutcome] = field(default_factory=list)
+
+    @property
+    def any_failed(self) -> bool:
+        return any(bool((o.status == FAIL).any()) for o in self.outcomes)
+
+    def counts(self) -> dict[str, int]:
+        """Number of (project, rule) results per status."""
+        total = np.zeros(len(STATUSES), np.int64)
+        for o in self.outcomes:
+            total += np.bincount(o.status, minlength=len(STATUSES))
+        return {s: int(c) for s, c in zip(STATUSES, total, strict=True)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: one row per (project, rule), projects in input order.
+
+        Columns: project, rule, clause, severity, status, value, unit, bound_text, case
+        (index of the bound case that applied, -1 none), reason. Text columns that repeat
+        per rule are categoricals; ``value`` is rounded to 15 significant digits for
+        display (the comparisons were made before, exactly).
+        """
+        outs = self.outcomes
+        n, k = len(self.projects), len(outs)
+        if k == 0:
+            return pd.DataFrame(columns=_COLUMNS)
+
+        def per_rule(values: list[str]) -> pd.Categorical:
+            cats = list(dict.fromkeys(values))
+            codes = np.array([cats.index(v) for v in values], np.int32)
+            return pd.Categorical.from_codes(np.tile(codes, n), cats)
+
+        texts = [b.text for o in outs for b in o.rule.bounds]
+        offsets = np.cumsum([0] + [len(o.rule.bounds) for o in outs[:-1]])
+        cases = np.stack([o.case for o in outs], axis=1)
+        text_codes = np.where(cases >= 0, cases + offsets, len(texts)).ravel()
+        bound_cats = list(dict.fromkeys([*texts, ""]))
+        remap = np.array([bound_cats.index(t) for t in [*texts, ""]], np.int32)
+        reasons = np.stack([self._reasons(o) for o in outs], axis=1).ravel()
+        return pd.DataFrame(
+            {
+                "project": pd.Series(np.repeat(self.projects.ids, k), dtype=object),
+                "rule": per_rule([o.rule.id for o in outs]),
+                "clause": per_rule([o.rule.clause for o in outs]),
+                "severity": per_rule([o.rule.severity for o in outs]),
+                "status": pd.Categorical.from_codes(
+                    np.stack([o.status for o in outs], axis=1).ravel(), STATUSES
+                ),
+                "value": _display(np.stack([o.value for o in outs], axis=1).ravel()),
+                "unit": per_rule([o.rule.unit for o in outs]),
+                "bound_text": pd.Categorical.from_codes(remap[text_codes], bound_cats),
+                "case": cases.ravel(),
+                "reason": pd.Series(reasons, dtype=object),
+            }
+        )
+
+    def _reasons(self, o: RuleOutcome) -> np.ndarray:
+        reason = o.reason
+        if o.due is not None:
+            reason = _cycle_reasons(o, self.as_of)
+        for f in o.rule.quantity.fields:
+            note = self.projects.notes.get(f)
+            if note is not None:
+                reason = reason.copy()
+                for i in np.flatnonzero(note != ""):
+                    reason[i] = f"{reason[i]}; {note[i]}" if reason[i] else note[i]
+        return reason
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON document: ruleset, version, as_of, document, validity and results."""
+        rs = self.ruleset
+        frame = self.to_frame()
+        results = []
+        bounds = {
+            (o.rule.id, j): b.as_dict() for o in self.outcomes for j, b in enumerate(o.rule.bounds)
+        }
+        for rec in frame.to_dict(orient="records"):
+            rec["value"] = None if pd.isna(rec["value"]) else float(rec["value"])
+            case = rec.pop("case")
+            rec["bound"] = None if case < 0 else bounds[(rec["rule"], case)]
+            results.append(rec)
+        return {
+            "ruleset": rs.name,
+            "version": rs.version,
+            "as_of": self.as_of.isoformat(),
+            "document": f"{rs.document} {rs.document_number}",
+            "effective": rs.effective.isoformat(),
+            "expires": rs.expires.isoformat() if rs.expires else None,
+            "counts": self.counts(),
+            "rejected_rows": int(self.projects.rejects["row"].nunique()),
+            "results": results,
+        }
+
+
+_COLUMNS = [
+    "project",
+    "rule",
+    "clause",
+    "severity",
+    "status",
+    "value",
+    "unit",
+    "bound_text",
+    "case",
+    "reason",
+]
+
+
+def _display(v: np.ndarray) -> np.ndarray:
+    """Round to 15 significant digits for display (comparisons are done before, exactly)."""
+    out = v.astype(np.float64, copy=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.floor(np.log10(np.abs(out)))
+    ok = np.isfinite(mag) & (mag < 14) & (mag > -300)
+    scale = 10.0 ** (14 - mag[ok])
+    out[ok] = np.round(out[ok] * scale) / scale
+    return out
+
+
+def _cycle_reasons(o: RuleOutcome, as_of: dt.date) -> np.ndarray:
+    reason = o.reason.copy()
+    has = ~np.isnat(o.due)
+    for i in np.flatnonzero(has):
+        due = o.due[i].astype(dt.date)
+        late = (as_of - due).days
+        state = f"overdue by {late} days" if late > 0 else "current"
+        text = f"due {due.isoformat()}: {state}"
+        reason[i] = f"{reason[i]}; {text}" if reason[i] else text
+    return reason
+
+
+# ------------------------------------------------------------------------------ engine
+
+
+def check(
+    projects: Projects | pd.DataFrame | dict,
+    ruleset: RuleSet | str,
+    *,
+    as_of: dt.date | str | None = None,
+    area_crs: str | int | None = None,
+    on_error: str = "raise",
+) -> CheckResult:
+    """Check every project against every rule of ``ruleset`` on the ``as_of`` date.
+
+    Parameters
+    ----------
+    projects
+        A (Geo)DataFrame with one row per project, a dict for one project, or a
+        :class:`~geo.rules.inputs.Projects` from :func:`~geo.rules.inputs.prepare`.
+    ruleset
+        A :class:`RuleSet` or the name of a shipped one (``suigeo rules list``).
+    as_of
+        The date the rules are judged on (default: today).
+    area_crs, on_error
+        Passed to :func:`~geo.rules.inputs.prepare`.
+
+    Examples
+    --------
+    >>> r = check({"id": "P1", "site_area_m2": 1000.02, "counted_gfa_m2": 5000.10,
+    ...            "special_process": False, "central_urban": True},
+    ...           "village-industrial-2022", as_of="2024-06-30")
+    >>> r.to_frame().set_index("rule").loc["plot-ratio", ["status", "value"]].tolist()
+    ['pass', 5.0]
+    """
+    rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
+    day = _as_of(as_of)
+    if not isinstance(projects, Projects):
+        projects = prepare(projects, rs, area_crs=area_crs, on_error=on_error)
+    outcomes = [_check_rule(rule, rs, projects, day) for rule in rs.rules]
+    return CheckResult(rs, day, projects, outcomes)
+
+
+def _as_of(as_of: dt.date | str | None) -> dt.date:
+    if as_of is None:
+        return dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    try:
+        return dt.date.fromisoformat(str(as_of))
+    except ValueError:
+        raise InputError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _missing_mask(data: dict[str, np.ndarray], name: str) -> np.ndarray:
+    c = data[name]
+    if c.dtype == object:
+        return np.array([x is None for x in c], bool)
+    if np.issubdtype(c.dtype, np.datetime64):
+        return np.isnat(c)
+    return np.isnan(c)
+
+
+def _name_missing(
+    reason: np.ndarray, rows: np.ndarray, names, data: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Set ``reason`` on ``rows`` to 'missing input: a, b' and return rows with any missing."""
+    masks = [(f, rows & _missing_mask(data, f)) for f in names]
+    masks = [(f, m) for f, m in masks if m.any()]
+    any_missing = np.logical_or.reduce([m for _, m in masks]) if masks else np.zeros_like(rows)
+    idx = np.flatnonzero(any_missing)
+    if len(idx):
+        listed = [[f for f, m in masks if m[i]] for i in idx]
+        reason[idx] = ["missing input: " + ", ".join(fs) for fs in listed]
+    return any_missing
+
+
+def _unknown(reason, status, rows, text: str, data, fields) -> None:
+    """Rows whose condition ``text`` cannot be decided: not_evaluable, naming the cause."""
+    missing = _name_missing(reason, rows, fields, data)
+    other = rows & ~missing  # e.g. a zero denominator inside the condition
+    reason[other] = f"condition {text} cannot be evaluated (undefined value)"
+    status[rows] = NE
+
+
+def _check_rule(rule: Rule, rs: RuleSet, p: Projects, as_of: dt.date) -> RuleOutcome:
+    n = len(p)
+    data = p.data
+    status = np.full(n, PASS, np.int8)
+    reason = np.empty(n, dtype=object)  # None: nothing to say
+    open_ = np.ones(n, bool)  # rows not yet decided
+
+    if rule.applies_when is not None:
+        t, k = rule.applies_when.evaluate(data, n)
+        _unknown(reason, status, ~k, rule.applies_when.text, data, rule.applies_when.fields)
+        status[k & ~t] = NA
+        reason[k & ~t] = f"not applicable: {rule.applies_when.text} is false"
+        open_ &= k & t
+
+    case = _select_case(rule, data, n, open_, status, reason)
+    open_ &= case >= 0
+
+    if rule.kind == "cycle":
+        value, due = _cycle(rule, data, case, open_, status, reason, as_of)
+        exact_rows = 0
+    else:
+        value, exact_rows = _ratio(rule, data, case, open_, status, reason)
+        due = None
+
+    _apply_dates(rule, rs, as_of, status, reason)
+    return RuleOutcome(rule, status, value, case, reason, exact_rows, due)
+
+
+def _select_case(rule: Rule, data, n, open_, status, reason) -> np.ndarray:
+    case = np.full(n, -1, np.int16)
+    todo = open_.copy()
+    for j, b in enumerate(rule.bounds):
+        if b.when is None:
+            case[todo] = j
+            todo[:] = False
+            break
+        t, k = b.when.evaluate(data, n)
+        blocked = todo & ~k
+        _unknown(reason, status, blocked, b.when.text, data, b.when.fields)
+        hit = todo & k & t
+        case[hit] = j
+        todo &= ~(hit | blocked)
+    if todo.any():
+        status[todo] = NA
+        reason[todo] = (
+            "not applicable: no case of the rule matches ("
+            + " / ".join(b.text or (b.when.text if b.when else "") for b in rule.bounds)
+            + ")"
+        )
+    return case
+
+
+def _ratio(rule: Rule, data, case, open_, status, reason) -> tuple[np.ndarray, int]:
+    value, err = rule.quantity.evaluate(data)
+    value = np.broadcast_to(value, case.shape).astype(np.float64)
+    err = np.broadcast_to(err, case.shape)
+    missing = _name_missing(reason, open_, rule.quantity.fields, data)
+    status[missing] = NE
+    undefined = open_ & ~missing & ~np.isfinite(value)
+    status[undefined] = NE
+    reason[undefined] = f"undefined: a denominator of {rule.quantity.text} is zero"
+    ok = open_ & ~missing & ~undefined
+    exact_rows = 0
+    passed = np.zeros(len(case), bool)
+    for j, b in enumerate(rule.bounds):
+        rows = ok & (case == j)
+        if rows.any():
+            good, k = _within(rule, b, value, err, rows, data)
+            passed |= good
+            exact_rows += k
+    bad = ok & ~passed
+    _violations(rule, data, bad, status, reason)
+    return value, exact_rows
+
+
+def _within(rule: Rule, b: Bound, value, err, rows, data) -> tuple[np.ndarray, int]:
+    """Rows (within ``rows``) that satisfy bound ``b``, deciding close calls exactly."""
+    good = rows.copy()
+    close = np.zeros(len(rows), bool)
+    for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive)):
+        if lim is None:
+            continue
+        lf = float(lim)
+        with np.errstate(invalid="ignore"):
+            near = rows & (np.abs(value - lf) <= 2.0 * (err + abs(lf) * U) + 1e-300)
+            if is_min:
+                fine = value >= lf if incl else value > lf
+            else:
+                fine = value <= lf if incl else value < lf
+        close |= near
+        good &= fine | near
+    idx = np.flatnonzero(close)
+    cols = {f: data[f][idx].tolist() for f in rule.quantity.fields}
+    limits = [
+        (lim.numerator, lim.denominator, is_min, incl)
+        for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive))
+        if lim is not None
+    ]
+    for j, i in enumerate(idx):  # exact decision for the few rows near a threshold
+        pair = rule.quantity.exact_ratio({f: c[j] for f, c in cols.items()})
+        if pair is None:
+            good[i] = False
+            continue
+        num, den = pair  # den > 0
+        value[i] = num / den  # int / int is correctly rounded
+        ok = True
+        for p, q, is_min, incl in limits:  # num/den vs p/q, both denominators positive
+            lhs, rhs = num * q, p * den
+            if is_min:
+                ok &= lhs >= rhs if incl else lhs > rhs
+            else:
+                ok &= lhs <= rhs if incl else lhs < rhs
+        good[i] = ok
+    return good, len(idx)
+
+
+def _violations(rule: Rule, data, bad, status, reason) -> None:
+    if rule.severity == "mandatory":
+        status[bad] = FAIL
+        reason[bad] = "outside the bound"
+    elif rule.severity == "preferred":
+        status[bad] = REVIEW
+        reason[bad] = "outside the preferred bound (preferred, not mandatory): review"
+    else:
+        if rule.exemption is None:
+            status[bad] = FAIL
+            reason[bad] = "outside the bound that applies in principle; no exemption defined"
+            return
+        ex = data[rule.exemption]
+        claimed = bad & (ex == 1)
+        unknown = bad & np.isnan(ex)
+        status[bad & (ex == 0)] = FAIL
+        reason[bad & (ex == 0)] = f"outside the bound (in principle); {rule.exemption} is false"
+        status[claimed] = REVIEW
+        reason[claimed] = (
+            f"outside the bound (in principle); {rule.exemption} claimed: expert review"
+        )
+        status[unknown] = NE
+        reason[unknown] = f"outside the bound (in principle); missing input: {rule.exemption}"
+
+
+def _add_years(d: np.ndarray, years: int) -> np.ndarray:
+    """Same calendar day ``years`` later; 29 February becomes 28 February."""
+    month = d.astype("datetime64[M]")
+    day = (d - month.astype("datetime64[D]")).astype(np.int64)
+    target = month + np.timedelta64(12 * years, "M")
+    dim = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
+    return target.astype("datetime64[D]") + np.minimum(day, dim - 1)
+
+
+def _cycle(rule: Rule, data, case, open_, status, reason, as_of: dt.date):
+    n = len(case)
+    (date_field,) = rule.quantity.fields
+    last = data[date_field]
+    missing = _name_missing(reason, open_, (date_field,), data)
+    status[missing] = NE
+    day = np.datetime64(as_of, "D")
+    future = open_ & ~missing & (last > day)
+    status[future] = NE
+    reason[future] = f"{date_field} is after the as-of date"
+    ok = open_ & ~missing & ~future
+    due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    for j, b in enumerate(rule.bounds):
+        rows = ok & (case == j)
+        due[rows] = _add_years(last[rows], int(b.cycle_years))
+    value = np.where(ok, (day - last).astype("timedelta64[D]").astype(np.float64), np.nan)
+    with np.errstate(invalid="ignore"):
+        late = ok & (day > due)
+    status[late] = FAIL if rule.severity == "mandatory" else REVIEW
+    reason[late] = "overdue"
+    return value, due
+
+
+def _apply_dates(rule: Rule, rs: RuleSet, as_of: dt.date, status, reason) -> None:
+    eff = rule.effective or rs.effective
+    exp = rule.expires or rs.expires
+    if as_of < eff:
+        status[:] = NOT_IN_FORCE
+        reason[:] = (
+            f"not in force on {as_of.isoformat()}: {rs.document_number} takes effect on "
+            f"{eff.isoformat()}"
+        )
+    elif exp is not None and as_of > exp:
+        status[:] = EXPIRED
+        reason[:] = (
+            f"expired on {as_of.isoformat()}: {rs.document_number} was valid until "
+            f"{exp.isoformat()} (last valid day)"
+        )

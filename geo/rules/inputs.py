@@ -1,0 +1,498 @@
+"""Read and validate the projects to check: one project file, or a table with one row each.
+
+Accepted inputs
+---------------
+* a project file, ``.json`` or ``.toml``: one project as an object of field -> value; an
+  optional ``geometry`` (GeoJSON) with ``crs`` (default CGCS2000 lon/lat) replaces
+  ``site_area_m2``;
+* a table: ``.csv``, ``.parquet`` (GeoParquet too), ``.gpkg``, ``.geojson``, ``.fgb``, ``.shp``;
+* in Python, a ``pandas.DataFrame`` or ``geopandas.GeoDataFrame``, or a ``dict``.
+
+Every value is checked: unknown field (with the nearest known name), wrong type, a unit other
+than the field's (``"5 ha"`` is converted to m² exactly; ``"5 km"`` is an error), negative
+areas, a part larger than its whole (a share over 100%). Errors name the file, the row, the
+project and the column. With ``on_error="reject"`` the bad rows are set aside in
+:attr:`Projects.rejects` with their reasons and the others are checked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+import crs
+from crs.errors import InputError
+from geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
+
+__all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
+
+RESERVED = ("id", "geometry", "name", "note", "crs")
+TABLE_SUFFIXES = (".csv", ".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp", ".toml")
+MAX_LISTED = 10
+REJECT_COLUMNS = ["row", "line", "project", "column", "value", "reason"]
+
+_AREA_UNITS = {
+    "m2": Decimal(1),
+    "m²": Decimal(1),
+    "sqm": Decimal(1),
+    "平方米": Decimal(1),
+    "ha": Decimal(10000),
+    "公顷": Decimal(10000),
+    "km2": Decimal(1000000),
+    "km²": Decimal(1000000),
+    "平方公里": Decimal(1000000),
+    "亩": None,  # refused: 1 亩 = 10000/15 m² is not a finite decimal
+}
+_NUM_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
+_TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
+
+
+@dataclass
+class Projects:
+    """Validated input columns, one element per project (row)."""
+
+    ids: np.ndarray
+    data: dict[str, np.ndarray]
+    source: str = "<table>"
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    notes: dict[str, np.ndarray] = field(default_factory=dict)
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _all_fields(rs: RuleSet) -> dict[str, Field]:
+    known: dict[str, Field] = {}
+    for name in ruleset_names():
+        known.update(load_ruleset(name).fields)
+    known.update(rs.fields)
+    return known
+
+
+def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFrame:
+    """Read a project file or a table into a (Geo)DataFrame, one row per project."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"input file {str(p)!r} does not exist")
+    suffix = p.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError(
+            f"{p}: unsupported input type {suffix!r}; use a project .json/.toml or a table "
+            ".csv/.parquet/.gpkg/.geojson/.fgb/.shp"
+        )
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+        if suffix == ".toml":
+            with p.open("rb") as fh:
+                return _from_mapping(tomllib.load(fh), str(p), input_crs)
+        if suffix == ".json":
+            with p.open(encoding="utf-8") as fh:
+                obj = json.load(fh)
+            if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
+                return gpd.read_file(p, engine="pyogrio")
+            return _from_mapping(obj, str(p), input_crs)
+        if suffix == ".parquet":
+            try:
+                return gpd.read_parquet(p)
+            except ValueError:
+                return pd.read_parquet(p)
+        return gpd.read_file(p, engine="pyogrio")
+    except InputError:
+        raise
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{p}: cannot read: {exc}") from None
+
+
+def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFrame:
+    if not isinstance(obj, dict):
+        raise InputError(f"{source}: a project file holds one project as an object of fields")
+    obj = dict(obj)
+    geom = obj.pop("geometry", None)
+    system = obj.pop("crs", None) or input_crs or "CGCS2000"
+    for k, v in obj.items():
+        if isinstance(v, dict | list):
+            kind = type(v).__name__
+            raise InputError(f"{source}: field {k!r} must be a single value, not a {kind}")
+    frame = pd.DataFrame([obj], dtype=object)
+    if geom is None:
+        return frame
+    try:
+        shape = shapely.geometry.shape(geom)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{source}: field 'geometry' is not valid GeoJSON: {exc}") from None
+    pcrs = crs.resolve(system).pyproj_crs
+    return gpd.GeoDataFrame(frame, geometry=[shape], crs=pcrs)
+
+
+def gk_zone_for_longitude(lon: float) -> crs.System:
+    """The CGCS2000 3-degree Gauss-Krüger zone (no prefix) whose central meridian is nearest.
+
+    >>> gk_zone_for_longitude(113.3).name
+    'CGCS2000-3GK-CM114'
+    """
+    cm = 3 * round(lon / 3)
+    if not 75 <= cm <= 135:
+        raise InputError(f"longitude {lon:.3f} is outside China's CGCS2000 3-degree GK zones")
+    try:
+        return crs.resolve(f"CGCS2000-3GK-CM{cm}")
+    except crs.UnknownSystemError:
+        return crs.resolve(f"EPSG:{4534 + (cm - 75) // 3}")
+
+
+class _Errors:
+    def __init__(self, source: str, ids: np.ndarray, line_offset: int):
+        self.source, self.ids, self.line_offset = source, ids, line_offset
+        self.groups: list[tuple[np.ndarray, str, object, str]] = []
+
+    def add(self, mask: np.ndarray, column: str, values, reason: str) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            self.groups.append((idx, column, values, reason))
+
+    @property
+    def items(self) -> list[tuple[int, str, object, str]]:
+        """Every problem as (row index, column, value, reason), in row order."""
+        out = [
+            (int(i), col, None if vals is None else vals[i], reason)
+            for idx, col, vals, reason in self.groups
+            for i in idx
+        ]
+        return sorted(out, key=lambda t: t[0])
+
+    def describe(self, i: int, column: str, value: object, reason: str) -> str:
+        where = f"row {i + 1}"
+        if self.line_offset:
+            where += f" (line {i + 1 + self.line_offset})"
+        pid = self.ids[i] if i < len(self.ids) else None
+        proj = f", project {pid!r}" if pid is not None else ""
+        val = "" if value is None else f" (value {_show(value)})"
+        return f"{self.source}: {where}{proj}, column {column!r}: {reason}{val}"
+
+    def raise_if_any(self) -> None:
+        if not self.groups:
+            return
+        items = self.items
+        lines = [self.describe(*it) for it in items[:MAX_LISTED]]
+        more = len(items) - MAX_LISTED
+        if more > 0:
+            lines.append(f"... and {more} more problems")
+        raise InputError("bad input:\n  " + "\n  ".join(lines))
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    return repr(value)
+
+
+def prepare(
+    table: pd.DataFrame | dict,
+    ruleset: RuleSet,
+    *,
+    source: str = "<table>",
+    area_crs: str | int | None = None,
+    on_error: str = "raise",
+    line_offset: int = 0,
+) -> Projects:
+    """Validate ``table`` against ``ruleset``'s fields and return typed columns.
+
+    Parameters
+    ----------
+    table
+        One row per project, or a dict for one project.
+    ruleset
+        The rule set whose fields are read (fields of other shipped rule sets are ignored).
+    source
+        File name used in error messages.
+    area_crs
+        Plane CRS for polygon areas (default: the CGCS2000 3-degree GK zone of each polygon).
+    on_error
+        ``"raise"`` (an :class:`InputError` listing the problems) or ``"reject"`` (bad rows
+        go to :attr:`Projects.rejects`, the rest are checked).
+    line_offset
+        Added to the 1-based row number to give a file line (1 for CSV with a header).
+    """
+    if on_error not in ("raise", "reject"):
+        raise ValueError("on_error must be 'raise' or 'reject'")
+    if isinstance(table, dict):
+        table = _from_mapping(table, source, None)
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"{source}: expected a table of projects, got {type(table).__name__}")
+    known = _all_fields(ruleset)
+    _check_columns(table, known, ruleset, source)
+    n = len(table)
+    ids = _ids(table, source, line_offset)
+    errors = _Errors(source, ids, line_offset)
+    data: dict[str, np.ndarray] = {}
+    for name, f in ruleset.fields.items():
+        if name in table.columns:
+            data[name] = _coerce(table[name], f, errors)
+        else:
+            data[name] = _missing(f, n)
+    notes = _areas_from_geometry(table, ruleset, data, source, area_crs, errors)
+    _check_values(ruleset, data, errors)
+    if on_error == "raise" or not errors.groups:
+        errors.raise_if_any()
+        return Projects(ids, data, source, np.arange(1, n + 1), notes)
+    items = errors.items
+    bad = np.zeros(n, bool)
+    bad[[it[0] for it in items]] = True
+    rejects = pd.DataFrame(
+        {
+            "row": [it[0] + 1 for it in items],
+            "line": [it[0] + 1 + line_offset if line_offset else None for it in items],
+            "project": [ids[it[0]] for it in items],
+            "column": [it[1] for it in items],
+            "value": [None if it[2] is None else _show(it[2]) for it in items],
+            "reason": [it[3] for it in items],
+        }
+    )
+    keep = ~bad
+    return Projects(
+        ids[keep],
+        {k: v[keep] for k, v in data.items()},
+        source,
+        np.arange(1, n + 1)[keep],
+        {k: v[keep] for k, v in notes.items()},
+        rejects,
+    )
+
+
+def _check_columns(table: pd.DataFrame, known: dict, rs: RuleSet, source: str) -> None:
+    geom_col = table.geometry.name if isinstance(table, gpd.GeoDataFrame) else None
+    for col in table.columns:
+        if col in known or col in RESERVED or col == geom_col:
+            continue
+        hint = difflib.get_close_matches(str(col), list(known), n=1, cutoff=0.6)
+        msg = f"{source}: unknown field {col!r}"
+        if hint:
+            f = known[hint[0]]
+            unit = f" in {f.unit}" if f.unit and f.unit != "1" else ""
+            msg += f"; did you mean {hint[0]!r} ({f.type}{unit})?"
+        if str(col).endswith(("_ha", "_km2", "_mu")):
+            msg += " Areas are given in m² (fields ending _m2); 1 ha = 10000 m²."
+        msg += f" Fields of {rs.name}: {', '.join(rs.fields)}"
+        raise InputError(msg)
+
+
+def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
+    if "id" not in table.columns:
+        raise InputError(f"{source}: column 'id' (project id, text) is missing")
+    col = table["id"]
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        col = col.astype(object).where(col.notna(), None)
+    text = col.astype("string").str.strip()
+    missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        extra = f" (line {i + 1 + line_offset})" if line_offset else ""
+        raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
+    ids = text.to_numpy(dtype=object)
+    if not text.is_unique:
+        dup = text.duplicated(keep=False).to_numpy(dtype=bool)
+        i = int(np.flatnonzero(dup)[0])
+        raise InputError(f"{source}: row {i + 1}, column 'id': duplicate project id {ids[i]!r}")
+    return ids
+
+
+def _missing(f: Field, n: int) -> np.ndarray:
+    if f.type == "text":
+        return np.full(n, None, dtype=object)
+    if f.type == "date":
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    return np.full(n, np.nan)
+
+
+def _coerce(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
+    if f.type in ("area", "count"):
+        return _numeric(s, f, errors)
+    if f.type == "bool":
+        return _boolean(s, f, errors)
+    if f.type == "date":
+        return _dates(s, f, errors)
+    vals = np.array([None if _isna(x) else str(x).strip() for x in s], dtype=object)
+    if f.values:
+        bad = np.array([v is not None and v not in f.values for v in vals], bool)
+        errors.add(bad, f.name, vals, f"must be one of {', '.join(f.values)}")
+    return vals
+
+
+def _isna(x: object) -> bool:
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and np.isnan(x))
+
+
+def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        errors.add(np.ones(len(s), bool), f.name, s.to_numpy(object), f"{f.type} must be a number")
+        return np.full(len(s), np.nan)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
+    raw = s.to_numpy(dtype=object)
+    out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).copy()
+    isbool = np.array([isinstance(x, bool | np.bool_) for x in raw], bool)
+    out[isbool] = np.nan
+    errors.add(isbool, f.name, raw, f"{f.type} must be a number, not true/false")
+    todo = np.flatnonzero(np.isnan(out) & ~isbool & ~pd.isna(s).to_numpy())
+    for i in todo:
+        text = str(raw[i]).strip()
+        if text == "":
+            continue
+        value, reason = _with_unit(text, f)
+        if reason:
+            errors.add(_one(len(s), i), f.name, raw, reason)
+        else:
+            out[i] = value
+    return out
+
+
+def _one(n: int, i: int) -> np.ndarray:
+    m = np.zeros(n, bool)
+    m[i] = True
+    return m
+
+
+def _with_unit(text: str, f: Field) -> tuple[float, str]:
+    m = _NUM_UNIT.match(text)
+    if not m:
+        return np.nan, f"not a number ({f.type}{' in ' + f.unit if f.unit else ''})"
+    number, unit = m.group(1), m.group(2)
+    if f.type == "area":
+        factor = _AREA_UNITS.get(unit.lower()) if unit else Decimal(1)
+        if factor is None:
+            return np.nan, f"wrong unit {unit!r}: give the area in m² (or ha, km²)"
+    elif unit in ("", f.unit):
+        factor = Decimal(1)
+    else:
+        return np.nan, f"wrong unit {unit!r}: {f.name} is a count of {f.unit or 'items'}"
+    try:
+        return float(Decimal(number) * factor), ""
+    except InvalidOperation:
+        return np.nan, "not a number"
+
+
+def _boolean(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
+    raw = s.to_numpy(dtype=object)
+    # Python bools (JSON/TOML) map through str() to "true"/"false"
+    text = (
+        pd.Series([None if _isna(x) else str(x) for x in raw], dtype="string", index=None)
+        .str.strip()
+        .str.lower()
+    )
+    is_true = text.isin(_TRUE).to_numpy(dtype=bool, na_value=False)
+    is_false = text.isin(_FALSE).to_numpy(dtype=bool, na_value=False)
+    blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+    out = np.where(is_true, 1.0, np.where(is_false, 0.0, np.nan))
+    bad = ~(is_true | is_false | blank)
+    errors.add(bad, f.name, raw, "must be true or false (true/false, yes/no, 1/0, 是/否)")
+    return out
+
+
+def _dates(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.to_numpy().astype("datetime64[D]")
+    raw = s.to_numpy(dtype=object)
+    txt = pd.Series([None if _isna(x) else str(x).strip()[:10] for x in raw], dtype=object)
+    parsed = pd.to_datetime(txt, format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna().to_numpy() & txt.notna().to_numpy() & (txt != "").to_numpy()
+    errors.add(bad, f.name, raw, "not a date (YYYY-MM-DD)")
+    return parsed.to_numpy().astype("datetime64[D]")
+
+
+def _check_values(rs: RuleSet, data: dict[str, np.ndarray], errors: _Errors) -> None:
+    for name, f in rs.fields.items():
+        v = data[name]
+        if f.type in ("area", "count"):
+            with np.errstate(invalid="ignore"):
+                errors.add(v < 0, name, v, f"negative {f.type}")
+                errors.add(~np.isfinite(v) & ~np.isnan(v), name, v, "not a finite number")
+                if f.positive:
+                    errors.add(v == 0, name, v, f"{name} must be greater than 0")
+                if f.type == "count":
+                    errors.add(np.isfinite(v) & (v != np.floor(v)), name, v, "not a whole number")
+        if f.part_of and f.part_of in data:
+            whole = data[f.part_of]
+            with np.errstate(invalid="ignore"):
+                over = v > whole
+            errors.add(
+                over,
+                name,
+                v,
+                f"larger than {f.part_of} (a share over 100%): the part cannot exceed the whole",
+            )
+
+
+def _areas_from_geometry(
+    table: pd.DataFrame,
+    rs: RuleSet,
+    data: dict[str, np.ndarray],
+    source: str,
+    area_crs: str | int | None,
+    errors: _Errors,
+) -> dict[str, np.ndarray]:
+    notes: dict[str, np.ndarray] = {}
+    targets = [f for f in rs.fields.values() if f.from_geometry]
+    if not targets or not isinstance(table, gpd.GeoDataFrame):
+        return notes
+    geoms = table.geometry.to_numpy()
+    has_geom = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    for f in targets:
+        todo = np.isnan(data[f.name]) & has_geom
+        if not todo.any():
+            continue
+        kinds = shapely.get_type_id(geoms)
+        not_poly = todo & ~np.isin(kinds, (3, 6))
+        errors.add(not_poly, "geometry", None, f"a polygon is needed to compute {f.name}")
+        todo &= ~not_poly
+        area, note = _plane_area(table.loc[todo], source, area_crs)
+        data[f.name][todo] = area
+        col = np.full(len(table), "", dtype=object)
+        col[todo] = note
+        notes[f.name] = col
+    return notes
+
+
+def _plane_area(gdf: gpd.GeoDataFrame, source: str, area_crs: str | int | None):
+    if gdf.crs is None:
+        raise InputError(f"{source}: the geometry has no CRS; set one (or pass --input-crs)")
+    if area_crs is not None:
+        system = crs.resolve(area_crs)
+        if system.kind != "projected":
+            raise InputError(f"{source}: area CRS {system.name} is not a plane (projected) CRS")
+        return crs.to_crs(gdf, system).area.to_numpy(), _note(system)
+    if gdf.crs.is_projected:
+        unit = gdf.crs.axis_info[0].unit_name if gdf.crs.axis_info else ""
+        if unit not in ("metre", "meter"):
+            raise InputError(f"{source}: the geometry's CRS uses {unit!r}; need metres")
+        return gdf.area.to_numpy(), f"polygon area in the input CRS {gdf.crs.name}"
+    if not gdf.crs.is_geographic:
+        raise InputError(f"{source}: the geometry's CRS {gdf.crs.name} is not usable for areas")
+    b = shapely.bounds(gdf.geometry.to_numpy())
+    mid = (b[:, 0] + b[:, 2]) / 2.0
+    cms = 3 * np.round(mid / 3.0)
+    area = np.full(len(gdf), np.nan)
+    note = np.full(len(gdf), "", dtype=object)
+    for cm in np.unique(cms):
+        sel = cms == cm
+        system = gk_zone_for_longitude(float(cm))
+        area[sel] = crs.to_crs(gdf.loc[sel], system).area.to_numpy()
+        note[sel] = _note(system)
+    return area, note
+
+
+def _note(system: crs.System) -> str:
+    return f"polygon area in {system.name} (EPSG:{system.epsg})"

@@ -1,0 +1,270 @@
+"""Rule sets as data: load the TOML files beside this module into typed objects.
+
+One file per rule set beside this module (``geo/rules/*.toml``). A rule set names its
+document, version, validity dates and input fields; each rule names its clause, Chinese
+requirement text, quantity formula, unit, bounds (with inclusivity), severity and
+applicability. See the README section "Land-use rule checks" for the file format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+from crs.errors import InputError
+from geo.rules.formula import Condition, FormulaError, Quantity
+
+__all__ = [
+    "FIELD_TYPES",
+    "SEVERITIES",
+    "Bound",
+    "Field",
+    "Rule",
+    "RuleSet",
+    "load_ruleset",
+    "ruleset_names",
+]
+
+RULESET_DIR = Path(__file__).parent
+SEVERITIES = ("mandatory", "in_principle", "preferred")
+FIELD_TYPES = ("area", "count", "bool", "text", "date")
+KINDS = ("ratio", "cycle")
+
+
+@dataclass(frozen=True)
+class Field:
+    """An input field: name, type (area/count/bool/text/date), unit and constraints."""
+
+    name: str
+    type: str
+    unit: str = ""
+    description: str = ""
+    positive: bool = False
+    part_of: str | None = None
+    from_geometry: bool = False
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One bound case of a rule: applies ``when`` (None: always); min/max exact decimals."""
+
+    when: Condition | None
+    min: Fraction | None = None
+    max: Fraction | None = None
+    min_inclusive: bool = True
+    max_inclusive: bool = True
+    cycle_years: int | None = None
+    text: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        if self.cycle_years is not None:
+            return {"cycle_years": self.cycle_years}
+        return {
+            "min": None if self.min is None else float(self.min),
+            "min_inclusive": self.min_inclusive if self.min is not None else None,
+            "max": None if self.max is None else float(self.max),
+            "max_inclusive": self.max_inclusive if self.max is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One checkable requirement of a document clause."""
+
+    id: str
+    clause: str
+    requirement: str
+    quantity: Quantity
+    unit: str
+    severity: str
+    bounds: tuple[Bound, ...]
+    kind: str = "ratio"
+    applies_when: Condition | None = None
+    exemption: str | None = None
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    note: str = ""
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every input field the rule may read (quantity, conditions, exemption)."""
+        out: list[str] = []
+        conds = [self.applies_when] + [b.when for b in self.bounds]
+        for names in [self.quantity.fields] + [c.fields for c in conds if c is not None]:
+            out += [n for n in names if n not in out]
+        if self.exemption and self.exemption not in out:
+            out.append(self.exemption)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A dated, versioned set of rules from one document."""
+
+    name: str
+    version: str
+    title: str
+    document: str
+    document_number: str
+    issued: dt.date
+    effective: dt.date
+    expires: dt.date | None
+    validity: str
+    expiry_method: str
+    input: str
+    fields: dict[str, Field]
+    rules: tuple[Rule, ...]
+    path: Path
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+def ruleset_names() -> list[str]:
+    """Names of the shipped rule sets (the TOML file stems), sorted."""
+    return sorted(p.stem for p in RULESET_DIR.glob("*.toml"))
+
+
+def load_ruleset(name_or_path: str | Path) -> RuleSet:
+    """Load a shipped rule set by name, or a rule-set TOML file by path.
+
+    Raises :class:`crs.errors.InputError` for an unknown name or a malformed file (naming
+    the file, the rule and the key).
+    """
+    p = Path(name_or_path)
+    if p.suffix.lower() != ".toml":
+        p = RULESET_DIR / f"{name_or_path}.toml"
+        if not p.is_file():
+            raise InputError(
+                f"unknown rule set {str(name_or_path)!r}; shipped rule sets: "
+                f"{', '.join(ruleset_names())} (or give a path to a rule-set .toml file)"
+            )
+    elif not p.is_file():
+        raise InputError(f"rule-set file {str(p)!r} does not exist")
+    return _load(p.resolve())
+
+
+@lru_cache(maxsize=32)
+def _load(path: Path) -> RuleSet:
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    where = str(path)
+    try:
+        return _build(doc, path)
+    except (KeyError, TypeError, ValueError, FormulaError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+def _date(v: object, what: str) -> dt.date | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v
+    raise ValueError(f"{what} must be a TOML date (YYYY-MM-DD), got {v!r}")
+
+
+def _build(doc: dict, path: Path) -> RuleSet:
+    head = doc["ruleset"]
+    fields = {}
+    for fname, spec in doc.get("fields", {}).items():
+        if spec.get("type") not in FIELD_TYPES:
+            raise ValueError(f"field {fname!r}: type must be one of {FIELD_TYPES}")
+        fields[fname] = Field(
+            name=fname,
+            type=spec["type"],
+            unit=spec.get("unit", ""),
+            description=spec.get("description", ""),
+            positive=bool(spec.get("positive", False)),
+            part_of=spec.get("part_of"),
+            from_geometry=bool(spec.get("from_geometry", False)),
+            values=tuple(spec.get("values", ())),
+        )
+    rules = tuple(_rule(r, fields) for r in doc.get("rules", []))
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate rule ids in {ids}")
+    return RuleSet(
+        name=head["name"],
+        version=str(head["version"]),
+        title=head.get("title", ""),
+        document=head["document"],
+        document_number=head["document_number"],
+        issued=_date(head["issued"], "issued"),
+        effective=_date(head["effective"], "effective"),
+        expires=_date(head.get("expires"), "expires"),
+        validity=head.get("validity", ""),
+        expiry_method=head.get("expiry_method", ""),
+        input=head.get("input", "projects"),
+        fields=fields,
+        rules=rules,
+        path=path,
+    )
+
+
+def _fraction(v: object, what: str) -> Fraction | None:
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise ValueError(f'{what} must be a decimal string such as "0.30" (exact), got {v!r}')
+    return Fraction(v)
+
+
+def _rule(r: dict, fields: dict[str, Field]) -> Rule:
+    rid = r["id"]
+    kind = r.get("kind", "ratio")
+    severity = r["severity"]
+    if kind not in KINDS:
+        raise ValueError(f"rule {rid!r}: kind must be one of {KINDS}")
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {rid!r}: severity must be one of {SEVERITIES}")
+    bounds = tuple(
+        Bound(
+            when=Condition.parse(b["when"]) if b.get("when") else None,
+            min=_fraction(b.get("min"), f"rule {rid!r} min"),
+            max=_fraction(b.get("max"), f"rule {rid!r} max"),
+            min_inclusive=bool(b.get("min_inclusive", True)),
+            max_inclusive=bool(b.get("max_inclusive", True)),
+            cycle_years=b.get("cycle_years"),
+            text=b.get("text", ""),
+        )
+        for b in r["bounds"]
+    )
+    if not bounds:
+        raise ValueError(f"rule {rid!r} has no bounds")
+    for b in bounds:
+        if kind == "cycle" and not isinstance(b.cycle_years, int):
+            raise ValueError(f"rule {rid!r}: a cycle bound needs an integer cycle_years")
+        if kind == "ratio" and b.min is None and b.max is None:
+            raise ValueError(f"rule {rid!r}: a bound needs min and/or max")
+    rule = Rule(
+        id=rid,
+        clause=r["clause"],
+        requirement=r["requirement"],
+        quantity=Quantity.parse(r["quantity"]),
+        unit=r.get("unit", ""),
+        severity=severity,
+        bounds=bounds,
+        kind=kind,
+        applies_when=Condition.parse(r["applies_when"]) if r.get("applies_when") else None,
+        exemption=r.get("exemption"),
+        effective=_date(r.get("effective"), f"rule {rid!r} effective"),
+        expires=_date(r.get("expires"), f"rule {rid!r} expires"),
+        note=r.get("note", ""),
+    )
+    unknown = [f for f in rule.fields if f not in fields]
+    if unknown:
+        raise ValueError(f"rule {rid!r} uses undeclared fields {unknown}")
+    return rule

@@ -1,0 +1,384 @@
+"""Validation of user layers (roads, boundaries, villages, facilities, parcels).
+
+A schema is data: ``layers/schemas/<name>.toml`` (or any TOML file with the same keys)
+lists the allowed geometry types, the id field and each attribute's type (``str``,
+``int``, ``float``, ``bool``, or ``id`` = text or integer), whether it is required, and
+optional ``values`` / ``min`` / ``max``. :func:`read` checks everything and reports every
+problem at once, each naming the file, the feature and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+import crs
+from crs.errors import InputError, SuigeoError
+
+__all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+_TYPES = ("str", "int", "float", "bool", "id")
+_BOOL_TEXT = {"true", "false", "yes", "no", "1", "0", "t", "f", "y", "n"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a user layer. ``feature`` is ``None`` for file-level problems."""
+
+    file: str
+    feature: str | None
+    field: str | None
+    message: str
+    index: int | None = None  # position of the feature in the file (0-based), if any
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.feature is not None:
+            where.append(f"feature {self.feature}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        return ": ".join(where) + f": {self.message}"
+
+
+def _p(file: str, labels: _Labels, i: int, field: str | None, message: str) -> Problem:
+    return Problem(file, labels[int(i)], field, message, int(i))
+
+
+class LayerValidationError(InputError):
+    """A user layer failed validation; ``.problems`` lists every :class:`Problem`."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a table: file, index, feature, field, message."""
+        return pd.DataFrame(
+            {
+                "file": [p.file for p in self.problems],
+                "index": pd.array([p.index for p in self.problems], dtype="Int64"),
+                "feature": [p.feature or "" for p in self.problems],
+                "field": [p.field or "" for p in self.problems],
+                "message": [p.message for p in self.problems],
+            }
+        )
+
+    def __init__(self, problems: list[Problem], *, file: str, limit: int = 50) -> None:
+        self.problems = list(problems)
+        self.file = file
+        lines = [str(p) for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"... and {len(self.problems) - limit} more")
+        super().__init__(f"{file}: {len(self.problems)} problem(s):\n  " + "\n  ".join(lines))
+
+
+def schemas() -> list[str]:
+    """Names of the shipped user-layer schemas."""
+    return sorted(p.stem for p in SCHEMA_DIR.glob("*.toml") if p.stem != "guangdong")
+
+
+@lru_cache(maxsize=32)
+def _schema_file(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"schema {path!r} cannot be read: {exc}") from None
+    for fname, spec in doc.get("fields", {}).items():
+        if spec.get("type") not in _TYPES:
+            raise InputError(
+                f"schema {path!r}: field {fname!r} has type {spec.get('type')!r}; use one of "
+                f"{', '.join(_TYPES)}"
+            )
+    if not doc.get("geometry"):
+        raise InputError(f"schema {path!r}: 'geometry' (list of allowed types) is required")
+    return doc
+
+
+def load_schema(schema: str | os.PathLike[str] | dict[str, Any]) -> dict[str, Any]:
+    """A schema by shipped name (``roads`` ...), TOML path, or an already-parsed dict."""
+    if isinstance(schema, dict):
+        return schema
+    text = str(schema)
+    if text in schemas():
+        return _schema_file(str(SCHEMA_DIR / f"{text}.toml"))
+    if Path(text).suffix == ".toml" and Path(text).is_file():
+        return _schema_file(str(Path(text).resolve()))
+    raise InputError(f"unknown schema {text!r}; use one of {', '.join(schemas())} or a TOML file")
+
+
+@lru_cache(maxsize=1)
+def _box() -> dict[str, float]:
+    with (SCHEMA_DIR / "guangdong.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+class _Labels:
+    """How feature ``i`` is named in messages: its position, plus its id when it has one.
+
+    Built on demand, only for features that have a problem."""
+
+    def __init__(self, gdf: gpd.GeoDataFrame, id_field: str | None) -> None:
+        self._ids = gdf[id_field] if id_field and id_field in gdf.columns else None
+        self._field = id_field
+
+    def __getitem__(self, i: int) -> str:
+        if self._ids is None:
+            return str(i)
+        v = self._ids.iloc[i]
+        v = v.item() if hasattr(v, "item") else v
+        return f"{i} ({self._field}={v!r})"
+
+
+# --- attribute checks -------------------------------------------------------------------
+def _blank(s: pd.Series) -> np.ndarray:
+    isna = s.isna().to_numpy().copy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        isna |= s.astype(str).str.strip().eq("").to_numpy() & ~isna
+    return isna
+
+
+def _bad_type(s: pd.Series, typ: str) -> np.ndarray:
+    """True where a present value does not have the declared type (vectorised fast paths
+    for columns whose dtype already settles it)."""
+    text_dtype = pd.api.types.is_string_dtype(s) and s.dtype != object
+    if typ == "str" or (typ == "id" and text_dtype):
+        if text_dtype:
+            return np.zeros(len(s), dtype=bool)
+        return ~s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if typ == "bool":
+        if pd.api.types.is_bool_dtype(s):
+            return np.zeros(len(s), dtype=bool)
+        return ~s.astype(str).str.strip().str.lower().isin(_BOOL_TEXT).to_numpy()
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(num)
+    if typ == "float":
+        return bad
+    integral = ~bad & (np.mod(np.where(bad, 0.0, num), 1.0) == 0.0)
+    if typ == "int":
+        return ~integral
+    # id: text or integer
+    is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    return ~(integral | is_text)
+
+
+def _check_field(
+    df: pd.DataFrame, name: str, spec: dict[str, Any], labels: _Labels, file: str
+) -> list[Problem]:
+    out: list[Problem] = []
+    if name not in df.columns:
+        if spec.get("required", False):
+            return [Problem(file, None, name, "required field is missing from the layer")]
+        return []
+    s = df[name]
+    blank = _blank(s)
+    if spec.get("required", False):
+        out += [_p(file, labels, i, name, "required value is empty") for i in np.where(blank)[0]]
+    present = ~blank
+    typ = spec["type"]
+    bad = np.zeros(len(s), dtype=bool)
+    bad[present] = _bad_type(s[present], typ)
+    for i in np.where(bad)[0]:
+        out.append(_p(file, labels, i, name, f"value {s.iloc[i]!r} is not of type {typ}"))
+    ok = present & ~bad
+    if "values" in spec:
+        allowed = set(map(str, spec["values"]))
+        off = ok & ~s.astype(str).isin(allowed).to_numpy()
+        out += [
+            _p(file, labels, i, name, f"value {s.iloc[i]!r} not in {sorted(allowed)}")
+            for i in np.where(off)[0]
+        ]
+    if typ in ("int", "float") and ("min" in spec or "max" in spec):
+        num = pd.to_numeric(s.where(ok), errors="coerce").to_numpy(dtype=float)
+        lo, hi = spec.get("min", -np.inf), spec.get("max", np.inf)
+        out_of = ok & ((num < lo) | (num > hi))
+        out += [
+            _p(file, labels, i, name, f"value {num[i]:g} outside [{lo:g}, {hi:g}]")
+            for i in np.where(out_of)[0]
+        ]
+    return out
+
+
+# --- geometry and position checks -------------------------------------------------------
+def _check_geometry(
+    gdf: gpd.GeoDataFrame, allowed: list[str], labels: _Labels, file: str
+) -> tuple[list[Problem], np.ndarray]:
+    geom = gdf.geometry.array
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    out = [
+        _p(file, labels, i, "geometry", "geometry is missing or empty")
+        for i in np.where(missing)[0]
+    ]
+    types = np.asarray(gdf.geom_type.fillna("").to_numpy(), dtype=object)
+    wrong = ~missing & ~np.isin(types, allowed)
+    out += [
+        _p(file, labels, i, "geometry", f"geometry type {types[i]} not in {allowed}")
+        for i in np.where(wrong)[0]
+    ]
+    invalid = np.where(~missing & ~shapely.is_valid(geom))[0]
+    reasons = shapely.is_valid_reason(geom[invalid])  # only where needed: strings are slow
+    out += [
+        _p(file, labels, i, "geometry", f"invalid geometry: {r}")
+        for i, r in zip(invalid, reasons, strict=True)
+    ]
+    return out, ~missing
+
+
+def _to_lonlat(x: np.ndarray, y: np.ndarray, src: Any) -> tuple[np.ndarray, np.ndarray]:
+    if src is None:
+        return x, y
+    lon, lat = crs.transform(x, y, src=src, dst="CGCS2000")
+    return np.asarray(lon), np.asarray(lat)
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    b = _box()
+    with np.errstate(invalid="ignore"):
+        return (
+            np.isfinite(lon)
+            & np.isfinite(lat)
+            & (lon >= b["lon_min"])
+            & (lon <= b["lon_max"])
+            & (lat >= b["lat_min"])
+            & (lat <= b["lat_max"])
+        )
+
+
+def _check_position(
+    gdf: gpd.GeoDataFrame, has_geom: np.ndarray, src: Any, labels: _Labels, file: str
+) -> list[Problem]:
+    """Every feature's bounding box corners must fall in Guangdong (CGCS2000 lon/lat)."""
+    if not has_geom.any():
+        return []
+    bounds = shapely.bounds(gdf.geometry.array[has_geom])
+    idx = np.where(has_geom)[0]
+    xs = np.concatenate([bounds[:, 0], bounds[:, 2]])
+    ys = np.concatenate([bounds[:, 1], bounds[:, 3]])
+    n = len(idx)
+    lon, lat = _to_lonlat(xs, ys, src)
+    ok = _inside(lon, lat)
+    ok = ok[:n] & ok[n:]
+    slon, slat = _to_lonlat(ys, xs, src)
+    swapped = _inside(slon, slat)
+    swapped = swapped[:n] & swapped[n:]
+    out = []
+    geographic = src is None or crs.resolve(src).is_geographic
+    where, swap = ("lon/lat", "lat/lon") if geographic else ("x/y", "y/x")
+    b = _box()
+    for k in np.where(~ok)[0]:
+        if swapped[k]:
+            msg = (
+                f"coordinates look swapped ({where} given as {swap}?): "
+                f"first corner {xs[k]:g}, {ys[k]:g}"
+            )
+        else:
+            msg = (
+                f"coordinates outside Guangdong (lon {b['lon_min']}..{b['lon_max']}, "
+                f"lat {b['lat_min']}..{b['lat_max']}): got lon {lon[k]:.4g}, lat {lat[k]:.4g}"
+            )
+        out.append(_p(file, labels, idx[k], "geometry", msg))
+    return out
+
+
+def _resolve_crs(gdf: gpd.GeoDataFrame, file: str) -> tuple[Any, list[Problem]]:
+    if gdf.crs is None:
+        return None, [
+            Problem(
+                file,
+                None,
+                "crs",
+                "the layer has no coordinate reference system; set one (e.g. save it with "
+                "EPSG:4490 or EPSG:4547); positions were checked as if lon/lat",
+            )
+        ]
+    try:
+        return crs.resolve(gdf.crs), []
+    except SuigeoError as exc:
+        return None, [Problem(file, None, "crs", str(exc))]
+
+
+def validate(
+    gdf: gpd.GeoDataFrame,
+    *,
+    schema: str | os.PathLike[str] | dict[str, Any],
+    file: str = "<GeoDataFrame>",
+) -> list[Problem]:
+    """Every problem of a user layer against a schema (an empty list means valid).
+
+    Checks: CRS present and known, geometries present, of an allowed type and valid,
+    required fields present and filled, values of the declared type, in ``values`` and
+    within ``min``/``max``, and every feature inside Guangdong (with swapped lon/lat or x/y
+    recognised as such).
+    """
+    spec = load_schema(schema)
+    labels = _Labels(gdf, spec.get("id_field"))
+    src, problems = _resolve_crs(gdf, file)
+    geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
+    problems += geom_problems
+    problems += _check_position(gdf, has_geom, src, labels, file)
+    for name, fspec in spec.get("fields", {}).items():
+        problems += _check_field(gdf, name, fspec, labels, file)
+    return problems
+
+
+def read(
+    path: str | os.PathLike[str],
+    *,
+    schema: str | os.PathLike[str] | dict[str, Any],
+    layer: str | int | None = None,
+    crs: str | int | None = None,
+) -> gpd.GeoDataFrame:
+    """Read and validate a user layer (any format pyogrio reads).
+
+    Parameters
+    ----------
+    path
+        The file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf ...).
+    schema
+        ``roads``, ``boundaries``, ``villages``, ``facilities``, ``parcels`` (shipped in
+        ``layers/schemas/``), a TOML file, or a parsed schema dict.
+    layer
+        Layer name or index inside a multi-layer file.
+    crs
+        Convert the valid result to this system (default: keep the file's own).
+
+    Raises
+    ------
+    LayerValidationError
+        (an :class:`~crs.errors.InputError`) listing every problem in ``.problems``.
+
+    Examples
+    --------
+    >>> import layers
+    >>> roads = layers.read("roads.gpkg", schema="roads")  # doctest: +SKIP
+    """
+    file = str(path)
+    spec = load_schema(schema)
+    if not Path(file).exists():
+        raise InputError(f"{file}: no such file")
+    try:
+        gdf = pyogrio.read_dataframe(file, layer=layer)
+    except Exception as exc:  # pyogrio raises several types for unreadable data
+        raise InputError(f"{file}: cannot be read as a vector layer: {exc}") from None
+    problems = validate(gdf, schema=spec, file=file)
+    if problems:
+        raise LayerValidationError(problems, file=file)
+    if crs is not None:
+        return _convert(gdf, crs)
+    return gdf
+
+
+def _convert(gdf: gpd.GeoDataFrame, dst: Any) -> gpd.GeoDataFrame:
+    import crs as crs_pkg
+
+    return crs_pkg.to_crs(gdf, dst)

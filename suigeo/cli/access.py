@@ -1,0 +1,206 @@
+"""``suigeo access ...``: accessibility rings and coverage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from crs.atomic import atomic_output
+from crs.errors import InputError, OutputError
+
+_RINGS_EXAMPLE = """examples:
+  suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
+  suigeo access rings --origin 113.77,23.49 --minutes 30 --no-rail -o paitan.gpkg
+  suigeo access rings --origin 广梅产业园 --minutes 30 --engine network --roads roads.gpkg \\
+      -o gm30.geojson
+  suigeo access rings --origin 113.77,23.49 --engine raster --dem dem.tif --roads roads.gpkg \\
+      --minutes 30 --raster-out time.tif -o paitan_raster.geojson
+  suigeo access rings --origin 广州南站 --minutes 90 --include-planned \\
+      --param ground.speed_kmh=40 -o gz90.geojson
+"""
+
+_COVERAGE_EXAMPLE = """examples:
+  suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
+  suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --no-rail -o report.csv
+
+FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
+lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("access", help="accessibility rings and coverage")
+    g = p.add_subparsers(dest="access_command", metavar="SUBCOMMAND", required=True)
+    r = g.add_parser(
+        "rings",
+        help="polygons reachable within T minutes from (or to) an origin",
+        epilog=_RINGS_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    src = r.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--origin",
+        action="append",
+        metavar="NAME|LON,LAT",
+        help="feature name from the shipped layers or LON,LAT (CGCS2000); repeatable",
+    )
+    src.add_argument("--origins", metavar="FILE", help="vector file or lon/lat CSV of origins")
+    r.add_argument(
+        "--minutes",
+        type=float,
+        nargs="+",
+        default=[30.0, 90.0],
+        help="thresholds in minutes (default 30 90)",
+    )
+    r.add_argument("--engine", choices=("sketch", "network", "raster"), default="sketch")
+    r.add_argument("--direction", choices=("from", "to"), default="from")
+    r.add_argument("--roads", metavar="FILE", help="road lines (network and raster engines)")
+    r.add_argument("--dem", metavar="FILE", help="DEM GeoTIFF (raster engine)")
+    r.add_argument("--timetable", metavar="CSV", help="rides: from, to, minutes (replaces lines)")
+    r.add_argument(
+        "--include-planned",
+        action="store_true",
+        help="add rail lines under construction and planned (a scenario)",
+    )
+    r.add_argument("--no-rail", action="store_true", help="ground travel only")
+    r.add_argument(
+        "--nearest",
+        action="store_true",
+        help="many origins: one ring per threshold for the nearest origin",
+    )
+    r.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a travel-time default, e.g. ground.speed_kmh=40",
+    )
+    r.add_argument("--raster-out", metavar="TIF", help="raster engine: travel-time GeoTIFF")
+    r.add_argument("-o", "--output", required=True, help="output file (.geojson, .gpkg, .parquet)")
+    r.set_defaults(func=_rings)
+
+    c = g.add_parser(
+        "coverage",
+        help="nearest facility of every target, within km or minutes",
+        epilog=_COVERAGE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("facilities")
+    c.add_argument("targets")
+    bound = c.add_mutually_exclusive_group(required=True)
+    bound.add_argument("--km", type=float)
+    bound.add_argument("--minutes", type=float)
+    c.add_argument("--no-rail", action="store_true")
+    c.add_argument("--include-planned", action="store_true")
+    c.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    c.add_argument("-o", "--output", required=True, help="report (.csv, or a vector format)")
+    c.set_defaults(func=_coverage)
+
+
+def _params(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param {item!r}: write KEY=VALUE, e.g. ground.speed_kmh=40")
+        out[key.strip()] = val.strip()
+    return out
+
+
+def write_frame(gdf: gpd.GeoDataFrame, out: str, inputs: list[str]) -> None:
+    """Write a GeoDataFrame atomically, format by extension (CSV gets lon/lat columns)."""
+    suffix = Path(out).suffix.lower()
+    with atomic_output(out, inputs=inputs) as tmp:
+        if suffix == ".csv":
+            pts = gdf.geometry.representative_point()
+            table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+            table["lon"], table["lat"] = pts.x.round(7), pts.y.round(7)
+            table.to_csv(tmp, index=False)
+        elif suffix in (".parquet", ".geoparquet"):
+            gdf.to_parquet(tmp)
+        else:
+            try:
+                gdf.to_file(tmp, engine="pyogrio")
+            except Exception as exc:  # pyogrio reports unknown drivers its own way
+                raise OutputError(f"cannot write {out!r}: {exc}") from None
+
+
+def _rings(args: argparse.Namespace) -> int:
+    from geo.access import resolve_params, rings
+    from geo.access.coverage import read_points
+
+    params = resolve_params(_params(args.param))
+    inputs = [x for x in (args.roads, args.dem, args.timetable, args.origins) if x]
+    origin = (
+        read_points(args.origins, "origins")
+        if args.origins
+        else (args.origin[0] if len(args.origin) == 1 else _many(args.origin))
+    )
+    timetable = pd.read_csv(args.timetable) if args.timetable else None
+    result = rings(
+        origin,
+        minutes=args.minutes,
+        engine=args.engine,
+        direction=args.direction,
+        roads=args.roads,
+        dem=args.dem,
+        include_planned=args.include_planned,
+        rail=not args.no_rail,
+        params=params,
+        timetable=timetable,
+        nearest=args.nearest,
+        raster_out=args.raster_out,
+    )
+    write_frame(result, args.output, inputs)
+    for row in result.itertuples():
+        print(f"{row.origin}\t{row.minutes:g} min\t{row.area_km2:.1f} km²\t{row.scenario}")
+    print(f"method: {result['method'].iloc[0]}")
+    _print_params(params, result["params"].iloc[0])
+    print(f"wrote {len(result)} rings to {args.output}")
+    return 0
+
+
+def _many(items: list[str]) -> gpd.GeoDataFrame:
+    from geo.access.origins import resolve_origins
+
+    frames = [resolve_origins(x) for x in items]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+
+
+def _print_params(params, used_json: str) -> None:
+    import json
+
+    used = json.loads(used_json)
+    print("parameters (value, source):")
+    for key, value, source in params.table():
+        if key in used:
+            print(f"  {key} = {value}    [{source}]")
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from geo.access import coverage, resolve_params
+
+    params = resolve_params(_params(args.param))
+    res = coverage(
+        args.facilities,
+        args.targets,
+        km=args.km,
+        minutes=args.minutes,
+        rail=not args.no_rail,
+        include_planned=args.include_planned,
+        params=params,
+    )
+    write_frame(res.table, args.output, [args.facilities, args.targets])
+    n, bad = len(res.table), len(res.uncovered)
+    print(f"{n - bad} of {n} targets covered ({res.table['criterion'].iloc[0]})")
+    if bad:
+        print("uncovered:")
+        col = "distance_km" if "distance_km" in res.uncovered.columns else "minutes"
+        for row in res.uncovered.itertuples():
+            print(f"  {row.target}\tnearest {row.facility}\t{getattr(row, col):g}")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 1 if bad else 0

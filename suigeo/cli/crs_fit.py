@@ -1,0 +1,150 @@
+"""``suigeo crs fit``: least-squares parameters from common control points."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from crs.fit import (
+    CONVENTIONS,
+    DEFAULT_OUTLIER_THRESHOLD,
+    MIN_POINTS,
+    MODELS,
+    FitResult,
+    Projection,
+    fit_file,
+)
+
+EXAMPLES = """\
+examples:
+  suigeo crs fit control.csv --model helmert4 --base gz2000-base.toml -o fitted.toml
+  suigeo crs fit control.csv --model affine6 --check check.csv \\
+      --central-meridian 113.5 --projection-height 50 --false-easting 100000 -o fitted.toml
+  suigeo crs fit control-xyz.csv --model helmert7 --convention coordinate_frame \\
+      --base gz2000-base.toml -o fitted.toml
+
+control.csv for helmert4 / affine6 (plane source in the given projection, or src_lon,src_lat
+in CGCS2000 degrees instead of src_e,src_n):
+  id,src_e,src_n,dst_e,dst_n
+  K01,112345.678,28765.432,112400.120,28701.987
+for helmert7 (geocentric metres, or src_lon,src_lat,src_h / dst_lon,dst_lat,dst_h):
+  id,src_x,src_y,src_z,dst_x,dst_y,dst_z
+
+Minimum points (redundancy needed): helmert4 3, affine6 4 (not on a line), helmert7 3 (not
+on a line; 4+ recommended). Prints each point's residuals, RMS, maximum and outliers
+(|standardised residual| > 3); never the parameters, which go to the output file only.
+Exit status: 0 fitted, 1 fitted but outliers flagged, 2 bad input or refused.
+"""
+
+
+def register(group: argparse._SubParsersAction) -> None:
+    p = group.add_parser(
+        "fit",
+        help="fit parameters (helmert4, affine6, helmert7) from common control points",
+        description="Least-squares fit of Guangzhou 2000 style parameters from control "
+        "points known in both systems; writes a suigeo-gz2000/1 parameter file "
+        '(kind = "fitted").',
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("control", help="control points CSV")
+    p.add_argument("--model", required=True, choices=MODELS, help="transformation model")
+    p.add_argument("--check", metavar="CSV", help="held-out check points, same columns")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="parameter file")
+    p.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="position_vector",
+        help="helmert7 rotation sign convention written to the file (default position_vector)",
+    )
+    p.add_argument(
+        "--outlier-threshold",
+        type=float,
+        default=DEFAULT_OUTLIER_THRESHOLD,
+        metavar="W",
+        help="flag points with |standardised residual| above W (default 3)",
+    )
+    g = p.add_argument_group(
+        "projection of the target system (one of --base or --central-meridian ...)"
+    )
+    g.add_argument("--base", metavar="FILE", help="take [projection] and [height] from FILE")
+    g.add_argument("--central-meridian", type=float, metavar="DEG")
+    g.add_argument("--latitude-of-origin", type=float, default=0.0, metavar="DEG")
+    g.add_argument("--scale", type=float, help="scale factor on the central meridian")
+    g.add_argument("--projection-height", type=float, metavar="M", help="projection surface")
+    g.add_argument("--earth-radius", type=float, metavar="M", help="with --projection-height")
+    g.add_argument("--false-easting", type=float, default=0.0, metavar="M")
+    g.add_argument("--false-northing", type=float, default=0.0, metavar="M")
+    p.set_defaults(func=_fit)
+
+
+def _projection(args: argparse.Namespace) -> Projection | None:
+    if args.central_meridian is None:
+        return None
+    return Projection(
+        central_meridian_deg=args.central_meridian,
+        latitude_of_origin_deg=args.latitude_of_origin,
+        scale=args.scale,
+        projection_height_m=args.projection_height,
+        earth_radius_m=args.earth_radius,
+        false_easting_m=args.false_easting,
+        false_northing_m=args.false_northing,
+    )
+
+
+def _fit(args: argparse.Namespace) -> int:
+    result = fit_file(
+        args.control,
+        args.model,
+        args.output,
+        projection=_projection(args),
+        base=args.base,
+        check=args.check,
+        convention=args.convention,
+        threshold=args.outlier_threshold,
+    )
+    _print(result, args)
+    return 1 if result.outliers.any() else 0
+
+
+def _print(result: FitResult, args: argparse.Namespace) -> None:
+    dim = result.residuals.shape[1]
+    comps = ("dE", "dN") if dim == 2 else ("dX", "dY", "dZ")
+    head = f"{'id':<12}" + "".join(f"{c:>11}" for c in comps) + f"{'|v|':>10}{'max|w|':>8}"
+    print(
+        f"{args.model}: {len(result.ids)} control points (minimum {MIN_POINTS[args.model]}), "
+        f"degrees of freedom {result.degrees_of_freedom}"
+    )
+    print("residuals, target minus fitted (metres):")
+    print(head)
+    for ident, v, w in zip(result.ids, result.residuals, result.standardised, strict=True):
+        wmax = float(np.abs(w).max())
+        flag = "  OUTLIER" if wmax > result.threshold else ""
+        print(
+            f"{ident:<12}"
+            + "".join(f"{c:>+11.4f}" for c in v)
+            + f"{float(np.sqrt((v**2).sum())):>10.4f}{wmax:>8.2f}{flag}"
+        )
+    print(f"RMS {result.rms:.4f} m, maximum {result.max:.4f} m, sigma0 {result.sigma0:.4f} m")
+    n_out = int(result.outliers.sum())
+    if n_out:
+        ids = ", ".join(np.array(result.ids)[result.outliers])
+        print(
+            f"outliers (|w| > {result.threshold:g}): {ids} - check these points, remove the "
+            "worst and fit again"
+        )
+    else:
+        print(f"outliers (|w| > {result.threshold:g}): none")
+    if result.check is not None:
+        c = result.check
+        print(f"check points ({len(c.ids)}), target minus fitted (metres):")
+        print(f"{'id':<12}" + "".join(f"{x:>11}" for x in comps) + f"{'|v|':>10}")
+        for ident, v in zip(c.ids, c.residuals, strict=True):
+            print(
+                f"{ident:<12}"
+                + "".join(f"{x:>+11.4f}" for x in v)
+                + f"{float(np.sqrt((v**2).sum())):>10.4f}"
+            )
+        print(f"check RMS {c.rms:.4f} m, maximum {c.max:.4f} m")
+    print(f"wrote {args.output} (fitted parameters; not shown here)")

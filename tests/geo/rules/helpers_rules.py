@@ -1,0 +1,37 @@
+"""Shared helpers for the rule-check tests (plain module, imported by the tests)."""
+
+from __future__ import annotations
+
+from geo.rules import check
+
+AS_OF = "2024-06-30"  # all four rule sets in force
+
+# A village-industrial project that meets every rule comfortably (values checked by hand:
+# plot ratio 40000/10000 = 4.0; ancillary 8000/40000 = 20%; living 4000/40000 = 10%;
+# standalone land 500/10000 = 5%; strata 600 m² units; transfer 12000/(40000-8000) = 37.5%).
+VILLAGE = {
+    "id": "V1",
+    "site_area_m2": 60000,
+    "central_urban": False,
+    "counted_gfa_m2": 240000,
+    "ancillary_gfa_m2": 48000,
+    "living_service_gfa_m2": 24000,
+    "ancillary_standalone_land_m2": 3000,
+    "special_process": False,
+    "strata_min_unit_m2": 600,
+    "strata_exception": False,
+    "strata_transfer_gfa_m2": 72000,
+}
+
+
+def outcome(ruleset: str, project: dict, rule: str, as_of: str = AS_OF) -> tuple[str, float, str]:
+    """(status, value, reason) of one rule for one project."""
+    frame = check(project, ruleset, as_of=as_of).to_frame().set_index("rule")
+    row = frame.loc[rule]
+    return str(row["status"]), float(row["value"]), str(row["reason"])
+
+
+def village(**over) -> dict:
+    p = dict(VILLAGE)
+    p.update(over)
+    return p

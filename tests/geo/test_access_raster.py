@@ -1,0 +1,228 @@
+"""Raster engine against scikit-image's MCP_Geometric, Tobler's formula and hand counts."""
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+
+import crs
+from crs.errors import InputError
+from geo.access import rings
+
+skimage_graph = pytest.importorskip("skimage.graph")
+
+X0, Y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+CELL = 50.0
+OFF_PATH_FLAT = 6 * math.exp(-3.5 * 0.05) * 0.6 * 1000 / 60  # m/min, Tobler × 0.6 at S = 0
+
+
+def _lonlat(x, y):
+    lon, lat = crs.transform([x], [y], src=4547, dst="CGCS2000")
+    return float(lon[0]), float(lat[0])
+
+
+def _read(path):
+    with rasterio.open(path) as src:
+        return src.read(1).astype(float), src.transform
+
+
+def _cell(transform, x, y):
+    col = (x - transform.c) / transform.a
+    row = (y - transform.f) / transform.e
+    return math.floor(row), math.floor(col)
+
+
+def test_flat_surface_equals_mcp_geometric_and_the_octagon(tmp_path):
+    tif = tmp_path / "t.tif"
+    res = rings(
+        _lonlat(X0, Y0),
+        minutes=[20],
+        engine="raster",
+        rail=False,
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    t, tr = _read(tif)
+    start = _cell(tr, *_lonlat_to_plane(_lonlat(X0, Y0)))
+    mcp = skimage_graph.MCP_Geometric(np.full(t.shape, 1 / OFF_PATH_FLAT), sampling=(CELL, CELL))
+    ref, _ = mcp.find_costs([start])
+    reached = t >= 0
+    np.testing.assert_allclose(t[reached], ref[reached], rtol=1e-6)
+    assert (ref[~reached] > 20 - 1e-6).all()
+    # exact 8-neighbour distance: an octagon of area 2√2 R², R = v·T (± one ring of cells)
+    r = OFF_PATH_FLAT * 20
+    ring = gpd.GeoSeries(res.geometry, crs="EPSG:4490").to_crs(4547).iloc[0]
+    assert ring.area == pytest.approx(2 * math.sqrt(2) * r**2, abs=8 * r * CELL)
+
+
+def _lonlat_to_plane(lonlat):
+    x, y = crs.transform([lonlat[0]], [lonlat[1]], src="CGCS2000", dst=4547)
+    return float(x[0]), float(y[0])
+
+
+def _write_dem(path, heights, transform, epsg=4547):
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=heights.shape[1],
+        height=heights.shape[0],
+        count=1,
+        dtype="float64",
+        crs=f"EPSG:{epsg}",
+        transform=transform,
+    ) as dst:
+        dst.write(heights, 1)
+
+
+def test_tobler_on_a_synthetic_slope_matches_the_formula(tmp_path):
+    # a plane rising 0.1 m per metre eastwards, DEM cells equal to the grid cells
+    n = 200
+    west, north = X0 - n / 2 * CELL, Y0 + n / 2 * CELL
+    tr = Affine(CELL, 0, west, 0, -CELL, north)
+    xs = west + (np.arange(n) + 0.5) * CELL
+    dem = tmp_path / "dem.tif"
+    _write_dem(dem, np.tile(0.1 * (xs - X0), (n, 1)), tr)
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2  # a cell centre
+    tif = tmp_path / "t.tif"
+    rings(
+        _lonlat(ox, oy),
+        minutes=[30],
+        engine="raster",
+        dem=dem,
+        rail=False,
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    t, ttr = _read(tif)
+    r0, c0 = _cell(ttr, ox, oy)
+
+    def w(s):  # Tobler 1993 × 0.6 off path, in m/min
+        return 6 * math.exp(-3.5 * abs(s + 0.05)) * 0.6 * 1000 / 60
+
+    k = 10
+    assert t[r0, c0 + k] == pytest.approx(k * CELL / w(0.1), rel=1e-5)  # uphill east
+    assert t[r0, c0 - k] == pytest.approx(k * CELL / w(-0.1), rel=1e-5)  # downhill west
+    assert t[r0 - k, c0] == pytest.approx(k * CELL / w(0.0), rel=1e-5)  # along the contour
+
+
+def test_dem_in_another_crs_is_reprojected_and_said_so(tmp_path):
+    dem = tmp_path / "dem4490.tif"
+    lon, lat = 113.3, 23.1
+    _write_dem(
+        dem, np.full((100, 100), 50.0), Affine(0.002, 0, lon - 0.1, 0, -0.002, lat + 0.1), epsg=4490
+    )
+    res = rings(
+        (lon, lat),
+        minutes=[10],
+        engine="raster",
+        dem=dem,
+        rail=False,
+        params={"raster.cell_m": CELL},
+    )
+    assert "DEM reprojected from EPSG:4490" in res["method"].iloc[0]
+    flat = rings(
+        (lon, lat), minutes=[10], engine="raster", rail=False, params={"raster.cell_m": CELL}
+    )
+    assert res["area_km2"].iloc[0] == pytest.approx(flat["area_km2"].iloc[0], rel=1e-6)
+    with pytest.raises(InputError, match=r"outside the DEM|does not cover"):
+        rings((lon + 0.3, lat), minutes=[60], engine="raster", dem=dem, rail=False)
+
+
+def test_roads_burned_equal_mcp_on_the_same_friction(tmp_path):
+    # an east-west road along the origin's cell row at 30 km/h (500 m/min)
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2
+    road = gpd.GeoDataFrame(
+        {"highway": ["residential"]},
+        geometry=[shapely.LineString([(ox - 3000, oy), (ox + 3000, oy)])],
+        crs=4547,
+    )
+    tif = tmp_path / "t.tif"
+    rings(
+        _lonlat(ox, oy),
+        minutes=[10],
+        engine="raster",
+        roads=road,
+        rail=False,
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    t, tr = _read(tif)
+    r0, c0 = _cell(tr, ox, oy)
+    friction = np.full(t.shape, 1 / OFF_PATH_FLAT)
+    cols = np.arange(t.shape[1])
+    xc = tr.c + (cols + 0.5) * CELL
+    friction[r0, (xc > ox - 3001) & (xc < ox + 3001)] = 1 / 500.0  # ends at cell centres
+    ref, _ = skimage_graph.MCP_Geometric(friction, sampling=(CELL, CELL)).find_costs([(r0, c0)])
+    reached = t >= 0
+    np.testing.assert_allclose(t[reached], ref[reached], rtol=1e-5)
+    assert t[r0, c0 + 40] == pytest.approx(40 * CELL / 500, rel=1e-6)
+
+
+def test_expressway_entered_only_at_interchanges(tmp_path):
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2
+    e = ox + 10_000  # 10 km of expressway at 90 km/h (class speed) = 6.667 min
+    roads = gpd.GeoDataFrame(
+        {"highway": ["residential", "motorway", "residential"]},
+        geometry=[
+            shapely.LineString([(ox - 500, oy), (ox, oy)]),
+            shapely.LineString([(ox, oy), (e, oy)]),
+            shapely.LineString([(e, oy), (e + 500, oy)]),
+        ],
+        crs=4547,
+    )
+    tif = tmp_path / "t.tif"
+    rings(
+        _lonlat(ox, oy),
+        minutes=[15],
+        engine="raster",
+        roads=roads,
+        rail=False,
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    t, tr = _read(tif)
+    r_e, c_e = _cell(tr, e + 10, oy)
+    assert t[r_e, c_e] == pytest.approx(10_000 / 1500, abs=0.2)  # ramp cell reached at ~6.7 min
+    r_m, c_m = _cell(tr, ox + 5000, oy + 100)  # beside the expressway, half way
+    assert t[r_m, c_m] == -1  # not reached in 15 min: no access between interchanges
+
+
+def test_rail_links_station_cells(tmp_path):
+    a = (X0 + CELL / 2, Y0 - CELL / 2)
+    b = (a[0] + 20_000, a[1])
+    st = gpd.GeoDataFrame(
+        {"id": ["A", "B"]},
+        geometry=[shapely.Point(_lonlat(*a)), shapely.Point(_lonlat(*b))],
+        crs="EPSG:4490",
+    )
+    ln = gpd.GeoDataFrame(
+        {
+            "id": ["L"],
+            "kind": ["intercity"],
+            "status": ["in_service"],
+            "design_speed_kmh": [200.0],
+            "length_km_published": [20.0],
+            "stations": ["A;B"],
+        },
+        geometry=[shapely.LineString([_lonlat(*a), _lonlat(*b)])],
+        crs="EPSG:4490",
+    )
+    tif = tmp_path / "t.tif"
+    rings(
+        _lonlat(*a),
+        minutes=[30],
+        engine="raster",
+        rails=ln,
+        stations=st,
+        params={"raster.cell_m": CELL, "rail.access_min": 10, "rail.egress_min": 5},
+        raster_out=tif,
+    )
+    t, tr = _read(tif)
+    rb, cb = _cell(tr, *b)
+    assert t[rb, cb] == pytest.approx(10 + 6 + 5, abs=1e-4)  # 20 km at 200 km/h = 6 min
+    assert t[rb, cb + 8] == pytest.approx(21 + 8 * CELL / OFF_PATH_FLAT, rel=1e-5)
