@@ -126,6 +126,11 @@ class ConvertSummary:
         text += f"; output {self.out_path}"
         if self.rejects_path is not None:
             text += f"; rejects {self.rejects_path}"
+        if self.read and self.reasons.get("swapped", 0) * 2 >= self.read:
+            text += (
+                "; hint: most rows look swapped - exchange the x and y columns (--x/--y); "
+                "Chinese survey sheets often call the northing X"
+            )
         if self.stale_rejects is not None:
             text += f"; note: {self.stale_rejects} is from an earlier run, not this one"
         return text
