@@ -510,3 +510,22 @@ def test_property_nothing_is_lost_whatever_the_cells(cells, chunk):
             assert r["note"] == cells[int(r["id"])][2]
         for r in rejected:  # original cells are reported as read
             assert (r["lon"], r["lat"]) == cells[int(r["id"])][:2]
+
+
+def test_3d_points_and_lines_to_csv(tmp_path):
+    lon, lat, h = np.array([113.3, 113.4]), np.array([23.1, 23.2]), np.array([10.0, 20.0])
+    gpd.GeoDataFrame({"id": [1, 2]}, geometry=shapely.points(lon, lat, h), crs=4490).to_parquet(
+        tmp_path / "z.parquet"
+    )
+    convert_file(tmp_path / "z.parquet", tmp_path / "z.csv", src="CGCS2000", dst="CGCS2000-XYZ")
+    rows = _rows(tmp_path / "z.csv")
+    assert list(rows[0]) == ["id", "X", "Y", "Z"]
+    ref = _pyproj(4490, 4479, lon, lat, h)
+    for col, values in zip(("X", "Y", "Z"), ref, strict=True):
+        np.testing.assert_allclose([float(r[col]) for r in rows], values, atol=5e-5, rtol=0)
+    line = shapely.LineString([(113.3, 23.1), (113.4, 23.2)])
+    gpd.GeoDataFrame({"id": [1]}, geometry=[line], crs=4490).to_file(tmp_path / "l.gpkg")
+    convert_file(tmp_path / "l.gpkg", tmp_path / "l.csv", src="CGCS2000", dst=GK)
+    got = shapely.get_coordinates(shapely.from_wkt(_rows(tmp_path / "l.csv")[0]["geometry"]))
+    e, n = _pyproj(4490, 4547, lon, lat)
+    np.testing.assert_allclose(got, np.column_stack([e, n]), atol=5e-5, rtol=0)
