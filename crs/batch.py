@@ -17,7 +17,8 @@ GeoParquet ``geo`` metadata is read as a table with coordinate columns, like a C
 - Table in, spatial out: the x/y (and h) columns become a point geometry ``geometry``
   (appended after the other columns, which keep their order).
 - Spatial in, CSV out: attributes, then ``x``, ``y`` (``lon``, ``lat`` for a geographic
-  target) and ``h`` for a point layer, or a ``geometry`` column in WKT for other layers.
+  target, ``X``, ``Y``, ``Z`` for a geocentric one) and ``h`` for a point layer, or a
+  ``geometry`` column in WKT for other layers.
 
 CSV numbers are written rounded to 1e-9 degree or 0.1 mm (4 decimals of a metre), the
 digits that matter for survey work; spatial formats keep full double precision.
@@ -126,6 +127,11 @@ class ConvertSummary:
         text += f"; output {self.out_path}"
         if self.rejects_path is not None:
             text += f"; rejects {self.rejects_path}"
+        if self.read and self.reasons.get("swapped", 0) * 2 >= self.read:
+            text += (
+                "; hint: most rows look swapped - exchange the x and y columns (--x/--y); "
+                "Chinese survey sheets often call the northing X"
+            )
         if self.stale_rejects is not None:
             text += f"; note: {self.stale_rejects} is from an earlier run, not this one"
         return text
@@ -813,7 +819,10 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
         return table
     geoms = ob.geoms
     if source.point_layer:
-        names = ("lon", "lat", "h") if dst.is_geographic else ("x", "y", "h")
+        if dst.kind == "geocentric":
+            names = ("X", "Y", "Z")
+        else:
+            names = ("lon", "lat", "h") if dst.is_geographic else ("x", "y", "h")
         has_z = bool(shapely.has_z(geoms).any()) if len(geoms) else False
         coords = shapely.get_coordinates(geoms, include_z=has_z)
         for j in range(coords.shape[1]):

@@ -67,7 +67,7 @@ def _convert(args: argparse.Namespace) -> int:
         chunk_rows=args.chunk_rows,
     )
     if summary.columns_detected:
-        cols = ", ".join(f"{r}={c}" for r, c in zip("xyh", summary.columns, strict=False))
+        cols = ", ".join(f"{r}={c}" for r, c in zip("xy", summary.columns, strict=False))
         print(f"suigeo: columns detected: {cols} (use --x/--y to choose)", file=sys.stderr)
     print(summary.line())
     return 1 if args.strict and summary.rejected else 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +17,8 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 import crs.batch as batch
@@ -95,6 +98,7 @@ def test_reject_swapped_easting_northing(tmp_path):
     s = convert_file(inp, tmp_path / "out.csv", src=GK, dst="CGCS2000")
     assert (s.read, s.written, s.rejected) == (2, 1, 1)
     assert _rows(tmp_path / "out.rejects.csv")[0]["reason"] == "swapped"
+    assert "hint: most rows look swapped" in s.line()  # half the rows
 
 
 def test_reject_outside_area_of_use(tmp_path):
@@ -471,3 +475,57 @@ def test_gpkg_layer_is_named_after_the_output(tmp_path):
     inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
     convert_file(inp, tmp_path / "my.points.gpkg", src="CGCS2000", dst=GK)
     assert [name for name, _ in pyogrio.list_layers(tmp_path / "my.points.gpkg")] == ["my.points"]
+
+
+_cell = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(min_value=112.9, max_value=114.1).map(repr),
+    st.floats(min_value=22.5, max_value=23.9).map(repr),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(',"\n '),
+        max_size=8,
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cells=st.lists(st.tuples(_cell, _cell, st.text(max_size=5)), min_size=1, max_size=30),
+    chunk=st.integers(1, 7),
+)
+def test_property_nothing_is_lost_whatever_the_cells(cells, chunk):
+    with tempfile.TemporaryDirectory() as d:
+        inp = Path(d) / "in.csv"
+        with inp.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "lon", "lat", "note"])
+            w.writerows([i, a, b, c] for i, (a, b, c) in enumerate(cells))
+        s = convert_file(inp, Path(d) / "o.csv", src="CGCS2000", dst=GK, chunk_rows=chunk)
+        written = _rows(Path(d) / "o.csv")
+        rejected = _rows(Path(d) / "o.rejects.csv") if s.rejected else []
+        assert s.read == len(cells) == s.written + s.rejected
+        assert len(written) == s.written and len(rejected) == s.rejected
+        assert sorted(int(r["id"]) for r in written + rejected) == list(range(len(cells)))
+        for r in written + rejected:  # untouched column comes back exactly
+            assert r["note"] == cells[int(r["id"])][2]
+        for r in rejected:  # original cells are reported as read
+            assert (r["lon"], r["lat"]) == cells[int(r["id"])][:2]
+
+
+def test_3d_points_and_lines_to_csv(tmp_path):
+    lon, lat, h = np.array([113.3, 113.4]), np.array([23.1, 23.2]), np.array([10.0, 20.0])
+    gpd.GeoDataFrame({"id": [1, 2]}, geometry=shapely.points(lon, lat, h), crs=4490).to_parquet(
+        tmp_path / "z.parquet"
+    )
+    convert_file(tmp_path / "z.parquet", tmp_path / "z.csv", src="CGCS2000", dst="CGCS2000-XYZ")
+    rows = _rows(tmp_path / "z.csv")
+    assert list(rows[0]) == ["id", "X", "Y", "Z"]
+    ref = _pyproj(4490, 4479, lon, lat, h)
+    for col, values in zip(("X", "Y", "Z"), ref, strict=True):
+        np.testing.assert_allclose([float(r[col]) for r in rows], values, atol=5e-5, rtol=0)
+    line = shapely.LineString([(113.3, 23.1), (113.4, 23.2)])
+    gpd.GeoDataFrame({"id": [1]}, geometry=[line], crs=4490).to_file(tmp_path / "l.gpkg")
+    convert_file(tmp_path / "l.gpkg", tmp_path / "l.csv", src="CGCS2000", dst=GK)
+    got = shapely.get_coordinates(shapely.from_wkt(_rows(tmp_path / "l.csv")[0]["geometry"]))
+    e, n = _pyproj(4490, 4547, lon, lat)
+    np.testing.assert_allclose(got, np.column_stack([e, n]), atol=5e-5, rtol=0)
