@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +27,8 @@ _RINGS_EXAMPLE = """examples:
 _COVERAGE_EXAMPLE = """examples:
   suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
   suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --no-rail -o report.csv
+  suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --engine network \
+      --roads roads.gpkg --no-rail -o report.csv
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
 lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
@@ -94,6 +97,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     bound = c.add_mutually_exclusive_group(required=True)
     bound.add_argument("--km", type=float)
     bound.add_argument("--minutes", type=float)
+    c.add_argument(
+        "--engine",
+        choices=("sketch", "network"),
+        default="sketch",
+        help="travel-time engine for --minutes (default sketch)",
+    )
+    c.add_argument("--roads", metavar="FILE", help="road lines for --engine network")
     c.add_argument("--no-rail", action="store_true")
     c.add_argument("--include-planned", action="store_true")
     c.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
@@ -123,8 +133,10 @@ def write_frame(gdf: gpd.GeoDataFrame, out: str, inputs: list[str]) -> None:
         elif suffix in (".parquet", ".geoparquet"):
             gdf.to_parquet(tmp)
         else:
+            layer = re.sub(r"\W+", "_", Path(out).stem) or "rings"
+            opts = {"layer": layer} if suffix == ".gpkg" else {}
             try:
-                gdf.to_file(tmp, engine="pyogrio")
+                gdf.to_file(tmp, engine="pyogrio", **opts)
             except Exception as exc:  # pyogrio reports unknown drivers its own way
                 raise OutputError(f"cannot write {out!r}: {exc}") from None
 
