@@ -54,12 +54,18 @@ def enclosed_area(geoms: np.ndarray, node_u: np.ndarray, node_v: np.ndarray) -> 
     d[0::2] = coords[start + 1] - coords[start]
     d[1::2] = coords[end - 1] - coords[end]
     angle = np.arctan2(d[:, 1], d[:, 0])
-    order = np.lexsort((angle, origin))
+    # one float key (node, then angle in [0, 7)) sorts faster than a two-key lexsort
+    order = np.argsort(origin * 8.0 + (angle + np.pi), kind="stable")
     pos = np.empty(2 * k, dtype=np.int64)
     pos[order] = np.arange(2 * k)
     o_sorted = origin[order]
-    first = np.searchsorted(o_sorted, o_sorted, side="left")
-    last = np.searchsorted(o_sorted, o_sorted, side="right") - 1
+    brk = np.flatnonzero(o_sorted[1:] != o_sorted[:-1]) + 1
+    grp = np.zeros(2 * k, dtype=np.int64)
+    grp[brk] = 1
+    grp = np.cumsum(grp)
+    g_first = np.concatenate([[0], brk])
+    g_last = np.append(brk, 2 * k) - 1
+    first, last = g_first[grp], g_last[grp]
     twin = np.arange(2 * k) ^ 1
     p = pos[twin]  # the way back, at the head node
     prev = np.where(p > first[p], p - 1, last[p])  # next clockwise from it

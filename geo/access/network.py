@@ -219,6 +219,8 @@ def _substring(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndar
 
 def _merge_intervals(gid: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
     """Union of intervals [s, e] ⊂ [0, 1] per ``gid`` (vectorised)."""
+    if gid.size == 0:
+        return gid, s, e, gid
     order = np.lexsort((s, gid))
     gid, s, e = gid[order], s[order] + 4.0 * gid[order], e[order] + 4.0 * gid[order]
     run = np.maximum.accumulate(e)
@@ -257,10 +259,15 @@ def reached_lines(
     a, b = net.pa[gid[on]], net.pb[gid[on]]
     p0, p1 = a + b * q0[on], a + b * q1[on]
     lo, hi = np.clip(np.minimum(p0, p1), 0, 1), np.clip(np.maximum(p0, p1), 0, 1)
-    g, lo, hi, _ = _merge_intervals(par, lo, hi)
+    # lines covered by one stretch need no merging: only the rest (the frontier) is merged
+    whole = np.zeros(len(net.geoms), dtype=bool)
+    whole[par[(lo <= 1e-6) & (hi >= 1 - 1e-6)]] = True
+    rest = ~whole[par]
+    g, lo, hi, _ = _merge_intervals(par[rest], lo[rest], hi[rest])
     full = (lo <= 1e-6) & (hi >= 1 - 1e-6)
     part = ~full & (hi - lo > 1e-9)
-    return g[full], _substring(net.geoms[g[part]], lo[part], hi[part]), c_geoms
+    full_ids = np.concatenate([np.flatnonzero(whole), g[full]])
+    return full_ids, _substring(net.geoms[g[part]], lo[part], hi[part]), c_geoms
 
 
 def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:
