@@ -108,6 +108,20 @@ def test_tobler_on_a_synthetic_slope_matches_the_formula(tmp_path):
     assert t[r0, c0 + k] == pytest.approx(k * CELL / w(0.1), rel=1e-5)  # uphill east
     assert t[r0, c0 - k] == pytest.approx(k * CELL / w(-0.1), rel=1e-5)  # downhill west
     assert t[r0 - k, c0] == pytest.approx(k * CELL / w(0.0), rel=1e-5)  # along the contour
+    # towards the origin: from the east one walks downhill, from the west uphill
+    rings(
+        _lonlat(ox, oy),
+        minutes=[30],
+        engine="raster",
+        dem=dem,
+        rail=False,
+        direction="to",
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    t, _ = _read(tif)
+    assert t[r0, c0 + k] == pytest.approx(k * CELL / w(-0.1), rel=1e-5)
+    assert t[r0, c0 - k] == pytest.approx(k * CELL / w(0.1), rel=1e-5)
 
 
 def test_dem_in_another_crs_is_reprojected_and_said_so(tmp_path):
