@@ -42,9 +42,7 @@ from geo.access.result import EngineOutput
 from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
 from geo.access.tobler import tobler_kmh
 
-__all__ = ["Grid", "grid_edges", "raster_rings"]
-
-_MOVES = ((0, 1), (1, 0), (1, 1), (1, -1))
+__all__ = ["Grid", "grid_csr", "raster_rings"]
 
 
 @dataclass
@@ -115,33 +113,50 @@ def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
     return out, note
 
 
-def grid_edges(
-    speed: np.ndarray, heights: np.ndarray | None, cell: float, params: Params
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """8-neighbour moves (u, v, minutes) over a grid of road speeds (NaN off road)."""
+_OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def grid_csr(
+    speed: np.ndarray,
+    heights: np.ndarray | None,
+    cell: float,
+    params: Params,
+    n_total: int | None = None,
+) -> csr_array:
+    """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR, built
+    directly: every cell row holds its 8 moves in a fixed order (a move off the grid is a
+    harmless zero-cost self-loop), so nothing is sorted. Rows beyond the grid (``n_total``)
+    are left empty for linked nodes."""
     h, w = speed.shape
-    idx = np.arange(h * w, dtype=np.int64).reshape(h, w)
+    n = h * w
+    n_total = n if n_total is None else n_total
+    pad_speed = np.pad(speed, 1, constant_values=np.nan)
+    inside = np.pad(np.ones((h, w), bool), 1, constant_values=False)
+    pad_h = None if heights is None else np.pad(np.nan_to_num(heights, nan=0.0), 1)
     road = np.isfinite(speed)
     factor = params["walk.off_path_factor"]
-    us, vs, ws = [], [], []
-    for dr, dc in _MOVES:
-        c0, c1 = max(0, -dc), w - max(0, dc)
-        a = (slice(0, h - dr), slice(c0, c1))
-        b = (slice(dr, h), slice(c0 + dc, c1 + dc))
+    itype = np.int32 if n_total < 2**31 - 1 else np.int64
+    idx = np.arange(n, dtype=itype).reshape(h, w)
+    data = np.empty((h, w, 8))
+    cols = np.empty((h, w, 8), dtype=itype)
+    for k, (dr, dc) in enumerate(_OFFSETS):
+        sl = (slice(1 + dr, 1 + dr + h), slice(1 + dc, 1 + dc + w))
         d = cell * math.hypot(dr, dc)
-        if heights is not None:
-            slope = np.nan_to_num((heights[b] - heights[a]) / d)
+        ok = inside[sl]
+        if pad_h is None:
+            walk = tobler_kmh(0.0, off_path_factor=factor)
         else:
-            slope = np.zeros(speed[a].shape)
-        for sign, (p, q) in ((1.0, (a, b)), (-1.0, (b, a))):
-            walk = tobler_kmh(sign * slope, off_path_factor=factor)
-            vp = np.where(road[p], speed[p], walk)
-            vq = np.where(road[q], speed[q], walk)
-            minutes = d / 2 * (1 / vp + 1 / vq) * 60 / 1000
-            us.append(idx[p].ravel())
-            vs.append(idx[q].ravel())
-            ws.append(minutes.ravel())
-    return np.concatenate(us), np.concatenate(vs), np.concatenate(ws)
+            walk = tobler_kmh((pad_h[sl] - pad_h[1:-1, 1:-1]) / d, off_path_factor=factor)
+        v_here = np.where(road, speed, walk)
+        nb = pad_speed[sl]
+        v_there = np.where(np.isfinite(nb), nb, walk)
+        minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+        data[:, :, k] = np.where(ok, minutes, ZERO)
+        cols[:, :, k] = np.where(ok, idx + (dr * w + dc), idx)
+    indptr = np.concatenate(
+        [np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.full(n_total - n, 8 * n, np.int64)]
+    )
+    return csr_array((data.ravel(), cols.ravel(), indptr), shape=(n_total, n_total))
 
 
 def _extent(ox, oy, sx, sy, reach_m: float) -> tuple[float, float, float, float]:
@@ -265,13 +280,11 @@ def raster_rings(
             raise InputError(
                 f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
             )
-    gu, gv, gw = grid_edges(speed, heights, grid.cell, params)
-    links = edges.csr().tocoo()  # rail and expressway links, parallel edges reduced
-    lu, lv, lw = links.row, links.col, links.data
-    u, v, w = np.concatenate([gu, lu]), np.concatenate([gv, lv]), np.concatenate([gw, lw])
+    graph = grid_csr(speed, heights, grid.cell, params, edges.n)
+    if edges.n > grid.size or len(edges.arrays()[0]):
+        graph = (graph + edges.csr()).tocsr()  # rail and expressway links
     if direction == "to":
-        u, v = v, u
-    graph = csr_array((w, (u, v)), shape=(edges.n, edges.n))
+        graph = graph.T.tocsr()
     dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
     if raster_out is not None:
         _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem,) if x])
