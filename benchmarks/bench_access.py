@@ -172,6 +172,7 @@ def main() -> None:
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
     )
     net.graph()
+    net.line_table()
     t_build = time.perf_counter() - t
     print(f"  of which topology + graph build from the lines: {t_build:.2f} s")
     t = time.perf_counter()

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 import crs
 from crs.errors import InputError
-from geo.access.faces import enclosed_area
+from geo.access.faces import LineTable, enclosed_area_of
 from geo.access.graph import EdgeList, shortest_times
 from geo.access.params import Params
 from geo.access.plane import plane_crs
@@ -60,7 +60,13 @@ class NetworkGraph:
     road: RoadGraph
     component_of_point: np.ndarray
     component_size: np.ndarray
-    _csr: dict = field(default_factory=dict)
+    _csr: dict = field(default_factory=dict)  # cached CSR matrices and line table
+
+    def line_table(self) -> LineTable:
+        """Vertices, end angles and shoelace sums of the road lines, computed once."""
+        if "lines" not in self._csr:
+            self._csr["lines"] = LineTable.of(self.road.geoms)
+        return self._csr["lines"]
 
     def graph(self, *, reverse: bool = False) -> csr_array:
         """The CSR matrix of the joined graph (reversed for "to"), built once."""
@@ -307,7 +313,9 @@ def ring_polygon(
         return shapely.Polygon()
     pieces: list[np.ndarray] = []
     if max_hole_km2 < 0:
-        area, loose = enclosed_area(whole, net.road.node_u[full], net.road.node_v[full])
+        area, loose = enclosed_area_of(
+            net.line_table(), full, net.road.node_u[full], net.road.node_v[full]
+        )
         loose_lines = np.concatenate([whole[loose], partial, connectors])
     else:
         lines = np.concatenate([whole, partial])
