@@ -30,6 +30,7 @@ from pyproj import CRS
 from rasterio.features import rasterize, shapes
 from rasterio.warp import Resampling, reproject
 from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
 
 import crs
 from crs.atomic import atomic_output
@@ -159,10 +160,24 @@ def grid_csr(
     return csr_array((data.ravel(), cols.ravel(), indptr), shape=(n_total, n_total))
 
 
-def _extent(ox, oy, sx, sy, reach_m: float) -> tuple[float, float, float, float]:
-    x = np.concatenate([ox, sx])
-    y = np.concatenate([oy, sy])
-    return (x.min() - reach_m, y.min() - reach_m, x.max() + reach_m, y.max() + reach_m)
+def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
+    """Bounds of everything reachable: the origins ± ground reach, and every station that
+    rail can reach within ``t_max`` (boarding at a station within ground reach; rail times
+    as a lower bound, either direction) ± its remaining ground reach."""
+    reach = t_max * v_mpm
+    x0, y0, x1, y1 = ox.min() - reach, oy.min() - reach, ox.max() + reach, oy.max() + reach
+    if len(sx):
+        near = np.hypot(sx[:, None] - ox[None, :], sy[:, None] - oy[None, :]).min(axis=1)
+        board = np.flatnonzero(near <= reach)
+        if board.size:
+            g = csr_array((rail.w, (rail.u, rail.v)), shape=(rail.n_nodes, rail.n_nodes))
+            t = dijkstra(g, directed=False, indices=board, limit=t_max, min_only=True)
+            t = t[: len(sx)]
+            ok = t < t_max
+            m = (t_max - t[ok]) * v_mpm
+            x0, y0 = min(x0, (sx[ok] - m).min(initial=x0)), min(y0, (sy[ok] - m).min(initial=y0))
+            x1, y1 = max(x1, (sx[ok] + m).max(initial=x1)), max(y1, (sy[ok] + m).max(initial=y1))
+    return (x0, y0, x1, y1)
 
 
 def _roads(gdf, kmh, grid: Grid, params: Params, edges: EdgeList) -> np.ndarray:
@@ -258,9 +273,17 @@ def raster_rings(
     gdf = None if roads is None else load_roads(roads)
     kmh = None if gdf is None else road_speeds(gdf, params)
     vmax = float(tobler_kmh(-0.05)) if kmh is None else max(6.0, float(kmh.max()))
-    reach = max(thresholds) / 60 * vmax * 1000
+    bounds = _extent(
+        np.asarray(ox),
+        np.asarray(oy),
+        np.asarray(sx),
+        np.asarray(sy),
+        rail,
+        max(thresholds),
+        vmax * 1000 / 60,
+    )
     grid, note = _make_grid(
-        _extent(np.asarray(ox), np.asarray(oy), np.asarray(sx), np.asarray(sy), reach),
+        bounds,
         (float(np.asarray(ox)[0]), float(np.asarray(oy)[0])),
         plane,
         params,
@@ -295,10 +318,12 @@ def raster_rings(
 
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     method = (
-        f"raster: {grid.cell:g} m grid, 8-neighbour cost distance; roads burned at their speeds, "
-        "off road Tobler walking × off-path factor"
+        f"raster: {grid.cell:g} m grid, 8-neighbour cost distance; "
+        + ("roads burned at their speeds, " if roads is not None else "no roads given, ")
+        + "off road Tobler walking × off-path factor"
         + (" on DEM slopes" if heights is not None else " on the flat (no DEM)")
-        + "; expressways and rail linked only at interchanges and stations"
+        + ("; rail linked only at station cells" if len(st_nodes) else "; no rail")
+        + ("; expressways entered only at interchanges" if roads is not None else "")
         + note
         + dem_note
     )
