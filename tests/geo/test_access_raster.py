@@ -237,6 +237,10 @@ def test_rail_links_station_cells(tmp_path):
         raster_out=tif,
     )
     t, tr = _read(tif)
+    # the grid spans A ± 30 min of ground reach (the 6 km/h walking bound: 3 km) and B ±
+    # what is left after the ride (a lower bound of the 21 min, so at least 9 min: 900 m)
+    width = t.shape[1] * CELL
+    assert 20_000 + 3000 + 900 <= width <= 20_000 + 2 * 3000
     rb, cb = _cell(tr, *b)
     assert t[rb, cb] == pytest.approx(10 + 6 + 5, abs=1e-4)  # 20 km at 200 km/h = 6 min
     assert t[rb, cb + 8] == pytest.approx(21 + 8 * CELL / OFF_PATH_FLAT, rel=1e-5)
