@@ -117,8 +117,14 @@ def build_network(
     roads: gpd.GeoDataFrame | str | os.PathLike[str],
     rail: RailNet,
     params: Params,
+    *,
+    must_attach: int | None = None,
 ) -> NetworkGraph:
+    """Road graph + rail + the points (lon, lat) attached to their nearest roads. The first
+    ``must_attach`` points (default all) must lie within ``network.snap_max_m`` of a road;
+    the others may not (they stay unreached)."""
     plane = plane_crs(lon)
+    must = len(lon) if must_attach is None else must_attach
     road = road_graph(load_roads(roads), params, plane)
     edges = EdgeList()
     edges.add_nodes(road.n_nodes)
@@ -139,8 +145,10 @@ def build_network(
     nodes = np.concatenate([pts_nodes, st_nodes])
     snap = params["network.snap_max_m"]
     line, frac, dist = _attach(road, xy, snap, None)
-    if (line[: len(lon)] < 0).any():
-        _attach(road, xy[: len(lon)], snap, labels)  # raises, naming the origin
+    if (line[:must] < 0).any():
+        _attach(road, xy[:must], snap, labels[:must])  # raises, naming the point
+    own = line[: len(lon)]
+    point_comp = np.where(own >= 0, comp[road.node_u[np.maximum(own, 0)]], -1)
     ok = line >= 0
     nodes, line, frac, dist, xy = nodes[ok], line[ok], frac[ok], dist[ok], xy[ok]
     k = len(nodes)
@@ -196,7 +204,6 @@ def build_network(
         minutes.append(t[m])
         gids.append(g[m])
         revs.append(r[m])
-    point_comp = comp[np.where(line[: len(lon)] >= 0, road.node_u[line[: len(lon)]], 0)]
     return NetworkGraph(
         edges,
         np.concatenate(tails),
