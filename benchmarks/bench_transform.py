@@ -9,8 +9,11 @@ Two conversions of N random points over Guangzhou (CGCS2000 lon/lat, seeded):
   ``Transformer.from_pipeline`` of a pipeline written out by hand here from the example's
   (public, illustrative) values.
 
-Each is timed ``--repeat`` times, alternating raw and suigeo; the best time counts. The
-results are checked to agree to 1e-9 m. Target: suigeo/pyproj throughput ratio >= 0.9.
+Each is timed ``--repeat`` times, alternating raw and suigeo; the best time counts. Both
+wall-clock and process CPU time are measured; the CPU-time ratio is the one to read on a
+shared machine (the work is single-threaded, and CPU time does not count the time other
+processes hold the core). The results are checked to agree to 1e-9 m. Target:
+suigeo/pyproj throughput ratio >= 0.9.
 """
 
 from __future__ import annotations
@@ -39,32 +42,36 @@ EXAMPLE_PIPELINE = (
 )
 
 
-def _best(fn, repeat: int) -> tuple[float, tuple]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+def _timed(fn) -> tuple[float, float, tuple]:
+    gc.collect()
+    w0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - w0, time.process_time() - c0, out
 
 
 def bench(name: str, raw: Transformer, dst: str, lon, lat, repeat: int, params=None) -> float:
     n = lon.size
-    t_raw = t_sg = float("inf")
+    wall = {"raw": float("inf"), "sg": float("inf")}
+    cpu = dict(wall)
     for _ in range(repeat):  # alternate, so both see the same machine load
-        tr, raw_out = _best(lambda: raw.transform(lon, lat), 1)
-        ts, sg_out = _best(
-            lambda: crs.transform(lon, lat, src="CGCS2000", dst=dst, params=params), 1
+        w, c, raw_out = _timed(lambda: raw.transform(lon, lat))
+        wall["raw"], cpu["raw"] = min(wall["raw"], w), min(cpu["raw"], c)
+        del raw_out
+        w, c, sg_out = _timed(
+            lambda: crs.transform(lon, lat, src="CGCS2000", dst=dst, params=params)
         )
-        t_raw, t_sg = min(t_raw, tr), min(t_sg, ts)
+        wall["sg"], cpu["sg"] = min(wall["sg"], w), min(cpu["sg"], c)
+        del sg_out  # both sides start each call with the same memory state
+    raw_out = raw.transform(lon, lat)
+    sg_out = crs.transform(lon, lat, src="CGCS2000", dst=dst, params=params)
     diff = max(float(np.max(np.abs(raw_out[0] - sg_out[0]))),
                float(np.max(np.abs(raw_out[1] - sg_out[1]))))  # fmt: skip
-    ratio = t_raw / t_sg
+    ratio = cpu["raw"] / cpu["sg"]
     print(
-        f"{name:<34} pyproj {n / t_raw / 1e6:7.2f} Mpt/s ({t_raw:6.3f} s)   "
-        f"suigeo {n / t_sg / 1e6:7.2f} Mpt/s ({t_sg:6.3f} s)   ratio {ratio:5.3f}   "
-        f"max |diff| {diff:.1e} m"
+        f"{name:<34} CPU: pyproj {n / cpu['raw'] / 1e6:5.2f} Mpt/s, suigeo "
+        f"{n / cpu['sg'] / 1e6:5.2f} Mpt/s, ratio {ratio:5.3f} | wall: pyproj "
+        f"{wall['raw']:6.3f} s, suigeo {wall['sg']:6.3f} s, ratio "
+        f"{wall['raw'] / wall['sg']:5.3f} | max |diff| {diff:.1e} m"
     )
     assert diff < 1e-9, "suigeo and the reference disagree"
     return ratio
@@ -102,7 +109,7 @@ def main() -> None:
             params,
         ),
     ]
-    print(f"lowest ratio {min(ratios):.3f} (target >= 0.9)")
+    print(f"lowest CPU-time ratio {min(ratios):.3f} (target >= 0.9)")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ from crs.transform import area_mask, transform
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "REASONS", "ConvertSummary", "convert_file", "detect_columns"]
 
-DEFAULT_CHUNK_ROWS = 500_000
+DEFAULT_CHUNK_ROWS = 200_000
 
 #: Reject reason codes, in the order they are checked, with their human text.
 REASONS: dict[str, str] = {
@@ -114,6 +114,8 @@ class ConvertSummary:
     reasons: dict[str, int] = field(default_factory=dict)
     columns: tuple[str, ...] = ()
     columns_detected: bool = False
+    #: an older file at the default rejects path, not written by this run (no rejects)
+    stale_rejects: Path | None = None
 
     def line(self) -> str:
         """One human line: ``read N, written M, rejected K (...)``."""
@@ -124,6 +126,8 @@ class ConvertSummary:
         text += f"; output {self.out_path}"
         if self.rejects_path is not None:
             text += f"; rejects {self.rejects_path}"
+        if self.stale_rejects is not None:
+            text += f"; note: {self.stale_rejects} is from an earlier run, not this one"
         return text
 
 
@@ -224,6 +228,7 @@ def convert_file(
         reasons={_REASON_OF[c]: n for c, n in sorted(conv.reasons.items())},
         columns=source.coord_columns,
         columns_detected=source.detected,
+        stale_rejects=rej_p if not sink.written and rej_p.exists() else None,
     )
 
 
@@ -286,10 +291,15 @@ def _open_source(
         source = _open_parquet(path, chunk_rows)
     else:
         source = _open_ogr(path, chunk_rows)
-    if source.geometry is None:
-        _choose_columns(source, x, y, h, system)
-    else:
-        source.coord_columns = (source.geometry,)
+    try:
+        if source.geometry is None:
+            _choose_columns(source, x, y, h, system)
+        else:
+            source.coord_columns = (source.geometry,)
+    except BaseException:
+        for close in source.closers:
+            close()
+        raise
     return source
 
 
@@ -319,10 +329,7 @@ def _choose_columns(
     source.coord_columns = (x, y) if h is None else (x, y, h)
 
 
-def _open_csv(path: Path, chunk_rows: int) -> _Source:
-    import pyarrow.csv as pcsv
-
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+def _csv_header(path: Path, delimiter: str) -> list[str]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
             header = next(csv.reader(f, delimiter=delimiter), None)
@@ -338,12 +345,40 @@ def _open_csv(path: Path, chunk_rows: int) -> _Source:
     dupes = sorted({n for n in header if header.count(n) > 1})
     if dupes:
         raise InputError(f"{str(path)!r}: duplicate column names {', '.join(dupes)}")
-    block = int(min(max(1 << 20, chunk_rows * 128), 1 << 28))
+    return header
+
+
+def _open_csv(path: Path, chunk_rows: int) -> _Source:
+    import pyarrow.csv as pcsv
+
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    header = _csv_header(path, delimiter)
+    # pyarrow's streaming CSV reader reads some 35 blocks ahead: small blocks keep that near
+    # 70 MB whatever the file size; _rechunk gathers them into chunks of chunk_rows rows.
+    block = 2 << 20
+    bad_rows: list[tuple[int | None, int, int]] = []
+
+    def invalid_row(row) -> str:  # called by pyarrow for a row with the wrong field count
+        bad_rows.append((row.number, row.expected_columns, row.actual_columns))
+        return "error"
+
+    def error(exc: Exception) -> InputError:
+        if bad_rows:
+            number, expected, actual = bad_rows[0]
+            where = f"line {number}" if number is not None else "a row"
+            return InputError(
+                f"{str(path)!r}: {where} has {actual} fields, the header has {expected}"
+            )
+        return InputError(f"cannot read {str(path)!r} as CSV: {exc}")
+
     try:
         reader = pcsv.open_csv(
             path,
-            read_options=pcsv.ReadOptions(block_size=block),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            # single-threaded parsing knows line numbers (for errors); it is as fast here
+            read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row
+            ),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in header},
                 strings_can_be_null=False,
@@ -352,7 +387,7 @@ def _open_csv(path: Path, chunk_rows: int) -> _Source:
             ),
         )
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"cannot read {str(path)!r} as CSV: {exc}") from None
+        raise error(exc) from None
     schema = reader.schema
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -362,10 +397,29 @@ def _open_csv(path: Path, chunk_rows: int) -> _Source:
             except StopIteration:
                 return
             except pa.ArrowInvalid as exc:
-                raise InputError(f"cannot read {str(path)!r} as CSV: {exc}") from None
-            yield from _slices(batch, chunk_rows)
+                raise error(exc) from None
+            yield batch
 
-    return _Source(path, batches(), schema, closers=[reader.close])
+    return _Source(path, _rechunk(batches(), chunk_rows), schema, closers=[reader.close])
+
+
+def _rechunk(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """Regroup ``batches`` into batches of exactly ``chunk_rows`` rows (the last may be short)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for b in batches:
+        pending.append(b)
+        count += b.num_rows
+        if count < chunk_rows:
+            continue
+        table = pa.Table.from_batches(pending).combine_chunks()
+        start = 0
+        while count - start >= chunk_rows:
+            yield from table.slice(start, chunk_rows).to_batches()
+            start += chunk_rows
+        pending, count = table.slice(start).to_batches(), count - start
+    if count:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
 
 
 def _slices(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -682,7 +736,7 @@ def _reject_table(batch, codes, names, first_row, src_name, bounds, geometry=Non
 
 @dataclass
 class _OutBatch:
-    table: pa.Table  # attributes (and, for table inputs, converted coordinate columns)
+    table: pa.Table  # the written rows as read (geometry column dropped)
     points: tuple[np.ndarray, ...] | None  # converted coordinates of written rows (tables)
     geoms: np.ndarray | None  # converted geometries of written rows (spatial inputs)
 
@@ -726,11 +780,7 @@ def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink)
     table = pa.Table.from_batches([batch]).filter(pa.array(ok))
     if result is None:
         return _OutBatch(table.drop_columns([source.geometry]), None, converted)
-    points = tuple(r[ok] for r in result)
-    for name, values in zip(source.coord_columns, points, strict=True):
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, pa.array(values, type=pa.float64()))
-    return _OutBatch(table, points, None)
+    return _OutBatch(table, tuple(r[ok] for r in result), None)
 
 
 # --------------------------------------------------------------------------------------------

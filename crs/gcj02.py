@@ -3,7 +3,7 @@
 GCJ-02 is not a datum: it is WGS 84 longitude/latitude plus a deliberate, smooth,
 position-dependent offset of a few hundred metres, defined by an algorithm that leaked
 and is published in many reference implementations (eviltransform, prcoords,
-coordTransform, coord-convert; see ``docs`` in the README). BD-09 adds Baidu's own
+coordTransform, coord-convert; see the README, section crs). BD-09 adds Baidu's own
 polar-coordinate offset on top of GCJ-02. PROJ does not know either, so this module
 computes them with numpy; nothing here is a projection.
 
@@ -22,13 +22,12 @@ which is the rule used by eviltransform, prcoords and coord-convert. It is a com
 *coarse* rule: it is a bounding rectangle, not a border. Its consequences:
 
 * Points in the rectangle but outside mainland China are offset too: Taiwan, Hong Kong,
-  Macau, most of Korea and Japan west of 137.83 E, Mongolia's south, the northern
-  Philippines, Vietnam, Laos, Myanmar, northern India, Nepal and Bhutan. That matches
-  what AMap/Tencent do for Hong Kong and Macau but not necessarily for Taiwan or foreign
-  countries; treat results there with care.
-* Chinese territory outside it (the far west of Xinjiang west of 72.004 E, the northern
-  tip of Heilongjiang north of 55.8271 N, parts of the South China Sea) is passed through
-  unchanged.
+  Macau, Korea, Japan west of 137.83 E, Mongolia, the Philippines, Vietnam, Laos,
+  Myanmar, much of India, Nepal and Bhutan. Whether a given map service offsets a given
+  place there is not something this rule knows; treat results there with care.
+* All of China's territory lies inside it (westernmost point about 73.5 E, northernmost
+  about 53.6 N, easternmost about 134.8 E, James Shoal about 4 N), so nothing Chinese is
+  passed through; the rule errs only on the side of offsetting foreign points.
 * coordTransform uses a narrower rectangle (73.66..135.05, 3.86..53.55, bounds
   exclusive); between the two rectangles the libraries disagree by the whole offset.
   Guangzhou and Guangdong are far inside both.
@@ -42,9 +41,10 @@ Inverses
 iteration ``w <- g - offset(w)`` (the offset's derivative is below 0.01, so every
 iteration gains more than two digits) until the step is below ``tol_deg`` (default
 1e-9 degree); the residual ``wgs84_to_gcj02(result) - g`` is then of order 1e-14 degree
-(measured worst case 1e-13 over 200 000 random points), and at most about 1e-11 degree
-within a few metres of lon = 105 E, where the algorithm's sqrt|lon - 105| term has a cusp
-and slows the convergence.
+(measured worst case 1.1e-13 over 1 million random points, 3.7e-13 for points within
+1e-4 degree of lon = 105 E), and up to about 1.2e-11 degree for points exactly on
+lon = 105 E, where the algorithm's sqrt|lon - 105| term has a cusp that slows the
+convergence.
 The one-step "inverse" most libraries ship is off by up to about 1e-5 degree (1 m).
 :func:`bd09_to_gcj02` likewise iterates Baidu's published approximate inverse (off by up
 to 2e-6 degree) to an exact one, unless ``exact=False``.
@@ -326,9 +326,10 @@ def gcj02_to_wgs84(
     """GCJ-02 lon/lat (degrees) to WGS 84, the exact inverse of :func:`wgs84_to_gcj02`.
 
     Fixed-point iteration until the largest step in a block is at most ``tol_deg``
-    degree (or ``max_iter`` iterations; typically 4). Because each iteration shrinks the
-    error by a factor of at least 100, the result's residual
-    ``wgs84_to_gcj02(result) - (lon, lat)`` is far below ``tol_deg`` (about 1e-14 degree).
+    degree (or ``max_iter`` iterations; typically 5). Because each iteration shrinks the
+    error about 150-fold (less right at lon 105 E), the result's residual
+    ``wgs84_to_gcj02(result) - (lon, lat)`` is far below ``tol_deg``: measured at most
+    1.1e-13 degree over 1 million points, 1.2e-11 degree on lon 105 E itself.
 
     Points whose GCJ-02 input is outside the inside-China rectangle, and NaN, pass
     through unchanged.

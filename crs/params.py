@@ -49,7 +49,8 @@ HOW_TO_SUPPLY = (
     "Guangzhou 2000 (GZ2000) needs a parameter file: pass --params FILE (Python: params=FILE) "
     f"or set the environment variable {ENV_VAR}=FILE. The official parameters are not "
     "public; get them from your survey authority, or fit a file from common control points "
-    "with `suigeo crs fit control.csv --model helmert4 -o params.toml`. "
+    "with `suigeo crs fit control.csv --model helmert4 --central-meridian DEG -o params.toml` "
+    "(see `suigeo crs fit --help`). "
     "crs/examples/gz2000-example.toml shows the format (example values, unfit for survey work)."
 )
 
@@ -180,14 +181,34 @@ def load_params(
             if required:
                 raise MissingParametersError(HOW_TO_SUPPLY)
             return None
-        return _load_file(Path(env), via_env=True)
+        return _load_file_cached(Path(env), via_env=True)
     if isinstance(params, Mapping):
         return _from_mapping(params, "<dict>")
     if isinstance(params, str | os.PathLike):
-        return _load_file(Path(params), via_env=False)
+        return _load_file_cached(Path(params), via_env=False)
     raise ParameterFileError(
         f"params must be a file path, a mapping or Gz2000Params, not {type(params).__name__}"
     )
+
+
+_FILE_CACHE: dict[tuple[str, int, int, bool], Gz2000Params] = {}
+
+
+def _load_file_cached(path: Path, *, via_env: bool) -> Gz2000Params:
+    """:func:`_load_file`, remembered while the file's size and mtime stay the same (so a
+    path passed with every chunk of a batch is read once)."""
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size, via_env)
+    except OSError:
+        return _load_file(path, via_env=via_env)
+    hit = _FILE_CACHE.get(key)
+    if hit is None:
+        hit = _load_file(path, via_env=via_env)
+        if len(_FILE_CACHE) >= 16:
+            _FILE_CACHE.clear()
+        _FILE_CACHE[key] = hit
+    return hit
 
 
 def _load_file(path: Path, *, via_env: bool) -> Gz2000Params:

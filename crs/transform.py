@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import Transformer
 from pyproj.enums import TransformDirection
+from pyproj.exceptions import ProjError
 
-from crs.errors import InputError, UnknownSystemError
+from crs.errors import InputError, ParameterFileError, UnknownSystemError
 from crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params
 from crs.systems import System, resolve
 
@@ -63,7 +64,14 @@ def _pipeline_transformer(params: Gz2000Params) -> Transformer:
     if t is None:
         if len(_PIPELINES) >= 32:
             _PIPELINES.clear()
-        t = Transformer.from_pipeline(params._pipeline())
+        try:
+            t = Transformer.from_pipeline(params._pipeline())
+        except ProjError:
+            t = None  # PROJ's message quotes the pipeline: raise below, without it
+        if t is None:
+            raise ParameterFileError(
+                f"parameter file {params.source}: PROJ rejected the parameters (values not shown)"
+            )
         _PIPELINES[params.key] = t
     return t
 
@@ -323,12 +331,16 @@ def area_mask(
 ) -> np.ndarray:
     """True where (x, y) lies inside ``system``'s area of use (and is finite).
 
+    Use it to reject rows outside a system's area of use before or after converting.
+
     Projected and GZ2000 coordinates are first converted to CGCS2000 lon/lat by PROJ;
     GCJ02/BD09 lon/lat are compared directly (their offset is < 1 km).
     """
     s = resolve(system)
     west, south, east, north = s.area_of_use
     xa, ya = _as_float_array(x, "x"), _as_float_array(y, "y")
+    if s.kind == "height":  # x, y are not this system's: only their finiteness is checked
+        return np.isfinite(xa) & np.isfinite(ya)
     if s.kind == "geocentric":
         raise InputError("an area of use is checked on lon/lat or plane coordinates, not X, Y, Z")
     if s.kind == "projected":

@@ -397,7 +397,7 @@ INTERCHANGE = {
 EXISTING_OFF_LINE = ("gz_stn", "gz_east_stn", "yinzhanao_stn")
 STATUS_RANK = {"in_service": 0, "under_construction": 1, "planned": 2}
 
-# Short names people type (lookup). Automatic ones are added in build_aliases().
+# Short names people type (lookup). Automatic ones are added by _auto_aliases().
 ALIASES = {
     "gz_meizhou_park": ["广梅产业园", "广州(梅州)产业园", "Guangmei Industrial Park"],
     "gz_south_stn": ["Guangzhou South", "广州南"],
@@ -428,6 +428,7 @@ ALIASES = {
     "guangqing_ic_south": ["广清城际南延线"],
     "lianzhou_ethnic_park": ["清远民族工业园"],
     "scbg_conghua": ["华南国家植物园从化示范区"],
+    "lutian": ["Lutian"],
 }
 
 

@@ -51,7 +51,7 @@ class Problem:
         return ": ".join(where) + f": {self.message}"
 
 
-def _p(file: str, labels: list[str], i: int, field: str | None, message: str) -> Problem:
+def _p(file: str, labels: _Labels, i: int, field: str | None, message: str) -> Problem:
     return Problem(file, labels[int(i)], field, message, int(i))
 
 
@@ -120,12 +120,21 @@ def _box() -> dict[str, float]:
         return tomllib.load(fh)
 
 
-def _labels(gdf: gpd.GeoDataFrame, id_field: str | None) -> list[str]:
-    """How each feature is named in messages: its index, plus its id when it has one."""
-    if id_field and id_field in gdf.columns:
-        ids = gdf[id_field].tolist()
-        return [f"{i} ({id_field}={v!r})" for i, v in zip(range(len(gdf)), ids, strict=True)]
-    return [str(i) for i in range(len(gdf))]
+class _Labels:
+    """How feature ``i`` is named in messages: its position, plus its id when it has one.
+
+    Built on demand, only for features that have a problem."""
+
+    def __init__(self, gdf: gpd.GeoDataFrame, id_field: str | None) -> None:
+        self._ids = gdf[id_field] if id_field and id_field in gdf.columns else None
+        self._field = id_field
+
+    def __getitem__(self, i: int) -> str:
+        if self._ids is None:
+            return str(i)
+        v = self._ids.iloc[i]
+        v = v.item() if hasattr(v, "item") else v
+        return f"{i} ({self._field}={v!r})"
 
 
 # --- attribute checks -------------------------------------------------------------------
@@ -137,14 +146,21 @@ def _blank(s: pd.Series) -> np.ndarray:
 
 
 def _bad_type(s: pd.Series, typ: str) -> np.ndarray:
-    """True where a present value does not have the declared type."""
-    if typ == "str":
+    """True where a present value does not have the declared type (vectorised fast paths
+    for columns whose dtype already settles it)."""
+    text_dtype = pd.api.types.is_string_dtype(s) and s.dtype != object
+    if typ == "str" or (typ == "id" and text_dtype):
+        if text_dtype:
+            return np.zeros(len(s), dtype=bool)
         return ~s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if typ == "bool":
         if pd.api.types.is_bool_dtype(s):
             return np.zeros(len(s), dtype=bool)
         return ~s.astype(str).str.strip().str.lower().isin(_BOOL_TEXT).to_numpy()
-    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(num)
     if typ == "float":
         return bad
@@ -157,7 +173,7 @@ def _bad_type(s: pd.Series, typ: str) -> np.ndarray:
 
 
 def _check_field(
-    df: pd.DataFrame, name: str, spec: dict[str, Any], labels: list[str], file: str
+    df: pd.DataFrame, name: str, spec: dict[str, Any], labels: _Labels, file: str
 ) -> list[Problem]:
     out: list[Problem] = []
     if name not in df.columns:
@@ -195,7 +211,7 @@ def _check_field(
 
 # --- geometry and position checks -------------------------------------------------------
 def _check_geometry(
-    gdf: gpd.GeoDataFrame, allowed: list[str], labels: list[str], file: str
+    gdf: gpd.GeoDataFrame, allowed: list[str], labels: _Labels, file: str
 ) -> tuple[list[Problem], np.ndarray]:
     geom = gdf.geometry.array
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
@@ -209,11 +225,11 @@ def _check_geometry(
         _p(file, labels, i, "geometry", f"geometry type {types[i]} not in {allowed}")
         for i in np.where(wrong)[0]
     ]
-    reasons = shapely.is_valid_reason(geom)
-    invalid = ~missing & ~shapely.is_valid(geom)
+    invalid = np.where(~missing & ~shapely.is_valid(geom))[0]
+    reasons = shapely.is_valid_reason(geom[invalid])  # only where needed: strings are slow
     out += [
-        _p(file, labels, i, "geometry", f"invalid geometry: {reasons[i]}")
-        for i in np.where(invalid)[0]
+        _p(file, labels, i, "geometry", f"invalid geometry: {r}")
+        for i, r in zip(invalid, reasons, strict=True)
     ]
     return out, ~missing
 
@@ -239,7 +255,7 @@ def _inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 
 def _check_position(
-    gdf: gpd.GeoDataFrame, has_geom: np.ndarray, src: Any, labels: list[str], file: str
+    gdf: gpd.GeoDataFrame, has_geom: np.ndarray, src: Any, labels: _Labels, file: str
 ) -> list[Problem]:
     """Every feature's bounding box corners must fall in Guangdong (CGCS2000 lon/lat)."""
     if not has_geom.any():
@@ -305,7 +321,7 @@ def validate(
     recognised as such).
     """
     spec = load_schema(schema)
-    labels = _labels(gdf, spec.get("id_field"))
+    labels = _Labels(gdf, spec.get("id_field"))
     src, problems = _resolve_crs(gdf, file)
     geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
     problems += geom_problems

@@ -1,7 +1,10 @@
 """Land-use rule checks: dated, clause-cited rule sets as data and a vectorised checker.
 
->>> from geo.rules import check
->>> res = check("projects.csv-as-DataFrame", "village-industrial-2022")  # doctest: +SKIP
+>>> from geo.rules import check, read_input
+>>> res = check(read_input("parcels.csv"), "village-industrial-2022", as_of="2024-06-30")
+... # doctest: +SKIP
+>>> res.to_frame()  # one row per (project, rule): status, value, bound, clause, reason
+... # doctest: +SKIP
 """
 
 from geo.rules.check import STATUSES, CheckResult, RuleOutcome, check

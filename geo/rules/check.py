@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crs.errors import InputError
 from geo.rules.formula import U
 from geo.rules.inputs import Projects, prepare
 from geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
@@ -81,13 +82,58 @@ class CheckResult:
         return {s: int(c) for s, c in zip(STATUSES, total, strict=True)}
 
     def to_frame(self) -> pd.DataFrame:
-        """Long table: one row per (project, rule), projects in input order."""
-        parts = [_frame(o, self) for o in self.outcomes]
-        if not parts:
+        """Long table: one row per (project, rule), projects in input order.
+
+        Columns: project, rule, clause, severity, status, value, unit, bound_text, case
+        (index of the bound case that applied, -1 none), reason. Text columns that repeat
+        per rule are categoricals; ``value`` is rounded to 15 significant digits for
+        display (the comparisons were made before, exactly).
+        """
+        outs = self.outcomes
+        n, k = len(self.projects), len(outs)
+        if k == 0:
             return pd.DataFrame(columns=_COLUMNS)
-        n = len(self.projects)
-        order = np.arange(n * len(parts)).reshape(len(parts), n).T.ravel()
-        return pd.concat(parts, ignore_index=True).iloc[order].reset_index(drop=True)
+
+        def per_rule(values: list[str]) -> pd.Categorical:
+            cats = list(dict.fromkeys(values))
+            codes = np.array([cats.index(v) for v in values], np.int32)
+            return pd.Categorical.from_codes(np.tile(codes, n), cats)
+
+        texts = [b.text for o in outs for b in o.rule.bounds]
+        offsets = np.cumsum([0] + [len(o.rule.bounds) for o in outs[:-1]])
+        cases = np.stack([o.case for o in outs], axis=1)
+        text_codes = np.where(cases >= 0, cases + offsets, len(texts)).ravel()
+        bound_cats = list(dict.fromkeys([*texts, ""]))
+        remap = np.array([bound_cats.index(t) for t in [*texts, ""]], np.int32)
+        reasons = np.stack([self._reasons(o) for o in outs], axis=1).ravel()
+        return pd.DataFrame(
+            {
+                "project": pd.Series(np.repeat(self.projects.ids, k), dtype=object),
+                "rule": per_rule([o.rule.id for o in outs]),
+                "clause": per_rule([o.rule.clause for o in outs]),
+                "severity": per_rule([o.rule.severity for o in outs]),
+                "status": pd.Categorical.from_codes(
+                    np.stack([o.status for o in outs], axis=1).ravel(), STATUSES
+                ),
+                "value": _display(np.stack([o.value for o in outs], axis=1).ravel()),
+                "unit": per_rule([o.rule.unit for o in outs]),
+                "bound_text": pd.Categorical.from_codes(remap[text_codes], bound_cats),
+                "case": cases.ravel(),
+                "reason": pd.Series(reasons, dtype=object),
+            }
+        )
+
+    def _reasons(self, o: RuleOutcome) -> np.ndarray:
+        reason = o.reason
+        if o.due is not None:
+            reason = _cycle_reasons(o, self.as_of)
+        for f in o.rule.quantity.fields:
+            note = self.projects.notes.get(f)
+            if note is not None:
+                reason = reason.copy()
+                for i in np.flatnonzero(note != ""):
+                    reason[i] = f"{reason[i]}; {note[i]}" if reason[i] else note[i]
+        return reason
 
     def to_dict(self) -> dict[str, object]:
         """The JSON document: ruleset, version, as_of, document, validity and results."""
@@ -127,31 +173,6 @@ _COLUMNS = [
     "case",
     "reason",
 ]
-
-
-def _frame(o: RuleOutcome, res: CheckResult) -> pd.DataFrame:
-    r = o.rule
-    texts = np.array([b.text for b in r.bounds] + [""], dtype=object)
-    reason = o.reason
-    if o.due is not None:
-        reason = _cycle_reasons(o, res.as_of)
-    notes = [res.projects.notes[f] for f in r.quantity.fields if f in res.projects.notes]
-    for note in notes:
-        reason = np.where(note != "", np.where(reason != "", reason + "; ", reason) + note, reason)
-    return pd.DataFrame(
-        {
-            "project": res.projects.ids,
-            "rule": r.id,
-            "clause": r.clause,
-            "severity": r.severity,
-            "status": pd.Categorical.from_codes(o.status, STATUSES),
-            "value": _display(o.value),
-            "unit": r.unit,
-            "bound_text": texts[o.case],
-            "case": o.case,
-            "reason": reason,
-        }
-    )
 
 
 def _display(v: np.ndarray) -> np.ndarray:
@@ -228,8 +249,6 @@ def _as_of(as_of: dt.date | str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(as_of))
     except ValueError:
-        from crs.errors import InputError
-
         raise InputError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from None
 
 
@@ -246,28 +265,34 @@ def _name_missing(
     reason: np.ndarray, rows: np.ndarray, names, data: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Set ``reason`` on ``rows`` to 'missing input: a, b' and return rows with any missing."""
-    any_missing = np.zeros(len(reason), bool)
-    listed = np.full(len(reason), "", dtype=object)
-    for f in names:
-        m = rows & _missing_mask(data, f)
-        if m.any():
-            listed[m] = np.where(listed[m] == "", f, listed[m] + ", " + f)
-            any_missing |= m
-    reason[any_missing] = "missing input: " + listed[any_missing]
+    masks = [(f, rows & _missing_mask(data, f)) for f in names]
+    masks = [(f, m) for f, m in masks if m.any()]
+    any_missing = np.logical_or.reduce([m for _, m in masks]) if masks else np.zeros_like(rows)
+    idx = np.flatnonzero(any_missing)
+    if len(idx):
+        listed = [[f for f, m in masks if m[i]] for i in idx]
+        reason[idx] = ["missing input: " + ", ".join(fs) for fs in listed]
     return any_missing
+
+
+def _unknown(reason, status, rows, text: str, data, fields) -> None:
+    """Rows whose condition ``text`` cannot be decided: not_evaluable, naming the cause."""
+    missing = _name_missing(reason, rows, fields, data)
+    other = rows & ~missing  # e.g. a zero denominator inside the condition
+    reason[other] = f"condition {text} cannot be evaluated (undefined value)"
+    status[rows] = NE
 
 
 def _check_rule(rule: Rule, rs: RuleSet, p: Projects, as_of: dt.date) -> RuleOutcome:
     n = len(p)
     data = p.data
     status = np.full(n, PASS, np.int8)
-    reason = np.full(n, "", dtype=object)
+    reason = np.empty(n, dtype=object)  # None: nothing to say
     open_ = np.ones(n, bool)  # rows not yet decided
 
     if rule.applies_when is not None:
         t, k = rule.applies_when.evaluate(data, n)
-        ne = _name_missing(reason, ~k, rule.applies_when.fields, data)
-        status[ne] = NE
+        _unknown(reason, status, ~k, rule.applies_when.text, data, rule.applies_when.fields)
         status[k & ~t] = NA
         reason[k & ~t] = f"not applicable: {rule.applies_when.text} is false"
         open_ &= k & t
@@ -296,8 +321,7 @@ def _select_case(rule: Rule, data, n, open_, status, reason) -> np.ndarray:
             break
         t, k = b.when.evaluate(data, n)
         blocked = todo & ~k
-        ne = _name_missing(reason, blocked, b.when.fields, data)
-        status[ne] = NE
+        _unknown(reason, status, blocked, b.when.text, data, b.when.fields)
         hit = todo & k & t
         case[hit] = j
         todo &= ~(hit | blocked)
@@ -351,18 +375,26 @@ def _within(rule: Rule, b: Bound, value, err, rows, data) -> tuple[np.ndarray, i
         close |= near
         good &= fine | near
     idx = np.flatnonzero(close)
-    for i in idx:  # exact decision for the few rows near a threshold
-        row = {f: float(data[f][i]) for f in rule.quantity.fields}
-        ex = rule.quantity.exact(row)
-        if ex is None:
+    cols = {f: data[f][idx].tolist() for f in rule.quantity.fields}
+    limits = [
+        (lim.numerator, lim.denominator, is_min, incl)
+        for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive))
+        if lim is not None
+    ]
+    for j, i in enumerate(idx):  # exact decision for the few rows near a threshold
+        pair = rule.quantity.exact_ratio({f: c[j] for f, c in cols.items()})
+        if pair is None:
             good[i] = False
             continue
-        value[i] = float(ex)
+        num, den = pair  # den > 0
+        value[i] = num / den  # int / int is correctly rounded
         ok = True
-        if b.min is not None:
-            ok &= ex >= b.min if b.min_inclusive else ex > b.min
-        if b.max is not None:
-            ok &= ex <= b.max if b.max_inclusive else ex < b.max
+        for p, q, is_min, incl in limits:  # num/den vs p/q, both denominators positive
+            lhs, rhs = num * q, p * den
+            if is_min:
+                ok &= lhs >= rhs if incl else lhs > rhs
+            else:
+                ok &= lhs <= rhs if incl else lhs < rhs
         good[i] = ok
     return good, len(idx)
 

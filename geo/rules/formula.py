@@ -23,6 +23,7 @@ import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -44,6 +45,11 @@ def decimal_fraction(x: float) -> Fraction:
     ``Fraction(50001, 50)``, not the binary neighbour 1000.0199999999999818...).
     """
     return Fraction(repr(float(x)))
+
+
+def decimal_ratio(x: float) -> tuple[int, int]:
+    """``decimal_fraction(x)`` as a ``(numerator, denominator)`` pair (faster, not reduced)."""
+    return Decimal(repr(float(x))).as_integer_ratio()
 
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -140,6 +146,14 @@ class Quantity:
         """Exact rational value for one row from the inputs' decimal digits (None: 0 divisor)."""
         return _exact(self.root, row)
 
+    def exact_ratio(self, row: Mapping[str, float]) -> tuple[int, int] | None:
+        """Like :meth:`exact` but as an unreduced ``(num, den)`` pair with ``den > 0``.
+
+        Plain integer arithmetic without gcd reductions: about 5x faster than Fractions,
+        used for the rows a threshold comparison must decide exactly.
+        """
+        return _pair(self.root, row)
+
 
 def _eval(n: _Node, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     if n.op == "field":
@@ -183,6 +197,29 @@ def _exact(n: _Node, row: Mapping[str, float]) -> Fraction | None:
     if n.op == "*":
         return a * b
     return None if b == 0 else a / b
+
+
+def _pair(n: _Node, row: Mapping[str, float]) -> tuple[int, int] | None:
+    if n.op == "field":
+        return decimal_ratio(row[n.name])
+    if n.op == "const":
+        return n.exact.numerator, n.exact.denominator
+    if n.op == "neg":
+        inner = _pair(n.args[0], row)
+        return None if inner is None else (-inner[0], inner[1])
+    a, b = _pair(n.args[0], row), _pair(n.args[1], row)
+    if a is None or b is None:
+        return None
+    (p, q), (r, s) = a, b
+    if n.op == "+":
+        return (p * s + r * q, q * s) if q != s else (p + r, q)
+    if n.op == "-":
+        return (p * s - r * q, q * s) if q != s else (p - r, q)
+    if n.op == "*":
+        return p * r, q * s
+    if r == 0:
+        return None
+    return (p * s, q * r) if r > 0 else (-p * s, -q * r)
 
 
 # ----------------------------------------------------------------------------- conditions

@@ -291,15 +291,18 @@ def _check_columns(table: pd.DataFrame, known: dict, rs: RuleSet, source: str) -
 def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
     if "id" not in table.columns:
         raise InputError(f"{source}: column 'id' (project id, text) is missing")
-    raw = table["id"].to_numpy(dtype=object)
-    missing = pd.isna(table["id"]).to_numpy() | np.array([str(x).strip() == "" for x in raw], bool)
+    col = table["id"]
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        col = col.astype(object).where(col.notna(), None)
+    text = col.astype("string").str.strip()
+    missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         extra = f" (line {i + 1 + line_offset})" if line_offset else ""
         raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
-    ids = np.array([str(x).strip() for x in raw], dtype=object)
-    dup = pd.Series(ids).duplicated(keep=False).to_numpy()
-    if dup.any():
+    ids = text.to_numpy(dtype=object)
+    if not text.is_unique:
+        dup = text.duplicated(keep=False).to_numpy(dtype=bool)
         i = int(np.flatnonzero(dup)[0])
         raise InputError(f"{source}: row {i + 1}, column 'id': duplicate project id {ids[i]!r}")
     return ids
@@ -384,16 +387,17 @@ def _boolean(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
     raw = s.to_numpy(dtype=object)
-    out = np.full(len(s), np.nan)
-    bad = np.zeros(len(s), bool)
-    for i, x in enumerate(raw):
-        if _isna(x):
-            continue
-        t = str(x).strip().lower()
-        if isinstance(x, bool | np.bool_) or t in _TRUE | _FALSE:
-            out[i] = 1.0 if (x is True or x is np.True_ or t in _TRUE) else 0.0
-        elif t:
-            bad[i] = True
+    # Python bools (JSON/TOML) map through str() to "true"/"false"
+    text = (
+        pd.Series([None if _isna(x) else str(x) for x in raw], dtype="string", index=None)
+        .str.strip()
+        .str.lower()
+    )
+    is_true = text.isin(_TRUE).to_numpy(dtype=bool, na_value=False)
+    is_false = text.isin(_FALSE).to_numpy(dtype=bool, na_value=False)
+    blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+    out = np.where(is_true, 1.0, np.where(is_false, 0.0, np.nan))
+    bad = ~(is_true | is_false | blank)
     errors.add(bad, f.name, raw, "must be true or false (true/false, yes/no, 1/0, 是/否)")
     return out
 

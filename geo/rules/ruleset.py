@@ -1,9 +1,9 @@
 """Rule sets as data: load the TOML files beside this module into typed objects.
 
-One file per rule set in ``geo/rules/rulesets/``. A rule set names its document, version,
-validity dates and input fields; each rule names its clause, Chinese requirement text,
-quantity formula, unit, bounds (with inclusivity), severity and applicability. See the
-README section "Land-use rule checks" for the file format.
+One file per rule set beside this module (``geo/rules/*.toml``). A rule set names its
+document, version, validity dates and input fields; each rule names its clause, Chinese
+requirement text, quantity formula, unit, bounds (with inclusivity), severity and
+applicability. See the README section "Land-use rule checks" for the file format.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = [
     "ruleset_names",
 ]
 
-RULESET_DIR = Path(__file__).with_name("rulesets")
+RULESET_DIR = Path(__file__).parent
 SEVERITIES = ("mandatory", "in_principle", "preferred")
 FIELD_TYPES = ("area", "count", "bool", "text", "date")
 KINDS = ("ratio", "cycle")

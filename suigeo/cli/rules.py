@@ -82,12 +82,12 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     rs = load_ruleset(args.name)
-    until = rs.expires.isoformat() + " (last valid day)" if rs.expires else "no expiry recorded"
+    until = rs.expires.isoformat() + " (last valid day)" if rs.expires else "(no expiry recorded)"
     out = [
         f"{rs.name}  version {rs.version}",
         f"  {rs.title}",
         f"  document: {rs.document} {rs.document_number}",
-        f"  issued {rs.issued.isoformat()}, in force {rs.effective.isoformat()}, until {until}",
+        f"  issued {rs.issued.isoformat()}; in force from {rs.effective.isoformat()} until {until}",
         f"  validity: {rs.validity}",
         f"  expiry: {rs.expiry_method}",
         f"  input: {rs.input}; file: {rs.path}",
@@ -108,6 +108,10 @@ def _show(args: argparse.Namespace) -> int:
         for b in r.bounds:
             when = f"when {b.when.text}: " if b.when else ""
             out.append(f"    bound: {when}{b.text}")
+        if r.effective or r.expires:
+            eff = r.effective.isoformat() if r.effective else rs.effective.isoformat()
+            exp = r.expires.isoformat() if r.expires else "(rule set)"
+            out.append(f"    in force: {eff} .. {exp}")
         if r.exemption:
             out.append(f"    exemption: {r.exemption} -> review")
         if r.note:
@@ -167,5 +171,6 @@ def _render(result, fmt: str) -> str:
     )
     cols = ["project", "rule", "clause", "status", "value", "unit", "bound_text", "reason"]
     frame["value"] = [("-" if v != v else f"{v:.15g}") for v in frame["value"]]
+    frame["reason"] = frame["reason"].fillna("")
     body = frame[cols].to_string(index=False, na_rep="-") if len(frame) else "(no projects)"
     return head + "\n" + body + "\n"

@@ -341,7 +341,7 @@ def test_error_midway_leaves_no_output(tmp_path, monkeypatch):
 
 def test_malformed_csv_is_an_input_error_and_no_output(tmp_path):
     inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n2,b,113.3,23.1,x,extra\n")
-    with pytest.raises(InputError, match=r"in\.csv"):
+    with pytest.raises(InputError, match=r"in\.csv.*line 3 has 6 fields, the header has 5"):
         convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
@@ -363,9 +363,11 @@ def test_missing_column_and_unreadable_file(tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_chunk_boundaries_do_not_change_the_output(tmp_path):
-    inp, _, _ = _mixed_file(tmp_path / "in.csv", 100)
-    for rows, tag in ((3, "small"), (1_000_000, "big")):
+@pytest.mark.parametrize(("n", "chunk"), [(100, 3), (80_000, 7_001)])
+def test_chunk_boundaries_do_not_change_the_output(tmp_path, n, chunk):
+    # 80 000 rows are some 4 MB: several of the reader's 2 MB blocks, regrouped into chunks
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", n)
+    for rows, tag in ((chunk, "small"), (1_000_000, "big")):
         convert_file(inp, tmp_path / f"{tag}.csv", src="CGCS2000", dst=GK, chunk_rows=rows)
     assert (tmp_path / "small.csv").read_bytes() == (tmp_path / "big.csv").read_bytes()
     small, big = tmp_path / "small.rejects.csv", tmp_path / "big.rejects.csv"
@@ -376,6 +378,10 @@ def test_rejects_file_defaults(tmp_path):
     inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
     s = convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK)
     assert s.rejects_path is None and not (tmp_path / "o.rejects.csv").exists()
+    (tmp_path / "o.rejects.csv").write_text("old")
+    s = convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK)
+    assert "o.rejects.csv is from an earlier run" in s.line()
+    assert (tmp_path / "o.rejects.csv").read_text() == "old"  # never deleted
     s = convert_file(inp, tmp_path / "o2.csv", src="CGCS2000", dst=GK, rejects=tmp_path / "r.csv")
     assert s.rejects_path == tmp_path / "r.csv"
     assert (tmp_path / "r.csv").read_text().splitlines() == [

@@ -216,3 +216,18 @@ def test_equal_files_give_equal_parameters_and_share_a_transformer(secret_file, 
     x1 = crs.transform([113.3], [23.1], src="CGCS2000", dst="GZ2000", params=a)
     x2 = crs.transform([113.3], [23.1], src="CGCS2000", dst="GZ2000", params=b)
     np.testing.assert_array_equal(x1, x2)
+
+
+def test_a_changed_file_is_read_again(secret_file):
+    import os
+
+    a = crs.load_params(secret_file)
+    assert crs.load_params(str(secret_file)) is crs.load_params(str(secret_file))
+    secret_file.write_text(SECRET_TOML.replace("dx_m = 321.98765", "dx_m = 321.5"), "utf-8")
+    st = secret_file.stat()
+    os.utime(secret_file, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    b = crs.load_params(secret_file)
+    assert a != b
+    xa = crs.transform([113.3], [23.1], src="CGCS2000", dst="GZ2000", params=a)
+    xb = crs.transform([113.3], [23.1], src="CGCS2000", dst="GZ2000", params=b)
+    assert abs(xa[0][0] - xb[0][0]) == pytest.approx(0.48765, abs=1e-6)

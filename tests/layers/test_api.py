@@ -93,3 +93,23 @@ def test_aliases_never_shadow_another_features_name():
             for n in (fid, zh, en):
                 names.setdefault(n.casefold(), set()).add(fid)
     assert all(len(v) == 1 for v in names.values())
+
+
+def test_every_feature_is_found_by_its_id_and_names():
+    for layer in layers.LAYER_NAMES:
+        df = layers.load(layer)
+        for fid, zh, en in zip(df["id"], df["name_zh"], df["name_en"], strict=True):
+            for key in (fid, zh, en):
+                row = layers.lookup(key)
+                assert (row["layer"].item(), row["id"].item()) == (layer, fid), key
+
+
+def test_lookup_ambiguous_alias_names_the_candidates(monkeypatch):
+    from layers import shipped
+
+    index, shown = shipped._name_index()
+    fake = dict(index)
+    fake[shipped._norm("twin")] = [(2, "hubs", "canton_tower"), (2, "hubs", "sunac_gz")]
+    monkeypatch.setattr(shipped, "_name_index", lambda: (fake, shown))
+    with pytest.raises(InputError, match=r"ambiguous: canton_tower \(hubs\), sunac_gz \(hubs\)"):
+        layers.lookup("Twin")

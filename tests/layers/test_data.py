@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Geod
 
@@ -301,3 +302,22 @@ def test_interchanges_are_mutual_and_nearby():
             st.loc[a].geometry.x, st.loc[a].geometry.y, st.loc[b].geometry.x, st.loc[b].geometry.y
         )
         assert d < 1000
+
+
+@pytest.mark.parametrize("name", layers.LAYER_NAMES)
+def test_catalogue_types_and_allowed_values_hold(name):
+    import tomllib
+
+    from layers.shipped import CATALOG_TOML
+
+    with CATALOG_TOML.open("rb") as fh:
+        doc = tomllib.load(fh)
+    meta = doc["layers"][name]
+    gdf = layers.load(name)
+    kinds = {"str": "O", "float": "f", "int": "i", "bool": "b"}
+    for col, typ in {**doc["common"]["fields"], **meta["fields"]}.items():
+        dt = gdf[col].dtype
+        assert (dt.kind == kinds[typ]) or (typ == "str" and pd.api.types.is_string_dtype(dt)), col
+    for col, allowed in meta.get("values", {}).items():
+        assert set(gdf[col]) <= set(allowed), col
+    assert set(gdf.geom_type) == {meta["geometry"]}

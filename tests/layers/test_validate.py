@@ -182,3 +182,30 @@ def test_unknown_schema_and_missing_file(tmp_path):
     path = _write(_roads(), tmp_path / "ok.gpkg")
     with pytest.raises(InputError, match="unknown schema 'road'"):
         layers.read(path, schema="road")
+
+
+def test_named_layer_in_a_multi_layer_geopackage(tmp_path):
+    path = tmp_path / "multi.gpkg"
+    pyogrio.write_dataframe(_roads(), path, layer="roads")
+    villages = gpd.GeoDataFrame(
+        {"id": ["v1"], "name": ["a"], "town": ["梯面镇"]}, geometry=[Point(113.28, 23.55)], crs=4490
+    )
+    pyogrio.write_dataframe(villages, path, layer="villages", append=True)
+    assert len(layers.read(path, schema="villages", layer="villages")) == 1
+    err = _problems_layer(path, "roads", "villages")
+    assert any("geometry type LineString" in p.message for p in err.problems)
+
+
+def _problems_layer(path, layer, schema):
+    with pytest.raises(LayerValidationError) as exc:
+        layers.read(path, schema=schema, layer=layer)
+    return exc.value
+
+
+def test_problems_as_table():
+    gdf = _roads(data={"speed_kmh": [1.0, 500.0, 2.0]})
+    problems = layers.validate(gdf, schema="roads", file="f.gpkg")
+    err = LayerValidationError(problems, file="f.gpkg")
+    t = err.to_frame()
+    assert t.loc[0, "index"] == 1 and t.loc[0, "field"] == "speed_kmh"
+    assert "outside [0, 150]" in t.loc[0, "message"]

@@ -65,21 +65,21 @@ def test_default_as_of_is_today():
 # --- survey update cycles (第十三条): due on the anniversary, overdue from the next day ---
 
 CYCLES = [
-    # product, scale, area_class, order, last survey, cycle years
-    ("control_network", None, None, 2, "2021-03-15", 3),
-    ("cors_solution", None, None, None, "2023-03-15", 1),
-    ("topographic_map", 500, "key", None, "2023-03-15", 1),
-    ("topographic_map", 500, "other", None, "2022-03-15", 2),
-    ("topographic_map", 2000, None, None, "2021-03-15", 3),
-    ("topographic_map", 5000, None, None, "2019-03-15", 5),
+    # product, scale, area_class, last survey, cycle years
+    ("control_network", None, None, "2021-03-15", 3),
+    ("cors_solution", None, None, "2023-03-15", 1),
+    ("topographic_map", 500, "key", "2023-03-15", 1),
+    ("topographic_map", 500, "other", "2022-03-15", 2),
+    ("topographic_map", 2000, None, "2021-03-15", 3),
+    ("topographic_map", 5000, None, "2019-03-15", 5),
 ]
 
 
-@pytest.mark.parametrize(("product", "scale", "area_class", "order", "last", "years"), CYCLES)
+@pytest.mark.parametrize(("product", "scale", "area_class", "last", "years"), CYCLES)
 @pytest.mark.parametrize(("as_of", "expected"), [("2024-03-15", "pass"), ("2024-03-16", "fail")])
-def test_update_cycles(product, scale, area_class, order, last, years, as_of, expected):
+def test_update_cycles(product, scale, area_class, last, years, as_of, expected):
     row = {"id": "S", "product": product, "last_survey_date": last}
-    for k, v in (("scale", scale), ("area_class", area_class), ("order", order)):
+    for k, v in (("scale", scale), ("area_class", area_class)):
         if v is not None:
             row[k] = v
     status, value, reason = outcome("survey-update-2022", row, "update-cycle", as_of=as_of)
@@ -99,20 +99,19 @@ def test_survey_table_mixed_rows():
         {
             "id": ["net3", "map10k", "map500", "nodate", "future"],
             "product": [
-                "control_network",
+                "other",
                 "topographic_map",
                 "topographic_map",
                 "cors_solution",
                 "cors_solution",
             ],
-            "order": [3, None, None, None, None],
             "scale": [None, 10000, 500, None, None],
             "area_class": [None, None, None, None, None],
             "last_survey_date": ["2020-01-01", "2020-01-01", "2020-01-01", None, "2025-01-01"],
         }
     )
     frame = check(table, "survey-update-2022", as_of="2024-06-30").to_frame().set_index("project")
-    assert frame.loc["net3", "status"] == "not_applicable"  # third order: not in 第十三条
+    assert frame.loc["net3", "status"] == "not_applicable"  # e.g. a third-order network
     assert frame.loc["map10k", "status"] == "not_applicable"  # 1:10000 not listed
     assert frame.loc["map500", "status"] == "not_evaluable"  # key or other area unknown
     assert "area_class" in frame.loc["map500", "reason"]

@@ -96,3 +96,37 @@ def test_condition_on_text_fields():
     }
     t, k = c.evaluate(data, 3)
     assert t.tolist()[:2] == [True, False] and k.tolist() == [True, True, False]
+
+
+def test_undecidable_condition_is_not_evaluable_never_pass(tmp_path):
+    from geo.rules import check, load_ruleset
+
+    f = tmp_path / "c.toml"
+    f.write_text(
+        """
+[ruleset]
+name = "c"
+version = "1"
+document = "d"
+document_number = "n"
+issued = 2020-01-01
+effective = 2020-01-01
+[fields.a]
+type = "area"
+[fields.b]
+type = "area"
+[[rules]]
+id = "r"
+clause = "n 1"
+requirement = "要求"
+quantity = "a"
+severity = "mandatory"
+applies_when = "a / b > 1"
+[[rules.bounds]]
+max = "10"
+""",
+        encoding="utf-8",
+    )
+    res = check({"id": "P", "a": 5, "b": 0}, load_ruleset(f), as_of="2024-01-01")
+    row = res.to_frame().iloc[0]
+    assert row["status"] == "not_evaluable" and "cannot be evaluated" in row["reason"]

@@ -7,11 +7,29 @@ import sys
 
 import pandas as pd
 import pytest
-from helpers_rules import VILLAGE, village
 
 from suigeo.cli import main
 
 VI = "village-industrial-2022"
+# Meets every village-industrial-2022 rule: plot ratio 4.0, ancillary 20%, living 10%,
+# stand-alone land 5%, 600 m² strata units, transfer 72000 / (240000 - 48000) = 37.5%.
+VILLAGE = {
+    "id": "V1",
+    "site_area_m2": 60000,
+    "central_urban": False,
+    "counted_gfa_m2": 240000,
+    "ancillary_gfa_m2": 48000,
+    "living_service_gfa_m2": 24000,
+    "ancillary_standalone_land_m2": 3000,
+    "special_process": False,
+    "strata_min_unit_m2": 600,
+    "strata_exception": False,
+    "strata_transfer_gfa_m2": 72000,
+}
+
+
+def village(**over) -> dict:
+    return {**VILLAGE, **over}
 
 
 @pytest.fixture
@@ -187,3 +205,34 @@ def test_python_dash_m_help_shows_an_example():
         check=True,
     ).stdout
     assert "suigeo rules check project.json --ruleset village-industrial-2022" in out
+
+
+def test_survey_sheets_csv(tmp_path, capsys):
+    src = tmp_path / "sheets.csv"
+    src.write_text(
+        "id,product,scale,area_class,last_survey_date\n"
+        "T500-01,topographic_map,500,key,2023-06-30\n"
+        "T500-02,topographic_map,500,key,2023-06-29\n"
+        "T2000-01,topographic_map,2000,,2021-07-01\n"
+        "CORS,cors_solution,,,2024-01-15\n",
+        encoding="utf-8",
+    )
+    rc = main(
+        [
+            "rules",
+            "check",
+            str(src),
+            "--ruleset",
+            "survey-update-2022",
+            "--as-of",
+            "2024-06-30",
+            "--format",
+            "json",
+        ]
+    )
+    assert rc == 1
+    doc = json.loads(capsys.readouterr().out)
+    got = {r["project"]: (r["status"], r["value"], r["bound"]) for r in doc["results"]}
+    assert got["T500-01"] == ("pass", 366.0, {"cycle_years": 1})  # due 2024-06-30 itself
+    assert got["T500-02"][0] == "fail"  # due 2024-06-29
+    assert got["T2000-01"][0] == "pass" and got["CORS"][0] == "pass"

@@ -1,0 +1,127 @@
+"""``suigeo map build``: a folium planning map from shipped layers, rings and user layers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+
+import maps
+from crs.errors import InputError
+
+log = logging.getLogger(__name__)
+
+EXAMPLE = """\
+Examples:
+  suigeo map build --layer meizhou_parks --layer rail_lines -o parks.html
+  suigeo map build --layer north8_towns --rings gz30.gpkg --offline \\
+      --review-number "粤S(2025)001号" -o towns.html --png towns.png
+  SUIGEO_TIANDITU_KEY=... suigeo map build --layer rail_lines --basemap tianditu -o rail.html
+
+Without --review-number the footer marks the map "internal planning use - not for
+publication" (广州市测绘地理信息管理办法 第三十四条: publishing a map needs a 审图号).
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("map", help="planning maps (folium HTML, PNG)")
+    g = p.add_subparsers(dest="map_command", metavar="SUBCOMMAND", required=True)
+    b = g.add_parser(
+        "build",
+        help="build a map from layers, rings and user layers",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    b.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="shipped layer name (suigeo layers list); repeatable",
+    )
+    b.add_argument(
+        "--rings",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="travel-time rings file (suigeo access rings output); repeatable",
+    )
+    b.add_argument(
+        "--user-layer",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="your own vector file (GeoPackage, GeoJSON, Shapefile...); repeatable",
+    )
+    add_map_options(b)
+    b.add_argument(
+        "--offline",
+        action="store_true",
+        help="inline every script and stylesheet (works with no network)",
+    )
+    b.add_argument("-o", "--output", required=True, metavar="HTML", help="output HTML file")
+    b.set_defaults(func=_build)
+
+
+def add_map_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``map build`` and ``demo``."""
+    p.add_argument(
+        "--basemap",
+        default="none",
+        choices=sorted(maps.basemaps()),
+        help="tile basemap (default none: no tile server needed)",
+    )
+    p.add_argument(
+        "--tianditu-key",
+        metavar="KEY",
+        help="Tianditu key (or environment variable SUIGEO_TIANDITU_KEY)",
+    )
+    p.add_argument(
+        "--review-number", metavar="审图号", help="map review number printed in the footer"
+    )
+    p.add_argument("--title", help="title shown at the top of the map")
+    p.add_argument("--png", metavar="PNG", help="also write a PNG screenshot (headless Chromium)")
+
+
+def read_vector(path: str, what: str) -> gpd.GeoDataFrame:
+    """Read a vector file with pyogrio; errors name the file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} {path!r}: no such file")
+    try:
+        gdf = gpd.read_file(p, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises its own DataSourceError etc.
+        raise InputError(f"{what} {path!r}: cannot read it as a vector file ({exc})") from exc
+    if gdf.crs is None:
+        raise InputError(f"{what} {path!r}: the file declares no coordinate reference system")
+    return gdf
+
+
+def write_outputs(m, args: argparse.Namespace, inputs: list[str]) -> None:
+    """Write the HTML (and the PNG when asked) atomically; print the paths."""
+    out = maps.save_html(m, args.output, inputs=inputs)
+    print(out)
+    if args.png:
+        png = maps.save_png(out, args.png, inputs=inputs)
+        print(png)
+
+
+def _build(args: argparse.Namespace) -> int:
+    if not (args.layer or args.rings or args.user_layer):
+        raise InputError("nothing to draw: give at least one --layer, --rings or --user-layer")
+    rings = [(Path(f).stem, read_vector(f, "rings file")) for f in args.rings]
+    users = [(Path(f).name, read_vector(f, "user layer")) for f in args.user_layer]
+    m = maps.build(
+        layers=list(args.layer),
+        rings=rings,
+        user_layers=users,
+        basemap=args.basemap,
+        tianditu_key=args.tianditu_key,
+        review_number=args.review_number,
+        offline=args.offline,
+        title=args.title,
+    )
+    write_outputs(m, args, [*args.rings, *args.user_layer])
+    return 0

@@ -1,0 +1,180 @@
+"""``suigeo map build`` and ``suigeo demo`` through the real entry point."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "maps"))
+from maps_html import control_names, geojson_layers, tags
+
+import layers
+from maps.browser import browser_available, chromium
+from suigeo.cli import main
+
+_BROWSER_OK, _BROWSER_WHY = browser_available()
+needs_browser = pytest.mark.skipif(not _BROWSER_OK, reason=f"no headless browser: {_BROWSER_WHY}")
+
+
+def test_demo_writes_the_default_map(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    out = tmp_path / "suigeo-demo.html"
+    assert capsys.readouterr().out.strip() == "suigeo-demo.html"
+    html = out.read_text(encoding="utf-8")
+    names = control_names(html)
+    gj = geojson_layers(html)
+    cat = layers.catalog()
+    # every shipped layer, with all its features
+    for name, title in zip(cat["name"], cat["title"], strict=True):
+        var = names[title.replace("<", "&lt;").replace(">", "&gt;")]
+        assert len(gj[var]["features"]) == len(layers.load(name)), name
+    # the three rings
+    ring_names = [n for n in names if " min (sketch)" in n]
+    assert sorted(ring_names) == [
+        "广州塔: 30 min (sketch)",
+        "广州塔: 90 min (sketch)",
+        "广梅产业园: 30 min (sketch)",
+    ]
+    # offline, and marked not for publication
+    assert not [s for s in tags(html).scripts if s.get("src")]
+    assert "not for publication" in html
+
+
+def test_map_build_with_rings_and_user_layer(tmp_path, capsys):
+    rings = gpd.GeoDataFrame(
+        {"origin": ["x"], "minutes": [30.0], "engine": ["sketch"]},
+        geometry=[shapely.Point(113.3, 23.1).buffer(0.2)],
+        crs=4490,
+    )
+    rings.to_file(tmp_path / "r.gpkg", engine="pyogrio")
+    mine = gpd.GeoDataFrame(
+        {"name_zh": ["我的地块"], "area_ha": [3.2]},
+        geometry=[shapely.box(113.2, 23.0, 113.21, 23.01)],
+        crs=4490,
+    ).to_crs(4547)  # projected user data (CGCS2000 3-degree GK 114E) are converted for display
+    mine.to_file(tmp_path / "mine.geojson", engine="pyogrio")
+    out = tmp_path / "m.html"
+    code = main(
+        [
+            "map", "build", "--layer", "rail_lines", "--layer", "meizhou_parks",
+            "--rings", str(tmp_path / "r.gpkg"), "--user-layer", str(tmp_path / "mine.geojson"),
+            "--offline", "--review-number", "粤S(2025)001号", "-o", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    html = out.read_text(encoding="utf-8")
+    names = control_names(html)
+    assert len(names) == 4
+    assert "mine.geojson" in names
+    user = geojson_layers(html)[names["mine.geojson"]]
+    x, y = user["features"][0]["geometry"]["coordinates"][0][0]
+    assert 113.1 < x < 113.3 and 22.9 < y < 23.1  # drawn in lon/lat
+    assert "not for publication" not in html
+    assert not [s for s in tags(html).scripts if s.get("src")]
+
+
+def test_map_build_without_offline_links_cdns(tmp_path):
+    out = tmp_path / "m.html"
+    assert main(["map", "build", "--layer", "hubs", "-o", str(out)]) == 0
+    assert [s for s in tags(out.read_text()).scripts if s.get("src")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["map", "build", "-o", "x.html"], "nothing to draw"),
+        (["map", "build", "--layer", "nope", "-o", "x.html"], "unknown layer 'nope'"),
+        (["map", "build", "--rings", "missing.gpkg", "-o", "x.html"], "missing.gpkg"),
+        (["map", "build", "--layer", "hubs", "--basemap", "tianditu", "-o", "x.html"],
+         "SUIGEO_TIANDITU_KEY"),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_2_with_a_clear_message(args, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SUIGEO_TIANDITU_KEY", raising=False)
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_never_overwrites_an_input(tmp_path, capsys):
+    mine = gpd.GeoDataFrame({"name_zh": ["a"]}, geometry=[shapely.Point(113, 23)], crs=4490)
+    src = tmp_path / "mine.geojson"
+    mine.to_file(src, engine="pyogrio")
+    before = src.read_bytes()
+    assert main(["map", "build", "--user-layer", str(src), "-o", str(src)]) == 2
+    assert "never overwrites an input" in capsys.readouterr().err
+    assert src.read_bytes() == before
+
+
+def test_help_shows_an_example(capsys):
+    assert main(["map", "build", "--help"]) == 0
+    assert "suigeo map build --layer" in capsys.readouterr().out
+    assert main(["demo", "--help"]) == 0
+    assert "suigeo demo" in capsys.readouterr().out
+
+
+@pytest.mark.browser
+@needs_browser
+def test_png_export(tmp_path, capsys):
+    out, png = tmp_path / "m.html", tmp_path / "m.png"
+    code = main(
+        ["map", "build", "--layer", "rail_lines", "-o", str(out), "--png", str(png), "--offline"]
+    )
+    assert code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert capsys.readouterr().out.split() == [str(out), str(png)]
+
+
+def test_rings_from_suigeo_access_draw_on_the_map(tmp_path, capsys):
+    rings_file = tmp_path / "gz.geojson"
+    args = ["access", "rings", "--origin", "广州南站", "--minutes", "30", "90"]
+    assert main([*args, "-o", str(rings_file)]) == 0
+    written = gpd.read_file(rings_file, engine="pyogrio")
+    out = tmp_path / "m.html"
+    assert main(["map", "build", "--rings", str(rings_file), "-o", str(out)]) == 0
+    capsys.readouterr()
+    html = out.read_text(encoding="utf-8")
+    (name,) = control_names(html)
+    assert name.startswith("广州南站: 30, 90 min")
+    feats = geojson_layers(html)[control_names(html)[name]]["features"]
+    assert len(feats) == len(written) == 2
+    # the popup values include the engine's parameters (JSON) and method
+    values = {v for f in feats for v in f["properties"].values()}
+    assert any("ground.speed_kmh" in v for v in values)
+
+
+@pytest.mark.browser
+@needs_browser
+def test_demo_page_in_the_browser(tmp_path, capsys):
+    out = tmp_path / "demo.html"
+    assert main(["demo", "-o", str(out)]) == 0
+    capsys.readouterr()
+    html = out.read_text(encoding="utf-8")
+    n_features = sum(len(f["features"]) for f in geojson_layers(html).values())
+    with chromium(width=1600, height=1000) as driver:
+        driver.get(out.resolve().as_uri())
+        time.sleep(1.0)
+        severe = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+        n_paths = driver.execute_script(
+            "return document.querySelectorAll('.leaflet-overlay-pane path').length"
+        )
+        # every point, line and ring polygon drawn (a MultiPolygon ring is one path)
+        assert n_paths == n_features
+        assert (
+            driver.execute_script(
+                "return document.querySelectorAll('.leaflet-control-layers input').length"
+            )
+            == len(layers.LAYER_NAMES) + 3
+        )
+        assert driver.execute_script("return document.querySelectorAll('.suigeo-label').length")
+        dest = tmp_path / "demo.png"
+        driver.save_screenshot(str(dest))
+        assert dest.stat().st_size > 10_000

@@ -1,0 +1,81 @@
+"""Basemap registry: datums in the attribution, Tianditu key, GCJ-02 display copy for AMap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from maps_html import control_names, geojson_layers
+
+import maps
+from crs.errors import InputError
+
+
+def test_registry_records_each_providers_datum():
+    reg = maps.basemaps()
+    assert {k: v["datum"] for k, v in reg.items()} == {
+        "none": "CGCS2000",
+        "osm": "WGS84",
+        "tianditu": "CGCS2000",
+        "amap": "GCJ02",
+    }
+
+
+def test_default_needs_no_tile_server(parks):
+    html = maps.render_html(maps.build({"P": parks}))
+    assert "L.tileLayer(" not in html
+    assert "basemap datum: CGCS2000" in html
+
+
+def test_tianditu_needs_a_key(parks, monkeypatch):
+    monkeypatch.delenv("SUIGEO_TIANDITU_KEY", raising=False)
+    with pytest.raises(InputError, match="SUIGEO_TIANDITU_KEY"):
+        maps.build({"P": parks}, basemap="tianditu")
+    monkeypatch.setenv("SUIGEO_TIANDITU_KEY", "envkey123")
+    html = maps.render_html(maps.build({"P": parks}, basemap="tianditu"))
+    assert "tk=envkey123" in html
+    html = maps.render_html(maps.build({"P": parks}, basemap="tianditu", tianditu_key="argkey"))
+    assert "tk=argkey" in html and "envkey123" not in html
+    assert "CGCS2000 on Web Mercator" in html
+
+
+def _coords(html: str, name: str) -> np.ndarray:
+    layer = geojson_layers(html)[control_names(html)[name]]
+    return np.array([f["geometry"]["coordinates"] for f in layer["features"]])
+
+
+def test_amap_draws_a_gcj02_display_copy(parks):
+    stored = parks.geometry.copy()
+    html = maps.render_html(maps.build({"P": parks}, basemap="amap", simplify_m=0))
+    assert "GCJ-02" in html
+    shown = _coords(html, "P")
+    # stored data untouched
+    assert parks.geometry.geom_equals_exact(stored, 0).all()
+    # the issue's reference: WGS84 data lands 600-630 m off GCJ-02 tiles across Guangzhou;
+    # in Meizhou (these parks) the offset is of the same order (500-700 m)
+    lon, lat = parks.geometry.x.to_numpy(), parks.geometry.y.to_numpy()
+    dx = (shown[:, 0] - lon) * 111_320.0 * np.cos(np.radians(lat))
+    dy = (shown[:, 1] - lat) * 110_574.0
+    dist = np.hypot(dx, dy)
+    assert ((dist > 450) & (dist < 750)).all(), dist
+
+
+def test_amap_display_copy_matches_an_independent_gcj02(parks):
+    prcoords = pytest.importorskip("prcoords", reason="prcoords is in the bench extra")
+    html = maps.render_html(maps.build({"P": parks}, basemap="amap", simplify_m=0))
+    shown = _coords(html, "P")
+    lon, lat = parks.geometry.x.to_numpy(), parks.geometry.y.to_numpy()
+    for (x, y), (gx, gy) in zip(zip(lon, lat, strict=True), shown, strict=True):
+        ref = prcoords.wgs_gcj((y, x))
+        assert abs(ref[0] - gy) < 2e-6 and abs(ref[1] - gx) < 2e-6
+
+
+def test_amap_offset_across_guangzhou(ring):
+    html = maps.render_html(maps.build(rings=[ring], basemap="amap", simplify_m=0))
+    layer = next(iter(geojson_layers(html).values()))
+    shown = np.array(layer["features"][-1]["geometry"]["coordinates"][0])
+    orig = np.array(ring.sort_values("minutes").geometry.iloc[0].exterior.coords)
+    assert shown.shape == orig.shape
+    dx = (shown[:, 0] - orig[:, 0]) * 111_320.0 * np.cos(np.radians(orig[:, 1]))
+    dy = (shown[:, 1] - orig[:, 1]) * 110_574.0
+    dist = np.hypot(dx, dy)
+    assert dist.min() > 550 and dist.max() < 680, (dist.min(), dist.max())

@@ -1,0 +1,200 @@
+"""HTML-level tests of maps.build: layers, counts, groups, symbology, legend, footer, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import ClassVar
+
+import branca.colormap
+import folium
+import geopandas as gpd
+import pytest
+import shapely
+from folium.elements import JSCSSMixin
+from maps_html import control_names, geojson_layers, tags
+from maps_xss import XSS_ALL, XSS_IMG, XSS_TICK, XSS_TPL
+
+import maps
+from crs.errors import InputError
+from maps.offline import OfflineAssetError
+
+
+def _html(m: folium.Map) -> str:
+    return maps.render_html(m)
+
+
+def _layer_for(html: str, name: str) -> dict:
+    var = control_names(html)[name]
+    return geojson_layers(html)[var]
+
+
+def test_each_layer_present_with_its_feature_count(parks, rail, ring):
+    m = maps.build({"Parks test": parks, "Rail test": rail}, rings={"r": ring}, offline=False)
+    html = _html(m)
+    names = control_names(html)
+    assert len(geojson_layers(html)) == 3  # one GeoJson per layer, not one object per feature
+    assert len(_layer_for(html, "Parks test")["features"]) == len(parks) == 3
+    assert len(_layer_for(html, "Rail test")["features"]) == len(rail) == 3
+    ring_name = next(n for n in names if n.startswith("广州塔"))
+    assert len(_layer_for(html, ring_name)["features"]) == 2
+    assert "L.marker(" not in html  # points are circle markers inside the GeoJson layer
+
+
+def test_groups_in_the_layer_control(parks, rail, ring):
+    html = _html(maps.build({"P": parks, "R": rail}, rings=[ring], user_layers={"mine.gpkg": rail}))
+    block = html[html.rindex("L.control.groupedLayers(") :]
+    order = [block.index(g) for g in ("Parks", "Transport", "Travel-time rings", "User layers")]
+    assert order == sorted(order)
+    assert '"collapsed": false' in block or "collapsed: false" in block
+
+
+def test_rail_status_symbology_and_ring_shading(rail, ring):
+    html = _html(maps.build({"R": rail}, rings=[ring], offline=False))
+    # styles per status, from symbology.toml: planned dotted, under construction dashed
+    assert '"dashArray": "1 7"' in html
+    assert '"dashArray": "10 7"' in html
+    # rings shaded by threshold: ColorBrewer YlGnBu class colours from symbology.toml
+    assert '"fillColor": "#0c2c84"' in html  # 0-30 min
+    assert '"fillColor": "#1d91c0"' in html  # 60-90 min
+    assert '"fillColor": "#225ea8"' not in html  # no ring in 30-60
+
+
+def test_popups_carry_units_source_and_accuracy(parks):
+    html = _html(maps.build({"P": parks}, offline=False))
+    feats = _layer_for(html, "P")["features"]
+    props = feats[0]["properties"]
+    assert "40.1" in props.values()  # output_2020_yi 40.10
+    assert "160" in props.values()
+    assert "5000" in props.values()  # accuracy_m
+    assert "MEIZHOU-2022 附件2" in props.values()
+    assert "—" in feats[2]["properties"].values()  # missing output shown as a dash
+    for alias in ("Output 2020 产值 (亿元)", "Positional accuracy 位置精度 (m)", "Source 来源"):
+        assert json.dumps(alias) in html  # written by folium with tojson (ASCII escapes)
+
+
+def test_footer_internal_note_without_review_number(parks):
+    html = _html(maps.build({"P": parks}, made_on=dt.date(2025, 3, 1)))
+    assert "not for publication" in html
+    assert "第三十四条".encode("unicode_escape").decode() in html or "第三十四条" in html
+    assert "2025-03-01" in html
+    assert "MEIZHOU-2022" in html  # data source listed
+
+
+def test_footer_review_number(parks):
+    html = _html(maps.build({"P": parks}, review_number="粤S(2025)001号"))
+    assert "not for publication" not in html
+    assert "Map review No." in html
+
+
+def test_legend_lists_the_symbols(parks, rail, ring):
+    html = _html(maps.build({"P": parks, "R": rail}, rings=[ring]))
+    assert "suigeo-legend" in html
+    for label in ("Co-built industrial park", "High-speed rail", "planned", "within 30 min"):
+        assert label in html
+
+
+def test_hostile_strings_never_reach_the_page_raw(parks, rail):
+    hostile = rail.copy()
+    hostile["kind"] = ["<b>kind</b>", "high_speed", "high_speed"]  # legend label from data
+    hostile["`odd$col\\"] = ["x", "y", "z"]  # field alias from data
+    m = maps.build(
+        {XSS_IMG: parks, XSS_TPL: hostile},
+        user_layers={XSS_TICK: parks},
+        review_number=XSS_TPL,
+        title=XSS_IMG,
+        offline=False,  # keep the page small: no inlined library code to search through
+    )
+    html = _html(m)
+    for s in (*XSS_ALL, "<b>kind</b>", "`odd$col\\"):
+        assert s not in html, s
+    # and the escaped forms are there (as JSON strings, so `&` may be kept or \u0026)
+    plain = html.replace("\\u0026", "&")
+    assert "&lt;img src=x onerror=" in plain
+    assert "&#36;{(window.__canary=" in plain
+    assert "back&#96;tick" in plain
+    assert "&lt;b&gt;kind&lt;/b&gt;" in plain
+    assert "&#96;odd&#36;col&#92;" in plain
+
+
+def test_offline_page_links_nothing_remote(parks, rail, ring):
+    m = maps.build({"P": parks, "R": rail}, rings=[ring], offline=True)
+    branca.colormap.StepColormap(["#000000", "#ffffff"], index=[0, 1, 2], caption="c").add_to(m)
+    html = _html(m)
+    t = tags(html)
+    remote = re.compile(r"^\s*(https?:)?//", re.I)
+    assert [s for s in t.scripts if s.get("src")] == []
+    assert [
+        lk for lk in t.links if lk.get("rel") == "stylesheet" or remote.match(lk.get("href") or "")
+    ] == []
+    for css in t.styles:
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", css, re.I)
+        assert not re.search(r"@import", css, re.I)
+    # the libraries really are inlined
+    assert "Leaflet 1.9.3" in html or '"1.9.3"' in html
+    assert 'version:"3.5.5"' in html  # d3 v3 for branca's colour map
+    assert "jQuery v3.7.1" in html
+    assert "Bootstrap  v5.2.2" in html or "Bootstrap v5.2.2" in html
+    assert "L.Control.GroupedLayers" in html
+
+
+def test_online_page_does_link_cdns(parks):
+    """Sanity check of the offline test: without offline the page links CDNs."""
+    t = tags(_html(maps.build({"P": parks}, offline=False)))
+    assert any((s.get("src") or "").startswith("https://") for s in t.scripts)
+
+
+def test_unknown_cdn_asset_is_an_error(parks):
+    class Plugin(JSCSSMixin):
+        default_js: ClassVar = [("x", "https://cdn.example.invalid/x.js")]
+
+    m = maps.build({"P": parks}, offline=True)
+    Plugin().add_to(m)
+    with pytest.raises(OfflineAssetError, match=r"cdn\.example\.invalid"):
+        _html(m)
+
+
+def test_stored_data_is_never_modified(parks, rail):
+    before = parks.copy(), rail.copy()
+    maps.build({"P": parks, "R": rail}, simplify_m=50.0)
+    assert parks.equals(before[0]) and rail.equals(before[1])
+    assert parks.geometry.geom_equals_exact(before[0].geometry, 0).all()
+
+
+def test_display_simplification_saves_size_without_moving_lines():
+    # a 2,000-vertex wiggly line, wiggles of 0.05 m: below a pixel at zoom 18
+    n = 2000
+    xs = [113.0 + i * 1e-5 for i in range(n)]
+    ys = [23.0 + (0.05 / 111_320.0) * (i % 2) for i in range(n)]
+    gdf = gpd.GeoDataFrame(
+        {"kind": ["x"]}, geometry=[shapely.LineString(zip(xs, ys, strict=True))], crs=4490
+    )
+    full = _layer_for(_html(maps.build({"L": gdf}, simplify_m=0, offline=False)), "L")
+    simple = _layer_for(_html(maps.build({"L": gdf}, offline=False)), "L")
+    n_full = len(full["features"][0]["geometry"]["coordinates"])
+    n_simple = len(simple["features"][0]["geometry"]["coordinates"])
+    assert n_simple < n_full / 10
+    # Hausdorff distance between the drawn lines below the 0.5 m tolerance
+    a = shapely.LineString(full["features"][0]["geometry"]["coordinates"])
+    b = shapely.LineString(simple["features"][0]["geometry"]["coordinates"])
+    assert a.hausdorff_distance(b) * 111_320.0 < 0.5
+
+
+def test_an_empty_layer_is_drawn_empty(parks):
+    html = _html(maps.build({"empty": parks.iloc[:0], "P": parks}, offline=False))
+    assert len(_layer_for(html, "empty")["features"]) == 0
+    assert len(_layer_for(html, "P")["features"]) == 3
+
+
+def test_bad_inputs_are_clear_errors(parks):
+    with pytest.raises(InputError, match="no coordinate reference system"):
+        maps.build({"P": parks.set_crs(None, allow_override=True)})
+    with pytest.raises(InputError, match="minutes"):
+        maps.build(rings=[parks])
+    with pytest.raises(InputError, match="unknown basemap"):
+        maps.build({"P": parks}, basemap="google")
+    empty = parks.copy()
+    empty.loc[1, "geometry"] = None
+    with pytest.raises(InputError, match="without geometry"):
+        maps.build({"P": empty})
