@@ -140,18 +140,21 @@ def grid_csr(
     idx = np.arange(n, dtype=itype).reshape(h, w)
     data = np.empty((h, w, 8))
     cols = np.empty((h, w, 8), dtype=itype)
+    if pad_h is None:  # no slope: one friction (minutes per metre) per cell
+        inv = 0.06 / np.where(road, speed, tobler_kmh(0.0, off_path_factor=factor))
+        pad_inv = np.pad(inv, 1, constant_values=0.0)
     for k, (dr, dc) in enumerate(_OFFSETS):
         sl = (slice(1 + dr, 1 + dr + h), slice(1 + dc, 1 + dc + w))
         d = cell * math.hypot(dr, dc)
         ok = inside[sl]
         if pad_h is None:
-            walk = tobler_kmh(0.0, off_path_factor=factor)
+            minutes = (d / 2) * (inv + pad_inv[sl])
         else:
             walk = tobler_kmh((pad_h[sl] - pad_h[1:-1, 1:-1]) / d, off_path_factor=factor)
-        v_here = np.where(road, speed, walk)
-        nb = pad_speed[sl]
-        v_there = np.where(np.isfinite(nb), nb, walk)
-        minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+            nb = pad_speed[sl]
+            v_here = np.where(road, speed, walk)
+            v_there = np.where(np.isfinite(nb), nb, walk)
+            minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
         data[:, :, k] = np.where(ok, minutes, ZERO)
         cols[:, :, k] = np.where(ok, idx + (dr * w + dc), idx)
     indptr = np.concatenate(
