@@ -123,44 +123,78 @@ def grid_csr(
     cell: float,
     params: Params,
     n_total: int | None = None,
+    offroad: np.ndarray | None = None,
 ) -> csr_array:
     """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR, built
-    directly: every cell row holds its 8 moves in a fixed order (a move off the grid is a
-    harmless zero-cost self-loop), so nothing is sorted. Rows beyond the grid (``n_total``)
-    are left empty for linked nodes."""
+    directly: every cell row holds its 8 moves in a fixed order (a move off the grid or
+    into an impassable cell is a harmless zero-cost self-loop), so nothing is sorted. Rows
+    beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
+    off-road speeds on the flat in km/h per cell (a friction raster; NaN = walking, 0 =
+    impassable), scaled on slopes by Tobler's function."""
     h, w = speed.shape
     n = h * w
     n_total = n if n_total is None else n_total
+    factor = params["walk.off_path_factor"]
+    flat = float(tobler_kmh(0.0))
+    base = (
+        np.full((h, w), flat * factor)
+        if offroad is None
+        else np.where(np.isfinite(offroad), offroad, flat * factor)
+    )
+    road = np.isfinite(speed)
+    pad_base = np.pad(base, 1, constant_values=np.nan)
     pad_speed = np.pad(speed, 1, constant_values=np.nan)
     inside = np.pad(np.ones((h, w), bool), 1, constant_values=False)
     pad_h = None if heights is None else np.pad(np.nan_to_num(heights, nan=0.0), 1)
-    road = np.isfinite(speed)
-    factor = params["walk.off_path_factor"]
     itype = np.int32 if n_total < 2**31 - 1 else np.int64
     idx = np.arange(n, dtype=itype).reshape(h, w)
     data = np.empty((h, w, 8))
     cols = np.empty((h, w, 8), dtype=itype)
-    if pad_h is None:  # no slope: one friction (minutes per metre) per cell
-        inv = 0.06 / np.where(road, speed, tobler_kmh(0.0, off_path_factor=factor))
-        pad_inv = np.pad(inv, 1, constant_values=0.0)
-    for k, (dr, dc) in enumerate(_OFFSETS):
-        sl = (slice(1 + dr, 1 + dr + h), slice(1 + dc, 1 + dc + w))
-        d = cell * math.hypot(dr, dc)
-        ok = inside[sl]
-        if pad_h is None:
-            minutes = (d / 2) * (inv + pad_inv[sl])
-        else:
-            walk = tobler_kmh((pad_h[sl] - pad_h[1:-1, 1:-1]) / d, off_path_factor=factor)
-            nb = pad_speed[sl]
-            v_here = np.where(road, speed, walk)
-            v_there = np.where(np.isfinite(nb), nb, walk)
-            minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
-        data[:, :, k] = np.where(ok, minutes, ZERO)
-        cols[:, :, k] = np.where(ok, idx + (dr * w + dc), idx)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if pad_h is None:  # no slope: one friction (minutes per metre) per cell
+            inv = 0.06 / np.where(road, speed, base)
+            pad_inv = np.pad(inv, 1, constant_values=np.inf)
+        for k, (dr, dc) in enumerate(_OFFSETS):
+            sl = (slice(1 + dr, 1 + dr + h), slice(1 + dc, 1 + dc + w))
+            d = cell * math.hypot(dr, dc)
+            if pad_h is None:
+                minutes = (d / 2) * (inv + pad_inv[sl])
+            else:
+                slope = tobler_kmh((pad_h[sl] - pad_h[1:-1, 1:-1]) / d) / flat
+                v_here = np.where(road, speed, base * slope)
+                v_there = np.where(np.isfinite(pad_speed[sl]), pad_speed[sl], pad_base[sl] * slope)
+                minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+            ok = inside[sl] & np.isfinite(minutes)
+            data[:, :, k] = np.where(ok, minutes, ZERO)
+            cols[:, :, k] = np.where(ok, idx + (dr * w + dc), idx)
     indptr = np.concatenate(
         [np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.full(n_total - n, 8 * n, np.int64)]
     )
     return csr_array((data.ravel(), cols.ravel(), indptr), shape=(n_total, n_total))
+
+
+def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
+    """Off-road speeds (km/h) from a friction GeoTIFF, resampled onto the grid (nearest)."""
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read friction raster {str(path)!r}: {exc}") from None
+    with src:
+        if src.crs is None:
+            raise InputError(f"friction raster {str(path)!r} has no coordinate system")
+        out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
+        reproject(
+            source=rasterio.band(src, 1),
+            destination=out,
+            dst_transform=grid.transform,
+            dst_crs=grid.plane,
+            src_nodata=src.nodata,
+            dst_nodata=np.nan,
+            resampling=Resampling.nearest,
+        )
+    if (out < 0).any():
+        raise InputError(f"friction raster {str(path)!r} holds negative speeds")
+    return out, "; off-road speeds from the friction raster (km/h, 0 = impassable)"
 
 
 def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
@@ -262,6 +296,7 @@ def raster_rings(
     roads,
     dem: str | os.PathLike[str] | None,
     raster_out: str | os.PathLike[str] | None,
+    friction: str | os.PathLike[str] | None = None,
     direction: str,
     rail: RailNet,
     params: Params,
@@ -292,6 +327,7 @@ def raster_rings(
         params,
     )
     heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
+    offroad, fr_note = (None, "") if friction is None else _friction(friction, grid)
     edges = EdgeList()
     edges.add_nodes(grid.size)
     speed = _roads(gdf, kmh, grid, params, edges)
@@ -306,14 +342,14 @@ def raster_rings(
             raise InputError(
                 f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
             )
-    graph = grid_csr(speed, heights, grid.cell, params, edges.n)
+    graph = grid_csr(speed, heights, grid.cell, params, edges.n, offroad)
     if edges.n > grid.size or len(edges.arrays()[0]):
         graph = (graph + edges.csr()).tocsr()  # rail and expressway links
     if direction == "to":
         graph = graph.T.tocsr()
     dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
     if raster_out is not None:
-        _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem,) if x])
+        _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem, friction) if x])
     geoms = [
         [_contour(dist[r, : grid.size], t, grid) for t in thresholds] for r in range(dist.shape[0])
     ]
@@ -329,6 +365,7 @@ def raster_rings(
         + ("; expressways entered only at interchanges" if roads is not None else "")
         + note
         + dem_note
+        + fr_note
     )
     keys = (
         ["raster.", "walk."]

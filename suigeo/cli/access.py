@@ -63,6 +63,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--direction", choices=("from", "to"), default="from")
     r.add_argument("--roads", metavar="FILE", help="road lines (network and raster engines)")
     r.add_argument("--dem", metavar="FILE", help="DEM GeoTIFF (raster engine)")
+    r.add_argument(
+        "--friction",
+        metavar="FILE",
+        help="raster engine: GeoTIFF of off-road speeds in km/h (0 = impassable)",
+    )
     r.add_argument("--timetable", metavar="CSV", help="rides: from, to, minutes (replaces lines)")
     r.add_argument(
         "--include-planned",
@@ -146,7 +151,7 @@ def _rings(args: argparse.Namespace) -> int:
     from geo.access.coverage import read_points
 
     params = resolve_params(_params(args.param))
-    inputs = [x for x in (args.roads, args.dem, args.timetable, args.origins) if x]
+    inputs = [x for x in (args.roads, args.dem, args.friction, args.timetable, args.origins) if x]
     origin = (
         read_points(args.origins, "origins")
         if args.origins
@@ -166,6 +171,7 @@ def _rings(args: argparse.Namespace) -> int:
         timetable=timetable,
         nearest=args.nearest,
         raster_out=args.raster_out,
+        friction=args.friction,
     )
     write_frame(result, args.output, inputs)
     for row in result.itertuples():
