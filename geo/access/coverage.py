@@ -118,7 +118,7 @@ def _by_network(
     lon = np.concatenate([fac.geometry.x, tgt.geometry.x])
     lat = np.concatenate([fac.geometry.y, tgt.geometry.y])
     labels = [str(x) for x in np.concatenate([fac["origin"], tgt["origin"]])]
-    g = build_network(lon, lat, labels, roads, net, p)
+    g = build_network(lon, lat, labels, roads, net, p, must_attach=len(fac))
     nf = len(fac)
     dist, which = shortest_times(g.edges.csr(reverse=True), g.points[:nf], nearest=True)
     assert which is not None

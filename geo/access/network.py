@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 import crs
 from crs.errors import InputError
-from geo.access.faces import enclosed_area
+from geo.access.faces import LineTable, enclosed_area_of
 from geo.access.graph import EdgeList, shortest_times
 from geo.access.params import Params
 from geo.access.plane import plane_crs
@@ -60,7 +60,13 @@ class NetworkGraph:
     road: RoadGraph
     component_of_point: np.ndarray
     component_size: np.ndarray
-    _csr: dict = field(default_factory=dict)
+    _csr: dict = field(default_factory=dict)  # cached CSR matrices and line table
+
+    def line_table(self) -> LineTable:
+        """Vertices, end angles and shoelace sums of the road lines, computed once."""
+        if "lines" not in self._csr:
+            self._csr["lines"] = LineTable.of(self.road.geoms)
+        return self._csr["lines"]
 
     def graph(self, *, reverse: bool = False) -> csr_array:
         """The CSR matrix of the joined graph (reversed for "to"), built once."""
@@ -111,8 +117,14 @@ def build_network(
     roads: gpd.GeoDataFrame | str | os.PathLike[str],
     rail: RailNet,
     params: Params,
+    *,
+    must_attach: int | None = None,
 ) -> NetworkGraph:
+    """Road graph + rail + the points (lon, lat) attached to their nearest roads. The first
+    ``must_attach`` points (default all) must lie within ``network.snap_max_m`` of a road;
+    the others may not (they stay unreached)."""
     plane = plane_crs(lon)
+    must = len(lon) if must_attach is None else must_attach
     road = road_graph(load_roads(roads), params, plane)
     edges = EdgeList()
     edges.add_nodes(road.n_nodes)
@@ -133,8 +145,10 @@ def build_network(
     nodes = np.concatenate([pts_nodes, st_nodes])
     snap = params["network.snap_max_m"]
     line, frac, dist = _attach(road, xy, snap, None)
-    if (line[: len(lon)] < 0).any():
-        _attach(road, xy[: len(lon)], snap, labels)  # raises, naming the origin
+    if (line[:must] < 0).any():
+        _attach(road, xy[:must], snap, labels[:must])  # raises, naming the point
+    own = line[: len(lon)]
+    point_comp = np.where(own >= 0, comp[road.node_u[np.maximum(own, 0)]], -1)
     ok = line >= 0
     nodes, line, frac, dist, xy = nodes[ok], line[ok], frac[ok], dist[ok], xy[ok]
     k = len(nodes)
@@ -190,7 +204,6 @@ def build_network(
         minutes.append(t[m])
         gids.append(g[m])
         revs.append(r[m])
-    point_comp = comp[np.where(line[: len(lon)] >= 0, road.node_u[line[: len(lon)]], 0)]
     return NetworkGraph(
         edges,
         np.concatenate(tails),
@@ -219,6 +232,8 @@ def _substring(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndar
 
 def _merge_intervals(gid: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
     """Union of intervals [s, e] ⊂ [0, 1] per ``gid`` (vectorised)."""
+    if gid.size == 0:
+        return gid, s, e, gid
     order = np.lexsort((s, gid))
     gid, s, e = gid[order], s[order] + 4.0 * gid[order], e[order] + 4.0 * gid[order]
     run = np.maximum.accumulate(e)
@@ -257,10 +272,15 @@ def reached_lines(
     a, b = net.pa[gid[on]], net.pb[gid[on]]
     p0, p1 = a + b * q0[on], a + b * q1[on]
     lo, hi = np.clip(np.minimum(p0, p1), 0, 1), np.clip(np.maximum(p0, p1), 0, 1)
-    g, lo, hi, _ = _merge_intervals(par, lo, hi)
+    # lines covered by one stretch need no merging: only the rest (the frontier) is merged
+    whole = np.zeros(len(net.geoms), dtype=bool)
+    whole[par[(lo <= 1e-6) & (hi >= 1 - 1e-6)]] = True
+    rest = ~whole[par]
+    g, lo, hi, _ = _merge_intervals(par[rest], lo[rest], hi[rest])
     full = (lo <= 1e-6) & (hi >= 1 - 1e-6)
     part = ~full & (hi - lo > 1e-9)
-    return g[full], _substring(net.geoms[g[part]], lo[part], hi[part]), c_geoms
+    full_ids = np.concatenate([np.flatnonzero(whole), g[full]])
+    return full_ids, _substring(net.geoms[g[part]], lo[part], hi[part]), c_geoms
 
 
 def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:
@@ -300,7 +320,9 @@ def ring_polygon(
         return shapely.Polygon()
     pieces: list[np.ndarray] = []
     if max_hole_km2 < 0:
-        area, loose = enclosed_area(whole, net.road.node_u[full], net.road.node_v[full])
+        area, loose = enclosed_area_of(
+            net.line_table(), full, net.road.node_u[full], net.road.node_v[full]
+        )
         loose_lines = np.concatenate([whole[loose], partial, connectors])
     else:
         lines = np.concatenate([whole, partial])

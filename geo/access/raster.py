@@ -30,6 +30,7 @@ from pyproj import CRS
 from rasterio.features import rasterize, shapes
 from rasterio.warp import Resampling, reproject
 from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
 
 import crs
 from crs.atomic import atomic_output
@@ -42,9 +43,7 @@ from geo.access.result import EngineOutput
 from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
 from geo.access.tobler import tobler_kmh
 
-__all__ = ["Grid", "grid_edges", "raster_rings"]
-
-_MOVES = ((0, 1), (1, 0), (1, 1), (1, -1))
+__all__ = ["Grid", "grid_csr", "raster_rings"]
 
 
 @dataclass
@@ -115,39 +114,107 @@ def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
     return out, note
 
 
-def grid_edges(
-    speed: np.ndarray, heights: np.ndarray | None, cell: float, params: Params
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """8-neighbour moves (u, v, minutes) over a grid of road speeds (NaN off road)."""
+_OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def grid_csr(
+    speed: np.ndarray,
+    heights: np.ndarray | None,
+    cell: float,
+    params: Params,
+    n_total: int | None = None,
+    offroad: np.ndarray | None = None,
+) -> csr_array:
+    """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR, built
+    directly: every cell row holds its 8 moves in a fixed order (a move off the grid or
+    into an impassable cell is a harmless zero-cost self-loop), so nothing is sorted. Rows
+    beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
+    off-road speeds on the flat in km/h per cell (a friction raster; NaN = walking, 0 =
+    impassable), scaled on slopes by Tobler's function."""
     h, w = speed.shape
-    idx = np.arange(h * w, dtype=np.int64).reshape(h, w)
-    road = np.isfinite(speed)
+    n = h * w
+    n_total = n if n_total is None else n_total
     factor = params["walk.off_path_factor"]
-    us, vs, ws = [], [], []
-    for dr, dc in _MOVES:
-        c0, c1 = max(0, -dc), w - max(0, dc)
-        a = (slice(0, h - dr), slice(c0, c1))
-        b = (slice(dr, h), slice(c0 + dc, c1 + dc))
-        d = cell * math.hypot(dr, dc)
-        if heights is not None:
-            slope = np.nan_to_num((heights[b] - heights[a]) / d)
-        else:
-            slope = np.zeros(speed[a].shape)
-        for sign, (p, q) in ((1.0, (a, b)), (-1.0, (b, a))):
-            walk = tobler_kmh(sign * slope, off_path_factor=factor)
-            vp = np.where(road[p], speed[p], walk)
-            vq = np.where(road[q], speed[q], walk)
-            minutes = d / 2 * (1 / vp + 1 / vq) * 60 / 1000
-            us.append(idx[p].ravel())
-            vs.append(idx[q].ravel())
-            ws.append(minutes.ravel())
-    return np.concatenate(us), np.concatenate(vs), np.concatenate(ws)
+    flat = float(tobler_kmh(0.0))
+    base = (
+        np.full((h, w), flat * factor)
+        if offroad is None
+        else np.where(np.isfinite(offroad), offroad, flat * factor)
+    )
+    road = np.isfinite(speed)
+    pad_base = np.pad(base, 1, constant_values=np.nan)
+    pad_speed = np.pad(speed, 1, constant_values=np.nan)
+    inside = np.pad(np.ones((h, w), bool), 1, constant_values=False)
+    pad_h = None if heights is None else np.pad(np.nan_to_num(heights, nan=0.0), 1)
+    itype = np.int32 if n_total < 2**31 - 1 else np.int64
+    idx = np.arange(n, dtype=itype).reshape(h, w)
+    data = np.empty((h, w, 8))
+    cols = np.empty((h, w, 8), dtype=itype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if pad_h is None:  # no slope: one friction (minutes per metre) per cell
+            inv = 0.06 / np.where(road, speed, base)
+            pad_inv = np.pad(inv, 1, constant_values=np.inf)
+        for k, (dr, dc) in enumerate(_OFFSETS):
+            sl = (slice(1 + dr, 1 + dr + h), slice(1 + dc, 1 + dc + w))
+            d = cell * math.hypot(dr, dc)
+            if pad_h is None:
+                minutes = (d / 2) * (inv + pad_inv[sl])
+            else:
+                slope = tobler_kmh((pad_h[sl] - pad_h[1:-1, 1:-1]) / d) / flat
+                v_here = np.where(road, speed, base * slope)
+                v_there = np.where(np.isfinite(pad_speed[sl]), pad_speed[sl], pad_base[sl] * slope)
+                minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+            ok = inside[sl] & np.isfinite(minutes)
+            data[:, :, k] = np.where(ok, minutes, ZERO)
+            cols[:, :, k] = np.where(ok, idx + (dr * w + dc), idx)
+    indptr = np.concatenate(
+        [np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.full(n_total - n, 8 * n, np.int64)]
+    )
+    return csr_array((data.ravel(), cols.ravel(), indptr), shape=(n_total, n_total))
 
 
-def _extent(ox, oy, sx, sy, reach_m: float) -> tuple[float, float, float, float]:
-    x = np.concatenate([ox, sx])
-    y = np.concatenate([oy, sy])
-    return (x.min() - reach_m, y.min() - reach_m, x.max() + reach_m, y.max() + reach_m)
+def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
+    """Off-road speeds (km/h) from a friction GeoTIFF, resampled onto the grid (nearest)."""
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read friction raster {str(path)!r}: {exc}") from None
+    with src:
+        if src.crs is None:
+            raise InputError(f"friction raster {str(path)!r} has no coordinate system")
+        out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
+        reproject(
+            source=rasterio.band(src, 1),
+            destination=out,
+            dst_transform=grid.transform,
+            dst_crs=grid.plane,
+            src_nodata=src.nodata,
+            dst_nodata=np.nan,
+            resampling=Resampling.nearest,
+        )
+    if (out < 0).any():
+        raise InputError(f"friction raster {str(path)!r} holds negative speeds")
+    return out, "; off-road speeds from the friction raster (km/h, 0 = impassable)"
+
+
+def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
+    """Bounds of everything reachable: the origins ± ground reach, and every station that
+    rail can reach within ``t_max`` (boarding at a station within ground reach; rail times
+    as a lower bound, either direction) ± its remaining ground reach."""
+    reach = t_max * v_mpm
+    x0, y0, x1, y1 = ox.min() - reach, oy.min() - reach, ox.max() + reach, oy.max() + reach
+    if len(sx):
+        near = np.hypot(sx[:, None] - ox[None, :], sy[:, None] - oy[None, :]).min(axis=1)
+        board = np.flatnonzero(near <= reach)
+        if board.size:
+            g = csr_array((rail.w, (rail.u, rail.v)), shape=(rail.n_nodes, rail.n_nodes))
+            t = dijkstra(g, directed=False, indices=board, limit=t_max, min_only=True)
+            t = t[: len(sx)]
+            ok = t < t_max
+            m = (t_max - t[ok]) * v_mpm
+            x0, y0 = min(x0, (sx[ok] - m).min(initial=x0)), min(y0, (sy[ok] - m).min(initial=y0))
+            x1, y1 = max(x1, (sx[ok] + m).max(initial=x1)), max(y1, (sy[ok] + m).max(initial=y1))
+    return (x0, y0, x1, y1)
 
 
 def _roads(gdf, kmh, grid: Grid, params: Params, edges: EdgeList) -> np.ndarray:
@@ -229,6 +296,7 @@ def raster_rings(
     roads,
     dem: str | os.PathLike[str] | None,
     raster_out: str | os.PathLike[str] | None,
+    friction: str | os.PathLike[str] | None = None,
     direction: str,
     rail: RailNet,
     params: Params,
@@ -243,14 +311,23 @@ def raster_rings(
     gdf = None if roads is None else load_roads(roads)
     kmh = None if gdf is None else road_speeds(gdf, params)
     vmax = float(tobler_kmh(-0.05)) if kmh is None else max(6.0, float(kmh.max()))
-    reach = max(thresholds) / 60 * vmax * 1000
+    bounds = _extent(
+        np.asarray(ox),
+        np.asarray(oy),
+        np.asarray(sx),
+        np.asarray(sy),
+        rail,
+        max(thresholds),
+        vmax * 1000 / 60,
+    )
     grid, note = _make_grid(
-        _extent(np.asarray(ox), np.asarray(oy), np.asarray(sx), np.asarray(sy), reach),
+        bounds,
         (float(np.asarray(ox)[0]), float(np.asarray(oy)[0])),
         plane,
         params,
     )
     heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
+    offroad, fr_note = (None, "") if friction is None else _friction(friction, grid)
     edges = EdgeList()
     edges.add_nodes(grid.size)
     speed = _roads(gdf, kmh, grid, params, edges)
@@ -265,16 +342,14 @@ def raster_rings(
             raise InputError(
                 f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
             )
-    gu, gv, gw = grid_edges(speed, heights, grid.cell, params)
-    links = edges.csr().tocoo()  # rail and expressway links, parallel edges reduced
-    lu, lv, lw = links.row, links.col, links.data
-    u, v, w = np.concatenate([gu, lu]), np.concatenate([gv, lv]), np.concatenate([gw, lw])
+    graph = grid_csr(speed, heights, grid.cell, params, edges.n, offroad)
+    if edges.n > grid.size or len(edges.arrays()[0]):
+        graph = (graph + edges.csr()).tocsr()  # rail and expressway links
     if direction == "to":
-        u, v = v, u
-    graph = csr_array((w, (u, v)), shape=(edges.n, edges.n))
+        graph = graph.T.tocsr()
     dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
     if raster_out is not None:
-        _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem,) if x])
+        _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem, friction) if x])
     geoms = [
         [_contour(dist[r, : grid.size], t, grid) for t in thresholds] for r in range(dist.shape[0])
     ]
@@ -282,12 +357,15 @@ def raster_rings(
 
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     method = (
-        f"raster: {grid.cell:g} m grid, 8-neighbour cost distance; roads burned at their speeds, "
-        "off road Tobler walking × off-path factor"
+        f"raster: {grid.cell:g} m grid, 8-neighbour cost distance; "
+        + ("roads burned at their speeds, " if roads is not None else "no roads given, ")
+        + "off road Tobler walking × off-path factor"
         + (" on DEM slopes" if heights is not None else " on the flat (no DEM)")
-        + "; expressways and rail linked only at interchanges and stations"
+        + ("; rail linked only at station cells" if len(st_nodes) else "; no rail")
+        + ("; expressways entered only at interchanges" if roads is not None else "")
         + note
         + dem_note
+        + fr_note
     )
     keys = (
         ["raster.", "walk."]

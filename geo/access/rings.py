@@ -84,6 +84,7 @@ def _run(
     timetable: pd.DataFrame | None,
     nearest: bool,
     raster_out: str | os.PathLike[str] | None,
+    friction: str | os.PathLike[str] | None = None,
 ) -> tuple[EngineOutput, list[float], Params]:
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -109,7 +110,15 @@ def _run(
         from geo.access.raster import raster_rings
 
         out = raster_rings(
-            lon, lat, labels, thresholds, roads=roads, dem=dem, raster_out=raster_out, **common
+            lon,
+            lat,
+            labels,
+            thresholds,
+            roads=roads,
+            dem=dem,
+            raster_out=raster_out,
+            friction=friction,
+            **common,
         )
     return out, thresholds, p
 
@@ -130,6 +139,7 @@ def rings(
     timetable: pd.DataFrame | None = None,
     nearest: bool = False,
     raster_out: str | os.PathLike[str] | None = None,
+    friction: str | os.PathLike[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -161,6 +171,9 @@ def rings(
         instead of one per origin.
     raster_out
         Raster engine: also write the travel-time GeoTIFF here.
+    friction
+        Raster engine: GeoTIFF of off-road speeds on the flat in km/h (e.g. from land
+        cover; nodata = walking, 0 = impassable), scaled by slope when a DEM is given.
 
     Returns
     -------
@@ -188,6 +201,7 @@ def rings(
         timetable=timetable,
         nearest=nearest,
         raster_out=raster_out,
+        friction=friction,
     )
     return to_frame(
         out,
@@ -219,6 +233,7 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
         "timetable": None,
         "nearest": False,
         "raster_out": None,
+        "friction": None,
     }
     unknown = set(kwargs) - set(opts)
     if unknown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +27,8 @@ _RINGS_EXAMPLE = """examples:
 _COVERAGE_EXAMPLE = """examples:
   suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
   suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --no-rail -o report.csv
+  suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --engine network \
+      --roads roads.gpkg --no-rail -o report.csv
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
 lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
@@ -60,6 +63,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--direction", choices=("from", "to"), default="from")
     r.add_argument("--roads", metavar="FILE", help="road lines (network and raster engines)")
     r.add_argument("--dem", metavar="FILE", help="DEM GeoTIFF (raster engine)")
+    r.add_argument(
+        "--friction",
+        metavar="FILE",
+        help="raster engine: GeoTIFF of off-road speeds in km/h (0 = impassable)",
+    )
     r.add_argument("--timetable", metavar="CSV", help="rides: from, to, minutes (replaces lines)")
     r.add_argument(
         "--include-planned",
@@ -94,6 +102,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     bound = c.add_mutually_exclusive_group(required=True)
     bound.add_argument("--km", type=float)
     bound.add_argument("--minutes", type=float)
+    c.add_argument(
+        "--engine",
+        choices=("sketch", "network"),
+        default="sketch",
+        help="travel-time engine for --minutes (default sketch)",
+    )
+    c.add_argument("--roads", metavar="FILE", help="road lines for --engine network")
     c.add_argument("--no-rail", action="store_true")
     c.add_argument("--include-planned", action="store_true")
     c.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
@@ -123,8 +138,10 @@ def write_frame(gdf: gpd.GeoDataFrame, out: str, inputs: list[str]) -> None:
         elif suffix in (".parquet", ".geoparquet"):
             gdf.to_parquet(tmp)
         else:
+            layer = re.sub(r"\W+", "_", Path(out).stem) or "rings"
+            opts = {"layer": layer} if suffix == ".gpkg" else {}
             try:
-                gdf.to_file(tmp, engine="pyogrio")
+                gdf.to_file(tmp, engine="pyogrio", **opts)
             except Exception as exc:  # pyogrio reports unknown drivers its own way
                 raise OutputError(f"cannot write {out!r}: {exc}") from None
 
@@ -134,7 +151,7 @@ def _rings(args: argparse.Namespace) -> int:
     from geo.access.coverage import read_points
 
     params = resolve_params(_params(args.param))
-    inputs = [x for x in (args.roads, args.dem, args.timetable, args.origins) if x]
+    inputs = [x for x in (args.roads, args.dem, args.friction, args.timetable, args.origins) if x]
     origin = (
         read_points(args.origins, "origins")
         if args.origins
@@ -154,6 +171,7 @@ def _rings(args: argparse.Namespace) -> int:
         timetable=timetable,
         nearest=args.nearest,
         raster_out=args.raster_out,
+        friction=args.friction,
     )
     write_frame(result, args.output, inputs)
     for row in result.itertuples():

@@ -101,3 +101,68 @@ def test_coverage_csv(tmp_path, capsys):
 def test_help_shows_examples(capsys):
     assert main(["access", "rings", "--help"]) == 0
     assert "suigeo access rings --origin 广州南站" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_network_rings_from_a_road_file(tmp_path, suffix):
+    import shapely
+
+    import crs
+
+    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+    # one 10 km road east at 60 km/h, written as OSMnx would (oneway as bool)
+    roads = gpd.GeoDataFrame(
+        {"highway": ["primary"], "maxspeed": ["60"], "oneway": [False]},
+        geometry=[shapely.LineString([(x0, y0), (x0 + 10_000, y0)])],
+        crs="EPSG:4547",
+    )
+    path = tmp_path / f"roads{suffix}"
+    if suffix == ".parquet":
+        roads.to_parquet(path)
+    else:
+        roads.to_file(path, engine="pyogrio")
+    lon, lat = crs.transform([x0 + 5000], [y0], src=4547, dst="CGCS2000")
+    out = tmp_path / "net.gpkg"
+    code = main(
+        [
+            "access",
+            "rings",
+            "--origin",
+            f"{lon[0]:.9f},{lat[0]:.9f}",
+            "--minutes",
+            "2",
+            "--engine",
+            "network",
+            "--roads",
+            str(path),
+            "--no-rail",
+            "--param",
+            "network.buffer_m=50",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 0
+    ring = gpd.read_file(out).to_crs(4547).geometry.iloc[0]
+    minx, _, maxx, _ = ring.bounds
+    # 2 min at 1 km/min both ways from the middle, widened 50 m
+    assert minx - x0 == pytest.approx(3000 - 50, abs=0.5)
+    assert maxx - x0 == pytest.approx(7000 + 50, abs=0.5)
+    assert (
+        main(
+            [
+                "access",
+                "rings",
+                "--origin",
+                "113.3,23.1",
+                "--engine",
+                "network",
+                "--roads",
+                str(path),
+                "--no-rail",
+                "-o",
+                str(path),
+            ]
+        )
+        == 2
+    )  # never overwrite an input

@@ -278,3 +278,21 @@ def test_holes_larger_than_the_limit_stay_open():
         params={"network.fill_holes_max_km2": 10.0},
     )
     assert small["area_km2"].iloc[0] == pytest.approx(filled["area_km2"].iloc[0], rel=1e-6)
+
+
+def test_coverage_reports_targets_off_the_roads_instead_of_failing():
+    roads, _ = _grid(5, 500.0)
+    fac = gpd.GeoDataFrame(
+        {"name": ["f"]}, geometry=[shapely.Point(_lonlat(X0, Y0))], crs="EPSG:4490"
+    )
+    tgt = gpd.GeoDataFrame(
+        {"name": ["on", "far"]},
+        geometry=[shapely.Point(_lonlat(X0 + 1000, Y0)), shapely.Point(_lonlat(X0, Y0 + 9000))],
+        crs="EPSG:4490",
+    )
+    res = coverage(fac, tgt, minutes=10, engine="network", roads=roads, rail=False)
+    assert res.table["minutes"].iloc[0] == pytest.approx(1000 / 500, abs=1e-4)  # 30 km/h
+    assert np.isinf(res.table["minutes"].iloc[1])
+    assert list(res.uncovered["target"]) == ["far"]
+    with pytest.raises(InputError, match="'far' is outside the road data"):
+        coverage(tgt.iloc[[1]], fac, minutes=10, engine="network", roads=roads, rail=False)

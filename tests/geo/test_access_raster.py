@@ -108,6 +108,20 @@ def test_tobler_on_a_synthetic_slope_matches_the_formula(tmp_path):
     assert t[r0, c0 + k] == pytest.approx(k * CELL / w(0.1), rel=1e-5)  # uphill east
     assert t[r0, c0 - k] == pytest.approx(k * CELL / w(-0.1), rel=1e-5)  # downhill west
     assert t[r0 - k, c0] == pytest.approx(k * CELL / w(0.0), rel=1e-5)  # along the contour
+    # towards the origin: from the east one walks downhill, from the west uphill
+    rings(
+        _lonlat(ox, oy),
+        minutes=[30],
+        engine="raster",
+        dem=dem,
+        rail=False,
+        direction="to",
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    t, _ = _read(tif)
+    assert t[r0, c0 + k] == pytest.approx(k * CELL / w(-0.1), rel=1e-5)
+    assert t[r0, c0 - k] == pytest.approx(k * CELL / w(0.1), rel=1e-5)
 
 
 def test_dem_in_another_crs_is_reprojected_and_said_so(tmp_path):
@@ -223,6 +237,59 @@ def test_rail_links_station_cells(tmp_path):
         raster_out=tif,
     )
     t, tr = _read(tif)
+    # the grid spans A ± 30 min of ground reach (the 6 km/h walking bound: 3 km) and B ±
+    # what is left after the ride (a lower bound of the 21 min, so at least 9 min: 900 m)
+    width = t.shape[1] * CELL
+    assert 20_000 + 3000 + 900 <= width <= 20_000 + 2 * 3000
     rb, cb = _cell(tr, *b)
     assert t[rb, cb] == pytest.approx(10 + 6 + 5, abs=1e-4)  # 20 km at 200 km/h = 6 min
     assert t[rb, cb + 8] == pytest.approx(21 + 8 * CELL / OFF_PATH_FLAT, rel=1e-5)
+
+
+def test_friction_raster_with_a_wall_equals_mcp(tmp_path):
+    # 4 km/h everywhere off road, a north-south wall (0 = impassable) with one gap
+    n = 261  # larger than the grid the engine builds (origin ± 6 km/h × 60 min = ±120 cells)
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2
+    west, north = ox - CELL / 2 - 130 * CELL, oy + CELL / 2 + 130 * CELL
+    fr = np.full((n, n), 4.0)
+    fr[:, 150] = 0.0
+    fr[60, 150] = 4.0
+    path = tmp_path / "friction.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float64",
+        crs="EPSG:4547",
+        transform=Affine(CELL, 0, west, 0, -CELL, north),
+    ) as dst:
+        dst.write(fr, 1)
+    tif = tmp_path / "t.tif"
+    res = rings(
+        _lonlat(ox, oy),
+        minutes=[60],
+        engine="raster",
+        rail=False,
+        friction=path,
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    assert "friction raster" in res["method"].iloc[0]
+    t, tr = _read(tif)
+    r0, c0 = _cell(tr, ox, oy)
+    # the same window of the friction grid for MCP (inf cost = impassable there too)
+    row0, col0 = _cell(Affine(CELL, 0, west, 0, -CELL, north), tr.c + CELL / 2, tr.f - CELL / 2)
+    sub = fr[row0 : row0 + t.shape[0], col0 : col0 + t.shape[1]]
+    assert sub.shape == t.shape
+    with np.errstate(divide="ignore"):
+        cost = np.where(sub > 0, 60 / (sub * 1000), np.inf)
+    ref, _ = skimage_graph.MCP_Geometric(cost, sampling=(CELL, CELL)).find_costs([(r0, c0)])
+    reached = t >= 0
+    np.testing.assert_allclose(t[reached], ref[reached], rtol=1e-5)
+    assert ((ref[~reached] > 60 - 1e-6) | ~np.isfinite(ref[~reached])).all()
+    # just beyond the wall: not the 16.5 min straight walk but round through the gap
+    beyond = t[r0, c0 + 22]
+    assert beyond == -1 or beyond > 2 * 22 * CELL / (4000 / 60)

@@ -265,5 +265,5 @@ def test_shipped_layers_guangzhou_south_to_shaoguan_by_hand():
     res = rings("广州南站", minutes=[30, 90])
     assert list(res["origin"]) == ["广州南站", "广州南站"]
     assert (res["scenario"] == "rail in service").all()
-    with pytest.raises(InputError):
-        rings("没有这个地方站", minutes=[30])
+    with pytest.raises(InputError, match="广州南站"):  # close names are suggested
+        rings("广州南部站", minutes=[30])
