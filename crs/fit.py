@@ -81,6 +81,7 @@ from pyproj import Transformer
 
 from crs.atomic import atomic_output
 from crs.errors import InputError, ParameterFileError
+from crs.params import FORMAT, secret_transformer, validate_params
 
 __all__ = [
     "MIN_POINTS",
@@ -357,7 +358,9 @@ def _check_lonlat(arr: Floats, cols: Sequence[str], path: str) -> None:
 
 
 def _project(projection: Projection, lonlat: Floats) -> Floats:
-    t = Transformer.from_pipeline(projection._proj())
+    t = secret_transformer(projection._proj())
+    if t is None:  # PROJ's message would quote the values
+        raise ParameterFileError("PROJ rejected the projection (values not shown)")
     e, n = t.transform(lonlat[:, 0], lonlat[:, 1])
     return np.column_stack([e, n])
 
@@ -634,7 +637,12 @@ def _pipeline(model: str, params: Mapping[str, Mapping[str, Any]]) -> str:
 
 def apply(model: str, params: Mapping[str, Mapping[str, Any]], src: Floats) -> Floats:
     """Apply fitted parameters to source coordinates with PROJ (plane or geocentric)."""
-    t = Transformer.from_pipeline(_pipeline(model, params))
+    t = secret_transformer(_pipeline(model, params))
+    if t is None:  # PROJ's message would quote the values
+        raise InputError(
+            f"PROJ rejected the fitted {model} parameters (values not shown); check the "
+            "control points"
+        )
     cols = t.transform(*[src[:, j] for j in range(src.shape[1])])
     return np.column_stack(cols)
 
@@ -669,8 +677,14 @@ def write_params(
 
     The residual summary goes in as comments; ``inputs`` are never overwritten.
     """
+    tables = {"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params}
+    tables["projection"] = projection.table()
+    if height:
+        tables["height"] = dict(height)
+    # a file load_params would refuse is never written (errors name the key, not the value)
+    validate_params(tables, f"{out} (not written)")
     lines = _header_lines(result, source_name)
-    lines += ["[suigeo]", 'format = "suigeo-gz2000/1"', 'kind = "fitted"']
+    lines += ["[suigeo]", f'format = "{FORMAT}"', 'kind = "fitted"']
     desc = f"Fitted by suigeo crs fit ({result.model}, {len(result.ids)} control points)"
     lines += [f"description = {_toml_value(desc)}", ""]
     if "helmert7" in result.params:
@@ -790,6 +804,11 @@ def fit_file(
     if base is not None:
         projection, height = Projection.from_params_file(base)
     assert projection is not None
+    # the same checks as a parameter file, before PROJ ever sees the values
+    tables = {"suigeo": {"format": FORMAT}, "projection": projection.table()}
+    if height:
+        tables["height"] = height
+    validate_params(tables, str(base or "(projection options)"))
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
     result = fit(cp, model, convention=convention, threshold=threshold, check=ck)

@@ -19,11 +19,14 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crs.errors import MissingParametersError, ParameterFileError
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 __all__ = [
     "DEFAULT_HEIGHT_OFFSET_M",
@@ -31,6 +34,8 @@ __all__ = [
     "FORMAT",
     "Gz2000Params",
     "load_params",
+    "secret_transformer",
+    "validate_params",
 ]
 
 ENV_VAR = "SUIGEO_GZ2000_PARAMS"
@@ -244,6 +249,24 @@ def _parse_toml(raw: bytes) -> tuple[dict[str, Any], str | None]:
         return {}, f"not valid TOML{pos}"
 
 
+def validate_params(data: Mapping[str, Any], source: str) -> Gz2000Params:
+    """Validate parameter tables (as ``tomllib`` returns them) that are about to be written.
+
+    Parameters
+    ----------
+    data
+        The tables of a ``suigeo-gz2000/1`` file.
+    source
+        How errors name the file (for example the output path).
+
+    Raises
+    ------
+    ParameterFileError
+        The same checks, and messages, as :func:`load_params` (key named, value never).
+    """
+    return _from_mapping(data, source)
+
+
 def _from_mapping(data: Mapping[str, Any], source: str) -> Gz2000Params:
     values = _validate(data, source)
     kind = values["suigeo"].get("kind", "unspecified")
@@ -425,18 +448,35 @@ def _build_pipeline(values: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def _proj_accepts(text: str) -> bool:
-    from pyproj import Transformer
-    from pyproj.exceptions import ProjError
+    return secret_transformer(text) is not None
 
-    # PROJ reports errors through the "pyproj" logger; its messages may quote the
-    # pipeline, so that logger is muted while the secret pipeline is checked.
+
+@contextlib.contextmanager
+def _proj_log_muted() -> Iterator[None]:
+    # PROJ reports through the "pyproj" logger; with PROJ_DEBUG set its messages quote every
+    # argument of a pipeline being built, so that logger is muted meanwhile.
     logger = logging.getLogger("pyproj")
     was_disabled = logger.disabled
     logger.disabled = True
     try:
-        Transformer.from_pipeline(text)
-    except ProjError:
-        return False
+        yield
     finally:
         logger.disabled = was_disabled
-    return True
+
+
+def secret_transformer(text: str) -> Transformer | None:
+    """A PROJ transformer for a pipeline that holds parameter values, or ``None`` if PROJ
+    refuses it.
+
+    Neither the text nor PROJ's log of it (``PROJ_DEBUG``) reaches a logger, and PROJ's
+    error (which quotes the pipeline) is dropped: callers raise their own message.
+    """
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    with _proj_log_muted():
+        try:
+            return Transformer.from_pipeline(text)
+        except ProjError:
+            pass
+    return None

@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import Transformer
 from pyproj.enums import TransformDirection
-from pyproj.exceptions import ProjError
 
 from crs.errors import InputError, ParameterFileError, UnknownSystemError
-from crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params
+from crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params, secret_transformer
 from crs.systems import System, resolve
 
 if TYPE_CHECKING:
@@ -64,11 +63,8 @@ def _pipeline_transformer(params: Gz2000Params) -> Transformer:
     if t is None:
         if len(_PIPELINES) >= 32:
             _PIPELINES.clear()
-        try:
-            t = Transformer.from_pipeline(params._pipeline())
-        except ProjError:
-            t = None  # PROJ's message quotes the pipeline: raise below, without it
-        if t is None:
+        t = secret_transformer(params._pipeline())
+        if t is None:  # PROJ's message quotes the pipeline: raise without it
             raise ParameterFileError(
                 f"parameter file {params.source}: PROJ rejected the parameters (values not shown)"
             )
