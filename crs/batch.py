@@ -52,6 +52,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -63,7 +64,17 @@ from crs.errors import InputError, OutputError, SuigeoError
 from crs.systems import System, resolve
 from crs.transform import area_mask, transform
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "REASONS", "ConvertSummary", "convert_file", "detect_columns"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "REASONS",
+    "ConvertSummary",
+    "convert_file",
+    "convert_frame",
+    "detect_columns",
+]
 
 DEFAULT_CHUNK_ROWS = 200_000
 
@@ -236,6 +247,75 @@ def convert_file(
         columns_detected=source.detected,
         stale_rejects=rej_p if not sink.written and rej_p.exists() else None,
     )
+
+
+def convert_frame(
+    df: pd.DataFrame,
+    *,
+    src: str | int | System,
+    dst: str | int | System,
+    x: str | None = None,
+    y: str | None = None,
+    h: str | None = None,
+    params: object | None = None,
+) -> pd.DataFrame:
+    """Convert the coordinate columns of one pandas DataFrame: a chunk, or a dask partition.
+
+    A pure function of its arguments (no file, no state), with the same checks and reject
+    reasons as :func:`convert_file`, so it can be mapped over partitions, e.g.
+    ``ddf.map_partitions(convert_frame, src="CGCS2000", dst="CGCS2000-3GK-CM114")``.
+
+    Parameters
+    ----------
+    df
+        Rows with coordinate columns holding numbers or text (as read from a CSV).
+    src, dst
+        Systems: suigeo names, EPSG codes or :class:`System`.
+    x, y, h
+        Coordinate columns; ``x``/``y`` are detected from their names (see
+        :func:`detect_columns`) when both are ``None``; ``h`` is never guessed.
+    params
+        Parameter file or object for systems that need one (``GZ2000``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with the same index and columns in the same order, the coordinate
+        columns replaced by float64 converted values (full precision; NaN in rejected rows),
+        plus two columns appended: ``reject_reason`` (missing for a converted row, else a key
+        of :data:`REASONS`) and ``reject_column`` (the failing column, or ``"x,y"`` column
+        names for the area and PROJ checks). Nothing is dropped: every row comes back.
+
+    Raises
+    ------
+    InputError
+        A coordinate column is missing or holds neither numbers nor text.
+    """
+    import pandas as pd
+
+    s, d = resolve(src), resolve(dst)
+    labels = {str(c): c for c in df.columns}
+    source = _Source(Path("<frame>"), iter(()), pa.schema([(n, pa.string()) for n in labels]))
+    _choose_columns(source, x, y, h, s)
+    cols = source.coord_columns
+    batch = pa.RecordBatch.from_arrays([_frame_column(df[labels[c]]) for c in cols], names=cols)
+    codes, names, result = _Converter(s, d, params, source).table_chunk(batch)
+    out = df.copy()
+    for name, values in zip(cols, result, strict=True):
+        out[labels[name]] = values
+    bad = codes != 0
+    reason = np.array([None, *REASONS], dtype=object)[codes]
+    out["reject_reason"] = pd.Series(reason, index=df.index, dtype=object)
+    out["reject_column"] = pd.Series(np.where(bad, names, None), index=df.index, dtype=object)
+    return out
+
+
+def _frame_column(col: pd.Series) -> pa.Array:
+    """A pandas column as an Arrow array (mixed object columns as text, missing as null)."""
+    try:
+        return pa.array(col, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(col.astype("string"), from_pandas=True)
 
 
 def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
@@ -518,6 +598,8 @@ def _decimal(col: pa.Array | pa.ChunkedArray) -> bool:
 
 def _parse(col: pa.Array | pa.ChunkedArray, name: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Return (values, codes) for one coordinate column; codes 0 where the value is usable."""
+    if pa.types.is_null(col.type):  # no value at all (an empty object column, all nulls)
+        col = pc.cast(col, pa.string())
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         text = pc.utf8_trim_whitespace(col)  # also full-width spaces (U+3000)
         try:  # fast path: every cell is a number

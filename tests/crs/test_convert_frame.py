@@ -1,0 +1,103 @@
+"""crs.batch.convert_frame: the per-chunk pure function (what dask's map_partitions would call).
+
+References: pyproj's own Transformer on the same points; the reject reason each cell was
+built to have; and convert_file on the same rows written as a CSV (same contract).
+"""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+
+from crs.batch import REASONS, convert_file, convert_frame
+from crs.errors import InputError
+
+GK = "CGCS2000-3GK-CM114"
+
+# (lon cell, lat cell, expected reason or None)
+CELLS = [
+    ("113.3", "23.1", None),
+    ("", "23.1", "empty"),
+    ("113.3°", "23.1", "non_numeric"),
+    ("nan", "23.1", "not_finite"),
+    ("23.1", "113.3", "swapped"),
+    ("10.0", "23.1", "outside_area"),
+    (" 113.45 ", "22.95", None),
+    ("113.2", None, "empty"),
+]
+
+
+def _frame(n_copies: int = 3) -> pd.DataFrame:
+    rows = CELLS * n_copies
+    return pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(len(rows))],
+            "lon": [r[0] for r in rows],
+            "lat": [r[1] for r in rows],
+            "note": ["kept, as is"] * len(rows),
+        },
+        index=pd.RangeIndex(100, 100 + len(rows)),
+    )
+
+
+def test_convert_frame_on_pandas_chunks_matches_pyproj_and_loses_nothing():
+    df = _frame()
+    before = df.copy()
+    t = Transformer.from_crs(4490, 4547, always_xy=True)
+    parts = [
+        convert_frame(chunk, src="CGCS2000", dst=GK)
+        for chunk in (df.iloc[i : i + 5] for i in range(0, len(df), 5))
+    ]
+    out = pd.concat(parts)
+    pd.testing.assert_frame_equal(df, before)  # the input is not modified
+    assert list(out.columns) == ["id", "lon", "lat", "note", "reject_reason", "reject_column"]
+    assert out.index.equals(df.index)  # every row comes back, in order
+    expected = [r[2] for r in CELLS] * 3
+    assert [None if pd.isna(v) else v for v in out["reject_reason"]] == expected
+    assert set(out["reject_reason"].dropna()) <= set(REASONS)
+    good = out["reject_reason"].isna().to_numpy()
+    lon = pd.to_numeric(df["lon"].str.strip()[good])
+    lat = pd.to_numeric(df["lat"][good])
+    e, n = t.transform(lon.to_numpy(), lat.to_numpy())
+    np.testing.assert_allclose(out["lon"][good], e, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(out["lat"][good], n, rtol=0, atol=1e-6)
+    assert out.loc[~good, ["lon", "lat"]].isna().all().all()
+    assert (out["note"] == "kept, as is").all()
+    assert out.loc[out["reject_reason"] == "empty", "reject_column"].tolist() == (
+        ["lon", "lat"] * 3
+    )
+
+
+def test_convert_frame_agrees_with_convert_file(tmp_path):
+    df = _frame(2)
+    path = tmp_path / "in.csv"
+    df.to_csv(path, index=False)
+    s = convert_file(path, tmp_path / "out.csv", src="CGCS2000", dst=GK)
+    out = convert_frame(df, src="CGCS2000", dst=GK)
+    assert s.read == len(out)
+    assert s.rejected == int(out["reject_reason"].notna().sum())
+    with (tmp_path / "out.rejects.csv").open(encoding="utf-8") as f:
+        rejects = list(csv.DictReader(f))
+    assert [r["reason"] for r in rejects] == out["reject_reason"].dropna().tolist()
+    assert [int(r["row"]) for r in rejects] == [
+        i + 1 for i, v in enumerate(out["reject_reason"]) if pd.notna(v)
+    ]
+
+
+def test_convert_frame_numbers_heights_and_empty_partitions():
+    # numeric columns (as a dask partition of floats would be), with a height column
+    df = pd.DataFrame({"E": [428285.9562, 438000.0], "N": [2555783.9288, 2560000.0], "h": 5.0})
+    out = convert_frame(df, src=GK + "+H1985", dst="CGCS2000+H1985", h="h")
+    lon, lat = Transformer.from_crs(4547, 4490, always_xy=True).transform(df.E, df.N)
+    np.testing.assert_allclose(out["E"], lon, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(out["N"], lat, rtol=0, atol=1e-11)
+    np.testing.assert_array_equal(out["h"], [5.0, 5.0])
+    empty = convert_frame(df.iloc[:0], src=GK, dst="CGCS2000")  # dask's meta call
+    assert list(empty.columns) == ["E", "N", "h", "reject_reason", "reject_column"]
+    assert len(empty) == 0
+    with pytest.raises(InputError, match="no column 'X'"):
+        convert_frame(df, src=GK, dst="CGCS2000", x="X", y="N")
