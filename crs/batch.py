@@ -28,7 +28,9 @@ Rejects
 A row is rejected, in this order of checks, when a coordinate is ``empty`` (blank cell,
 null, missing or empty geometry), ``non_numeric``, ``not_finite`` (NaN, inf), ``swapped``
 (outside the source system's area of use, but inside with x and y exchanged),
-``outside_area`` (outside the source system's area of use) or ``projection_failed`` (PROJ
+``outside_area`` (outside the source system's area of use), ``outside_target_area``
+(outside the target system's area of use, e.g. the wrong Gauss-Krüger zone; not checked for
+GCJ02/BD09, which pass points outside China through) or ``projection_failed`` (PROJ
 returned inf/NaN). For a source that is not lon/lat, the area test converts the point to
 CGCS2000 lon/lat first (with PROJ); the area of use is the system's lon/lat bounding box
 (west, south, east, north), from PROJ's database for EPSG systems.
@@ -62,7 +64,7 @@ import shapely
 from crs.atomic import atomic_output, check_not_input
 from crs.errors import InputError, OutputError, SuigeoError
 from crs.systems import System, resolve
-from crs.transform import area_mask, transform
+from crs.transform import transform
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,11 +89,14 @@ REASONS: dict[str, str] = {
     "the columns look swapped (lon/lat, or easting/northing; Chinese survey practice "
     "calls northing X)",
     "outside_area": "outside the area of use of {src} (lon {w:g}..{e:g}, lat {s:g}..{n:g})",
+    "outside_target_area": "outside the area of use of the target {dst} (lon {tw:g}..{te:g}, "
+    "lat {ts:g}..{tn:g}): the converted point would be meaningless there (wrong zone?)",
     "projection_failed": "PROJ could not convert the point (it returned inf or NaN)",
 }
 _CODES = {name: i + 1 for i, name in enumerate(REASONS)}  # 0 = ok
 _EMPTY, _NON_NUMERIC, _NOT_FINITE = _CODES["empty"], _CODES["non_numeric"], _CODES["not_finite"]
 _SWAPPED, _OUTSIDE, _FAILED = _CODES["swapped"], _CODES["outside_area"], _CODES["projection_failed"]
+_OUTSIDE_TARGET = _CODES["outside_target_area"]
 _REASON_OF = {v: k for k, v in _CODES.items()}
 
 _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
@@ -626,49 +631,54 @@ def _parse(col: pa.Array | pa.ChunkedArray, name: str, path: Path) -> tuple[np.n
     return arr, codes
 
 
+def _inside(lon: np.ndarray, lat: np.ndarray, bounds: tuple[float, float, float, float]):
+    w, s, e, n = bounds
+    with np.errstate(invalid="ignore"):
+        return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+
+
 class _Converter:
     """Converts chunks; counts rows and reasons."""
 
     def __init__(self, src: System, dst: System, params: object | None, source: _Source):
         self.src, self.dst, self.params, self.source = src, dst, params, source
         self.bounds = _area_of_use(src)
+        # GCJ-02/BD-09 pass points outside China through by their rule: no target check
+        self.dst_bounds = None if dst.kind == "offset" else _area_of_use(dst)
         self.read = self.written = self.rejected = 0
         self.reasons: dict[int, int] = {}
         decimals = 9 if dst.is_geographic else 4
         self.decimals = (decimals, decimals, 4)
 
     # -- checks shared by points and geometry vertices ---------------------------------------
-    def _in_area(self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None) -> np.ndarray:
-        """True where the point is inside the source's area of use (PROJ converts
-        projected and GZ2000 points to CGCS2000 lon/lat first)."""
-        if self.src.kind != "geocentric":
-            return area_mask(x, y, system=self.src, params=self.params)
-        if h is None:
-            raise InputError(f"{self.src.name} is geocentric: give the Z column with --h")
-        lon, lat, _ = transform(x, y, h, src=self.src, dst="CGCS2000", params=self.params)
-        w, s, e, n = self.bounds
-        with np.errstate(invalid="ignore"):
-            return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+    def _lonlat(
+        self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """CGCS2000 lon/lat of source points (PROJ converts projected, GZ2000 and
+        geocentric ones; GCJ02/BD09 are compared directly, their offset is < 1 km)."""
+        if self.src.kind == "geocentric":
+            if h is None:
+                raise InputError(f"{self.src.name} is geocentric: give the Z column with --h")
+            lon, lat, _ = transform(x, y, h, src=self.src, dst="CGCS2000", params=self.params)
+            return lon, lat
+        if self.src.kind == "projected":
+            plane = self.src.plane or self.src.name
+            return transform(x, y, src=plane, dst="CGCS2000", params=self.params)
+        return x, y
 
     def check_and_transform(
         self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None, codes: np.ndarray
     ) -> tuple[np.ndarray, ...]:
         """Fill ``codes`` for area and PROJ failures; return converted (x, y[, h]) arrays."""
         ok = np.flatnonzero(codes == 0)
-        hs = h[ok] if h is not None else None
         if self.bounds is not None and ok.size:
-            out = ok[~self._in_area(x[ok], y[ok], hs)]
-            if out.size:
-                codes[out] = _OUTSIDE
-                if self.src.kind != "geocentric":
-                    swapped = self._in_area(y[out], x[out], None)
-                    codes[out[swapped]] = _SWAPPED
-                ok = np.flatnonzero(codes == 0)
-                hs = h[ok] if h is not None else None
+            self._check_areas(x, y, h, codes, ok)
+            ok = np.flatnonzero(codes == 0)
         res = [np.full(len(x), np.nan), np.full(len(x), np.nan)]
         if h is not None:
             res.append(np.full(len(x), np.nan))
         if ok.size:
+            hs = h[ok] if h is not None else None
             conv = transform(x[ok], y[ok], hs, src=self.src, dst=self.dst, params=self.params)
             failed = np.zeros(ok.size, dtype=bool)
             for target, values in zip(res, conv, strict=True):
@@ -676,6 +686,29 @@ class _Converter:
                 failed |= ~np.isfinite(values)
             codes[ok[failed]] = _FAILED
         return tuple(res)
+
+    def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray) -> None:
+        """Codes for points outside the source's area of use (or swapped), then for points
+        outside the target's."""
+        lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
+        inside = _inside(lon, lat, self.bounds)
+        out = ok[~inside]
+        if out.size:
+            codes[out] = _OUTSIDE
+            if self.src.kind != "geocentric":
+                swapped = _inside(*self._lonlat(y[out], x[out], None), self.bounds)
+                codes[out[swapped]] = _SWAPPED
+        if self.dst_bounds is not None:
+            codes[ok[inside & ~_inside(lon, lat, self.dst_bounds)]] = _OUTSIDE_TARGET
+
+    def messages(self) -> dict[int, str]:
+        """The human text of each reject code, for this conversion."""
+        nan = (np.nan,) * 4
+        w, s, e, n = self.bounds if self.bounds is not None else nan
+        tw, ts, te, tn = self.dst_bounds if self.dst_bounds is not None else nan
+        fields = dict(src=self.src.name, w=w, s=s, e=e, n=n, dst=self.dst.name)
+        fields.update(tw=tw, ts=ts, te=te, tn=tn)
+        return {c: REASONS[r].format(**fields) for r, c in _CODES.items()}
 
     def count(self, codes: np.ndarray) -> None:
         self.read += len(codes)
@@ -698,7 +731,7 @@ class _Converter:
         h = parsed[2][0] if len(parsed) == 3 else None
         result = self.check_and_transform(parsed[0][0], parsed[1][0], h, codes)
         names = np.array([*cols, ",".join(cols[:2])], dtype=object)
-        area = (codes == _SWAPPED) | (codes == _OUTSIDE) | (codes == _FAILED)
+        area = np.isin(codes, (_SWAPPED, _OUTSIDE, _OUTSIDE_TARGET, _FAILED))
         which[area] = len(cols)
         return codes, names[which], result
 
@@ -803,10 +836,8 @@ def _text_columns(batch: pa.RecordBatch, geometry: str | None, geoms=None) -> li
     return cols
 
 
-def _reject_table(batch, codes, names, first_row, src_name, bounds, geometry=None, geoms=None):
+def _reject_table(batch, codes, names, first_row, messages, geometry=None, geoms=None):
     bad = np.flatnonzero(codes != 0)
-    w, s, e, n = bounds if bounds is not None else (np.nan,) * 4
-    messages = {c: REASONS[r].format(src=src_name, w=w, s=s, e=e, n=n) for r, c in _CODES.items()}
     reasons = np.array([_REASON_OF.get(int(c), "") for c in range(len(_CODES) + 1)], dtype=object)
     msg = np.array([messages.get(c, "") for c in range(len(_CODES) + 1)], dtype=object)
     sub = batch.take(pa.array(bad))
@@ -860,9 +891,7 @@ def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink)
     conv.count(codes)
     if (codes != 0).any():
         sink.write(
-            _reject_table(
-                batch, codes, names, first_row, conv.src.name, conv.bounds, source.geometry, geoms
-            )
+            _reject_table(batch, codes, names, first_row, conv.messages(), source.geometry, geoms)
         )
     ok = codes == 0
     table = pa.Table.from_batches([batch]).filter(pa.array(ok))

@@ -110,19 +110,58 @@ def test_reject_outside_area_of_use(tmp_path):
     assert f"{w:g}" in r["message"]
 
 
+def test_reject_outside_target_area(tmp_path):
+    # lon 100 E is inside CGCS2000's area of use but 14 degrees from GK CM114's central
+    # meridian, far outside EPSG:4547's area of use (PROJ's database): the transverse
+    # Mercator result (pyproj gives an easting of about -944 km) is meaningless.
+    w, s, e, n = Transformer.from_crs(4490, 4547).target_crs.area_of_use.bounds
+    assert not w <= 100 <= e
+    x, _ = _pyproj(4490, 4547, [100.0], [23.1])
+    assert x[0] < 0
+    _, r = _one_reject(tmp_path, "2,bad,100,23.1,b")
+    assert (r["row"], r["column"], r["reason"]) == ("2", "lon,lat", "outside_target_area")
+    assert GK in r["message"] and f"{w:g}" in r["message"]
+    # the same point converted the other way is caught by the source check
+    e, n = _pyproj(4490, 4547, [113.3, 100.0], [23.1, 23.1])
+    inp = _write(tmp_path / "gk.csv", f"E,N\n{e[0]},{n[0]}\n{e[1]},{n[1]}\n")
+    s = convert_file(inp, tmp_path / "ll.csv", src=GK, dst="CGCS2000")
+    assert (s.written, s.reasons) == (1, {"outside_area": 1})
+
+
+def test_no_target_check_for_gcj02_outside_china(tmp_path):
+    # outside the China box GCJ-02 equals WGS 84 by the documented rule: passed through
+    inp = _write(tmp_path / "in.csv", "lon,lat\n2.35,48.85\n")
+    s = convert_file(inp, tmp_path / "out.csv", src="WGS84", dst="GCJ02")
+    assert (s.written, s.rejected) == (1, 0)
+    assert _rows(tmp_path / "out.csv") == [{"lon": "2.35", "lat": "48.85"}]
+
+
 def test_reject_projection_failed(tmp_path):
-    # EPSG:10622 is an orthographic projection centred on San Francisco: PROJ itself returns
-    # inf for a point on the far side of the Earth, which is inside WGS 84's (world) area.
-    x, _ = _pyproj(4326, 10622, [114.0], [23.0])
-    assert not np.isfinite(x[0])
-    inp = _write(tmp_path / "in.csv", HEADER + "1,ok,-122.4,37.6,a\n2,bad,114,23,b\n")
-    s = convert_file(inp, tmp_path / "out.csv", src="WGS84", dst="EPSG:10622")
+    # A GZ2000 parameter set whose affine step overflows: PROJ itself returns inf for any
+    # point off the central meridian (easting x 1e308), inside every area of use.
+    params = {
+        "suigeo": {"format": "suigeo-gz2000/1", "kind": "example"},
+        "projection": {"central_meridian_deg": 113.5, "scale": 1.0},
+        "affine6": {"a0": 0.0, "a1": 1e308, "a2": 0.0, "b0": 0.0, "b1": 0.0, "b2": 1.0},
+    }
+    tm = Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        "+step +proj=tmerc +lon_0=113.5 +a=6378137 +rf=298.257222101 "
+        "+step +proj=affine +s11=1e308"
+    )
+    x, _ = tm.transform([113.5, 113.3], [23.1, 23.1])
+    assert np.isfinite(x[0]) and not np.isfinite(x[1])
+    inp = _write(tmp_path / "in.csv", HEADER + "1,ok,113.5,23.1,a\n2,bad,113.3,23.1,b\n")
+    s = convert_file(inp, tmp_path / "out.csv", src="CGCS2000", dst="GZ2000", params=params)
     assert (s.written, s.rejected, s.reasons) == (1, 1, {"projection_failed": 1})
     assert _rows(tmp_path / "out.rejects.csv")[0]["reason"] == "projection_failed"
 
 
 def test_every_reason_has_a_test():
-    tested = {"empty", "non_numeric", "not_finite", "swapped", "outside_area", "projection_failed"}
+    tested = {
+        *("empty", "non_numeric", "not_finite", "swapped"),
+        *("outside_area", "outside_target_area", "projection_failed"),
+    }
     assert set(REASONS) == tested
 
 
