@@ -90,7 +90,11 @@ def test_point_outside_the_area_of_use_warns(capsys):
     code, _, err = _out(
         ["crs", "point", "--from", "CGCS2000", "--to", "CGCS2000-3GK-CM114", "90", "23"], capsys
     )
-    assert code == 0 and "outside CGCS2000" not in err  # 90E is inside China's CGCS2000 area
+    assert code == 0 and "outside CGCS2000's" not in err  # 90E is inside China's CGCS2000 area
+    # but 24 degrees from the zone's central meridian: outside EPSG:4547's area (PROJ's db)
+    w, _s, e, _n = Transformer.from_crs(4490, 4547).target_crs.area_of_use.bounds
+    assert not w <= 90 <= e
+    assert "outside the area of use of the target CGCS2000-3GK-CM114" in err
     code, _, err = _out(
         ["crs", "point", "--from", "CGCS2000-3GK-CM114", "--to", "CGCS2000", "100", "0"], capsys
     )
