@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_HEIGHT_OFFSET_M",
     "ENV_VAR",
+    "EXAMPLE_FILE",
     "FORMAT",
     "Gz2000Params",
     "load_params",
@@ -50,13 +51,16 @@ CGCS2000_RF = 298.257222101
 MEAN_RADIUS_M = 6371008.7714
 _ELLPS = f"+a={CGCS2000_A!r} +rf={CGCS2000_RF!r}"
 
+#: The shipped example parameter file (round illustrative values, unfit for survey work).
+EXAMPLE_FILE = Path(__file__).resolve().parent / "examples" / "gz2000-example.toml"
+
 HOW_TO_SUPPLY = (
     "Guangzhou 2000 (GZ2000) needs a parameter file: pass --params FILE (Python: params=FILE) "
     f"or set the environment variable {ENV_VAR}=FILE. The official parameters are not "
     "public; get them from your survey authority, or fit a file from common control points "
-    "with `suigeo crs fit control.csv --model helmert4 --central-meridian DEG -o params.toml` "
-    "(see `suigeo crs fit --help`). "
-    "crs/examples/gz2000-example.toml shows the format (example values, unfit for survey work)."
+    "with `suigeo crs fit control.csv --model helmert4 --central-meridian DEG "
+    "--projection-height M -o params.toml` (see `suigeo crs fit --help`). "
+    f"{EXAMPLE_FILE} shows the format (example values, unfit for survey work)."
 )
 
 _KINDS = ("example", "fitted", "official", "unspecified")

@@ -8,8 +8,10 @@ at DEBUG, and bad projection options must give exit 2 with a message, not a trac
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -118,3 +120,24 @@ def test_fit_base_file_errors_do_not_quote_values(tmp_path, capsys):
     assert rc == 2
     _assert_clean(text.out + text.err)
     assert "projection.scale" in text.err
+
+
+def test_missing_parameters_message_gives_a_working_fit_command_and_example(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.delenv("SUIGEO_GZ2000_PARAMS", raising=False)
+    assert main(["crs", "point", "--from", "CGCS2000", "--to", "GZ2000", "113.3", "23.1"]) == 2
+    err = capsys.readouterr().err
+    example = re.search(r"(\S+gz2000-example\.toml)", err).group(1)
+    assert Path(example).is_absolute() and Path(example).is_file()  # wherever installed
+    assert 'kind = "example"' in Path(example).read_text(encoding="utf-8")
+    command = re.search(r"`suigeo (crs fit [^`]+)`", err).group(1).split()
+    control = _control(tmp_path)
+    out = tmp_path / "params.toml"
+    filled = [
+        str(control) if a == "control.csv" else str(out) if a == "params.toml" else a
+        for a in command
+    ]
+    filled = [{"DEG": "113.5", "M": "50"}.get(a, a) for a in filled]
+    assert main(filled) in (0, 1)  # the suggested command really fits
+    assert out.is_file()
