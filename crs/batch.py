@@ -221,6 +221,13 @@ def convert_file(
         raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
 
     source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
+    if source.geometry is None and h is None and "geocentric" in (s.kind, d.kind):
+        for close in source.closers:
+            close()
+        geo = s if s.kind == "geocentric" else d
+        raise InputError(
+            f"{geo.name} is geocentric (X, Y, Z): give the height (or Z) column with --h"
+        )
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
         rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects

@@ -210,6 +210,12 @@ def _height_offset(params: Params) -> float:
 
 
 def _check_pair(s: System, d: System, with_h: bool) -> None:
+    if not with_h and "geocentric" in (s.kind, d.kind):
+        geo = s if s.kind == "geocentric" else d
+        raise InputError(
+            f"{geo.name} is geocentric (X, Y, Z): give the heights too (h; Z for the "
+            "geocentric side), or Z is lost and the way back lands elsewhere"
+        )
     if (s.kind == "height") != (d.kind == "height"):
         raise UnknownSystemError(
             f"cannot convert between {s.name} and {d.name}: a height system alone converts "

@@ -141,3 +141,26 @@ def test_missing_parameters_message_gives_a_working_fit_command_and_example(
     filled = [{"DEG": "113.5", "M": "50"}.get(a, a) for a in filled]
     assert main(filled) in (0, 1)  # the suggested command really fits
     assert out.is_file()
+
+
+def test_geocentric_needs_heights_never_drops_z(tmp_path, capsys):
+    # Without heights PROJ returns X, Y only (Z silently lost) and the way back lands on
+    # another point: refuse. Reference: pyproj's own 3-D geocentric result.
+    import crs
+    from crs.errors import InputError
+
+    with pytest.raises(InputError, match="geocentric"):
+        crs.transform([113.3], [23.1], src="CGCS2000", dst="CGCS2000-XYZ")
+    with pytest.raises(InputError, match="geocentric"):
+        crs.transform([-2321762.0], [5391071.0], src="CGCS2000-XYZ", dst="CGCS2000")
+    x, y, z = crs.transform([113.3], [23.1], [10.0], src="CGCS2000", dst="CGCS2000-XYZ")
+    ref = Transformer.from_crs(4490, 4479, always_xy=True).transform(113.3, 23.1, 10.0)
+    np.testing.assert_allclose([x[0], y[0], z[0]], ref, rtol=0, atol=1e-6)
+    inp = tmp_path / "in.csv"
+    inp.write_text("lon,lat,h\n113.3,23.1,10\n", encoding="utf-8")
+    out = str(tmp_path / "o.csv")
+    rc = main(["crs", "convert", str(inp), "-o", out, "--from", "CGCS2000", "--to", "CGCS2000-XYZ"])
+    assert rc == 2 and "--h" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+    rc = main(["crs", "point", "--from", "CGCS2000", "--to", "CGCS2000-XYZ", "113.3", "23.1"])
+    assert rc == 2 and "geocentric" in capsys.readouterr().err
