@@ -144,6 +144,7 @@ class Projection:
 
     @property
     def k0(self) -> float:
+        """Scale factor on the central meridian (from ``scale`` or the projection height)."""
         if self.scale is not None:
             return self.scale
         radius = self.earth_radius_m if self.earth_radius_m is not None else _MEAN_RADIUS_M
@@ -157,6 +158,7 @@ class Projection:
         )
 
     def table(self) -> dict[str, float]:
+        """The ``[projection]`` table as written to a parameter file."""
         out = {
             "central_meridian_deg": self.central_meridian_deg,
             "latitude_of_origin_deg": self.latitude_of_origin_deg,
@@ -377,28 +379,37 @@ def _check_model(model: str) -> None:
 
 
 # --------------------------------------------------------------------------- fitting
+class _ResidualStats:
+    """Summary statistics of ``self.residuals`` (n points x components, metres)."""
+
+    residuals: Floats
+
+    @property
+    def norms(self) -> Floats:
+        """Length of each point's residual vector (metres)."""
+        return np.sqrt((self.residuals**2).sum(axis=1))
+
+    @property
+    def rms(self) -> float:
+        """Root mean square of the point residual lengths (metres)."""
+        return float(np.sqrt((self.norms**2).mean()))
+
+    @property
+    def max(self) -> float:
+        """The largest point residual length (metres)."""
+        return float(self.norms.max())
+
+
 @dataclass
-class CheckResult:
+class CheckResult(_ResidualStats):
     """Residuals (target minus fitted, metres) of held-out check points."""
 
     ids: list[str]
     residuals: Floats
 
-    @property
-    def norms(self) -> Floats:
-        return np.sqrt((self.residuals**2).sum(axis=1))
-
-    @property
-    def rms(self) -> float:
-        return float(np.sqrt((self.residuals**2).sum(axis=1).mean()))
-
-    @property
-    def max(self) -> float:
-        return float(self.norms.max())
-
 
 @dataclass
-class FitResult:
+class FitResult(_ResidualStats):
     """A least-squares fit. ``params`` is SECRET: write it with :func:`write_params` only.
 
     ``residuals`` are target minus fitted target (metres), per point and component;
@@ -424,24 +435,13 @@ class FitResult:
         )
 
     @property
-    def norms(self) -> Floats:
-        return np.sqrt((self.residuals**2).sum(axis=1))
-
-    @property
-    def rms(self) -> float:
-        """Root mean square of the point residual lengths (metres)."""
-        return float(np.sqrt((self.residuals**2).sum(axis=1).mean()))
-
-    @property
-    def max(self) -> float:
-        return float(self.norms.max())
-
-    @property
     def outliers(self) -> NDArray[np.bool_]:
+        """Points with any standardised residual component above ``threshold``."""
         return np.abs(self.standardised).max(axis=1) > self.threshold
 
     @property
     def degrees_of_freedom(self) -> int:
+        """Observations minus unknowns (the redundancy of the fit)."""
         return self.residuals.size - _UNKNOWNS[self.model]
 
 

@@ -74,6 +74,7 @@ class System:
 
     @property
     def is_geographic(self) -> bool:
+        """Whether x, y are lon, lat degrees (geographic, and the GCJ02/BD09 offsets)."""
         return self.kind in ("geographic", "offset")
 
     @property

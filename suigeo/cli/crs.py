@@ -12,6 +12,7 @@ _SUBCOMMAND_MODULES = ("suigeo.cli.crs_point", "suigeo.cli.crs_convert", "suigeo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``crs`` command group (list, point, convert, fit) to the argument parser."""
     p = sub.add_parser("crs", help="coordinate and height systems and conversions")
     g = p.add_subparsers(dest="crs_command", metavar="SUBCOMMAND", required=True)
     lp = g.add_parser(

@@ -26,6 +26,7 @@ unknown system, output = input).
 
 
 def register(group: argparse._SubParsersAction) -> None:
+    """Add ``crs convert`` to the argument parser."""
     p = group.add_parser(
         "convert",
         help="convert a file of coordinates (CSV, GeoPackage, GeoJSON, GeoParquet)",

@@ -25,6 +25,7 @@ GZ2000 needs --params FILE or SUIGEO_GZ2000_PARAMS (see `suigeo crs list`).
 
 
 def register(group: argparse._SubParsersAction) -> None:
+    """Add ``crs point`` to the argument parser."""
     p = group.add_parser(
         "point",
         help="convert one point",
