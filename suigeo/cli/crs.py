@@ -7,13 +7,27 @@ import importlib
 
 import crs
 
+_GROUP_EXAMPLES = """\
+examples:
+  suigeo crs list
+  suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114 113.3 23.1
+  suigeo crs convert points.csv -o points_gk.csv --from CGCS2000 --to CGCS2000-3GK-CM114
+  suigeo crs fit control.csv --model helmert4 --base gz2000-base.toml -o fitted.toml
+Each subcommand's --help shows more."""
+
 # Subcommands that live in their own modules (each exposes ``register(group)``).
 _SUBCOMMAND_MODULES = ("suigeo.cli.crs_point", "suigeo.cli.crs_convert", "suigeo.cli.crs_fit")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``crs`` command group (list, point, convert, fit) to the argument parser."""
-    p = sub.add_parser("crs", help="coordinate and height systems and conversions")
+    p = sub.add_parser(
+        "crs",
+        help="coordinate and height systems and conversions",
+        description="Named coordinate and height systems, and conversions between them.",
+        epilog=_GROUP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     g = p.add_subparsers(dest="crs_command", metavar="SUBCOMMAND", required=True)
     lp = g.add_parser(
         "list",

@@ -118,3 +118,10 @@ def test_bad_point_input_is_exit_2(argv, capsys):
 def test_point_help_shows_an_example(capsys):
     assert main(["crs", "point", "--help"]) == 0
     assert "suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114" in capsys.readouterr().out
+
+
+def test_crs_group_help_shows_examples(capsys):
+    assert main(["crs", "--help"]) == 0
+    out = capsys.readouterr().out
+    for sub in ("list", "point --from", "convert points.csv", "fit control.csv"):
+        assert f"suigeo crs {sub}" in out
