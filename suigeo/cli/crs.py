@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 import crs
+from crs.params import Gz2000Params, load_params
 
 _GROUP_EXAMPLES = """\
 examples:
@@ -72,3 +74,22 @@ def _list(args: argparse.Namespace) -> int:
     print()
     print(_HEIGHT_HELP)
     return 0
+
+
+def load_cli_params(path: str | None, *systems: crs.System) -> Gz2000Params | None:
+    """The parameter set for a command: from ``--params``, else ``SUIGEO_GZ2000_PARAMS``
+    when a system needs it (GZ2000, or HGZ heights); ``None`` when nothing needs one (so a
+    stale environment variable does not stop other conversions). Warns on stderr when the
+    file is the example.
+    """
+    needed = any(s.needs_params or s.plane == "GZ2000" or s.height == "HGZ" for s in systems)
+    if path is None and not needed:
+        return None
+    params = load_params(path, required=any(s.needs_params or s.plane == "GZ2000" for s in systems))
+    if params is not None and params.kind == "example":
+        print(
+            f"suigeo: warning: {params.source} holds EXAMPLE parameters, not Guangzhou 2000; "
+            "results are unfit for survey work",
+            file=sys.stderr,
+        )
+    return params

@@ -9,7 +9,7 @@ import numpy as np
 
 import crs
 from crs.errors import InputError
-from crs.params import load_params
+from suigeo.cli.crs import load_cli_params
 
 EXAMPLES = """\
 examples:
@@ -48,14 +48,7 @@ def _fmt(value: float, degrees: bool) -> str:
 
 def _point(args: argparse.Namespace) -> int:
     src, dst = crs.resolve(args.src), crs.resolve(args.dst)
-    needs = src.needs_params or dst.needs_params
-    params = load_params(args.params, required=needs)
-    if params is not None and params.kind == "example":
-        print(
-            f"suigeo: warning: {params.source} holds EXAMPLE parameters, not Guangzhou 2000; "
-            "results are unfit for survey work",
-            file=sys.stderr,
-        )
+    params = load_cli_params(args.params, src, dst)
     if (
         src.kind not in ("height", "geocentric")
         and not crs.area_mask([args.x], [args.y], system=src, params=params)[0]
