@@ -60,6 +60,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from crs.atomic import atomic_output, check_not_input
 from crs.errors import InputError, OutputError, SuigeoError
@@ -221,13 +223,12 @@ def convert_file(
         raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
 
     source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
-    if source.geometry is None and h is None and "geocentric" in (s.kind, d.kind):
+    try:
+        _check_source(source, s, d, h)
+    except BaseException:
         for close in source.closers:
             close()
-        geo = s if s.kind == "geocentric" else d
-        raise InputError(
-            f"{geo.name} is geocentric (X, Y, Z): give the height (or Z) column with --h"
-        )
+        raise
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
         rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
@@ -362,6 +363,7 @@ class _Source:
     point_layer: bool = True
     total: int | None = None
     closers: list[Callable[[], object]] = field(default_factory=list)
+    declared: object = None  # the CRS the file declares (text or PROJJSON), if any
 
 
 def _format_of(path: Path, role: str) -> str:
@@ -399,6 +401,29 @@ def _open_source(
             close()
         raise
     return source
+
+
+def _check_source(source: _Source, s: System, d: System, h: str | None) -> None:
+    """Refuse what would convert wrongly: a file declaring another system than ``s``, and a
+    table converted to or from geocentric X, Y, Z without its height column."""
+    if source.geometry is None and h is None and "geocentric" in (s.kind, d.kind):
+        geo = s if s.kind == "geocentric" else d
+        raise InputError(
+            f"{geo.name} is geocentric (X, Y, Z): give the height (or Z) column with --h"
+        )
+    if source.declared is None or s.epsg is None:
+        return  # nothing to compare (GZ2000, GCJ02, BD09 and files without a CRS)
+    try:
+        declared = resolve(CRS.from_user_input(source.declared))
+    except (SuigeoError, CRSError):
+        return  # a CRS suigeo does not name: the area checks still apply
+    if declared.epsg == s.epsg or {declared.epsg, s.epsg} <= {4490, 4326}:
+        return  # WGS 84 is taken equal to CGCS2000 (and GeoJSON always says WGS 84)
+    raise InputError(
+        f"{str(source.path)!r} declares its coordinates in {declared.name} "
+        f"(EPSG:{declared.epsg}), but the source system given is {s.name} (EPSG:{s.epsg}); "
+        f"use --from EPSG:{declared.epsg} if the file is right"
+    )
 
 
 def _choose_columns(
@@ -536,6 +561,7 @@ def _open_parquet(path: Path, chunk_rows: int) -> _Source:
     meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
     geometry = None
     point_layer = True
+    col_meta: dict = {}
     if b"geo" in meta:
         geo = json.loads(meta[b"geo"])
         geometry = geo.get("primary_column")
@@ -557,6 +583,7 @@ def _open_parquet(path: Path, chunk_rows: int) -> _Source:
         point_layer=point_layer,
         total=pf.metadata.num_rows,
         closers=[pf.close],
+        declared=col_meta.get("crs"),
     )
 
 
@@ -586,6 +613,7 @@ def _open_ogr(path: Path, chunk_rows: int) -> _Source:
         geometry=geometry,
         point_layer=point_layer,
         closers=[lambda: ctx.__exit__(None, None, None)],
+        declared=meta.get("crs"),
     )
 
 

@@ -299,6 +299,24 @@ def test_spatial_formats_round_trip(tmp_path, suffix):
     np.testing.assert_allclose([float(r["lat"]) for r in rows], lat, atol=2e-9, rtol=0)
 
 
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".parquet"])
+def test_a_file_declaring_another_system_than_from_is_refused(tmp_path, suffix):
+    # Guangzhou points in GK CM114 (pyproj) read as CM111 would land 3 degrees west, still
+    # inside CM111's area of use: only the file's own CRS can catch the mistake.
+    e, n = _pyproj(4490, 4547, [113.3, 113.6], [23.1, 23.0])
+    lon111, _ = _pyproj(4546, 4490, e, n)
+    assert resolve("CGCS2000-3GK-CM111").area_of_use[0] <= lon111.min() < 112.5
+    frame = gpd.GeoDataFrame({"id": [1, 2]}, geometry=shapely.points(e, n), crs=4547)
+    inp = tmp_path / f"in{suffix}"
+    frame.to_parquet(inp) if suffix == ".parquet" else frame.to_file(inp)
+    out = tmp_path / "out.csv"
+    with pytest.raises(InputError, match=r"EPSG:4547.*CGCS2000-3GK-CM111"):
+        convert_file(inp, out, src="CGCS2000-3GK-CM111", dst="CGCS2000")
+    assert not out.exists()
+    s = convert_file(inp, out, src="EPSG:4547", dst="CGCS2000")  # the same system: fine
+    assert s.written == 2
+
+
 def test_csv_to_each_format_and_back(tmp_path):
     inp, _, _ = _mixed_file(tmp_path / "in.csv", 40)
     ref = convert_file(inp, tmp_path / "ref.csv", src="CGCS2000", dst=GK)
