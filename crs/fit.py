@@ -81,7 +81,14 @@ from pyproj import Transformer
 
 from crs.atomic import atomic_output
 from crs.errors import InputError, ParameterFileError
-from crs.params import FORMAT, secret_transformer, validate_params
+from crs.params import (
+    CGCS2000_A,
+    CGCS2000_RF,
+    FORMAT,
+    MEAN_RADIUS_M,
+    secret_transformer,
+    validate_params,
+)
 
 __all__ = [
     "MIN_POINTS",
@@ -108,8 +115,7 @@ CONVENTIONS = ("position_vector", "coordinate_frame")
 DEFAULT_OUTLIER_THRESHOLD = 3.0
 
 # CGCS2000 ellipsoid and mean radius, as in the parameter-file format.
-_ELLPS = "+a=6378137.0 +rf=298.257222101"
-_MEAN_RADIUS_M = 6371008.7714
+_ELLPS = f"+a={CGCS2000_A!r} +rf={CGCS2000_RF!r}"
 _ARCSEC = math.pi / (180.0 * 3600.0)
 
 
@@ -147,7 +153,7 @@ class Projection:
         """Scale factor on the central meridian (from ``scale`` or the projection height)."""
         if self.scale is not None:
             return self.scale
-        radius = self.earth_radius_m if self.earth_radius_m is not None else _MEAN_RADIUS_M
+        radius = self.earth_radius_m if self.earth_radius_m is not None else MEAN_RADIUS_M
         return (radius + float(self.projection_height_m or 0.0)) / radius
 
     def _proj(self) -> str:
