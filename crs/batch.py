@@ -51,6 +51,7 @@ import csv
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +217,12 @@ def convert_file(
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
     check_not_input(out_p, [src_p])
+    if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
+        raise OutputError(
+            f"cannot write {d.name} to GeoJSON {str(out_p)!r}: a GeoJSON file without a CRS "
+            f"is read as WGS 84 lon/lat, and {d.name} has no CRS that can be written; "
+            "write .gpkg, .parquet or .csv instead"
+        )
     explicit_rejects = rejects is not None
     rej_p = Path(rejects) if rejects is not None else out_p.with_suffix(".rejects.csv")
     check_not_input(rej_p, [src_p])
@@ -1051,17 +1058,21 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
             failure.append(exc)
             raise
 
-    crs = dst.pyproj_crs.to_wkt() if dst.pyproj_crs is not None else None
+    out_crs = _output_crs(dst)
+    crs = out_crs.to_wkt() if out_crs is not None else None
     try:
-        pyogrio.raw.write_arrow(
-            pa.RecordBatchReader.from_batches(schema, stream()),
-            tmp,
-            layer=layer if fmt == "gpkg" else None,
-            driver="GPKG" if fmt == "gpkg" else "GeoJSON",
-            geometry_name=name,
-            geometry_type=_geometry_type(conv, table, name),
-            crs=crs,
-        )
+        with warnings.catch_warnings():
+            # no CRS is deliberate (GZ2000's parameters are secret; GCJ02 has none)
+            warnings.filterwarnings("ignore", message="'crs' was not provided")
+            pyogrio.raw.write_arrow(
+                pa.RecordBatchReader.from_batches(schema, stream()),
+                tmp,
+                layer=layer if fmt == "gpkg" else None,
+                driver="GPKG" if fmt == "gpkg" else "GeoJSON",
+                geometry_name=name,
+                geometry_type=_geometry_type(conv, table, name),
+                crs=crs,
+            )
     except Exception as exc:
         if failure:
             raise failure[0] from None
@@ -1073,6 +1084,7 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
 def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
     import pyarrow.parquet as pq
 
+    out_crs = _output_crs(dst)
     writer = None
     types: set[str] = set()
     bbox = [np.inf, np.inf, -np.inf, -np.inf]
@@ -1101,9 +1113,8 @@ def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
                     "encoding": "WKB",
                     "geometry_types": sorted(types),
                     **({"bbox": bbox} if np.all(np.isfinite(bbox)) else {}),
-                    **(
-                        {"crs": dst.pyproj_crs.to_json_dict()} if dst.pyproj_crs is not None else {}
-                    ),
+                    # a missing "crs" means OGC:CRS84 in GeoParquet: say null (unknown)
+                    "crs": out_crs.to_json_dict() if out_crs is not None else None,
                 }
             },
         }
@@ -1112,6 +1123,16 @@ def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
     finally:
         if writer is not None:
             writer.close()
+
+
+def _output_crs(dst: System) -> CRS | None:
+    """The CRS written into a spatial output: ``dst``'s, else its plane's (``GK+HGZ``: the
+    heights are then unlabelled), else none (GZ2000: its parameters stay out of files)."""
+    if dst.pyproj_crs is not None:
+        return dst.pyproj_crs
+    if dst.plane is not None:
+        return resolve(dst.plane).pyproj_crs
+    return None
 
 
 def _geoparquet_types(geoms: np.ndarray) -> set[str]:

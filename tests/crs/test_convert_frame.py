@@ -101,3 +101,57 @@ def test_convert_frame_numbers_heights_and_empty_partitions():
     assert len(empty) == 0
     with pytest.raises(InputError, match="no column 'X'"):
         convert_frame(df, src=GK, dst="CGCS2000", x="X", y="N")
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".parquet"])
+@pytest.mark.parametrize("dst", ["GZ2000", "GCJ02"])
+def test_spatial_output_without_a_proj_crs(tmp_path, suffix, dst):
+    # GZ2000 and GCJ02 have no PROJ CRS: the file says "unknown" (no CRS; GeoParquet's
+    # crs null, since a missing crs key means OGC:CRS84 by the GeoParquet spec), and no
+    # writer warning escapes (pytest turns warnings into errors here). GeoJSON without a
+    # CRS means WGS 84 lon/lat (RFC 7946): fine for GCJ02 lon/lat, refused for GZ2000 metres.
+    import geopandas as gpd
+    import shapely
+    from crs_refs import EXAMPLE, similarity, tmerc
+
+    from crs import gcj02
+    from crs.errors import OutputError
+
+    lon, lat = np.array([113.3, 113.6]), np.array([23.1, 23.0])
+    inp = tmp_path / "in.csv"
+    pd.DataFrame({"id": [1, 2], "lon": lon, "lat": lat}).to_csv(inp, index=False)
+    out = tmp_path / f"out{suffix}"
+    if dst == "GZ2000" and suffix == ".geojson":
+        with pytest.raises(OutputError, match="GeoJSON"):
+            convert_file(inp, out, src="CGCS2000", dst=dst, params=EXAMPLE)
+        assert not out.exists()
+        return
+    s = convert_file(inp, out, src="CGCS2000", dst=dst, params=EXAMPLE)
+    assert (s.written, s.rejected) == (2, 0)
+    got = gpd.read_parquet(out) if suffix == ".parquet" else gpd.read_file(out)
+    if dst == "GZ2000":
+        e, n = tmerc(113.5, 100000.0, -2500000.0).transform(lon, lat)
+        e, n = similarity(e, n, 100.0, -200.0, 10.0, 5.0)  # the example file's values
+        atol = 1e-6
+    else:
+        e, n = gcj02.wgs84_to_gcj02(lon, lat)
+        atol = 1e-12
+    if suffix != ".geojson":
+        assert got.crs is None
+    np.testing.assert_allclose(shapely.get_x(got.geometry.values), e, rtol=0, atol=atol)
+    np.testing.assert_allclose(shapely.get_y(got.geometry.values), n, rtol=0, atol=atol)
+
+
+def test_gk_plane_with_guangzhou_heights_keeps_its_plane_crs(tmp_path):
+    import geopandas as gpd
+
+    inp = tmp_path / "in.csv"
+    pd.DataFrame({"lon": [113.3], "lat": [23.1], "h": [21.5]}).to_csv(inp, index=False)
+    out = tmp_path / "out.gpkg"
+    convert_file(inp, out, src="CGCS2000+H1985", dst=GK + "+HGZ", h="h")
+    got = gpd.read_file(out)
+    assert got.crs.to_epsg() == 4547  # the plane is known to PROJ even if HGZ is not
+    e, n = Transformer.from_crs(4490, 4547, always_xy=True).transform(113.3, 23.1)
+    np.testing.assert_allclose(
+        [got.geometry.x[0], got.geometry.y[0], got.geometry.z[0]], [e, n, 21.5 + 4.256], atol=1e-6
+    )
