@@ -187,7 +187,7 @@ def convert_file(
     x, y, h
         Coordinate columns of a table input. ``x``/``y`` are detected from common names
         (lon/lat, longitude/latitude, lng/lat, 经度/纬度, x/y, E/N, easting/northing) when not
-        given; ``h`` is never guessed. Ignored for inputs with a geometry.
+        given; ``h`` is never guessed. Refused for inputs with a geometry.
     params
         Parameter file or object for systems that need one (``GZ2000``).
     rejects
@@ -401,6 +401,11 @@ def _open_source(
     try:
         if source.geometry is None:
             _choose_columns(source, x, y, h, system)
+        elif x is not None or y is not None or h is not None:
+            raise InputError(
+                f"{str(path)!r} has a geometry column ({source.geometry!r}): its coordinates "
+                "are converted; --x/--y/--h name the columns of a table (CSV) only"
+            )
         else:
             source.coord_columns = (source.geometry,)
     except BaseException:

@@ -155,3 +155,17 @@ def test_gk_plane_with_guangzhou_heights_keeps_its_plane_crs(tmp_path):
     np.testing.assert_allclose(
         [got.geometry.x[0], got.geometry.y[0], got.geometry.z[0]], [e, n, 21.5 + 4.256], atol=1e-6
     )
+
+
+def test_column_options_on_a_spatial_file_are_refused_not_ignored(tmp_path):
+    # --x/--y/--h name table columns; a GeoPackage's coordinates are its geometry
+    import geopandas as gpd
+    import shapely
+
+    inp = tmp_path / "in.gpkg"
+    gpd.GeoDataFrame(
+        {"E": [1.0], "N": [2.0]}, geometry=shapely.points([113.3], [23.1]), crs=4490
+    ).to_file(inp)
+    with pytest.raises(InputError, match="geometry"):
+        convert_file(inp, tmp_path / "o.gpkg", src="CGCS2000", dst=GK, x="E", y="N")
+    assert not (tmp_path / "o.gpkg").exists()
