@@ -31,7 +31,7 @@ _CSS = """
           "Helvetica Neue", Arial, sans-serif;
     color: #222;
 }
-.suigeo-legend { padding: 6px 10px; max-height: 55vh; overflow-y: auto; }
+.suigeo-legend { padding: 6px 10px; max-height: 40vh; overflow-y: auto; }
 .suigeo-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; }
 .suigeo-legend-layer { font-weight: bold; margin-top: 5px; }
 .suigeo-legend-item { display: flex; align-items: center; gap: 4px; white-space: nowrap; }
