@@ -217,7 +217,9 @@ def _select_lines(lines: gpd.GeoDataFrame, include_planned: bool) -> gpd.GeoData
     return lines[lines["status"].astype(str).isin(wanted)]
 
 
-def _legs(through: pd.DataFrame, all_lines: set[str], used: set[str], wanted) -> pd.DataFrame:
+def _legs(
+    through: pd.DataFrame, all_lines: set[str], used: set[str], wanted: tuple[str, ...]
+) -> pd.DataFrame:
     """One row per leg (service, k, line, from, to) of the services that apply."""
     for col in ("lines", "via"):
         if col not in through.columns:
@@ -271,11 +273,9 @@ def _through_table(long: pd.DataFrame, legs: pd.DataFrame, params: Params) -> pd
             f"{leg['frm']} → {leg['to']} is not a leg of line {leg['line']!r}"
         )
     pos = long["pos"].to_numpy()
-    legs = legs.assign(
-        r_from=r_from.to_numpy(dtype=np.int64),
-        r_to=r_to.to_numpy(dtype=np.int64),
-        d=np.where(pos[r_to.to_numpy(dtype=np.int64)] > pos[r_from.to_numpy(dtype=np.int64)], 0, 1),
-    )
+    a, b = r_from.to_numpy(dtype=np.int64), r_to.to_numpy(dtype=np.int64)
+    # direction 0 runs towards higher positions on the line (see _edges)
+    legs = legs.assign(r_from=a, r_to=b, d=np.where(pos[b] > pos[a], 0, 1))
     nxt = legs.assign(k=legs["k"] - 1)
     j = legs.merge(nxt, on=["row", "k"], suffixes=("_a", "_b"))
     pen = long["penalty"].to_numpy(dtype=float)
