@@ -240,7 +240,7 @@ def convert_file(
     sink = _RejectsSink(
         rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
     )
-    bar = _progress_bar(progress, source.total)
+    bar = _progress_bar(progress, source)
     done = False
     try:
         with atomic_output(out_p, inputs=[src_p]) as tmp:
@@ -371,6 +371,10 @@ class _Source:
     total: int | None = None
     closers: list[Callable[[], object]] = field(default_factory=list)
     declared: object = None  # the CRS the file declares (text or PROJJSON), if any
+    #: for a CSV: how far the reader is in the file, and its size (the progress bar counts
+    #: bytes, since the number of rows is not known in advance)
+    position: Callable[[], int] | None = None
+    size: int | None = None
 
 
 def _format_of(path: Path, role: str) -> str:
@@ -507,8 +511,9 @@ def _open_csv(path: Path, chunk_rows: int) -> _Source:
         return InputError(f"cannot read {str(path)!r} as CSV: {exc}")
 
     try:
+        raw = pa.OSFile(str(path), "r")
         reader = pcsv.open_csv(
-            path,
+            raw,
             # single-threaded parsing knows line numbers (for errors); it is as fast here
             read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
             parse_options=pcsv.ParseOptions(
@@ -535,7 +540,14 @@ def _open_csv(path: Path, chunk_rows: int) -> _Source:
                 raise error(exc) from None
             yield batch
 
-    return _Source(path, _rechunk(batches(), chunk_rows), schema, closers=[reader.close])
+    return _Source(
+        path,
+        _rechunk(batches(), chunk_rows),
+        schema,
+        closers=[reader.close, raw.close],
+        position=raw.tell,
+        size=path.stat().st_size,
+    )
 
 
 def _rechunk(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -914,7 +926,7 @@ def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> It
             empty = False
             yield _convert_batch(batch, source, conv, sink)
             if bar is not None:
-                bar.update(batch.num_rows)
+                bar.update(batch.num_rows if source.position is None else source.position() - bar.n)
         if empty:
             yield _convert_batch(None, source, conv, sink)
     finally:
@@ -1159,11 +1171,20 @@ def _geoparquet_types(geoms: np.ndarray) -> set[str]:
     return out
 
 
-def _progress_bar(progress: bool | None, total: int | None):
+def _progress_bar(progress: bool | None, source: _Source):
     if progress is None:
         progress = sys.stderr.isatty()
     if not progress:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, leave=False)
+    if source.position is not None:  # bytes of the file read so far: a percentage and an ETA
+        return tqdm(
+            total=source.size,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            leave=False,
+        )
+    return tqdm(total=source.total, unit="rows", unit_scale=True, file=sys.stderr, leave=False)

@@ -20,6 +20,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
+from tqdm import tqdm
 
 import crs.batch as batch
 from crs.batch import REASONS, convert_file, detect_columns
@@ -523,9 +524,19 @@ def test_gz2000_round_trip_through_files_and_missing_params(tmp_path, capsys, mo
 def test_progress_bar_when_asked(tmp_path, capsys):
     inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
     convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, progress=True)
-    assert "rows" in capsys.readouterr().err
+    assert "%|" in capsys.readouterr().err
     convert_file(inp, tmp_path / "o2.csv", src="CGCS2000", dst=GK)  # stderr is not a terminal
     assert capsys.readouterr().err == ""
+
+
+def test_csv_progress_bar_knows_the_total(tmp_path, capsys):
+    # a CSV's row count is unknown in advance: the bar counts bytes of the file, so it shows
+    # a percentage (and an ETA) for a 10 GB file too
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", 3000)
+    convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, chunk_rows=500, progress=True)
+    err = capsys.readouterr().err
+    size = tqdm.format_sizeof(inp.stat().st_size, divisor=1024)
+    assert "  0%|" in err and f"/{size} [" in err  # the file's size is the total
 
 
 def test_gpkg_layer_is_named_after_the_output(tmp_path):
