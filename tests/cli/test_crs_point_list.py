@@ -155,3 +155,17 @@ def test_convert_warns_about_example_parameters(capsys, tmp_path):
     e, n = similarity(e, n, 100.0, -200.0, 10.0, 5.0)  # the example file's values
     row = (tmp_path / "o.csv").read_text().splitlines()[1]
     assert row == f"{e:.4f},{n:.4f}"
+
+
+def test_bare_epsg_numbers_are_accepted_like_the_readme_says(capsys):
+    e, n = Transformer.from_crs(4490, 4547, always_xy=True).transform(113.3, 23.1)
+    for src, dst in (("4490", "4547"), ("EPSG:4490", "4547"), ("4490", "epsg:4547")):
+        code, out, err = _out(["crs", "point", "--from", src, "--to", dst, "113.3", "23.1"], capsys)
+        assert code == 0, err
+        assert out.strip() == f"{e:.4f} {n:.4f}"
+    code, out, err = _out(
+        ["crs", "point", "--from", "4490+5737", "--to", "4547+5737", "113.3", "23.1", "7.5"],
+        capsys,
+    )
+    assert code == 0, err
+    assert out.strip() == f"{e:.4f} {n:.4f} 7.5000"
