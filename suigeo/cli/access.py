@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from crs.atomic import atomic_output
-from crs.errors import InputError, OutputError
+from crs.errors import InputError
 
 _RINGS_EXAMPLE = """examples:
   suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
@@ -99,7 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="override a travel-time default, e.g. ground.speed_kmh=40",
     )
     r.add_argument("--raster-out", metavar="TIF", help="raster engine: travel-time GeoTIFF")
-    r.add_argument("-o", "--output", required=True, help="output file (.geojson, .gpkg, .parquet)")
+    r.add_argument(
+        "-o", "--output", required=True, help="output: .geojson, .gpkg, .fgb, .parquet, .csv (WKT)"
+    )
     r.set_defaults(func=_rings)
 
     c = g.add_parser(
@@ -137,28 +136,8 @@ def _params(items: list[str]) -> dict[str, str]:
     return out
 
 
-def write_frame(gdf: gpd.GeoDataFrame, out: str, inputs: list[str]) -> None:
-    """Write a GeoDataFrame atomically, format by extension (CSV gets lon/lat columns)."""
-    suffix = Path(out).suffix.lower()
-    with atomic_output(out, inputs=inputs) as tmp:
-        if suffix == ".csv":
-            pts = gdf.geometry.representative_point()
-            table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-            table["lon"], table["lat"] = pts.x.round(7), pts.y.round(7)
-            table.to_csv(tmp, index=False)
-        elif suffix in (".parquet", ".geoparquet"):
-            gdf.to_parquet(tmp)
-        else:
-            layer = re.sub(r"\W+", "_", Path(out).stem) or "rings"
-            opts = {"layer": layer} if suffix == ".gpkg" else {}
-            try:
-                gdf.to_file(tmp, engine="pyogrio", **opts)
-            except Exception as exc:  # pyogrio reports unknown drivers its own way
-                raise OutputError(f"cannot write {out!r}: {exc}") from None
-
-
 def _rings(args: argparse.Namespace) -> int:
-    from geo.access import resolve_params, rings
+    from geo.access import resolve_params, rings, write
     from geo.access.coverage import read_points
 
     params = resolve_params(_params(args.param))
@@ -187,7 +166,7 @@ def _rings(args: argparse.Namespace) -> int:
         friction=args.friction,
         through=through,
     )
-    write_frame(result, args.output, inputs)
+    write(result, args.output, inputs=inputs)
     for row in result.itertuples():
         print(f"{row.origin}\t{row.minutes:g} min\t{row.area_km2:.1f} km²\t{row.scenario}")
     print(f"method: {result['method'].iloc[0]}")
@@ -214,7 +193,7 @@ def _print_params(params, used_json: str) -> None:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from geo.access import coverage, resolve_params
+    from geo.access import coverage, resolve_params, write
 
     params = resolve_params(_params(args.param))
     res = coverage(
@@ -222,11 +201,14 @@ def _coverage(args: argparse.Namespace) -> int:
         args.targets,
         km=args.km,
         minutes=args.minutes,
+        engine=args.engine,
+        roads=args.roads,
         rail=not args.no_rail,
         include_planned=args.include_planned,
         params=params,
     )
-    write_frame(res.table, args.output, [args.facilities, args.targets])
+    inputs = [x for x in (args.facilities, args.targets, args.roads) if x]
+    write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)
     print(f"{n - bad} of {n} targets covered ({res.table['criterion'].iloc[0]})")
     if bad:
