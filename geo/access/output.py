@@ -1,0 +1,68 @@
+"""Write a result (rings or a coverage table) to a file, atomically, format by suffix."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from crs.atomic import atomic_output
+from crs.errors import OutputError
+from layers.export import to_csv_frame
+
+__all__ = ["FORMATS", "write"]
+
+# suffix -> OGR driver ("" = not through OGR)
+FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".fgb": "FlatGeobuf",
+    ".parquet": "",
+    ".geoparquet": "",
+    ".csv": "",
+}
+
+_REFUSED = {
+    ".shp": "a Shapefile cuts text fields to 254 characters (the params column is longer) "
+    "and is several files",
+}
+
+
+def write(
+    gdf: gpd.GeoDataFrame,
+    out: str | os.PathLike[str],
+    *,
+    inputs: list[str | os.PathLike[str]] | tuple[()] = (),
+) -> Path:
+    """Write ``gdf`` to ``out``; the format follows the suffix (see :data:`FORMATS`).
+
+    GeoJSON, GeoPackage and FlatGeobuf go through pyogrio, GeoParquet through GeoPandas;
+    CSV gets ``lon``/``lat`` columns for points and a ``wkt`` column for rings. The file
+    appears only when complete and never replaces one of ``inputs``.
+
+    Raises
+    ------
+    OutputError
+        For a suffix that is not a supported format.
+    """
+    out_p = Path(out)
+    suffix = out_p.suffix.lower()
+    if suffix not in FORMATS:
+        why = _REFUSED.get(suffix, "not a supported format")
+        raise OutputError(
+            f"cannot write {str(out)!r}: {suffix or 'no suffix'} — {why}; use one of "
+            f"{', '.join(FORMATS)}"
+        )
+    with atomic_output(out_p, inputs=inputs) as tmp:
+        if suffix == ".csv":
+            to_csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8")
+        elif not FORMATS[suffix]:
+            gdf.to_parquet(tmp, index=False)
+        else:
+            layer = re.sub(r"\W+", "_", out_p.stem) or "result"
+            pyogrio.write_dataframe(gdf, tmp, driver=FORMATS[suffix], layer=layer)
+    return out_p
