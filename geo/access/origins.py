@@ -3,7 +3,9 @@ point or a GeoDataFrame of origins all become one GeoDataFrame of points in CGCS
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -15,7 +17,7 @@ import crs
 from crs.errors import InputError, SuigeoError
 from geo.access.plane import CGCS2000
 
-__all__ = ["load_rail", "load_through", "resolve_origins", "to_cgcs2000"]
+__all__ = ["load_rail", "load_through", "read_table", "resolve_origins", "to_cgcs2000"]
 
 _LONLAT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)\s*,\s*([-+]?\d+(?:\.\d*)?)\s*$")
 _LABEL_COLUMNS = ("origin", "name_zh", "name", "id")
@@ -131,3 +133,19 @@ def load_through() -> pd.DataFrame | None:
         return layers.through_services()
     except (ImportError, AttributeError):
         return None
+
+
+def read_table(
+    src: pd.DataFrame | str | os.PathLike[str] | None, what: str, *, text: bool = False
+) -> pd.DataFrame | None:
+    """A table given as a DataFrame or a CSV path (``None`` passes through); ``text`` reads
+    every column as text. A missing or unreadable file is an :class:`InputError` naming it."""
+    if src is None or isinstance(src, pd.DataFrame):
+        return src
+    path = Path(src)
+    if not path.is_file():
+        raise InputError(f"{what}: file {str(path)!r} not found")
+    try:
+        return pd.read_csv(path, dtype=str if text else None)
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(f"{what}: cannot read {str(path)!r} as CSV: {exc}") from None

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from crs.errors import InputError
-from geo.access.origins import load_rail, load_through, resolve_origins
+from geo.access.origins import load_rail, load_through, read_table, resolve_origins
 from geo.access.params import Params, resolve_params
 from geo.access.rail import RailNet, build_rail
 from geo.access.result import EngineOutput, to_frame
@@ -91,11 +91,11 @@ def _run(
     include_planned: bool,
     rail: bool,
     params: Mapping[str, Any] | Params | None,
-    timetable: pd.DataFrame | None,
+    timetable: pd.DataFrame | str | os.PathLike[str] | None,
     nearest: bool,
     raster_out: str | os.PathLike[str] | None,
     friction: str | os.PathLike[str] | None = None,
-    through: pd.DataFrame | None = None,
+    through: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> tuple[EngineOutput, list[float], Params]:
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -104,6 +104,8 @@ def _run(
     thresholds = check_minutes(minutes)
     p = resolve_params(params)
     org = resolve_origins(origin)
+    timetable = read_table(timetable, "timetable")
+    through = read_table(through, "through services", text=True)
     lon = shapely.get_x(org.geometry.values).astype(float)
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
@@ -147,11 +149,11 @@ def rings(
     include_planned: bool = False,
     rail: bool = True,
     params: Mapping[str, Any] | Params | None = None,
-    timetable: pd.DataFrame | None = None,
+    timetable: pd.DataFrame | str | os.PathLike[str] | None = None,
     nearest: bool = False,
     raster_out: str | os.PathLike[str] | None = None,
     friction: str | os.PathLike[str] | None = None,
-    through: pd.DataFrame | None = None,
+    through: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -177,7 +179,8 @@ def rings(
     params
         Overrides of the defaults in ``geo/access/defaults.toml`` (dotted keys or nested).
     timetable
-        Optional table ``from, to, minutes`` of rides that replaces the lines.
+        Optional table ``from, to, minutes`` of rides that replaces the lines (a DataFrame
+        or a CSV path).
     nearest
         With many origins: one ring per threshold for the time to the nearest origin
         instead of one per origin.
@@ -187,7 +190,8 @@ def rings(
         Raster engine: GeoTIFF of off-road speeds on the flat in km/h (e.g. from land
         cover; nodata = walking, 0 = impassable), scaled by slope when a DEM is given.
     through
-        Through services (columns ``id``, ``lines``, ``via``, optional ``status``; see
+        Through services, a DataFrame or a CSV path (columns ``id``, ``lines``, ``via``,
+        optional ``status``; see
         :func:`layers.through_services`): at their junctions trains run on without a
         change, so only the stop penalty is charged. Default: the shipped table when the
         shipped lines are used, none with user ``rails``. ``params={"rail.through_running":

@@ -148,8 +148,6 @@ def _rings(args: argparse.Namespace) -> int:
         if args.origins
         else (args.origin[0] if len(args.origin) == 1 else _many(args.origin))
     )
-    timetable = pd.read_csv(args.timetable) if args.timetable else None
-    through = pd.read_csv(args.through, dtype=str) if args.through else None
     result = rings(
         origin,
         minutes=args.minutes,
@@ -160,11 +158,11 @@ def _rings(args: argparse.Namespace) -> int:
         include_planned=args.include_planned,
         rail=not args.no_rail,
         params=params,
-        timetable=timetable,
+        timetable=args.timetable,
         nearest=args.nearest,
         raster_out=args.raster_out,
         friction=args.friction,
-        through=through,
+        through=args.through,
     )
     write(result, args.output, inputs=inputs)
     for row in result.itertuples():
