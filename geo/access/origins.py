@@ -11,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 import crs
@@ -63,11 +64,36 @@ def _lookup(name: str) -> gpd.GeoDataFrame:
     return _point_frame(float(pt[0]), float(pt[1]), name)
 
 
+def _check_area(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Refuse points outside the area of use of CGCS2000 (EPSG:4490, from PROJ's database):
+    a latitude with the wrong sign, swapped or mistyped coordinates."""
+    w, s, e, n = pyproj.CRS.from_epsg(4490).area_of_use.bounds
+    x, y = shapely.get_x(gdf.geometry.values), shapely.get_y(gdf.geometry.values)
+    bad = ~((x >= w) & (x <= e) & (y >= s) & (y <= n))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"origin {gdf['origin'].iloc[i]!r} ({x[i]:.6f}, {y[i]:.6f}) is outside the area "
+            f"of CGCS2000 (lon {w:g}–{e:g}, lat {s:g}–{n:g}); give LON,LAT in that order"
+        )
+    return gdf
+
+
 def resolve_origins(origin: Any) -> gpd.GeoDataFrame:
     """One or many origins as a GeoDataFrame (column ``origin`` = label) in CGCS2000.
 
     Polygons and lines stand for their representative point.
+
+    Raises
+    ------
+    InputError
+        For an unknown name (with close names), an empty input, or a point outside the
+        area of use of CGCS2000.
     """
+    return _check_area(_resolve(origin))
+
+
+def _resolve(origin: Any) -> gpd.GeoDataFrame:
     if isinstance(origin, gpd.GeoSeries):
         origin = gpd.GeoDataFrame(geometry=origin)
     if isinstance(origin, gpd.GeoDataFrame):
