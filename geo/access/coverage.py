@@ -153,8 +153,8 @@ def coverage(
     limit = float(km if km is not None else minutes)  # type: ignore[arg-type]
     if not np.isfinite(limit) or limit <= 0:
         raise InputError(f"the coverage bound must be a positive number, not {limit!r}")
-    fac = resolve_origins(read_points(facilities, "facilities"))
-    tgt = resolve_origins(read_points(targets, "targets"))
+    fac = resolve_origins(read_points(facilities, "facilities"), what="facilities")
+    tgt = resolve_origins(read_points(targets, "targets"), what="targets")
     if km is not None:
         which, value = _by_km(fac, tgt)
         col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"

@@ -79,10 +79,12 @@ def _check_area(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
-def resolve_origins(origin: Any) -> gpd.GeoDataFrame:
+def resolve_origins(origin: Any, *, what: str = "origins") -> gpd.GeoDataFrame:
     """One or many origins as a GeoDataFrame (column ``origin`` = label) in CGCS2000.
 
-    Polygons and lines stand for their representative point.
+    Polygons and lines stand for their representative point. A list of several origins
+    (names, ``"LON,LAT"`` texts, points) gives one row each; a pair of numbers is one
+    ``(lon, lat)``. ``what`` names the input in error messages.
 
     Raises
     ------
@@ -90,20 +92,28 @@ def resolve_origins(origin: Any) -> gpd.GeoDataFrame:
         For an unknown name (with close names), an empty input, or a point outside the
         area of use of CGCS2000.
     """
-    return _check_area(_resolve(origin))
+    return _check_area(_resolve(origin, what))
 
 
-def _resolve(origin: Any) -> gpd.GeoDataFrame:
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _resolve(origin: Any, what: str) -> gpd.GeoDataFrame:
     if isinstance(origin, gpd.GeoSeries):
         origin = gpd.GeoDataFrame(geometry=origin)
     if isinstance(origin, gpd.GeoDataFrame):
         if len(origin) == 0:
-            raise InputError("no origins given (the GeoDataFrame is empty)")
-        gdf = to_cgcs2000(origin, "the origins")
+            raise InputError(f"no {what} given (the table is empty)")
+        gdf = to_cgcs2000(origin, f"the {what}")
         empty = gdf.geometry.isna() | gdf.geometry.is_empty
         if empty.any():
             rows = ", ".join(map(str, gdf.index[empty][:10]))
-            raise InputError(f"origins without geometry at rows {rows}")
+            raise InputError(f"{what} without geometry at rows {rows}")
         col = next((c for c in _LABEL_COLUMNS if c in gdf.columns), None)
         labels = gdf[col].astype(str) if col else gdf.index.astype(str)
         pts = gdf.geometry.representative_point()
@@ -117,7 +127,14 @@ def _resolve(origin: Any) -> gpd.GeoDataFrame:
         if m:
             return _point_frame(float(m.group(1)), float(m.group(2)), origin.strip())
         return _lookup(origin.strip())
-    if isinstance(origin, (tuple, list)) and len(origin) == 2:
+    if isinstance(origin, (tuple, list)) and not (
+        len(origin) == 2 and all(map(_is_number, origin))
+    ):
+        if not origin:
+            raise InputError(f"no {what} given (the list is empty)")
+        frames = [_resolve(o, what) for o in origin]
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
+    if isinstance(origin, (tuple, list)):
         try:
             lon, lat = float(origin[0]), float(origin[1])
         except (TypeError, ValueError):

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import geopandas as gpd
-import pandas as pd
-
 from crs.errors import InputError
 
 _RINGS_EXAMPLE = """examples:
@@ -146,7 +143,7 @@ def _rings(args: argparse.Namespace) -> int:
     origin = (
         read_points(args.origins, "origins")
         if args.origins
-        else (args.origin[0] if len(args.origin) == 1 else _many(args.origin))
+        else (args.origin[0] if len(args.origin) == 1 else args.origin)
     )
     result = rings(
         origin,
@@ -171,13 +168,6 @@ def _rings(args: argparse.Namespace) -> int:
     _print_params(params, result["params"].iloc[0])
     print(f"wrote {len(result)} rings to {args.output}")
     return 0
-
-
-def _many(items: list[str]) -> gpd.GeoDataFrame:
-    from geo.access.origins import resolve_origins
-
-    frames = [resolve_origins(x) for x in items]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
 
 
 def _print_params(params, used_json: str) -> None:

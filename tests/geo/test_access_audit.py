@@ -1,0 +1,37 @@
+"""geo.access: gaps found by the issue-4 audit, checked against independent references."""
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+import layers
+from crs.errors import InputError
+from geo.access import rings
+from geo.access.origins import resolve_origins
+
+
+def test_a_list_of_two_names_is_two_origins_not_lon_lat():
+    got = resolve_origins(["广州南站", "广梅产业园"])
+    assert list(got["origin"]) == ["广州南站", "广梅产业园"]
+    for name, pt in zip(got["origin"], got.geometry, strict=True):
+        ref = layers.lookup(name).to_crs(4490).geometry.representative_point().iloc[0]
+        assert shapely.equals_exact(pt, ref, tolerance=1e-9)
+    assert resolve_origins([113.3, 23.1]).geometry.iloc[0].equals(shapely.Point(113.3, 23.1))
+    res = rings(["113.3,23.1", (113.5, 23.2)], minutes=[30], rail=False)
+    assert list(res["origin"]) == ["113.3,23.1", "113.500000,23.200000"]
+
+
+def test_disc_off_the_central_meridian_within_half_a_percent():
+    # 广梅产业园 lies about 1° from its Gauss-Krüger central meridian (117E)
+    res = rings("广梅产业园", minutes=[30, 90], rail=False)
+    geod = Geod(ellps="GRS80")
+    for row in res.itertuples():
+        r_km = 50 / 1.2 * row.minutes / 60
+        area = abs(geod.geometry_area_perimeter(row.geometry)[0]) / 1e6
+        assert area == pytest.approx(np.pi * r_km**2, rel=0.005)
+
+
+def test_empty_lists_and_tables_are_named():
+    with pytest.raises(InputError, match="no targets"):
+        resolve_origins([], what="targets")
