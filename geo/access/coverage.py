@@ -24,7 +24,7 @@ from geo.access.graph import shortest_times
 from geo.access.origins import resolve_origins
 from geo.access.params import Params, resolve_params
 from geo.access.plane import CGCS2000, geodesic_m, plane_crs
-from geo.access.rings import _rail
+from geo.access.rings import _rail, scenario_name
 from geo.access.sketch import ground_m_per_min, sketch_graph
 
 __all__ = ["Coverage", "coverage", "read_points"]
@@ -171,9 +171,8 @@ def coverage(
         else:
             raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
         col = "minutes"
-        crit = f"{engine} travel time to the facility ≤ {limit:g} min" + (
-            " (ground and rail)" if not net.empty else " (ground)"
-        )
+        scenario = scenario_name(rail=rail, include_planned=include_planned, timetable=False)
+        crit = f"{engine} travel time to the facility ≤ {limit:g} min ({scenario})"
     labels = fac["origin"].to_numpy(dtype=object)
     table = gpd.GeoDataFrame(
         {

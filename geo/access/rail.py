@@ -75,6 +75,7 @@ class RailNet:
 
     @property
     def empty(self) -> bool:
+        """True when no station is served (no rail, or no line in the scenario)."""
         return len(self.stations) == 0
 
 

@@ -43,6 +43,7 @@ def check_minutes(minutes: float | Iterable[float]) -> list[float]:
 
 
 def scenario_name(*, rail: bool, include_planned: bool, timetable: bool) -> str:
+    """The rail scenario as stated in the ``scenario`` column of a result."""
     if not rail:
         return "no rail"
     if timetable:

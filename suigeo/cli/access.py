@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from crs.errors import InputError
+
+if TYPE_CHECKING:
+    from geo.access import Params
 
 _RINGS_EXAMPLE = """examples:
   suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
@@ -36,6 +40,7 @@ lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``access rings`` and ``access coverage`` to the ``suigeo`` command."""
     p = sub.add_parser("access", help="accessibility rings and coverage")
     g = p.add_subparsers(dest="access_command", metavar="SUBCOMMAND", required=True)
     r = g.add_parser(
@@ -170,7 +175,7 @@ def _rings(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_params(params, used_json: str) -> None:
+def _print_params(params: Params, used_json: str) -> None:
     import json
 
     used = json.loads(used_json)
@@ -199,6 +204,8 @@ def _coverage(args: argparse.Namespace) -> int:
     write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)
     print(f"{n - bad} of {n} targets covered ({res.table['criterion'].iloc[0]})")
+    if "params" in res.table.columns:
+        _print_params(params, res.table["params"].iloc[0])
     if bad:
         print("uncovered:")
         col = "distance_km" if "distance_km" in res.uncovered.columns else "minutes"

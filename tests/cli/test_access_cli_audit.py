@@ -148,3 +148,19 @@ def test_empty_targets_named_in_the_error(tmp_path, capsys):
     code = main(["access", "coverage", str(fac), str(tgt), "--km", "5", "-o", out])
     assert code == 2
     assert "targets" in capsys.readouterr().err
+
+
+def test_coverage_by_minutes_prints_parameters_and_states_the_scenario(tmp_path, capsys):
+    fac, tgt = tmp_path / "fac.csv", tmp_path / "tgt.csv"
+    pd.DataFrame({"name": ["f"], "lon": [113.3], "lat": [23.1]}).to_csv(fac, index=False)
+    pd.DataFrame({"name": ["t"], "lon": [113.35], "lat": [23.1]}).to_csv(tgt, index=False)
+    out = tmp_path / "o.csv"
+    args = ["access", "coverage", str(fac), str(tgt), "--minutes", "10", "--include-planned"]
+    assert main([*args, "--param", "ground.speed_kmh=40", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "ground.speed_kmh = 40.0    [user]" in text and "Newell 1980" in text
+    rep = pd.read_csv(out)
+    assert "planned" in rep["criterion"].iloc[0]
+    # 0.05° of longitude at 23.1N (PROJ geodesic) × 1.2 at 40 km/h
+    d_km = Geod(ellps="GRS80").inv(113.3, 23.1, 113.35, 23.1)[2] / 1000
+    assert rep["minutes"].iloc[0] == pytest.approx(d_km * 1.2 / 40 * 60, abs=1e-3)
