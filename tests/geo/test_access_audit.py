@@ -35,3 +35,13 @@ def test_disc_off_the_central_meridian_within_half_a_percent():
 def test_empty_lists_and_tables_are_named():
     with pytest.raises(InputError, match="no targets"):
         resolve_origins([], what="targets")
+
+
+def test_sketch_reach_beyond_the_plane_is_refused_not_written_as_garbage():
+    v_kmh = 50 / 1.2  # default straight-line speed
+    ok = 790 / v_kmh * 60  # 790 km reach: still within 0.5 % of the geodesic disc area
+    res = rings("广州南站", minutes=[ok], rail=False)
+    area = abs(Geod(ellps="GRS80").geometry_area_perimeter(res.geometry.iloc[0])[0]) / 1e6
+    assert area == pytest.approx(np.pi * 790**2, rel=0.005)
+    with pytest.raises(InputError, match="800 km"):
+        rings("广州南站", minutes=[30000], rail=False)  # once wrote infinite coordinates
