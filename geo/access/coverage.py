@@ -72,20 +72,29 @@ def read_points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gp
 
 
 def _by_km(fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest facility by geodesic distance: candidates from the plane (an STRtree), then
+    the geodesic minimum among every facility the plane puts within its nearest distance ×
+    (1 + 1 %), which covers the plane's scale differences over the data."""
     plane = plane_crs(np.concatenate([fac.geometry.x, tgt.geometry.x]))
-    f = fac.to_crs(plane)
-    t = tgt.to_crs(plane)
-    tree = shapely.STRtree(f.geometry.values)
-    (ti, fi) = tree.query_nearest(t.geometry.values, all_matches=False)
-    which = np.full(len(tgt), -1, dtype=np.int64)
-    which[ti] = fi
+    f = fac.to_crs(plane).geometry.values
+    t = tgt.to_crs(plane).geometry.values
+    tree = shapely.STRtree(f)
+    ti, fi = tree.query_nearest(t, all_matches=False)
+    near = np.zeros(len(tgt))
+    near[ti] = shapely.distance(t[ti], f[fi])
+    ti, fi = tree.query(t, predicate="dwithin", distance=near * 1.01 + 1.0)
     d = geodesic_m(
-        fac.geometry.x.to_numpy()[which],
-        fac.geometry.y.to_numpy()[which],
-        tgt.geometry.x.to_numpy(),
-        tgt.geometry.y.to_numpy(),
+        fac.geometry.x.to_numpy()[fi],
+        fac.geometry.y.to_numpy()[fi],
+        tgt.geometry.x.to_numpy()[ti],
+        tgt.geometry.y.to_numpy()[ti],
     )
-    return which, d / 1000.0
+    order = np.lexsort((d, ti))  # by target, nearest first
+    first = order[np.r_[True, ti[order][1:] != ti[order][:-1]]]
+    which = np.full(len(tgt), -1, dtype=np.int64)
+    dist = np.full(len(tgt), np.inf)
+    which[ti[first]], dist[ti[first]] = fi[first], d[first]
+    return which, dist / 1000.0
 
 
 def _by_minutes(

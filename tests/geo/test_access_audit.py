@@ -45,3 +45,26 @@ def test_sketch_reach_beyond_the_plane_is_refused_not_written_as_garbage():
     assert area == pytest.approx(np.pi * 790**2, rel=0.005)
     with pytest.raises(InputError, match="800 km"):
         rings("广州南站", minutes=[30000], rail=False)  # once wrote infinite coordinates
+
+
+def test_coverage_km_nearest_is_the_geodesic_nearest_over_a_wide_area():
+    # facilities across three Gauss-Krüger zones: the plane's scale differs by ~0.1 %, so
+    # a plane-nearest facility was not always the geodesic nearest (up to 3.9 m too far)
+    import geopandas as gpd
+
+    from geo.access import coverage
+
+    rng = np.random.default_rng(0)
+    fx, fy = rng.uniform(112, 117.5, 60), rng.uniform(22, 25.5, 60)
+    tx, ty = rng.uniform(112, 117.5, 3000), rng.uniform(22, 25.5, 3000)
+    fac = gpd.GeoDataFrame(geometry=gpd.points_from_xy(fx, fy), crs=4490)
+    tgt = gpd.GeoDataFrame(geometry=gpd.points_from_xy(tx, ty), crs=4490)
+    res = coverage(fac, tgt, km=5)
+    n_t, n_f = len(tx), len(fx)
+    d = (
+        Geod(ellps="GRS80")
+        .inv(np.repeat(tx, n_f), np.repeat(ty, n_f), np.tile(fx, n_t), np.tile(fy, n_t))[2]
+        .reshape(n_t, n_f)
+    )
+    np.testing.assert_allclose(res.table["distance_km"], d.min(axis=1) / 1000, atol=1e-4)
+    assert list(res.table["facility"]) == [str(i) for i in d.argmin(axis=1)]
