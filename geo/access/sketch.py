@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-import crs
 from crs.errors import InputError
 from geo.access.graph import EdgeList, shortest_times
 from geo.access.params import Params
-from geo.access.plane import geodesic_m, plane_crs
+from geo.access.plane import geodesic_m, plane_crs, project
 from geo.access.rail import RailNet
 from geo.access.result import EngineOutput, discs
 
@@ -91,13 +90,8 @@ def sketch_rings(
     edges, pts, st = sketch_graph(lon, lat, rail, params)
     graph = edges.csr(reverse=direction == "to")
     dist, _ = shortest_times(graph, pts, limit=max(thresholds), nearest=nearest)
-    px, py = crs.transform(lon, lat, src="CGCS2000", dst=plane.to_epsg())
-    sx, sy = crs.transform(
-        rail.stations["lon"].to_numpy(),
-        rail.stations["lat"].to_numpy(),
-        src="CGCS2000",
-        dst=plane.to_epsg(),
-    )
+    px, py = project(lon, lat, plane)
+    sx, sy = rail.xy(plane)
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     geoms: list[list[shapely.Geometry]] = []
     for row in range(dist.shape[0]):
