@@ -164,3 +164,40 @@ def test_coverage_by_minutes_prints_parameters_and_states_the_scenario(tmp_path,
     # 0.05° of longitude at 23.1N (PROJ geodesic) × 1.2 at 40 km/h
     d_km = Geod(ellps="GRS80").inv(113.3, 23.1, 113.35, 23.1)[2] / 1000
     assert rep["minutes"].iloc[0] == pytest.approx(d_km * 1.2 / 40 * 60, abs=1e-3)
+
+
+def test_ten_li_circles_of_the_eight_towns_against_geodesic_brute_force(tmp_path, capsys):
+    """NORTH8-2023: every village within 5 km of a town facility; synthetic villages around
+    the eight shipped towns, checked against PROJ geodesics to every town."""
+    import layers
+
+    towns = layers.load("north8_towns")
+    geod = Geod(ellps="GRS80")
+    rng = np.random.default_rng(1)
+    tx, ty = np.repeat(towns.geometry.x, 25), np.repeat(towns.geometry.y, 25)
+    vx, vy, _ = geod.fwd(tx, ty, rng.uniform(0, 360, tx.size), rng.uniform(0, 9000, tx.size))
+    villages = tmp_path / "villages.csv"
+    names = [f"村{i}" for i in range(tx.size)]
+    pd.DataFrame({"name": names, "lon": vx, "lat": vy}).to_csv(villages, index=False)
+    fac = tmp_path / "towns.gpkg"
+    towns.to_file(fac)
+    out = tmp_path / "report.csv"
+    code = main(["access", "coverage", str(fac), str(villages), "--km", "5", "-o", str(out)])
+    n_v, n_t = tx.size, len(towns)
+    d = (
+        geod.inv(
+            np.repeat(vx, n_t),
+            np.repeat(vy, n_t),
+            np.tile(towns.geometry.x, n_v),
+            np.tile(towns.geometry.y, n_v),
+        )[2].reshape(n_v, n_t)
+        / 1000
+    )
+    covered = d.min(axis=1) <= 5
+    assert code == (0 if covered.all() else 1)
+    rep = pd.read_csv(out)
+    assert list(rep["covered"]) == list(covered)
+    assert list(rep["facility"]) == list(towns["name_zh"].to_numpy()[d.argmin(axis=1)])
+    text = capsys.readouterr().out
+    assert f"{covered.sum()} of {n_v} targets covered" in text
+    assert all(name in text for name, c in zip(names, covered, strict=True) if not c)
