@@ -79,6 +79,25 @@ def _rail(
     )
 
 
+_USED_BY = {
+    "roads": ("network", "raster"),
+    "dem": ("raster",),
+    "friction": ("raster",),
+    "raster_out": ("raster",),
+}
+
+
+def _check_inputs(engine: str, **given: Any) -> None:
+    """Refuse data the chosen engine would ignore (a DEM given to the sketch engine)."""
+    for name, value in given.items():
+        if value is not None and engine not in _USED_BY[name]:
+            raise InputError(
+                f"{name}= (--{name.replace('_', '-')}) is used only by the "
+                f"{' and '.join(_USED_BY[name])} engine, not by {engine!r}; choose the "
+                "engine (--engine) or leave it out"
+            )
+
+
 def _run(
     origin: Any,
     *,
@@ -102,6 +121,7 @@ def _run(
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if direction not in DIRECTIONS:
         raise InputError(f"direction must be 'from' or 'to', not {direction!r}")
+    _check_inputs(engine, roads=roads, dem=dem, friction=friction, raster_out=raster_out)
     thresholds = check_minutes(minutes)
     p = resolve_params(params)
     org = resolve_origins(origin)

@@ -68,3 +68,12 @@ def test_coverage_km_nearest_is_the_geodesic_nearest_over_a_wide_area():
     )
     np.testing.assert_allclose(res.table["distance_km"], d.min(axis=1) / 1000, atol=1e-4)
     assert list(res.table["facility"]) == [str(i) for i in d.argmin(axis=1)]
+
+
+@pytest.mark.parametrize(
+    ("engine", "option"),
+    [("sketch", "roads"), ("sketch", "dem"), ("network", "dem"), ("network", "raster_out")],
+)
+def test_data_the_engine_would_ignore_is_refused(engine, option, tmp_path):
+    with pytest.raises(InputError, match=option):
+        rings((113.3, 23.1), minutes=[30], rail=False, engine=engine, **{option: tmp_path / "x"})
