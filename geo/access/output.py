@@ -9,11 +9,11 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
-from crs.atomic import atomic_output
+from crs.atomic import atomic_output, check_not_input
 from crs.errors import OutputError
 from layers.export import to_csv_frame
 
-__all__ = ["FORMATS", "write"]
+__all__ = ["FORMATS", "check_output", "write"]
 
 # suffix -> OGR driver ("" = not through OGR)
 FORMATS = {
@@ -30,6 +30,30 @@ _REFUSED = {
     ".shp": "a Shapefile cuts text fields to 254 characters (the params column is longer) "
     "and is several files",
 }
+
+
+def check_output(
+    out: str | os.PathLike[str],
+    *,
+    inputs: list[str | os.PathLike[str]] | tuple[()] = (),
+) -> Path:
+    """Check before any work that ``out`` has a supported suffix and is not an input.
+
+    Raises
+    ------
+    OutputError
+        For an unsupported suffix or an output that is one of ``inputs``.
+    """
+    out_p = Path(out)
+    suffix = out_p.suffix.lower()
+    if suffix not in FORMATS:
+        why = _REFUSED.get(suffix, "not a supported format")
+        raise OutputError(
+            f"cannot write {str(out)!r}: {suffix or 'no suffix'} — {why}; use one of "
+            f"{', '.join(FORMATS)}"
+        )
+    check_not_input(out_p, inputs)
+    return out_p
 
 
 def write(
@@ -49,14 +73,8 @@ def write(
     OutputError
         For a suffix that is not a supported format.
     """
-    out_p = Path(out)
+    out_p = check_output(out, inputs=inputs)
     suffix = out_p.suffix.lower()
-    if suffix not in FORMATS:
-        why = _REFUSED.get(suffix, "not a supported format")
-        raise OutputError(
-            f"cannot write {str(out)!r}: {suffix or 'no suffix'} — {why}; use one of "
-            f"{', '.join(FORMATS)}"
-        )
     with atomic_output(out_p, inputs=inputs) as tmp:
         if suffix == ".csv":
             to_csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8")

@@ -141,10 +141,12 @@ def _params(items: list[str]) -> dict[str, str]:
 def _rings(args: argparse.Namespace) -> int:
     from geo.access import resolve_params, rings, write
     from geo.access.coverage import read_points
+    from geo.access.output import check_output
 
     params = resolve_params(_params(args.param))
     files = (args.roads, args.dem, args.friction, args.timetable, args.through, args.origins)
     inputs = [x for x in files if x]
+    check_output(args.output, inputs=inputs)  # before the work, not after it
     origin = (
         read_points(args.origins, "origins")
         if args.origins
@@ -187,8 +189,11 @@ def _print_params(params: Params, used_json: str) -> None:
 
 def _coverage(args: argparse.Namespace) -> int:
     from geo.access import coverage, resolve_params, write
+    from geo.access.output import check_output
 
     params = resolve_params(_params(args.param))
+    inputs = [x for x in (args.facilities, args.targets, args.roads) if x]
+    check_output(args.output, inputs=inputs)  # before the work, not after it
     res = coverage(
         args.facilities,
         args.targets,
@@ -200,7 +205,6 @@ def _coverage(args: argparse.Namespace) -> int:
         include_planned=args.include_planned,
         params=params,
     )
-    inputs = [x for x in (args.facilities, args.targets, args.roads) if x]
     write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)
     print(f"{n - bad} of {n} targets covered ({res.table['criterion'].iloc[0]})")

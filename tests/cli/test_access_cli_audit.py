@@ -201,3 +201,11 @@ def test_ten_li_circles_of_the_eight_towns_against_geodesic_brute_force(tmp_path
     text = capsys.readouterr().out
     assert f"{covered.sum()} of {n_v} targets covered" in text
     assert all(name in text for name, c in zip(names, covered, strict=True) if not c)
+
+
+def test_bad_output_refused_before_the_raster_is_written(tmp_path, capsys):
+    tif = tmp_path / "time.tif"
+    args = [*RINGS, "--origin", "113.3,23.1", "--minutes", "5", "--no-rail", "--engine", "raster"]
+    code = main([*args, "--raster-out", str(tif), "-o", str(tmp_path / "r.shp")])
+    assert code == 2
+    assert not tif.exists()  # nothing half done: the output was refused first
