@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -27,7 +28,8 @@ DIRECTIONS = ("from", "to")
 
 def check_minutes(minutes: float | Iterable[float]) -> list[float]:
     """Thresholds as a sorted list of positive finite minutes."""
-    vals = [minutes] if isinstance(minutes, (int, float)) else list(minutes)
+    single = isinstance(minutes, (numbers.Real, str, bytes)) or np.ndim(minutes) == 0
+    vals = [minutes] if single else list(minutes)
     if not vals:
         raise InputError("give at least one threshold in minutes")
     out: list[float] = []

@@ -77,3 +77,11 @@ def test_coverage_km_nearest_is_the_geodesic_nearest_over_a_wide_area():
 def test_data_the_engine_would_ignore_is_refused(engine, option, tmp_path):
     with pytest.raises(InputError, match=option):
         rings((113.3, 23.1), minutes=[30], rail=False, engine=engine, **{option: tmp_path / "x"})
+
+
+def test_one_threshold_as_numpy_number_or_text():
+    from geo.access.rings import check_minutes
+
+    assert check_minutes(np.int64(30)) == [30.0]  # was a TypeError traceback
+    assert check_minutes("90") == [90.0]  # was read as the thresholds 9 and 0
+    assert check_minutes(np.array([90, 30])) == [30.0, 90.0]
