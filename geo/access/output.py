@@ -11,7 +11,6 @@ import pyogrio
 
 from crs.atomic import atomic_output, check_not_input
 from crs.errors import OutputError
-from layers.export import to_csv_frame
 
 __all__ = ["FORMATS", "check_output", "write"]
 
@@ -77,6 +76,8 @@ def write(
     suffix = out_p.suffix.lower()
     with atomic_output(out_p, inputs=inputs) as tmp:
         if suffix == ".csv":
+            from layers.export import to_csv_frame  # geo may use layers; loaded when needed
+
             to_csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8")
         elif not FORMATS[suffix]:
             gdf.to_parquet(tmp, index=False)
