@@ -138,6 +138,12 @@ class _Labels:
 
 
 # --- attribute checks -------------------------------------------------------------------
+def _plain(v: Any) -> Any:
+    """A numpy scalar as the Python value it holds, so messages read ``10.5``, not
+    ``np.float64(10.5)``."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _blank(s: pd.Series) -> np.ndarray:
     isna = s.isna().to_numpy().copy()
     if s.dtype == object or pd.api.types.is_string_dtype(s):
@@ -189,13 +195,13 @@ def _check_field(
     bad = np.zeros(len(s), dtype=bool)
     bad[present] = _bad_type(s[present], typ)
     for i in np.where(bad)[0]:
-        out.append(_p(file, labels, i, name, f"value {s.iloc[i]!r} is not of type {typ}"))
+        out.append(_p(file, labels, i, name, f"value {_plain(s.iloc[i])!r} is not of type {typ}"))
     ok = present & ~bad
     if "values" in spec:
         allowed = set(map(str, spec["values"]))
         off = ok & ~s.astype(str).isin(allowed).to_numpy()
         out += [
-            _p(file, labels, i, name, f"value {s.iloc[i]!r} not in {sorted(allowed)}")
+            _p(file, labels, i, name, f"value {_plain(s.iloc[i])!r} not in {sorted(allowed)}")
             for i in np.where(off)[0]
         ]
     if typ in ("int", "float") and ("min" in spec or "max" in spec):
@@ -322,10 +328,21 @@ def validate(
     """
     spec = load_schema(schema)
     labels = _Labels(gdf, spec.get("id_field"))
-    src, problems = _resolve_crs(gdf, file)
-    geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
-    problems += geom_problems
-    problems += _check_position(gdf, has_geom, src, labels, file)
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf.active_geometry_name is not None:
+        src, problems = _resolve_crs(gdf, file)
+        geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
+        problems += geom_problems
+        problems += _check_position(gdf, has_geom, src, labels, file)
+    else:  # e.g. a CSV without coordinates: GDAL reads it as a plain table
+        problems = [
+            Problem(
+                file,
+                None,
+                "geometry",
+                f"the layer has no geometry (a table without coordinates?); expected "
+                f"{', '.join(spec['geometry'])} features",
+            )
+        ]
     for name, fspec in spec.get("fields", {}).items():
         problems += _check_field(gdf, name, fspec, labels, file)
     return problems

@@ -209,3 +209,24 @@ def test_problems_as_table():
     t = err.to_frame()
     assert t.loc[0, "index"] == 1 and t.loc[0, "field"] == "speed_kmh"
     assert "outside [0, 150]" in t.loc[0, "message"]
+
+
+def test_table_without_geometry_is_a_reported_problem_not_a_crash(tmp_path):
+    # a CSV of villages without coordinates: GDAL reads it as a plain table
+    path = tmp_path / "villages.csv"
+    path.write_text("id,name,town,population\nv1,石门村,温泉镇,abc\n", encoding="utf-8")
+    err = _problems(path, schema="villages")
+    found = {(p.feature, p.field) for p in err.problems}
+    assert (None, "geometry") in found  # the file-level problem: no geometry at all
+    assert ("0 (id='v1')", "population") in found  # the attributes are still checked
+    assert "no geometry" in str(err)
+
+
+def test_messages_show_plain_values_not_numpy_reprs():
+    gdf = gpd.GeoDataFrame(
+        {"id": ["v1"], "name": ["a"], "town": ["梯面镇"], "population": [10.5]},
+        geometry=[Point(113.28, 23.55)],
+        crs=4490,
+    )
+    (p,) = layers.validate(gdf, schema="villages", file="v.gpkg")
+    assert p.message == "value 10.5 is not of type int"
