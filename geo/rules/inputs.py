@@ -458,6 +458,10 @@ def _areas_from_geometry(
         not_poly = todo & ~np.isin(kinds, (3, 6))
         errors.add(not_poly, "geometry", None, f"a polygon is needed to compute {f.name}")
         todo &= ~not_poly
+        invalid = np.flatnonzero(todo & ~shapely.is_valid(geoms))
+        for i, why in zip(invalid, shapely.is_valid_reason(geoms[invalid]), strict=True):
+            errors.add(_one(len(table), i), "geometry", None, f"invalid polygon: {why}")
+        todo[invalid] = False
         area, note = _plane_area(table.loc[todo], source, area_crs)
         data[f.name][todo] = area
         col = np.full(len(table), "", dtype=object)

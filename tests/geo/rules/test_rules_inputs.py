@@ -224,3 +224,20 @@ def test_toml_and_parquet_inputs(tmp_path):
     pd.DataFrame([village()]).to_parquet(pq)
     res = check(read_input(pq), VI, as_of="2024-01-01")
     assert res.counts()["fail"] == 0 and res.counts()["pass"] == 7
+
+
+def test_invalid_polygon_is_an_error_naming_project_and_reason():
+    # a bow-tie (self-intersecting) outline: its signed lobes cancel, so the computed
+    # "area" would be meaningless (shapely gives ~0 m² for a site of ~2 ha per lobe)
+    bowtie = Polygon([(113.3, 23.1), (113.302, 23.102), (113.302, 23.1), (113.3, 23.102)])
+    good = _square(113.9, 23.3)
+    gdf = gpd.GeoDataFrame(
+        {"id": ["ok", "bow"], "counted_gfa_m2": [1.0, 1.0]}, geometry=[good, bowtie], crs=4490
+    )
+    with pytest.raises(InputError) as exc:
+        prepare(gdf, load_ruleset(VI))
+    msg = str(exc.value)
+    assert "project 'bow'" in msg and "'geometry'" in msg and "Self-intersection" in msg
+    assert "project 'ok'" not in msg
+    p = prepare(gdf, load_ruleset(VI), on_error="reject")
+    assert list(p.ids) == ["ok"] and list(p.rejects["project"]) == ["bow"]
