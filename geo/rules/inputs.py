@@ -28,6 +28,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 import crs
@@ -323,9 +325,10 @@ def _coerce(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
         return _boolean(s, f, errors)
     if f.type == "date":
         return _dates(s, f, errors)
-    vals = np.array([None if _isna(x) else str(x).strip() for x in s], dtype=object)
+    text = _stripped(s)
+    vals = text.astype(object).where(text.notna(), None).to_numpy(dtype=object)
     if f.values:
-        bad = np.array([v is not None and v not in f.values for v in vals], bool)
+        bad = (text.notna() & ~text.isin(f.values)).to_numpy(dtype=bool, na_value=False)
         errors.add(bad, f.name, vals, f"must be one of {', '.join(f.values)}")
     return vals
 
@@ -340,9 +343,13 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
         return np.full(len(s), np.nan)
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
-    raw = s.to_numpy(dtype=object)
-    out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).copy()
-    isbool = np.array([isinstance(x, bool | np.bool_) for x in raw], bool)
+    raw = s.array  # positional cell access for messages, without copying
+    text = _is_text(s)  # a string column (CSV) cannot hold true/false objects
+    out = _parse_floats(s) if text else None
+    if out is None:
+        out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        out = out.copy()
+    isbool = np.zeros(len(s), bool) if text else _is_bool_object(raw)
     out[isbool] = np.nan
     errors.add(isbool, f.name, raw, f"{f.type} must be a number, not true/false")
     todo = np.flatnonzero(np.isnan(out) & ~isbool & ~pd.isna(s).to_numpy())
@@ -356,6 +363,35 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
         else:
             out[i] = value
     return out
+
+
+def _is_text(s: pd.Series) -> bool:
+    """A column of strings (pandas string dtype, as ``read_csv(dtype=str)`` gives)."""
+    return pd.api.types.is_string_dtype(s.dtype) and s.dtype != object
+
+
+def _is_bool_object(raw: np.ndarray) -> np.ndarray:
+    return np.array([isinstance(x, bool | np.bool_) for x in raw], bool)
+
+
+def _parse_floats(s: pd.Series) -> np.ndarray | None:
+    """Parse a string column to float64 in one vectorised pass (Arrow's correctly rounded
+    parser), or ``None`` when some cell is not a plain number (units, spaces ...): the
+    caller then takes the cell-by-cell path that explains each problem. Nulls become NaN;
+    ``"nan"``/``"inf"`` become NaN/inf and are judged by the caller as before."""
+    try:
+        arr = pa.array(s.array, type=pa.string(), from_pandas=True)
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return None
+
+
+def _stripped(s: pd.Series) -> pd.Series:
+    """Cell text stripped of blanks, as pandas strings (missing stays missing)."""
+    if _is_text(s):
+        return s.astype("string").str.strip()
+    raw = s.array  # positional cell access for messages, without copying
+    return pd.Series([None if _isna(x) else str(x) for x in raw], dtype="string").str.strip()
 
 
 def _one(n: int, i: int) -> np.ndarray:
@@ -386,13 +422,9 @@ def _with_unit(text: str, f: Field) -> tuple[float, str]:
 def _boolean(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
-    raw = s.to_numpy(dtype=object)
+    raw = s.array  # positional cell access for messages, without copying
     # Python bools (JSON/TOML) map through str() to "true"/"false"
-    text = (
-        pd.Series([None if _isna(x) else str(x) for x in raw], dtype="string", index=None)
-        .str.strip()
-        .str.lower()
-    )
+    text = _stripped(s).str.lower()
     is_true = text.isin(_TRUE).to_numpy(dtype=bool, na_value=False)
     is_false = text.isin(_FALSE).to_numpy(dtype=bool, na_value=False)
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
@@ -405,10 +437,10 @@ def _boolean(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
 def _dates(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.to_numpy().astype("datetime64[D]")
-    raw = s.to_numpy(dtype=object)
-    txt = pd.Series([None if _isna(x) else str(x).strip()[:10] for x in raw], dtype=object)
+    raw = s.array  # positional cell access for messages, without copying
+    txt = _stripped(s).str.slice(0, 10)
     parsed = pd.to_datetime(txt, format="%Y-%m-%d", errors="coerce")
-    bad = parsed.isna().to_numpy() & txt.notna().to_numpy() & (txt != "").to_numpy()
+    bad = (parsed.isna() & txt.notna() & (txt != "")).to_numpy(dtype=bool, na_value=False)
     errors.add(bad, f.name, raw, "not a date (YYYY-MM-DD)")
     return parsed.to_numpy().astype("datetime64[D]")
 

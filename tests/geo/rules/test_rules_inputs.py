@@ -241,3 +241,40 @@ def test_invalid_polygon_is_an_error_naming_project_and_reason():
     assert "project 'ok'" not in msg
     p = prepare(gdf, load_ruleset(VI), on_error="reject")
     assert list(p.ids) == ["ok"] and list(p.rejects["project"]) == ["bow"]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["1000.02", "5000.10", "true", "1500.03"],  # plain numbers: the one-pass parse
+        ["1000.02", "0.50001 ha", "是", "1500.03"],  # a unit: the cell-by-cell path
+        ["1e3", ".5", "no", ""],  # exponent, leading dot, empty cell
+    ],
+)
+def test_string_columns_parse_like_python_objects(cells):
+    # read_csv(dtype=str) gives pandas string columns, JSON gives Python objects: both must
+    # give the same numbers (bit for bit, so exact decisions stay exact) and flags
+    cols = ["site_area_m2", "counted_gfa_m2", "central_urban", "ancillary_gfa_m2"]
+    rows = {"id": ["A"], **{c: [v] for c, v in zip(cols, cells, strict=True)}}
+    as_text = pd.DataFrame(rows, dtype="str")
+    as_objects = pd.DataFrame(rows, dtype=object)
+    a = prepare(as_text, load_ruleset(VI), on_error="reject")
+    b = prepare(as_objects, load_ruleset(VI), on_error="reject")
+    for c in cols:
+        np.testing.assert_array_equal(a.data[c], b.data[c])
+    assert a.rejects.to_dict("list") == b.rejects.to_dict("list")
+    # the reference: Python's own correctly rounded float() of each decimal string
+    if cells[1] == "5000.10":
+        assert a.data["counted_gfa_m2"][0] == float("5000.10")
+
+
+def test_string_columns_report_the_same_problems_as_objects():
+    rows = {
+        "id": ["A", "B", "C", "D"],
+        "site_area_m2": ["nan", "inf", "5 km", "-1"],
+        "central_urban": ["maybe", "1", "否", ""],
+    }
+    a = prepare(pd.DataFrame(rows, dtype="str"), load_ruleset(VI), on_error="reject")
+    b = prepare(pd.DataFrame(rows, dtype=object), load_ruleset(VI), on_error="reject")
+    assert a.rejects.to_dict("list") == b.rejects.to_dict("list")
+    assert list(a.rejects["project"]) == ["A", "A", "B", "C", "D"]
