@@ -274,20 +274,24 @@ def prepare(
 
 
 def _check_columns(table: pd.DataFrame, known: dict, rs: RuleSet, source: str) -> None:
+    """Refuse unknown columns, naming every one of them (with the nearest known name)."""
     geom_col = table.geometry.name if isinstance(table, gpd.GeoDataFrame) else None
-    for col in table.columns:
-        if col in known or col in RESERVED or col == geom_col:
-            continue
+    unknown = [c for c in table.columns if c not in known and c not in RESERVED and c != geom_col]
+    if not unknown:
+        return
+    lines = []
+    for col in unknown:
+        msg = f"unknown field {col!r}"
         hint = difflib.get_close_matches(str(col), list(known), n=1, cutoff=0.6)
-        msg = f"{source}: unknown field {col!r}"
         if hint:
             f = known[hint[0]]
             unit = f" in {f.unit}" if f.unit and f.unit != "1" else ""
             msg += f"; did you mean {hint[0]!r} ({f.type}{unit})?"
         if str(col).endswith(("_ha", "_km2", "_mu")):
             msg += " Areas are given in m² (fields ending _m2); 1 ha = 10000 m²."
-        msg += f" Fields of {rs.name}: {', '.join(rs.fields)}"
-        raise InputError(msg)
+        lines.append(msg)
+    head = f"{source}: " if len(lines) == 1 else f"{source}: {len(lines)} unknown fields:\n  "
+    raise InputError(head + "\n  ".join(lines) + f"\nFields of {rs.name}: {', '.join(rs.fields)}")
 
 
 def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
@@ -304,10 +308,24 @@ def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
         raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
     ids = text.to_numpy(dtype=object)
     if not text.is_unique:
-        dup = text.duplicated(keep=False).to_numpy(dtype=bool)
-        i = int(np.flatnonzero(dup)[0])
-        raise InputError(f"{source}: row {i + 1}, column 'id': duplicate project id {ids[i]!r}")
+        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, line_offset)))
     return ids
+
+
+def _duplicates(ids: np.ndarray, line_offset: int) -> list[str]:
+    """'duplicate project id 'A' in rows 1, 3 (lines 2, 4)' for each repeated id."""
+    rows = pd.Series(np.arange(1, len(ids) + 1)).groupby(pd.Series(ids), sort=False)
+    out = []
+    for pid, r in rows:
+        if len(r) < 2:
+            continue
+        where = f"rows {', '.join(map(str, r))}"
+        if line_offset:
+            where += f" (lines {', '.join(str(x + line_offset) for x in r)})"
+        out.append(f"duplicate project id {pid!r} in {where}")
+    return out[:MAX_LISTED] + (
+        [f"... and {len(out) - MAX_LISTED} more"] if len(out) > MAX_LISTED else []
+    )
 
 
 def _missing(f: Field, n: int) -> np.ndarray:

@@ -278,3 +278,24 @@ def test_string_columns_report_the_same_problems_as_objects():
     b = prepare(pd.DataFrame(rows, dtype=object), load_ruleset(VI), on_error="reject")
     assert a.rejects.to_dict("list") == b.rejects.to_dict("list")
     assert list(a.rejects["project"]) == ["A", "A", "B", "C", "D"]
+
+
+def test_every_unknown_field_is_named_at_once():
+    table = pd.DataFrame({"id": ["A"], "site_area_ha": [5], "plot_ratio": [4], "gfa": [1]})
+    with pytest.raises(InputError) as exc:
+        prepare(table, load_ruleset(VI))
+    msg = str(exc.value)
+    for name in ("site_area_ha", "plot_ratio", "gfa"):
+        assert repr(name) in msg
+    assert "'site_area_m2'" in msg  # the nearest known name for the first
+
+
+def test_duplicate_ids_name_every_row_and_line(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,site_area_m2\nA,1\nB,2\nA,3\nB,4\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        prepare(read_input(path), load_ruleset(VI), source=str(path), line_offset=1)
+    msg = str(exc.value)
+    # rows 1 and 3 (file lines 2 and 4) share 'A'; rows 2 and 4 (lines 3 and 5) share 'B'
+    assert "duplicate project id 'A' in rows 1, 3 (lines 2, 4)" in msg
+    assert "duplicate project id 'B' in rows 2, 4 (lines 3, 5)" in msg
