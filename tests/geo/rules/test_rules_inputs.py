@@ -299,3 +299,12 @@ def test_duplicate_ids_name_every_row_and_line(tmp_path):
     # rows 1 and 3 (file lines 2 and 4) share 'A'; rows 2 and 4 (lines 3 and 5) share 'B'
     assert "duplicate project id 'A' in rows 1, 3 (lines 2, 4)" in msg
     assert "duplicate project id 'B' in rows 2, 4 (lines 3, 5)" in msg
+
+
+def test_csv_row_with_an_extra_cell_is_refused_not_shifted(tmp_path):
+    # "A,5,7" under a two-column header: pandas' C parser silently turned 'A' into the
+    # index, read id '5' and site area 7; the row must be refused instead
+    path = tmp_path / "p.csv"
+    path.write_text("id,site_area_m2\nA,5,7\nB,6\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"p\.csv: cannot read: .*Expected 2 columns, got 3"):
+        read_input(path)
