@@ -515,6 +515,20 @@ def _areas_from_geometry(
         for i, why in zip(invalid, shapely.is_valid_reason(geoms[invalid]), strict=True):
             errors.add(_one(len(table), i), "geometry", None, f"invalid polygon: {why}")
         todo[invalid] = False
+        if table.crs is not None and table.crs.is_geographic:
+            b = shapely.bounds(geoms)
+            lon_ok = (b[:, 0] >= 73.5) & (b[:, 2] < 136.5)  # China's 3-degree GK zones
+            lat_ok = (b[:, 1] >= -90) & (b[:, 3] <= 90)
+            off = todo & ~(lon_ok & lat_ok)
+            errors.add(
+                off,
+                "geometry",
+                None,
+                f"coordinates are not lon/lat degrees in China (the geometry's CRS is "
+                f"{table.crs.name}); name the system it is in (--input-crs, e.g. "
+                "CGCS2000-3GK-CM114)",
+            )
+            todo &= ~off
         area, note = _plane_area(table.loc[todo], source, area_crs)
         data[f.name][todo] = area
         col = np.full(len(table), "", dtype=object)

@@ -308,3 +308,21 @@ def test_csv_row_with_an_extra_cell_is_refused_not_shifted(tmp_path):
     path.write_text("id,site_area_m2\nA,5,7\nB,6\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"p\.csv: cannot read: .*Expected 2 columns, got 3"):
         read_input(path)
+
+
+def test_metres_in_a_lon_lat_file_are_an_error_naming_project_and_fix(tmp_path):
+    # a project file whose polygon is in Gauss-Krüger metres but says no crs (so lon/lat)
+    js = tmp_path / "p.json"
+    square = box(430000, 2560000, 430200, 2560200)
+    js.write_text(
+        json.dumps({"id": "P", "counted_gfa_m2": 1, "geometry": square.__geo_interface__}),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as exc:
+        prepare(read_input(js), load_ruleset(VI), source=str(js))
+    msg = str(exc.value)
+    assert "p.json" in msg and "project 'P'" in msg and "'geometry'" in msg
+    assert "--input-crs" in msg
+    # with the right system named, the area is the square's 40000 m² (200 m x 200 m)
+    p = prepare(read_input(js, input_crs="CGCS2000-3GK-CM114"), load_ruleset(VI))
+    assert p.data["site_area_m2"][0] == 40000.0
