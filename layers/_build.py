@@ -42,6 +42,22 @@ GUANGSHAN_2023 = (
     "stations 新塘、增城、罗浮山、博罗、惠州南、惠东、深汕、汕尾); "
     "sz.citys114.com/jt/2023914/19110.htm (202 km; due to open 2023-09-30)"
 )
+GUANGSHAN_EIA_2016 = (
+    "新浪广东 2016-08-06 via guangzhou.baogaosu.com (广汕客专 second EIA notice: stations "
+    "增城 north of 石滩, 罗浮山 east of 长宁镇, 博罗 at 罗阳镇, 惠城南 north of 三栋镇); "
+    "EIA works list as quoted in an undated news digest (address not kept): "
+    "赣深铁路惠州北站至广汕铁路广州方向 "
+    "上、下行联络线单线26公里"
+)
+HUIZHOU_SOUTH_WIKI = "Wikipedia (zh): 惠州南站 (on 广汕铁路, 惠城区三栋镇, opened 2023-09-26)"
+GANSHEN_2021 = (
+    "南方日报 2021-12-10 via pggs.com.cn/zixun/baoyingxinwen/2021/1210/54887.html (赣深高铁 "
+    "opened; Huizhou stations 博罗北、惠州北、仲恺; 惠州北 linked to 广汕高铁 by a connecting "
+    "line); baike.baidu.hk 惠州北站 (opened 2021-12-10 with the 赣深 section); "
+    "0752haofang.com 2021-12-06 and m.tus8.com 2016-07-01 (436.37 km, 350 km/h design speed); "
+    "OpenStreetMap station order via footpoint-atlas (龙川西、河源东、博罗北、惠州北: no stop "
+    "between 龙川西 and 河源东)"
+)
 PLACES_MD = "places.md (team compilation of public pages)"
 
 # --- accuracy: how the confidence of a coordinate becomes metres ------------------------
@@ -59,6 +75,7 @@ ACCURACY_OVERRIDE = {
     "scbg_conghua": (40000.0, "district seat standing in for a site anywhere in Conghua"),
     "longmen_stn": (10000.0, "planned station, own estimate of the county seat, unverified"),
     "qingyuan_ic_stn": (1000.0, "the high-speed station's point stands in for one beside it"),
+    "boluo_stn": (8000.0, "county seat standing in; the station is reported 7.5 km south-west"),
 }
 # facts found while building that the places.csv note does not carry
 NOTE_APPEND = {
@@ -264,21 +281,47 @@ LINES = [
     },
     {
         "id": "guangshan_hsr",
-        "name_zh": "广汕高铁（广州段 新塘—增城）",
-        "name_en": "Guangzhou-Shanwei high-speed railway (Guangzhou section, Xintang-Zengcheng)",
+        "name_zh": "广汕高铁（新塘—惠州南段）",
+        "name_en": "Guangzhou-Shanwei high-speed railway (Xintang-Huizhou South)",
         "kind": "high_speed",
         "status": "in_service",
         "design_speed_kmh": 350.0,
         "length_km_published": float("nan"),
-        "stations": ["xintang_stn", "zengcheng_stn"],
-        "opened": "2023-09",
-        "source": f"{NORTH8} (connect the towns with 新塘站); {GUANGSHAN_2023}",
-        "as_of": "2023-09-14",
+        "stations": [
+            "xintang_stn",
+            "zengcheng_stn",
+            "luofushan_stn",
+            "boluo_stn",
+            "huizhou_south_stn",
+        ],
+        "opened": "2023-09-26",
+        "source": f"{NORTH8} (connect the towns with 新塘站); {GUANGSHAN_2023}; "
+        f"{GUANGSHAN_EIA_2016}; {HUIZHOU_SOUTH_WIKI} (opening day)",
+        "as_of": "2023-09-26",
         "confidence": "medium",
-        "note": "only the Guangzhou section is drawn (the line runs on via 罗浮山、博罗、惠州南、"
-        "惠东、深汕 to 汕尾, 202 km in all, so no published length for this section). Reported "
-        "as due to open 2023-09-30; the opening day itself was not read. 新塘站 point is the "
-        "新塘镇 town seat.",
+        "note": "only 新塘 to 惠州南 is drawn (the line runs on via 惠东、深汕 to 汕尾, 202 km in "
+        "all, so no published length for this section). 新塘、增城、罗浮山 and 博罗 are town seats "
+        "standing in for their stations. Opening day 2023-09-26 from the 惠州南站 page.",
+    },
+    {
+        "id": "guangshan_huizhou_north_link",
+        "name_zh": "广汕铁路惠州北联络线（罗浮山方向—惠州北）",
+        "name_en": "Guangzhou-Shanwei HSR link line to Huizhou North",
+        "kind": "high_speed",
+        "status": "in_service",
+        "design_speed_kmh": float("nan"),
+        "length_km_published": float("nan"),
+        "stations": ["luofushan_stn", "huizhou_north_stn"],
+        "opened": "2023-09-26",
+        "source": f"{GUANGSHAN_EIA_2016}; {GANSHEN_2021} (惠州北 linked to 广汕高铁)",
+        "as_of": "2023-09-26",
+        "confidence": "low",
+        "note": "the link the Guangzhou-Heyuan-Meizhou trains take from 广汕高铁 to 赣深高铁: "
+        "built in the 广汕 project (26 km single track each way from 惠州北 to the 广汕 line, "
+        "Guangzhou direction); opening with 广汕高铁 on 2023-09-26 assumed, not read. The "
+        "junction east of 罗浮山 was not located, so it is drawn from 罗浮山站 and the 26 km "
+        "is not used as its length; trains are not known to stop at 罗浮山. Design speed not "
+        "found (the engine's default for high-speed lines applies).",
     },
     {
         "id": "jingguang_hsr",
@@ -305,20 +348,26 @@ LINES = [
     },
     {
         "id": "ganshen_hsr",
-        "name_zh": "赣深高铁（河源东—龙川西段）",
-        "name_en": "Ganzhou-Shenzhen high-speed railway (Heyuan East-Longchuan West)",
+        "name_zh": "赣深高铁（惠州北—龙川西段）",
+        "name_en": "Ganzhou-Shenzhen high-speed railway (Huizhou North-Longchuan West)",
         "kind": "high_speed",
         "status": "in_service",
-        "design_speed_kmh": 250.0,
+        "design_speed_kmh": 350.0,
         "length_km_published": float("nan"),
-        "stations": ["heyuan_east_stn", "longchuan_west_stn"],
-        "opened": "",
-        "source": f"{MEIZHOU} (Guangzhou-Meizhou 1.5 h by HSR); {PLACES_MD}",
-        "as_of": "2024-09-01",
-        "confidence": "medium",
-        "note": "only the segment the Guangzhou-Meizhou path uses between stations we place; "
-        "the Guangzhou end of that path is not in the sources. 250 km/h as in the one "
-        "source found. No published length for this segment.",
+        "stations": [
+            "huizhou_north_stn",
+            "boluo_north_stn",
+            "heyuan_east_stn",
+            "longchuan_west_stn",
+        ],
+        "opened": "2021-12-10",
+        "source": f"{MEIZHOU} (Guangzhou-Meizhou 1.5 h by HSR); {GANSHEN_2021}; {PLACES_MD}",
+        "as_of": "2021-12-10",
+        "confidence": "high",
+        "note": "only the section the Guangzhou-Meizhou path uses, south to north (the line "
+        "runs 436.37 km from 赣州西 to 深圳北, so no published length for this section). "
+        "Design speed 350 km/h in three reports; places.md had 250 km/h from one source. A "
+        "东源 stop named in 2016 plans is not on the OpenStreetMap line and is not drawn.",
     },
     {
         "id": "meilong_hsr",
@@ -423,6 +472,9 @@ ALIASES = {
     "guanghe_hsr": ["广河高铁"],
     "guangshan_hsr": ["广汕高铁"],
     "ganshen_hsr": ["赣深高铁"],
+    "guangshan_huizhou_north_link": ["惠州北联络线"],
+    "huizhou_north_stn": ["惠州北"],
+    "boluo_north_stn": ["博罗北"],
     "donghuan_ic": ["东环城际", "广州东环城际"],
     "guangqing_ic_north": ["广清城际北延线"],
     "guangqing_ic_south": ["广清城际南延线"],

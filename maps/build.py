@@ -32,7 +32,14 @@ import crs
 from crs.errors import InputError, UnknownSystemError
 from maps.basemaps import Basemap
 from maps.basemaps import basemap as _basemap
-from maps.controls import FooterControl, HtmlControl, TitleBox, add_attribution, add_css
+from maps.controls import (
+    FooterControl,
+    HtmlControl,
+    LabelDeclutter,
+    TitleBox,
+    add_attribution,
+    add_css,
+)
 from maps.escape import escape_text
 from maps.offline import OfflineAssets
 from maps.symbology import field_label, kind_style, status_dash, symbology
@@ -244,7 +251,10 @@ def _style_keys(gdf: gpd.GeoDataFrame, role: str) -> pd.Series:
         if "minutes" not in gdf:
             return pd.Series("", index=gdf.index)
         minutes = pd.to_numeric(gdf["minutes"], errors="coerce").to_numpy(dtype=float)
-        return pd.Series(np.char.mod("%g", minutes), index=gdf.index)
+        keys = pd.Series(np.char.mod("%g", minutes), index=gdf.index)
+        if "scenario" in gdf:  # minutes|scenario: one legend row and style per scenario
+            keys = keys + "|" + gdf["scenario"].fillna("").astype(str)
+        return keys
     kind = gdf["kind"].astype(str) if "kind" in gdf else pd.Series("", index=gdf.index)
     status = gdf["status"].astype(str) if "status" in gdf else pd.Series("", index=gdf.index)
     return kind + "|" + status
@@ -252,6 +262,16 @@ def _style_keys(gdf: gpd.GeoDataFrame, role: str) -> pd.Series:
 
 # --------------------------------------------------------------------------------------
 # styles
+
+
+def _scenario(name: str) -> dict[str, Any]:
+    """Style and label of a ring scenario (``{}`` when the scenario is not listed)."""
+    return dict(symbology()["rings"].get("scenarios", {}).get(name, {}))
+
+
+def _scenario_label(name: str) -> str:
+    """Short label of a ring scenario (unescaped), the scenario text itself when unlisted."""
+    return str(_scenario(name).get("label", name))
 
 
 def _ring_color(minutes: float) -> str:
@@ -269,15 +289,18 @@ def _styles_for(keys: Iterable[str], role: str) -> dict[str, dict[str, Any]]:
     if role == "rings":
         r = symbology()["rings"]
         for key in keys:
+            minutes, _, scenario = key.partition("|")
             try:
-                color = _ring_color(float(key))
+                color = _ring_color(float(minutes))
             except ValueError:
                 color = _ring_color(math.nan)
+            scn = _scenario(scenario)
             out[key] = {
                 "color": color,
                 "weight": r["weight"],
                 "fillColor": color,
-                "fillOpacity": r["fill_opacity"],
+                "fillOpacity": scn.get("fill_opacity", r["fill_opacity"]),
+                "dashArray": scn.get("dash_array") or None,
             }
         return out
     for key in keys:
@@ -311,13 +334,22 @@ def _group_of(gdf: gpd.GeoDataFrame, role: str, key: str) -> str:
 
 
 # A permanent label per feature from the escaped ``_l`` property (set with innerHTML, so
-# the escaped text shows as the original characters and runs nothing).
+# the escaped text shows as the original characters and runs nothing), registered with its
+# layer's priority ``_p`` (a number we write) for the declutter pass (controls.LabelDeclutter).
 _LABEL_JS = """function (feature, layer) {
     if (feature.properties._l) {
         layer.bindTooltip(feature.properties._l, {permanent: true, direction: "right",
             offset: [7, 0], className: "suigeo-label", interactive: false});
+        (window.suigeoLabels = window.suigeoLabels || []).push(
+            [Number(feature.properties._p) || 0, layer]);
     }
 }"""
+
+
+def _label_priority(key: str) -> int:
+    """Rank of a labelled layer in ``[labels] priority`` (unlisted layers after the rest)."""
+    order = list(symbology()["labels"].get("priority", []))
+    return order.index(key) if key in order else len(order)
 
 
 def _geojson_layer(layer: _Layer) -> folium.GeoJson:
@@ -333,6 +365,7 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
     if labelled:
         props["_l"] = _format_column(_short_labels(gdf, lab["field"], lab["short_from"])).to_numpy()
+        props["_p"] = _label_priority(layer.key)
     display = gpd.GeoDataFrame(props, geometry=gdf.geometry.values).reset_index(drop=True)
     data = json.loads(display.to_json(drop_id=False, to_wgs84=False))
     data.pop("crs", None)  # RFC 7946: lon/lat; the display datum is in the attribution
@@ -409,7 +442,11 @@ def _shape(gdf: gpd.GeoDataFrame) -> str:
 
 def _legend_label(key: str, role: str) -> str:
     if role == "rings":
-        return escape_text(f"within {key} min 分钟以内")
+        minutes, _, scenario = key.partition("|")
+        label = f"within {minutes} min 分钟以内"
+        if scenario:
+            label += f" — {_scenario_label(scenario)}"
+        return escape_text(label)
     kind, _, status = key.partition("|")
     table = symbology()
     label = table["kinds"].get(kind, {}).get("label") or kind or "feature"
@@ -443,11 +480,8 @@ def _legend_html(layers: Sequence[_Layer]) -> str:
 
 def _natural(label: str) -> tuple[float, str]:
     """Sort ring thresholds numerically, other labels alphabetically."""
-    digits = "".join(ch for ch in label if ch.isdigit() or ch == ".")
-    try:
-        return (float(digits), label)
-    except ValueError:
-        return (math.inf, label)
+    m = re.match(r"within (\d+(?:\.\d+)?) min", label)
+    return (float(m.group(1)), label) if m else (math.inf, label)
 
 
 def _sources(layers: Sequence[_Layer], limit: int = 8) -> str:
@@ -529,8 +563,14 @@ def _ring_title(gdf: gpd.GeoDataFrame, default: str) -> str:
     origin = "/".join(pd.unique(gdf["origin"].astype(str)))
     minutes = pd.to_numeric(gdf["minutes"], errors="coerce").dropna().unique()
     mins = ", ".join(f"{m:g}" for m in sorted(minutes))
-    engine = f" ({'/'.join(pd.unique(gdf['engine'].astype(str)))})" if "engine" in gdf else ""
-    return f"{origin}: {mins} min{engine}"
+    how = [
+        "/".join(
+            _scenario_label(v) if c == "scenario" else v for v in pd.unique(gdf[c].astype(str))
+        )
+        for c in ("engine", "scenario")
+        if c in gdf
+    ]
+    return f"{origin}: {mins} min" + (f" ({'; '.join(how)})" if how else "")
 
 
 def _bounds(layers: Sequence[_Layer]) -> list[list[float]] | None:
@@ -608,7 +648,11 @@ def build(
 
     # maxZoom on the map itself: with no tile layer Leaflet's is Infinity, and fitting the
     # bounds of a single point then yields NaN coordinates.
-    m = folium.Map(location=None, tiles=None, control_scale=True, zoom_start=8, maxZoom=18)
+    # zoomSnap 0.25: fit_bounds may stop at quarter levels, so a map fills its page (labels get
+    # room) instead of jumping to the whole level below
+    m = folium.Map(
+        location=None, tiles=None, control_scale=True, zoom_start=8, maxZoom=18, zoomSnap=0.25
+    )
     for tile in bm.tiles:
         folium.TileLayer(
             tiles=tile["url"],
@@ -639,6 +683,8 @@ def build(
     HtmlControl(_legend_html(collected), position="bottomright", css_class="suigeo-legend").add_to(
         m
     )
+    if any(lay.role == "data" and lay.key in symbology()["labels"]["layers"] for lay in collected):
+        LabelDeclutter(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
     made = made_on or dt.date.today()
     FooterControl(_footer_html(collected, review_number, bm, made)).add_to(m)
     if title:
@@ -650,7 +696,7 @@ def build(
     else:
         # keep the data clear of the title (top), layer control and legend (right), footer
         m.fit_bounds(
-            bounds, padding_top_left=(40, 60), padding_bottom_right=(330, 120), max_zoom=14
+            bounds, padding_top_left=(40, 60), padding_bottom_right=(350, 120), max_zoom=14
         )
     if offline:
         m.get_root().add_child(OfflineAssets(), name="suigeo_offline_assets")

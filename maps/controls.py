@@ -13,7 +13,14 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
-__all__ = ["FooterControl", "HtmlControl", "TitleBox", "add_attribution", "add_css"]
+__all__ = [
+    "FooterControl",
+    "HtmlControl",
+    "LabelDeclutter",
+    "TitleBox",
+    "add_attribution",
+    "add_css",
+]
 
 _CSS = """
 <style>
@@ -24,7 +31,7 @@ _CSS = """
           "Helvetica Neue", Arial, sans-serif;
     color: #222;
 }
-.suigeo-legend { padding: 6px 10px; max-height: 55vh; overflow-y: auto; }
+.suigeo-legend { padding: 6px 10px; max-height: 40vh; overflow-y: auto; }
 .suigeo-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; }
 .suigeo-legend-layer { font-weight: bold; margin-top: 5px; }
 .suigeo-legend-item { display: flex; align-items: center; gap: 4px; white-space: nowrap; }
@@ -49,9 +56,14 @@ _CSS = """
     text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 3px #fff;
 }
 .leaflet-tooltip.suigeo-label::before { display: none; }
+.leaflet-tooltip.suigeo-label.suigeo-label-hidden { visibility: hidden; }
 .leaflet-control-layers-expanded {
     padding: 4px 8px; font-size: 12px; line-height: 1.3; max-height: 45vh; overflow-y: auto;
+    max-width: 320px;
 }
+.leaflet-control-layers-expanded label { display: flex; align-items: flex-start; gap: 4px; }
+.leaflet-control-layers-expanded label > input { flex: none; margin-top: 2px; }
+.leaflet-control-layers-expanded label > span { white-space: normal; }
 .leaflet-control-layers-group-name { font-weight: bold; margin-top: 3px; display: block; }
 .leaflet-control-layers label { margin-bottom: 0; }
 </style>
@@ -114,6 +126,84 @@ class TitleBox(MacroElement):
         super().__init__()
         self._name = "TitleBox"
         self.html = html
+
+
+class LabelDeclutter(MacroElement):
+    """Thin the permanent labels so that none overlaps another label or a labelled point.
+
+    Labels register themselves in ``window.suigeoLabels`` as ``[priority, layer]`` (see
+    ``maps.build``). After every zoom, pan, resize and layer switch the labels are placed
+    greedily in priority order (lower first, then feature order): a label whose box, grown by
+    ``pad_px``, meets a label already placed, the marker of another labelled feature (unless
+    that marker touches the feature's own: coincident points share one label) or one of
+    the map's panels (layer control, legend, footer, title) is hidden (CSS class
+    ``suigeo-label-hidden``), and comes back when zooming in gives it room — the
+    label-collision rule of desktop GIS. Hidden names stay on hover and in the popup.
+    Nothing is fetched and no text is touched: only a class is toggled.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var pad = {{ this.pad_px|tojson }};
+            function meets(r, k) {
+                return r.left < k.right + pad && r.right + pad > k.left &&
+                    r.top < k.bottom + pad && r.bottom + pad > k.top;
+            }
+            function declutter() {
+                var items = (window.suigeoLabels || []).map(function (it, i) {
+                    return {p: it[0], i: i, layer: it[1]};
+                }).filter(function (it) {
+                    var tip = it.layer.getTooltip && it.layer.getTooltip();
+                    it.el = tip && tip.getElement && tip.getElement();
+                    return it.el && map.hasLayer(it.layer);
+                });
+                items.sort(function (a, b) { return a.p - b.p || a.i - b.i; });
+                var marks = items.map(function (it) {
+                    var path = it.layer.getElement && it.layer.getElement();
+                    return path ? path.getBoundingClientRect() : null;
+                });
+                // the map's own panels (layer control, legend, footer, title) are taken
+                var panels = map.getContainer().querySelectorAll(".leaflet-control, .suigeo-title");
+                var placed = Array.prototype.map.call(panels, function (el) {
+                    return el.getBoundingClientRect();
+                });
+                items.forEach(function (it, n) {
+                    it.el.classList.remove("suigeo-label-hidden");
+                    var r = it.el.getBoundingClientRect();
+                    var own = marks[n];
+                    // markers touching this feature's own marker (coincident points) share
+                    // its label rather than blocking it
+                    var clash = placed.some(function (k) { return meets(r, k); }) ||
+                        marks.some(function (k, m) {
+                            return k && m !== n && !(own && meets(own, k)) && meets(r, k);
+                        });
+                    if (clash) {
+                        it.el.classList.add("suigeo-label-hidden");
+                    } else {
+                        placed.push(r);
+                    }
+                });
+            }
+            var timer = null;
+            function later() {
+                clearTimeout(timer);
+                timer = setTimeout(declutter, 30);
+            }
+            map.on("zoomend moveend resize overlayadd overlayremove", later);
+            map.whenReady(later);
+            window.suigeoDeclutter = declutter;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, pad_px: float = 2.0) -> None:
+        super().__init__()
+        self._name = "LabelDeclutter"
+        self.pad_px = float(pad_px)
 
 
 class _Attribution(MacroElement):

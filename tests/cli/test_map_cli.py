@@ -34,13 +34,18 @@ def test_demo_writes_the_default_map(tmp_path, capsys, monkeypatch):
     for name, title in zip(cat["name"], cat["title"], strict=True):
         var = names[title.replace("<", "&lt;").replace(">", "&gt;")]
         assert len(gj[var]["features"]) == len(layers.load(name)), name
-    # the three rings
-    ring_names = [n for n in names if " min (sketch)" in n]
+    # the four rings, each named with its rail scenario
+    ring_names = [n for n in names if " min (sketch; " in n]
     assert sorted(ring_names) == [
-        "广州塔: 30 min (sketch)",
-        "广州塔: 90 min (sketch)",
-        "广梅产业园: 30 min (sketch)",
+        "广州塔: 30 min (sketch; rail in service 在役铁路)",
+        "广州塔: 90 min (sketch; rail in service 在役铁路)",
+        "广州塔: 90 min (sketch; scenario + planned rail 情景含规划铁路)",
+        "广梅产业园: 30 min (sketch; rail in service 在役铁路)",
     ]
+    # the 1.5-hour rings state what the engine computed for 梅州西站, on hover and click
+    for name in [n for n in ring_names if "90 min" in n]:
+        values = {v for f in gj[names[name]]["features"] for v in f["properties"].values()}
+        assert any(v.startswith("梅州西站 ") and "90 min" in v for v in values), name
     # offline, and marked not for publication
     assert not [s for s in tags(html).scripts if s.get("src")]
     assert "not for publication" in html
@@ -172,9 +177,63 @@ def test_demo_page_in_the_browser(tmp_path, capsys):
             driver.execute_script(
                 "return document.querySelectorAll('.leaflet-control-layers input').length"
             )
-            == len(layers.LAYER_NAMES) + 3
+            == len(layers.LAYER_NAMES) + 4
         )
         assert driver.execute_script("return document.querySelectorAll('.suigeo-label').length")
+        # the labels left visible at the demo's zoom do not overlap one another
+        boxes = driver.execute_script(
+            "return [...document.querySelectorAll('.suigeo-label')]"
+            ".filter(e => !e.classList.contains('suigeo-label-hidden'))"
+            ".map(e => { const r = e.getBoundingClientRect();"
+            " return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        assert len(boxes) >= 10
+        clashes = [
+            (a, b)
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+        ]
+        assert clashes == []
         dest = tmp_path / "demo.png"
         driver.save_screenshot(str(dest))
         assert dest.stat().st_size > 10_000
+
+
+def test_demo_rings_claim_no_more_than_the_engine_computed():
+    """The 1.5-hour rings' popup text against their own geometry and the station points."""
+    from suigeo.cli.demo import demo_rings
+
+    st = layers.load("rail_stations").set_index("id")
+    by_name = dict(zip(st["name_zh"], st.geometry, strict=True))
+    rings90 = {
+        g["scenario"].iloc[0]: g.iloc[0] for _, g in demo_rings() if g["minutes"].iloc[0] == 90
+    }
+    assert set(rings90) == {
+        "rail in service",
+        "rail in service + under construction + planned (scenario)",
+    }
+    meizhou = st.loc["meizhou_west_stn"].geometry
+    for scenario, ring in rings90.items():
+        within = ring["meizhou_west_min"] <= 90
+        # the ring covers 梅州西站 exactly when the text says it is within 90 minutes
+        assert ring.geometry.contains(meizhou) == within, scenario
+        assert ("NOT within" in ring["policy_check"]) == (not within)
+        # every station the text lists as reached lies inside the ring
+        for item in ring["meizhou_path_reached"].split("; "):
+            name, minutes, _ = item.rsplit(" ", 2)
+            assert float(minutes) <= 90
+            assert ring.geometry.contains(by_name[name]), (scenario, name)
+    # only the scenario reaches the planned 广河高铁's placeholder station
+    assert (
+        "龙门"
+        in rings90["rail in service + under construction + planned (scenario)"][
+            "meizhou_path_reached"
+        ]
+    )
+    assert "龙门" not in rings90["rail in service"]["meizhou_path_reached"]
+    # and adding planned lines never makes Meizhou farther
+    assert (
+        rings90["rail in service + under construction + planned (scenario)"]["meizhou_west_min"]
+        <= rings90["rail in service"]["meizhou_west_min"]
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -75,9 +76,12 @@ ORDER = {
     "jingguang_hsr": ["韶关", "英德西", "清远", "广州北", "广州南"],
     "meilong_hsr": ["龙川西", "五华", "兴宁南", "梅州西"],
     "meishan_hsr": ["梅州西", "畲江北", "建桥", "丰顺东", "揭阳", "揭阳机场", "潮汕"],
-    "ganshen_hsr": ["河源东", "龙川西"],
+    # 赣深高铁 south to north as on OpenStreetMap (footpoint-atlas node order)
+    "ganshen_hsr": ["惠州北", "博罗北", "河源东", "龙川西"],
     "guanghe_hsr": ["新塘", "增城", "龙门", "河源东"],
-    "guangshan_hsr": ["新塘", "增城"],
+    # 广汕 second EIA (2016): 增城, 罗浮山, 博罗, 惠城南 (opened as 惠州南)
+    "guangshan_hsr": ["新塘", "增城", "罗浮山", "博罗", "惠州南"],
+    "guangshan_huizhou_north_link": ["罗浮山", "惠州北"],
     "donghuan_ic": ["花都", "花山镇", "白云机场北"],
     "guangqing_ic_south": ["广州白云", "江高", "花都"],
 }
@@ -291,6 +295,50 @@ def test_guangqing_phase1_length_is_close():
     # the tightest check: 5 drawn stations of 6, nearly straight alignment along 广清高速
     line = layers.load("rail_lines").set_index("id").loc["guangqing_ic"]
     assert math.isclose(GEOD.geometry_length(line.geometry) / 1000, 38.2, rel_tol=0.03)
+
+
+# The Guangzhou-Meizhou path as it runs today (domain.md, Meizhou section; places.md): from
+# 新塘 on 广汕高铁, the link to 惠州北, 赣深高铁 to 龙川西, 梅龙高铁 to 梅州西.
+GZ_MEIZHOU_PATH = ["新塘", "增城", "惠州北", "河源东", "龙川西", "五华", "兴宁南", "梅州西"]
+
+
+def _reachable(start: str, statuses: set[str]) -> set[str]:
+    """Stations reachable from ``start`` along lines of the given statuses (plain BFS)."""
+    lines = layers.load("rail_lines")
+    lines = lines[lines["status"].isin(statuses)]
+    adj: dict[str, set[str]] = {}
+    for ids in lines["stations"].str.split(";"):
+        for a, b in itertools.pairwise(ids):
+            adj.setdefault(a, set()).add(b)
+            adj.setdefault(b, set()).add(a)
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in adj.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_guangzhou_reaches_meizhou_on_lines_in_service():
+    st = _stations_by_id()
+    name = {sid: _plain(n) for sid, n in st["name_zh"].items()}
+    got = {name[s] for s in _reachable("xintang_stn", {"in_service"})}
+    for want in GZ_MEIZHOU_PATH:
+        assert any(n.startswith(want) for n in got), (want, sorted(got))
+    # and the path does not depend on the planned 广河高铁
+    assert not any(n.startswith("龙门") for n in got)
+
+
+def test_ganshen_stations_run_south_to_north():
+    st = _stations_by_id()
+    ids = layers.load("rail_lines").set_index("id").loc["ganshen_hsr", "stations"].split(";")
+    lat = st.loc[ids].geometry.y.to_numpy()
+    assert (np.diff(lat) > 0).all()
+    # each chord is a fraction of the whole line's 436.37 km, and together far below it
+    lon = st.loc[ids].geometry.x.to_numpy()
+    _, _, d = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    assert 100 < d.sum() / 1000 < 436.37 / 2
 
 
 def test_interchanges_are_mutual_and_nearby():

@@ -19,6 +19,7 @@ from maps_xss import XSS_ALL, XSS_IMG, XSS_TICK, XSS_TPL
 import maps
 from crs.errors import InputError
 from maps.offline import OfflineAssetError
+from maps.symbology import symbology
 
 
 def _html(m: folium.Map) -> str:
@@ -198,3 +199,54 @@ def test_bad_inputs_are_clear_errors(parks):
     empty.loc[1, "geometry"] = None
     with pytest.raises(InputError, match="without geometry"):
         maps.build({"P": empty})
+
+
+def _ring_scenarios(ring: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The same 90-minute ring as two scenarios (the geo.access scenario texts)."""
+    r90 = ring[ring["minutes"] == 90].copy()
+    planned = r90.copy()
+    r90["scenario"] = "rail in service"
+    planned["scenario"] = "rail in service + under construction + planned (scenario)"
+    return {"in service": r90, "planned": planned}
+
+
+def test_ring_scenarios_are_named_and_drawn_apart(ring):
+    both = _ring_scenarios(ring)
+    html = _html(maps.build(rings=both, offline=False))
+    names = control_names(html)
+    # the layer control says which scenario each ring is (symbology.toml short labels)
+    assert "广州塔: 90 min (sketch; rail in service 在役铁路)" in names
+    assert "广州塔: 90 min (sketch; scenario + planned rail 情景含规划铁路)" in names
+    # the planned scenario is dashed and lightly filled; the one in service is solid
+    gj = geojson_layers(html)
+
+    def style(name: str) -> dict:
+        body = html[html.index(f"function {names[name]}_styler(") :]
+        return json.loads(re.search(r"return (\{[^}]*\});", body).group(1))
+
+    solid = style("广州塔: 90 min (sketch; rail in service 在役铁路)")
+    dashed = style("广州塔: 90 min (sketch; scenario + planned rail 情景含规划铁路)")
+    assert solid["dashArray"] is None and dashed["dashArray"]
+    assert dashed["fillOpacity"] < solid["fillOpacity"]
+    assert dashed["color"] == solid["color"]  # same threshold, same class colour
+    assert len(gj) == 2
+    # one legend row per scenario
+    for row in (
+        "within 90 min 分钟以内 — rail in service 在役铁路",
+        "within 90 min 分钟以内 — scenario + planned rail 情景含规划铁路",
+    ):
+        assert json.dumps(row)[1:-1] in html  # the legend HTML is written with tojson
+
+
+def test_permanent_labels_carry_their_layer_priority_and_a_declutter_pass(parks):
+    hubs = parks.assign(kind="city_centre")
+    html = _html(maps.build({"meizhou_parks": parks, "hubs": hubs, "other": parks}))
+    order = symbology()["labels"]["priority"]
+    gj = list(geojson_layers(html).values())
+    assert {f["properties"]["_p"] for f in gj[0]["features"]} == {order.index("meizhou_parks")}
+    assert {f["properties"]["_p"] for f in gj[1]["features"]} == {order.index("hubs")}
+    assert not any("_l" in f["properties"] for f in gj[2]["features"])  # not a labelled layer
+    assert html.count("suigeo-label-hidden") >= 2  # the CSS rule and the script toggling it
+    assert "window.suigeoLabels" in html
+    # no labelled layer, no declutter script
+    assert "window.suigeoLabels" not in _html(maps.build({"other": parks}))
