@@ -238,6 +238,7 @@ def prepare(
         raise InputError(f"{source}: expected a table of projects, got {type(table).__name__}")
     known = _all_fields(ruleset)
     _check_columns(table, known, ruleset, source)
+    _check_some_field(table, ruleset, source)
     n = len(table)
     ids = _ids(table, source, line_offset)
     errors = _Errors(source, ids, line_offset)
@@ -295,6 +296,23 @@ def _check_columns(table: pd.DataFrame, known: dict, rs: RuleSet, source: str) -
         lines.append(msg)
     head = f"{source}: " if len(lines) == 1 else f"{source}: {len(lines)} unknown fields:\n  "
     raise InputError(head + "\n  ".join(lines) + f"\nFields of {rs.name}: {', '.join(rs.fields)}")
+
+
+def _check_some_field(table: pd.DataFrame, rs: RuleSet, source: str) -> None:
+    """Refuse a non-empty table holding none of the rule set's fields (a wrong --ruleset
+    would otherwise give only not_evaluable results and exit status 0)."""
+    if len(table) == 0 or any(c in rs.fields for c in table.columns):
+        return
+    if isinstance(table, gpd.GeoDataFrame) and any(f.from_geometry for f in rs.fields.values()):
+        return  # the polygon gives the site area
+    overlap = {
+        name: sum(c in load_ruleset(name).fields for c in table.columns) for name in ruleset_names()
+    }
+    best = max(overlap, key=overlap.get)
+    hint = f"; its fields match rule set {best!r}" if overlap[best] else ""
+    raise InputError(
+        f"{source}: none of the fields of {rs.name} ({', '.join(rs.fields)}) are in the input{hint}"
+    )
 
 
 def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from crs.atomic import atomic_output
+from crs.errors import OutputError
 from geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
 from geo.rules.report import FORMATS
 
@@ -80,6 +82,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.rejects and args.output and Path(args.rejects).resolve() == Path(args.output).resolve():
+        raise OutputError(f"--rejects and -o name the same file {args.output!r}; give two files")
     result = check_file(
         args.input,
         args.ruleset,
