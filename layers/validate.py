@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
 import crs
 from crs.errors import InputError, SuigeoError
@@ -240,9 +242,15 @@ def _check_geometry(
     return out, ~missing
 
 
+_UNUSABLE = object()  # a CRS neither suigeo nor PROJ can relate to CGCS2000
+
+
 def _to_lonlat(x: np.ndarray, y: np.ndarray, src: Any) -> tuple[np.ndarray, np.ndarray]:
     if src is None:
         return x, y
+    if isinstance(src, CRS):  # a definition without a suigeo name: PROJ converts
+        lon, lat = Transformer.from_crs(src, "EPSG:4490", always_xy=True).transform(x, y)
+        return np.asarray(lon), np.asarray(lat)
     lon, lat = crs.transform(x, y, src=src, dst="CGCS2000")
     return np.asarray(lon), np.asarray(lat)
 
@@ -264,7 +272,7 @@ def _check_position(
     gdf: gpd.GeoDataFrame, has_geom: np.ndarray, src: Any, labels: _Labels, file: str
 ) -> list[Problem]:
     """Every feature's bounding box corners must fall in Guangdong (CGCS2000 lon/lat)."""
-    if not has_geom.any():
+    if not has_geom.any() or src is _UNUSABLE:
         return []
     bounds = shapely.bounds(gdf.geometry.array[has_geom])
     idx = np.where(has_geom)[0]
@@ -278,7 +286,7 @@ def _check_position(
     swapped = _inside(slon, slat)
     swapped = swapped[:n] & swapped[n:]
     out = []
-    geographic = src is None or crs.resolve(src).is_geographic
+    geographic = src is None or src.is_geographic  # a suigeo System or a pyproj CRS
     where, swap = ("lon/lat", "lat/lon") if geographic else ("x/y", "y/x")
     b = _box()
     for k in np.where(~ok)[0]:
@@ -310,7 +318,16 @@ def _resolve_crs(gdf: gpd.GeoDataFrame, file: str) -> tuple[Any, list[Problem]]:
     try:
         return crs.resolve(gdf.crs), []
     except SuigeoError as exc:
-        return None, [Problem(file, None, "crs", str(exc))]
+        named_error = str(exc)
+    # no suigeo name or EPSG code (e.g. a city's local Transverse Mercator): a definition
+    # PROJ can relate to CGCS2000 is as good; positions are then converted by PROJ
+    try:
+        Transformer.from_crs(gdf.crs, "EPSG:4490", always_xy=True).transform(0.0, 0.0)
+    except ProjError:
+        return _UNUSABLE, [
+            Problem(file, None, "crs", f"{named_error}; PROJ cannot relate it to CGCS2000 either")
+        ]
+    return gdf.crs, []
 
 
 def validate(
@@ -398,4 +415,11 @@ def read(
 def _convert(gdf: gpd.GeoDataFrame, dst: Any) -> gpd.GeoDataFrame:
     import crs as crs_pkg
 
+    try:
+        crs_pkg.resolve(gdf.crs)
+    except SuigeoError:  # a definition without a suigeo name (local TM ...): PROJ converts
+        target = crs_pkg.resolve(dst)
+        if target.pyproj_crs is None:
+            raise
+        return gdf.to_crs(target.pyproj_crs)
     return crs_pkg.to_crs(gdf, dst)
