@@ -140,16 +140,6 @@ class CheckResult:
     def to_dict(self) -> dict[str, object]:
         """The JSON document: ruleset, version, as_of, document, validity and results."""
         rs = self.ruleset
-        frame = self.to_frame()
-        results = []
-        bounds = {
-            (o.rule.id, j): b.as_dict() for o in self.outcomes for j, b in enumerate(o.rule.bounds)
-        }
-        for rec in frame.to_dict(orient="records"):
-            rec["value"] = None if pd.isna(rec["value"]) else float(rec["value"])
-            case = rec.pop("case")
-            rec["bound"] = None if case < 0 else bounds[(rec["rule"], case)]
-            results.append(rec)
         return {
             "ruleset": rs.name,
             "version": rs.version,
@@ -159,8 +149,27 @@ class CheckResult:
             "expires": rs.expires.isoformat() if rs.expires else None,
             "counts": self.counts(),
             "rejected_rows": int(self.projects.rejects["row"].nunique()),
-            "results": results,
+            "results": self._result_dicts(),
         }
+
+    def _result_dicts(self) -> list[dict[str, object]]:
+        """One dict per (project, rule), built column-wise (no per-row DataFrame access)."""
+        frame = self.to_frame()
+        if len(frame) == 0:
+            return []
+        keys = ["project", "rule", "clause", "severity", "status", "value", "unit"]
+        keys += ["bound_text", "reason"]
+        cols = [frame[k].tolist() for k in keys]
+        cols[keys.index("value")] = [None if v != v else v for v in cols[keys.index("value")]]
+        # the bound case that applied: one shared dict per (rule, case), None when none did
+        table = [b.as_dict() for o in self.outcomes for b in o.rule.bounds] + [None]
+        offsets = np.cumsum([0] + [len(o.rule.bounds) for o in self.outcomes[:-1]])
+        case = frame["case"].to_numpy()
+        rule_pos = np.tile(np.arange(len(self.outcomes)), len(self.projects))
+        idx = np.where(case >= 0, offsets[rule_pos] + case, len(table) - 1)
+        cols.append([table[i] for i in idx.tolist()])
+        keys.append("bound")
+        return [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
 
 
 _COLUMNS = [

@@ -7,7 +7,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
 
 from geo.rules.check import CheckResult
 from geo.rules.ruleset import RuleSet
@@ -33,14 +38,14 @@ def render(result: CheckResult, fmt: str = "table") -> str:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "json":
-        return json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n"
+        return _json(result)
     frame = result.to_frame().drop(columns=["case"])
     rs = result.ruleset
     if fmt == "csv":
         frame.insert(0, "as_of", result.as_of.isoformat())
         frame.insert(0, "version", rs.version)
         frame.insert(0, "ruleset", rs.name)
-        return frame.to_csv(index=False)
+        return _csv(frame)
     head = (
         f"# {rs.name} {rs.version} ({rs.document_number}), as of {result.as_of.isoformat()}: "
         + ", ".join(f"{k} {v}" for k, v in result.counts().items() if v)
@@ -50,6 +55,32 @@ def render(result: CheckResult, fmt: str = "table") -> str:
     frame["reason"] = frame["reason"].fillna("")
     body = frame[cols].to_string(index=False, na_rep="-") if len(frame) else "(no projects)"
     return head + "\n" + body + "\n"
+
+
+def _json(result: CheckResult) -> str:
+    """The document indented, each result on one line: the same JSON as ``json.dumps(doc,
+    indent=1)`` for any parser, written by the C encoder (``indent`` forces the pure-Python
+    one, about 3x slower on millions of results)."""
+    doc = result.to_dict()
+    results = doc.pop("results")
+    head = json.dumps(doc, ensure_ascii=False, indent=1)[:-2]  # drop the closing "\n}"
+    if not results:
+        return head + ',\n "results": []\n}\n'
+    body = ",\n  ".join(map(json.JSONEncoder(ensure_ascii=False).encode, results))
+    return head + ',\n "results": [\n  ' + body + "\n ]\n}\n"
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    """CSV written by Arrow (about 10x faster than ``DataFrame.to_csv`` on millions of
+    rows); empty cells for missing values, quotes only where needed."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    plain = [
+        pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+        for f in table.schema
+    ]
+    buf = io.BytesIO()
+    pcsv.write_csv(table.cast(pa.schema(plain)), buf, pcsv.WriteOptions(quoting_style="needed"))
+    return buf.getvalue().decode("utf-8")
 
 
 def summary(rs: RuleSet) -> str:
