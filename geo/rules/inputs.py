@@ -17,6 +17,7 @@ project and the column. With ``on_error="reject"`` the bad rows are set aside in
 
 from __future__ import annotations
 
+import csv
 import difflib
 import json
 import re
@@ -97,9 +98,12 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
     try:
         if suffix == ".csv":
             # pyarrow: refuses a row with too many cells (the C parser shifts it), 7x faster
-            return pd.read_csv(
+            frame = pd.read_csv(
                 p, dtype=str, keep_default_na=False, na_values=[""], engine="pyarrow"
             )
+            # keyed by row label, so a sorted or filtered frame still finds its lines
+            frame.attrs["csv_lines"] = pd.Series(_csv_lines(p, len(frame)), index=frame.index)
+            return frame
         if suffix == ".toml":
             with p.open("rb") as fh:
                 return _from_mapping(tomllib.load(fh), str(p), input_crs)
@@ -119,6 +123,27 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
         raise
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"{p}: cannot read: {exc}") from None
+
+
+def _csv_lines(path: Path, rows: int) -> np.ndarray:
+    """The file line on which each data row of a CSV file starts (1-based).
+
+    Row ``i`` is on line ``i + 2`` unless the file has blank lines (skipped by the parser)
+    or quoted cells running over several lines; only then is the file walked record by
+    record to find where each row starts."""
+    data = path.read_bytes()
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    if physical == rows + 1:
+        return np.arange(2, rows + 2)
+    starts = []
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        before = 0
+        for record in reader:
+            if record:  # blank lines give [] and are no row
+                starts.append(before + 1)
+            before = reader.line_num
+    return np.asarray(starts[1 : rows + 1])  # the header is not a row
 
 
 def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFrame:
@@ -158,8 +183,8 @@ def gk_zone_for_longitude(lon: float) -> crs.System:
 
 
 class _Errors:
-    def __init__(self, source: str, ids: np.ndarray, line_offset: int):
-        self.source, self.ids, self.line_offset = source, ids, line_offset
+    def __init__(self, source: str, ids: np.ndarray, lines: np.ndarray | None):
+        self.source, self.ids, self.lines = source, ids, lines
         self.groups: list[tuple[np.ndarray, str, object, str]] = []
 
     def add(self, mask: np.ndarray, column: str, values, reason: str) -> None:
@@ -179,8 +204,8 @@ class _Errors:
 
     def describe(self, i: int, column: str, value: object, reason: str) -> str:
         where = f"row {i + 1}"
-        if self.line_offset:
-            where += f" (line {i + 1 + self.line_offset})"
+        if self.lines is not None:
+            where += f" (line {self.lines[i]})"
         pid = self.ids[i] if i < len(self.ids) else None
         proj = f", project {pid!r}" if pid is not None else ""
         val = "" if value is None else f" (value {_show(value)})"
@@ -228,7 +253,8 @@ def prepare(
         ``"raise"`` (an :class:`InputError` listing the problems) or ``"reject"`` (bad rows
         go to :attr:`Projects.rejects`, the rest are checked).
     line_offset
-        Added to the 1-based row number to give a file line (1 for CSV with a header).
+        Added to the 1-based row number to give a file line (1 for CSV with a header), for
+        tables without the line numbers :func:`read_input` records for a CSV file.
     """
     if on_error not in ("raise", "reject"):
         raise ValueError("on_error must be 'raise' or 'reject'")
@@ -240,8 +266,9 @@ def prepare(
     _check_columns(table, known, ruleset, source)
     _check_some_field(table, ruleset, source)
     n = len(table)
-    ids = _ids(table, source, line_offset)
-    errors = _Errors(source, ids, line_offset)
+    lines = _file_lines(table, line_offset)
+    ids = _ids(table, source, lines)
+    errors = _Errors(source, ids, lines)
     data: dict[str, np.ndarray] = {}
     for name, f in ruleset.fields.items():
         if name in table.columns:
@@ -259,7 +286,7 @@ def prepare(
     rejects = pd.DataFrame(
         {
             "row": [it[0] + 1 for it in items],
-            "line": [it[0] + 1 + line_offset if line_offset else None for it in items],
+            "line": [None if lines is None else int(lines[it[0]]) for it in items],
             "project": [ids[it[0]] for it in items],
             "column": [it[1] for it in items],
             "value": [None if it[2] is None else _show(it[2]) for it in items],
@@ -315,7 +342,20 @@ def _check_some_field(table: pd.DataFrame, rs: RuleSet, source: str) -> None:
     )
 
 
-def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
+def _file_lines(table: pd.DataFrame, line_offset: int) -> np.ndarray | None:
+    """The file line of each row: recorded by :func:`read_input` for CSV, else row +
+    ``line_offset`` (None when there are no file lines to name)."""
+    known = table.attrs.get("csv_lines")
+    if isinstance(known, pd.Series) and known.index.is_unique:
+        lines = known.reindex(table.index)
+        if lines.notna().all():
+            return lines.to_numpy(dtype=np.int64)
+    if line_offset:
+        return np.arange(1, len(table) + 1) + line_offset
+    return None
+
+
+def _ids(table: pd.DataFrame, source: str, lines: np.ndarray | None) -> np.ndarray:
     if "id" not in table.columns:
         raise InputError(f"{source}: column 'id' (project id, text) is missing")
     col = table["id"]
@@ -325,15 +365,15 @@ def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
     missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
-        extra = f" (line {i + 1 + line_offset})" if line_offset else ""
+        extra = f" (line {lines[i]})" if lines is not None else ""
         raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
     ids = text.to_numpy(dtype=object)
     if not text.is_unique:
-        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, line_offset)))
+        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, lines)))
     return ids
 
 
-def _duplicates(ids: np.ndarray, line_offset: int) -> list[str]:
+def _duplicates(ids: np.ndarray, lines: np.ndarray | None) -> list[str]:
     """'duplicate project id 'A' in rows 1, 3 (lines 2, 4)' for each repeated id."""
     rows = pd.Series(np.arange(1, len(ids) + 1)).groupby(pd.Series(ids), sort=False)
     out = []
@@ -341,8 +381,8 @@ def _duplicates(ids: np.ndarray, line_offset: int) -> list[str]:
         if len(r) < 2:
             continue
         where = f"rows {', '.join(map(str, r))}"
-        if line_offset:
-            where += f" (lines {', '.join(str(x + line_offset) for x in r)})"
+        if lines is not None:
+            where += f" (lines {', '.join(str(lines[x - 1]) for x in r)})"
         out.append(f"duplicate project id {pid!r} in {where}")
     return out[:MAX_LISTED] + (
         [f"... and {len(out) - MAX_LISTED} more"] if len(out) > MAX_LISTED else []

@@ -326,3 +326,34 @@ def test_metres_in_a_lon_lat_file_are_an_error_naming_project_and_fix(tmp_path):
     # with the right system named, the area is the square's 40000 m² (200 m x 200 m)
     p = prepare(read_input(js, input_crs="CGCS2000-3GK-CM114"), load_ruleset(VI))
     assert p.data["site_area_m2"][0] == 40000.0
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # a blank line: B is on file line 4, C on line 5
+        ("id,site_area_m2\nA,1\n\nB,-1\nC,-2\n", ["row 2 (line 4)", "row 3 (line 5)"]),
+        # a quoted note running over two lines (CRLF file): B on line 3, C on line 5
+        (
+            'id,site_area_m2,note\r\nA,1,ok\r\nB,-1,"two\nlines"\r\nC,-2,x\r\n',
+            ["row 2 (line 3)", "row 3 (line 5)"],
+        ),
+    ],
+)
+def test_csv_line_numbers_are_the_files_own(tmp_path, text, where):
+    path = tmp_path / "p.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(InputError) as exc:
+        prepare(read_input(path), load_ruleset(VI), source="p.csv", line_offset=1)
+    msg = str(exc.value)
+    assert all(w in msg for w in where), msg
+    p = prepare(read_input(path), load_ruleset(VI), line_offset=1, on_error="reject")
+    assert list(p.rejects["line"]) == [int(w.split("line ")[1][:-1]) for w in where]
+
+
+def test_csv_line_numbers_follow_rows_through_sorting(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,site_area_m2\nA,1\n\nB,-1\nC,2\n", encoding="utf-8")
+    table = read_input(path).sort_values("id", ascending=False)  # C, B, A
+    with pytest.raises(InputError, match=r"row 2 \(line 4\), project 'B'"):
+        prepare(table, load_ruleset(VI), line_offset=1)
