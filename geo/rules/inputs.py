@@ -469,8 +469,8 @@ def _stripped(s: pd.Series) -> pd.Series:
     """Cell text stripped of blanks, as pandas strings (missing stays missing)."""
     if _is_text(s):
         return s.astype("string").str.strip()
-    raw = s.array  # positional cell access for messages, without copying
-    return pd.Series([None if _isna(x) else str(x) for x in raw], dtype="string").str.strip()
+    # Python objects (JSON/TOML values): True -> "True", 5 -> "5"
+    return pd.Series([None if _isna(x) else str(x) for x in s.array], dtype="string").str.strip()
 
 
 def _one(n: int, i: int) -> np.ndarray:
