@@ -10,7 +10,7 @@
 import logging
 
 from layers.export import export
-from layers.shipped import LAYER_NAMES, attribute_table, catalog, load, lookup
+from layers.shipped import LAYER_NAMES, attribute_table, catalog, load, lookup, through_services
 from layers.validate import LayerValidationError, Problem, read, schemas, validate
 from layers.views import meizhou_growth, nearest_station
 
@@ -29,5 +29,6 @@ __all__ = [
     "nearest_station",
     "read",
     "schemas",
+    "through_services",
     "validate",
 ]

@@ -59,6 +59,21 @@ GANSHEN_2021 = (
     "between 龙川西 and 河源东)"
 )
 PLACES_MD = "places.md (team compilation of public pages)"
+MEILONG_2024 = (
+    "界面新闻 2024-09 (戈振伟) via cndobest.cn/?detail.html?id=838824006 (梅龙高铁 opened "
+    "9月14日; 梅州西 to 龙川西 / 广州东 / 深圳北 fastest 29 min / 1 h 47 min / 1 h 36 min); "
+    "opening-day report via webtest.ltd/html/68d999121.html (G8494 广州东→梅州西 and G8491 "
+    "梅州西→广州东 left at 11:30 on 9月14日)"
+)
+GANSHEN_SPEED_2021 = (
+    "人民日报 2021-12-11 via life0731.com/read-3010.html (赣深高铁 opened 2021-12-10, "
+    "design 350 km/h, 初期运营时速300公里)"
+)
+GUANGQING_THROUGH_2020 = (
+    "南方日报 2020-11-28 (广州地铁集团: 广清城际、广州东环城际 采用“清城—花都—白云机场北”"
+    "贯通运营; 清城—花都 all-stop 33 min, 花都—白云机场北 all-stop 21 min), text as quoted "
+    "in a search result, address not kept"
+)
 
 # --- accuracy: how the confidence of a coordinate becomes metres ------------------------
 ACCURACY_BY_CONFIDENCE = {"high": 500.0, "medium": 5000.0, "low": 5000.0}
@@ -378,11 +393,12 @@ LINES = [
         "design_speed_kmh": 350.0,
         "length_km_published": 94.0,
         "stations": ["longchuan_west_stn", "wuhua_stn", "xingning_south_stn", "meizhou_west_stn"],
-        "opened": "2024-09",
-        "source": f"{MEIZHOU} (龙岩—梅州—龙川 HSR; 双龙高铁(梅龙段)); {PLACES_MD}",
-        "as_of": "2024-09-01",
+        "opened": "2024-09-14",
+        "source": f"{MEIZHOU} (龙岩—梅州—龙川 HSR; 双龙高铁(梅龙段)); {MEILONG_2024}; {PLACES_MD}",
+        "as_of": "2024-09-14",
         "confidence": "medium",
-        "note": "about 94 km; opened September 2024; 五华站 is in 华城镇",
+        "note": "about 94 km (98 km in the opening report); opened 2024-09-14; 五华站 is in "
+        "华城镇. Operating speed not found (the engine uses the design speed, within its cap).",
     },
     {
         "id": "guanghe_hsr",
@@ -423,6 +439,83 @@ LINES = [
         "as_of": "2019-10-11",
         "confidence": "medium",
         "note": "stations south of 畲江北 are town seats standing in for their stations",
+    },
+]
+
+# Operating speeds where a source says trains run slower than the design speed; other lines
+# have none (NaN) and the engine uses the design speed capped by rail.max_speed_kmh.
+OPERATING_SPEED = {
+    "jingguang_hsr": (300.0, f"designed for 350, operated at 300 km/h ({PLACES_MD})"),
+    "ganshen_hsr": (300.0, f"{GANSHEN_SPEED_2021}; a later raise was not found"),
+}
+
+# Through services: chains of lines on which trains run on from one line to the next at a
+# junction station without passengers changing trains. `lines` in running order; `via` the
+# start, each junction and the end (len(lines) + 1 stations; leg k runs on lines[k] from
+# via[k] to via[k+1]). Trains are assumed to run both ways. `status` is derived from the
+# lines (the least advanced of them).
+THROUGH_SERVICES = [
+    {
+        "id": "gz_meizhou_via_guangshan",
+        "name_zh": "广州东—梅州西 直通动车（广汕高铁—惠州北联络线—赣深高铁—梅龙高铁）",
+        "name_en": "Guangzhou East-Meizhou West through trains via Guangshan, Ganshen, Meilong",
+        "lines": ["guangshan_hsr", "guangshan_huizhou_north_link", "ganshen_hsr", "meilong_hsr"],
+        "via": [
+            "xintang_stn",
+            "luofushan_stn",
+            "huizhou_north_stn",
+            "longchuan_west_stn",
+            "meizhou_west_stn",
+        ],
+        "opened": "2024-09-14",
+        "source": f"{MEILONG_2024}; {GUANGSHAN_EIA_2016} (link 惠州北—广汕 for the Guangzhou "
+        f"direction); {GANSHEN_2021}",
+        "as_of": "2024-09-14",
+        "confidence": "medium",
+        "note": "through trains 广州东—梅州西 (e.g. G8494 / G8491) run from the opening of "
+        "梅龙高铁; the route 广汕 → 惠州北联络线 → 赣深 → 梅龙 is inferred (the link is the "
+        "line built for the Guangzhou direction; no report read names the route). "
+        "广州东—新塘 is not drawn.",
+    },
+    {
+        "id": "guanghe_meizhou_planned",
+        "name_zh": "广河高铁接梅龙高铁（规划）",
+        "name_en": "Planned Guangzhou-Heyuan HSR joined to the Meizhou-Longchuan HSR",
+        "lines": ["guanghe_hsr", "ganshen_hsr", "meilong_hsr"],
+        "via": ["xintang_stn", "heyuan_east_stn", "longchuan_west_stn", "meizhou_west_stn"],
+        "opened": "",
+        "source": f"{MEIZHOU} (广州—河源(龙川西) HSR joined to 龙岩—梅州—龙川 HSR; "
+        "Guangzhou-Meizhou in 1.5 hours)",
+        "as_of": "2022-08-04",
+        "confidence": "low",
+        "note": "the plan joins 广河高铁 (to 河源, 龙川西) to 梅龙高铁 as one route; the shipped "
+        "广河高铁 is a placeholder ending at 河源东, so 赣深 河源东—龙川西 stands in for the rest "
+        "of the join (assumption).",
+    },
+    {
+        "id": "qingcheng_airport_north",
+        "name_zh": "广清城际—广州东环城际 贯通运营（清城—花都—白云机场北）",
+        "name_en": "Guangqing and East Ring intercity through service (Qingcheng-Airport North)",
+        "lines": ["guangqing_ic", "donghuan_ic"],
+        "via": ["qingcheng_stn", "huadu_ic_stn", "airport_north_stn"],
+        "opened": "2020-11-30",
+        "source": f"{GUANGQING_THROUGH_2020}; {PEOPLE_2020}",
+        "as_of": "2020-11-30",
+        "confidence": "medium",
+        "note": "through running announced by the operator before the opening; the quoted "
+        "report's address was not kept.",
+    },
+    {
+        "id": "baiyun_feixia",
+        "name_zh": "广清城际 南延线—一期—北延线 贯通运营（广州白云—花都—清城—飞霞）",
+        "name_en": "Guangqing intercity through service (Guangzhou Baiyun-Huadu-Feixia)",
+        "lines": ["guangqing_ic_south", "guangqing_ic", "guangqing_ic_north"],
+        "via": ["gz_baiyun_stn", "huadu_ic_stn", "qingcheng_stn", "feixia_stn"],
+        "opened": "2026-01-28",
+        "source": SOUTH_EXT_2026,
+        "as_of": "2026-01-28",
+        "confidence": "low",
+        "note": "single, non-official source: the south extension runs through with 花都—飞霞.",
     },
 ]
 
@@ -705,6 +798,10 @@ def build_lines(stations: list[dict]) -> list[dict]:
             raise SystemExit(f"line {line['id']}: stations without a position: {missing}")
         f = {k: v for k, v in line.items() if k != "stations"}
         f["stations"] = ";".join(line["stations"])
+        op, op_src = OPERATING_SPEED.get(line["id"], (float("nan"), ""))
+        f["operating_speed_kmh"] = op
+        if op_src:
+            f["note"] += f" Operating speed {op:g} km/h: {op_src}."
         f["schematic"] = True
         f["accuracy_m"] = max(acc[s] for s in line["stations"])
         f["note"] = "SCHEMATIC: straight segments between stations, not the track. " + f["note"]
@@ -712,6 +809,58 @@ def build_lines(stations: list[dict]) -> list[dict]:
         f["_coords"] = [pos[s] for s in line["stations"]]
         out.append(f)
     return out
+
+
+THROUGH_FIELDS = (
+    "id",
+    "name_zh",
+    "name_en",
+    "status",
+    "lines",
+    "via",
+    "stops",
+    "opened",
+    "source",
+    "as_of",
+    "confidence",
+    "note",
+)
+
+
+def _leg(line: dict, a: str, b: str, service: str) -> list[str]:
+    """Stations of ``line`` from ``a`` to ``b`` inclusive, in running order."""
+    st = line["stations"]
+    if a not in st or b not in st or a == b:
+        raise SystemExit(f"through service {service}: {a}..{b} is not a leg of {line['id']}")
+    i, j = st.index(a), st.index(b)
+    return st[i : j + 1] if i < j else st[j : i + 1][::-1]
+
+
+def build_through() -> list[dict]:
+    """Rows of the through-service table, checked against the lines (each leg on its line)."""
+    by_id = {line["id"]: line for line in LINES}
+    out = []
+    for svc in THROUGH_SERVICES:
+        lines, via = svc["lines"], svc["via"]
+        if len(via) != len(lines) + 1 or any(lid not in by_id for lid in lines):
+            raise SystemExit(f"through service {svc['id']}: needs known lines and len(via) + 1")
+        stops = [via[0]]
+        for k, lid in enumerate(lines):
+            stops += _leg(by_id[lid], via[k], via[k + 1], svc["id"])[1:]
+        status = max((by_id[lid]["status"] for lid in lines), key=STATUS_RANK.get)
+        row = {**svc, "lines": ";".join(lines), "via": ";".join(via), "stops": ";".join(stops)}
+        out.append({k: status if k == "status" else row[k] for k in THROUGH_FIELDS})
+    return out
+
+
+def write_table(name: str, rows: list[dict], out_dir: Path) -> Path:
+    """A plain UTF-8 CSV table (no geometry), one row per dict, columns THROUGH_FIELDS."""
+    path = out_dir / f"{name}.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=THROUGH_FIELDS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return path
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -778,6 +927,7 @@ def build(places_csv: Path, out_dir: Path = DATA) -> dict[str, int]:
             print(f"note: {key!r} names {sorted(ids)} (lookup prefers ids/names over aliases)")
     for name, feats in layers.items():
         write_layer(name, feats, out_dir)
+    write_table("rail_through_services", build_through(), out_dir)
     return {k: len(v) for k, v in layers.items()}
 
 

@@ -21,7 +21,16 @@ import pyogrio
 import crs
 from crs.errors import InputError
 
-__all__ = ["DATA_DIR", "LAYER_NAMES", "attribute_table", "catalog", "layer_path", "load", "lookup"]
+__all__ = [
+    "DATA_DIR",
+    "LAYER_NAMES",
+    "attribute_table",
+    "catalog",
+    "layer_path",
+    "load",
+    "lookup",
+    "through_services",
+]
 
 _HERE = Path(__file__).resolve().parent
 DATA_DIR = _HERE / "data"
@@ -123,6 +132,41 @@ def load(
     if crs is None:
         return gdf
     return _to_crs(gdf, crs, params)
+
+
+@lru_cache(maxsize=1)
+def _through_native() -> pd.DataFrame:
+    meta = _catalog_doc()["tables"]["rail_through_services"]
+    path = DATA_DIR / "rail_through_services.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in meta["fields"] if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: shipped table lacks fields {missing}")
+    return df[list(meta["fields"])]
+
+
+def through_services() -> pd.DataFrame:
+    """The through services of the shipped rail lines (``rail_through_services.csv``).
+
+    One row per service: trains that run on from one line to the next at a junction station
+    without passengers changing trains. ``lines`` are line ids in running order joined by
+    ``;``; ``via`` the start, each junction and the end station (one more than the lines:
+    leg k runs on ``lines[k]`` from ``via[k]`` to ``via[k+1]``); ``stops`` every drawn
+    station passed; ``status`` the least advanced status of its lines; ``source``,
+    ``confidence`` and ``note`` as in the layers. Trains are taken to run both ways.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A fresh copy, every column a string.
+
+    Examples
+    --------
+    >>> import layers
+    >>> layers.through_services().set_index("id").loc["gz_meizhou_via_guangshan", "via"]
+    'xintang_stn;luofushan_stn;huizhou_north_stn;longchuan_west_stn;meizhou_west_stn'
+    """
+    return _through_native().copy()
 
 
 def _to_crs(gdf: gpd.GeoDataFrame, dst: object, params: object | None) -> gpd.GeoDataFrame:

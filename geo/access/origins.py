@@ -8,13 +8,14 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 import crs
 from crs.errors import InputError, SuigeoError
 from geo.access.plane import CGCS2000
 
-__all__ = ["load_rail", "resolve_origins", "to_cgcs2000"]
+__all__ = ["load_rail", "load_through", "resolve_origins", "to_cgcs2000"]
 
 _LONLAT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)\s*,\s*([-+]?\d+(?:\.\d*)?)\s*$")
 _LABEL_COLUMNS = ("origin", "name_zh", "name", "id")
@@ -119,3 +120,14 @@ def load_rail(
         if stations is None:
             stations = load("rail_stations")
     return rails, to_cgcs2000(stations, "the rail stations")
+
+
+def load_through() -> pd.DataFrame | None:
+    """The shipped through-service table (:func:`layers.through_services`), or ``None`` when
+    this installation has no shipped layers."""
+    try:
+        import layers
+
+        return layers.through_services()
+    except (ImportError, AttributeError):
+        return None

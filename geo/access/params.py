@@ -84,7 +84,16 @@ def _flatten_user(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, A
     return out
 
 
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
 def _check_type(key: str, default: Any, value: Any) -> Any:
+    if isinstance(default, bool):
+        word = str(value).strip().lower()
+        if isinstance(value, bool) or word in _TRUE + _FALSE:
+            return value if isinstance(value, bool) else word in _TRUE
+        raise InputError(f"parameter {key} must be true or false, got {value!r}")
     if isinstance(default, list):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]

@@ -12,12 +12,24 @@ Edges, all in minutes:
   kind (acceleration, braking and dwell), so a ride through ``n`` intermediate stops costs
   ``n`` penalties;
 - arrival on one line → departure on another at the same station, or a station within
-  ``rail.transfer_radius_m``: ``rail.transfer_min``.
+  ``rail.transfer_radius_m``: ``rail.transfer_min`` (a change of trains);
+- through running (``rail.through_running``, on by default): where a through-service table
+  says trains run on from line A onto line B at junction station J, arrival on A at J
+  (travelling towards J along the service) → departure on B at J (onwards along the
+  service) costs only A's stop penalty, as an intermediate stop would; the reverse
+  direction likewise with B's penalty. Other changes of line at J keep the transfer time.
 
 Track length between stations: the geodesic distance between them × (published line length
 ÷ sum of station-to-station distances) when the line has a published length, otherwise ×
-``rail.track_circuity``. Speed: the line's design speed (or the default for its kind),
-capped at the operating maximum of its kind.
+``rail.track_circuity``. Speed: the line's ``operating_speed_kmh`` where known, else its
+design speed, else the default of its kind (``rail.default_speed_kmh``); in every case at
+most ``rail.max_speed_kmh`` of its kind.
+
+Through-service table (e.g. :func:`layers.through_services`): columns ``id``, ``lines``
+(line ids in running order joined by ``;``), ``via`` (start, junctions and end station ids
+joined by ``;``, one more than the lines; leg k runs on ``lines[k]`` from ``via[k]`` to
+``via[k+1]``) and optionally ``status``. A service is used when its status belongs to the
+scenario and all its lines are in the graph; trains are taken to run both ways.
 
 A user timetable (``from``, ``to``, ``minutes``; station ids or names) replaces the lines:
 each row is a ride from one station to another in that direction, with access, egress and
@@ -111,7 +123,8 @@ def _long_table(lines: pd.DataFrame, st: pd.DataFrame, params: Params) -> pd.Dat
     speed = _num_col(lines, "design_speed_kmh")
     default = kind.map(params.group("rail.default_speed_kmh"))
     cap = kind.map(params.group("rail.max_speed_kmh"))
-    speed = np.minimum(speed.fillna(default), cap)
+    operating = _num_col(lines, "operating_speed_kmh")
+    speed = np.minimum(operating.where(operating > 0).fillna(speed).fillna(default), cap)
     pub = _num_col(lines, "length_km_published")
     per_line = pd.DataFrame(
         {
@@ -126,6 +139,7 @@ def _long_table(lines: pd.DataFrame, st: pd.DataFrame, params: Params) -> pd.Dat
     long = per_line.assign(station=per_line["stations"].str.split(";")).explode("station")
     long["station"] = long["station"].str.strip()
     long = long[long["station"] != ""].drop(columns="stations").reset_index(drop=True)
+    long["pos"] = long.groupby("line", sort=False).cumcount()
     pos = pd.Index(st["id"]).get_indexer(long["station"])
     if (pos < 0).any():
         row = long[pos < 0].iloc[0]
@@ -203,6 +217,80 @@ def _select_lines(lines: gpd.GeoDataFrame, include_planned: bool) -> gpd.GeoData
     return lines[lines["status"].astype(str).isin(wanted)]
 
 
+def _legs(
+    through: pd.DataFrame, all_lines: set[str], used: set[str], wanted: tuple[str, ...]
+) -> pd.DataFrame:
+    """One row per leg (service, k, line, from, to) of the services that apply."""
+    for col in ("lines", "via"):
+        if col not in through.columns:
+            raise InputError(f"the through-service table needs a {col!r} column")
+    ids = through["id"].astype(str) if "id" in through.columns else through.index.astype(str)
+    status = (
+        through["status"].astype(str)
+        if "status" in through.columns
+        else pd.Series("in_service", index=through.index)
+    )
+
+    def ids_of(col: str) -> list[list[str]]:
+        cells = through[col].fillna("").astype(str)
+        return [[x.strip() for x in v.split(";") if x.strip()] for v in cells]
+
+    rows = []
+    # a small table (a handful of services): one pass over its rows to check and unfold them
+    for r, (sid, st, lines, via) in enumerate(
+        zip(ids, status, ids_of("lines"), ids_of("via"), strict=True)
+    ):
+        if not lines or len(via) != len(lines) + 1:
+            raise InputError(
+                f"through-service table row {r + 1} ({sid}), column 'via': give one station more "
+                f"than there are lines ({len(lines)} lines, {len(via)} stations)"
+            )
+        unknown = [x for x in lines if x not in all_lines]
+        if unknown:
+            raise InputError(
+                f"through-service table row {r + 1} ({sid}), column 'lines': unknown line "
+                f"{unknown[0]!r}"
+            )
+        if st in wanted and set(lines) <= used:
+            rows += [(sid, r, k, ln, via[k], via[k + 1]) for k, ln in enumerate(lines)]
+    return pd.DataFrame(rows, columns=["service", "row", "k", "line", "frm", "to"])
+
+
+def _through_table(long: pd.DataFrame, legs: pd.DataFrame, params: Params) -> pd.DataFrame | None:
+    """Junctions ``(ra, da, rb, db, wa, wb)``: arrive at row ``ra`` of ``long`` in direction
+    ``da``, leave from row ``rb`` in direction ``db`` (and back), stop penalties ``wa``/``wb``."""
+    if not params["rail.through_running"] or legs.empty:
+        return None
+    key = pd.Series(np.arange(len(long)), index=long["line"] + "\x00" + long["station"])
+    key = key[~key.index.duplicated()]
+    r_from = (legs["line"] + "\x00" + legs["frm"]).map(key)
+    r_to = (legs["line"] + "\x00" + legs["to"]).map(key)
+    bad = r_from.isna() | r_to.isna() | (legs["frm"] == legs["to"])
+    if bad.any():
+        leg = legs[bad].iloc[0]
+        raise InputError(
+            f"through-service table row {leg['row'] + 1} ({leg['service']}), column 'via': "
+            f"{leg['frm']} → {leg['to']} is not a leg of line {leg['line']!r}"
+        )
+    pos = long["pos"].to_numpy()
+    a, b = r_from.to_numpy(dtype=np.int64), r_to.to_numpy(dtype=np.int64)
+    # direction 0 runs towards higher positions on the line (see _edges)
+    legs = legs.assign(r_from=a, r_to=b, d=np.where(pos[b] > pos[a], 0, 1))
+    nxt = legs.assign(k=legs["k"] - 1)
+    j = legs.merge(nxt, on=["row", "k"], suffixes=("_a", "_b"))
+    pen = long["penalty"].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "ra": j["r_to_a"].to_numpy(),
+            "da": j["d_a"].to_numpy(),
+            "rb": j["r_from_b"].to_numpy(),
+            "db": j["d_b"].to_numpy(),
+            "wa": pen[j["r_to_a"].to_numpy()],
+            "wb": pen[j["r_from_b"].to_numpy()],
+        }
+    )
+
+
 def build_rail(
     lines: gpd.GeoDataFrame | None,
     stations: gpd.GeoDataFrame | None,
@@ -210,8 +298,10 @@ def build_rail(
     *,
     include_planned: bool = False,
     timetable: pd.DataFrame | None = None,
+    through: pd.DataFrame | None = None,
 ) -> RailNet:
-    """Build the rail graph (see the module docstring)."""
+    """Build the rail graph (see the module docstring); ``through`` is the optional
+    through-service table (ignored with a timetable or ``rail.through_running = false``)."""
     empty = RailNet(
         pd.DataFrame({"id": [], "name_zh": [], "lon": [], "lat": []}),
         np.zeros(0, np.int64),
@@ -223,6 +313,7 @@ def build_rail(
     if stations is None or len(stations) == 0:
         return empty
     st_all = _station_table(stations)
+    junctions = None
     if timetable is not None:
         long = _timetable_table(timetable, st_all)
     else:
@@ -232,13 +323,24 @@ def build_rail(
         if len(used) == 0:
             return empty
         long = _long_table(pd.DataFrame(used.drop(columns=used.geometry.name)), st_all, params)
+        if through is not None:
+            wanted = STATUSES_PLANNED if include_planned else STATUSES_IN_SERVICE
+            legs = _legs(
+                through,
+                set(lines["id"].astype(str)),
+                set(used["id"].astype(str)),
+                wanted,
+            )
+            junctions = _through_table(long, legs, params)
     # keep only the stations the lines use, renumbered 0..n-1
     keep, local = np.unique(long["sidx"].to_numpy(), return_inverse=True)
     st = st_all.iloc[keep].reset_index(drop=True)
-    return _edges(long.assign(local=local), st, params)
+    return _edges(long.assign(local=local), st, params, junctions)
 
 
-def _edges(long: pd.DataFrame, st: pd.DataFrame, params: Params) -> RailNet:
+def _edges(
+    long: pd.DataFrame, st: pd.DataFrame, params: Params, junctions: pd.DataFrame | None = None
+) -> RailNet:
     ns, nr = len(st), len(long)
     g = long["local"].to_numpy()
     rows = np.arange(nr)
@@ -274,5 +376,10 @@ def _edges(long: pd.DataFrame, st: pd.DataFrame, params: Params) -> RailNet:
     for d1 in (0, 1):
         for d2 in (0, 1):
             add(arr[d1][i], dep[d2][j], params["rail.transfer_min"])
+    if junctions is not None and len(junctions):
+        ra, da, rb, db = (junctions[c].to_numpy(dtype=np.int64) for c in ("ra", "da", "rb", "db"))
+        # onwards along the service, and back the other way
+        add(ns + 4 * ra + 2 * da + 1, ns + 4 * rb + 2 * db, junctions["wa"].to_numpy())
+        add(ns + 4 * rb + 2 * (1 - db) + 1, ns + 4 * ra + 2 * (1 - da), junctions["wb"].to_numpy())
     u, v, w = (np.concatenate(x) for x in (us, vs, ws))
     return RailNet(st, u.astype(np.int64), v.astype(np.int64), w, ns + 4 * nr, sorted(set(line)))

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from crs.errors import InputError
-from geo.access.origins import load_rail, resolve_origins
+from geo.access.origins import load_rail, load_through, resolve_origins
 from geo.access.params import Params, resolve_params
 from geo.access.rail import RailNet, build_rail
 from geo.access.result import EngineOutput, to_frame
@@ -59,13 +59,23 @@ def _rail(
     params: Params,
     include_planned: bool,
     timetable: pd.DataFrame | None,
+    through: pd.DataFrame | None = None,
 ) -> RailNet:
     if not rail:
         return build_rail(None, None, params)
     if timetable is not None and stations is not None:
         return build_rail(None, stations, params, timetable=timetable)
+    if through is None and rails is None:
+        through = load_through()  # the shipped services go with the shipped lines only
     lines, st = load_rail(rails, stations)
-    return build_rail(lines, st, params, include_planned=include_planned, timetable=timetable)
+    return build_rail(
+        lines,
+        st,
+        params,
+        include_planned=include_planned,
+        timetable=timetable,
+        through=through,
+    )
 
 
 def _run(
@@ -85,6 +95,7 @@ def _run(
     nearest: bool,
     raster_out: str | os.PathLike[str] | None,
     friction: str | os.PathLike[str] | None = None,
+    through: pd.DataFrame | None = None,
 ) -> tuple[EngineOutput, list[float], Params]:
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -96,7 +107,7 @@ def _run(
     lon = shapely.get_x(org.geometry.values).astype(float)
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
-    net = _rail(rail, rails, stations, p, include_planned, timetable)
+    net = _rail(rail, rails, stations, p, include_planned, timetable, through)
     common = {"direction": direction, "rail": net, "params": p, "nearest": nearest}
     if engine == "sketch":
         out = sketch_rings(lon, lat, labels, thresholds, **common)
@@ -140,6 +151,7 @@ def rings(
     nearest: bool = False,
     raster_out: str | os.PathLike[str] | None = None,
     friction: str | os.PathLike[str] | None = None,
+    through: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -174,6 +186,12 @@ def rings(
     friction
         Raster engine: GeoTIFF of off-road speeds on the flat in km/h (e.g. from land
         cover; nodata = walking, 0 = impassable), scaled by slope when a DEM is given.
+    through
+        Through services (columns ``id``, ``lines``, ``via``, optional ``status``; see
+        :func:`layers.through_services`): at their junctions trains run on without a
+        change, so only the stop penalty is charged. Default: the shipped table when the
+        shipped lines are used, none with user ``rails``. ``params={"rail.through_running":
+        False}`` charges the transfer time at every change of line.
 
     Returns
     -------
@@ -202,6 +220,7 @@ def rings(
         nearest=nearest,
         raster_out=raster_out,
         friction=friction,
+        through=through,
     )
     return to_frame(
         out,
@@ -234,6 +253,7 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
         "nearest": False,
         "raster_out": None,
         "friction": None,
+        "through": None,
     }
     unknown = set(kwargs) - set(opts)
     if unknown:

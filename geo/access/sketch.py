@@ -99,7 +99,9 @@ def sketch_rings(
         f"sketch: straight line × circuity {params['ground.circuity']:g} at "
         f"{params['ground.speed_kmh']:g} km/h on the ground"
         + (
-            "; rail from line design speeds with stop, access, egress and transfer times"
+            "; rail from line operating/design speeds with stop, access, egress and transfer "
+            "times"
+            + ("; through trains need no transfer" if params["rail.through_running"] else "")
             if len(st)
             else "; no rail"
         )

@@ -22,6 +22,12 @@ _RINGS_EXAMPLE = """examples:
       --minutes 30 --raster-out time.tif -o paitan_raster.geojson
   suigeo access rings --origin 广州南站 --minutes 90 --include-planned \\
       --param ground.speed_kmh=40 -o gz90.geojson
+  suigeo access rings --origin 广州塔 --minutes 90 --param rail.through_running=false \\
+      -o transfers.geojson      # charge a transfer even where trains run through
+
+Through running: with the shipped lines, trains listed in the shipped through-service table
+(layers.through_services(), e.g. 广州东—梅州西 via 广汕/赣深/梅龙) run on at a junction for a
+stop penalty instead of a transfer; --through CSV (id, lines, via[, status]) gives your own.
 """
 
 _COVERAGE_EXAMPLE = """examples:
@@ -69,6 +75,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="raster engine: GeoTIFF of off-road speeds in km/h (0 = impassable)",
     )
     r.add_argument("--timetable", metavar="CSV", help="rides: from, to, minutes (replaces lines)")
+    r.add_argument(
+        "--through",
+        metavar="CSV",
+        help="through services: id, lines, via[, status] (default: the shipped table)",
+    )
     r.add_argument(
         "--include-planned",
         action="store_true",
@@ -151,13 +162,15 @@ def _rings(args: argparse.Namespace) -> int:
     from geo.access.coverage import read_points
 
     params = resolve_params(_params(args.param))
-    inputs = [x for x in (args.roads, args.dem, args.friction, args.timetable, args.origins) if x]
+    files = (args.roads, args.dem, args.friction, args.timetable, args.through, args.origins)
+    inputs = [x for x in files if x]
     origin = (
         read_points(args.origins, "origins")
         if args.origins
         else (args.origin[0] if len(args.origin) == 1 else _many(args.origin))
     )
     timetable = pd.read_csv(args.timetable) if args.timetable else None
+    through = pd.read_csv(args.through, dtype=str) if args.through else None
     result = rings(
         origin,
         minutes=args.minutes,
@@ -172,6 +185,7 @@ def _rings(args: argparse.Namespace) -> int:
         nearest=args.nearest,
         raster_out=args.raster_out,
         friction=args.friction,
+        through=through,
     )
     write_frame(result, args.output, inputs)
     for row in result.itertuples():

@@ -166,3 +166,30 @@ def test_network_rings_from_a_road_file(tmp_path, suffix):
         )
         == 2
     )  # never overwrite an input
+
+
+def test_through_running_switch_and_table(tmp_path, capsys):
+    def run(*extra):
+        out = tmp_path / f"r{len(list(tmp_path.iterdir()))}.geojson"
+        argv = ["access", "rings", "--origin", "广州塔", "--minutes", "150", *extra]
+        code = main([*argv, "-o", str(out)])
+        return code, out
+
+    code, on = run()
+    assert code == 0
+    code, off = run("--param", "rail.through_running=false")
+    assert code == 0
+    p_on, p_off = (gpd.read_file(f)["params"].iloc[0] for f in (on, off))
+    p_on, p_off = (json.loads(p) if isinstance(p, str) else p for p in (p_on, p_off))
+    assert p_on["rail.through_running"] is True and p_off["rail.through_running"] is False
+    # by hand (tests/geo): 梅州西 at 164 min with through trains, 194 without; at 150 min
+    # 龙川西 (133 / 153 min) is reached only with through running, so that ring is larger
+    a_on, a_off = (gpd.read_file(f)["area_km2"].iloc[0] for f in (on, off))
+    assert a_on > a_off
+    bad = tmp_path / "through.csv"
+    pd.DataFrame({"id": ["x"], "lines": ["ganshen_hsr;nowhere"], "via": ["a;b;c"]}).to_csv(
+        bad, index=False
+    )
+    code, _ = run("--through", str(bad))
+    assert code == 2
+    assert "unknown line 'nowhere'" in capsys.readouterr().err

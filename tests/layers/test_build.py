@@ -23,6 +23,8 @@ def test_rebuild_reproduces_shipped_files(tmp_path, capsys):
         assert (tmp_path / f"{name}.geojson").read_bytes() == (
             DATA_DIR / f"{name}.geojson"
         ).read_bytes(), f"{name}: shipped file differs from a rebuild; run python -m layers._build"
+    table = "rail_through_services.csv"
+    assert (tmp_path / table).read_bytes() == (DATA_DIR / table).read_bytes(), table
 
 
 def test_accuracy_rules():
