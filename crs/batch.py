@@ -28,7 +28,9 @@ Rejects
 A row is rejected, in this order of checks, when a coordinate is ``empty`` (blank cell,
 null, missing or empty geometry), ``non_numeric``, ``not_finite`` (NaN, inf), ``swapped``
 (outside the source system's area of use, but inside with x and y exchanged),
-``outside_area`` (outside the source system's area of use) or ``projection_failed`` (PROJ
+``outside_area`` (outside the source system's area of use), ``outside_target_area``
+(outside the target system's area of use, e.g. the wrong Gauss-Krüger zone; not checked for
+GCJ02/BD09, which pass points outside China through) or ``projection_failed`` (PROJ
 returned inf/NaN). For a source that is not lon/lat, the area test converts the point to
 CGCS2000 lon/lat first (with PROJ); the area of use is the system's lon/lat bounding box
 (west, south, east, north), from PROJ's database for EPSG systems.
@@ -49,21 +51,35 @@ import csv
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from crs.atomic import atomic_output, check_not_input
 from crs.errors import InputError, OutputError, SuigeoError
 from crs.systems import System, resolve
-from crs.transform import area_mask, transform
+from crs.transform import transform
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "REASONS", "ConvertSummary", "convert_file", "detect_columns"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "REASONS",
+    "ConvertSummary",
+    "convert_file",
+    "convert_frame",
+    "detect_columns",
+]
 
 DEFAULT_CHUNK_ROWS = 200_000
 
@@ -76,11 +92,14 @@ REASONS: dict[str, str] = {
     "the columns look swapped (lon/lat, or easting/northing; Chinese survey practice "
     "calls northing X)",
     "outside_area": "outside the area of use of {src} (lon {w:g}..{e:g}, lat {s:g}..{n:g})",
+    "outside_target_area": "outside the area of use of the target {dst} (lon {tw:g}..{te:g}, "
+    "lat {ts:g}..{tn:g}): the converted point would be meaningless there (wrong zone?)",
     "projection_failed": "PROJ could not convert the point (it returned inf or NaN)",
 }
 _CODES = {name: i + 1 for i, name in enumerate(REASONS)}  # 0 = ok
 _EMPTY, _NON_NUMERIC, _NOT_FINITE = _CODES["empty"], _CODES["non_numeric"], _CODES["not_finite"]
 _SWAPPED, _OUTSIDE, _FAILED = _CODES["swapped"], _CODES["outside_area"], _CODES["projection_failed"]
+_OUTSIDE_TARGET = _CODES["outside_target_area"]
 _REASON_OF = {v: k for k, v in _CODES.items()}
 
 _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
@@ -168,7 +187,7 @@ def convert_file(
     x, y, h
         Coordinate columns of a table input. ``x``/``y`` are detected from common names
         (lon/lat, longitude/latitude, lng/lat, 经度/纬度, x/y, E/N, easting/northing) when not
-        given; ``h`` is never guessed. Ignored for inputs with a geometry.
+        given; ``h`` is never guessed. Refused for inputs with a geometry.
     params
         Parameter file or object for systems that need one (``GZ2000``).
     rejects
@@ -198,6 +217,12 @@ def convert_file(
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
     check_not_input(out_p, [src_p])
+    if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
+        raise OutputError(
+            f"cannot write {d.name} to GeoJSON {str(out_p)!r}: a GeoJSON file without a CRS "
+            f"is read as WGS 84 lon/lat, and {d.name} has no CRS that can be written; "
+            "write .gpkg, .parquet or .csv instead"
+        )
     explicit_rejects = rejects is not None
     rej_p = Path(rejects) if rejects is not None else out_p.with_suffix(".rejects.csv")
     check_not_input(rej_p, [src_p])
@@ -205,11 +230,17 @@ def convert_file(
         raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
 
     source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
+    try:
+        _check_source(source, s, d, h)
+    except BaseException:
+        for close in source.closers:
+            close()
+        raise
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
         rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
     )
-    bar = _progress_bar(progress, source.total)
+    bar = _progress_bar(progress, source)
     done = False
     try:
         with atomic_output(out_p, inputs=[src_p]) as tmp:
@@ -236,6 +267,75 @@ def convert_file(
         columns_detected=source.detected,
         stale_rejects=rej_p if not sink.written and rej_p.exists() else None,
     )
+
+
+def convert_frame(
+    df: pd.DataFrame,
+    *,
+    src: str | int | System,
+    dst: str | int | System,
+    x: str | None = None,
+    y: str | None = None,
+    h: str | None = None,
+    params: object | None = None,
+) -> pd.DataFrame:
+    """Convert the coordinate columns of one pandas DataFrame: a chunk, or a dask partition.
+
+    A pure function of its arguments (no file, no state), with the same checks and reject
+    reasons as :func:`convert_file`, so it can be mapped over partitions, e.g.
+    ``ddf.map_partitions(convert_frame, src="CGCS2000", dst="CGCS2000-3GK-CM114")``.
+
+    Parameters
+    ----------
+    df
+        Rows with coordinate columns holding numbers or text (as read from a CSV).
+    src, dst
+        Systems: suigeo names, EPSG codes or :class:`System`.
+    x, y, h
+        Coordinate columns; ``x``/``y`` are detected from their names (see
+        :func:`detect_columns`) when both are ``None``; ``h`` is never guessed.
+    params
+        Parameter file or object for systems that need one (``GZ2000``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with the same index and columns in the same order, the coordinate
+        columns replaced by float64 converted values (full precision; NaN in rejected rows),
+        plus two columns appended: ``reject_reason`` (missing for a converted row, else a key
+        of :data:`REASONS`) and ``reject_column`` (the failing column, or ``"x,y"`` column
+        names for the area and PROJ checks). Nothing is dropped: every row comes back.
+
+    Raises
+    ------
+    InputError
+        A coordinate column is missing or holds neither numbers nor text.
+    """
+    import pandas as pd
+
+    s, d = resolve(src), resolve(dst)
+    labels = {str(c): c for c in df.columns}
+    source = _Source(Path("<frame>"), iter(()), pa.schema([(n, pa.string()) for n in labels]))
+    _choose_columns(source, x, y, h, s)
+    cols = source.coord_columns
+    batch = pa.RecordBatch.from_arrays([_frame_column(df[labels[c]]) for c in cols], names=cols)
+    codes, names, result = _Converter(s, d, params, source).table_chunk(batch)
+    out = df.copy()
+    for name, values in zip(cols, result, strict=True):
+        out[labels[name]] = values
+    bad = codes != 0
+    reason = np.array([None, *REASONS], dtype=object)[codes]
+    out["reject_reason"] = pd.Series(reason, index=df.index, dtype=object)
+    out["reject_column"] = pd.Series(np.where(bad, names, None), index=df.index, dtype=object)
+    return out
+
+
+def _frame_column(col: pd.Series) -> pa.Array:
+    """A pandas column as an Arrow array (mixed object columns as text, missing as null)."""
+    try:
+        return pa.array(col, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(col.astype("string"), from_pandas=True)
 
 
 def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
@@ -270,6 +370,11 @@ class _Source:
     point_layer: bool = True
     total: int | None = None
     closers: list[Callable[[], object]] = field(default_factory=list)
+    declared: object = None  # the CRS the file declares (text or PROJJSON), if any
+    #: for a CSV: how far the reader is in the file, and its size (the progress bar counts
+    #: bytes, since the number of rows is not known in advance)
+    position: Callable[[], int] | None = None
+    size: int | None = None
 
 
 def _format_of(path: Path, role: str) -> str:
@@ -300,6 +405,11 @@ def _open_source(
     try:
         if source.geometry is None:
             _choose_columns(source, x, y, h, system)
+        elif x is not None or y is not None or h is not None:
+            raise InputError(
+                f"{str(path)!r} has a geometry column ({source.geometry!r}): its coordinates "
+                "are converted; --x/--y/--h name the columns of a table (CSV) only"
+            )
         else:
             source.coord_columns = (source.geometry,)
     except BaseException:
@@ -307,6 +417,29 @@ def _open_source(
             close()
         raise
     return source
+
+
+def _check_source(source: _Source, s: System, d: System, h: str | None) -> None:
+    """Refuse what would convert wrongly: a file declaring another system than ``s``, and a
+    table converted to or from geocentric X, Y, Z without its height column."""
+    if source.geometry is None and h is None and "geocentric" in (s.kind, d.kind):
+        geo = s if s.kind == "geocentric" else d
+        raise InputError(
+            f"{geo.name} is geocentric (X, Y, Z): give the height (or Z) column with --h"
+        )
+    if source.declared is None or s.epsg is None:
+        return  # nothing to compare (GZ2000, GCJ02, BD09 and files without a CRS)
+    try:
+        declared = resolve(CRS.from_user_input(source.declared))
+    except (SuigeoError, CRSError):
+        return  # a CRS suigeo does not name: the area checks still apply
+    if declared.epsg == s.epsg or {declared.epsg, s.epsg} <= {4490, 4326}:
+        return  # WGS 84 is taken equal to CGCS2000 (and GeoJSON always says WGS 84)
+    raise InputError(
+        f"{str(source.path)!r} declares its coordinates in {declared.name} "
+        f"(EPSG:{declared.epsg}), but the source system given is {s.name} (EPSG:{s.epsg}); "
+        f"use --from EPSG:{declared.epsg} if the file is right"
+    )
 
 
 def _choose_columns(
@@ -378,8 +511,9 @@ def _open_csv(path: Path, chunk_rows: int) -> _Source:
         return InputError(f"cannot read {str(path)!r} as CSV: {exc}")
 
     try:
+        raw = pa.OSFile(str(path), "r")
         reader = pcsv.open_csv(
-            path,
+            raw,
             # single-threaded parsing knows line numbers (for errors); it is as fast here
             read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
             parse_options=pcsv.ParseOptions(
@@ -406,7 +540,14 @@ def _open_csv(path: Path, chunk_rows: int) -> _Source:
                 raise error(exc) from None
             yield batch
 
-    return _Source(path, _rechunk(batches(), chunk_rows), schema, closers=[reader.close])
+    return _Source(
+        path,
+        _rechunk(batches(), chunk_rows),
+        schema,
+        closers=[reader.close, raw.close],
+        position=raw.tell,
+        size=path.stat().st_size,
+    )
 
 
 def _rechunk(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -444,6 +585,7 @@ def _open_parquet(path: Path, chunk_rows: int) -> _Source:
     meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
     geometry = None
     point_layer = True
+    col_meta: dict = {}
     if b"geo" in meta:
         geo = json.loads(meta[b"geo"])
         geometry = geo.get("primary_column")
@@ -465,6 +607,7 @@ def _open_parquet(path: Path, chunk_rows: int) -> _Source:
         point_layer=point_layer,
         total=pf.metadata.num_rows,
         closers=[pf.close],
+        declared=col_meta.get("crs"),
     )
 
 
@@ -494,6 +637,7 @@ def _open_ogr(path: Path, chunk_rows: int) -> _Source:
         geometry=geometry,
         point_layer=point_layer,
         closers=[lambda: ctx.__exit__(None, None, None)],
+        declared=meta.get("crs"),
     )
 
 
@@ -518,6 +662,8 @@ def _decimal(col: pa.Array | pa.ChunkedArray) -> bool:
 
 def _parse(col: pa.Array | pa.ChunkedArray, name: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Return (values, codes) for one coordinate column; codes 0 where the value is usable."""
+    if pa.types.is_null(col.type):  # no value at all (an empty object column, all nulls)
+        col = pc.cast(col, pa.string())
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         text = pc.utf8_trim_whitespace(col)  # also full-width spaces (U+3000)
         try:  # fast path: every cell is a number
@@ -544,49 +690,54 @@ def _parse(col: pa.Array | pa.ChunkedArray, name: str, path: Path) -> tuple[np.n
     return arr, codes
 
 
+def _inside(lon: np.ndarray, lat: np.ndarray, bounds: tuple[float, float, float, float]):
+    w, s, e, n = bounds
+    with np.errstate(invalid="ignore"):
+        return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+
+
 class _Converter:
     """Converts chunks; counts rows and reasons."""
 
     def __init__(self, src: System, dst: System, params: object | None, source: _Source):
         self.src, self.dst, self.params, self.source = src, dst, params, source
         self.bounds = _area_of_use(src)
+        # GCJ-02/BD-09 pass points outside China through by their rule: no target check
+        self.dst_bounds = None if dst.kind == "offset" else _area_of_use(dst)
         self.read = self.written = self.rejected = 0
         self.reasons: dict[int, int] = {}
         decimals = 9 if dst.is_geographic else 4
         self.decimals = (decimals, decimals, 4)
 
     # -- checks shared by points and geometry vertices ---------------------------------------
-    def _in_area(self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None) -> np.ndarray:
-        """True where the point is inside the source's area of use (PROJ converts
-        projected and GZ2000 points to CGCS2000 lon/lat first)."""
-        if self.src.kind != "geocentric":
-            return area_mask(x, y, system=self.src, params=self.params)
-        if h is None:
-            raise InputError(f"{self.src.name} is geocentric: give the Z column with --h")
-        lon, lat, _ = transform(x, y, h, src=self.src, dst="CGCS2000", params=self.params)
-        w, s, e, n = self.bounds
-        with np.errstate(invalid="ignore"):
-            return (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+    def _lonlat(
+        self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """CGCS2000 lon/lat of source points (PROJ converts projected, GZ2000 and
+        geocentric ones; GCJ02/BD09 are compared directly, their offset is < 1 km)."""
+        if self.src.kind == "geocentric":
+            if h is None:
+                raise InputError(f"{self.src.name} is geocentric: give the Z column with --h")
+            lon, lat, _ = transform(x, y, h, src=self.src, dst="CGCS2000", params=self.params)
+            return lon, lat
+        if self.src.kind == "projected":
+            plane = self.src.plane or self.src.name
+            return transform(x, y, src=plane, dst="CGCS2000", params=self.params)
+        return x, y
 
     def check_and_transform(
         self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None, codes: np.ndarray
     ) -> tuple[np.ndarray, ...]:
         """Fill ``codes`` for area and PROJ failures; return converted (x, y[, h]) arrays."""
         ok = np.flatnonzero(codes == 0)
-        hs = h[ok] if h is not None else None
         if self.bounds is not None and ok.size:
-            out = ok[~self._in_area(x[ok], y[ok], hs)]
-            if out.size:
-                codes[out] = _OUTSIDE
-                if self.src.kind != "geocentric":
-                    swapped = self._in_area(y[out], x[out], None)
-                    codes[out[swapped]] = _SWAPPED
-                ok = np.flatnonzero(codes == 0)
-                hs = h[ok] if h is not None else None
+            self._check_areas(x, y, h, codes, ok)
+            ok = np.flatnonzero(codes == 0)
         res = [np.full(len(x), np.nan), np.full(len(x), np.nan)]
         if h is not None:
             res.append(np.full(len(x), np.nan))
         if ok.size:
+            hs = h[ok] if h is not None else None
             conv = transform(x[ok], y[ok], hs, src=self.src, dst=self.dst, params=self.params)
             failed = np.zeros(ok.size, dtype=bool)
             for target, values in zip(res, conv, strict=True):
@@ -594,6 +745,29 @@ class _Converter:
                 failed |= ~np.isfinite(values)
             codes[ok[failed]] = _FAILED
         return tuple(res)
+
+    def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray) -> None:
+        """Codes for points outside the source's area of use (or swapped), then for points
+        outside the target's."""
+        lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
+        inside = _inside(lon, lat, self.bounds)
+        out = ok[~inside]
+        if out.size:
+            codes[out] = _OUTSIDE
+            if self.src.kind != "geocentric":
+                swapped = _inside(*self._lonlat(y[out], x[out], None), self.bounds)
+                codes[out[swapped]] = _SWAPPED
+        if self.dst_bounds is not None:
+            codes[ok[inside & ~_inside(lon, lat, self.dst_bounds)]] = _OUTSIDE_TARGET
+
+    def messages(self) -> dict[int, str]:
+        """The human text of each reject code, for this conversion."""
+        nan = (np.nan,) * 4
+        w, s, e, n = self.bounds if self.bounds is not None else nan
+        tw, ts, te, tn = self.dst_bounds if self.dst_bounds is not None else nan
+        fields = dict(src=self.src.name, w=w, s=s, e=e, n=n, dst=self.dst.name)
+        fields.update(tw=tw, ts=ts, te=te, tn=tn)
+        return {c: REASONS[r].format(**fields) for r, c in _CODES.items()}
 
     def count(self, codes: np.ndarray) -> None:
         self.read += len(codes)
@@ -616,7 +790,7 @@ class _Converter:
         h = parsed[2][0] if len(parsed) == 3 else None
         result = self.check_and_transform(parsed[0][0], parsed[1][0], h, codes)
         names = np.array([*cols, ",".join(cols[:2])], dtype=object)
-        area = (codes == _SWAPPED) | (codes == _OUTSIDE) | (codes == _FAILED)
+        area = np.isin(codes, (_SWAPPED, _OUTSIDE, _OUTSIDE_TARGET, _FAILED))
         which[area] = len(cols)
         return codes, names[which], result
 
@@ -721,10 +895,8 @@ def _text_columns(batch: pa.RecordBatch, geometry: str | None, geoms=None) -> li
     return cols
 
 
-def _reject_table(batch, codes, names, first_row, src_name, bounds, geometry=None, geoms=None):
+def _reject_table(batch, codes, names, first_row, messages, geometry=None, geoms=None):
     bad = np.flatnonzero(codes != 0)
-    w, s, e, n = bounds if bounds is not None else (np.nan,) * 4
-    messages = {c: REASONS[r].format(src=src_name, w=w, s=s, e=e, n=n) for r, c in _CODES.items()}
     reasons = np.array([_REASON_OF.get(int(c), "") for c in range(len(_CODES) + 1)], dtype=object)
     msg = np.array([messages.get(c, "") for c in range(len(_CODES) + 1)], dtype=object)
     sub = batch.take(pa.array(bad))
@@ -754,7 +926,7 @@ def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> It
             empty = False
             yield _convert_batch(batch, source, conv, sink)
             if bar is not None:
-                bar.update(batch.num_rows)
+                bar.update(batch.num_rows if source.position is None else source.position() - bar.n)
         if empty:
             yield _convert_batch(None, source, conv, sink)
     finally:
@@ -778,9 +950,7 @@ def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink)
     conv.count(codes)
     if (codes != 0).any():
         sink.write(
-            _reject_table(
-                batch, codes, names, first_row, conv.src.name, conv.bounds, source.geometry, geoms
-            )
+            _reject_table(batch, codes, names, first_row, conv.messages(), source.geometry, geoms)
         )
     ok = codes == 0
     table = pa.Table.from_batches([batch]).filter(pa.array(ok))
@@ -905,17 +1075,21 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
             failure.append(exc)
             raise
 
-    crs = dst.pyproj_crs.to_wkt() if dst.pyproj_crs is not None else None
+    out_crs = _output_crs(dst)
+    crs = out_crs.to_wkt() if out_crs is not None else None
     try:
-        pyogrio.raw.write_arrow(
-            pa.RecordBatchReader.from_batches(schema, stream()),
-            tmp,
-            layer=layer if fmt == "gpkg" else None,
-            driver="GPKG" if fmt == "gpkg" else "GeoJSON",
-            geometry_name=name,
-            geometry_type=_geometry_type(conv, table, name),
-            crs=crs,
-        )
+        with warnings.catch_warnings():
+            # no CRS is deliberate (GZ2000's parameters are secret; GCJ02 has none)
+            warnings.filterwarnings("ignore", message="'crs' was not provided")
+            pyogrio.raw.write_arrow(
+                pa.RecordBatchReader.from_batches(schema, stream()),
+                tmp,
+                layer=layer if fmt == "gpkg" else None,
+                driver="GPKG" if fmt == "gpkg" else "GeoJSON",
+                geometry_name=name,
+                geometry_type=_geometry_type(conv, table, name),
+                crs=crs,
+            )
     except Exception as exc:
         if failure:
             raise failure[0] from None
@@ -927,6 +1101,7 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
 def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
     import pyarrow.parquet as pq
 
+    out_crs = _output_crs(dst)
     writer = None
     types: set[str] = set()
     bbox = [np.inf, np.inf, -np.inf, -np.inf]
@@ -955,9 +1130,8 @@ def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
                     "encoding": "WKB",
                     "geometry_types": sorted(types),
                     **({"bbox": bbox} if np.all(np.isfinite(bbox)) else {}),
-                    **(
-                        {"crs": dst.pyproj_crs.to_json_dict()} if dst.pyproj_crs is not None else {}
-                    ),
+                    # a missing "crs" means OGC:CRS84 in GeoParquet: say null (unknown)
+                    "crs": out_crs.to_json_dict() if out_crs is not None else None,
                 }
             },
         }
@@ -966,6 +1140,16 @@ def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
     finally:
         if writer is not None:
             writer.close()
+
+
+def _output_crs(dst: System) -> CRS | None:
+    """The CRS written into a spatial output: ``dst``'s, else its plane's (``GK+HGZ``: the
+    heights are then unlabelled), else none (GZ2000: its parameters stay out of files)."""
+    if dst.pyproj_crs is not None:
+        return dst.pyproj_crs
+    if dst.plane is not None:
+        return resolve(dst.plane).pyproj_crs
+    return None
 
 
 def _geoparquet_types(geoms: np.ndarray) -> set[str]:
@@ -987,11 +1171,20 @@ def _geoparquet_types(geoms: np.ndarray) -> set[str]:
     return out
 
 
-def _progress_bar(progress: bool | None, total: int | None):
+def _progress_bar(progress: bool | None, source: _Source):
     if progress is None:
         progress = sys.stderr.isatty()
     if not progress:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, leave=False)
+    if source.position is not None:  # bytes of the file read so far: a percentage and an ETA
+        return tqdm(
+            total=source.size,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            leave=False,
+        )
+    return tqdm(total=source.total, unit="rows", unit_scale=True, file=sys.stderr, leave=False)

@@ -81,6 +81,14 @@ from pyproj import Transformer
 
 from crs.atomic import atomic_output
 from crs.errors import InputError, ParameterFileError
+from crs.params import (
+    CGCS2000_A,
+    CGCS2000_RF,
+    FORMAT,
+    MEAN_RADIUS_M,
+    secret_transformer,
+    validate_params,
+)
 
 __all__ = [
     "MIN_POINTS",
@@ -107,8 +115,7 @@ CONVENTIONS = ("position_vector", "coordinate_frame")
 DEFAULT_OUTLIER_THRESHOLD = 3.0
 
 # CGCS2000 ellipsoid and mean radius, as in the parameter-file format.
-_ELLPS = "+a=6378137.0 +rf=298.257222101"
-_MEAN_RADIUS_M = 6371008.7714
+_ELLPS = f"+a={CGCS2000_A!r} +rf={CGCS2000_RF!r}"
 _ARCSEC = math.pi / (180.0 * 3600.0)
 
 
@@ -143,9 +150,10 @@ class Projection:
 
     @property
     def k0(self) -> float:
+        """Scale factor on the central meridian (from ``scale`` or the projection height)."""
         if self.scale is not None:
             return self.scale
-        radius = self.earth_radius_m if self.earth_radius_m is not None else _MEAN_RADIUS_M
+        radius = self.earth_radius_m if self.earth_radius_m is not None else MEAN_RADIUS_M
         return (radius + float(self.projection_height_m or 0.0)) / radius
 
     def _proj(self) -> str:
@@ -156,6 +164,7 @@ class Projection:
         )
 
     def table(self) -> dict[str, float]:
+        """The ``[projection]`` table as written to a parameter file."""
         out = {
             "central_meridian_deg": self.central_meridian_deg,
             "latitude_of_origin_deg": self.latitude_of_origin_deg,
@@ -357,7 +366,9 @@ def _check_lonlat(arr: Floats, cols: Sequence[str], path: str) -> None:
 
 
 def _project(projection: Projection, lonlat: Floats) -> Floats:
-    t = Transformer.from_pipeline(projection._proj())
+    t = secret_transformer(projection._proj())
+    if t is None:  # PROJ's message would quote the values
+        raise ParameterFileError("PROJ rejected the projection (values not shown)")
     e, n = t.transform(lonlat[:, 0], lonlat[:, 1])
     return np.column_stack([e, n])
 
@@ -374,28 +385,37 @@ def _check_model(model: str) -> None:
 
 
 # --------------------------------------------------------------------------- fitting
+class _ResidualStats:
+    """Summary statistics of ``self.residuals`` (n points x components, metres)."""
+
+    residuals: Floats
+
+    @property
+    def norms(self) -> Floats:
+        """Length of each point's residual vector (metres)."""
+        return np.sqrt((self.residuals**2).sum(axis=1))
+
+    @property
+    def rms(self) -> float:
+        """Root mean square of the point residual lengths (metres)."""
+        return float(np.sqrt((self.norms**2).mean()))
+
+    @property
+    def max(self) -> float:
+        """The largest point residual length (metres)."""
+        return float(self.norms.max())
+
+
 @dataclass
-class CheckResult:
+class CheckResult(_ResidualStats):
     """Residuals (target minus fitted, metres) of held-out check points."""
 
     ids: list[str]
     residuals: Floats
 
-    @property
-    def norms(self) -> Floats:
-        return np.sqrt((self.residuals**2).sum(axis=1))
-
-    @property
-    def rms(self) -> float:
-        return float(np.sqrt((self.residuals**2).sum(axis=1).mean()))
-
-    @property
-    def max(self) -> float:
-        return float(self.norms.max())
-
 
 @dataclass
-class FitResult:
+class FitResult(_ResidualStats):
     """A least-squares fit. ``params`` is SECRET: write it with :func:`write_params` only.
 
     ``residuals`` are target minus fitted target (metres), per point and component;
@@ -421,24 +441,13 @@ class FitResult:
         )
 
     @property
-    def norms(self) -> Floats:
-        return np.sqrt((self.residuals**2).sum(axis=1))
-
-    @property
-    def rms(self) -> float:
-        """Root mean square of the point residual lengths (metres)."""
-        return float(np.sqrt((self.residuals**2).sum(axis=1).mean()))
-
-    @property
-    def max(self) -> float:
-        return float(self.norms.max())
-
-    @property
     def outliers(self) -> NDArray[np.bool_]:
+        """Points with any standardised residual component above ``threshold``."""
         return np.abs(self.standardised).max(axis=1) > self.threshold
 
     @property
     def degrees_of_freedom(self) -> int:
+        """Observations minus unknowns (the redundancy of the fit)."""
         return self.residuals.size - _UNKNOWNS[self.model]
 
 
@@ -634,7 +643,12 @@ def _pipeline(model: str, params: Mapping[str, Mapping[str, Any]]) -> str:
 
 def apply(model: str, params: Mapping[str, Mapping[str, Any]], src: Floats) -> Floats:
     """Apply fitted parameters to source coordinates with PROJ (plane or geocentric)."""
-    t = Transformer.from_pipeline(_pipeline(model, params))
+    t = secret_transformer(_pipeline(model, params))
+    if t is None:  # PROJ's message would quote the values
+        raise InputError(
+            f"PROJ rejected the fitted {model} parameters (values not shown); check the "
+            "control points"
+        )
     cols = t.transform(*[src[:, j] for j in range(src.shape[1])])
     return np.column_stack(cols)
 
@@ -669,8 +683,14 @@ def write_params(
 
     The residual summary goes in as comments; ``inputs`` are never overwritten.
     """
+    tables = {"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params}
+    tables["projection"] = projection.table()
+    if height:
+        tables["height"] = dict(height)
+    # a file load_params would refuse is never written (errors name the key, not the value)
+    validate_params(tables, f"{out} (not written)")
     lines = _header_lines(result, source_name)
-    lines += ["[suigeo]", 'format = "suigeo-gz2000/1"', 'kind = "fitted"']
+    lines += ["[suigeo]", f'format = "{FORMAT}"', 'kind = "fitted"']
     desc = f"Fitted by suigeo crs fit ({result.model}, {len(result.ids)} control points)"
     lines += [f"description = {_toml_value(desc)}", ""]
     if "helmert7" in result.params:
@@ -790,6 +810,11 @@ def fit_file(
     if base is not None:
         projection, height = Projection.from_params_file(base)
     assert projection is not None
+    # the same checks as a parameter file, before PROJ ever sees the values
+    tables = {"suigeo": {"format": FORMAT}, "projection": projection.table()}
+    if height:
+        tables["height"] = height
+    validate_params(tables, str(base or "(projection options)"))
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
     result = fit(cp, model, convention=convention, threshold=threshold, check=ck)

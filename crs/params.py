@@ -19,18 +19,24 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crs.errors import MissingParametersError, ParameterFileError
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 __all__ = [
     "DEFAULT_HEIGHT_OFFSET_M",
     "ENV_VAR",
+    "EXAMPLE_FILE",
     "FORMAT",
     "Gz2000Params",
     "load_params",
+    "secret_transformer",
+    "validate_params",
 ]
 
 ENV_VAR = "SUIGEO_GZ2000_PARAMS"
@@ -45,13 +51,16 @@ CGCS2000_RF = 298.257222101
 MEAN_RADIUS_M = 6371008.7714
 _ELLPS = f"+a={CGCS2000_A!r} +rf={CGCS2000_RF!r}"
 
+#: The shipped example parameter file (round illustrative values, unfit for survey work).
+EXAMPLE_FILE = Path(__file__).resolve().parent / "examples" / "gz2000-example.toml"
+
 HOW_TO_SUPPLY = (
     "Guangzhou 2000 (GZ2000) needs a parameter file: pass --params FILE (Python: params=FILE) "
     f"or set the environment variable {ENV_VAR}=FILE. The official parameters are not "
     "public; get them from your survey authority, or fit a file from common control points "
-    "with `suigeo crs fit control.csv --model helmert4 --central-meridian DEG -o params.toml` "
-    "(see `suigeo crs fit --help`). "
-    "crs/examples/gz2000-example.toml shows the format (example values, unfit for survey work)."
+    "with `suigeo crs fit control.csv --model helmert4 --central-meridian DEG "
+    "--projection-height M -o params.toml` (see `suigeo crs fit --help`). "
+    f"{EXAMPLE_FILE} shows the format (example values, unfit for survey work)."
 )
 
 _KINDS = ("example", "fitted", "official", "unspecified")
@@ -244,6 +253,24 @@ def _parse_toml(raw: bytes) -> tuple[dict[str, Any], str | None]:
         return {}, f"not valid TOML{pos}"
 
 
+def validate_params(data: Mapping[str, Any], source: str) -> Gz2000Params:
+    """Validate parameter tables (as ``tomllib`` returns them) that are about to be written.
+
+    Parameters
+    ----------
+    data
+        The tables of a ``suigeo-gz2000/1`` file.
+    source
+        How errors name the file (for example the output path).
+
+    Raises
+    ------
+    ParameterFileError
+        The same checks, and messages, as :func:`load_params` (key named, value never).
+    """
+    return _from_mapping(data, source)
+
+
 def _from_mapping(data: Mapping[str, Any], source: str) -> Gz2000Params:
     values = _validate(data, source)
     kind = values["suigeo"].get("kind", "unspecified")
@@ -425,18 +452,35 @@ def _build_pipeline(values: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def _proj_accepts(text: str) -> bool:
-    from pyproj import Transformer
-    from pyproj.exceptions import ProjError
+    return secret_transformer(text) is not None
 
-    # PROJ reports errors through the "pyproj" logger; its messages may quote the
-    # pipeline, so that logger is muted while the secret pipeline is checked.
+
+@contextlib.contextmanager
+def _proj_log_muted() -> Iterator[None]:
+    # PROJ reports through the "pyproj" logger; with PROJ_DEBUG set its messages quote every
+    # argument of a pipeline being built, so that logger is muted meanwhile.
     logger = logging.getLogger("pyproj")
     was_disabled = logger.disabled
     logger.disabled = True
     try:
-        Transformer.from_pipeline(text)
-    except ProjError:
-        return False
+        yield
     finally:
         logger.disabled = was_disabled
-    return True
+
+
+def secret_transformer(text: str) -> Transformer | None:
+    """A PROJ transformer for a pipeline that holds parameter values, or ``None`` if PROJ
+    refuses it.
+
+    Neither the text nor PROJ's log of it (``PROJ_DEBUG``) reaches a logger, and PROJ's
+    error (which quotes the pipeline) is dropped: callers raise their own message.
+    """
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    with _proj_log_muted():
+        try:
+            return Transformer.from_pipeline(text)
+        except ProjError:
+            pass
+    return None

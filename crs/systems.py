@@ -74,6 +74,7 @@ class System:
 
     @property
     def is_geographic(self) -> bool:
+        """Whether x, y are lon, lat degrees (geographic, and the GCJ02/BD09 offsets)."""
         return self.kind in ("geographic", "offset")
 
     @property
@@ -251,6 +252,8 @@ def _resolve_text(text: str) -> System:
         return _REGISTRY[key]
     if key.startswith("EPSG:") and key[5:].isdigit():
         return _from_epsg(int(key[5:]), text)
+    if key.isdigit():  # a bare EPSG code, as typed on the command line
+        return _from_epsg(int(key), text)
     if "+" in key:
         plane, _, height = key.partition("+")
         h = resolve(int(height) if height.isdigit() else height)

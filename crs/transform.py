@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pyproj import Transformer
 from pyproj.enums import TransformDirection
-from pyproj.exceptions import ProjError
 
 from crs.errors import InputError, ParameterFileError, UnknownSystemError
-from crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params
+from crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params, secret_transformer
 from crs.systems import System, resolve
 
 if TYPE_CHECKING:
@@ -64,11 +63,8 @@ def _pipeline_transformer(params: Gz2000Params) -> Transformer:
     if t is None:
         if len(_PIPELINES) >= 32:
             _PIPELINES.clear()
-        try:
-            t = Transformer.from_pipeline(params._pipeline())
-        except ProjError:
-            t = None  # PROJ's message quotes the pipeline: raise below, without it
-        if t is None:
+        t = secret_transformer(params._pipeline())
+        if t is None:  # PROJ's message quotes the pipeline: raise without it
             raise ParameterFileError(
                 f"parameter file {params.source}: PROJ rejected the parameters (values not shown)"
             )
@@ -214,6 +210,12 @@ def _height_offset(params: Params) -> float:
 
 
 def _check_pair(s: System, d: System, with_h: bool) -> None:
+    if not with_h and "geocentric" in (s.kind, d.kind):
+        geo = s if s.kind == "geocentric" else d
+        raise InputError(
+            f"{geo.name} is geocentric (X, Y, Z): give the heights too (h; Z for the "
+            "geocentric side), or Z is lost and the way back lands elsewhere"
+        )
     if (s.kind == "height") != (d.kind == "height"):
         raise UnknownSystemError(
             f"cannot convert between {s.name} and {d.name}: a height system alone converts "

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 import crs
+from crs.params import Gz2000Params, load_params
+
+_GROUP_EXAMPLES = """\
+examples:
+  suigeo crs list
+  suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114 113.3 23.1
+  suigeo crs convert points.csv -o points_gk.csv --from CGCS2000 --to CGCS2000-3GK-CM114
+  suigeo crs fit control.csv --model helmert4 --base gz2000-base.toml -o fitted.toml
+Each subcommand's --help shows more."""
 
 # Subcommands that live in their own modules (each exposes ``register(group)``).
 _SUBCOMMAND_MODULES = ("suigeo.cli.crs_point", "suigeo.cli.crs_convert", "suigeo.cli.crs_fit")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("crs", help="coordinate and height systems and conversions")
+    """Add the ``crs`` command group (list, point, convert, fit) to the argument parser."""
+    p = sub.add_parser(
+        "crs",
+        help="coordinate and height systems and conversions",
+        description="Named coordinate and height systems, and conversions between them.",
+        epilog=_GROUP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     g = p.add_subparsers(dest="crs_command", metavar="SUBCOMMAND", required=True)
     lp = g.add_parser(
         "list",
@@ -57,3 +74,22 @@ def _list(args: argparse.Namespace) -> int:
     print()
     print(_HEIGHT_HELP)
     return 0
+
+
+def load_cli_params(path: str | None, *systems: crs.System) -> Gz2000Params | None:
+    """The parameter set for a command: from ``--params``, else ``SUIGEO_GZ2000_PARAMS``
+    when a system needs it (GZ2000, or HGZ heights); ``None`` when nothing needs one (so a
+    stale environment variable does not stop other conversions). Warns on stderr when the
+    file is the example.
+    """
+    needed = any(s.needs_params or s.plane == "GZ2000" or s.height == "HGZ" for s in systems)
+    if path is None and not needed:
+        return None
+    params = load_params(path, required=any(s.needs_params or s.plane == "GZ2000" for s in systems))
+    if params is not None and params.kind == "example":
+        print(
+            f"suigeo: warning: {params.source} holds EXAMPLE parameters, not Guangzhou 2000; "
+            "results are unfit for survey work",
+            file=sys.stderr,
+        )
+    return params

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from crs import resolve
 from crs.batch import DEFAULT_CHUNK_ROWS, REASONS, convert_file
+from suigeo.cli.crs import load_cli_params
 
 _EPILOG = f"""\
 Examples:
@@ -26,6 +28,7 @@ unknown system, output = input).
 
 
 def register(group: argparse._SubParsersAction) -> None:
+    """Add ``crs convert`` to the argument parser."""
     p = group.add_parser(
         "convert",
         help="convert a file of coordinates (CSV, GeoPackage, GeoJSON, GeoParquet)",
@@ -54,15 +57,16 @@ def register(group: argparse._SubParsersAction) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    src, dst = resolve(args.src), resolve(args.dst)
     summary = convert_file(
         args.input,
         args.output,
-        src=args.src,
-        dst=args.dst,
+        src=src,
+        dst=dst,
         x=args.x,
         y=args.y,
         h=args.h,
-        params=args.params,
+        params=load_cli_params(args.params, src, dst),
         rejects=args.rejects,
         chunk_rows=args.chunk_rows,
     )

@@ -39,6 +39,7 @@ Exit status: 0 fitted, 1 fitted but outliers flagged, 2 bad input or refused.
 
 
 def register(group: argparse._SubParsersAction) -> None:
+    """Add ``crs fit`` to the argument parser."""
     p = group.add_parser(
         "fit",
         help="fit parameters (helmert4, affine6, helmert7) from common control points",

@@ -9,7 +9,7 @@ import numpy as np
 
 import crs
 from crs.errors import InputError
-from crs.params import load_params
+from suigeo.cli.crs import load_cli_params
 
 EXAMPLES = """\
 examples:
@@ -25,6 +25,7 @@ GZ2000 needs --params FILE or SUIGEO_GZ2000_PARAMS (see `suigeo crs list`).
 
 
 def register(group: argparse._SubParsersAction) -> None:
+    """Add ``crs point`` to the argument parser."""
     p = group.add_parser(
         "point",
         help="convert one point",
@@ -47,14 +48,7 @@ def _fmt(value: float, degrees: bool) -> str:
 
 def _point(args: argparse.Namespace) -> int:
     src, dst = crs.resolve(args.src), crs.resolve(args.dst)
-    needs = src.needs_params or dst.needs_params
-    params = load_params(args.params, required=needs)
-    if params is not None and params.kind == "example":
-        print(
-            f"suigeo: warning: {params.source} holds EXAMPLE parameters, not Guangzhou 2000; "
-            "results are unfit for survey work",
-            file=sys.stderr,
-        )
+    params = load_cli_params(args.params, src, dst)
     if (
         src.kind not in ("height", "geocentric")
         and not crs.area_mask([args.x], [args.y], system=src, params=params)[0]
@@ -65,6 +59,7 @@ def _point(args: argparse.Namespace) -> int:
             f"(lon {w:g}..{e:g}, lat {s:g}..{n:g})",
             file=sys.stderr,
         )
+    _warn_outside_target(src, dst, args, params)
     h = None if args.h is None else [args.h]
     out = crs.transform([args.x], [args.y], h, src=src, dst=dst, params=params)
     values = [float(np.asarray(v)[0]) for v in out]
@@ -79,3 +74,21 @@ def _point(args: argparse.Namespace) -> int:
         text.append(_fmt(values[2], False))
     print(" ".join(text))
     return 0
+
+
+def _warn_outside_target(
+    src: crs.System, dst: crs.System, args: argparse.Namespace, params: crs.Gz2000Params | None
+) -> None:
+    """Warn when the point lies outside the target's area of use (e.g. the wrong GK zone)."""
+    if dst.kind in ("height", "offset") or src.kind in ("height", "geocentric"):
+        return
+    lon, lat = [args.x], [args.y]
+    if src.kind == "projected":
+        lon, lat = crs.transform(lon, lat, src=src.plane or src.name, dst="CGCS2000", params=params)
+    w, s, e, n = dst.area_of_use
+    if not (w <= float(lon[0]) <= e and s <= float(lat[0]) <= n):
+        print(
+            f"suigeo: warning: the point lies outside the area of use of the target {dst.name} "
+            f"(lon {w:g}..{e:g}, lat {s:g}..{n:g}); the result is meaningless there",
+            file=sys.stderr,
+        )

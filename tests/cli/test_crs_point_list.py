@@ -90,7 +90,11 @@ def test_point_outside_the_area_of_use_warns(capsys):
     code, _, err = _out(
         ["crs", "point", "--from", "CGCS2000", "--to", "CGCS2000-3GK-CM114", "90", "23"], capsys
     )
-    assert code == 0 and "outside CGCS2000" not in err  # 90E is inside China's CGCS2000 area
+    assert code == 0 and "outside CGCS2000's" not in err  # 90E is inside China's CGCS2000 area
+    # but 24 degrees from the zone's central meridian: outside EPSG:4547's area (PROJ's db)
+    w, _s, e, _n = Transformer.from_crs(4490, 4547).target_crs.area_of_use.bounds
+    assert not w <= 90 <= e
+    assert "outside the area of use of the target CGCS2000-3GK-CM114" in err
     code, _, err = _out(
         ["crs", "point", "--from", "CGCS2000-3GK-CM114", "--to", "CGCS2000", "100", "0"], capsys
     )
@@ -114,3 +118,54 @@ def test_bad_point_input_is_exit_2(argv, capsys):
 def test_point_help_shows_an_example(capsys):
     assert main(["crs", "point", "--help"]) == 0
     assert "suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114" in capsys.readouterr().out
+
+
+def test_crs_group_help_shows_examples(capsys):
+    assert main(["crs", "--help"]) == 0
+    out = capsys.readouterr().out
+    for sub in ("list", "point --from", "convert points.csv", "fit control.csv"):
+        assert f"suigeo crs {sub}" in out
+
+
+def test_a_broken_env_parameter_file_does_not_stop_conversions_that_need_none(
+    capsys, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("SUIGEO_GZ2000_PARAMS", str(tmp_path / "moved-away.toml"))
+    code, out, err = _out(
+        ["crs", "point", "--from", "CGCS2000", "--to", "CGCS2000-3GK-CM114", "113.3", "23.1"],
+        capsys,
+    )
+    e, n = Transformer.from_crs(4490, 4547, always_xy=True).transform(113.3, 23.1)
+    assert code == 0, err
+    assert out.strip() == f"{e:.4f} {n:.4f}"
+    # ... but is reported where GZ2000 needs it
+    code, _, err = _out(
+        ["crs", "point", "--from", "CGCS2000", "--to", "GZ2000", "113.3", "23.1"], capsys
+    )
+    assert code == 2 and "moved-away.toml" in err
+
+
+def test_convert_warns_about_example_parameters(capsys, tmp_path):
+    inp = tmp_path / "in.csv"
+    inp.write_text("lon,lat\n113.3,23.1\n", encoding="utf-8")
+    argv = ["crs", "convert", str(inp), "-o", str(tmp_path / "o.csv"), "--from", "CGCS2000"]
+    code, _, err = _out([*argv, "--to", "GZ2000", "--params", str(EXAMPLE)], capsys)
+    assert code == 0 and "EXAMPLE" in err and "unfit for survey work" in err
+    e, n = tmerc(113.5, 100000.0, -2500000.0).transform(113.3, 23.1)
+    e, n = similarity(e, n, 100.0, -200.0, 10.0, 5.0)  # the example file's values
+    row = (tmp_path / "o.csv").read_text().splitlines()[1]
+    assert row == f"{e:.4f},{n:.4f}"
+
+
+def test_bare_epsg_numbers_are_accepted_like_the_readme_says(capsys):
+    e, n = Transformer.from_crs(4490, 4547, always_xy=True).transform(113.3, 23.1)
+    for src, dst in (("4490", "4547"), ("EPSG:4490", "4547"), ("4490", "epsg:4547")):
+        code, out, err = _out(["crs", "point", "--from", src, "--to", dst, "113.3", "23.1"], capsys)
+        assert code == 0, err
+        assert out.strip() == f"{e:.4f} {n:.4f}"
+    code, out, err = _out(
+        ["crs", "point", "--from", "4490+5737", "--to", "4547+5737", "113.3", "23.1", "7.5"],
+        capsys,
+    )
+    assert code == 0, err
+    assert out.strip() == f"{e:.4f} {n:.4f} 7.5000"

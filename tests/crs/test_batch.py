@@ -20,6 +20,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
+from tqdm import tqdm
 
 import crs.batch as batch
 from crs.batch import REASONS, convert_file, detect_columns
@@ -110,19 +111,58 @@ def test_reject_outside_area_of_use(tmp_path):
     assert f"{w:g}" in r["message"]
 
 
+def test_reject_outside_target_area(tmp_path):
+    # lon 100 E is inside CGCS2000's area of use but 14 degrees from GK CM114's central
+    # meridian, far outside EPSG:4547's area of use (PROJ's database): the transverse
+    # Mercator result (pyproj gives an easting of about -944 km) is meaningless.
+    w, s, e, n = Transformer.from_crs(4490, 4547).target_crs.area_of_use.bounds
+    assert not w <= 100 <= e
+    x, _ = _pyproj(4490, 4547, [100.0], [23.1])
+    assert x[0] < 0
+    _, r = _one_reject(tmp_path, "2,bad,100,23.1,b")
+    assert (r["row"], r["column"], r["reason"]) == ("2", "lon,lat", "outside_target_area")
+    assert GK in r["message"] and f"{w:g}" in r["message"]
+    # the same point converted the other way is caught by the source check
+    e, n = _pyproj(4490, 4547, [113.3, 100.0], [23.1, 23.1])
+    inp = _write(tmp_path / "gk.csv", f"E,N\n{e[0]},{n[0]}\n{e[1]},{n[1]}\n")
+    s = convert_file(inp, tmp_path / "ll.csv", src=GK, dst="CGCS2000")
+    assert (s.written, s.reasons) == (1, {"outside_area": 1})
+
+
+def test_no_target_check_for_gcj02_outside_china(tmp_path):
+    # outside the China box GCJ-02 equals WGS 84 by the documented rule: passed through
+    inp = _write(tmp_path / "in.csv", "lon,lat\n2.35,48.85\n")
+    s = convert_file(inp, tmp_path / "out.csv", src="WGS84", dst="GCJ02")
+    assert (s.written, s.rejected) == (1, 0)
+    assert _rows(tmp_path / "out.csv") == [{"lon": "2.35", "lat": "48.85"}]
+
+
 def test_reject_projection_failed(tmp_path):
-    # EPSG:10622 is an orthographic projection centred on San Francisco: PROJ itself returns
-    # inf for a point on the far side of the Earth, which is inside WGS 84's (world) area.
-    x, _ = _pyproj(4326, 10622, [114.0], [23.0])
-    assert not np.isfinite(x[0])
-    inp = _write(tmp_path / "in.csv", HEADER + "1,ok,-122.4,37.6,a\n2,bad,114,23,b\n")
-    s = convert_file(inp, tmp_path / "out.csv", src="WGS84", dst="EPSG:10622")
+    # A GZ2000 parameter set whose affine step overflows: PROJ itself returns inf for any
+    # point off the central meridian (easting x 1e308), inside every area of use.
+    params = {
+        "suigeo": {"format": "suigeo-gz2000/1", "kind": "example"},
+        "projection": {"central_meridian_deg": 113.5, "scale": 1.0},
+        "affine6": {"a0": 0.0, "a1": 1e308, "a2": 0.0, "b0": 0.0, "b1": 0.0, "b2": 1.0},
+    }
+    tm = Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        "+step +proj=tmerc +lon_0=113.5 +a=6378137 +rf=298.257222101 "
+        "+step +proj=affine +s11=1e308"
+    )
+    x, _ = tm.transform([113.5, 113.3], [23.1, 23.1])
+    assert np.isfinite(x[0]) and not np.isfinite(x[1])
+    inp = _write(tmp_path / "in.csv", HEADER + "1,ok,113.5,23.1,a\n2,bad,113.3,23.1,b\n")
+    s = convert_file(inp, tmp_path / "out.csv", src="CGCS2000", dst="GZ2000", params=params)
     assert (s.written, s.rejected, s.reasons) == (1, 1, {"projection_failed": 1})
     assert _rows(tmp_path / "out.rejects.csv")[0]["reason"] == "projection_failed"
 
 
 def test_every_reason_has_a_test():
-    tested = {"empty", "non_numeric", "not_finite", "swapped", "outside_area", "projection_failed"}
+    tested = {
+        *("empty", "non_numeric", "not_finite", "swapped"),
+        *("outside_area", "outside_target_area", "projection_failed"),
+    }
     assert set(REASONS) == tested
 
 
@@ -258,6 +298,24 @@ def test_spatial_formats_round_trip(tmp_path, suffix):
     assert list(rows[0]) == ["id", "name", "lon", "lat"]
     np.testing.assert_allclose([float(r["lon"]) for r in rows], lon, atol=2e-9, rtol=0)
     np.testing.assert_allclose([float(r["lat"]) for r in rows], lat, atol=2e-9, rtol=0)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".parquet"])
+def test_a_file_declaring_another_system_than_from_is_refused(tmp_path, suffix):
+    # Guangzhou points in GK CM114 (pyproj) read as CM111 would land 3 degrees west, still
+    # inside CM111's area of use: only the file's own CRS can catch the mistake.
+    e, n = _pyproj(4490, 4547, [113.3, 113.6], [23.1, 23.0])
+    lon111, _ = _pyproj(4546, 4490, e, n)
+    assert resolve("CGCS2000-3GK-CM111").area_of_use[0] <= lon111.min() < 112.5
+    frame = gpd.GeoDataFrame({"id": [1, 2]}, geometry=shapely.points(e, n), crs=4547)
+    inp = tmp_path / f"in{suffix}"
+    frame.to_parquet(inp) if suffix == ".parquet" else frame.to_file(inp)
+    out = tmp_path / "out.csv"
+    with pytest.raises(InputError, match=r"EPSG:4547.*CGCS2000-3GK-CM111"):
+        convert_file(inp, out, src="CGCS2000-3GK-CM111", dst="CGCS2000")
+    assert not out.exists()
+    s = convert_file(inp, out, src="EPSG:4547", dst="CGCS2000")  # the same system: fine
+    assert s.written == 2
 
 
 def test_csv_to_each_format_and_back(tmp_path):
@@ -466,9 +524,19 @@ def test_gz2000_round_trip_through_files_and_missing_params(tmp_path, capsys, mo
 def test_progress_bar_when_asked(tmp_path, capsys):
     inp = _write(tmp_path / "in.csv", HEADER + "1,a,113.3,23.1,x\n")
     convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, progress=True)
-    assert "rows" in capsys.readouterr().err
+    assert "%|" in capsys.readouterr().err
     convert_file(inp, tmp_path / "o2.csv", src="CGCS2000", dst=GK)  # stderr is not a terminal
     assert capsys.readouterr().err == ""
+
+
+def test_csv_progress_bar_knows_the_total(tmp_path, capsys):
+    # a CSV's row count is unknown in advance: the bar counts bytes of the file, so it shows
+    # a percentage (and an ETA) for a 10 GB file too
+    inp, _, _ = _mixed_file(tmp_path / "in.csv", 3000)
+    convert_file(inp, tmp_path / "o.csv", src="CGCS2000", dst=GK, chunk_rows=500, progress=True)
+    err = capsys.readouterr().err
+    size = tqdm.format_sizeof(inp.stat().st_size, divisor=1024)
+    assert "  0%|" in err and f"/{size} [" in err  # the file's size is the total
 
 
 def test_gpkg_layer_is_named_after_the_output(tmp_path):
