@@ -63,9 +63,9 @@ class NetworkGraph:
     _csr: dict = field(default_factory=dict)  # cached CSR matrices and line table
 
     def line_table(self) -> LineTable:
-        """Vertices, end angles and shoelace sums of the road lines, computed once."""
+        """Vertices, shoelace sums and faces of the road lines, computed once."""
         if "lines" not in self._csr:
-            self._csr["lines"] = LineTable.of(self.road.geoms)
+            self._csr["lines"] = LineTable.of(self.road.geoms, self.road.node_u, self.road.node_v)
         return self._csr["lines"]
 
     def graph(self, *, reverse: bool = False) -> csr_array:
@@ -320,9 +320,7 @@ def ring_polygon(
         return shapely.Polygon()
     pieces: list[np.ndarray] = []
     if max_hole_km2 < 0:
-        area, loose = enclosed_area_of(
-            net.line_table(), full, net.road.node_u[full], net.road.node_v[full]
-        )
+        area, loose = enclosed_area_of(net.line_table(), full)
         loose_lines = np.concatenate([whole[loose], partial, connectors])
     else:
         lines = np.concatenate([whole, partial])

@@ -246,6 +246,39 @@ def test_face_tracing_equals_geos_polygonize_on_a_random_network():
     assert list(loose) == list(~covered)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_face_tracing_of_a_subset_equals_geos_polygonize_of_that_subset(seed):
+    # the faces of the whole network are traced once; a subset (the roads reached within a
+    # threshold) re-traces only its frontier: compare with GEOS on the subset alone
+    from geo.access.faces import LineTable, enclosed_area_of
+
+    rng = np.random.default_rng(seed)
+    n = 20
+    lines, uv = [], []
+    for i in range(n):
+        for j in range(n - 1):
+            for a, b in (((j, i), (j + 1, i)), ((i, j), (i, j + 1))):
+                if rng.random() < 0.8:
+                    mid = ((a[0] + b[0]) / 2 + rng.normal(0, 0.1), (a[1] + b[1]) / 2)
+                    lines.append(shapely.LineString([a, mid, b]))
+                    uv.append((a[1] * n + a[0], b[1] * n + b[0]))
+    lines = np.array(lines, dtype=object)
+    uv = np.array(uv)
+    table = LineTable.of(lines, uv[:, 0], uv[:, 1])
+    centre = shapely.centroid(lines)
+    dx, dy = shapely.get_x(centre) - 9.5, shapely.get_y(centre) - 9.5
+    # a disc of reached roads with a ragged edge, plus some lines dropped inside it
+    near = np.hypot(dx, dy) < 6 + rng.normal(0, 1.5, len(lines))
+    sub = np.flatnonzero(near & (rng.random(len(lines)) < 0.9))
+    area, loose = enclosed_area_of(table, sub)
+    faces = shapely.get_parts(shapely.polygonize(lines[sub]))
+    ref = shapely.union_all(shapely.polygons(shapely.get_exterior_ring(faces)))
+    assert ref.area > 20  # a real subset with enclosed blocks
+    assert area.is_valid
+    assert area.symmetric_difference(ref).area < 1e-9 * ref.area
+    assert list(loose) == list(~shapely.covered_by(lines[sub], ref))
+
+
 def test_holes_larger_than_the_limit_stay_open():
     # a 3 km square ring road around a lake, 60 km/h, origin on it: all reached in 15 min
     s = 3000.0
