@@ -251,14 +251,27 @@ def reached_lines(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What is reachable within ``t`` minutes: the road lines reached whole (indices), the
     reached parts of the others (each line's reached intervals merged; partial at the
-    cut-off) and the reached walking connectors of the attached points (geometries)."""
-    tail, rev = net.tail, net.rev
+    cut-off) and the reached walking connectors of the attached points (geometries).
+
+    A road line is reached from its start node over ``[0, a]`` and from its end node over
+    ``[1 - b, 1]`` (fractions of its length, where its one-way rule lets one travel that
+    way); only the few lines split by an attached point have more intervals to merge."""
+    road = net.road
+    n_road = len(road.geoms)
+    m = np.maximum(road.minutes, 1e-12)
+    from_u, from_v = (road.fwd, road.bwd) if direction == "from" else (road.bwd, road.fwd)
+    with np.errstate(invalid="ignore"):  # inf - inf never happens: t is finite
+        a = np.where(from_u, np.clip((t - dist[road.node_u]) / m, 0.0, 1.0), 0.0)
+        b = np.where(from_v, np.clip((t - dist[road.node_v]) / m, 0.0, 1.0), 0.0)
+    # the stretches on pieces of lines split by attached points, and the connectors
+    first = int(road.fwd.sum() + road.bwd.sum())
+    tail, rev = net.tail[first:], net.rev[first:]
     if direction == "to":  # reached from the head end: walk the stretch backwards
-        tail, rev = net.head, ~rev
+        tail, rev = net.head[first:], ~rev
     start = dist[tail]
     ok = start < t
-    frac = np.clip((t - start[ok]) / np.maximum(net.minutes[ok], 1e-12), 0.0, 1.0)
-    gid, r = net.gid[ok], rev[ok]
+    gid, r, mins = net.gid[first:][ok], rev[ok], net.minutes[first:][ok]
+    frac = np.clip((t - start[ok]) / np.maximum(mins, 1e-12), 0.0, 1.0)
     keep = frac > 0
     gid, r, frac = gid[keep], r[keep], frac[keep]
     q0 = np.where(r, 1.0 - frac, 0.0)
@@ -269,18 +282,30 @@ def reached_lines(
     c_geoms = np.concatenate([c_geoms, _substring(net.geoms[gid[c_part]], q0[c_part], q1[c_part])])
     on = ~conn
     par = net.parent[gid[on]]
-    a, b = net.pa[gid[on]], net.pb[gid[on]]
-    p0, p1 = a + b * q0[on], a + b * q1[on]
-    lo, hi = np.clip(np.minimum(p0, p1), 0, 1), np.clip(np.maximum(p0, p1), 0, 1)
-    # lines covered by one stretch need no merging: only the rest (the frontier) is merged
-    whole = np.zeros(len(net.geoms), dtype=bool)
-    whole[par[(lo <= 1e-6) & (hi >= 1 - 1e-6)]] = True
-    rest = ~whole[par]
-    g, lo, hi, _ = _merge_intervals(par[rest], lo[rest], hi[rest])
+    pa, pb = net.pa[gid[on]], net.pb[gid[on]]
+    p0, p1 = pa + pb * q0[on], pa + pb * q1[on]
+    split = np.zeros(n_road, dtype=bool)
+    split[par] = True
+    # lines without pieces: [0, a] ∪ [1 - b, 1]
+    whole = ~split & ((a >= 1 - 1e-6) | (b >= 1 - 1e-6) | ((a > 0) & (b > 0) & (1 - b <= a + 1e-6)))
+    gap = ~split & ~whole
+    ia, ib = np.flatnonzero(gap & (a > 1e-9)), np.flatnonzero(gap & (b > 1e-9))
+    # lines with pieces: every interval merged
+    sa, sb = np.flatnonzero(split & (a > 0)), np.flatnonzero(split & (b > 0))
+    g, lo, hi, _ = _merge_intervals(
+        np.concatenate([sa, sb, par]),
+        np.concatenate([np.zeros(sa.size), 1 - b[sb], np.clip(np.minimum(p0, p1), 0, 1)]),
+        np.concatenate([a[sa], np.ones(sb.size), np.clip(np.maximum(p0, p1), 0, 1)]),
+    )
     full = (lo <= 1e-6) & (hi >= 1 - 1e-6)
     part = ~full & (hi - lo > 1e-9)
     full_ids = np.concatenate([np.flatnonzero(whole), g[full]])
-    return full_ids, _substring(net.geoms[g[part]], lo[part], hi[part]), c_geoms
+    partial = _substring(
+        net.geoms[np.concatenate([ia, ib, g[part]])],
+        np.concatenate([np.zeros(ia.size), 1 - b[ib], lo[part]]),
+        np.concatenate([a[ia], np.ones(ib.size), hi[part]]),
+    )
+    return full_ids, partial, c_geoms
 
 
 def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:

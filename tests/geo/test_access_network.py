@@ -108,6 +108,43 @@ def test_times_equal_brute_force_dijkstra_with_one_way_streets():
     assert list(res.table["covered"]) == list(expected <= 5)
 
 
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_reached_length_equals_brute_force_on_one_way_streets(direction):
+    # every line u -> v is reached over [0, a] from u and [1 - b, 1] from v, a and b from
+    # brute-force node times and the one-way rule: the reached length is Σ min(1, a + b) × L
+    from geo.access.network import build_network, reached_lines, rings_from_graph
+    from geo.access.params import resolve_params
+    from geo.access.rail import build_rail
+
+    rng = np.random.default_rng(11)
+    n, sp, t = 12, 400.0, 4.3
+    roads, uv = _grid(n, sp, rng)
+    fwd = (roads["oneway"] != "-1").to_numpy()
+    bwd = (roads["oneway"] != "yes").to_numpy()
+    w = np.array([sp / (_speed_kmh(ms) * 1000 / 60) for ms in roads["maxspeed"]])
+    edges = [(u, v, x) for (u, v), x, f in zip(uv, w, fwd, strict=True) if f]
+    edges += [(v, u, x) for (u, v), x, b in zip(uv, w, bwd, strict=True) if b]
+    if direction == "to":
+        edges = [(v, u, x) for u, v, x in edges]
+    origin = 66
+    times = _brute_force(n * n, edges, [origin])
+    u, v = np.array(uv).T
+    from_u, from_v = (fwd, bwd) if direction == "from" else (bwd, fwd)
+    a = np.where(from_u, np.clip((t - times[u]) / w, 0, 1), 0)
+    b = np.where(from_v, np.clip((t - times[v]) / w, 0, 1), 0)
+    expected = (np.minimum(1, a + b) * sp).sum()
+    assert 0 < expected < 0.9 * len(uv) * sp and ((a > 0) & (a < 1)).any()
+    p = resolve_params(None)
+    lon, lat = _lonlat(X0 + (origin % n) * sp, Y0 + (origin // n) * sp)
+    net = build_network(
+        np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
+    )
+    _, dist = rings_from_graph(net, [t], direction=direction, params=p, nearest=False)
+    full, partial, _ = reached_lines(net, dist[0], t, direction)
+    got = shapely.length(net.road.geoms[full]).sum() + shapely.length(partial).sum()
+    assert got == pytest.approx(expected, rel=1e-7)  # zero-cost links cost 1e-9 min
+
+
 def test_partial_edge_at_the_cut_off_and_one_way():
     # one straight road 10 km east, 60 km/h = 1 km per minute, one-way eastwards
     road = gpd.GeoDataFrame(
