@@ -39,6 +39,17 @@ from geo.access.rail import build_rail
 from geo.access.roads import line_ends
 
 
+def best_of(n: int, fn) -> tuple[float, float]:
+    """Best wall-clock and best CPU time (seconds) of ``n`` calls of ``fn``."""
+    wall, cpu = [], []
+    for _ in range(n):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return min(wall), min(cpu)
+
+
 def grid(n: int, spacing: float) -> tuple[gpd.GeoDataFrame, float, float]:
     plane = plane_crs([113.3])
     x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
@@ -129,6 +140,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=500, help="nodes per side (default 500)")
     ap.add_argument("--minutes", type=float, default=20.0)
     ap.add_argument("--skip-networkx", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5, help="best of N for suigeo (default 5)")
+    ap.add_argument("--repeat-nx", type=int, default=3, help="best of N for networkx/skimage")
     ap.add_argument(
         "--raster",
         type=int,
@@ -172,13 +185,20 @@ def main() -> None:
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
     )
     net.graph()
+    t_tables = time.perf_counter()
     net.line_table()
     t_build = time.perf_counter() - t
+    t_tables = time.perf_counter() - t_tables
     print(f"  of which topology + graph build from the lines: {t_build:.2f} s")
-    t = time.perf_counter()
-    rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False)
-    t_ring = time.perf_counter() - t
-    print(f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring): {t_ring:.2f} s")
+    print(f"  of which the ring tables (faces of the whole network, line ends): {t_tables:.2f} s")
+    t_ring, c_ring = best_of(
+        args.repeat,
+        lambda: rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False),
+    )
+    print(
+        f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring), best of {args.repeat}: "
+        f"{t_ring:.3f} s wall, {c_ring:.3f} s CPU"
+    )
     graph = net.graph()
     t = time.perf_counter()
     dist, _ = shortest_times(graph, net.points, limit=args.minutes)
@@ -208,13 +228,22 @@ def main() -> None:
     )
     xy = np.full((net.edges.n, 2), np.nan)
     xy[net.road.node_u], xy[net.road.node_v] = line_ends(net.road.geoms)
-    t = time.perf_counter()
-    sub = nx.ego_graph(g, src, radius=args.minutes, distance="time")
-    pts = shapely.points(xy[[n for n in sub.nodes if n < net.road.n_nodes]])
-    hull = shapely.convex_hull(shapely.multipoints(pts))
-    t_ego = time.perf_counter() - t
-    print(f"OSMnx recipe ego_graph + convex hull: {t_ego:.2f} s (hull {hull.area / 1e6:.1f} km²)")
-    print(f"ratio graph -> polygon (OSMnx recipe ÷ suigeo): {t_ego / t_ring:.1f}×")
+
+    def recipe():
+        sub = nx.ego_graph(g, src, radius=args.minutes, distance="time")
+        pts = shapely.points(xy[[n for n in sub.nodes if n < net.road.n_nodes]])
+        return shapely.convex_hull(shapely.multipoints(pts))
+
+    hull = recipe()
+    t_ego, c_ego = best_of(args.repeat_nx, recipe)
+    print(
+        f"OSMnx recipe ego_graph + convex hull, best of {args.repeat_nx}: {t_ego:.2f} s wall, "
+        f"{c_ego:.2f} s CPU (hull {hull.area / 1e6:.1f} km²)"
+    )
+    print(
+        f"ratio graph -> polygon (OSMnx recipe ÷ suigeo): {t_ego / t_ring:.1f}× wall, "
+        f"{c_ego / c_ring:.1f}× CPU"
+    )
     print(
         f"ratio OSMnx recipe ÷ suigeo end to end incl. building the graph from lines: "
         f"{t_ego / t_ours:.2f}× (networkx graph construction, not timed above, took "

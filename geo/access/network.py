@@ -63,10 +63,27 @@ class NetworkGraph:
     _csr: dict = field(default_factory=dict)  # cached CSR matrices and line table
 
     def line_table(self) -> LineTable:
-        """Vertices, shoelace sums and faces of the road lines, computed once."""
+        """Vertices, shoelace sums and faces of the road lines (and the lines at each node),
+        computed once."""
         if "lines" not in self._csr:
             self._csr["lines"] = LineTable.of(self.road.geoms, self.road.node_u, self.road.node_v)
+            self.lines_at(np.zeros(0, dtype=np.int64))  # builds the node -> line index
         return self._csr["lines"]
+
+    def lines_at(self, nodes: np.ndarray) -> np.ndarray:
+        """Sorted indices of the road lines with an end among the road ``nodes``."""
+        if "incident" not in self._csr:
+            ends = np.concatenate([self.road.node_u, self.road.node_v])
+            order = np.argsort(ends, kind="stable")
+            n_lines = len(self.road.geoms)
+            count = np.bincount(ends, minlength=self.road.n_nodes)
+            self._csr["incident"] = (np.append(0, np.cumsum(count)), order % n_lines)
+        indptr, line = self._csr["incident"]
+        count = indptr[nodes + 1] - indptr[nodes]
+        step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        mark = np.zeros(len(self.road.geoms), dtype=bool)
+        mark[line[np.repeat(indptr[nodes], count) + step]] = True
+        return np.flatnonzero(mark)
 
     def graph(self, *, reverse: bool = False) -> csr_array:
         """The CSR matrix of the joined graph (reversed for "to"), built once."""
@@ -258,11 +275,12 @@ def reached_lines(
     way); only the few lines split by an attached point have more intervals to merge."""
     road = net.road
     n_road = len(road.geoms)
-    m = np.maximum(road.minutes, 1e-12)
     from_u, from_v = (road.fwd, road.bwd) if direction == "from" else (road.bwd, road.fwd)
-    with np.errstate(invalid="ignore"):  # inf - inf never happens: t is finite
-        a = np.where(from_u, np.clip((t - dist[road.node_u]) / m, 0.0, 1.0), 0.0)
-        b = np.where(from_v, np.clip((t - dist[road.node_v]) / m, 0.0, 1.0), 0.0)
+    near = net.lines_at(np.flatnonzero(dist[: road.n_nodes] < t))  # lines with a reached end
+    m = np.maximum(road.minutes[near], 1e-12)
+    du, dv = dist[road.node_u[near]], dist[road.node_v[near]]
+    an = np.where(from_u[near], np.clip((t - du) / m, 0.0, 1.0), 0.0)
+    bn = np.where(from_v[near], np.clip((t - dv) / m, 0.0, 1.0), 0.0)
     # the stretches on pieces of lines split by attached points, and the connectors
     first = int(road.fwd.sum() + road.bwd.sum())
     tail, rev = net.tail[first:], net.rev[first:]
@@ -286,24 +304,25 @@ def reached_lines(
     p0, p1 = pa + pb * q0[on], pa + pb * q1[on]
     split = np.zeros(n_road, dtype=bool)
     split[par] = True
-    # lines without pieces: [0, a] ∪ [1 - b, 1]
-    whole = ~split & ((a >= 1 - 1e-6) | (b >= 1 - 1e-6) | ((a > 0) & (b > 0) & (1 - b <= a + 1e-6)))
-    gap = ~split & ~whole
-    ia, ib = np.flatnonzero(gap & (a > 1e-9)), np.flatnonzero(gap & (b > 1e-9))
+    cut = split[near]
+    sa, sb = near[cut & (an > 0)], near[cut & (bn > 0)]
+    a_sa, b_sb = an[cut & (an > 0)], bn[cut & (bn > 0)]
+    near, an, bn = near[~cut], an[~cut], bn[~cut]  # lines without pieces: [0, a] ∪ [1 - b, 1]
+    whole = (an >= 1 - 1e-6) | (bn >= 1 - 1e-6) | ((an > 0) & (bn > 0) & (1 - bn <= an + 1e-6))
+    ma, mb = ~whole & (an > 1e-9), ~whole & (bn > 1e-9)
     # lines with pieces: every interval merged
-    sa, sb = np.flatnonzero(split & (a > 0)), np.flatnonzero(split & (b > 0))
     g, lo, hi, _ = _merge_intervals(
         np.concatenate([sa, sb, par]),
-        np.concatenate([np.zeros(sa.size), 1 - b[sb], np.clip(np.minimum(p0, p1), 0, 1)]),
-        np.concatenate([a[sa], np.ones(sb.size), np.clip(np.maximum(p0, p1), 0, 1)]),
+        np.concatenate([np.zeros(sa.size), 1 - b_sb, np.clip(np.minimum(p0, p1), 0, 1)]),
+        np.concatenate([a_sa, np.ones(sb.size), np.clip(np.maximum(p0, p1), 0, 1)]),
     )
     full = (lo <= 1e-6) & (hi >= 1 - 1e-6)
     part = ~full & (hi - lo > 1e-9)
-    full_ids = np.concatenate([np.flatnonzero(whole), g[full]])
+    full_ids = np.concatenate([near[whole], g[full]])
     partial = _substring(
-        net.geoms[np.concatenate([ia, ib, g[part]])],
-        np.concatenate([np.zeros(ia.size), 1 - b[ib], lo[part]]),
-        np.concatenate([a[ia], np.ones(ib.size), hi[part]]),
+        net.geoms[np.concatenate([near[ma], near[mb], g[part]])],
+        np.concatenate([np.zeros(ma.sum()), 1 - bn[mb], lo[part]]),
+        np.concatenate([an[ma], np.ones(mb.sum()), hi[part]]),
     )
     return full_ids, partial, c_geoms
 
