@@ -130,7 +130,8 @@ def grid_csr(
     into an impassable cell is a harmless zero-cost self-loop), so nothing is sorted. Rows
     beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
     off-road speeds on the flat in km/h per cell (a friction raster; NaN = walking, 0 =
-    impassable), scaled on slopes by Tobler's function."""
+    impassable), scaled on slopes by Tobler's function. Built in blocks of grid rows whose
+    moves fit in the processor cache (int32 indices when they fit)."""
     h, w = speed.shape
     n = h * w
     n_total = n if n_total is None else n_total
@@ -142,35 +143,52 @@ def grid_csr(
         else np.where(np.isfinite(offroad), offroad, flat * factor)
     )
     road = np.isfinite(speed)
-    pad_base = np.pad(base, 1, constant_values=np.nan)
-    pad_speed = np.pad(speed, 1, constant_values=np.nan)
-    inside = np.pad(np.ones((h, w), bool), 1, constant_values=False)
-    pad_h = None if heights is None else np.pad(np.nan_to_num(heights, nan=0.0), 1)
-    itype = np.int32 if n_total < 2**31 - 1 else np.int64
-    idx = np.arange(n, dtype=itype).reshape(h, w)
-    data = np.empty((h, w, 8))
-    cols = np.empty((h, w, 8), dtype=itype)
+    itype = np.int32 if 8 * n < 2**31 - 1 and n_total < 2**31 - 1 else np.int64
+    data = np.empty((n, 8))
+    cols = np.empty((n, 8), dtype=itype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if pad_h is None:  # no slope: one friction (minutes per metre) per cell
-            inv = 0.06 / np.where(road, speed, base)
-            pad_inv = np.pad(inv, 1, constant_values=np.inf)
-        for k, (dr, dc) in enumerate(_OFFSETS):
-            sl = (slice(1 + dr, 1 + dr + h), slice(1 + dc, 1 + dc + w))
-            d = cell * math.hypot(dr, dc)
-            if pad_h is None:
-                minutes = (d / 2) * (inv + pad_inv[sl])
-            else:
-                slope = tobler_kmh((pad_h[sl] - pad_h[1:-1, 1:-1]) / d) / flat
-                v_here = np.where(road, speed, base * slope)
-                v_there = np.where(np.isfinite(pad_speed[sl]), pad_speed[sl], pad_base[sl] * slope)
-                minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
-            ok = inside[sl] & np.isfinite(minutes)
-            data[:, :, k] = np.where(ok, minutes, ZERO)
-            cols[:, :, k] = np.where(ok, idx + (dr * w + dc), idx)
+        if heights is None:  # no slope: one friction (minutes per metre) per cell
+            pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
+            pads = (pad_inv,)
+        else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
+            pads = (
+                np.pad(base, 1, constant_values=np.nan),
+                np.pad(speed, 1, constant_values=np.nan),
+                np.pad(np.nan_to_num(heights, nan=0.0), 1),
+            )
+        rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
+        for r0 in range(0, h, rows):
+            r1 = min(h, r0 + rows)
+            _block(data[r0 * w : r1 * w], cols[r0 * w : r1 * w], r0, r1, w, cell, pads, flat)
     indptr = np.concatenate(
         [np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.full(n_total - n, 8 * n, np.int64)]
     )
-    return csr_array((data.ravel(), cols.ravel(), indptr), shape=(n_total, n_total))
+    return csr_array((data.ravel(), cols.ravel(), indptr.astype(itype)), shape=(n_total, n_total))
+
+
+_STEP = np.array([dr for dr, _ in _OFFSETS]), np.array([dc for _, dc in _OFFSETS])
+
+
+def _block(data, cols, r0, r1, w, cell, pads, flat) -> None:
+    """Moves of grid rows ``r0:r1`` into ``data``/``cols`` (one row of 8 per cell)."""
+    here = (slice(1 + r0, 1 + r1), slice(1, 1 + w))
+    idx = np.arange(r0 * w, r1 * w, dtype=cols.dtype).reshape(r1 - r0, w, 1)
+    data, cols = data.reshape(r1 - r0, w, 8), cols.reshape(r1 - r0, w, 8)
+    for k, (dr, dc) in enumerate(_OFFSETS):
+        there = (slice(1 + r0 + dr, 1 + r1 + dr), slice(1 + dc, 1 + dc + w))
+        d = cell * math.hypot(dr, dc)
+        if len(pads) == 1:
+            np.multiply(pads[0][here] + pads[0][there], d / 2, out=data[:, :, k])
+        else:
+            base, speed, hgt = pads
+            slope = tobler_kmh((hgt[there] - hgt[here]) / d) / flat
+            v_here = np.where(np.isfinite(speed[here]), speed[here], base[here] * slope)
+            v_there = np.where(np.isfinite(speed[there]), speed[there], base[there] * slope)
+            data[:, :, k] = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+    np.add(idx, (_STEP[0] * w + _STEP[1]).astype(cols.dtype), out=cols)
+    bad = ~np.isfinite(data)  # off the grid or impassable: a zero-cost self-loop
+    np.copyto(data, ZERO, where=bad)
+    np.copyto(cols, idx, where=bad)
 
 
 def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
