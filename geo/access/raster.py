@@ -43,7 +43,7 @@ from geo.access.result import EngineOutput
 from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
 from geo.access.tobler import tobler_kmh
 
-__all__ = ["Grid", "grid_csr", "raster_rings"]
+__all__ = ["Grid", "grid_csr", "raster_rings", "with_links"]
 
 
 @dataclass
@@ -124,6 +124,8 @@ def grid_csr(
     params: Params,
     n_total: int | None = None,
     offroad: np.ndarray | None = None,
+    *,
+    reverse: bool = False,
 ) -> csr_array:
     """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR, built
     directly: every cell row holds its 8 moves in a fixed order (a move off the grid or
@@ -131,7 +133,9 @@ def grid_csr(
     beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
     off-road speeds on the flat in km/h per cell (a friction raster; NaN = walking, 0 =
     impassable), scaled on slopes by Tobler's function. Built in blocks of grid rows whose
-    moves fit in the processor cache (int32 indices when they fit)."""
+    moves fit in the processor cache (int32 indices when they fit). ``reverse``: the graph
+    of the moves backwards (row ``a`` holds the cost of moving from each neighbour ``b`` to
+    ``a``), for times to a destination, without transposing."""
     h, w = speed.shape
     n = h * w
     n_total = n if n_total is None else n_total
@@ -159,7 +163,9 @@ def grid_csr(
         rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
         for r0 in range(0, h, rows):
             r1 = min(h, r0 + rows)
-            _block(data[r0 * w : r1 * w], cols[r0 * w : r1 * w], r0, r1, w, cell, pads, flat)
+            _block(
+                data[r0 * w : r1 * w], cols[r0 * w : r1 * w], r0, r1, w, cell, pads, flat, reverse
+            )
     indptr = np.concatenate(
         [np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.full(n_total - n, 8 * n, np.int64)]
     )
@@ -169,7 +175,7 @@ def grid_csr(
 _STEP = np.array([dr for dr, _ in _OFFSETS]), np.array([dc for _, dc in _OFFSETS])
 
 
-def _block(data, cols, r0, r1, w, cell, pads, flat) -> None:
+def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
     """Moves of grid rows ``r0:r1`` into ``data``/``cols`` (one row of 8 per cell)."""
     here = (slice(1 + r0, 1 + r1), slice(1, 1 + w))
     idx = np.arange(r0 * w, r1 * w, dtype=cols.dtype).reshape(r1 - r0, w, 1)
@@ -181,7 +187,8 @@ def _block(data, cols, r0, r1, w, cell, pads, flat) -> None:
             np.multiply(pads[0][here] + pads[0][there], d / 2, out=data[:, :, k])
         else:
             base, speed, hgt = pads
-            slope = tobler_kmh((hgt[there] - hgt[here]) / d) / flat
+            rise = hgt[here] - hgt[there] if reverse else hgt[there] - hgt[here]
+            slope = tobler_kmh(rise / d) / flat
             v_here = np.where(np.isfinite(speed[here]), speed[here], base[here] * slope)
             v_there = np.where(np.isfinite(speed[there]), speed[there], base[there] * slope)
             data[:, :, k] = d / 2 * (1 / v_here + 1 / v_there) * 0.06
@@ -189,6 +196,23 @@ def _block(data, cols, r0, r1, w, cell, pads, flat) -> None:
     bad = ~np.isfinite(data)  # off the grid or impassable: a zero-cost self-loop
     np.copyto(data, ZERO, where=bad)
     np.copyto(cols, idx, where=bad)
+
+
+def with_links(graph: csr_array, links: csr_array) -> csr_array:
+    """``graph`` with the edges of ``links`` (same shape) appended to its rows — the CSR of
+    their union without a sparse sum over the whole grid (scipy's Dijkstra takes rows in
+    any order; a parallel edge simply costs its own)."""
+    if links.nnz == 0:
+        return graph
+    extra = np.diff(links.indptr)
+    row = np.repeat(np.arange(len(extra)), extra)  # rows of the link entries, in order
+    at = graph.indptr[row + 1]  # each goes after its row's own entries
+    indptr = graph.indptr.astype(np.int64)
+    indptr[1:] += np.cumsum(extra)
+    itype = np.int32 if indptr[-1] < 2**31 - 1 else np.int64
+    data = np.insert(graph.data, at, links.data)
+    cols = np.insert(graph.indices, at, links.indices.astype(graph.indices.dtype))
+    return csr_array((data, cols, indptr.astype(itype)), shape=graph.shape)
 
 
 def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
@@ -360,11 +384,9 @@ def raster_rings(
             raise InputError(
                 f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
             )
-    graph = grid_csr(speed, heights, grid.cell, params, edges.n, offroad)
-    if edges.n > grid.size or len(edges.arrays()[0]):
-        graph = (graph + edges.csr()).tocsr()  # rail and expressway links
-    if direction == "to":
-        graph = graph.T.tocsr()
+    reverse = direction == "to"
+    graph = grid_csr(speed, heights, grid.cell, params, edges.n, offroad, reverse=reverse)
+    graph = with_links(graph, edges.csr(reverse=reverse))  # rail and expressway links
     dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
     if raster_out is not None:
         _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem, friction) if x])
