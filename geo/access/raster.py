@@ -43,7 +43,7 @@ from geo.access.result import EngineOutput
 from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
 from geo.access.tobler import tobler_kmh
 
-__all__ = ["Grid", "grid_csr", "raster_rings", "with_links"]
+__all__ = ["Grid", "grid_csr", "raster_rings"]
 
 
 @dataclass
@@ -126,6 +126,7 @@ def grid_csr(
     offroad: np.ndarray | None = None,
     *,
     reverse: bool = False,
+    links: csr_array | None = None,
 ) -> csr_array:
     """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR, built
     directly: every cell row holds its 8 moves in a fixed order (a move off the grid or
@@ -135,7 +136,9 @@ def grid_csr(
     impassable), scaled on slopes by Tobler's function. Built in blocks of grid rows whose
     moves fit in the processor cache (int32 indices when they fit). ``reverse``: the graph
     of the moves backwards (row ``a`` holds the cost of moving from each neighbour ``b`` to
-    ``a``), for times to a destination, without transposing."""
+    ``a``), for times to a destination, without transposing. ``links``: extra edges
+    (``n_total`` square CSR: rail, expressways) written after the moves of their rows
+    (scipy's Dijkstra takes a row's entries in any order)."""
     h, w = speed.shape
     n = h * w
     n_total = n if n_total is None else n_total
@@ -147,9 +150,13 @@ def grid_csr(
         else np.where(np.isfinite(offroad), offroad, flat * factor)
     )
     road = np.isfinite(speed)
-    itype = np.int32 if 8 * n < 2**31 - 1 and n_total < 2**31 - 1 else np.int64
-    data = np.empty((n, 8))
-    cols = np.empty((n, 8), dtype=itype)
+    extra = np.zeros(n_total, np.int64) if links is None else np.diff(links.indptr)
+    shift = np.append(0, np.cumsum(extra))  # link entries before each row
+    nnz = 8 * n + int(shift[-1])
+    itype = np.int32 if nnz < 2**31 - 1 and n_total < 2**31 - 1 else np.int64
+    data = np.empty(nnz)
+    cols = np.empty(nnz, dtype=itype)
+    linked = np.flatnonzero(extra[:n])
     with np.errstate(divide="ignore", invalid="ignore"):
         if heights is None:  # no slope: one friction (minutes per metre) per cell
             pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
@@ -161,15 +168,33 @@ def grid_csr(
                 np.pad(np.nan_to_num(heights, nan=0.0), 1),
             )
         rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
+        buf = np.empty((rows * w, 8)), np.empty((rows * w, 8), dtype=itype)
         for r0 in range(0, h, rows):
             r1 = min(h, r0 + rows)
-            _block(
-                data[r0 * w : r1 * w], cols[r0 * w : r1 * w], r0, r1, w, cell, pads, flat, reverse
-            )
-    indptr = np.concatenate(
-        [np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.full(n_total - n, 8 * n, np.int64)]
-    )
-    return csr_array((data.ravel(), cols.ravel(), indptr.astype(itype)), shape=(n_total, n_total))
+            m = (r1 - r0) * w
+            _block(buf[0][:m], buf[1][:m], r0, r1, w, cell, pads, flat, reverse)
+            # cells [a, b) lie contiguously in the CSR; a linked cell's links follow its moves
+            c0 = r0 * w
+            cut = linked[np.searchsorted(linked, c0) : np.searchsorted(linked, r1 * w)]
+            for a, b in zip(np.append(c0, cut + 1), np.append(cut + 1, r1 * w), strict=True):
+                if a == b:  # the block's last cell is linked
+                    continue
+                at = 8 * a + int(shift[a])
+                data[at : at + 8 * (b - a)] = buf[0][a - c0 : b - c0].ravel()
+                cols[at : at + 8 * (b - a)] = buf[1][a - c0 : b - c0].ravel()
+                if b - 1 in cut:
+                    _put_links(data, cols, links, b - 1, 8 * b + int(shift[b - 1]))
+    if links is not None:  # the rows beyond the grid hold only links
+        data[8 * n + int(shift[n]) :] = links.data[links.indptr[n] :]
+        cols[8 * n + int(shift[n]) :] = links.indices[links.indptr[n] :]
+    indptr = 8 * np.minimum(np.arange(n_total + 1), n) + shift
+    return csr_array((data, cols, indptr.astype(itype)), shape=(n_total, n_total))
+
+
+def _put_links(data, cols, links, row, at) -> None:
+    a, b = links.indptr[row], links.indptr[row + 1]
+    data[at : at + b - a] = links.data[a:b]
+    cols[at : at + b - a] = links.indices[a:b]
 
 
 _STEP = np.array([dr for dr, _ in _OFFSETS]), np.array([dc for _, dc in _OFFSETS])
@@ -196,23 +221,6 @@ def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
     bad = ~np.isfinite(data)  # off the grid or impassable: a zero-cost self-loop
     np.copyto(data, ZERO, where=bad)
     np.copyto(cols, idx, where=bad)
-
-
-def with_links(graph: csr_array, links: csr_array) -> csr_array:
-    """``graph`` with the edges of ``links`` (same shape) appended to its rows — the CSR of
-    their union without a sparse sum over the whole grid (scipy's Dijkstra takes rows in
-    any order; a parallel edge simply costs its own)."""
-    if links.nnz == 0:
-        return graph
-    extra = np.diff(links.indptr)
-    row = np.repeat(np.arange(len(extra)), extra)  # rows of the link entries, in order
-    at = graph.indptr[row + 1]  # each goes after its row's own entries
-    indptr = graph.indptr.astype(np.int64)
-    indptr[1:] += np.cumsum(extra)
-    itype = np.int32 if indptr[-1] < 2**31 - 1 else np.int64
-    data = np.insert(graph.data, at, links.data)
-    cols = np.insert(graph.indices, at, links.indices.astype(graph.indices.dtype))
-    return csr_array((data, cols, indptr.astype(itype)), shape=graph.shape)
 
 
 def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
@@ -385,8 +393,16 @@ def raster_rings(
                 f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
             )
     reverse = direction == "to"
-    graph = grid_csr(speed, heights, grid.cell, params, edges.n, offroad, reverse=reverse)
-    graph = with_links(graph, edges.csr(reverse=reverse))  # rail and expressway links
+    graph = grid_csr(  # with rail and expressway links
+        speed,
+        heights,
+        grid.cell,
+        params,
+        edges.n,
+        offroad,
+        reverse=reverse,
+        links=edges.csr(reverse=reverse),
+    )
     dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
     if raster_out is not None:
         _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem, friction) if x])

@@ -377,7 +377,7 @@ def test_reverse_grid_and_links_equal_scipy_transpose_and_sum():
     from scipy.sparse.csgraph import dijkstra
 
     from geo.access.params import resolve_params
-    from geo.access.raster import grid_csr, with_links
+    from geo.access.raster import grid_csr
 
     rng = np.random.default_rng(5)
     h, w, extra = 40, 2100, 3  # several row blocks; 3 linked nodes beyond the grid
@@ -387,17 +387,19 @@ def test_reverse_grid_and_links_equal_scipy_transpose_and_sum():
     offroad = np.where(rng.random((h, w)) < 0.02, 0.0, np.nan)
     p = resolve_params(None)
     fwd = grid_csr(speed, heights, CELL, p, n + extra, offroad)
-    back = grid_csr(speed, heights, CELL, p, n + extra, offroad, reverse=True)
-    u = np.array([n, n + 1, 17, n + 2, 5 * w + 9, n])
-    v = np.array([17, n + 2, n, 3 * w + 1, n + 1, 5 * w + 9])
-    wt = np.array([0.5, 2.0, 0.25, 1.0, 0.75, 3.0])
+    # links from cells in one block (rows 0-1), in the last cell, and among linked nodes
+    u = np.array([n, n + 1, 17, n + 2, 5, w + 9, n, n - 1, n + 2])
+    v = np.array([17, n + 2, n, 3 * w + 1, n + 1, n + 1, w + 9, n + 1, n])
+    wt = np.array([0.5, 2.0, 0.25, 1.0, 0.75, 3.0, 0.1, 0.2, 0.3])
     links = csr_array((wt, (u, v)), shape=fwd.shape)
     ref = (fwd + links).tocsr()
     ref_back = ref.T.tocsr()
     src = [0, 12 * w + 700, n - 1]
-    np.testing.assert_array_equal(
-        dijkstra(with_links(fwd, links), indices=src), dijkstra(ref, indices=src)
+    got = grid_csr(speed, heights, CELL, p, n + extra, offroad, links=links)
+    np.testing.assert_array_equal(dijkstra(got, indices=src), dijkstra(ref, indices=src))
+    back = grid_csr(
+        speed, heights, CELL, p, n + extra, offroad, reverse=True, links=links.T.tocsr()
     )
-    got = dijkstra(with_links(back, links.T.tocsr()), indices=src)
+    got = dijkstra(back, indices=src)
     np.testing.assert_allclose(got, dijkstra(ref_back, indices=src), rtol=1e-12)
     assert np.isfinite(got[1:]).mean() > 0.9  # (cell 0 happens to be walled in)
