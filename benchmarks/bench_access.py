@@ -129,6 +129,48 @@ def bench_raster(n: int, minutes: float, road_kmh: float, repeat: int, repeat_mc
         f"peak memory so far {peak_gb():.1f} GB"
     )
 
+    # the engine end to end on the same layout: road lines every 20th cell row and column
+    # (on cell centres) → burned friction → grid over the reach → Dijkstra → ring polygon
+    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+    k = (np.arange(0, n, 20) + 0.5) * cell
+    lo, hi = np.zeros(k.size), np.full(k.size, n * cell)
+    ends = [np.column_stack([x0 + lo, y0 + k]), np.column_stack([x0 + hi, y0 + k])]
+    ends += [np.column_stack([x0 + k, y0 + lo]), np.column_stack([x0 + k, y0 + hi])]
+    lines = np.concatenate(
+        [
+            shapely.linestrings(np.stack(ends[:2], axis=1)),
+            shapely.linestrings(np.stack(ends[2:], 1)),
+        ]
+    )
+    roads = gpd.GeoDataFrame({"maxspeed": [str(road_kmh)] * len(lines)}, geometry=lines, crs=4547)
+    lon, lat = crs.transform(
+        [x0 + (start[1] + 0.5) * cell], [y0 + (start[0] + 0.5) * cell], src=4547, dst="CGCS2000"
+    )
+    opts = {"raster.cell_m": cell, "raster.max_cells": 4.0 * n * n}
+
+    def engine(rail: bool):
+        res = rings(
+            (float(lon[0]), float(lat[0])),
+            minutes=[minutes],
+            engine="raster",
+            roads=roads,
+            rail=rail,
+            params=opts,
+        )
+        return res.to_crs(4547).area.iloc[0] / (n * cell) ** 2
+
+    t_eng, c_eng = best_of(repeat, lambda: engine(False), kept)
+    print(
+        f"  suigeo rings(engine='raster') end to end (roads burned, grid, Dijkstra, ring polygon),"
+        f" no rail, best of {repeat}: {t_eng:.2f} s wall, {c_eng:.2f} s CPU; ring polygon = "
+        f"{kept.pop():.1%} of the grid"
+    )
+    t_rail, c_rail = best_of(repeat, lambda: engine(True), kept)
+    print(
+        f"  the same with the shipped rail (grid extended to the stations it reaches), best of "
+        f"{repeat}: {t_rail:.2f} s wall, {c_rail:.2f} s CPU; ring = {kept.pop():.1%} of the grid"
+    )
+
     def whole():
         graph = grid_csr(speed, None, cell, p)
         dist, _ = shortest_times(graph, np.array([src]))
@@ -161,6 +203,10 @@ def bench_raster(n: int, minutes: float, road_kmh: float, repeat: int, repeat_mc
     print(
         f"  max |Δt| vs MCP inside the ring = {diff:.1e} min, whole grid = {diff_whole:.1e} min; "
         f"every cell MCP puts within {minutes:g} min is in the ring: {outside_ok}"
+    )
+    print(
+        f"  ratio MCP ÷ suigeo engine end to end (no rail): {t_mcp / t_eng:.2f}× wall, "
+        f"{c_mcp / c_eng:.2f}× CPU"
     )
     print(
         f"  ratio MCP ÷ suigeo with cut-off: {t_mcp / t_cut:.2f}× wall, {c_mcp / c_cut:.2f}× CPU; "
