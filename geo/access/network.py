@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 import crs
 from crs.errors import InputError
-from geo.access.faces import LineTable, enclosed_area_of
+from geo.access.faces import LineTable, enclosed_area, enclosed_area_of
 from geo.access.graph import EdgeList, shortest_times
 from geo.access.params import Params
 from geo.access.plane import plane_crs
@@ -354,17 +354,23 @@ def ring_polygon(
     connectors: np.ndarray,
     buffer_m: float,
     max_hole_km2: float,
+    *,
+    whole_table: bool = True,
 ) -> shapely.Geometry:
     """Reached roads → polygon: the blocks they enclose plus every road and connector
     widened by ``buffer_m``. With ``max_hole_km2`` < 0 every enclosed block is filled (faces
-    traced on the road graph, :mod:`geo.access.faces`); otherwise blocks up to that size
-    (GEOS polygonize)."""
+    traced on the road graph, :mod:`geo.access.faces`: from the faces of the whole network,
+    traced once, when ``whole_table``; otherwise on the reached lines alone); otherwise
+    blocks up to that size (GEOS polygonize)."""
     whole = net.geoms[full]
     if whole.size + partial.size + connectors.size == 0:
         return shapely.Polygon()
     pieces: list[np.ndarray] = []
     if max_hole_km2 < 0:
-        area, loose = enclosed_area_of(net.line_table(), full)
+        if whole_table:
+            area, loose = enclosed_area_of(net.line_table(), full)
+        else:
+            area, loose = enclosed_area(whole, net.road.node_u[full], net.road.node_v[full])
         loose_lines = np.concatenate([whole[loose], partial, connectors])
     else:
         lines = np.concatenate([whole, partial])
@@ -388,18 +394,22 @@ def rings_from_graph(
     net: NetworkGraph, thresholds: list[float], *, direction: str, params: Params, nearest: bool
 ) -> tuple[list[list[shapely.Geometry]], np.ndarray]:
     """Dijkstra from the attached origins with the largest threshold as cut-off, then one
-    ring polygon per origin (or for the nearest) and threshold; also the node times."""
+    ring polygon per origin (or for the nearest) and threshold; also the node times.
+
+    The faces of the whole network are traced (once per network) when they are already
+    there or when the rings together reach more lines than the network has; otherwise each
+    ring traces its own reached lines."""
     graph = net.graph(reverse=direction == "to")
     dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
     buf = params["network.buffer_m"]
     max_hole = params["network.fill_holes_max_km2"]
-    geoms = []
-    for row in range(dist.shape[0]):
-        per_t = []
-        for t in thresholds:
-            full, partial, conn = reached_lines(net, dist[row], t, direction)
-            per_t.append(ring_polygon(net, full, partial, conn, buf, max_hole))
-        geoms.append(per_t)
+    reached = [[reached_lines(net, d, t, direction) for t in thresholds] for d in dist]
+    total = sum(len(r[0]) for per_t in reached for r in per_t)
+    whole_table = "lines" in net._csr or total > len(net.road.geoms)
+    geoms = [
+        [ring_polygon(net, *r, buf, max_hole, whole_table=whole_table) for r in per_t]
+        for per_t in reached
+    ]
     return geoms, dist
 
 

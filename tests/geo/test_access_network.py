@@ -145,6 +145,29 @@ def test_reached_length_equals_brute_force_on_one_way_streets(direction):
     assert got == pytest.approx(expected, rel=1e-7)  # zero-cost links cost 1e-9 min
 
 
+def test_ring_the_same_from_the_faces_of_the_whole_network_or_of_the_reached_lines():
+    # a ring traces its reached lines alone unless the faces of the whole network are
+    # there (traced once, reused): both give the same polygon
+    from geo.access.network import build_network, rings_from_graph
+    from geo.access.params import resolve_params
+    from geo.access.rail import build_rail
+
+    rng = np.random.default_rng(4)
+    roads, _ = _grid(14, 300.0, rng)
+    p = resolve_params(None)
+    lon, lat = _lonlat(X0 + 2000, Y0 + 2150)
+    net = build_network(
+        np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
+    )
+    alone, _ = rings_from_graph(net, [3.0, 5.0], direction="from", params=p, nearest=False)
+    assert "lines" not in net._csr  # the rings reached fewer lines than the network has
+    net.line_table()
+    table, _ = rings_from_graph(net, [3.0, 5.0], direction="from", params=p, nearest=False)
+    for a, b in zip(alone[0], table[0], strict=True):
+        assert a.area > 0.5e6 and len(a.interiors) == 0
+        assert a.symmetric_difference(b).area < 1e-6 * a.area
+
+
 def test_partial_edge_at_the_cut_off_and_one_way():
     # one straight road 10 km east, 60 km/h = 1 km per minute, one-way eastwards
     road = gpd.GeoDataFrame(
