@@ -272,7 +272,7 @@ def main() -> None:
     t_build = time.perf_counter() - t
     t_tables = time.perf_counter() - t_tables
     print(f"  of which topology + graph build from the lines: {t_build:.2f} s")
-    print(f"  of which the ring tables (faces of the whole network, line ends): {t_tables:.2f} s")
+    print(f"  of which the ring table (faces of the whole network): {t_tables:.2f} s")
     t_ring, c_ring = best_of(
         args.repeat,
         lambda: rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False),

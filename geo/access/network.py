@@ -63,27 +63,10 @@ class NetworkGraph:
     _csr: dict = field(default_factory=dict)  # cached CSR matrices and line table
 
     def line_table(self) -> LineTable:
-        """Vertices, shoelace sums and faces of the road lines (and the lines at each node),
-        computed once."""
+        """Vertices, shoelace sums and faces of the road lines, computed once."""
         if "lines" not in self._csr:
             self._csr["lines"] = LineTable.of(self.road.geoms, self.road.node_u, self.road.node_v)
-            self.lines_at(np.zeros(0, dtype=np.int64))  # builds the node -> line index
         return self._csr["lines"]
-
-    def lines_at(self, nodes: np.ndarray) -> np.ndarray:
-        """Sorted indices of the road lines with an end among the road ``nodes``."""
-        if "incident" not in self._csr:
-            ends = np.concatenate([self.road.node_u, self.road.node_v])
-            order = np.argsort(ends, kind="stable")
-            n_lines = len(self.road.geoms)
-            count = np.bincount(ends, minlength=self.road.n_nodes)
-            self._csr["incident"] = (np.append(0, np.cumsum(count)), order % n_lines)
-        indptr, line = self._csr["incident"]
-        count = indptr[nodes + 1] - indptr[nodes]
-        step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-        mark = np.zeros(len(self.road.geoms), dtype=bool)
-        mark[line[np.repeat(indptr[nodes], count) + step]] = True
-        return np.flatnonzero(mark)
 
     def graph(self, *, reverse: bool = False) -> csr_array:
         """The CSR matrix of the joined graph (reversed for "to"), built once."""
@@ -276,13 +259,14 @@ def reached_lines(
     road = net.road
     n_road = len(road.geoms)
     from_u, from_v = (road.fwd, road.bwd) if direction == "from" else (road.bwd, road.fwd)
-    near = net.lines_at(np.flatnonzero(dist[: road.n_nodes] < t))  # lines with a reached end
+    hit = dist[: road.n_nodes] < t
+    near = np.flatnonzero(hit[road.node_u] | hit[road.node_v])  # lines with a reached end
     m = np.maximum(road.minutes[near], 1e-12)
     du, dv = dist[road.node_u[near]], dist[road.node_v[near]]
     an = np.where(from_u[near], np.clip((t - du) / m, 0.0, 1.0), 0.0)
     bn = np.where(from_v[near], np.clip((t - dv) / m, 0.0, 1.0), 0.0)
     # the stretches on pieces of lines split by attached points, and the connectors
-    first = int(road.fwd.sum() + road.bwd.sum())
+    first = np.count_nonzero(road.fwd) + np.count_nonzero(road.bwd)
     tail, rev = net.tail[first:], net.rev[first:]
     if direction == "to":  # reached from the head end: walk the stretch backwards
         tail, rev = net.head[first:], ~rev
