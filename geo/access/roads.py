@@ -56,8 +56,8 @@ def load_roads(roads: gpd.GeoDataFrame | str | os.PathLike[str]) -> gpd.GeoDataF
     bad = ~kinds.isin(["LineString", "MultiLineString"])
     if bad.any():
         raise InputError(
-            f"{what}: row {int(np.flatnonzero(bad.to_numpy())[0])} is a {kinds[bad].iloc[0]}, "
-            "not a line"
+            f"{what}: feature {int(np.flatnonzero(bad.to_numpy())[0]) + 1} (counting from 1) "
+            f"is a {kinds[bad].iloc[0]}, not a line"
         )
     gdf = gdf.reset_index(drop=True)
     gdf["_row"] = np.arange(len(gdf))
@@ -124,7 +124,7 @@ def road_speeds(roads: pd.DataFrame, params: Params) -> np.ndarray:
         )
         raise InputError(
             f"{int(missing.sum())} road(s) have neither a usable maxspeed nor a known highway "
-            f"class (rows {', '.join(map(str, rows[:10]))}){hint}"
+            f"class (features {', '.join(str(r + 1) for r in rows[:10])}, counting from 1){hint}"
         )
     return speed
 

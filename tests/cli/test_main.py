@@ -17,3 +17,15 @@ def test_no_command_is_a_usage_error(capsys):
 
 def test_unknown_option_is_a_usage_error(capsys):
     assert main(["crs", "list", "--nope"]) == 2
+
+
+def test_a_reader_that_goes_away_is_not_a_traceback():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "suigeo", "layers", "show", "rail_stations"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # like `| head` exiting before suigeo writes
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

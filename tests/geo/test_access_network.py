@@ -389,3 +389,12 @@ def test_coverage_reports_targets_off_the_roads_instead_of_failing():
     assert list(res.uncovered["target"]) == ["far"]
     with pytest.raises(InputError, match="'far' is outside the road data"):
         coverage(tgt.iloc[[1]], fac, minutes=10, engine="network", roads=roads, rail=False)
+
+
+def test_roads_without_speed_are_named_by_feature_number_counting_from_one():
+    roads, _ = _grid(5, 500.0)
+    classes = ["residential"] * len(roads)
+    classes[1] = "quantum_lane"  # the second feature, as a GIS shows it: feature 2
+    bad = roads.assign(highway=classes)
+    with pytest.raises(InputError, match=r"features 2, counting from 1"):
+        rings(_lonlat(X0, Y0), engine="network", roads=bad, rail=False)
