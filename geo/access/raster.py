@@ -109,8 +109,14 @@ def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
         )
         same = CRS(src.crs) == grid.plane
         note = "" if same else f"; DEM reprojected from {src.crs.to_string()} (bilinear)"
-    if np.isnan(out).all():
+    missing = np.isnan(out)
+    if missing.all():
         raise InputError(f"DEM {str(dem)!r} does not cover the area of the rings")
+    if missing.any():
+        note += (
+            f"; the DEM covers {100 * (1 - missing.mean()):.1f}% of the grid: "
+            "cells outside it are walked as flat"
+        )
     return out, note
 
 

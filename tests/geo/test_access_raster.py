@@ -403,3 +403,22 @@ def test_reverse_grid_and_links_equal_scipy_transpose_and_sum():
     got = dijkstra(back, indices=src)
     np.testing.assert_allclose(got, dijkstra(ref_back, indices=src), rtol=1e-12)
     assert np.isfinite(got[1:]).mean() > 0.9  # (cell 0 happens to be walled in)
+
+
+def test_a_dem_covering_part_of_the_grid_is_said_on_the_result(tmp_path):
+    # a 5 km x 5 km DEM around the origin; a 10-minute walk stays on it, 120 minutes do not
+    n = 100
+    tr = Affine(CELL, 0, X0 - n / 2 * CELL, 0, -CELL, Y0 + n / 2 * CELL)
+    dem = tmp_path / "dem.tif"
+    _write_dem(dem, np.full((n, n), 20.0), tr)
+    kw = {"engine": "raster", "dem": dem, "rail": False, "params": {"raster.cell_m": CELL}}
+    inside = rings(_lonlat(X0, Y0), minutes=[10], **kw)
+    assert "walked as flat" not in inside["method"].iloc[0]
+    wide = rings(_lonlat(X0, Y0), minutes=[120], **kw)
+    method = wide["method"].iloc[0]
+    assert "cells outside it are walked as flat" in method
+    covered = float(method.split("the DEM covers ")[1].split("%")[0])
+    # 120 min of flat off-path walking reach about 120 * OFF_PATH_FLAT metres each way, so
+    # the grid is at least that wide and the 5 km DEM covers well under all of it
+    reach = 120 * OFF_PATH_FLAT
+    assert covered < 100 * (n * CELL) ** 2 / (2 * reach) ** 2 + 1
