@@ -31,6 +31,10 @@ class EdgeList:
         return ids
 
     def add(self, u, v, w, *, both: bool = False) -> None:
+        """Add edges u → v of weight w (arrays or scalars); ``both`` adds v → u too.
+
+        Edges with a non-finite weight are dropped; weights are floored at ``ZERO``.
+        """
         u = np.asarray(u, dtype=np.int64).ravel()
         v = np.asarray(v, dtype=np.int64).ravel()
         w = np.asarray(w, dtype=float)
@@ -46,6 +50,7 @@ class EdgeList:
             self._w.append(w)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All edges as ``(u, v, w)`` arrays."""
         if not self._u:
             e = np.zeros(0, dtype=np.int64)
             return e, e.copy(), np.zeros(0)

@@ -409,6 +409,11 @@ def network_rings(
     params: Params,
     nearest: bool,
 ) -> EngineOutput:
+    """Network engine: rings over the user's road lines joined to rail at stations.
+
+    Called by :func:`geo.access.rings` with origins already resolved to CGCS2000 lon/lat.
+    Raises :class:`InputError` when an origin sits on a piece of road cut off from the rest.
+    """
     net = build_network(lon, lat, labels, roads, rail, params)
     total = int(net.component_size.sum())
     for i, c in enumerate(net.component_of_point):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import rasterio
@@ -38,6 +39,9 @@ from crs.errors import InputError
 from geo.access.graph import ZERO, EdgeList, shortest_times
 from geo.access.params import Params
 from geo.access.plane import plane_crs
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 from geo.access.rail import RailNet
 from geo.access.result import EngineOutput
 from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
@@ -58,6 +62,7 @@ class Grid:
 
     @property
     def size(self) -> int:
+        """Number of cells (width × height)."""
         return self.width * self.height
 
     def cell_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -349,7 +354,7 @@ def raster_rings(
     labels: list[str],
     thresholds: list[float],
     *,
-    roads,
+    roads: gpd.GeoDataFrame | str | os.PathLike[str] | None,
     dem: str | os.PathLike[str] | None,
     raster_out: str | os.PathLike[str] | None,
     friction: str | os.PathLike[str] | None = None,
@@ -358,6 +363,12 @@ def raster_rings(
     params: Params,
     nearest: bool,
 ) -> EngineOutput:
+    """Raster engine: cost distance over a friction grid (roads, Tobler walking, DEM).
+
+    Called by :func:`geo.access.rings` with origins already resolved to CGCS2000 lon/lat;
+    ``roads`` is a GeoDataFrame, a path or ``None``. Rail and expressways are links between
+    station / interchange cells only. Writes the travel-time GeoTIFF to ``raster_out``.
+    """
     plane = plane_crs(lon)
     epsg = plane.to_epsg()
     ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
