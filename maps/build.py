@@ -356,11 +356,14 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     gdf = layer.gdf
     cols = _popup_columns(gdf)
     keys = _style_keys(gdf, layer.role)
-    styles = _styles_for(pd.unique(keys), layer.role)
+    # the page carries a style code per feature, never the raw kind/status text from data
+    codes, uniques = pd.factorize(keys)
+    by_key = _styles_for(uniques, layer.role)
+    styles = {i: by_key[k] for i, k in enumerate(uniques)}
     props = pd.DataFrame(
         {f"p{i}": _format_column(_labelled(gdf[c], c)) for i, c in enumerate(cols)}
     )
-    props["_s"] = keys.to_numpy()
+    props["_s"] = codes
     lab = symbology()["labels"]
     labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
     if labelled:
