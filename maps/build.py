@@ -359,11 +359,11 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     # the page carries a style code per feature, never the raw kind/status text from data
     codes, uniques = pd.factorize(keys)
     by_key = _styles_for(uniques, layer.role)
-    styles = {i: by_key[k] for i, k in enumerate(uniques)}
+    styles = {f"s{i}": by_key[k] for i, k in enumerate(uniques)}
     props = pd.DataFrame(
         {f"p{i}": _format_column(_labelled(gdf[c], c)) for i, c in enumerate(cols)}
     )
-    props["_s"] = codes
+    props["_s"] = np.char.add("s", codes.astype(str)).astype(object)
     lab = symbology()["labels"]
     labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
     if labelled:
