@@ -285,3 +285,14 @@ def test_jinja_syntax_in_data_is_never_evaluated(tmp_path, monkeypatch):
     assert "jinja-ran" not in html
     assert marker not in html
     assert "status-ran" not in html
+
+
+def test_non_text_column_names_are_labelled_not_a_crash():
+    # a GeoDataFrame built in a notebook may have integer column names
+    g = gpd.GeoDataFrame(
+        {0: [1.5, 2.0], "name_zh": ["甲", "乙"]},
+        geometry=gpd.points_from_xy([113.2, 113.3], [23.1, 23.2]),
+        crs="EPSG:4490",
+    )
+    html = _html(maps.build(user_layers={"nb": g}, offline=False))
+    assert len(_layer_for(html, "nb")["features"]) == 2
