@@ -515,6 +515,7 @@ def _version() -> str:
 def _footer_html(
     layers: Sequence[_Layer], review_number: str | None, bm: Basemap, made_on: dt.date
 ) -> str:
+    review_number = (review_number or "").strip()  # a blank number is no number
     if review_number:
         status = (
             f'<span class="suigeo-review">审图号 Map review No. {escape_text(review_number)}</span>'

@@ -296,3 +296,11 @@ def test_non_text_column_names_are_labelled_not_a_crash():
     )
     html = _html(maps.build(user_layers={"nb": g}, offline=False))
     assert len(_layer_for(html, "nb")["features"]) == 2
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n", "\u3000"])
+def test_a_blank_review_number_still_marks_the_map_internal(parks, blank):
+    # 第三十四条: without a real 审图号 the footer must say the map is not for publication
+    html = _html(maps.build({"P": parks}, review_number=blank, offline=False))
+    assert "not for publication" in html
+    assert "Map review No." not in html
