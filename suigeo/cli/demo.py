@@ -25,6 +25,7 @@ reaches. The page is offline: every script and style is inlined.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``suigeo demo`` to the command line."""
     p = sub.add_parser(
         "demo",
         help="the default map from the shipped layers and rings (offline HTML)",

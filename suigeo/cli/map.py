@@ -25,6 +25,7 @@ publication" (广州市测绘地理信息管理办法 第三十四条: publishin
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``suigeo map build`` to the command line."""
     p = sub.add_parser("map", help="planning maps (folium HTML, PNG)")
     g = p.add_subparsers(dest="map_command", metavar="SUBCOMMAND", required=True)
     b = g.add_parser(
