@@ -39,6 +39,21 @@ from geo.access.rail import build_rail
 from geo.access.roads import line_ends
 
 
+def best_of(n: int, fn, keep: list | None = None) -> tuple[float, float]:
+    """Best wall-clock and best CPU time (seconds) of ``n`` calls of ``fn`` (the last
+    result appended to ``keep`` when given)."""
+    wall, cpu = [], []
+    for i in range(n):
+        t, c = time.perf_counter(), time.process_time()
+        out = fn()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+        if keep is not None and i == n - 1:
+            keep.append(out)
+        del out
+    return min(wall), min(cpu)
+
+
 def grid(n: int, spacing: float) -> tuple[gpd.GeoDataFrame, float, float]:
     plane = plane_crs([113.3])
     x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
@@ -58,9 +73,18 @@ def grid(n: int, spacing: float) -> tuple[gpd.GeoDataFrame, float, float]:
     return gdf, float(lon[0]), float(lat[0])
 
 
-def bench_raster(n: int, minutes: float) -> None:
-    """Cost distance on an n × n friction grid (50 m cells, off-road walking, a 30 km/h road
-    every 20th row and column) vs scikit-image MCP_Geometric on the same friction."""
+def peak_gb() -> float:
+    """Peak resident memory of this process so far (GB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def bench_raster(n: int, minutes: float, road_kmh: float, repeat: int, repeat_mcp: int) -> None:
+    """Cost distance on an n × n friction grid (50 m cells, off-road walking, a road at
+    ``road_kmh`` every 20th row and column) vs scikit-image MCP_Geometric on the same
+    friction: with the cut-off (the engine's grid only over the reach: cut-off × fastest
+    speed) and over the whole grid."""
     from skimage.graph import MCP_Geometric
 
     from geo.access.raster import grid_csr
@@ -69,58 +93,124 @@ def bench_raster(n: int, minutes: float) -> None:
     p = resolve_params(None)
     cell = 50.0
     speed = np.full((n, n), np.nan)
-    speed[::20, :] = 30.0
-    speed[:, ::20] = 30.0
+    speed[::20, :] = road_kmh
+    speed[:, ::20] = road_kmh
     start = (n // 2, n // 2)
     src = start[0] * n + start[1]
-    print(f"raster {n}×{n} = {n * n:,} cells, cut-off {minutes:g} min")
+    print(
+        f"raster {n}×{n} = {n * n:,} cells of {cell:g} m, roads {road_kmh:g} km/h every 20th "
+        f"row and column, off-road walking; cut-off {minutes:g} min"
+    )
     # as the engine does: build the grid only within reach (cut-off × fastest speed)
     r = int(np.ceil(minutes / 60 * np.nanmax(speed) * 1000 / cell))
     r0, r1 = max(0, start[0] - r), min(n, start[0] + r + 1)
     c0, c1 = max(0, start[1] - r), min(n, start[1] + r + 1)
-    t = time.perf_counter()
     sub = speed[r0:r1, c0:c1]
-    graph = grid_csr(sub, None, cell, p)
-    t_graph = time.perf_counter() - t
-    t = time.perf_counter()
     local = (start[0] - r0) * sub.shape[1] + (start[1] - c0)
-    dist, _ = shortest_times(graph, np.array([local]), limit=minutes)
-    t_search = time.perf_counter() - t
-    del graph
+
+    def with_cutoff():
+        t = time.perf_counter()
+        graph = grid_csr(sub, None, cell, p)
+        t_graph = time.perf_counter() - t
+        dist, _ = shortest_times(graph, np.array([local]), limit=minutes)
+        return t_graph, dist
+
+    kept: list = []
+    t_cut, c_cut = best_of(repeat, with_cutoff, kept)
+    t_graph, dist = kept.pop()
     ours_cut = np.full((n, n), np.inf)
     ours_cut[r0:r1, c0:c1] = dist[0].reshape(sub.shape)
-    t_cut = t_graph + t_search
+    del dist
+    ring = np.isfinite(ours_cut).mean()
     print(
-        f"  suigeo with cut-off: grid graph over the reach {sub.shape[0]}×{sub.shape[1]} "
-        f"{t_graph:.2f} s + Dijkstra {t_search:.2f} s = {t_cut:.2f} s; "
-        f"{np.isfinite(ours_cut).mean():.1%} of the grid reached"
+        f"  suigeo with cut-off, grid over the reach {sub.shape[0]}×{sub.shape[1]} "
+        f"({sub.size / n**2:.0%} of the grid; graph {t_graph:.2f} s + Dijkstra), best of "
+        f"{repeat}: {t_cut:.2f} s wall, {c_cut:.2f} s CPU; ring = {ring:.1%} of the grid; "
+        f"peak memory so far {peak_gb():.1f} GB"
     )
-    t = time.perf_counter()
-    graph = grid_csr(speed, None, cell, p)
-    t_graph = time.perf_counter() - t
-    t = time.perf_counter()
-    shortest_times(graph, np.array([src]))
-    t_search = time.perf_counter() - t
-    del graph
-    t_whole = t_graph + t_search
+
+    # the engine end to end on the same layout: road lines every 20th cell row and column
+    # (on cell centres) → burned friction → grid over the reach → Dijkstra → ring polygon
+    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+    k = (np.arange(0, n, 20) + 0.5) * cell
+    lo, hi = np.zeros(k.size), np.full(k.size, n * cell)
+    ends = [np.column_stack([x0 + lo, y0 + k]), np.column_stack([x0 + hi, y0 + k])]
+    ends += [np.column_stack([x0 + k, y0 + lo]), np.column_stack([x0 + k, y0 + hi])]
+    lines = np.concatenate(
+        [
+            shapely.linestrings(np.stack(ends[:2], axis=1)),
+            shapely.linestrings(np.stack(ends[2:], 1)),
+        ]
+    )
+    roads = gpd.GeoDataFrame({"maxspeed": [str(road_kmh)] * len(lines)}, geometry=lines, crs=4547)
+    lon, lat = crs.transform(
+        [x0 + (start[1] + 0.5) * cell], [y0 + (start[0] + 0.5) * cell], src=4547, dst="CGCS2000"
+    )
+    opts = {"raster.cell_m": cell, "raster.max_cells": 4.0 * n * n}
+
+    def engine(rail: bool):
+        res = rings(
+            (float(lon[0]), float(lat[0])),
+            minutes=[minutes],
+            engine="raster",
+            roads=roads,
+            rail=rail,
+            params=opts,
+        )
+        return res.to_crs(4547).area.iloc[0] / (n * cell) ** 2
+
+    t_eng, c_eng = best_of(repeat, lambda: engine(False), kept)
     print(
-        f"  suigeo whole grid, no cut-off: grid graph {t_graph:.2f} s + Dijkstra "
-        f"{t_search:.2f} s = {t_whole:.2f} s"
+        f"  suigeo rings(engine='raster') end to end (roads burned, grid, Dijkstra, ring polygon),"
+        f" no rail, best of {repeat}: {t_eng:.2f} s wall, {c_eng:.2f} s CPU; ring polygon = "
+        f"{kept.pop():.1%} of the grid"
+    )
+    t_rail, c_rail = best_of(repeat, lambda: engine(True), kept)
+    print(
+        f"  the same with the shipped rail (grid extended to the stations it reaches), best of "
+        f"{repeat}: {t_rail:.2f} s wall, {c_rail:.2f} s CPU; ring = {kept.pop():.1%} of the grid"
+    )
+
+    def whole():
+        graph = grid_csr(speed, None, cell, p)
+        dist, _ = shortest_times(graph, np.array([src]))
+        return dist
+
+    t_whole, c_whole = best_of(repeat_mcp, whole, kept)
+    whole_dist = kept.pop()[0].reshape(n, n)
+    print(
+        f"  suigeo whole grid, no cut-off, best of {repeat_mcp}: {t_whole:.2f} s wall, "
+        f"{c_whole:.2f} s CPU; peak memory so far {peak_gb():.1f} GB"
     )
     v_off = float(tobler_kmh(0.0, off_path_factor=p["walk.off_path_factor"]))
     kmh = np.where(np.isfinite(speed), speed, v_off)
-    t = time.perf_counter()
-    ref, _ = MCP_Geometric(60.0 / (kmh * 1000.0), sampling=(cell, cell)).find_costs([start])
-    t_mcp = time.perf_counter() - t
+    cost = 60.0 / (kmh * 1000.0)
+    del kmh
+
+    def mcp():
+        return MCP_Geometric(cost, sampling=(cell, cell)).find_costs([start])[0]
+
+    t_mcp, c_mcp = best_of(repeat_mcp, mcp, kept)
+    ref = kept.pop()
     inside = np.isfinite(ours_cut)
     diff = np.abs(ours_cut[inside] - ref[inside]).max()
+    diff_whole = np.abs(whole_dist - ref).max()
+    outside_ok = bool((ref[~inside] > minutes).all())
     print(
-        f"  skimage MCP_Geometric (no cut-off possible): {t_mcp:.2f} s; max |Δt| inside the "
-        f"ring = {diff:.2e} min"
+        f"  skimage MCP_Geometric (cannot stop at a cut-off), best of {repeat_mcp}: "
+        f"{t_mcp:.2f} s wall, {c_mcp:.2f} s CPU"
     )
     print(
-        f"  ratio MCP ÷ suigeo with cut-off: {t_mcp / t_cut:.2f}×; whole grid: "
-        f"{t_mcp / t_whole:.2f}×"
+        f"  max |Δt| vs MCP inside the ring = {diff:.1e} min, whole grid = {diff_whole:.1e} min; "
+        f"every cell MCP puts within {minutes:g} min is in the ring: {outside_ok}"
+    )
+    print(
+        f"  ratio MCP ÷ suigeo engine end to end (no rail): {t_mcp / t_eng:.2f}× wall, "
+        f"{c_mcp / c_eng:.2f}× CPU"
+    )
+    print(
+        f"  ratio MCP ÷ suigeo with cut-off: {t_mcp / t_cut:.2f}× wall, {c_mcp / c_cut:.2f}× CPU; "
+        f"whole grid: {t_mcp / t_whole:.2f}× wall, {c_mcp / c_whole:.2f}× CPU"
     )
 
 
@@ -129,6 +219,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=500, help="nodes per side (default 500)")
     ap.add_argument("--minutes", type=float, default=20.0)
     ap.add_argument("--skip-networkx", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5, help="best of N for suigeo (default 5)")
+    ap.add_argument("--repeat-nx", type=int, default=3, help="best of N for networkx/skimage")
     ap.add_argument(
         "--raster",
         type=int,
@@ -137,9 +229,12 @@ def main() -> None:
         help="also benchmark the raster engine on an N × N grid",
     )
     ap.add_argument("--raster-minutes", type=float, default=90.0)
+    ap.add_argument("--raster-road-kmh", type=float, default=45.0)
     args = ap.parse_args()
     if args.raster:
-        bench_raster(args.raster, args.raster_minutes)
+        bench_raster(
+            args.raster, args.raster_minutes, args.raster_road_kmh, args.repeat, args.repeat_nx
+        )
     try:
         import layers
 
@@ -172,13 +267,20 @@ def main() -> None:
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
     )
     net.graph()
+    t_tables = time.perf_counter()
     net.line_table()
     t_build = time.perf_counter() - t
+    t_tables = time.perf_counter() - t_tables
     print(f"  of which topology + graph build from the lines: {t_build:.2f} s")
-    t = time.perf_counter()
-    rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False)
-    t_ring = time.perf_counter() - t
-    print(f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring): {t_ring:.2f} s")
+    print(f"  of which the ring table (faces of the whole network): {t_tables:.2f} s")
+    t_ring, c_ring = best_of(
+        args.repeat,
+        lambda: rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False),
+    )
+    print(
+        f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring), best of {args.repeat}: "
+        f"{t_ring:.3f} s wall, {c_ring:.3f} s CPU"
+    )
     graph = net.graph()
     t = time.perf_counter()
     dist, _ = shortest_times(graph, net.points, limit=args.minutes)
@@ -208,13 +310,22 @@ def main() -> None:
     )
     xy = np.full((net.edges.n, 2), np.nan)
     xy[net.road.node_u], xy[net.road.node_v] = line_ends(net.road.geoms)
-    t = time.perf_counter()
-    sub = nx.ego_graph(g, src, radius=args.minutes, distance="time")
-    pts = shapely.points(xy[[n for n in sub.nodes if n < net.road.n_nodes]])
-    hull = shapely.convex_hull(shapely.multipoints(pts))
-    t_ego = time.perf_counter() - t
-    print(f"OSMnx recipe ego_graph + convex hull: {t_ego:.2f} s (hull {hull.area / 1e6:.1f} km²)")
-    print(f"ratio graph -> polygon (OSMnx recipe ÷ suigeo): {t_ego / t_ring:.1f}×")
+
+    def recipe():
+        sub = nx.ego_graph(g, src, radius=args.minutes, distance="time")
+        pts = shapely.points(xy[[n for n in sub.nodes if n < net.road.n_nodes]])
+        return shapely.convex_hull(shapely.multipoints(pts))
+
+    hull = recipe()
+    t_ego, c_ego = best_of(args.repeat_nx, recipe)
+    print(
+        f"OSMnx recipe ego_graph + convex hull, best of {args.repeat_nx}: {t_ego:.2f} s wall, "
+        f"{c_ego:.2f} s CPU (hull {hull.area / 1e6:.1f} km²)"
+    )
+    print(
+        f"ratio graph -> polygon (OSMnx recipe ÷ suigeo): {t_ego / t_ring:.1f}× wall, "
+        f"{c_ego / c_ring:.1f}× CPU"
+    )
     print(
         f"ratio OSMnx recipe ÷ suigeo end to end incl. building the graph from lines: "
         f"{t_ego / t_ours:.2f}× (networkx graph construction, not timed above, took "

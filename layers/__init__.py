@@ -10,7 +10,7 @@
 import logging
 
 from layers.export import export
-from layers.shipped import LAYER_NAMES, catalog, load, lookup, through_services
+from layers.shipped import LAYER_NAMES, attribute_table, catalog, load, lookup, through_services
 from layers.validate import LayerValidationError, Problem, read, schemas, validate
 from layers.views import meizhou_growth, nearest_station
 
@@ -20,6 +20,7 @@ __all__ = [
     "LAYER_NAMES",
     "LayerValidationError",
     "Problem",
+    "attribute_table",
     "catalog",
     "export",
     "load",

@@ -265,16 +265,17 @@ LINES = [
         "name_zh": "广清城际南延线（广州白云—花都）",
         "name_en": "Guangzhou-Qingyuan intercity, southern extension (Guangzhou Baiyun-Huadu)",
         "kind": "intercity",
-        "status": "in_service",
+        "status": "under_construction",
         "design_speed_kmh": 200.0,
         "length_km_published": 22.0,
         "stations": ["gz_baiyun_stn", "jianggao_stn", "huadu_ic_stn"],
-        "opened": "2026-01-28",
-        "source": f"{GUANGQING} (phase 2: 广州白云—广州北); {SOUTH_EXT_2026}; {PLACES_MD}",
-        "as_of": "2026-01-28",
+        "opened": "",
+        "source": f"{GUANGQING} (phase 2: 广州白云—广州北); {PLACES_MD}; {SOUTH_EXT_2026}",
+        "as_of": "2022-09-21",
         "confidence": "medium",
-        "note": "under construction in GUANGQING-2022 and places.md; a 2026-01-28 news page "
-        "reports it open (single, non-official source). Stops 白云湖 and 神山 not drawn "
+        "note": "status as of GUANGQING-2022 and places.md: under construction. A single, "
+        "non-official news page reports it open on 2026-01-28; not verified, so the line stays "
+        "under construction (included with --include-planned). Stops 白云湖 and 神山 not drawn "
         "(positions not found). Design speed not found: phase 1's 200 km/h used.",
     },
     {

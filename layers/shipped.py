@@ -21,7 +21,16 @@ import pyogrio
 import crs
 from crs.errors import InputError
 
-__all__ = ["DATA_DIR", "LAYER_NAMES", "catalog", "layer_path", "load", "lookup", "through_services"]
+__all__ = [
+    "DATA_DIR",
+    "LAYER_NAMES",
+    "attribute_table",
+    "catalog",
+    "layer_path",
+    "load",
+    "lookup",
+    "through_services",
+]
 
 _HERE = Path(__file__).resolve().parent
 DATA_DIR = _HERE / "data"
@@ -188,6 +197,31 @@ def catalog() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+BRIEF_HIDDEN = ("source", "note", "aliases")
+
+
+def attribute_table(name: str, *, full: bool = False) -> pd.DataFrame:
+    """A shipped layer's attributes as a plain table (what ``suigeo layers show`` prints).
+
+    Point layers get ``lon`` and ``lat`` columns (CGCS2000, rounded to 5 decimals, about
+    1 m, far below every ``accuracy_m``). Without ``full`` the long ``source``, ``note`` and
+    ``aliases`` columns are left out.
+
+    Examples
+    --------
+    >>> import layers
+    >>> layers.attribute_table("hubs").columns[-2:].tolist()
+    ['lon', 'lat']
+    """
+    gdf = _load_native(name)
+    df = pd.DataFrame(gdf.drop(columns="geometry"))
+    if (gdf.geom_type == "Point").all():
+        df["lon"], df["lat"] = gdf.geometry.x.round(5), gdf.geometry.y.round(5)
+    if not full:
+        df = df.drop(columns=[c for c in BRIEF_HIDDEN if c in df.columns])
+    return df
 
 
 def _norm(text: str) -> str:

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
 import crs
 from crs.errors import InputError, SuigeoError
@@ -138,6 +140,12 @@ class _Labels:
 
 
 # --- attribute checks -------------------------------------------------------------------
+def _plain(v: Any) -> Any:
+    """A numpy scalar as the Python value it holds, so messages read ``10.5``, not
+    ``np.float64(10.5)``."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _blank(s: pd.Series) -> np.ndarray:
     isna = s.isna().to_numpy().copy()
     if s.dtype == object or pd.api.types.is_string_dtype(s):
@@ -189,13 +197,13 @@ def _check_field(
     bad = np.zeros(len(s), dtype=bool)
     bad[present] = _bad_type(s[present], typ)
     for i in np.where(bad)[0]:
-        out.append(_p(file, labels, i, name, f"value {s.iloc[i]!r} is not of type {typ}"))
+        out.append(_p(file, labels, i, name, f"value {_plain(s.iloc[i])!r} is not of type {typ}"))
     ok = present & ~bad
     if "values" in spec:
         allowed = set(map(str, spec["values"]))
         off = ok & ~s.astype(str).isin(allowed).to_numpy()
         out += [
-            _p(file, labels, i, name, f"value {s.iloc[i]!r} not in {sorted(allowed)}")
+            _p(file, labels, i, name, f"value {_plain(s.iloc[i])!r} not in {sorted(allowed)}")
             for i in np.where(off)[0]
         ]
     if typ in ("int", "float") and ("min" in spec or "max" in spec):
@@ -234,9 +242,15 @@ def _check_geometry(
     return out, ~missing
 
 
+_UNUSABLE = object()  # a CRS neither suigeo nor PROJ can relate to CGCS2000
+
+
 def _to_lonlat(x: np.ndarray, y: np.ndarray, src: Any) -> tuple[np.ndarray, np.ndarray]:
     if src is None:
         return x, y
+    if isinstance(src, CRS):  # a definition without a suigeo name: PROJ converts
+        lon, lat = Transformer.from_crs(src, "EPSG:4490", always_xy=True).transform(x, y)
+        return np.asarray(lon), np.asarray(lat)
     lon, lat = crs.transform(x, y, src=src, dst="CGCS2000")
     return np.asarray(lon), np.asarray(lat)
 
@@ -258,7 +272,7 @@ def _check_position(
     gdf: gpd.GeoDataFrame, has_geom: np.ndarray, src: Any, labels: _Labels, file: str
 ) -> list[Problem]:
     """Every feature's bounding box corners must fall in Guangdong (CGCS2000 lon/lat)."""
-    if not has_geom.any():
+    if not has_geom.any() or src is _UNUSABLE:
         return []
     bounds = shapely.bounds(gdf.geometry.array[has_geom])
     idx = np.where(has_geom)[0]
@@ -272,7 +286,7 @@ def _check_position(
     swapped = _inside(slon, slat)
     swapped = swapped[:n] & swapped[n:]
     out = []
-    geographic = src is None or crs.resolve(src).is_geographic
+    geographic = src is None or src.is_geographic  # a suigeo System or a pyproj CRS
     where, swap = ("lon/lat", "lat/lon") if geographic else ("x/y", "y/x")
     b = _box()
     for k in np.where(~ok)[0]:
@@ -304,7 +318,16 @@ def _resolve_crs(gdf: gpd.GeoDataFrame, file: str) -> tuple[Any, list[Problem]]:
     try:
         return crs.resolve(gdf.crs), []
     except SuigeoError as exc:
-        return None, [Problem(file, None, "crs", str(exc))]
+        named_error = str(exc)
+    # no suigeo name or EPSG code (e.g. a city's local Transverse Mercator): a definition
+    # PROJ can relate to CGCS2000 is as good; positions are then converted by PROJ
+    try:
+        Transformer.from_crs(gdf.crs, "EPSG:4490", always_xy=True).transform(0.0, 0.0)
+    except ProjError:
+        return _UNUSABLE, [
+            Problem(file, None, "crs", f"{named_error}; PROJ cannot relate it to CGCS2000 either")
+        ]
+    return gdf.crs, []
 
 
 def validate(
@@ -322,10 +345,21 @@ def validate(
     """
     spec = load_schema(schema)
     labels = _Labels(gdf, spec.get("id_field"))
-    src, problems = _resolve_crs(gdf, file)
-    geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
-    problems += geom_problems
-    problems += _check_position(gdf, has_geom, src, labels, file)
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf.active_geometry_name is not None:
+        src, problems = _resolve_crs(gdf, file)
+        geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
+        problems += geom_problems
+        problems += _check_position(gdf, has_geom, src, labels, file)
+    else:  # e.g. a CSV without coordinates: GDAL reads it as a plain table
+        problems = [
+            Problem(
+                file,
+                None,
+                "geometry",
+                f"the layer has no geometry (a table without coordinates?); expected "
+                f"{', '.join(spec['geometry'])} features",
+            )
+        ]
     for name, fspec in spec.get("fields", {}).items():
         problems += _check_field(gdf, name, fspec, labels, file)
     return problems
@@ -381,4 +415,11 @@ def read(
 def _convert(gdf: gpd.GeoDataFrame, dst: Any) -> gpd.GeoDataFrame:
     import crs as crs_pkg
 
+    try:
+        crs_pkg.resolve(gdf.crs)
+    except SuigeoError:  # a definition without a suigeo name (local TM ...): PROJ converts
+        target = crs_pkg.resolve(dst)
+        if target.pyproj_crs is None:
+            raise
+        return gdf.to_crs(target.pyproj_crs)
     return crs_pkg.to_crs(gdf, dst)

@@ -69,7 +69,7 @@ def nearest_station(
     Returns
     -------
     geopandas.GeoDataFrame
-        The layer's ``id``, ``name_zh`` and geometry (CGCS2000) with
+        The layer's ``id``, ``name_zh`` and ``name`` (those it has) and geometry (CGCS2000) with
         ``station_id``, ``station_name_zh``, ``station_accuracy_m`` and ``distance_km``
         (on the CGCS2000 ellipsoid, computed by ``pyproj.Geod`` for every pair at once).
     """
@@ -100,9 +100,11 @@ def nearest_station(
     _, _, dist = geod.inv(lon1, lat1, lon2, lat2)
     dist = np.asarray(dist).reshape(n, m)
     j = dist.argmin(axis=1)
-    out = src[["id", "name_zh", "geometry"]].copy()
-    out.insert(2, "station_id", st["id"].to_numpy()[j])
-    out.insert(3, "station_name_zh", st["name_zh"].to_numpy()[j])
-    out.insert(4, "station_accuracy_m", st["accuracy_m"].to_numpy()[j])
-    out.insert(5, "distance_km", dist[np.arange(n), j] / 1000.0)
+    keep_cols = [c for c in ("id", "name_zh", "name") if c in src.columns]
+    out = src[[*keep_cols, src.geometry.name]].copy()
+    k = len(keep_cols)
+    out.insert(k, "station_id", st["id"].to_numpy()[j])
+    out.insert(k + 1, "station_name_zh", st["name_zh"].to_numpy()[j])
+    out.insert(k + 2, "station_accuracy_m", st["accuracy_m"].to_numpy()[j])
+    out.insert(k + 3, "distance_km", dist[np.arange(n), j] / 1000.0)
     return out

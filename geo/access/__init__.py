@@ -7,6 +7,7 @@
 import logging
 
 from geo.access.coverage import coverage
+from geo.access.output import FORMATS, write
 from geo.access.params import Params, defaults, resolve_params
 from geo.access.rings import ENGINES, rings, station_times
 from geo.access.tobler import tobler_kmh
@@ -15,6 +16,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "ENGINES",
+    "FORMATS",
     "Params",
     "coverage",
     "defaults",
@@ -22,4 +24,5 @@ __all__ = [
     "rings",
     "station_times",
     "tobler_kmh",
+    "write",
 ]

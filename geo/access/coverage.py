@@ -24,7 +24,7 @@ from geo.access.graph import shortest_times
 from geo.access.origins import resolve_origins
 from geo.access.params import Params, resolve_params
 from geo.access.plane import CGCS2000, geodesic_m, plane_crs
-from geo.access.rings import _rail
+from geo.access.rings import _rail, scenario_name
 from geo.access.sketch import ground_m_per_min, sketch_graph
 
 __all__ = ["Coverage", "coverage", "read_points"]
@@ -72,20 +72,29 @@ def read_points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gp
 
 
 def _by_km(fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest facility by geodesic distance: candidates from the plane (an STRtree), then
+    the geodesic minimum among every facility the plane puts within its nearest distance ×
+    (1 + 1 %), which covers the plane's scale differences over the data."""
     plane = plane_crs(np.concatenate([fac.geometry.x, tgt.geometry.x]))
-    f = fac.to_crs(plane)
-    t = tgt.to_crs(plane)
-    tree = shapely.STRtree(f.geometry.values)
-    (ti, fi) = tree.query_nearest(t.geometry.values, all_matches=False)
-    which = np.full(len(tgt), -1, dtype=np.int64)
-    which[ti] = fi
+    f = fac.to_crs(plane).geometry.values
+    t = tgt.to_crs(plane).geometry.values
+    tree = shapely.STRtree(f)
+    ti, fi = tree.query_nearest(t, all_matches=False)
+    near = np.zeros(len(tgt))
+    near[ti] = shapely.distance(t[ti], f[fi])
+    ti, fi = tree.query(t, predicate="dwithin", distance=near * 1.01 + 1.0)
     d = geodesic_m(
-        fac.geometry.x.to_numpy()[which],
-        fac.geometry.y.to_numpy()[which],
-        tgt.geometry.x.to_numpy(),
-        tgt.geometry.y.to_numpy(),
+        fac.geometry.x.to_numpy()[fi],
+        fac.geometry.y.to_numpy()[fi],
+        tgt.geometry.x.to_numpy()[ti],
+        tgt.geometry.y.to_numpy()[ti],
     )
-    return which, d / 1000.0
+    order = np.lexsort((d, ti))  # by target, nearest first
+    first = order[np.r_[True, ti[order][1:] != ti[order][:-1]]]
+    which = np.full(len(tgt), -1, dtype=np.int64)
+    dist = np.full(len(tgt), np.inf)
+    which[ti[first]], dist[ti[first]] = fi[first], d[first]
+    return which, dist / 1000.0
 
 
 def _by_minutes(
@@ -153,8 +162,8 @@ def coverage(
     limit = float(km if km is not None else minutes)  # type: ignore[arg-type]
     if not np.isfinite(limit) or limit <= 0:
         raise InputError(f"the coverage bound must be a positive number, not {limit!r}")
-    fac = resolve_origins(read_points(facilities, "facilities"))
-    tgt = resolve_origins(read_points(targets, "targets"))
+    fac = resolve_origins(read_points(facilities, "facilities"), what="facilities")
+    tgt = resolve_origins(read_points(targets, "targets"), what="targets")
     if km is not None:
         which, value = _by_km(fac, tgt)
         col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"
@@ -171,9 +180,8 @@ def coverage(
         else:
             raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
         col = "minutes"
-        crit = f"{engine} travel time to the facility ≤ {limit:g} min" + (
-            " (ground and rail)" if not net.empty else " (ground)"
-        )
+        scenario = scenario_name(rail=rail, include_planned=include_planned, timetable=False)
+        crit = f"{engine} travel time to the facility ≤ {limit:g} min ({scenario})"
     labels = fac["origin"].to_numpy(dtype=object)
     table = gpd.GeoDataFrame(
         {

@@ -62,7 +62,10 @@ class EdgeList:
             first = np.ones(u.size, dtype=bool)
             first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
             u, v, w = u[first], v[first], w[first]
-        return csr_array((w, (u, v)), shape=(self.n, self.n))
+        g = csr_array((w, (u, v)), shape=(self.n, self.n))
+        if self.n < 2**31 - 1:  # scipy's csgraph works on int32 indices: cast once, here
+            g.indices, g.indptr = g.indices.astype(np.int32), g.indptr.astype(np.int32)
+        return g
 
 
 def shortest_times(

@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 import crs
 from crs.errors import InputError
-from geo.access.faces import LineTable, enclosed_area_of
+from geo.access.faces import LineTable, enclosed_area, enclosed_area_of
 from geo.access.graph import EdgeList, shortest_times
 from geo.access.params import Params
 from geo.access.plane import plane_crs
@@ -63,9 +63,9 @@ class NetworkGraph:
     _csr: dict = field(default_factory=dict)  # cached CSR matrices and line table
 
     def line_table(self) -> LineTable:
-        """Vertices, end angles and shoelace sums of the road lines, computed once."""
+        """Vertices, shoelace sums and faces of the road lines, computed once."""
         if "lines" not in self._csr:
-            self._csr["lines"] = LineTable.of(self.road.geoms)
+            self._csr["lines"] = LineTable.of(self.road.geoms, self.road.node_u, self.road.node_v)
         return self._csr["lines"]
 
     def graph(self, *, reverse: bool = False) -> csr_array:
@@ -251,14 +251,29 @@ def reached_lines(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What is reachable within ``t`` minutes: the road lines reached whole (indices), the
     reached parts of the others (each line's reached intervals merged; partial at the
-    cut-off) and the reached walking connectors of the attached points (geometries)."""
-    tail, rev = net.tail, net.rev
+    cut-off) and the reached walking connectors of the attached points (geometries).
+
+    A road line is reached from its start node over ``[0, a]`` and from its end node over
+    ``[1 - b, 1]`` (fractions of its length, where its one-way rule lets one travel that
+    way); only the few lines split by an attached point have more intervals to merge."""
+    road = net.road
+    n_road = len(road.geoms)
+    from_u, from_v = (road.fwd, road.bwd) if direction == "from" else (road.bwd, road.fwd)
+    hit = dist[: road.n_nodes] < t
+    near = np.flatnonzero(hit[road.node_u] | hit[road.node_v])  # lines with a reached end
+    m = np.maximum(road.minutes[near], 1e-12)
+    du, dv = dist[road.node_u[near]], dist[road.node_v[near]]
+    an = np.where(from_u[near], np.clip((t - du) / m, 0.0, 1.0), 0.0)
+    bn = np.where(from_v[near], np.clip((t - dv) / m, 0.0, 1.0), 0.0)
+    # the stretches on pieces of lines split by attached points, and the connectors
+    first = np.count_nonzero(road.fwd) + np.count_nonzero(road.bwd)
+    tail, rev = net.tail[first:], net.rev[first:]
     if direction == "to":  # reached from the head end: walk the stretch backwards
-        tail, rev = net.head, ~rev
+        tail, rev = net.head[first:], ~rev
     start = dist[tail]
     ok = start < t
-    frac = np.clip((t - start[ok]) / np.maximum(net.minutes[ok], 1e-12), 0.0, 1.0)
-    gid, r = net.gid[ok], rev[ok]
+    gid, r, mins = net.gid[first:][ok], rev[ok], net.minutes[first:][ok]
+    frac = np.clip((t - start[ok]) / np.maximum(mins, 1e-12), 0.0, 1.0)
     keep = frac > 0
     gid, r, frac = gid[keep], r[keep], frac[keep]
     q0 = np.where(r, 1.0 - frac, 0.0)
@@ -269,18 +284,31 @@ def reached_lines(
     c_geoms = np.concatenate([c_geoms, _substring(net.geoms[gid[c_part]], q0[c_part], q1[c_part])])
     on = ~conn
     par = net.parent[gid[on]]
-    a, b = net.pa[gid[on]], net.pb[gid[on]]
-    p0, p1 = a + b * q0[on], a + b * q1[on]
-    lo, hi = np.clip(np.minimum(p0, p1), 0, 1), np.clip(np.maximum(p0, p1), 0, 1)
-    # lines covered by one stretch need no merging: only the rest (the frontier) is merged
-    whole = np.zeros(len(net.geoms), dtype=bool)
-    whole[par[(lo <= 1e-6) & (hi >= 1 - 1e-6)]] = True
-    rest = ~whole[par]
-    g, lo, hi, _ = _merge_intervals(par[rest], lo[rest], hi[rest])
+    pa, pb = net.pa[gid[on]], net.pb[gid[on]]
+    p0, p1 = pa + pb * q0[on], pa + pb * q1[on]
+    split = np.zeros(n_road, dtype=bool)
+    split[par] = True
+    cut = split[near]
+    sa, sb = near[cut & (an > 0)], near[cut & (bn > 0)]
+    a_sa, b_sb = an[cut & (an > 0)], bn[cut & (bn > 0)]
+    near, an, bn = near[~cut], an[~cut], bn[~cut]  # lines without pieces: [0, a] ∪ [1 - b, 1]
+    whole = (an >= 1 - 1e-6) | (bn >= 1 - 1e-6) | ((an > 0) & (bn > 0) & (1 - bn <= an + 1e-6))
+    ma, mb = ~whole & (an > 1e-9), ~whole & (bn > 1e-9)
+    # lines with pieces: every interval merged
+    g, lo, hi, _ = _merge_intervals(
+        np.concatenate([sa, sb, par]),
+        np.concatenate([np.zeros(sa.size), 1 - b_sb, np.clip(np.minimum(p0, p1), 0, 1)]),
+        np.concatenate([a_sa, np.ones(sb.size), np.clip(np.maximum(p0, p1), 0, 1)]),
+    )
     full = (lo <= 1e-6) & (hi >= 1 - 1e-6)
     part = ~full & (hi - lo > 1e-9)
-    full_ids = np.concatenate([np.flatnonzero(whole), g[full]])
-    return full_ids, _substring(net.geoms[g[part]], lo[part], hi[part]), c_geoms
+    full_ids = np.concatenate([near[whole], g[full]])
+    partial = _substring(
+        net.geoms[np.concatenate([near[ma], near[mb], g[part]])],
+        np.concatenate([np.zeros(ma.sum()), 1 - bn[mb], lo[part]]),
+        np.concatenate([an[ma], np.ones(mb.sum()), hi[part]]),
+    )
+    return full_ids, partial, c_geoms
 
 
 def fill_holes(geom: shapely.Geometry, max_km2: float) -> shapely.Geometry:
@@ -310,19 +338,23 @@ def ring_polygon(
     connectors: np.ndarray,
     buffer_m: float,
     max_hole_km2: float,
+    *,
+    whole_table: bool = True,
 ) -> shapely.Geometry:
     """Reached roads → polygon: the blocks they enclose plus every road and connector
     widened by ``buffer_m``. With ``max_hole_km2`` < 0 every enclosed block is filled (faces
-    traced on the road graph, :mod:`geo.access.faces`); otherwise blocks up to that size
-    (GEOS polygonize)."""
+    traced on the road graph, :mod:`geo.access.faces`: from the faces of the whole network,
+    traced once, when ``whole_table``; otherwise on the reached lines alone); otherwise
+    blocks up to that size (GEOS polygonize)."""
     whole = net.geoms[full]
     if whole.size + partial.size + connectors.size == 0:
         return shapely.Polygon()
     pieces: list[np.ndarray] = []
     if max_hole_km2 < 0:
-        area, loose = enclosed_area_of(
-            net.line_table(), full, net.road.node_u[full], net.road.node_v[full]
-        )
+        if whole_table:
+            area, loose = enclosed_area_of(net.line_table(), full)
+        else:
+            area, loose = enclosed_area(whole, net.road.node_u[full], net.road.node_v[full])
         loose_lines = np.concatenate([whole[loose], partial, connectors])
     else:
         lines = np.concatenate([whole, partial])
@@ -346,18 +378,22 @@ def rings_from_graph(
     net: NetworkGraph, thresholds: list[float], *, direction: str, params: Params, nearest: bool
 ) -> tuple[list[list[shapely.Geometry]], np.ndarray]:
     """Dijkstra from the attached origins with the largest threshold as cut-off, then one
-    ring polygon per origin (or for the nearest) and threshold; also the node times."""
+    ring polygon per origin (or for the nearest) and threshold; also the node times.
+
+    The faces of the whole network are traced (once per network) when they are already
+    there or when the rings together reach more lines than the network has; otherwise each
+    ring traces its own reached lines."""
     graph = net.graph(reverse=direction == "to")
     dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
     buf = params["network.buffer_m"]
     max_hole = params["network.fill_holes_max_km2"]
-    geoms = []
-    for row in range(dist.shape[0]):
-        per_t = []
-        for t in thresholds:
-            full, partial, conn = reached_lines(net, dist[row], t, direction)
-            per_t.append(ring_polygon(net, full, partial, conn, buf, max_hole))
-        geoms.append(per_t)
+    reached = [[reached_lines(net, d, t, direction) for t in thresholds] for d in dist]
+    total = sum(len(r[0]) for per_t in reached for r in per_t)
+    whole_table = "lines" in net._csr or total > len(net.road.geoms)
+    geoms = [
+        [ring_polygon(net, *r, buf, max_hole, whole_table=whole_table) for r in per_t]
+        for per_t in reached
+    ]
     return geoms, dist
 
 

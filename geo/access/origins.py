@@ -3,19 +3,22 @@ point or a GeoDataFrame of origins all become one GeoDataFrame of points in CGCS
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 import crs
 from crs.errors import InputError, SuigeoError
 from geo.access.plane import CGCS2000
 
-__all__ = ["load_rail", "load_through", "resolve_origins", "to_cgcs2000"]
+__all__ = ["load_rail", "load_through", "read_table", "resolve_origins", "to_cgcs2000"]
 
 _LONLAT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)\s*,\s*([-+]?\d+(?:\.\d*)?)\s*$")
 _LABEL_COLUMNS = ("origin", "name_zh", "name", "id")
@@ -61,21 +64,56 @@ def _lookup(name: str) -> gpd.GeoDataFrame:
     return _point_frame(float(pt[0]), float(pt[1]), name)
 
 
-def resolve_origins(origin: Any) -> gpd.GeoDataFrame:
+def _check_area(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Refuse points outside the area of use of CGCS2000 (EPSG:4490, from PROJ's database):
+    a latitude with the wrong sign, swapped or mistyped coordinates."""
+    w, s, e, n = pyproj.CRS.from_epsg(4490).area_of_use.bounds
+    x, y = shapely.get_x(gdf.geometry.values), shapely.get_y(gdf.geometry.values)
+    bad = ~((x >= w) & (x <= e) & (y >= s) & (y <= n))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"origin {gdf['origin'].iloc[i]!r} ({x[i]:.6f}, {y[i]:.6f}) is outside the area "
+            f"of CGCS2000 (lon {w:g}–{e:g}, lat {s:g}–{n:g}); give LON,LAT in that order"
+        )
+    return gdf
+
+
+def resolve_origins(origin: Any, *, what: str = "origins") -> gpd.GeoDataFrame:
     """One or many origins as a GeoDataFrame (column ``origin`` = label) in CGCS2000.
 
-    Polygons and lines stand for their representative point.
+    Polygons and lines stand for their representative point. A list of several origins
+    (names, ``"LON,LAT"`` texts, points) gives one row each; a pair of numbers is one
+    ``(lon, lat)``. ``what`` names the input in error messages.
+
+    Raises
+    ------
+    InputError
+        For an unknown name (with close names), an empty input, or a point outside the
+        area of use of CGCS2000.
     """
+    return _check_area(_resolve(origin, what))
+
+
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _resolve(origin: Any, what: str) -> gpd.GeoDataFrame:
     if isinstance(origin, gpd.GeoSeries):
         origin = gpd.GeoDataFrame(geometry=origin)
     if isinstance(origin, gpd.GeoDataFrame):
         if len(origin) == 0:
-            raise InputError("no origins given (the GeoDataFrame is empty)")
-        gdf = to_cgcs2000(origin, "the origins")
+            raise InputError(f"no {what} given (the table is empty)")
+        gdf = to_cgcs2000(origin, f"the {what}")
         empty = gdf.geometry.isna() | gdf.geometry.is_empty
         if empty.any():
             rows = ", ".join(map(str, gdf.index[empty][:10]))
-            raise InputError(f"origins without geometry at rows {rows}")
+            raise InputError(f"{what} without geometry at rows {rows}")
         col = next((c for c in _LABEL_COLUMNS if c in gdf.columns), None)
         labels = gdf[col].astype(str) if col else gdf.index.astype(str)
         pts = gdf.geometry.representative_point()
@@ -89,7 +127,14 @@ def resolve_origins(origin: Any) -> gpd.GeoDataFrame:
         if m:
             return _point_frame(float(m.group(1)), float(m.group(2)), origin.strip())
         return _lookup(origin.strip())
-    if isinstance(origin, (tuple, list)) and len(origin) == 2:
+    if isinstance(origin, (tuple, list)) and not (
+        len(origin) == 2 and all(map(_is_number, origin))
+    ):
+        if not origin:
+            raise InputError(f"no {what} given (the list is empty)")
+        frames = [_resolve(o, what) for o in origin]
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
+    if isinstance(origin, (tuple, list)):
         try:
             lon, lat = float(origin[0]), float(origin[1])
         except (TypeError, ValueError):
@@ -131,3 +176,19 @@ def load_through() -> pd.DataFrame | None:
         return layers.through_services()
     except (ImportError, AttributeError):
         return None
+
+
+def read_table(
+    src: pd.DataFrame | str | os.PathLike[str] | None, what: str, *, text: bool = False
+) -> pd.DataFrame | None:
+    """A table given as a DataFrame or a CSV path (``None`` passes through); ``text`` reads
+    every column as text. A missing or unreadable file is an :class:`InputError` naming it."""
+    if src is None or isinstance(src, pd.DataFrame):
+        return src
+    path = Path(src)
+    if not path.is_file():
+        raise InputError(f"{what}: file {str(path)!r} not found")
+    try:
+        return pd.read_csv(path, dtype=str if text else None)
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise InputError(f"{what}: cannot read {str(path)!r} as CSV: {exc}") from None

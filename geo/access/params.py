@@ -85,6 +85,8 @@ def _flatten_user(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, A
 
 
 _TRUE = ("true", "yes", "on", "1")
+# a zero here divides by zero (a speed, a circuity, a cell size): must be > 0
+_POSITIVE = ("speed", "kmh", "circuity", "off_path_factor", "cell_m", "max_cells")
 _FALSE = ("false", "no", "off", "0")
 
 
@@ -107,6 +109,8 @@ def _check_type(key: str, default: Any, value: Any) -> Any:
             raise InputError(f"parameter {key} must be a number, got {value!r}") from None
         if num != num or (num < 0 and key != "network.fill_holes_max_km2"):
             raise InputError(f"parameter {key} must be a non-negative number, got {value!r}")
+        if num == 0 and any(word in key for word in _POSITIVE):
+            raise InputError(f"parameter {key} must be greater than 0, got {value!r}")
         return num
     return value
 

@@ -11,7 +11,7 @@ from pyproj import CRS, Geod
 import crs
 from crs.errors import InputError
 
-__all__ = ["CGCS2000", "geodesic_m", "plane_crs"]
+__all__ = ["CGCS2000", "geodesic_m", "plane_crs", "project"]
 
 CGCS2000 = "EPSG:4490"
 
@@ -61,3 +61,14 @@ def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLik
         return np.zeros(shape)
     _, _, dist = _geod().inv(*(v.ravel() for v in a))
     return np.asarray(dist, dtype=float).reshape(shape)
+
+
+def project(lon: ArrayLike, lat: ArrayLike, plane: CRS) -> tuple[np.ndarray, np.ndarray]:
+    """CGCS2000 lon/lat → x, y in ``plane`` (metres), through :func:`crs.transform`."""
+    x, y = crs.transform(
+        np.asarray(lon, dtype=float),
+        np.asarray(lat, dtype=float),
+        src="CGCS2000",
+        dst=plane.to_epsg(),
+    )
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

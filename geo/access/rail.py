@@ -43,11 +43,12 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 
 from crs.errors import InputError
 from geo.access.graph import EdgeList
 from geo.access.params import Params
-from geo.access.plane import geodesic_m
+from geo.access.plane import geodesic_m, project
 
 __all__ = ["RailNet", "build_rail"]
 
@@ -73,8 +74,13 @@ class RailNet:
         edges.add(ids[self.u], ids[self.v], self.w)
         return ids[: len(self.stations)]
 
+    def xy(self, plane: CRS) -> tuple[np.ndarray, np.ndarray]:
+        """Station coordinates in ``plane`` (metres)."""
+        return project(self.stations["lon"].to_numpy(), self.stations["lat"].to_numpy(), plane)
+
     @property
     def empty(self) -> bool:
+        """True when no station is served (no rail, or no line in the scenario)."""
         return len(self.stations) == 0
 
 

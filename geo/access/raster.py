@@ -124,13 +124,21 @@ def grid_csr(
     params: Params,
     n_total: int | None = None,
     offroad: np.ndarray | None = None,
+    *,
+    reverse: bool = False,
+    links: csr_array | None = None,
 ) -> csr_array:
     """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR, built
     directly: every cell row holds its 8 moves in a fixed order (a move off the grid or
     into an impassable cell is a harmless zero-cost self-loop), so nothing is sorted. Rows
     beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
     off-road speeds on the flat in km/h per cell (a friction raster; NaN = walking, 0 =
-    impassable), scaled on slopes by Tobler's function."""
+    impassable), scaled on slopes by Tobler's function. Built in blocks of grid rows whose
+    moves fit in the processor cache (int32 indices when they fit). ``reverse``: the graph
+    of the moves backwards (row ``a`` holds the cost of moving from each neighbour ``b`` to
+    ``a``), for times to a destination, without transposing. ``links``: extra edges
+    (``n_total`` square CSR: rail, expressways) written after the moves of their rows
+    (scipy's Dijkstra takes a row's entries in any order)."""
     h, w = speed.shape
     n = h * w
     n_total = n if n_total is None else n_total
@@ -142,35 +150,77 @@ def grid_csr(
         else np.where(np.isfinite(offroad), offroad, flat * factor)
     )
     road = np.isfinite(speed)
-    pad_base = np.pad(base, 1, constant_values=np.nan)
-    pad_speed = np.pad(speed, 1, constant_values=np.nan)
-    inside = np.pad(np.ones((h, w), bool), 1, constant_values=False)
-    pad_h = None if heights is None else np.pad(np.nan_to_num(heights, nan=0.0), 1)
-    itype = np.int32 if n_total < 2**31 - 1 else np.int64
-    idx = np.arange(n, dtype=itype).reshape(h, w)
-    data = np.empty((h, w, 8))
-    cols = np.empty((h, w, 8), dtype=itype)
+    extra = np.zeros(n_total, np.int64) if links is None else np.diff(links.indptr)
+    shift = np.append(0, np.cumsum(extra))  # link entries before each row
+    nnz = 8 * n + int(shift[-1])
+    itype = np.int32 if nnz < 2**31 - 1 and n_total < 2**31 - 1 else np.int64
+    data = np.empty(nnz)
+    cols = np.empty(nnz, dtype=itype)
+    linked = np.flatnonzero(extra[:n])
     with np.errstate(divide="ignore", invalid="ignore"):
-        if pad_h is None:  # no slope: one friction (minutes per metre) per cell
-            inv = 0.06 / np.where(road, speed, base)
-            pad_inv = np.pad(inv, 1, constant_values=np.inf)
-        for k, (dr, dc) in enumerate(_OFFSETS):
-            sl = (slice(1 + dr, 1 + dr + h), slice(1 + dc, 1 + dc + w))
-            d = cell * math.hypot(dr, dc)
-            if pad_h is None:
-                minutes = (d / 2) * (inv + pad_inv[sl])
-            else:
-                slope = tobler_kmh((pad_h[sl] - pad_h[1:-1, 1:-1]) / d) / flat
-                v_here = np.where(road, speed, base * slope)
-                v_there = np.where(np.isfinite(pad_speed[sl]), pad_speed[sl], pad_base[sl] * slope)
-                minutes = d / 2 * (1 / v_here + 1 / v_there) * 0.06
-            ok = inside[sl] & np.isfinite(minutes)
-            data[:, :, k] = np.where(ok, minutes, ZERO)
-            cols[:, :, k] = np.where(ok, idx + (dr * w + dc), idx)
-    indptr = np.concatenate(
-        [np.arange(0, 8 * n + 1, 8, dtype=np.int64), np.full(n_total - n, 8 * n, np.int64)]
-    )
-    return csr_array((data.ravel(), cols.ravel(), indptr), shape=(n_total, n_total))
+        if heights is None:  # no slope: one friction (minutes per metre) per cell
+            pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
+            pads = (pad_inv,)
+        else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
+            pads = (
+                np.pad(base, 1, constant_values=np.nan),
+                np.pad(speed, 1, constant_values=np.nan),
+                np.pad(np.nan_to_num(heights, nan=0.0), 1),
+            )
+        rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
+        buf = np.empty((rows * w, 8)), np.empty((rows * w, 8), dtype=itype)
+        for r0 in range(0, h, rows):
+            r1 = min(h, r0 + rows)
+            m = (r1 - r0) * w
+            _block(buf[0][:m], buf[1][:m], r0, r1, w, cell, pads, flat, reverse)
+            # cells [a, b) lie contiguously in the CSR; a linked cell's links follow its moves
+            c0 = r0 * w
+            cut = linked[np.searchsorted(linked, c0) : np.searchsorted(linked, r1 * w)]
+            for a, b in zip(np.append(c0, cut + 1), np.append(cut + 1, r1 * w), strict=True):
+                if a == b:  # the block's last cell is linked
+                    continue
+                at = 8 * a + int(shift[a])
+                data[at : at + 8 * (b - a)] = buf[0][a - c0 : b - c0].ravel()
+                cols[at : at + 8 * (b - a)] = buf[1][a - c0 : b - c0].ravel()
+                if b - 1 in cut:
+                    _put_links(data, cols, links, b - 1, 8 * b + int(shift[b - 1]))
+    if links is not None:  # the rows beyond the grid hold only links
+        data[8 * n + int(shift[n]) :] = links.data[links.indptr[n] :]
+        cols[8 * n + int(shift[n]) :] = links.indices[links.indptr[n] :]
+    indptr = 8 * np.minimum(np.arange(n_total + 1), n) + shift
+    return csr_array((data, cols, indptr.astype(itype)), shape=(n_total, n_total))
+
+
+def _put_links(data, cols, links, row, at) -> None:
+    a, b = links.indptr[row], links.indptr[row + 1]
+    data[at : at + b - a] = links.data[a:b]
+    cols[at : at + b - a] = links.indices[a:b]
+
+
+_STEP = np.array([dr for dr, _ in _OFFSETS]), np.array([dc for _, dc in _OFFSETS])
+
+
+def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
+    """Moves of grid rows ``r0:r1`` into ``data``/``cols`` (one row of 8 per cell)."""
+    here = (slice(1 + r0, 1 + r1), slice(1, 1 + w))
+    idx = np.arange(r0 * w, r1 * w, dtype=cols.dtype).reshape(r1 - r0, w, 1)
+    data, cols = data.reshape(r1 - r0, w, 8), cols.reshape(r1 - r0, w, 8)
+    for k, (dr, dc) in enumerate(_OFFSETS):
+        there = (slice(1 + r0 + dr, 1 + r1 + dr), slice(1 + dc, 1 + dc + w))
+        d = cell * math.hypot(dr, dc)
+        if len(pads) == 1:
+            np.multiply(pads[0][here] + pads[0][there], d / 2, out=data[:, :, k])
+        else:
+            base, speed, hgt = pads
+            rise = hgt[here] - hgt[there] if reverse else hgt[there] - hgt[here]
+            slope = tobler_kmh(rise / d) / flat
+            v_here = np.where(np.isfinite(speed[here]), speed[here], base[here] * slope)
+            v_there = np.where(np.isfinite(speed[there]), speed[there], base[there] * slope)
+            data[:, :, k] = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+    np.add(idx, (_STEP[0] * w + _STEP[1]).astype(cols.dtype), out=cols)
+    bad = ~np.isfinite(data)  # off the grid or impassable: a zero-cost self-loop
+    np.copyto(data, ZERO, where=bad)
+    np.copyto(cols, idx, where=bad)
 
 
 def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
@@ -342,11 +392,17 @@ def raster_rings(
             raise InputError(
                 f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
             )
-    graph = grid_csr(speed, heights, grid.cell, params, edges.n, offroad)
-    if edges.n > grid.size or len(edges.arrays()[0]):
-        graph = (graph + edges.csr()).tocsr()  # rail and expressway links
-    if direction == "to":
-        graph = graph.T.tocsr()
+    reverse = direction == "to"
+    graph = grid_csr(  # with rail and expressway links
+        speed,
+        heights,
+        grid.cell,
+        params,
+        edges.n,
+        offroad,
+        reverse=reverse,
+        links=edges.csr(reverse=reverse),
+    )
     dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
     if raster_out is not None:
         _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem, friction) if x])

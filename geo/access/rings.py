@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -13,7 +14,7 @@ import pandas as pd
 import shapely
 
 from crs.errors import InputError
-from geo.access.origins import load_rail, load_through, resolve_origins
+from geo.access.origins import load_rail, load_through, read_table, resolve_origins
 from geo.access.params import Params, resolve_params
 from geo.access.rail import RailNet, build_rail
 from geo.access.result import EngineOutput, to_frame
@@ -27,7 +28,8 @@ DIRECTIONS = ("from", "to")
 
 def check_minutes(minutes: float | Iterable[float]) -> list[float]:
     """Thresholds as a sorted list of positive finite minutes."""
-    vals = [minutes] if isinstance(minutes, (int, float)) else list(minutes)
+    single = isinstance(minutes, (numbers.Real, str, bytes)) or np.ndim(minutes) == 0
+    vals = [minutes] if single else list(minutes)
     if not vals:
         raise InputError("give at least one threshold in minutes")
     out: list[float] = []
@@ -43,6 +45,7 @@ def check_minutes(minutes: float | Iterable[float]) -> list[float]:
 
 
 def scenario_name(*, rail: bool, include_planned: bool, timetable: bool) -> str:
+    """The rail scenario as stated in the ``scenario`` column of a result."""
     if not rail:
         return "no rail"
     if timetable:
@@ -78,6 +81,25 @@ def _rail(
     )
 
 
+_USED_BY = {
+    "roads": ("network", "raster"),
+    "dem": ("raster",),
+    "friction": ("raster",),
+    "raster_out": ("raster",),
+}
+
+
+def _check_inputs(engine: str, **given: Any) -> None:
+    """Refuse data the chosen engine would ignore (a DEM given to the sketch engine)."""
+    for name, value in given.items():
+        if value is not None and engine not in _USED_BY[name]:
+            raise InputError(
+                f"{name}= (--{name.replace('_', '-')}) is used only by the "
+                f"{' and '.join(_USED_BY[name])} engine, not by {engine!r}; choose the "
+                "engine (--engine) or leave it out"
+            )
+
+
 def _run(
     origin: Any,
     *,
@@ -91,19 +113,22 @@ def _run(
     include_planned: bool,
     rail: bool,
     params: Mapping[str, Any] | Params | None,
-    timetable: pd.DataFrame | None,
+    timetable: pd.DataFrame | str | os.PathLike[str] | None,
     nearest: bool,
     raster_out: str | os.PathLike[str] | None,
     friction: str | os.PathLike[str] | None = None,
-    through: pd.DataFrame | None = None,
+    through: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> tuple[EngineOutput, list[float], Params]:
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if direction not in DIRECTIONS:
         raise InputError(f"direction must be 'from' or 'to', not {direction!r}")
+    _check_inputs(engine, roads=roads, dem=dem, friction=friction, raster_out=raster_out)
     thresholds = check_minutes(minutes)
     p = resolve_params(params)
     org = resolve_origins(origin)
+    timetable = read_table(timetable, "timetable")
+    through = read_table(through, "through services", text=True)
     lon = shapely.get_x(org.geometry.values).astype(float)
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
@@ -147,11 +172,11 @@ def rings(
     include_planned: bool = False,
     rail: bool = True,
     params: Mapping[str, Any] | Params | None = None,
-    timetable: pd.DataFrame | None = None,
+    timetable: pd.DataFrame | str | os.PathLike[str] | None = None,
     nearest: bool = False,
     raster_out: str | os.PathLike[str] | None = None,
     friction: str | os.PathLike[str] | None = None,
-    through: pd.DataFrame | None = None,
+    through: pd.DataFrame | str | os.PathLike[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -177,7 +202,8 @@ def rings(
     params
         Overrides of the defaults in ``geo/access/defaults.toml`` (dotted keys or nested).
     timetable
-        Optional table ``from, to, minutes`` of rides that replaces the lines.
+        Optional table ``from, to, minutes`` of rides that replaces the lines (a DataFrame
+        or a CSV path).
     nearest
         With many origins: one ring per threshold for the time to the nearest origin
         instead of one per origin.
@@ -187,7 +213,8 @@ def rings(
         Raster engine: GeoTIFF of off-road speeds on the flat in km/h (e.g. from land
         cover; nodata = walking, 0 = impassable), scaled by slope when a DEM is given.
     through
-        Through services (columns ``id``, ``lines``, ``via``, optional ``status``; see
+        Through services, a DataFrame or a CSV path (columns ``id``, ``lines``, ``via``,
+        optional ``status``; see
         :func:`layers.through_services`): at their junctions trains run on without a
         change, so only the stop penalty is charged. Default: the shipped table when the
         shipped lines are used, none with user ``rails``. ``params={"rail.through_running":

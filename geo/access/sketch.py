@@ -13,14 +13,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-import crs
+from crs.errors import InputError
 from geo.access.graph import EdgeList, shortest_times
 from geo.access.params import Params
-from geo.access.plane import geodesic_m, plane_crs
+from geo.access.plane import geodesic_m, plane_crs, project
 from geo.access.rail import RailNet
 from geo.access.result import EngineOutput, discs
 
-__all__ = ["ground_m_per_min", "sketch_graph", "sketch_rings"]
+__all__ = ["MAX_REACH_KM", "ground_m_per_min", "sketch_graph", "sketch_rings"]
+
+# Discs are drawn in one Gauss-Krüger plane: beyond this ground reach their area is off by
+# more than 0.5 % (geodesic area, PROJ) and far beyond it the plane breaks down entirely.
+MAX_REACH_KM = 800.0
 
 
 def ground_m_per_min(params: Params) -> float:
@@ -74,18 +78,20 @@ def sketch_rings(
     nearest: bool,
 ) -> EngineOutput:
     """Rings for each origin (or for the nearest of all origins when ``nearest``)."""
+    v = ground_m_per_min(params)
+    reach_km = max(thresholds) * v / 1000.0
+    if reach_km > MAX_REACH_KM:
+        raise InputError(
+            f"{max(thresholds):g} minutes at {v * 0.06:g} km/h straight-line reach "
+            f"{reach_km:.0f} km on the ground, beyond the {MAX_REACH_KM:g} km within which the "
+            "sketch rings keep their area (0.5 %); use smaller thresholds"
+        )
     plane = plane_crs(lon)
     edges, pts, st = sketch_graph(lon, lat, rail, params)
     graph = edges.csr(reverse=direction == "to")
     dist, _ = shortest_times(graph, pts, limit=max(thresholds), nearest=nearest)
-    px, py = crs.transform(lon, lat, src="CGCS2000", dst=plane.to_epsg())
-    sx, sy = crs.transform(
-        rail.stations["lon"].to_numpy(),
-        rail.stations["lat"].to_numpy(),
-        src="CGCS2000",
-        dst=plane.to_epsg(),
-    )
-    v = ground_m_per_min(params)
+    px, py = project(lon, lat, plane)
+    sx, sy = rail.xy(plane)
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     geoms: list[list[shapely.Geometry]] = []
     for row in range(dist.shape[0]):

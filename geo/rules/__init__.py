@@ -7,9 +7,10 @@
 ... # doctest: +SKIP
 """
 
-from geo.rules.check import STATUSES, CheckResult, RuleOutcome, check
+from geo.rules.check import STATUSES, CheckResult, RuleOutcome, check, check_file
 from geo.rules.formula import Condition, FormulaError, Quantity
 from geo.rules.inputs import Projects, gk_zone_for_longitude, prepare, read_input
+from geo.rules.report import describe, render, summary
 from geo.rules.ruleset import Bound, Field, Rule, RuleSet, load_ruleset, ruleset_names
 
 __all__ = [
@@ -25,9 +26,13 @@ __all__ = [
     "RuleOutcome",
     "RuleSet",
     "check",
+    "check_file",
+    "describe",
     "gk_zone_for_longitude",
     "load_ruleset",
     "prepare",
     "read_input",
+    "render",
     "ruleset_names",
+    "summary",
 ]

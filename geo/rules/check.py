@@ -24,6 +24,7 @@ correct. So 5000.10 m² on 1000.02 m² is exactly 5 and passes ``<= 5.0``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,10 +32,10 @@ import pandas as pd
 
 from crs.errors import InputError
 from geo.rules.formula import U
-from geo.rules.inputs import Projects, prepare
+from geo.rules.inputs import Projects, prepare, read_input
 from geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
-__all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check"]
+__all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check", "check_file"]
 
 STATUSES = (
     "pass",
@@ -72,6 +73,7 @@ class CheckResult:
 
     @property
     def any_failed(self) -> bool:
+        """True when at least one (project, rule) result is ``fail``."""
         return any(bool((o.status == FAIL).any()) for o in self.outcomes)
 
     def counts(self) -> dict[str, int]:
@@ -138,16 +140,6 @@ class CheckResult:
     def to_dict(self) -> dict[str, object]:
         """The JSON document: ruleset, version, as_of, document, validity and results."""
         rs = self.ruleset
-        frame = self.to_frame()
-        results = []
-        bounds = {
-            (o.rule.id, j): b.as_dict() for o in self.outcomes for j, b in enumerate(o.rule.bounds)
-        }
-        for rec in frame.to_dict(orient="records"):
-            rec["value"] = None if pd.isna(rec["value"]) else float(rec["value"])
-            case = rec.pop("case")
-            rec["bound"] = None if case < 0 else bounds[(rec["rule"], case)]
-            results.append(rec)
         return {
             "ruleset": rs.name,
             "version": rs.version,
@@ -157,8 +149,27 @@ class CheckResult:
             "expires": rs.expires.isoformat() if rs.expires else None,
             "counts": self.counts(),
             "rejected_rows": int(self.projects.rejects["row"].nunique()),
-            "results": results,
+            "results": self._result_dicts(),
         }
+
+    def _result_dicts(self) -> list[dict[str, object]]:
+        """One dict per (project, rule), built column-wise (no per-row DataFrame access)."""
+        frame = self.to_frame()
+        if len(frame) == 0:
+            return []
+        keys = ["project", "rule", "clause", "severity", "status", "value", "unit"]
+        keys += ["bound_text", "reason"]
+        cols = [frame[k].tolist() for k in keys]
+        cols[keys.index("value")] = [None if v != v else v for v in cols[keys.index("value")]]
+        # the bound case that applied: one shared dict per (rule, case), None when none did
+        table = [b.as_dict() for o in self.outcomes for b in o.rule.bounds] + [None]
+        offsets = np.cumsum([0] + [len(o.rule.bounds) for o in self.outcomes[:-1]])
+        case = frame["case"].to_numpy()
+        rule_pos = np.tile(np.arange(len(self.outcomes)), len(self.projects))
+        idx = np.where(case >= 0, offsets[rule_pos] + case, len(table) - 1)
+        cols.append([table[i] for i in idx.tolist()])
+        keys.append("bound")
+        return [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
 
 
 _COLUMNS = [
@@ -237,6 +248,38 @@ def check(
         projects = prepare(projects, rs, area_crs=area_crs, on_error=on_error)
     outcomes = [_check_rule(rule, rs, projects, day) for rule in rs.rules]
     return CheckResult(rs, day, projects, outcomes)
+
+
+def check_file(
+    path: str | os.PathLike[str],
+    ruleset: RuleSet | str,
+    *,
+    as_of: dt.date | str | None = None,
+    area_crs: str | int | None = None,
+    input_crs: str | None = None,
+    on_error: str = "raise",
+) -> CheckResult:
+    """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
+
+    Error messages name the file, the row (and the file line for CSV), the project and the
+    column. With ``on_error="reject"`` bad rows are set aside in ``result.projects.rejects``.
+
+    Examples
+    --------
+    >>> res = check_file("parcels.csv", "village-industrial-2022", as_of="2024-06-30")
+    ... # doctest: +SKIP
+    """
+    rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
+    table = read_input(path, input_crs=input_crs)
+    projects = prepare(
+        table,
+        rs,
+        source=str(path),
+        area_crs=area_crs,
+        on_error=on_error,
+        line_offset=1 if str(path).lower().endswith(".csv") else 0,  # the header line
+    )
+    return check(projects, rs, as_of=as_of)
 
 
 def _as_of(as_of: dt.date | str | None) -> dt.date:

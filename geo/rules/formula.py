@@ -130,6 +130,7 @@ class Quantity:
 
     @classmethod
     def parse(cls, text: str) -> Quantity:
+        """Parse an arithmetic formula; :class:`FormulaError` if it leaves the grammar."""
         root = _build_arith(_parse(text), text)
         return cls(text=text, root=root, fields=tuple(_fields(root, [])))
 
@@ -240,6 +241,7 @@ class Condition:
 
     @classmethod
     def parse(cls, text: str) -> Condition:
+        """Parse a condition; :class:`FormulaError` if it leaves the grammar."""
         root = _parse(text)
         names: list[str] = []
         _check_condition(root, text, names)

@@ -17,6 +17,7 @@ project and the column. With ``on_error="reject"`` the bad rows are set aside in
 
 from __future__ import annotations
 
+import csv
 import difflib
 import json
 import re
@@ -28,6 +29,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 import crs
@@ -94,7 +97,13 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
         )
     try:
         if suffix == ".csv":
-            return pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+            # pyarrow: refuses a row with too many cells (the C parser shifts it), 7x faster
+            frame = pd.read_csv(
+                p, dtype=str, keep_default_na=False, na_values=[""], engine="pyarrow"
+            )
+            # keyed by row label, so a sorted or filtered frame still finds its lines
+            frame.attrs["csv_lines"] = pd.Series(_csv_lines(p, len(frame)), index=frame.index)
+            return frame
         if suffix == ".toml":
             with p.open("rb") as fh:
                 return _from_mapping(tomllib.load(fh), str(p), input_crs)
@@ -114,6 +123,27 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
         raise
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"{p}: cannot read: {exc}") from None
+
+
+def _csv_lines(path: Path, rows: int) -> np.ndarray:
+    """The file line on which each data row of a CSV file starts (1-based).
+
+    Row ``i`` is on line ``i + 2`` unless the file has blank lines (skipped by the parser)
+    or quoted cells running over several lines; only then is the file walked record by
+    record to find where each row starts."""
+    data = path.read_bytes()
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    if physical == rows + 1:
+        return np.arange(2, rows + 2)
+    starts = []
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        before = 0
+        for record in reader:
+            if record:  # blank lines give [] and are no row
+                starts.append(before + 1)
+            before = reader.line_num
+    return np.asarray(starts[1 : rows + 1])  # the header is not a row
 
 
 def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFrame:
@@ -153,8 +183,8 @@ def gk_zone_for_longitude(lon: float) -> crs.System:
 
 
 class _Errors:
-    def __init__(self, source: str, ids: np.ndarray, line_offset: int):
-        self.source, self.ids, self.line_offset = source, ids, line_offset
+    def __init__(self, source: str, ids: np.ndarray, lines: np.ndarray | None):
+        self.source, self.ids, self.lines = source, ids, lines
         self.groups: list[tuple[np.ndarray, str, object, str]] = []
 
     def add(self, mask: np.ndarray, column: str, values, reason: str) -> None:
@@ -174,8 +204,8 @@ class _Errors:
 
     def describe(self, i: int, column: str, value: object, reason: str) -> str:
         where = f"row {i + 1}"
-        if self.line_offset:
-            where += f" (line {i + 1 + self.line_offset})"
+        if self.lines is not None:
+            where += f" (line {self.lines[i]})"
         pid = self.ids[i] if i < len(self.ids) else None
         proj = f", project {pid!r}" if pid is not None else ""
         val = "" if value is None else f" (value {_show(value)})"
@@ -223,7 +253,8 @@ def prepare(
         ``"raise"`` (an :class:`InputError` listing the problems) or ``"reject"`` (bad rows
         go to :attr:`Projects.rejects`, the rest are checked).
     line_offset
-        Added to the 1-based row number to give a file line (1 for CSV with a header).
+        Added to the 1-based row number to give a file line (1 for CSV with a header), for
+        tables without the line numbers :func:`read_input` records for a CSV file.
     """
     if on_error not in ("raise", "reject"):
         raise ValueError("on_error must be 'raise' or 'reject'")
@@ -233,9 +264,11 @@ def prepare(
         raise InputError(f"{source}: expected a table of projects, got {type(table).__name__}")
     known = _all_fields(ruleset)
     _check_columns(table, known, ruleset, source)
+    _check_some_field(table, ruleset, source)
     n = len(table)
-    ids = _ids(table, source, line_offset)
-    errors = _Errors(source, ids, line_offset)
+    lines = _file_lines(table, line_offset)
+    ids = _ids(table, source, lines)
+    errors = _Errors(source, ids, lines)
     data: dict[str, np.ndarray] = {}
     for name, f in ruleset.fields.items():
         if name in table.columns:
@@ -253,7 +286,7 @@ def prepare(
     rejects = pd.DataFrame(
         {
             "row": [it[0] + 1 for it in items],
-            "line": [it[0] + 1 + line_offset if line_offset else None for it in items],
+            "line": [None if lines is None else int(lines[it[0]]) for it in items],
             "project": [ids[it[0]] for it in items],
             "column": [it[1] for it in items],
             "value": [None if it[2] is None else _show(it[2]) for it in items],
@@ -272,23 +305,57 @@ def prepare(
 
 
 def _check_columns(table: pd.DataFrame, known: dict, rs: RuleSet, source: str) -> None:
+    """Refuse unknown columns, naming every one of them (with the nearest known name)."""
     geom_col = table.geometry.name if isinstance(table, gpd.GeoDataFrame) else None
-    for col in table.columns:
-        if col in known or col in RESERVED or col == geom_col:
-            continue
+    unknown = [c for c in table.columns if c not in known and c not in RESERVED and c != geom_col]
+    if not unknown:
+        return
+    lines = []
+    for col in unknown:
+        msg = f"unknown field {col!r}"
         hint = difflib.get_close_matches(str(col), list(known), n=1, cutoff=0.6)
-        msg = f"{source}: unknown field {col!r}"
         if hint:
             f = known[hint[0]]
             unit = f" in {f.unit}" if f.unit and f.unit != "1" else ""
             msg += f"; did you mean {hint[0]!r} ({f.type}{unit})?"
         if str(col).endswith(("_ha", "_km2", "_mu")):
             msg += " Areas are given in m² (fields ending _m2); 1 ha = 10000 m²."
-        msg += f" Fields of {rs.name}: {', '.join(rs.fields)}"
-        raise InputError(msg)
+        lines.append(msg)
+    head = f"{source}: " if len(lines) == 1 else f"{source}: {len(lines)} unknown fields:\n  "
+    raise InputError(head + "\n  ".join(lines) + f"\nFields of {rs.name}: {', '.join(rs.fields)}")
 
 
-def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
+def _check_some_field(table: pd.DataFrame, rs: RuleSet, source: str) -> None:
+    """Refuse a non-empty table holding none of the rule set's fields (a wrong --ruleset
+    would otherwise give only not_evaluable results and exit status 0)."""
+    if len(table) == 0 or any(c in rs.fields for c in table.columns):
+        return
+    if isinstance(table, gpd.GeoDataFrame) and any(f.from_geometry for f in rs.fields.values()):
+        return  # the polygon gives the site area
+    overlap = {
+        name: sum(c in load_ruleset(name).fields for c in table.columns) for name in ruleset_names()
+    }
+    best = max(overlap, key=overlap.get)
+    hint = f"; its fields match rule set {best!r}" if overlap[best] else ""
+    raise InputError(
+        f"{source}: none of the fields of {rs.name} ({', '.join(rs.fields)}) are in the input{hint}"
+    )
+
+
+def _file_lines(table: pd.DataFrame, line_offset: int) -> np.ndarray | None:
+    """The file line of each row: recorded by :func:`read_input` for CSV, else row +
+    ``line_offset`` (None when there are no file lines to name)."""
+    known = table.attrs.get("csv_lines")
+    if isinstance(known, pd.Series) and known.index.is_unique:
+        lines = known.reindex(table.index)
+        if lines.notna().all():
+            return lines.to_numpy(dtype=np.int64)
+    if line_offset:
+        return np.arange(1, len(table) + 1) + line_offset
+    return None
+
+
+def _ids(table: pd.DataFrame, source: str, lines: np.ndarray | None) -> np.ndarray:
     if "id" not in table.columns:
         raise InputError(f"{source}: column 'id' (project id, text) is missing")
     col = table["id"]
@@ -298,14 +365,28 @@ def _ids(table: pd.DataFrame, source: str, line_offset: int) -> np.ndarray:
     missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
-        extra = f" (line {i + 1 + line_offset})" if line_offset else ""
+        extra = f" (line {lines[i]})" if lines is not None else ""
         raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
     ids = text.to_numpy(dtype=object)
     if not text.is_unique:
-        dup = text.duplicated(keep=False).to_numpy(dtype=bool)
-        i = int(np.flatnonzero(dup)[0])
-        raise InputError(f"{source}: row {i + 1}, column 'id': duplicate project id {ids[i]!r}")
+        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, lines)))
     return ids
+
+
+def _duplicates(ids: np.ndarray, lines: np.ndarray | None) -> list[str]:
+    """'duplicate project id 'A' in rows 1, 3 (lines 2, 4)' for each repeated id."""
+    rows = pd.Series(np.arange(1, len(ids) + 1)).groupby(pd.Series(ids), sort=False)
+    out = []
+    for pid, r in rows:
+        if len(r) < 2:
+            continue
+        where = f"rows {', '.join(map(str, r))}"
+        if lines is not None:
+            where += f" (lines {', '.join(str(lines[x - 1]) for x in r)})"
+        out.append(f"duplicate project id {pid!r} in {where}")
+    return out[:MAX_LISTED] + (
+        [f"... and {len(out) - MAX_LISTED} more"] if len(out) > MAX_LISTED else []
+    )
 
 
 def _missing(f: Field, n: int) -> np.ndarray:
@@ -323,9 +404,10 @@ def _coerce(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
         return _boolean(s, f, errors)
     if f.type == "date":
         return _dates(s, f, errors)
-    vals = np.array([None if _isna(x) else str(x).strip() for x in s], dtype=object)
+    text = _stripped(s)
+    vals = text.astype(object).where(text.notna(), None).to_numpy(dtype=object)
     if f.values:
-        bad = np.array([v is not None and v not in f.values for v in vals], bool)
+        bad = (text.notna() & ~text.isin(f.values)).to_numpy(dtype=bool, na_value=False)
         errors.add(bad, f.name, vals, f"must be one of {', '.join(f.values)}")
     return vals
 
@@ -340,9 +422,13 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
         return np.full(len(s), np.nan)
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
-    raw = s.to_numpy(dtype=object)
-    out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).copy()
-    isbool = np.array([isinstance(x, bool | np.bool_) for x in raw], bool)
+    raw = s.array  # positional cell access for messages, without copying
+    text = _is_text(s)  # a string column (CSV) cannot hold true/false objects
+    out = _parse_floats(s) if text else None
+    if out is None:
+        out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        out = out.copy()
+    isbool = np.zeros(len(s), bool) if text else _is_bool_object(raw)
     out[isbool] = np.nan
     errors.add(isbool, f.name, raw, f"{f.type} must be a number, not true/false")
     todo = np.flatnonzero(np.isnan(out) & ~isbool & ~pd.isna(s).to_numpy())
@@ -356,6 +442,35 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
         else:
             out[i] = value
     return out
+
+
+def _is_text(s: pd.Series) -> bool:
+    """A column of strings (pandas string dtype, as ``read_csv(dtype=str)`` gives)."""
+    return pd.api.types.is_string_dtype(s.dtype) and s.dtype != object
+
+
+def _is_bool_object(raw: np.ndarray) -> np.ndarray:
+    return np.array([isinstance(x, bool | np.bool_) for x in raw], bool)
+
+
+def _parse_floats(s: pd.Series) -> np.ndarray | None:
+    """Parse a string column to float64 in one vectorised pass (Arrow's correctly rounded
+    parser), or ``None`` when some cell is not a plain number (units, spaces ...): the
+    caller then takes the cell-by-cell path that explains each problem. Nulls become NaN;
+    ``"nan"``/``"inf"`` become NaN/inf and are judged by the caller as before."""
+    try:
+        arr = pa.array(s.array, type=pa.string(), from_pandas=True)
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return None
+
+
+def _stripped(s: pd.Series) -> pd.Series:
+    """Cell text stripped of blanks, as pandas strings (missing stays missing)."""
+    if _is_text(s):
+        return s.astype("string").str.strip()
+    # Python objects (JSON/TOML values): True -> "True", 5 -> "5"
+    return pd.Series([None if _isna(x) else str(x) for x in s.array], dtype="string").str.strip()
 
 
 def _one(n: int, i: int) -> np.ndarray:
@@ -386,13 +501,9 @@ def _with_unit(text: str, f: Field) -> tuple[float, str]:
 def _boolean(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan).copy()
-    raw = s.to_numpy(dtype=object)
+    raw = s.array  # positional cell access for messages, without copying
     # Python bools (JSON/TOML) map through str() to "true"/"false"
-    text = (
-        pd.Series([None if _isna(x) else str(x) for x in raw], dtype="string", index=None)
-        .str.strip()
-        .str.lower()
-    )
+    text = _stripped(s).str.lower()
     is_true = text.isin(_TRUE).to_numpy(dtype=bool, na_value=False)
     is_false = text.isin(_FALSE).to_numpy(dtype=bool, na_value=False)
     blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
@@ -405,10 +516,10 @@ def _boolean(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
 def _dates(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.to_numpy().astype("datetime64[D]")
-    raw = s.to_numpy(dtype=object)
-    txt = pd.Series([None if _isna(x) else str(x).strip()[:10] for x in raw], dtype=object)
+    raw = s.array  # positional cell access for messages, without copying
+    txt = _stripped(s).str.slice(0, 10)
     parsed = pd.to_datetime(txt, format="%Y-%m-%d", errors="coerce")
-    bad = parsed.isna().to_numpy() & txt.notna().to_numpy() & (txt != "").to_numpy()
+    bad = (parsed.isna() & txt.notna() & (txt != "")).to_numpy(dtype=bool, na_value=False)
     errors.add(bad, f.name, raw, "not a date (YYYY-MM-DD)")
     return parsed.to_numpy().astype("datetime64[D]")
 
@@ -458,6 +569,24 @@ def _areas_from_geometry(
         not_poly = todo & ~np.isin(kinds, (3, 6))
         errors.add(not_poly, "geometry", None, f"a polygon is needed to compute {f.name}")
         todo &= ~not_poly
+        invalid = np.flatnonzero(todo & ~shapely.is_valid(geoms))
+        for i, why in zip(invalid, shapely.is_valid_reason(geoms[invalid]), strict=True):
+            errors.add(_one(len(table), i), "geometry", None, f"invalid polygon: {why}")
+        todo[invalid] = False
+        if table.crs is not None and table.crs.is_geographic:
+            b = shapely.bounds(geoms)
+            lon_ok = (b[:, 0] >= 73.5) & (b[:, 2] < 136.5)  # China's 3-degree GK zones
+            lat_ok = (b[:, 1] >= -90) & (b[:, 3] <= 90)
+            off = todo & ~(lon_ok & lat_ok)
+            errors.add(
+                off,
+                "geometry",
+                None,
+                f"coordinates are not lon/lat degrees in China (the geometry's CRS is "
+                f"{table.crs.name}); name the system it is in (--input-crs, e.g. "
+                "CGCS2000-3GK-CM114)",
+            )
+            todo &= ~off
         area, note = _plane_area(table.loc[todo], source, area_crs)
         data[f.name][todo] = area
         col = np.full(len(table), "", dtype=object)

@@ -62,6 +62,7 @@ class Bound:
     text: str = ""
 
     def as_dict(self) -> dict[str, object]:
+        """The bound as JSON: ``{"cycle_years": N}`` or min/max with their inclusivity."""
         if self.cycle_years is not None:
             return {"cycle_years": self.cycle_years}
         return {
@@ -122,6 +123,7 @@ class RuleSet:
     path: Path
 
     def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (``KeyError`` if there is none)."""
         for r in self.rules:
             if r.id == rule_id:
                 return r

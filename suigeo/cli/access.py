@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
+from crs.errors import InputError
 
-from crs.atomic import atomic_output
-from crs.errors import InputError, OutputError
+if TYPE_CHECKING:
+    from geo.access import Params
 
 _RINGS_EXAMPLE = """examples:
   suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
@@ -42,6 +40,7 @@ lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``access rings`` and ``access coverage`` to the ``suigeo`` command."""
     p = sub.add_parser("access", help="accessibility rings and coverage")
     g = p.add_subparsers(dest="access_command", metavar="SUBCOMMAND", required=True)
     r = g.add_parser(
@@ -99,7 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="override a travel-time default, e.g. ground.speed_kmh=40",
     )
     r.add_argument("--raster-out", metavar="TIF", help="raster engine: travel-time GeoTIFF")
-    r.add_argument("-o", "--output", required=True, help="output file (.geojson, .gpkg, .parquet)")
+    r.add_argument(
+        "-o", "--output", required=True, help="output: .geojson, .gpkg, .fgb, .parquet, .csv (WKT)"
+    )
     r.set_defaults(func=_rings)
 
     c = g.add_parser(
@@ -137,40 +138,20 @@ def _params(items: list[str]) -> dict[str, str]:
     return out
 
 
-def write_frame(gdf: gpd.GeoDataFrame, out: str, inputs: list[str]) -> None:
-    """Write a GeoDataFrame atomically, format by extension (CSV gets lon/lat columns)."""
-    suffix = Path(out).suffix.lower()
-    with atomic_output(out, inputs=inputs) as tmp:
-        if suffix == ".csv":
-            pts = gdf.geometry.representative_point()
-            table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-            table["lon"], table["lat"] = pts.x.round(7), pts.y.round(7)
-            table.to_csv(tmp, index=False)
-        elif suffix in (".parquet", ".geoparquet"):
-            gdf.to_parquet(tmp)
-        else:
-            layer = re.sub(r"\W+", "_", Path(out).stem) or "rings"
-            opts = {"layer": layer} if suffix == ".gpkg" else {}
-            try:
-                gdf.to_file(tmp, engine="pyogrio", **opts)
-            except Exception as exc:  # pyogrio reports unknown drivers its own way
-                raise OutputError(f"cannot write {out!r}: {exc}") from None
-
-
 def _rings(args: argparse.Namespace) -> int:
-    from geo.access import resolve_params, rings
+    from geo.access import resolve_params, rings, write
     from geo.access.coverage import read_points
+    from geo.access.output import check_output
 
     params = resolve_params(_params(args.param))
     files = (args.roads, args.dem, args.friction, args.timetable, args.through, args.origins)
     inputs = [x for x in files if x]
+    check_output(args.output, inputs=inputs)  # before the work, not after it
     origin = (
         read_points(args.origins, "origins")
         if args.origins
-        else (args.origin[0] if len(args.origin) == 1 else _many(args.origin))
+        else (args.origin[0] if len(args.origin) == 1 else args.origin)
     )
-    timetable = pd.read_csv(args.timetable) if args.timetable else None
-    through = pd.read_csv(args.through, dtype=str) if args.through else None
     result = rings(
         origin,
         minutes=args.minutes,
@@ -181,13 +162,13 @@ def _rings(args: argparse.Namespace) -> int:
         include_planned=args.include_planned,
         rail=not args.no_rail,
         params=params,
-        timetable=timetable,
+        timetable=args.timetable,
         nearest=args.nearest,
         raster_out=args.raster_out,
         friction=args.friction,
-        through=through,
+        through=args.through,
     )
-    write_frame(result, args.output, inputs)
+    write(result, args.output, inputs=inputs)
     for row in result.itertuples():
         print(f"{row.origin}\t{row.minutes:g} min\t{row.area_km2:.1f} km²\t{row.scenario}")
     print(f"method: {result['method'].iloc[0]}")
@@ -196,14 +177,7 @@ def _rings(args: argparse.Namespace) -> int:
     return 0
 
 
-def _many(items: list[str]) -> gpd.GeoDataFrame:
-    from geo.access.origins import resolve_origins
-
-    frames = [resolve_origins(x) for x in items]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
-
-
-def _print_params(params, used_json: str) -> None:
+def _print_params(params: Params, used_json: str) -> None:
     import json
 
     used = json.loads(used_json)
@@ -214,21 +188,28 @@ def _print_params(params, used_json: str) -> None:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from geo.access import coverage, resolve_params
+    from geo.access import coverage, resolve_params, write
+    from geo.access.output import check_output
 
     params = resolve_params(_params(args.param))
+    inputs = [x for x in (args.facilities, args.targets, args.roads) if x]
+    check_output(args.output, inputs=inputs)  # before the work, not after it
     res = coverage(
         args.facilities,
         args.targets,
         km=args.km,
         minutes=args.minutes,
+        engine=args.engine,
+        roads=args.roads,
         rail=not args.no_rail,
         include_planned=args.include_planned,
         params=params,
     )
-    write_frame(res.table, args.output, [args.facilities, args.targets])
+    write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)
     print(f"{n - bad} of {n} targets covered ({res.table['criterion'].iloc[0]})")
+    if "params" in res.table.columns:
+        _print_params(params, res.table["params"].iloc[0])
     if bad:
         print("uncovered:")
         col = "distance_km" if "distance_km" in res.uncovered.columns else "minutes"

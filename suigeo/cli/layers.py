@@ -12,10 +12,9 @@ from crs.atomic import atomic_output
 from layers.export import FORMATS, export
 from layers.validate import LayerValidationError, schemas
 
-_BRIEF_HIDDEN = ("source", "note", "aliases")
-
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``suigeo layers list|show|export|check|growth|nearest``."""
     p = sub.add_parser(
         "layers",
         help="the shipped planning layers (parks, towns, rail, forest parks, hubs)",
@@ -133,12 +132,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    gdf = layers.load(args.name)
-    df = pd.DataFrame(gdf.drop(columns="geometry"))
-    if (gdf.geom_type == "Point").all():
-        df["lon"], df["lat"] = gdf.geometry.x.round(5), gdf.geometry.y.round(5)
-    if not args.full:
-        df = df.drop(columns=[c for c in _BRIEF_HIDDEN if c in df.columns])
+    df = layers.attribute_table(args.name, full=args.full)
     if args.csv:
         df.to_csv(sys.stdout, index=False)
     else:

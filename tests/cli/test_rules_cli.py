@@ -236,3 +236,26 @@ def test_survey_sheets_csv(tmp_path, capsys):
     assert got["T500-01"] == ("pass", 366.0, {"cycle_years": 1})  # due 2024-06-30 itself
     assert got["T500-02"][0] == "fail"  # due 2024-06-29
     assert got["T2000-01"][0] == "pass" and got["CORS"][0] == "pass"
+
+
+def test_rejects_file_cannot_be_the_output_file(tmp_path, capsys):
+    src = tmp_path / "p.csv"
+    src.write_text("id,site_area_m2,counted_gfa_m2\nA,1000,4000\nB,-3,10\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    out.write_text("kept", encoding="utf-8")
+    argv = ["rules", "check", str(src), "--ruleset", VI, "--as-of", "2024-06-30"]
+    rc = main([*argv, "--format", "json", "-o", str(out), "--rejects", str(out)])
+    assert rc == 2
+    assert "--rejects" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "kept"  # nothing overwritten
+
+
+def test_a_table_without_any_field_of_the_rule_set_is_bad_input(tmp_path, capsys):
+    # village projects checked with the housing rule set by mistake: every rule would be
+    # not_evaluable and the exit status 0, which a script would read as "nothing fails"
+    src = tmp_path / "p.csv"
+    src.write_text("id,site_area_m2,counted_gfa_m2\nA,1000,4000\n", encoding="utf-8")
+    rc = main(["rules", "check", str(src), "--ruleset", "renewal-housing-2022"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "none of the fields of renewal-housing-2022" in err and "policy_housing_units" in err

@@ -108,6 +108,66 @@ def test_times_equal_brute_force_dijkstra_with_one_way_streets():
     assert list(res.table["covered"]) == list(expected <= 5)
 
 
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_reached_length_equals_brute_force_on_one_way_streets(direction):
+    # every line u -> v is reached over [0, a] from u and [1 - b, 1] from v, a and b from
+    # brute-force node times and the one-way rule: the reached length is Σ min(1, a + b) × L
+    from geo.access.network import build_network, reached_lines, rings_from_graph
+    from geo.access.params import resolve_params
+    from geo.access.rail import build_rail
+
+    rng = np.random.default_rng(11)
+    n, sp, t = 12, 400.0, 4.3
+    roads, uv = _grid(n, sp, rng)
+    fwd = (roads["oneway"] != "-1").to_numpy()
+    bwd = (roads["oneway"] != "yes").to_numpy()
+    w = np.array([sp / (_speed_kmh(ms) * 1000 / 60) for ms in roads["maxspeed"]])
+    edges = [(u, v, x) for (u, v), x, f in zip(uv, w, fwd, strict=True) if f]
+    edges += [(v, u, x) for (u, v), x, b in zip(uv, w, bwd, strict=True) if b]
+    if direction == "to":
+        edges = [(v, u, x) for u, v, x in edges]
+    origin = 66
+    times = _brute_force(n * n, edges, [origin])
+    u, v = np.array(uv).T
+    from_u, from_v = (fwd, bwd) if direction == "from" else (bwd, fwd)
+    a = np.where(from_u, np.clip((t - times[u]) / w, 0, 1), 0)
+    b = np.where(from_v, np.clip((t - times[v]) / w, 0, 1), 0)
+    expected = (np.minimum(1, a + b) * sp).sum()
+    assert 0 < expected < 0.9 * len(uv) * sp and ((a > 0) & (a < 1)).any()
+    p = resolve_params(None)
+    lon, lat = _lonlat(X0 + (origin % n) * sp, Y0 + (origin // n) * sp)
+    net = build_network(
+        np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
+    )
+    _, dist = rings_from_graph(net, [t], direction=direction, params=p, nearest=False)
+    full, partial, _ = reached_lines(net, dist[0], t, direction)
+    got = shapely.length(net.road.geoms[full]).sum() + shapely.length(partial).sum()
+    assert got == pytest.approx(expected, rel=1e-7)  # zero-cost links cost 1e-9 min
+
+
+def test_ring_the_same_from_the_faces_of_the_whole_network_or_of_the_reached_lines():
+    # a ring traces its reached lines alone unless the faces of the whole network are
+    # there (traced once, reused): both give the same polygon
+    from geo.access.network import build_network, rings_from_graph
+    from geo.access.params import resolve_params
+    from geo.access.rail import build_rail
+
+    rng = np.random.default_rng(4)
+    roads, _ = _grid(14, 300.0, rng)
+    p = resolve_params(None)
+    lon, lat = _lonlat(X0 + 2000, Y0 + 2150)
+    net = build_network(
+        np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
+    )
+    alone, _ = rings_from_graph(net, [3.0, 5.0], direction="from", params=p, nearest=False)
+    assert "lines" not in net._csr  # the rings reached fewer lines than the network has
+    net.line_table()
+    table, _ = rings_from_graph(net, [3.0, 5.0], direction="from", params=p, nearest=False)
+    for a, b in zip(alone[0], table[0], strict=True):
+        assert a.area > 0.5e6 and len(a.interiors) == 0
+        assert a.symmetric_difference(b).area < 1e-6 * a.area
+
+
 def test_partial_edge_at_the_cut_off_and_one_way():
     # one straight road 10 km east, 60 km/h = 1 km per minute, one-way eastwards
     road = gpd.GeoDataFrame(
@@ -244,6 +304,39 @@ def test_face_tracing_equals_geos_polygonize_on_a_random_network():
     # a line is loose (needs its own buffer) exactly when the enclosed area does not cover it
     covered = shapely.covered_by(lines, ref)
     assert list(loose) == list(~covered)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_face_tracing_of_a_subset_equals_geos_polygonize_of_that_subset(seed):
+    # the faces of the whole network are traced once; a subset (the roads reached within a
+    # threshold) re-traces only its frontier: compare with GEOS on the subset alone
+    from geo.access.faces import LineTable, enclosed_area_of
+
+    rng = np.random.default_rng(seed)
+    n = 20
+    lines, uv = [], []
+    for i in range(n):
+        for j in range(n - 1):
+            for a, b in (((j, i), (j + 1, i)), ((i, j), (i, j + 1))):
+                if rng.random() < 0.8:
+                    mid = ((a[0] + b[0]) / 2 + rng.normal(0, 0.1), (a[1] + b[1]) / 2)
+                    lines.append(shapely.LineString([a, mid, b]))
+                    uv.append((a[1] * n + a[0], b[1] * n + b[0]))
+    lines = np.array(lines, dtype=object)
+    uv = np.array(uv)
+    table = LineTable.of(lines, uv[:, 0], uv[:, 1])
+    centre = shapely.centroid(lines)
+    dx, dy = shapely.get_x(centre) - 9.5, shapely.get_y(centre) - 9.5
+    # a disc of reached roads with a ragged edge, plus some lines dropped inside it
+    near = np.hypot(dx, dy) < 6 + rng.normal(0, 1.5, len(lines))
+    sub = np.flatnonzero(near & (rng.random(len(lines)) < 0.9))
+    area, loose = enclosed_area_of(table, sub)
+    faces = shapely.get_parts(shapely.polygonize(lines[sub]))
+    ref = shapely.union_all(shapely.polygons(shapely.get_exterior_ring(faces)))
+    assert ref.area > 20  # a real subset with enclosed blocks
+    assert area.is_valid
+    assert area.symmetric_difference(ref).area < 1e-9 * ref.area
+    assert list(loose) == list(~shapely.covered_by(lines[sub], ref))
 
 
 def test_holes_larger_than_the_limit_stay_open():

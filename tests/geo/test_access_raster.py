@@ -293,3 +293,113 @@ def test_friction_raster_with_a_wall_equals_mcp(tmp_path):
     # just beyond the wall: not the 16.5 min straight walk but round through the gap
     beyond = t[r0, c0 + 22]
     assert beyond == -1 or beyond > 2 * 22 * CELL / (4000 / 60)
+
+
+def test_grid_built_in_row_blocks_equals_mcp_on_a_wide_grid():
+    # 3000 columns: the move graph is built a row or two at a time; roads, walking and an
+    # impassable wall with a gap, against MCP_Geometric on the same friction
+    from geo.access.graph import shortest_times
+    from geo.access.params import resolve_params
+    from geo.access.raster import grid_csr
+
+    h, w = 15, 3000
+    speed = np.full((h, w), np.nan)
+    speed[7, 100:2900] = 30.0
+    speed[:, 1500] = 45.0
+    offroad = np.full((h, w), np.nan)
+    offroad[:, 2000] = 0.0  # wall ...
+    offroad[3, 2000] = np.nan  # ... with a gap off the road
+    speed[7, 2000] = np.nan
+    graph = grid_csr(speed, None, CELL, resolve_params(None), offroad=offroad)
+    src = (7, 50)
+    t, _ = shortest_times(graph, np.array([src[0] * w + src[1]]))
+    t = t[0].reshape(h, w)
+    kmh = np.where(np.isfinite(speed), speed, np.where(np.isfinite(offroad), offroad, 0))
+    kmh = np.where(np.isnan(offroad) & np.isnan(speed), OFF_PATH_FLAT * 60 / 1000, kmh)
+    with np.errstate(divide="ignore"):
+        cost = 60.0 / (kmh * 1000.0)
+    ref, _ = skimage_graph.MCP_Geometric(cost, sampling=(CELL, CELL)).find_costs([src])
+    ok = np.isfinite(ref)
+    assert ok.sum() == h * w - (h - 1)  # all but the wall
+    np.testing.assert_allclose(t[ok], ref[ok], rtol=1e-12)
+    assert np.isinf(t[~ok]).all()
+
+
+def test_grid_cropped_to_the_reach_equals_mcp_on_a_grid_three_times_larger(tmp_path):
+    # the engine builds its grid only over what the cut-off can reach; MCP on a grid with
+    # a wide margin all round gives the same costs inside the ring and nothing reachable
+    # beyond the engine's grid
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2
+    lines = [
+        shapely.LineString([(ox - 6000, oy), (ox + 6000, oy)]),  # through the origin
+        shapely.LineString([(ox + 500, oy - 6000), (ox + 500, oy + 6000)]),
+        shapely.LineString([(ox - 4000, oy - 4000), (ox + 4000, oy + 3000)]),
+    ]
+    road = gpd.GeoDataFrame({"maxspeed": ["40", "60", "30"]}, geometry=lines, crs=4547)
+    tif = tmp_path / "t.tif"
+    minutes = 8.0
+    rings(
+        _lonlat(ox, oy),
+        minutes=[minutes],
+        engine="raster",
+        roads=road,
+        rail=False,
+        params={"raster.cell_m": CELL},
+        raster_out=tif,
+    )
+    t, tr = _read(tif)
+    h, w = t.shape
+    big = Affine(CELL, 0, tr.c - w * CELL, 0, -CELL, tr.f + h * CELL)
+    kmh = rasterio.features.rasterize(
+        sorted(zip(lines, [40.0, 60.0, 30.0], strict=True), key=lambda x: x[1]),  # fastest wins
+        out_shape=(3 * h, 3 * w),
+        transform=big,
+        fill=0.0,
+        dtype="float64",
+    )
+    cost = np.where(kmh > 0, 60.0 / (np.maximum(kmh, 1e-9) * 1000.0), 1 / OFF_PATH_FLAT)
+    r0, c0 = _cell(big, ox, oy)
+    ref, _ = skimage_graph.MCP_Geometric(cost, sampling=(CELL, CELL)).find_costs([(r0, c0)])
+    inner = ref[h : 2 * h, w : 2 * w]
+    reached = t >= 0
+    assert reached.sum() > 1000
+    np.testing.assert_allclose(t[reached], inner[reached], rtol=1e-6)  # float32 GeoTIFF
+    assert (inner[~reached] > minutes * (1 - 1e-6)).all()
+    outside = np.ones(ref.shape, bool)
+    outside[h : 2 * h, w : 2 * w] = False
+    assert (ref[outside] > minutes).all()
+
+
+def test_reverse_grid_and_links_equal_scipy_transpose_and_sum():
+    # times to a destination use the backwards move graph built directly, and links are
+    # appended to the grid rows: compare with scipy's own transpose and sparse sum
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import dijkstra
+
+    from geo.access.params import resolve_params
+    from geo.access.raster import grid_csr
+
+    rng = np.random.default_rng(5)
+    h, w, extra = 40, 2100, 3  # several row blocks; 3 linked nodes beyond the grid
+    n = h * w
+    speed = np.where(rng.random((h, w)) < 0.1, 40.0, np.nan)
+    heights = np.cumsum(rng.normal(0, 8, (h, w)), axis=1)  # slopes: moves are asymmetric
+    offroad = np.where(rng.random((h, w)) < 0.02, 0.0, np.nan)
+    p = resolve_params(None)
+    fwd = grid_csr(speed, heights, CELL, p, n + extra, offroad)
+    # links from cells in one block (rows 0-1), in the last cell, and among linked nodes
+    u = np.array([n, n + 1, 17, n + 2, 5, w + 9, n, n - 1, n + 2])
+    v = np.array([17, n + 2, n, 3 * w + 1, n + 1, n + 1, w + 9, n + 1, n])
+    wt = np.array([0.5, 2.0, 0.25, 1.0, 0.75, 3.0, 0.1, 0.2, 0.3])
+    links = csr_array((wt, (u, v)), shape=fwd.shape)
+    ref = (fwd + links).tocsr()
+    ref_back = ref.T.tocsr()
+    src = [0, 12 * w + 700, n - 1]
+    got = grid_csr(speed, heights, CELL, p, n + extra, offroad, links=links)
+    np.testing.assert_array_equal(dijkstra(got, indices=src), dijkstra(ref, indices=src))
+    back = grid_csr(
+        speed, heights, CELL, p, n + extra, offroad, reverse=True, links=links.T.tocsr()
+    )
+    got = dijkstra(back, indices=src)
+    np.testing.assert_allclose(got, dijkstra(ref_back, indices=src), rtol=1e-12)
+    assert np.isfinite(got[1:]).mean() > 0.9  # (cell 0 happens to be walled in)

@@ -113,3 +113,15 @@ def test_lookup_ambiguous_alias_names_the_candidates(monkeypatch):
     monkeypatch.setattr(shipped, "_name_index", lambda: (fake, shown))
     with pytest.raises(InputError, match=r"ambiguous: canton_tower \(hubs\), sunac_gz \(hubs\)"):
         layers.lookup("Twin")
+
+
+def test_attribute_table_brief_and_full():
+    brief = layers.attribute_table("hubs")
+    full = layers.attribute_table("hubs", full=True)
+    gdf = layers.load("hubs")
+    assert {"source", "note", "aliases"} <= set(full.columns)
+    assert not {"source", "note", "aliases"} & set(brief.columns)
+    # lon/lat are the features' own coordinates to 5 decimals (~1 m)
+    assert (abs(brief["lon"] - gdf.geometry.x) <= 5e-6).all()
+    assert (abs(brief["lat"] - gdf.geometry.y) <= 5e-6).all()
+    assert "lon" not in layers.attribute_table("rail_lines").columns  # lines: no point

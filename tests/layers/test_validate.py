@@ -209,3 +209,61 @@ def test_problems_as_table():
     t = err.to_frame()
     assert t.loc[0, "index"] == 1 and t.loc[0, "field"] == "speed_kmh"
     assert "outside [0, 150]" in t.loc[0, "message"]
+
+
+def test_table_without_geometry_is_a_reported_problem_not_a_crash(tmp_path):
+    # a CSV of villages without coordinates: GDAL reads it as a plain table
+    path = tmp_path / "villages.csv"
+    path.write_text("id,name,town,population\nv1,石门村,温泉镇,abc\n", encoding="utf-8")
+    err = _problems(path, schema="villages")
+    found = {(p.feature, p.field) for p in err.problems}
+    assert (None, "geometry") in found  # the file-level problem: no geometry at all
+    assert ("0 (id='v1')", "population") in found  # the attributes are still checked
+    assert "no geometry" in str(err)
+
+
+def test_messages_show_plain_values_not_numpy_reprs():
+    gdf = gpd.GeoDataFrame(
+        {"id": ["v1"], "name": ["a"], "town": ["梯面镇"], "population": [10.5]},
+        geometry=[Point(113.28, 23.55)],
+        crs=4490,
+    )
+    (p,) = layers.validate(gdf, schema="villages", file="v.gpkg")
+    assert p.message == "value 10.5 is not of type int"
+
+
+# A city-style local Transverse Mercator with no EPSG code (central meridian 113°17'):
+# PROJ can use its full definition, so the layer is fine.
+LOCAL_TM = (
+    "+proj=tmerc +lat_0=0 +lon_0=113.283333333 +k=1 +x_0=500000 +y_0=0 "
+    "+ellps=GRS80 +units=m +no_defs"
+)
+
+
+def test_a_local_crs_without_epsg_code_is_checked_through_proj(tmp_path):
+    local = _roads().to_crs(LOCAL_TM)  # PROJ itself puts the good roads into the local system
+    path = _write(local, tmp_path / "local.gpkg")
+    assert len(layers.read(path, schema="roads")) == 3
+    # and it converts: back in CGCS2000 lon/lat the roads are where they started
+    back = layers.read(path, schema="roads", crs="CGCS2000")
+    assert back.crs.to_epsg() == 4490
+    for a, b in zip(back.geometry, _roads().geometry, strict=True):
+        assert a.equals_exact(b, tolerance=1e-9)
+    # the same local layer with x/y swapped is still recognised as swapped, nothing else
+    swapped = local.copy()
+    swapped.geometry = local.geometry.map(lambda g: LineString([(y, x) for x, y in g.coords]))
+    err = _problems(_write(swapped, tmp_path / "local_swapped.gpkg"))
+    assert {p.field for p in err.problems} == {"geometry"}
+    assert all("x/y given as y/x" in p.message for p in err.problems)
+
+
+def test_an_unusable_crs_is_one_problem_and_positions_are_not_guessed():
+    # a site grid in metres that PROJ cannot relate to the earth: reading its metres as
+    # lon/lat would add a false "outside Guangdong" problem for every feature
+    site_grid = (
+        'ENGCRS["site grid",EDATUM["site"],CS[Cartesian,2],'
+        'AXIS["x",east,LENGTHUNIT["metre",1]],AXIS["y",north,LENGTHUNIT["metre",1]]]'
+    )
+    gdf = _roads().to_crs(LOCAL_TM).set_crs(site_grid, allow_override=True)
+    problems = layers.validate(gdf, schema="roads", file="site.gpkg")
+    assert [(p.feature, p.field) for p in problems] == [(None, "crs")]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import numpy as np
 import pytest
+from shapely.geometry import Point
 
 import layers
 
@@ -74,3 +76,18 @@ def test_nearest_station_by_line_kind_and_other_crs():
     assert hs.loc["timian", "station_id"] in {"gz_north_stn", "qingyuan_hsr_stn"}
     all_kinds = layers.nearest_station(towns).set_index("id")
     assert (hs["distance_km"] >= all_kinds["distance_km"] - 1e-9).all()
+
+
+def test_nearest_station_of_a_user_layer_without_id_or_name_zh():
+    # a user's villages in Gauss-Krüger metres with only a 'name': the columns it has are
+    # kept; the distance is checked against pyproj.Geod on the CGCS2000 ellipsoid
+    from pyproj import Geod, Transformer
+
+    x, y = 430000.0, 2600000.0
+    villages = gpd.GeoDataFrame({"name": ["村A"]}, geometry=[Point(x, y)], crs=4547)
+    res = layers.nearest_station(villages)
+    assert list(res.columns[:2]) == ["name", "station_id"]
+    lon, lat = Transformer.from_crs(4547, 4490, always_xy=True).transform(x, y)
+    st = layers.load("rail_stations").set_index("id").loc[res["station_id"].iloc[0]]
+    ref = Geod(a=6378137.0, f=1 / 298.257222101).inv(lon, lat, st.geometry.x, st.geometry.y)[2]
+    assert res["distance_km"].iloc[0] == pytest.approx(ref / 1000, abs=1e-6)

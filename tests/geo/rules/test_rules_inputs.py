@@ -224,3 +224,136 @@ def test_toml_and_parquet_inputs(tmp_path):
     pd.DataFrame([village()]).to_parquet(pq)
     res = check(read_input(pq), VI, as_of="2024-01-01")
     assert res.counts()["fail"] == 0 and res.counts()["pass"] == 7
+
+
+def test_invalid_polygon_is_an_error_naming_project_and_reason():
+    # a bow-tie (self-intersecting) outline: its signed lobes cancel, so the computed
+    # "area" would be meaningless (shapely gives ~0 m² for a site of ~2 ha per lobe)
+    bowtie = Polygon([(113.3, 23.1), (113.302, 23.102), (113.302, 23.1), (113.3, 23.102)])
+    good = _square(113.9, 23.3)
+    gdf = gpd.GeoDataFrame(
+        {"id": ["ok", "bow"], "counted_gfa_m2": [1.0, 1.0]}, geometry=[good, bowtie], crs=4490
+    )
+    with pytest.raises(InputError) as exc:
+        prepare(gdf, load_ruleset(VI))
+    msg = str(exc.value)
+    assert "project 'bow'" in msg and "'geometry'" in msg and "Self-intersection" in msg
+    assert "project 'ok'" not in msg
+    p = prepare(gdf, load_ruleset(VI), on_error="reject")
+    assert list(p.ids) == ["ok"] and list(p.rejects["project"]) == ["bow"]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["1000.02", "5000.10", "true", "1500.03"],  # plain numbers: the one-pass parse
+        ["1000.02", "0.50001 ha", "是", "1500.03"],  # a unit: the cell-by-cell path
+        ["1e3", ".5", "no", ""],  # exponent, leading dot, empty cell
+    ],
+)
+def test_string_columns_parse_like_python_objects(cells):
+    # read_csv(dtype=str) gives pandas string columns, JSON gives Python objects: both must
+    # give the same numbers (bit for bit, so exact decisions stay exact) and flags
+    cols = ["site_area_m2", "counted_gfa_m2", "central_urban", "ancillary_gfa_m2"]
+    rows = {"id": ["A"], **{c: [v] for c, v in zip(cols, cells, strict=True)}}
+    as_text = pd.DataFrame(rows, dtype="str")
+    as_objects = pd.DataFrame(rows, dtype=object)
+    a = prepare(as_text, load_ruleset(VI), on_error="reject")
+    b = prepare(as_objects, load_ruleset(VI), on_error="reject")
+    for c in cols:
+        np.testing.assert_array_equal(a.data[c], b.data[c])
+    assert a.rejects.to_dict("list") == b.rejects.to_dict("list")
+    # the reference: Python's own correctly rounded float() of each decimal string
+    if cells[1] == "5000.10":
+        assert a.data["counted_gfa_m2"][0] == float("5000.10")
+
+
+def test_string_columns_report_the_same_problems_as_objects():
+    rows = {
+        "id": ["A", "B", "C", "D"],
+        "site_area_m2": ["nan", "inf", "5 km", "-1"],
+        "central_urban": ["maybe", "1", "否", ""],
+    }
+    a = prepare(pd.DataFrame(rows, dtype="str"), load_ruleset(VI), on_error="reject")
+    b = prepare(pd.DataFrame(rows, dtype=object), load_ruleset(VI), on_error="reject")
+    assert a.rejects.to_dict("list") == b.rejects.to_dict("list")
+    assert list(a.rejects["project"]) == ["A", "A", "B", "C", "D"]
+
+
+def test_every_unknown_field_is_named_at_once():
+    table = pd.DataFrame({"id": ["A"], "site_area_ha": [5], "plot_ratio": [4], "gfa": [1]})
+    with pytest.raises(InputError) as exc:
+        prepare(table, load_ruleset(VI))
+    msg = str(exc.value)
+    for name in ("site_area_ha", "plot_ratio", "gfa"):
+        assert repr(name) in msg
+    assert "'site_area_m2'" in msg  # the nearest known name for the first
+
+
+def test_duplicate_ids_name_every_row_and_line(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,site_area_m2\nA,1\nB,2\nA,3\nB,4\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        prepare(read_input(path), load_ruleset(VI), source=str(path), line_offset=1)
+    msg = str(exc.value)
+    # rows 1 and 3 (file lines 2 and 4) share 'A'; rows 2 and 4 (lines 3 and 5) share 'B'
+    assert "duplicate project id 'A' in rows 1, 3 (lines 2, 4)" in msg
+    assert "duplicate project id 'B' in rows 2, 4 (lines 3, 5)" in msg
+
+
+def test_csv_row_with_an_extra_cell_is_refused_not_shifted(tmp_path):
+    # "A,5,7" under a two-column header: pandas' C parser silently turned 'A' into the
+    # index, read id '5' and site area 7; the row must be refused instead
+    path = tmp_path / "p.csv"
+    path.write_text("id,site_area_m2\nA,5,7\nB,6\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"p\.csv: cannot read: .*Expected 2 columns, got 3"):
+        read_input(path)
+
+
+def test_metres_in_a_lon_lat_file_are_an_error_naming_project_and_fix(tmp_path):
+    # a project file whose polygon is in Gauss-Krüger metres but says no crs (so lon/lat)
+    js = tmp_path / "p.json"
+    square = box(430000, 2560000, 430200, 2560200)
+    js.write_text(
+        json.dumps({"id": "P", "counted_gfa_m2": 1, "geometry": square.__geo_interface__}),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as exc:
+        prepare(read_input(js), load_ruleset(VI), source=str(js))
+    msg = str(exc.value)
+    assert "p.json" in msg and "project 'P'" in msg and "'geometry'" in msg
+    assert "--input-crs" in msg
+    # with the right system named, the area is the square's 40000 m² (200 m x 200 m)
+    p = prepare(read_input(js, input_crs="CGCS2000-3GK-CM114"), load_ruleset(VI))
+    assert p.data["site_area_m2"][0] == 40000.0
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # a blank line: B is on file line 4, C on line 5
+        ("id,site_area_m2\nA,1\n\nB,-1\nC,-2\n", ["row 2 (line 4)", "row 3 (line 5)"]),
+        # a quoted note running over two lines (CRLF file): B on line 3, C on line 5
+        (
+            'id,site_area_m2,note\r\nA,1,ok\r\nB,-1,"two\nlines"\r\nC,-2,x\r\n',
+            ["row 2 (line 3)", "row 3 (line 5)"],
+        ),
+    ],
+)
+def test_csv_line_numbers_are_the_files_own(tmp_path, text, where):
+    path = tmp_path / "p.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(InputError) as exc:
+        prepare(read_input(path), load_ruleset(VI), source="p.csv", line_offset=1)
+    msg = str(exc.value)
+    assert all(w in msg for w in where), msg
+    p = prepare(read_input(path), load_ruleset(VI), line_offset=1, on_error="reject")
+    assert list(p.rejects["line"]) == [int(w.split("line ")[1][:-1]) for w in where]
+
+
+def test_csv_line_numbers_follow_rows_through_sorting(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,site_area_m2\nA,1\n\nB,-1\nC,2\n", encoding="utf-8")
+    table = read_input(path).sort_values("id", ascending=False)  # C, B, A
+    with pytest.raises(InputError, match=r"row 2 \(line 4\), project 'B'"):
+        prepare(table, load_ruleset(VI), line_offset=1)
