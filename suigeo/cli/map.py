@@ -87,11 +87,8 @@ def add_map_options(p: argparse.ArgumentParser) -> None:
 
 def write_outputs(m: folium.Map, args: argparse.Namespace, inputs: list[str]) -> None:
     """Write the HTML (and the PNG when asked) atomically; print the paths."""
-    out = maps.save_html(m, args.output, inputs=inputs)
-    print(out)
-    if args.png:
-        png = maps.save_png(out, args.png, inputs=inputs)
-        print(png)
+    for path in maps.save_map(m, args.output, png=args.png, inputs=inputs):
+        print(path)
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -264,3 +264,12 @@ def test_cli_modules_only_parse_and_call_maps():
     src = inspect.getsource(suigeo.cli.demo) + inspect.getsource(suigeo.cli.map)
     for logic in ("station_times", "read_file", "geo.access"):
         assert logic not in src, logic
+
+
+def test_png_into_a_missing_folder_is_refused_before_anything_is_written(tmp_path, capsys):
+    html = tmp_path / "m.html"
+    png = tmp_path / "no-such-folder" / "m.png"
+    argv = ["map", "build", "--layer", "hubs", "-o", str(html), "--png", str(png)]
+    assert main(argv) == 2
+    assert "no-such-folder" in capsys.readouterr().err
+    assert not html.exists()  # no half-done output: the PNG's folder is checked first
