@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,8 @@ def basemap(name: str, *, key: str | None = None) -> Basemap:
     Raises
     ------
     crs.errors.InputError
-        Unknown provider, or a provider that needs a key and got none.
+        Unknown provider, a provider that needs a key and got none, or a key that is not
+        letters and digits only.
     """
     reg = _registry()
     if name not in reg:
@@ -65,5 +67,12 @@ def basemap(name: str, *, key: str | None = None) -> Basemap:
                 f"basemap {name!r} needs a key: pass --tianditu-key KEY (Python: tianditu_key=) "
                 f"or set the environment variable {env}; register a free key at the provider. "
                 "Or use --basemap none, which needs no tile server."
+            )
+        if not re.fullmatch(r"[A-Za-z0-9]+", key):
+            # the key goes into the tile URL, which branca parses again as a Jinja template
+            # and Leaflet as a {placeholder} template: refuse anything but a plain token
+            raise InputError(
+                f"basemap {name!r}: the key must be letters and digits only (a Tianditu key "
+                f"is 32 hexadecimal digits); check --tianditu-key or {env}"
             )
     return Basemap(name, table, key)

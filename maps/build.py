@@ -356,11 +356,14 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     gdf = layer.gdf
     cols = _popup_columns(gdf)
     keys = _style_keys(gdf, layer.role)
-    styles = _styles_for(pd.unique(keys), layer.role)
+    # the page carries a style code per feature, never the raw kind/status text from data
+    codes, uniques = pd.factorize(keys)
+    by_key = _styles_for(uniques, layer.role)
+    styles = {f"s{i}": by_key[k] for i, k in enumerate(uniques)}
     props = pd.DataFrame(
         {f"p{i}": _format_column(_labelled(gdf[c], c)) for i, c in enumerate(cols)}
     )
-    props["_s"] = keys.to_numpy()
+    props["_s"] = np.char.add("s", codes.astype(str)).astype(object)
     lab = symbology()["labels"]
     labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
     if labelled:
@@ -512,6 +515,7 @@ def _version() -> str:
 def _footer_html(
     layers: Sequence[_Layer], review_number: str | None, bm: Basemap, made_on: dt.date
 ) -> str:
+    review_number = (review_number or "").strip()  # a blank number is no number
     if review_number:
         status = (
             f'<span class="suigeo-review">审图号 Map review No. {escape_text(review_number)}</span>'

@@ -12,7 +12,10 @@ The result is safe in all the contexts folium uses:
 - HTML text and quoted attribute values: ``& < > " '`` become character references;
 - JavaScript template literals: `` ` ``, ``$`` and ``\\`` become character references too, so
   no ``${...}`` substitution, no end of the literal and no escape sequence can form;
-- JSON strings (``tojson``) need nothing more.
+- JSON strings (``tojson``) need nothing more;
+- Jinja: ``{`` and ``}`` become character references, because branca renders each script
+  and then parses the result again as a Jinja template, so ``{{ ... }}`` in data would be
+  evaluated (in Python, at build time) and ``{% raw %}`` would abort the page.
 
 Once the browser parses the HTML, each reference shows as the character it stands for, so the
 reader sees the original text, never markup and never executed code.
@@ -35,6 +38,10 @@ _TABLE = str.maketrans(
         "`": "&#96;",
         "$": "&#36;",
         "\\": "&#92;",
+        # branca re-parses every rendered script as a Jinja template: "{{", "{%" and "{#"
+        # in data would run as Jinja (Python) at build time.
+        "{": "&#123;",
+        "}": "&#125;",
         # Line and paragraph separators end a JavaScript line in older engines.
         "\u2028": "&#8232;",
         "\u2029": "&#8233;",
@@ -55,15 +62,15 @@ def escape_text(value: Any) -> str:
     Returns
     -------
     str
-        The text with ``& < > " ' ` $ \\`` (and U+2028, U+2029) replaced by HTML character
-        references.
+        The text with ``& < > " ' ` $ \\ { }`` (and U+2028, U+2029) replaced by HTML
+        character references.
 
     Examples
     --------
     >>> escape_text("<img src=x onerror=alert(1)>")
     '&lt;img src=x onerror=alert(1)&gt;'
     >>> escape_text("${alert(1)}`")
-    '&#36;{alert(1)}&#96;'
+    '&#36;&#123;alert(1)&#125;&#96;'
     """
     if value is None:
         return ""

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import folium
 
-from crs.atomic import atomic_output
+from crs.atomic import atomic_output, check_not_input
 from crs.errors import OutputError
 from maps.browser import chromium
 
-__all__ = ["render_html", "save_html", "save_png"]
+__all__ = ["render_html", "save_html", "save_map", "save_png"]
 
 
 def render_html(m: folium.Map) -> str:
@@ -67,3 +67,33 @@ def save_png(
             if not driver.save_screenshot(str(tmp)):
                 raise OutputError(f"Chromium could not write the screenshot {str(out)!r}")
     return Path(out)
+
+
+def save_map(
+    m: folium.Map,
+    html: str | os.PathLike[str],
+    *,
+    png: str | os.PathLike[str] | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> list[Path]:
+    """Write the page (and a PNG of it when ``png`` is given); return the paths written.
+
+    Both outputs are checked before anything is written (folder exists, not an input, the
+    PNG not the page itself), so a bad ``png`` leaves no HTML behind.
+
+    Raises
+    ------
+    crs.errors.OutputError
+        A missing folder, or an output that is one of ``inputs``.
+    """
+    inputs = list(inputs)
+    check_not_input(html, inputs)
+    if png is not None:
+        check_not_input(png, [*inputs, html])
+        folder = Path(png).parent
+        if not folder.is_dir():
+            raise OutputError(f"cannot write {str(png)!r}: folder {str(folder)!r} does not exist")
+    written = [save_html(m, html, inputs=inputs)]
+    if png is not None:
+        written.append(save_png(written[0], png, inputs=inputs))
+    return written

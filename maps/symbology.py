@@ -38,6 +38,7 @@ def status_dash(status: str | None) -> str:
 
 def field_label(column: str) -> str:
     """Return the popup label for a column, with its unit (unescaped; escape before use)."""
+    column = str(column)  # frames built in Python may have non-text column names
     table = symbology()
     label = table["fields"].get(column)
     if label is not None:

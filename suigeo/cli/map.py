@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
-import geopandas as gpd
+import folium
 
 import maps
 from crs.errors import InputError
@@ -26,6 +25,7 @@ publication" (广州市测绘地理信息管理办法 第三十四条: publishin
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``suigeo map build`` to the command line."""
     p = sub.add_parser("map", help="planning maps (folium HTML, PNG)")
     g = p.add_subparsers(dest="map_command", metavar="SUBCOMMAND", required=True)
     b = g.add_parser(
@@ -85,34 +85,17 @@ def add_map_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--png", metavar="PNG", help="also write a PNG screenshot (headless Chromium)")
 
 
-def read_vector(path: str, what: str) -> gpd.GeoDataFrame:
-    """Read a vector file with pyogrio; errors name the file."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{what} {path!r}: no such file")
-    try:
-        gdf = gpd.read_file(p, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises its own DataSourceError etc.
-        raise InputError(f"{what} {path!r}: cannot read it as a vector file ({exc})") from exc
-    if gdf.crs is None:
-        raise InputError(f"{what} {path!r}: the file declares no coordinate reference system")
-    return gdf
-
-
-def write_outputs(m, args: argparse.Namespace, inputs: list[str]) -> None:
+def write_outputs(m: folium.Map, args: argparse.Namespace, inputs: list[str]) -> None:
     """Write the HTML (and the PNG when asked) atomically; print the paths."""
-    out = maps.save_html(m, args.output, inputs=inputs)
-    print(out)
-    if args.png:
-        png = maps.save_png(out, args.png, inputs=inputs)
-        print(png)
+    for path in maps.save_map(m, args.output, png=args.png, inputs=inputs):
+        print(path)
 
 
 def _build(args: argparse.Namespace) -> int:
     if not (args.layer or args.rings or args.user_layer):
         raise InputError("nothing to draw: give at least one --layer, --rings or --user-layer")
-    rings = [(Path(f).stem, read_vector(f, "rings file")) for f in args.rings]
-    users = [(Path(f).name, read_vector(f, "user layer")) for f in args.user_layer]
+    rings = maps.read_named(args.rings, what="rings file")
+    users = maps.read_named(args.user_layer, what="user layer")
     m = maps.build(
         layers=list(args.layer),
         rings=rings,

@@ -202,7 +202,7 @@ def test_demo_page_in_the_browser(tmp_path, capsys):
 
 def test_demo_rings_claim_no_more_than_the_engine_computed():
     """The 1.5-hour rings' popup text against their own geometry and the station points."""
-    from suigeo.cli.demo import demo_rings
+    from maps import demo_rings
 
     st = layers.load("rail_stations").set_index("id")
     by_name = dict(zip(st["name_zh"], st.geometry, strict=True))
@@ -237,3 +237,39 @@ def test_demo_rings_claim_no_more_than_the_engine_computed():
         rings90["rail in service + under construction + planned (scenario)"]["meizhou_west_min"]
         <= rings90["rail in service"]["meizhou_west_min"]
     )
+
+
+def test_rings_file_errors_name_the_file_with_its_extension(tmp_path, capsys):
+    # a rings file without a minutes column: the message names the file as given (with
+    # its extension), so a user with rings.gpkg and rings.geojson knows which one is wrong
+    bad = tmp_path / "myrings.geojson"
+    gpd.GeoDataFrame(
+        {"x": [1]}, geometry=[shapely.Point(113, 23).buffer(0.1)], crs="EPSG:4490"
+    ).to_file(bad, engine="pyogrio")
+    assert main(["map", "build", "--rings", str(bad), "-o", str(tmp_path / "m.html")]) == 2
+    assert "myrings.geojson" in capsys.readouterr().err
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_cli_modules_only_parse_and_call_maps():
+    # the demo's rings and file reading are public functions of maps, for notebooks too
+    import inspect
+
+    import maps
+    import suigeo.cli.demo
+    import suigeo.cli.map
+
+    for fn in (maps.demo_map, maps.demo_rings, maps.read_vector, maps.read_named):
+        assert inspect.getdoc(fn)
+    src = inspect.getsource(suigeo.cli.demo) + inspect.getsource(suigeo.cli.map)
+    for logic in ("station_times", "read_file", "geo.access"):
+        assert logic not in src, logic
+
+
+def test_png_into_a_missing_folder_is_refused_before_anything_is_written(tmp_path, capsys):
+    html = tmp_path / "m.html"
+    png = tmp_path / "no-such-folder" / "m.png"
+    argv = ["map", "build", "--layer", "hubs", "-o", str(html), "--png", str(png)]
+    assert main(argv) == 2
+    assert "no-such-folder" in capsys.readouterr().err
+    assert not html.exists()  # no half-done output: the PNG's folder is checked first

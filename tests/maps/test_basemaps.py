@@ -79,3 +79,13 @@ def test_amap_offset_across_guangzhou(ring):
     dy = (shown[:, 1] - orig[:, 1]) * 110_574.0
     dist = np.hypot(dx, dy)
     assert dist.min() > 550 and dist.max() < 680, (dist.min(), dist.max())
+
+
+@pytest.mark.parametrize(
+    "key", ["{{ cycler.__init__.__globals__.os.getcwd() }}", "abc&T=img_w", 'k");alert(1);//']
+)
+def test_tianditu_key_that_is_not_a_plain_token_is_refused(parks, key):
+    # the key is pasted into the tile URL, which branca re-parses as Jinja and Leaflet as a
+    # {placeholder} template: only letters and digits (Tianditu keys are 32 hex digits) pass
+    with pytest.raises(InputError, match="letters and digits"):
+        maps.build({"P": parks}, basemap="tianditu", tianditu_key=key)

@@ -269,3 +269,69 @@ def test_labels_are_thinned_by_priority_and_come_back_on_zoom(tmp_path):
         assert {"中心", "园二", "园三"} <= {s[0] for s in shown}
         assert _overlaps(shown) == []
         _artifact(driver, "labels-zoomed.png", tmp_path)
+
+
+# More hostile strings, through the command line and in every place data reaches the page:
+# the user layer's file name, its column names (field aliases) and values, kinds and
+# statuses (legend), ring origin / engine / scenario, --title and --review-number.
+_MORE = (
+    "x\u2028y\u2029z",  # line separators: end a JS line in old engines
+    '" onmouseover="window.__canary=\'attr\'" x="',  # break out of a quoted attribute
+    "' onmouseover='window.__canary=1' '",
+    "\\u0027\\`\\${x}\\",  # JS escapes that would close the template literal
+    "<svg onload=window.__canary='svg'>",
+    "{{ cycler.__init__.__globals__.os.getcwd() }}{% raw %}",  # Jinja, re-parsed by branca
+)
+
+
+def test_hostile_strings_everywhere_through_the_cli(tmp_path, monkeypatch):
+    import geopandas as gpd
+    import shapely
+
+    from suigeo.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    hostile = (XSS_IMG, XSS_TPL, XSS_TICK, XSS_SCRIPT, *_MORE)
+    n = len(hostile)
+    cols = {f"c{i} {h}": list(hostile) for i, h in enumerate(hostile)}
+    user = gpd.GeoDataFrame(
+        {"name_zh": hostile, "name_en": hostile[::-1], "kind": hostile, "status": hostile,
+         "source": hostile, "as_of": hostile, **cols},
+        geometry=gpd.points_from_xy([113.2 + 0.05 * i for i in range(n)], [23.5] * n),
+        crs="EPSG:4490",
+    )  # fmt: skip
+    user_file = tmp_path / "u<img src=x onerror=window.__canary=9>${x}`.geojson"
+    user.to_file(user_file, driver="GeoJSON", engine="pyogrio")
+    c = shapely.Point(113.3, 23.1)
+    ring = gpd.GeoDataFrame(
+        {"origin": [XSS_IMG, XSS_TPL], "minutes": [30.0, 60.0], "engine": [XSS_SCRIPT, XSS_TICK],
+         "scenario": [_MORE[1], _MORE[0]], "params": [_MORE[3], _MORE[5]]},
+        geometry=[c.buffer(0.2), c.buffer(0.4)],
+        crs="EPSG:4490",
+    )  # fmt: skip
+    ring_file = tmp_path / "r`${x}<b>.gpkg"
+    ring.to_file(ring_file, engine="pyogrio")
+    out = tmp_path / "hostile.html"
+    argv = ["map", "build", "--rings", str(ring_file), "--user-layer", str(user_file)]
+    argv += ["--offline", "--title", XSS_IMG + _MORE[0], "--review-number", _MORE[1] + XSS_TPL]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert str(tmp_path) not in out.read_text(encoding="utf-8")  # the Jinja never ran
+    with chromium(width=1400, height=900) as driver:
+        _open(driver, out)
+        assert _severe(driver) == []
+        count = "return document.querySelectorAll(arguments[0]).length"
+        assert driver.execute_script(count, ".leaflet-control-layers") == 1
+        recs = driver.execute_script(_OPEN_ALL, _map_var(driver))
+        assert len(recs) == n + 2
+        assert all(r["tooltip"] and r["popup"] for r in recs)
+        assert not any(r["tooltipImgs"] or r["popupImgs"] for r in recs)
+        shown = " ".join(r["tooltip"] + r["popup"] for r in recs)
+        shown += driver.execute_script("return document.body.innerText")
+        for s in hostile:
+            assert s.replace("\u2028", "").replace("\u2029", "")[:12] in shown.replace(
+                "\u2028", ""
+            ).replace("\u2029", ""), s
+        assert driver.execute_script("return window.__canary") == "untouched"
+        assert driver.execute_script("return window.__alerts") == []
+        assert driver.execute_script(count, "svg[onload], img[src=x]") == 0
+        _artifact(driver, "map-hostile-cli.png", tmp_path)

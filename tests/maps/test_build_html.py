@@ -113,7 +113,7 @@ def test_hostile_strings_never_reach_the_page_raw(parks, rail):
     # and the escaped forms are there (as JSON strings, so `&` may be kept or \u0026)
     plain = html.replace("\\u0026", "&")
     assert "&lt;img src=x onerror=" in plain
-    assert "&#36;{(window.__canary=" in plain
+    assert "&#36;&#123;(window.__canary=" in plain
     assert "back&#96;tick" in plain
     assert "&lt;b&gt;kind&lt;/b&gt;" in plain
     assert "&#96;odd&#36;col&#92;" in plain
@@ -250,3 +250,57 @@ def test_permanent_labels_carry_their_layer_priority_and_a_declutter_pass(parks)
     assert "window.suigeoLabels" in html
     # no labelled layer, no declutter script
     assert "window.suigeoLabels" not in _html(maps.build({"other": parks}))
+
+
+# branca re-parses every rendered script as a Jinja template, so "{{ ... }}" in data would be
+# evaluated in Python at build time (it reaches os through cycler.__init__.__globals__).
+_JINJA = "{{ '%s-%s' % ('jinja', 'ran') }}"
+_JINJA_OS = "{{ cycler.__init__.__globals__.os.getcwd() }}"
+
+
+def test_jinja_syntax_in_data_is_never_evaluated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a cwd that would show up in the page if os.getcwd() ran
+    marker = str(tmp_path)
+    g = gpd.GeoDataFrame(
+        {
+            "name_zh": [_JINJA, "{% raw %}"],
+            "name_en": [_JINJA_OS, "{# x"],
+            "kind": [_JINJA, "{%"],
+            "status": ["{{ 'status' ~ '-ran' }}", "planned"],
+            "source": [_JINJA, "s"],
+            "as_of": [_JINJA, "2024"],
+        },
+        geometry=gpd.points_from_xy([113.2, 113.3], [23.1, 23.2]),
+        crs="EPSG:4490",
+    )
+    html = _html(
+        maps.build(
+            user_layers={_JINJA: g},
+            layers={"meizhou_parks": g},
+            title=_JINJA,
+            review_number=_JINJA,
+            offline=False,
+        )
+    )
+    assert "jinja-ran" not in html
+    assert marker not in html
+    assert "status-ran" not in html
+
+
+def test_non_text_column_names_are_labelled_not_a_crash():
+    # a GeoDataFrame built in a notebook may have integer column names
+    g = gpd.GeoDataFrame(
+        {0: [1.5, 2.0], "name_zh": ["甲", "乙"]},
+        geometry=gpd.points_from_xy([113.2, 113.3], [23.1, 23.2]),
+        crs="EPSG:4490",
+    )
+    html = _html(maps.build(user_layers={"nb": g}, offline=False))
+    assert len(_layer_for(html, "nb")["features"]) == 2
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n", "\u3000"])
+def test_a_blank_review_number_still_marks_the_map_internal(parks, blank):
+    # 第三十四条: without a real 审图号 the footer must say the map is not for publication
+    html = _html(maps.build({"P": parks}, review_number=blank, offline=False))
+    assert "not for publication" in html
+    assert "Map review No." not in html

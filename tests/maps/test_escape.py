@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from maps import escape_text
 
-DANGEROUS = set("<>\"'`$\\")
+DANGEROUS = set("<>\"'`$\\{}")
 
 
 def test_known_inputs():
     # Expected values written by hand from the HTML character reference table.
     assert escape_text("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
-    assert escape_text("${alert(1)}") == "&#36;{alert(1)}"
+    assert escape_text("${alert(1)}") == "&#36;&#123;alert(1)&#125;"
+    assert escape_text("{{ 7*7 }}") == "&#123;&#123; 7*7 &#125;&#125;"
     assert escape_text("a`b") == "a&#96;b"
     assert escape_text("a\\b") == "a&#92;b"
     assert escape_text("\"'&") == "&quot;&#39;&amp;"

@@ -1,0 +1,47 @@
+"""Read the user's vector files for a map (rings files, user layers); errors name the file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+
+from crs.errors import InputError
+
+__all__ = ["read_named", "read_vector"]
+
+
+def read_vector(path: str | os.PathLike[str], *, what: str = "layer") -> gpd.GeoDataFrame:
+    """Read a vector file (any format pyogrio reads) for a map; errors name the file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is, for error messages (e.g. ``"rings file"``, ``"user layer"``).
+
+    Raises
+    ------
+    crs.errors.InputError
+        The file is missing, unreadable, or declares no coordinate reference system.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} {str(path)!r}: no such file")
+    try:
+        gdf = gpd.read_file(p, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises its own DataSourceError etc.
+        raise InputError(f"{what} {str(path)!r}: cannot read it as a vector file ({exc})") from exc
+    if gdf.crs is None:
+        raise InputError(f"{what} {str(path)!r}: the file declares no coordinate reference system")
+    return gdf
+
+
+def read_named(
+    paths: Iterable[str | os.PathLike[str]], *, what: str
+) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """Read each file with :func:`read_vector`; return ``(file name, frame)`` pairs."""
+    return [(Path(p).name, read_vector(p, what=what)) for p in paths]
