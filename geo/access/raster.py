@@ -95,25 +95,35 @@ def _make_grid(
     return Grid(Affine(cell, 0, west, 0, -cell, north), width, height, float(cell), plane), note
 
 
-def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
+def _onto_grid(
+    path: str | os.PathLike[str], grid: Grid, what: str, resampling: Resampling
+) -> tuple[np.ndarray, str]:
+    """Band 1 of a GeoTIFF resampled onto the grid (NaN where it has no data), and a note
+    naming the CRS it was reprojected from ('' when it already is the grid's)."""
     try:
-        src = rasterio.open(dem)
+        src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read DEM {str(dem)!r}: {exc}") from None
+        raise InputError(f"cannot read {what} {str(path)!r}: {exc}") from None
     with src:
         if src.crs is None:
-            raise InputError(f"DEM {str(dem)!r} has no coordinate system")
+            raise InputError(f"{what} {str(path)!r} has no coordinate system")
         out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
         reproject(
             source=rasterio.band(src, 1),
             destination=out,
             dst_transform=grid.transform,
             dst_crs=grid.plane,
+            src_nodata=src.nodata,
             dst_nodata=np.nan,
-            resampling=Resampling.bilinear,
+            resampling=resampling,
         )
         same = CRS(src.crs) == grid.plane
-        note = "" if same else f"; DEM reprojected from {src.crs.to_string()} (bilinear)"
+        return out, "" if same else src.crs.to_string()
+
+
+def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
+    out, from_crs = _onto_grid(dem, grid, "DEM", Resampling.bilinear)
+    note = f"; DEM reprojected from {from_crs} (bilinear)" if from_crs else ""
     missing = np.isnan(out)
     if missing.all():
         raise InputError(f"DEM {str(dem)!r} does not cover the area of the rings")
@@ -236,23 +246,7 @@ def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
 
 def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
     """Off-road speeds (km/h) from a friction GeoTIFF, resampled onto the grid (nearest)."""
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read friction raster {str(path)!r}: {exc}") from None
-    with src:
-        if src.crs is None:
-            raise InputError(f"friction raster {str(path)!r} has no coordinate system")
-        out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
-        reproject(
-            source=rasterio.band(src, 1),
-            destination=out,
-            dst_transform=grid.transform,
-            dst_crs=grid.plane,
-            src_nodata=src.nodata,
-            dst_nodata=np.nan,
-            resampling=Resampling.nearest,
-        )
+    out, _ = _onto_grid(path, grid, "friction raster", Resampling.nearest)
     if (out < 0).any():
         raise InputError(f"friction raster {str(path)!r} holds negative speeds")
     return out, "; off-road speeds from the friction raster (km/h, 0 = impassable)"

@@ -422,3 +422,30 @@ def test_a_dem_covering_part_of_the_grid_is_said_on_the_result(tmp_path):
     # the grid is at least that wide and the 5 km DEM covers well under all of it
     reach = 120 * OFF_PATH_FLAT
     assert covered < 100 * (n * CELL) ** 2 / (2 * reach) ** 2 + 1
+
+
+def test_dem_nodata_cells_are_walked_as_flat_not_as_a_cliff(tmp_path):
+    n = 200
+    tr = Affine(CELL, 0, X0 - n / 2 * CELL, 0, -CELL, Y0 + n / 2 * CELL)
+    heights = np.zeros((n, n))
+    heights[:, : n // 2] = -9999.0  # the western half has no data
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float64",
+        crs="EPSG:4547",
+        transform=tr,
+        nodata=-9999.0,
+    ) as dst:
+        dst.write(heights, 1)
+    origin = _lonlat(X0 + 5 * CELL, Y0)  # east of the gap; a 10-minute walk crosses it
+    kw = {"minutes": [10], "engine": "raster", "rail": False, "params": {"raster.cell_m": CELL}}
+    with_dem = rings(origin, dem=dem, **kw)
+    flat = rings(origin, **kw)
+    assert "walked as flat" in with_dem["method"].iloc[0]
+    assert with_dem["area_km2"].iloc[0] == pytest.approx(flat["area_km2"].iloc[0], rel=1e-9)
