@@ -485,7 +485,8 @@ def test_cli_help_shows_an_example(capsys):
 
 
 def test_gcj02_file_matches_prcoords(tmp_path):
-    prcoords = pytest.importorskip("prcoords")
+    import prcoords
+
     rng = np.random.default_rng(11)
     lon, lat = rng.uniform(113, 114, 30), rng.uniform(22.6, 23.9, 30)
     body = "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(lon, lat, strict=True))

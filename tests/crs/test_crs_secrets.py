@@ -132,7 +132,7 @@ def test_loaded_parameters_hide_their_values(secret_file):
     with pytest.raises(TypeError):
         pickle.dumps(p)
     # A GeoDataFrame in GZ2000 carries no CRS that could embed the parameters.
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
     from shapely import Point
 
     gdf = gpd.GeoDataFrame(geometry=[Point(113.3, 23.1)], crs="EPSG:4490")

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import math
 
+import coord_convert.transform as cc
+import coordTransform.coordTransform as ct
 import numpy as np
+import prcoords
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crs import gcj02
-
-prcoords = pytest.importorskip("prcoords")
-cc = pytest.importorskip("coord_convert.transform")
-ct = pytest.importorskip("coordTransform.coordTransform")
 
 TOL = 1e-9
 

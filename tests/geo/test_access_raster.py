@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+import skimage.graph as skimage_graph
 from affine import Affine
 
 import crs
 from crs.errors import InputError
 from geo.access import rings
-
-skimage_graph = pytest.importorskip("skimage.graph")
 
 X0, Y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
 CELL = 50.0

@@ -60,7 +60,8 @@ def test_amap_draws_a_gcj02_display_copy(parks):
 
 
 def test_amap_display_copy_matches_an_independent_gcj02(parks):
-    prcoords = pytest.importorskip("prcoords", reason="prcoords is in the bench extra")
+    import prcoords
+
     html = maps.render_html(maps.build({"P": parks}, basemap="amap", simplify_m=0))
     shown = _coords(html, "P")
     lon, lat = parks.geometry.x.to_numpy(), parks.geometry.y.to_numpy()
