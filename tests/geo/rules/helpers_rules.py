@@ -7,8 +7,8 @@ from geo.rules import check
 AS_OF = "2024-06-30"  # all four rule sets in force
 
 # A village-industrial project that meets every rule comfortably (values checked by hand:
-# plot ratio 40000/10000 = 4.0; ancillary 8000/40000 = 20%; living 4000/40000 = 10%;
-# standalone land 500/10000 = 5%; strata 600 m² units; transfer 12000/(40000-8000) = 37.5%).
+# plot ratio 240000/60000 = 4.0; ancillary 48000/240000 = 20%; living 24000/240000 = 10%;
+# standalone land 3000/60000 = 5%; strata 600 m² units; transfer 72000/(240000-48000) = 37.5%).
 VILLAGE = {
     "id": "V1",
     "site_area_m2": 60000,
