@@ -29,14 +29,14 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import crs
-from geo.access import rings
-from geo.access.graph import shortest_times
-from geo.access.network import build_network, rings_from_graph
-from geo.access.params import resolve_params
-from geo.access.plane import plane_crs
-from geo.access.rail import build_rail
-from geo.access.roads import line_ends
+from suigeo import crs
+from suigeo.geo.access import rings
+from suigeo.geo.access.graph import shortest_times
+from suigeo.geo.access.network import build_network, rings_from_graph
+from suigeo.geo.access.params import resolve_params
+from suigeo.geo.access.plane import plane_crs
+from suigeo.geo.access.rail import build_rail
+from suigeo.geo.access.roads import line_ends
 
 
 def best_of(n: int, fn, keep: list | None = None) -> tuple[float, float]:
@@ -87,8 +87,8 @@ def bench_raster(n: int, minutes: float, road_kmh: float, repeat: int, repeat_mc
     speed) and over the whole grid."""
     from skimage.graph import MCP_Geometric
 
-    from geo.access.raster import grid_csr
-    from geo.access.tobler import tobler_kmh
+    from suigeo.geo.access.raster import grid_csr
+    from suigeo.geo.access.tobler import tobler_kmh
 
     p = resolve_params(None)
     cell = 50.0
@@ -236,7 +236,7 @@ def main() -> None:
             args.raster, args.raster_minutes, args.raster_road_kmh, args.repeat, args.repeat_nx
         )
     try:
-        import layers
+        from suigeo import layers
 
         towns = layers.load("north8_towns")
         t = time.perf_counter()

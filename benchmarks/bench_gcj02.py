@@ -39,7 +39,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from crs import gcj02
+from suigeo.crs import gcj02
 
 TOL = 1e-9
 

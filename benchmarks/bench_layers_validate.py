@@ -18,7 +18,7 @@ import numpy as np
 import pyogrio
 import shapely
 
-import layers
+from suigeo import layers
 
 
 def make_roads(n: int, seed: int = 1) -> gpd.GeoDataFrame:

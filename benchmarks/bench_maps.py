@@ -25,8 +25,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-import maps
-from maps.browser import browser_available, chromium
+from suigeo import maps
+from suigeo.maps.browser import browser_available, chromium
 
 M_PER_DEG = 111_320.0
 

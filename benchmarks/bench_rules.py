@@ -33,7 +33,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.rules import check, read_input
+from suigeo.geo.rules import check, read_input
 
 VI = "village-industrial-2022"
 AS_OF = "2024-06-30"
@@ -229,7 +229,7 @@ def main(argv=None) -> int:
     print(text)
     if args.write:
         out = Path(__file__).with_name("RESULTS-rules.md")
-        from crs.atomic import atomic_output
+        from suigeo.io.atomic import atomic_output
 
         with atomic_output(out) as tmp:
             tmp.write_text(text, encoding="utf-8")

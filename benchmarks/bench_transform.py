@@ -28,7 +28,7 @@ import numpy as np
 import pyproj
 from pyproj import Transformer
 
-import crs
+from suigeo import crs
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "crs" / "examples" / "gz2000-example.toml"
 # The example file's values, written out by hand: tmerc CM 113.5, k 1, FE 100 km,

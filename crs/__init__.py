@@ -2,7 +2,10 @@
 
 import logging
 
-from crs.errors import (
+from suigeo.crs.params import Gz2000Params, load_params
+from suigeo.crs.systems import System, resolve, systems
+from suigeo.crs.transform import FRAME_ATTR, area_mask, frame_system, to_crs, transform
+from suigeo.errors import (
     InputError,
     MissingParametersError,
     OutputError,
@@ -10,9 +13,6 @@ from crs.errors import (
     SuigeoError,
     UnknownSystemError,
 )
-from crs.params import Gz2000Params, load_params
-from crs.systems import System, resolve, systems
-from crs.transform import FRAME_ATTR, area_mask, frame_system, to_crs, transform
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

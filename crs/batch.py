@@ -64,10 +64,10 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from crs.atomic import atomic_output, check_not_input
-from crs.errors import InputError, OutputError, SuigeoError
-from crs.systems import System, resolve
-from crs.transform import transform
+from suigeo.crs.systems import System, resolve
+from suigeo.crs.transform import transform
+from suigeo.errors import InputError, OutputError, SuigeoError
+from suigeo.io.atomic import atomic_output, check_not_input
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -79,9 +79,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyproj import Transformer
 
-from crs.atomic import atomic_output
-from crs.errors import InputError, ParameterFileError
-from crs.params import (
+from suigeo.crs.params import (
     CGCS2000_A,
     CGCS2000_RF,
     FORMAT,
@@ -89,6 +87,8 @@ from crs.params import (
     secret_transformer,
     validate_params,
 )
+from suigeo.errors import InputError, ParameterFileError
+from suigeo.io.atomic import atomic_output
 
 __all__ = [
     "MIN_POINTS",
@@ -521,7 +521,7 @@ def fit(
 ) -> FitResult:
     """Least-squares fit of ``model`` to ``control``; residuals computed by PROJ.
 
-    Raises :class:`crs.errors.InputError` without redundancy (see :data:`MIN_POINTS`) or
+    Raises :class:`suigeo.errors.InputError` without redundancy (see :data:`MIN_POINTS`) or
     when the points are degenerate (coincident, collinear).
     """
     _check_model(model)

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crs.errors import MissingParametersError, ParameterFileError
+from suigeo.errors import MissingParametersError, ParameterFileError
 
 if TYPE_CHECKING:
     from pyproj import Transformer

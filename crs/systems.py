@@ -3,7 +3,7 @@
 ``resolve(name)`` accepts a suigeo name (``CGCS2000``, ``CGCS2000-3GK-CM114``, ``GZ2000`` ...),
 an EPSG code as text (``EPSG:4547``) or integer, a :class:`pyproj.CRS`, or a compound name
 ``PLANE+HEIGHT`` (``CGCS2000+H1985``, ``GZ2000+HGZ``, ``EPSG:4547+5737``) and returns a
-:class:`System`. Anything else raises :class:`crs.errors.UnknownSystemError` naming the value
+:class:`System`. Anything else raises :class:`suigeo.errors.UnknownSystemError` naming the value
 and listing what is accepted.
 
 Heights
@@ -24,7 +24,7 @@ from functools import lru_cache
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from crs.errors import UnknownSystemError
+from suigeo.errors import UnknownSystemError
 
 __all__ = ["CHINA_BOX", "GUANGZHOU_BOX", "System", "resolve", "systems"]
 

@@ -25,9 +25,9 @@ import numpy as np
 from pyproj import Transformer
 from pyproj.enums import TransformDirection
 
-from crs.errors import InputError, ParameterFileError, UnknownSystemError
-from crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params, secret_transformer
-from crs.systems import System, resolve
+from suigeo.crs.params import DEFAULT_HEIGHT_OFFSET_M, Gz2000Params, load_params, secret_transformer
+from suigeo.crs.systems import System, resolve
+from suigeo.errors import InputError, ParameterFileError, UnknownSystemError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -132,7 +132,7 @@ def _gz_exact_inverse(t: Transformer, carry_h: bool) -> Step:
 
 
 def _gcj_step(func_name: str) -> Step:
-    from crs import gcj02  # written on branch crs-gcjfit; imported when first needed
+    from suigeo.crs import gcj02  # written on branch crs-gcjfit; imported when first needed
 
     func = getattr(gcj02, func_name)
 

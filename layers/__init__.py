@@ -9,10 +9,17 @@
 
 import logging
 
-from layers.export import export
-from layers.shipped import LAYER_NAMES, attribute_table, catalog, load, lookup, through_services
-from layers.validate import LayerValidationError, Problem, read, schemas, validate
-from layers.views import meizhou_growth, nearest_station
+from suigeo.layers.export import export
+from suigeo.layers.shipped import (
+    LAYER_NAMES,
+    attribute_table,
+    catalog,
+    load,
+    lookup,
+    through_services,
+)
+from suigeo.layers.validate import LayerValidationError, Problem, read, schemas, validate
+from suigeo.layers.views import meizhou_growth, nearest_station
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -11,10 +11,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from crs.atomic import atomic_output
-from crs.errors import OutputError
-from crs.systems import resolve
-from layers.shipped import layer_path, load
+from suigeo.crs.systems import resolve
+from suigeo.errors import OutputError
+from suigeo.io.atomic import atomic_output
+from suigeo.layers.shipped import layer_path, load
 
 __all__ = ["FORMATS", "export", "to_csv_frame"]
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-import crs
-from crs.errors import InputError
+from suigeo import crs
+from suigeo.errors import InputError
 
 __all__ = [
     "DATA_DIR",
@@ -170,7 +170,7 @@ def through_services() -> pd.DataFrame:
 
 
 def _to_crs(gdf: gpd.GeoDataFrame, dst: object, params: object | None) -> gpd.GeoDataFrame:
-    import crs as crs_pkg  # the parameter named crs shadows the package in load()
+    from suigeo import crs as crs_pkg  # the parameter named crs shadows the package in load()
 
     return crs_pkg.to_crs(gdf, dst, params=params)
 
@@ -260,7 +260,7 @@ def lookup(name: str) -> gpd.GeoDataFrame:
 
     Raises
     ------
-    crs.errors.InputError
+    suigeo.errors.InputError
         Unknown or ambiguous name; the message lists close matches.
 
     Examples

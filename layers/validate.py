@@ -24,8 +24,8 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
-import crs
-from crs.errors import InputError, SuigeoError
+from suigeo import crs
+from suigeo.errors import InputError, SuigeoError
 
 __all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
 
@@ -389,7 +389,7 @@ def read(
     Raises
     ------
     LayerValidationError
-        (an :class:`~crs.errors.InputError`) listing every problem in ``.problems``.
+        (an :class:`suigeo.errors.InputError`) listing every problem in ``.problems``.
 
     Examples
     --------
@@ -413,7 +413,7 @@ def read(
 
 
 def _convert(gdf: gpd.GeoDataFrame, dst: Any) -> gpd.GeoDataFrame:
-    import crs as crs_pkg
+    from suigeo import crs as crs_pkg
 
     try:
         crs_pkg.resolve(gdf.crs)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from crs.errors import InputError
-from layers.shipped import NATIVE_EPSG, load
+from suigeo.errors import InputError
+from suigeo.layers.shipped import NATIVE_EPSG, load
 
 __all__ = ["meizhou_growth", "nearest_station"]
 

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from crs.errors import InputError
+from suigeo.errors import InputError
 
 __all__ = ["Basemap", "basemap", "basemaps"]
 
@@ -51,7 +51,7 @@ def basemap(name: str, *, key: str | None = None) -> Basemap:
 
     Raises
     ------
-    crs.errors.InputError
+    suigeo.errors.InputError
         Unknown provider, a provider that needs a key and got none, or a key that is not
         letters and digits only.
     """

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crs.errors import InputError
+from suigeo.errors import InputError
 
 __all__ = ["CHROME_FLAGS", "browser_available", "chromium"]
 

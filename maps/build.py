@@ -28,11 +28,11 @@ import pandas as pd
 import shapely
 from folium.utilities import JsCode
 
-import crs
-from crs.errors import InputError, UnknownSystemError
-from maps.basemaps import Basemap
-from maps.basemaps import basemap as _basemap
-from maps.controls import (
+from suigeo import crs
+from suigeo.errors import InputError, UnknownSystemError
+from suigeo.maps.basemaps import Basemap
+from suigeo.maps.basemaps import basemap as _basemap
+from suigeo.maps.controls import (
     FooterControl,
     HtmlControl,
     LabelDeclutter,
@@ -40,9 +40,9 @@ from maps.controls import (
     add_attribution,
     add_css,
 )
-from maps.escape import escape_text
-from maps.offline import OfflineAssets
-from maps.symbology import field_label, kind_style, status_dash, symbology
+from suigeo.maps.escape import escape_text
+from suigeo.maps.offline import OfflineAssets
+from suigeo.maps.symbology import field_label, kind_style, status_dash, symbology
 
 __all__ = ["DEFAULT_SIMPLIFY_M", "build"]
 
@@ -96,7 +96,7 @@ def _named(obj: Any, prefix: str) -> list[tuple[str, Any]]:
 def _load_shipped(name: str) -> tuple[gpd.GeoDataFrame, str, tuple[str, ...]]:
     """Load a shipped layer by name via ``layers``; return it, its title and its sources."""
     try:
-        import layers
+        from suigeo import layers
     except ImportError as exc:  # pragma: no cover - layers is part of the distribution
         raise InputError(f"cannot load layer {name!r}: the layers package is missing") from exc
     if not hasattr(layers, "load"):
@@ -163,7 +163,7 @@ def _to_gcj02(base: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     except (UnknownSystemError, ValueError, LookupError):
         pass
     try:
-        from crs.gcj02 import wgs84_to_gcj02
+        from suigeo.crs.gcj02 import wgs84_to_gcj02
     except ImportError as exc:
         raise InputError(
             f"{what}: the amap basemap needs the GCJ-02 conversion of the crs package, "
@@ -635,7 +635,7 @@ def build(
 
     Raises
     ------
-    crs.errors.InputError
+    suigeo.errors.InputError
         Unknown basemap, missing key, a layer without CRS or geometry, rings without minutes.
 
     Examples

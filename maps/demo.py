@@ -11,9 +11,9 @@ from math import inf
 import folium
 import geopandas as gpd
 
-import layers
-from geo.access import rings, station_times
-from maps.build import build
+from suigeo import layers
+from suigeo.geo.access import rings, station_times
+from suigeo.maps.build import build
 
 __all__ = ["DEMO_RINGS", "DEMO_TITLE", "demo_map", "demo_rings"]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import folium
 
-from crs.atomic import atomic_output, check_not_input
-from crs.errors import OutputError
-from maps.browser import chromium
+from suigeo.errors import OutputError
+from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.maps.browser import chromium
 
 __all__ = ["render_html", "save_html", "save_map", "save_png"]
 
@@ -83,7 +83,7 @@ def save_map(
 
     Raises
     ------
-    crs.errors.OutputError
+    suigeo.errors.OutputError
         A missing folder, or an output that is one of ``inputs``.
     """
     inputs = list(inputs)

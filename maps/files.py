@@ -8,7 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from crs.errors import InputError
+from suigeo.errors import InputError
 
 __all__ = ["read_named", "read_vector"]
 
@@ -25,7 +25,7 @@ def read_vector(path: str | os.PathLike[str], *, what: str = "layer") -> gpd.Geo
 
     Raises
     ------
-    crs.errors.InputError
+    suigeo.errors.InputError
         The file is missing, unreadable, or declares no coordinate reference system.
     """
     p = Path(path)

@@ -22,7 +22,7 @@ from typing import Any
 
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 
-from crs.errors import InputError
+from suigeo.errors import InputError
 
 __all__ = ["ASSETS_DIR", "OfflineAssetError", "OfflineAssets", "asset_manifest", "inline_asset"]
 

@@ -6,11 +6,11 @@
 
 import logging
 
-from geo.access.coverage import coverage
-from geo.access.output import FORMATS, write
-from geo.access.params import Params, defaults, resolve_params
-from geo.access.rings import ENGINES, rings, station_times
-from geo.access.tobler import tobler_kmh
+from suigeo.geo.access.coverage import coverage
+from suigeo.geo.access.output import FORMATS, write
+from suigeo.geo.access.params import Params, defaults, resolve_params
+from suigeo.geo.access.rings import ENGINES, rings, station_times
+from suigeo.geo.access.tobler import tobler_kmh
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

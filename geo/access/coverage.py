@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from crs.errors import InputError
-from geo.access.graph import shortest_times
-from geo.access.origins import resolve_origins
-from geo.access.params import Params, resolve_params
-from geo.access.plane import CGCS2000, geodesic_m, plane_crs
-from geo.access.rings import _rail, scenario_name
-from geo.access.sketch import ground_m_per_min, sketch_graph
+from suigeo.errors import InputError
+from suigeo.geo.access.graph import shortest_times
+from suigeo.geo.access.origins import resolve_origins
+from suigeo.geo.access.params import Params, resolve_params
+from suigeo.geo.access.plane import CGCS2000, geodesic_m, plane_crs
+from suigeo.geo.access.rings import _rail, scenario_name
+from suigeo.geo.access.sketch import ground_m_per_min, sketch_graph
 
 __all__ = ["Coverage", "coverage", "read_points"]
 
@@ -122,7 +122,7 @@ def _by_minutes(
 def _by_network(
     fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Params, net: Any, roads: Any
 ) -> tuple[np.ndarray, np.ndarray]:
-    from geo.access.network import build_network
+    from suigeo.geo.access.network import build_network
 
     lon = np.concatenate([fac.geometry.x, tgt.geometry.x])
     lat = np.concatenate([fac.geometry.y, tgt.geometry.y])

@@ -20,15 +20,15 @@ import shapely
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
-import crs
-from crs.errors import InputError
-from geo.access.faces import LineTable, enclosed_area, enclosed_area_of
-from geo.access.graph import EdgeList, shortest_times
-from geo.access.params import Params
-from geo.access.plane import plane_crs
-from geo.access.rail import RailNet
-from geo.access.result import EngineOutput
-from geo.access.roads import RoadGraph, head_substring, load_roads, road_graph
+from suigeo import crs
+from suigeo.errors import InputError
+from suigeo.geo.access.faces import LineTable, enclosed_area, enclosed_area_of
+from suigeo.geo.access.graph import EdgeList, shortest_times
+from suigeo.geo.access.params import Params
+from suigeo.geo.access.plane import plane_crs
+from suigeo.geo.access.rail import RailNet
+from suigeo.geo.access.result import EngineOutput
+from suigeo.geo.access.roads import RoadGraph, head_substring, load_roads, road_graph
 
 __all__ = [
     "NetworkGraph",
@@ -428,7 +428,7 @@ def network_rings(
         net, thresholds, direction=direction, params=params, nearest=nearest
     )
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
-    from geo.access.sketch import _station_frame
+    from suigeo.geo.access.sketch import _station_frame
 
     method = (
         f"network: road lines at maxspeed or class speed, one-way respected, reached roads "

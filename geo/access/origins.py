@@ -14,9 +14,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-import crs
-from crs.errors import InputError, SuigeoError
-from geo.access.plane import CGCS2000
+from suigeo import crs
+from suigeo.errors import InputError, SuigeoError
+from suigeo.geo.access.plane import CGCS2000
 
 __all__ = ["load_rail", "load_through", "read_table", "resolve_origins", "to_cgcs2000"]
 
@@ -43,7 +43,7 @@ def _point_frame(lon: float, lat: float, label: str) -> gpd.GeoDataFrame:
 
 def _lookup(name: str) -> gpd.GeoDataFrame:
     try:
-        import layers
+        from suigeo import layers
 
         lookup = layers.lookup
     except (ImportError, AttributeError):
@@ -152,7 +152,7 @@ def load_rail(
     """The given rail lines and stations, or the shipped ones from :mod:`layers`."""
     if rails is None or stations is None:
         try:
-            import layers
+            from suigeo import layers
 
             load = layers.load
         except (ImportError, AttributeError):
@@ -171,7 +171,7 @@ def load_through() -> pd.DataFrame | None:
     """The shipped through-service table (:func:`layers.through_services`), or ``None`` when
     this installation has no shipped layers."""
     try:
-        import layers
+        from suigeo import layers
 
         return layers.through_services()
     except (ImportError, AttributeError):

@@ -9,8 +9,8 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
-from crs.atomic import atomic_output, check_not_input
-from crs.errors import OutputError
+from suigeo.errors import OutputError
+from suigeo.io.atomic import atomic_output, check_not_input
 
 __all__ = ["FORMATS", "check_output", "write"]
 
@@ -76,7 +76,7 @@ def write(
     suffix = out_p.suffix.lower()
     with atomic_output(out_p, inputs=inputs) as tmp:
         if suffix == ".csv":
-            from layers.export import to_csv_frame  # geo may use layers; loaded when needed
+            from suigeo.layers.export import to_csv_frame  # geo may use layers; loaded when needed
 
             to_csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8")
         elif not FORMATS[suffix]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from crs.errors import InputError
+from suigeo.errors import InputError
 
 __all__ = ["Params", "defaults", "resolve_params"]
 

@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pyproj import CRS, Geod
 
-import crs
-from crs.errors import InputError
+from suigeo import crs
+from suigeo.errors import InputError
 
 __all__ = ["CGCS2000", "geodesic_m", "plane_crs", "project"]
 

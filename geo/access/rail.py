@@ -45,10 +45,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from crs.errors import InputError
-from geo.access.graph import EdgeList
-from geo.access.params import Params
-from geo.access.plane import geodesic_m, project
+from suigeo.errors import InputError
+from suigeo.geo.access.graph import EdgeList
+from suigeo.geo.access.params import Params
+from suigeo.geo.access.plane import geodesic_m, project
 
 __all__ = ["RailNet", "build_rail"]
 

@@ -33,19 +33,19 @@ from rasterio.warp import Resampling, reproject
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-import crs
-from crs.atomic import atomic_output
-from crs.errors import InputError
-from geo.access.graph import ZERO, EdgeList, shortest_times
-from geo.access.params import Params
-from geo.access.plane import plane_crs
+from suigeo import crs
+from suigeo.errors import InputError
+from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
+from suigeo.geo.access.params import Params
+from suigeo.geo.access.plane import plane_crs
+from suigeo.io.atomic import atomic_output
 
 if TYPE_CHECKING:
     import geopandas as gpd
-from geo.access.rail import RailNet
-from geo.access.result import EngineOutput
-from geo.access.roads import line_ends, load_roads, road_graph, road_speeds
-from geo.access.tobler import tobler_kmh
+from suigeo.geo.access.rail import RailNet
+from suigeo.geo.access.result import EngineOutput
+from suigeo.geo.access.roads import line_ends, load_roads, road_graph, road_speeds
+from suigeo.geo.access.tobler import tobler_kmh
 
 __all__ = ["Grid", "grid_csr", "raster_rings"]
 
@@ -420,7 +420,7 @@ def raster_rings(
     geoms = [
         [_contour(dist[r, : grid.size], t, grid) for t in thresholds] for r in range(dist.shape[0])
     ]
-    from geo.access.sketch import _station_frame
+    from suigeo.geo.access.sketch import _station_frame
 
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     method = (

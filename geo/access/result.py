@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo.access.plane import CGCS2000
+from suigeo.geo.access.plane import CGCS2000
 
 __all__ = ["EngineOutput", "discs", "to_frame"]
 

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from crs.errors import InputError
-from geo.access.origins import load_rail, load_through, read_table, resolve_origins
-from geo.access.params import Params, resolve_params
-from geo.access.rail import RailNet, build_rail
-from geo.access.result import EngineOutput, to_frame
-from geo.access.sketch import sketch_rings
+from suigeo.errors import InputError
+from suigeo.geo.access.origins import load_rail, load_through, read_table, resolve_origins
+from suigeo.geo.access.params import Params, resolve_params
+from suigeo.geo.access.rail import RailNet, build_rail
+from suigeo.geo.access.result import EngineOutput, to_frame
+from suigeo.geo.access.sketch import sketch_rings
 
 __all__ = ["ENGINES", "check_minutes", "rings", "station_times"]
 
@@ -137,13 +137,13 @@ def _run(
     if engine == "sketch":
         out = sketch_rings(lon, lat, labels, thresholds, **common)
     elif engine == "network":
-        from geo.access.network import network_rings
+        from suigeo.geo.access.network import network_rings
 
         if roads is None:
             raise InputError("the network engine needs road lines: pass roads= (--roads FILE)")
         out = network_rings(lon, lat, labels, thresholds, roads=roads, **common)
     else:
-        from geo.access.raster import raster_rings
+        from suigeo.geo.access.raster import raster_rings
 
         out = raster_rings(
             lon,

@@ -21,8 +21,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from crs.errors import InputError
-from geo.access.params import Params
+from suigeo.errors import InputError
+from suigeo.geo.access.params import Params
 
 __all__ = ["RoadGraph", "head_substring", "line_ends", "load_roads", "road_graph", "road_speeds"]
 

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from crs.errors import InputError
-from geo.access.graph import EdgeList, shortest_times
-from geo.access.params import Params
-from geo.access.plane import geodesic_m, plane_crs, project
-from geo.access.rail import RailNet
-from geo.access.result import EngineOutput, discs
+from suigeo.errors import InputError
+from suigeo.geo.access.graph import EdgeList, shortest_times
+from suigeo.geo.access.params import Params
+from suigeo.geo.access.plane import geodesic_m, plane_crs, project
+from suigeo.geo.access.rail import RailNet
+from suigeo.geo.access.result import EngineOutput, discs
 
 __all__ = ["MAX_REACH_KM", "ground_m_per_min", "sketch_graph", "sketch_rings"]
 

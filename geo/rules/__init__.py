@@ -7,11 +7,11 @@
 ... # doctest: +SKIP
 """
 
-from geo.rules.check import STATUSES, CheckResult, RuleOutcome, check, check_file
-from geo.rules.formula import Condition, FormulaError, Quantity
-from geo.rules.inputs import Projects, gk_zone_for_longitude, prepare, read_input
-from geo.rules.report import describe, render, summary
-from geo.rules.ruleset import Bound, Field, Rule, RuleSet, load_ruleset, ruleset_names
+from suigeo.geo.rules.check import STATUSES, CheckResult, RuleOutcome, check, check_file
+from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
+from suigeo.geo.rules.inputs import Projects, gk_zone_for_longitude, prepare, read_input
+from suigeo.geo.rules.report import describe, render, summary
+from suigeo.geo.rules.ruleset import Bound, Field, Rule, RuleSet, load_ruleset, ruleset_names
 
 __all__ = [
     "STATUSES",

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from crs.errors import InputError
-from geo.rules.formula import U
-from geo.rules.inputs import Projects, prepare, read_input
-from geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
+from suigeo.errors import InputError
+from suigeo.geo.rules.formula import U
+from suigeo.geo.rules.inputs import Projects, prepare, read_input
+from suigeo.geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
 __all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check", "check_file"]
 

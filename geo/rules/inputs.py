@@ -33,9 +33,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-import crs
-from crs.errors import InputError
-from geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
+from suigeo import crs
+from suigeo.errors import InputError
+from suigeo.geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
 
 __all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
 

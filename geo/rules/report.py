@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from geo.rules.check import CheckResult
-from geo.rules.ruleset import RuleSet
+from suigeo.geo.rules.check import CheckResult
+from suigeo.geo.rules.ruleset import RuleSet
 
 __all__ = ["FORMATS", "describe", "render", "summary"]
 

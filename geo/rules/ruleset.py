@@ -15,8 +15,8 @@ from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
-from crs.errors import InputError
-from geo.rules.formula import Condition, FormulaError, Quantity
+from suigeo.errors import InputError
+from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
 
 __all__ = [
     "FIELD_TYPES",
@@ -138,7 +138,7 @@ def ruleset_names() -> list[str]:
 def load_ruleset(name_or_path: str | Path) -> RuleSet:
     """Load a shipped rule set by name, or a rule-set TOML file by path.
 
-    Raises :class:`crs.errors.InputError` for an unknown name or a malformed file (naming
+    Raises :class:`suigeo.errors.InputError` for an unknown name or a malformed file (naming
     the file, the rule and the key).
     """
     p = Path(name_or_path)

@@ -2,7 +2,7 @@
 
 Each command group lives in its own module here (``crs``, ``layers``, ``access``, ``map``,
 ``rules``, ``demo``) and exposes ``register(subparsers)``. A handler returns the exit
-status: 0 ok, 1 checks failed; every :class:`crs.errors.SuigeoError` becomes 2 with its
+status: 0 ok, 1 checks failed; every :class:`suigeo.errors.SuigeoError` becomes 2 with its
 message on standard error.
 """
 
@@ -15,8 +15,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from crs.errors import SuigeoError
 from suigeo import __version__
+from suigeo.errors import SuigeoError
 
 GROUPS = ("crs", "layers", "access", "map", "rules", "demo")
 

@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from crs.errors import InputError
+from suigeo.errors import InputError
 
 if TYPE_CHECKING:
-    from geo.access import Params
+    from suigeo.geo.access import Params
 
 _RINGS_EXAMPLE = """examples:
   suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
@@ -139,9 +139,9 @@ def _params(items: list[str]) -> dict[str, str]:
 
 
 def _rings(args: argparse.Namespace) -> int:
-    from geo.access import resolve_params, rings, write
-    from geo.access.coverage import read_points
-    from geo.access.output import check_output
+    from suigeo.geo.access import resolve_params, rings, write
+    from suigeo.geo.access.coverage import read_points
+    from suigeo.geo.access.output import check_output
 
     params = resolve_params(_params(args.param))
     files = (args.roads, args.dem, args.friction, args.timetable, args.through, args.origins)
@@ -188,8 +188,8 @@ def _print_params(params: Params, used_json: str) -> None:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from geo.access import coverage, resolve_params, write
-    from geo.access.output import check_output
+    from suigeo.geo.access import coverage, resolve_params, write
+    from suigeo.geo.access.output import check_output
 
     params = resolve_params(_params(args.param))
     inputs = [x for x in (args.facilities, args.targets, args.roads) if x]

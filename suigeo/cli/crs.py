@@ -6,8 +6,8 @@ import argparse
 import importlib
 import sys
 
-import crs
-from crs.params import Gz2000Params, load_params
+from suigeo import crs
+from suigeo.crs.params import Gz2000Params, load_params
 
 _GROUP_EXAMPLES = """\
 examples:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crs import resolve
-from crs.batch import DEFAULT_CHUNK_ROWS, REASONS, convert_file
 from suigeo.cli.crs import load_cli_params
+from suigeo.crs import resolve
+from suigeo.crs.batch import DEFAULT_CHUNK_ROWS, REASONS, convert_file
 
 _EPILOG = f"""\
 Examples:

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from crs.fit import (
+from suigeo.crs.fit import (
     CONVENTIONS,
     DEFAULT_OUTLIER_THRESHOLD,
     MIN_POINTS,

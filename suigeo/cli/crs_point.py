@@ -7,9 +7,9 @@ import sys
 
 import numpy as np
 
-import crs
-from crs.errors import InputError
+from suigeo import crs
 from suigeo.cli.crs import load_cli_params
+from suigeo.errors import InputError
 
 EXAMPLES = """\
 examples:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-import maps
+from suigeo import maps
 from suigeo.cli.map import add_map_options, write_outputs
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,10 @@ import sys
 
 import pandas as pd
 
-import layers
-from crs.atomic import atomic_output
-from layers.export import FORMATS, export
-from layers.validate import LayerValidationError, schemas
+from suigeo import layers
+from suigeo.io.atomic import atomic_output
+from suigeo.layers.export import FORMATS, export
+from suigeo.layers.validate import LayerValidationError, schemas
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,8 +7,8 @@ import logging
 
 import folium
 
-import maps
-from crs.errors import InputError
+from suigeo import maps
+from suigeo.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from crs.atomic import atomic_output
-from crs.errors import OutputError
-from geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
-from geo.rules.report import FORMATS
+from suigeo.errors import OutputError
+from suigeo.geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
+from suigeo.geo.rules.report import FORMATS
+from suigeo.io.atomic import atomic_output
 
 CHECK_EXAMPLE = """\
 Examples:

@@ -107,7 +107,7 @@ def test_help_shows_examples(capsys):
 def test_network_rings_from_a_road_file(tmp_path, suffix):
     import shapely
 
-    import crs
+    from suigeo import crs
 
     x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
     # one 10 km road east at 60 km/h, written as OSMnx would (oneway as bool)

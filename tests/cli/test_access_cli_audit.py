@@ -8,7 +8,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-import crs
+from suigeo import crs
 from suigeo.cli import main
 
 RINGS = ["access", "rings"]
@@ -169,7 +169,7 @@ def test_coverage_by_minutes_prints_parameters_and_states_the_scenario(tmp_path,
 def test_ten_li_circles_of_the_eight_towns_against_geodesic_brute_force(tmp_path, capsys):
     """NORTH8-2023: every village within 5 km of a town facility; synthetic villages around
     the eight shipped towns, checked against PROJ geodesics to every town."""
-    import layers
+    from suigeo import layers
 
     towns = layers.load("north8_towns")
     geod = Geod(ellps="GRS80")

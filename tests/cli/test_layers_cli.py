@@ -15,7 +15,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString
 
-import layers
+from suigeo import layers
 from suigeo.cli import main
 
 
@@ -137,7 +137,7 @@ def test_export_refuses_bad_suffix_and_keeps_existing_file(tmp_path, capsys):
 
 
 def test_export_never_overwrites_the_shipped_file(tmp_path):
-    from layers.shipped import layer_path
+    from suigeo.layers.shipped import layer_path
 
     before = layer_path("hubs").read_bytes()
     assert main(["layers", "export", "hubs", "-o", str(layer_path("hubs"))]) == 2

@@ -13,9 +13,9 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "maps"))
 from maps_html import control_names, geojson_layers, tags
 
-import layers
-from maps.browser import browser_available, chromium
+from suigeo import layers
 from suigeo.cli import main
+from suigeo.maps.browser import browser_available, chromium
 
 _BROWSER_OK, _BROWSER_WHY = browser_available()
 needs_browser = pytest.mark.skipif(not _BROWSER_OK, reason=f"no headless browser: {_BROWSER_WHY}")
@@ -202,7 +202,7 @@ def test_demo_page_in_the_browser(tmp_path, capsys):
 
 def test_demo_rings_claim_no_more_than_the_engine_computed():
     """The 1.5-hour rings' popup text against their own geometry and the station points."""
-    from maps import demo_rings
+    from suigeo.maps import demo_rings
 
     st = layers.load("rail_stations").set_index("id")
     by_name = dict(zip(st["name_zh"], st.geometry, strict=True))
@@ -255,9 +255,9 @@ def test_cli_modules_only_parse_and_call_maps():
     # the demo's rings and file reading are public functions of maps, for notebooks too
     import inspect
 
-    import maps
     import suigeo.cli.demo
     import suigeo.cli.map
+    from suigeo import maps
 
     for fn in (maps.demo_map, maps.demo_rings, maps.read_vector, maps.read_named):
         assert inspect.getdoc(fn)

@@ -23,7 +23,7 @@ from suigeo.cli import main
 _LOGGED_RUN = """
 import logging, sys
 logging.basicConfig(level=logging.DEBUG, stream=sys.stdout)
-import crs
+from suigeo import crs
 p = crs.load_params(sys.argv[1])
 e, n = crs.transform([113.3], [23.1], src="CGCS2000", dst="GZ2000", params=p)
 lon, lat, h = crs.transform(e, n, [10.0], src="GZ2000+HGZ", dst="CGCS2000+H1985", params=p)
@@ -146,8 +146,8 @@ def test_missing_parameters_message_gives_a_working_fit_command_and_example(
 def test_geocentric_needs_heights_never_drops_z(tmp_path, capsys):
     # Without heights PROJ returns X, Y only (Z silently lost) and the way back lands on
     # another point: refuse. Reference: pyproj's own 3-D geocentric result.
-    import crs
-    from crs.errors import InputError
+    from suigeo import crs
+    from suigeo.errors import InputError
 
     with pytest.raises(InputError, match="geocentric"):
         crs.transform([113.3], [23.1], src="CGCS2000", dst="CGCS2000-XYZ")

@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from tqdm import tqdm
 
-import crs.batch as batch
-from crs.batch import REASONS, convert_file, detect_columns
-from crs.errors import InputError, OutputError
-from crs.systems import resolve
+import suigeo.crs.batch as batch
 from suigeo.cli import main
+from suigeo.crs.batch import REASONS, convert_file, detect_columns
+from suigeo.crs.systems import resolve
+from suigeo.errors import InputError, OutputError
 
 GK = "CGCS2000-3GK-CM114"
 HEADER = "id,name,lon,lat,note\n"

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from crs.batch import REASONS, convert_file, convert_frame
-from crs.errors import InputError
+from suigeo.crs.batch import REASONS, convert_file, convert_frame
+from suigeo.errors import InputError
 
 GK = "CGCS2000-3GK-CM114"
 
@@ -114,8 +114,8 @@ def test_spatial_output_without_a_proj_crs(tmp_path, suffix, dst):
     import shapely
     from crs_refs import EXAMPLE, similarity, tmerc
 
-    from crs import gcj02
-    from crs.errors import OutputError
+    from suigeo.crs import gcj02
+    from suigeo.errors import OutputError
 
     lon, lat = np.array([113.3, 113.6]), np.array([23.1, 23.0])
     inp = tmp_path / "in.csv"

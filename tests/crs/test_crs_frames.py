@@ -10,8 +10,8 @@ import shapely
 from crs_refs import EXAMPLE
 from shapely import LineString, MultiPolygon, Point, Polygon
 
-import crs
-from crs.errors import InputError
+from suigeo import crs
+from suigeo.errors import InputError
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-import crs
+from suigeo import crs
 
 HELMERT7 = base_params(
     helmert7={

@@ -10,9 +10,9 @@ import traceback
 import numpy as np
 import pytest
 
-import crs
-from crs.errors import ParameterFileError
+from suigeo import crs
 from suigeo.cli import main
+from suigeo.errors import ParameterFileError
 
 SECRET_TOML = """\
 [suigeo]

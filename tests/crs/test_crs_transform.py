@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from crs_refs import CART, EXAMPLE, base_params, similarity, tmerc
 
-import crs
-from crs.errors import InputError, MissingParametersError, UnknownSystemError
+from suigeo import crs
+from suigeo.errors import InputError, MissingParametersError, UnknownSystemError
 
 RNG = np.random.default_rng(20260522)
 LON = RNG.uniform(112.95, 114.05, 500)

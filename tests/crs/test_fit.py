@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from crs import fit as F
-from crs.errors import InputError, OutputError, ParameterFileError
+from suigeo.crs import fit as F
+from suigeo.errors import InputError, OutputError, ParameterFileError
 
 ELLPS = "+a=6378137.0 +rf=298.257222101"
 GN72_IN = (3657660.66, 255768.55, 5201382.11)
@@ -207,8 +207,8 @@ def test_file_written_reproduces_control_points_through_proj(tmp_path):
 
 def test_file_reproduces_control_points_through_crs_transform(tmp_path):
     """The crs-core route: crs.transform(..., dst="GZ2000", params=fitted file)."""
-    import crs
-    import crs.params as params_mod
+    import suigeo.crs.params as params_mod
+    from suigeo import crs
 
     lon, lat, e = _plane_points(8, 9)
     dst = _proj("+proj=helmert +x=100 +y=-200 +theta=-10 +s=1.000005", *e.T)

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crs import gcj02
+from suigeo.crs import gcj02
 
 TOL = 1e-9
 

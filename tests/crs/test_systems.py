@@ -1,8 +1,8 @@
 import pytest
 from pyproj import CRS
 
-import crs
-from crs.errors import SuigeoError, UnknownSystemError
+from suigeo import crs
+from suigeo.errors import SuigeoError, UnknownSystemError
 
 
 @pytest.mark.parametrize(

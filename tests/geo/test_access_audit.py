@@ -5,10 +5,10 @@ import pytest
 import shapely
 from pyproj import Geod
 
-import layers
-from crs.errors import InputError
-from geo.access import rings
-from geo.access.origins import resolve_origins
+from suigeo import layers
+from suigeo.errors import InputError
+from suigeo.geo.access import rings
+from suigeo.geo.access.origins import resolve_origins
 
 
 def test_a_list_of_two_names_is_two_origins_not_lon_lat():
@@ -52,7 +52,7 @@ def test_coverage_km_nearest_is_the_geodesic_nearest_over_a_wide_area():
     # a plane-nearest facility was not always the geodesic nearest (up to 3.9 m too far)
     import geopandas as gpd
 
-    from geo.access import coverage
+    from suigeo.geo.access import coverage
 
     rng = np.random.default_rng(0)
     fx, fy = rng.uniform(112, 117.5, 60), rng.uniform(22, 25.5, 60)
@@ -80,7 +80,7 @@ def test_data_the_engine_would_ignore_is_refused(engine, option, tmp_path):
 
 
 def test_one_threshold_as_numpy_number_or_text():
-    from geo.access.rings import check_minutes
+    from suigeo.geo.access.rings import check_minutes
 
     assert check_minutes(np.int64(30)) == [30.0]  # was a TypeError traceback
     assert check_minutes("90") == [90.0]  # was read as the thresholds 9 and 0

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import shapely
 
-import crs
-from crs.errors import InputError
-from geo.access import coverage, rings
-from geo.access.plane import plane_crs
+from suigeo import crs
+from suigeo.errors import InputError
+from suigeo.geo.access import coverage, rings
+from suigeo.geo.access.plane import plane_crs
 
 PLANE = plane_crs([113.3])
 X0, Y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
@@ -112,9 +112,9 @@ def test_times_equal_brute_force_dijkstra_with_one_way_streets():
 def test_reached_length_equals_brute_force_on_one_way_streets(direction):
     # every line u -> v is reached over [0, a] from u and [1 - b, 1] from v, a and b from
     # brute-force node times and the one-way rule: the reached length is Σ min(1, a + b) × L
-    from geo.access.network import build_network, reached_lines, rings_from_graph
-    from geo.access.params import resolve_params
-    from geo.access.rail import build_rail
+    from suigeo.geo.access.network import build_network, reached_lines, rings_from_graph
+    from suigeo.geo.access.params import resolve_params
+    from suigeo.geo.access.rail import build_rail
 
     rng = np.random.default_rng(11)
     n, sp, t = 12, 400.0, 4.3
@@ -148,9 +148,9 @@ def test_reached_length_equals_brute_force_on_one_way_streets(direction):
 def test_ring_the_same_from_the_faces_of_the_whole_network_or_of_the_reached_lines():
     # a ring traces its reached lines alone unless the faces of the whole network are
     # there (traced once, reused): both give the same polygon
-    from geo.access.network import build_network, rings_from_graph
-    from geo.access.params import resolve_params
-    from geo.access.rail import build_rail
+    from suigeo.geo.access.network import build_network, rings_from_graph
+    from suigeo.geo.access.params import resolve_params
+    from suigeo.geo.access.rail import build_rail
 
     rng = np.random.default_rng(4)
     roads, _ = _grid(14, 300.0, rng)
@@ -282,7 +282,7 @@ def test_rail_joins_the_network_at_stations():
 
 
 def test_face_tracing_equals_geos_polygonize_on_a_random_network():
-    from geo.access.faces import enclosed_area
+    from suigeo.geo.access.faces import enclosed_area
 
     rng = np.random.default_rng(3)
     n = 25
@@ -310,7 +310,7 @@ def test_face_tracing_equals_geos_polygonize_on_a_random_network():
 def test_face_tracing_of_a_subset_equals_geos_polygonize_of_that_subset(seed):
     # the faces of the whole network are traced once; a subset (the roads reached within a
     # threshold) re-traces only its frontier: compare with GEOS on the subset alone
-    from geo.access.faces import LineTable, enclosed_area_of
+    from suigeo.geo.access.faces import LineTable, enclosed_area_of
 
     rng = np.random.default_rng(seed)
     n = 20

@@ -10,9 +10,9 @@ import shapely
 import skimage.graph as skimage_graph
 from affine import Affine
 
-import crs
-from crs.errors import InputError
-from geo.access import rings
+from suigeo import crs
+from suigeo.errors import InputError
+from suigeo.geo.access import rings
 
 X0, Y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
 CELL = 50.0
@@ -297,9 +297,9 @@ def test_friction_raster_with_a_wall_equals_mcp(tmp_path):
 def test_grid_built_in_row_blocks_equals_mcp_on_a_wide_grid():
     # 3000 columns: the move graph is built a row or two at a time; roads, walking and an
     # impassable wall with a gap, against MCP_Geometric on the same friction
-    from geo.access.graph import shortest_times
-    from geo.access.params import resolve_params
-    from geo.access.raster import grid_csr
+    from suigeo.geo.access.graph import shortest_times
+    from suigeo.geo.access.params import resolve_params
+    from suigeo.geo.access.raster import grid_csr
 
     h, w = 15, 3000
     speed = np.full((h, w), np.nan)
@@ -375,8 +375,8 @@ def test_reverse_grid_and_links_equal_scipy_transpose_and_sum():
     from scipy.sparse import csr_array
     from scipy.sparse.csgraph import dijkstra
 
-    from geo.access.params import resolve_params
-    from geo.access.raster import grid_csr
+    from suigeo.geo.access.params import resolve_params
+    from suigeo.geo.access.raster import grid_csr
 
     rng = np.random.default_rng(5)
     h, w, extra = 40, 2100, 3  # several row blocks; 3 linked nodes beyond the grid

@@ -9,8 +9,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from crs.errors import InputError
-from geo.access import coverage, defaults, resolve_params, rings, station_times
+from suigeo.errors import InputError
+from suigeo.geo.access import coverage, defaults, resolve_params, rings, station_times
 
 GEOD = Geod(ellps="GRS80")  # CGCS2000 and GRS80 differ by 0.1 mm in the semi-minor axis
 LON = 114.0  # on the central meridian of CGCS2000-3GK-CM114
@@ -254,7 +254,7 @@ def test_coverage_minutes_by_hand(line):
 
 
 def test_shipped_layers_guangzhou_south_to_shaoguan_by_hand():
-    import layers
+    from suigeo import layers
 
     if not hasattr(layers, "load"):
         pytest.skip("shipped layers not in this build")

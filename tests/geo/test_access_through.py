@@ -9,8 +9,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from crs.errors import InputError
-from geo.access import resolve_params, station_times
+from suigeo.errors import InputError
+from suigeo.geo.access import resolve_params, station_times
 
 GEOD = Geod(ellps="GRS80")
 PTS = {
@@ -189,7 +189,7 @@ def _hand_minutes(pos, origin, legs, through):
 @pytest.mark.parametrize("through", [True, False])
 @pytest.mark.parametrize("planned", [False, True])
 def test_shipped_guangzhou_to_meizhou_west_by_hand(through, planned):
-    import layers
+    from suigeo import layers
 
     st = layers.load("rail_stations").set_index("id")
     pos = {i: (g.x, g.y) for i, g in zip(st.index, st.geometry, strict=True)}

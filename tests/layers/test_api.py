@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-import layers
-from crs.errors import InputError, UnknownSystemError
+from suigeo import layers
+from suigeo.errors import InputError, UnknownSystemError
 
 
 def test_catalog_lists_every_layer_with_counts_and_accuracy():
@@ -105,7 +105,7 @@ def test_every_feature_is_found_by_its_id_and_names():
 
 
 def test_lookup_ambiguous_alias_names_the_candidates(monkeypatch):
-    from layers import shipped
+    from suigeo.layers import shipped
 
     index, shown = shipped._name_index()
     fake = dict(index)

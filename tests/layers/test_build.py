@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from layers import _build
-from layers.shipped import DATA_DIR, LAYER_NAMES
+from suigeo.layers import _build
+from suigeo.layers.shipped import DATA_DIR, LAYER_NAMES
 
 PLACES = Path(__file__).resolve().parents[2].parent / "shared" / "places.csv"
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-import layers
+from suigeo import layers
 
 # --- expected names, transcribed by hand from domain.md ---------------------------------
 NORTH8 = {
@@ -356,7 +356,7 @@ def test_interchanges_are_mutual_and_nearby():
 def test_catalogue_types_and_allowed_values_hold(name):
     import tomllib
 
-    from layers.shipped import CATALOG_TOML
+    from suigeo.layers.shipped import CATALOG_TOML
 
     with CATALOG_TOML.open("rb") as fh:
         doc = tomllib.load(fh)

@@ -4,8 +4,8 @@ import tomllib
 
 import pytest
 
-import layers
-from layers.shipped import CATALOG_TOML
+from suigeo import layers
+from suigeo.layers.shipped import CATALOG_TOML
 
 STATUS_RANK = {"in_service": 0, "under_construction": 1, "planned": 2}
 

@@ -7,9 +7,9 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-import layers
-from crs.errors import InputError
-from layers.validate import LayerValidationError, load_schema
+from suigeo import layers
+from suigeo.errors import InputError
+from suigeo.layers.validate import LayerValidationError, load_schema
 
 
 def _roads(**over):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-import layers
+from suigeo import layers
 
 
 def test_growth_needed_matches_hand_values():

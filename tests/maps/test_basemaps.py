@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from maps_html import control_names, geojson_layers
 
-import maps
-from crs.errors import InputError
+from suigeo import maps
+from suigeo.errors import InputError
 
 
 def test_registry_records_each_providers_datum():

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from maps_xss import XSS_IMG, XSS_SCRIPT, XSS_TICK, XSS_TPL
 
-import maps
-from maps.browser import browser_available, chromium
+from suigeo import maps
+from suigeo.maps.browser import browser_available, chromium
 
 _OK, _WHY = browser_available()
 pytestmark = [

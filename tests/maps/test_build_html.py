@@ -16,10 +16,10 @@ from folium.elements import JSCSSMixin
 from maps_html import control_names, geojson_layers, tags
 from maps_xss import XSS_ALL, XSS_IMG, XSS_TICK, XSS_TPL
 
-import maps
-from crs.errors import InputError
-from maps.offline import OfflineAssetError
-from maps.symbology import symbology
+from suigeo import maps
+from suigeo.errors import InputError
+from suigeo.maps.offline import OfflineAssetError
+from suigeo.maps.symbology import symbology
 
 
 def _html(m: folium.Map) -> str:

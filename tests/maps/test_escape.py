@@ -9,7 +9,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maps import escape_text
+from suigeo.maps import escape_text
 
 DANGEROUS = set("<>\"'`$\\{}")
 

@@ -11,7 +11,7 @@ import folium.plugins
 import pytest
 from branca.element import CssLink, JavascriptLink
 
-from maps.offline import ASSETS_DIR, asset_manifest, inline_asset
+from suigeo.maps.offline import ASSETS_DIR, asset_manifest, inline_asset
 
 
 def _linked_urls() -> list[str]:

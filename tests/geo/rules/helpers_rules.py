@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.rules import check
+from suigeo.geo.rules import check
 
 AS_OF = "2024-06-30"  # all four rule sets in force
 

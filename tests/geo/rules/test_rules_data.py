@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from crs.errors import InputError
-from geo.rules import load_ruleset, ruleset_names
+from suigeo.errors import InputError
+from suigeo.geo.rules import load_ruleset, ruleset_names
 
 # The input contract as issue 6 lists it, per rule set.
 CONTRACT = {
@@ -144,7 +144,7 @@ def test_malformed_rule_files_are_input_errors(tmp_path, quantity, bound, words)
 
 
 def test_a_custom_rule_file_by_path_works(tmp_path):
-    from geo.rules import check
+    from suigeo.geo.rules import check
 
     f = tmp_path / "x.toml"
     f.write_text(BAD_RULE.format(quantity="a / 2", bound='"1"'), encoding="utf-8")

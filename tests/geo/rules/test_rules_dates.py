@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from helpers_rules import outcome, village
 
-from geo.rules import check
+from suigeo.geo.rules import check
 
 HOUSING = {"id": "R1", "policy_housing_units": 100, "policy_small_dorm_units": 30}
 MINE = {"id": "M1", "mine_restored_area_m2": 1000, "mine_industrial_area_m2": 30}

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.rules.formula import Condition, FormulaError, Quantity, decimal_fraction
+from suigeo.geo.rules.formula import Condition, FormulaError, Quantity, decimal_fraction
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_condition_on_text_fields():
 
 
 def test_undecidable_condition_is_not_evaluable_never_pass(tmp_path):
-    from geo.rules import check, load_ruleset
+    from suigeo.geo.rules import check, load_ruleset
 
     f = tmp_path / "c.toml"
     f.write_text(

@@ -10,9 +10,9 @@ from helpers_rules import VILLAGE, outcome, village
 from pyproj import CRS, Geod, Proj
 from shapely.geometry import Polygon, box
 
-from crs.errors import InputError
-from geo.rules import check, gk_zone_for_longitude, prepare, read_input
-from geo.rules.ruleset import load_ruleset
+from suigeo.errors import InputError
+from suigeo.geo.rules import check, gk_zone_for_longitude, prepare, read_input
+from suigeo.geo.rules.ruleset import load_ruleset
 
 VI = "village-industrial-2022"
 # CGCS2000 ellipsoid (EPSG:1024): a = 6378137 m, 1/f = 298.257222101

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from helpers_rules import AS_OF
 
-from crs.errors import InputError
-from geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
+from suigeo.errors import InputError
+from suigeo.geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
 
 
 def test_check_file_csv_names_file_lines_and_renders_every_format(tmp_path):

@@ -12,7 +12,7 @@ from helpers_rules import outcome, village
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.rules import check
+from suigeo.geo.rules import check
 
 NO_EXTRAS = {
     "ancillary_gfa_m2": 0,

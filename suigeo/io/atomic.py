@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from crs.errors import OutputError
+from suigeo.errors import OutputError
 
 __all__ = ["atomic_output", "check_not_input"]
 

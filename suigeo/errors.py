@@ -4,7 +4,7 @@ Every class is also a builtin, so scripts can catch either ``SuigeoError`` or th
 builtin they already expect (``ValueError``, ``OSError`` ...). The command line maps
 every ``SuigeoError`` to exit status 2 (bad input or usage).
 
-It lives in ``crs`` because ``crs`` is the package every other one may depend on.
+It lives at the bottom of the house, beside the I/O layer, so every package may use it.
 """
 
 from __future__ import annotations
