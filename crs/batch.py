@@ -47,8 +47,8 @@ as read (geometry as WKT). Without ``rejects=``, it is ``OUT`` with the suffix r
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
+import logging
 import os
 import sys
 import warnings
@@ -68,6 +68,9 @@ from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import transform
 from suigeo.errors import InputError, OutputError, SuigeoError
 from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.io.formats import DRIVERS, format_for
+from suigeo.io.rejects import REJECT_COLUMNS, text_columns
+from suigeo.io.vector import WKT_COLUMN, detect_xy, geojson_entries, geoparquet_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,11 +84,16 @@ __all__ = [
     "detect_columns",
 ]
 
+log = logging.getLogger(__name__)
+
 DEFAULT_CHUNK_ROWS = 200_000
 
 #: Reject reason codes, in the order they are checked, with their human text.
 REASONS: dict[str, str] = {
+    "not_a_feature": "this entry of the GeoJSON features array is not a Feature object",
     "empty": "the coordinate is empty",
+    "invalid_geometry": "the geometry cannot be read (GEOS refuses it: a one-point line, "
+    "an unclosed ring...)",
     "non_numeric": "the coordinate is not a number",
     "not_finite": "the coordinate is NaN or infinite",
     "swapped": "outside the area of use of {src}, but inside with x and y exchanged: "
@@ -100,26 +108,16 @@ _CODES = {name: i + 1 for i, name in enumerate(REASONS)}  # 0 = ok
 _EMPTY, _NON_NUMERIC, _NOT_FINITE = _CODES["empty"], _CODES["non_numeric"], _CODES["not_finite"]
 _SWAPPED, _OUTSIDE, _FAILED = _CODES["swapped"], _CODES["outside_area"], _CODES["projection_failed"]
 _OUTSIDE_TARGET = _CODES["outside_target_area"]
+_INVALID, _NOT_FEATURE = _CODES["invalid_geometry"], _CODES["not_a_feature"]
 _REASON_OF = {v: k for k, v in _CODES.items()}
 
 _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
 
-_SUFFIXES = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "csv",
-    ".gpkg": "gpkg",
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".parquet": "parquet",
-    ".geoparquet": "parquet",
-}
+# what convert_file reads and writes (formats of suigeo.io.formats)
+_IN_FORMATS = ("csv", "gpkg", "geojson", "fgb", "shp", "parquet")
+_OUT_FORMATS = ("csv", "gpkg", "geojson", "fgb", "parquet")
 
-# Column names recognised when --x/--y are not given: (x, y) pairs, matched case-insensitively.
-_LONLAT_PAIRS = [("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"), ("经度", "纬度")]
-_EN_PAIRS = [("x", "y"), ("e", "n"), ("easting", "northing"), ("east", "north")]
-
-_REJECT_COLUMNS = ["row", "column", "reason", "message"]
+_REJECT_COLUMNS = list(REJECT_COLUMNS)
 
 
 @dataclass
@@ -213,7 +211,8 @@ def convert_file(
     s, d = resolve(src), resolve(dst)
     if chunk_rows < 1:
         raise InputError(f"chunk_rows must be at least 1, got {chunk_rows}")
-    in_fmt, out_fmt = _format_of(src_p, "input"), _format_of(out_p, "output")
+    in_fmt = format_for(src_p, purpose="input", allowed=_IN_FORMATS)
+    out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
     check_not_input(out_p, [src_p])
@@ -344,12 +343,7 @@ def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
     Lon/lat names are tried first for a geographic ``system``, easting/northing names first
     otherwise. Matching ignores case and surrounding spaces; the first pair found wins.
     """
-    lowered = {n.strip().lower(): n for n in names}
-    pairs = _LONLAT_PAIRS + _EN_PAIRS if system.is_geographic else _EN_PAIRS + _LONLAT_PAIRS
-    for a, b in pairs:
-        if a in lowered and b in lowered:
-            return lowered[a], lowered[b]
-    return None
+    return detect_xy(names, geographic=system.is_geographic)
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +356,8 @@ class _Source:
     """An opened input: an iterator of record batches plus what the converter needs."""
 
     path: Path
-    batches: Iterator[pa.RecordBatch]
+    #: (batch, 1-based row numbers of its rows, or None for the rows after the last one)
+    batches: Iterator[tuple[pa.RecordBatch, np.ndarray | None]]
     schema: pa.Schema
     geometry: str | None = None  # geometry column, or None for a table with x/y columns
     coord_columns: tuple[str, ...] = ()
@@ -375,16 +370,11 @@ class _Source:
     #: bytes, since the number of rows is not known in advance)
     position: Callable[[], int] | None = None
     size: int | None = None
-
-
-def _format_of(path: Path, role: str) -> str:
-    fmt = _SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(
-            f"cannot tell the {role} format of {str(path)!r} from its suffix; use one of "
-            f"{', '.join(sorted(_SUFFIXES))}"
-        )
-    return fmt
+    #: for a point layer: whether its points are 3-D, decided once per file (None: from
+    #: the first point written)
+    has_z: bool | None = None
+    #: rows set aside while opening (GeoJSON features entries that are no Feature)
+    pre_rejects: pa.Table | None = None
 
 
 def _open_source(
@@ -468,105 +458,20 @@ def _choose_columns(
     source.coord_columns = (x, y) if h is None else (x, y, h)
 
 
-def _csv_header(path: Path, delimiter: str) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            header = next(csv.reader(f, delimiter=delimiter), None)
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{str(path)!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "save it as UTF-8 (for example from Excel: CSV UTF-8)"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    if not header:
-        raise InputError(f"{str(path)!r} is empty: a CSV needs a header line")
-    dupes = sorted({n for n in header if header.count(n) > 1})
-    if dupes:
-        raise InputError(f"{str(path)!r}: duplicate column names {', '.join(dupes)}")
-    return header
-
-
 def _open_csv(path: Path, chunk_rows: int) -> _Source:
-    import pyarrow.csv as pcsv
+    from suigeo.io.csvtable import stream_csv
 
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    header = _csv_header(path, delimiter)
-    # pyarrow's streaming CSV reader reads some 35 blocks ahead: small blocks keep that near
-    # 70 MB whatever the file size; _rechunk gathers them into chunks of chunk_rows rows.
-    block = 2 << 20
-    bad_rows: list[tuple[int | None, int, int]] = []
-
-    def invalid_row(row) -> str:  # called by pyarrow for a row with the wrong field count
-        bad_rows.append((row.number, row.expected_columns, row.actual_columns))
-        return "error"
-
-    def error(exc: Exception) -> InputError:
-        if bad_rows:
-            number, expected, actual = bad_rows[0]
-            where = f"line {number}" if number is not None else "a row"
-            return InputError(
-                f"{str(path)!r}: {where} has {actual} fields, the header has {expected}"
-            )
-        return InputError(f"cannot read {str(path)!r} as CSV: {exc}")
-
-    try:
-        raw = pa.OSFile(str(path), "r")
-        reader = pcsv.open_csv(
-            raw,
-            # single-threaded parsing knows line numbers (for errors); it is as fast here
-            read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
-            parse_options=pcsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise error(exc) from None
-    schema = reader.schema
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except pa.ArrowInvalid as exc:
-                raise error(exc) from None
-            yield batch
-
-    return _Source(
+    stream = stream_csv(path, chunk_rows=chunk_rows)
+    chunks = iter(stream)
+    source = _Source(
         path,
-        _rechunk(batches(), chunk_rows),
-        schema,
-        closers=[reader.close, raw.close],
-        position=raw.tell,
-        size=path.stat().st_size,
+        ((c.batch, c.rows) for c in chunks),
+        stream.schema,
+        closers=[stream.close],
+        size=stream.info.size,
     )
-
-
-def _rechunk(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    """Regroup ``batches`` into batches of exactly ``chunk_rows`` rows (the last may be short)."""
-    pending: list[pa.RecordBatch] = []
-    count = 0
-    for b in batches:
-        pending.append(b)
-        count += b.num_rows
-        if count < chunk_rows:
-            continue
-        table = pa.Table.from_batches(pending).combine_chunks()
-        start = 0
-        while count - start >= chunk_rows:
-            yield from table.slice(start, chunk_rows).to_batches()
-            start += chunk_rows
-        pending, count = table.slice(start).to_batches(), count - start
-    if count:
-        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+    source.position = lambda: stream.position() if stream.position is not None else 0
+    return source
 
 
 def _slices(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -583,31 +488,34 @@ def _open_parquet(path: Path, chunk_rows: int) -> _Source:
         raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
     schema = pf.schema_arrow
     meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
-    geometry = None
-    point_layer = True
-    col_meta: dict = {}
-    if b"geo" in meta:
-        geo = json.loads(meta[b"geo"])
-        geometry = geo.get("primary_column")
-        col_meta = geo.get("columns", {}).get(geometry, {})
-        if col_meta.get("encoding", "WKB").upper() != "WKB":
-            raise InputError(
-                f"{str(path)!r}: geometry column {geometry!r} is encoded as "
-                f"{col_meta.get('encoding')!r}; only WKB GeoParquet is supported"
-            )
+    geometry, col_meta = geoparquet_column(path, meta, schema)
+    point_layer, has_z = True, None
+    if geometry is not None:
         types = col_meta.get("geometry_types") or []
+        if not isinstance(types, list):
+            types = []
         point_layer = bool(types) and all(t in ("Point", "Point Z") for t in types)
+        if point_layer:
+            has_z = any(t == "Point Z" for t in types)
     schema = pa.schema([f.remove_metadata() for f in schema])  # drop pandas/geo metadata
-    batches = (b for b in pf.iter_batches(batch_size=chunk_rows))
+
+    def batches() -> Iterator[tuple[pa.RecordBatch, None]]:
+        try:
+            for b in pf.iter_batches(batch_size=chunk_rows):
+                yield b, None
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
+
     return _Source(
         path,
-        batches,
+        batches(),
         schema,
         geometry=geometry,
         point_layer=point_layer,
         total=pf.metadata.num_rows,
         closers=[pf.close],
         declared=col_meta.get("crs"),
+        has_z=has_z,
     )
 
 
@@ -625,19 +533,52 @@ def _open_ogr(path: Path, chunk_rows: int) -> _Source:
         geometry = None
     gtype = str(meta.get("geometry_type") or "")
     point_layer = gtype.startswith("Point")
+    has_z = gtype.endswith("Z") if point_layer else None
+    schema = pa.schema([f.remove_metadata() for f in schema])
+    entries = geojson_entries(path) if path.suffix.lower() in (".geojson", ".json") else None
+    kept_rows: np.ndarray | None = None
+    pre = None
+    if entries is not None and (~entries[0]).any():
+        mask, others = entries
+        kept_rows = np.flatnonzero(mask).astype(np.int64) + 1
+        wrong = np.flatnonzero(~mask) + 1
+        text = [f"{REASONS['not_a_feature']}: {json.dumps(o)[:80]}" for o in others]
+        pre = pa.table(
+            [
+                pa.array(wrong, pa.int64()),
+                pa.array(["features"] * len(wrong), pa.string()),
+                pa.array(["not_a_feature"] * len(wrong), pa.string()),
+                pa.array(text, pa.string()),
+                *[pa.nulls(len(wrong), pa.string()) for _ in schema.names],
+            ],
+            names=_REJECT_COLUMNS + list(schema.names),
+        )
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        for batch in reader:
-            yield from _slices(batch, chunk_rows)
+    def batches() -> Iterator[tuple[pa.RecordBatch, np.ndarray | None]]:
+        done = 0
+        try:
+            for batch in reader:
+                for part in _slices(batch, chunk_rows):
+                    rows = None
+                    if kept_rows is not None:
+                        rows = kept_rows[done : done + part.num_rows]
+                    done += part.num_rows
+                    yield part, rows
+        except SuigeoError:
+            raise
+        except Exception as exc:  # pyogrio/GDAL errors while reading features
+            raise InputError(f"cannot read {str(path)!r}: {exc}") from None
 
     return _Source(
         path,
         batches(),
-        pa.schema([f.remove_metadata() for f in schema]),
+        schema,
         geometry=geometry,
         point_layer=point_layer,
         closers=[lambda: ctx.__exit__(None, None, None)],
         declared=meta.get("crs"),
+        has_z=has_z,
+        pre_rejects=pre,
     )
 
 
@@ -705,6 +646,7 @@ class _Converter:
         # GCJ-02/BD-09 pass points outside China through by their rule: no target check
         self.dst_bounds = None if dst.kind == "offset" else _area_of_use(dst)
         self.read = self.written = self.rejected = 0
+        self.next_row = 1
         self.reasons: dict[int, int] = {}
         decimals = 9 if dst.is_geographic else 4
         self.decimals = (decimals, decimals, 4)
@@ -796,9 +738,12 @@ class _Converter:
 
     # -- geometries ----------------------------------------------------------------------------
     def geometry_chunk(self, batch: pa.RecordBatch):
-        geoms = shapely.from_wkb(np.asarray(batch.column(self.source.geometry), dtype=object))
+        wkb = np.asarray(batch.column(self.source.geometry), dtype=object)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         codes = np.zeros(len(geoms), dtype=np.int8)
-        codes[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = _EMPTY
+        missing = shapely.is_missing(geoms)
+        codes[missing | shapely.is_empty(geoms)] = _EMPTY
+        codes[missing & np.array([w is not None for w in wkb], dtype=bool)] = _INVALID
         has_z = shapely.has_z(geoms)
         use_z = bool(has_z.any())
         coords, index = shapely.get_coordinates(geoms, include_z=use_z, return_index=True)
@@ -885,17 +830,14 @@ class _RejectsSink:
 
 def _text_columns(batch: pa.RecordBatch, geometry: str | None, geoms=None) -> list[pa.Array]:
     """The original columns of ``batch`` as text-friendly arrays (geometry as WKT)."""
-    cols = []
-    for name, col in zip(batch.schema.names, batch.columns, strict=True):
-        if name == geometry:
-            col = pa.array(shapely.to_wkt(geoms, rounding_precision=-1), type=pa.string())
-        elif pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
-            col = pc.cast(pc.binary_length(col), pa.string())
-        cols.append(col)
+    cols = text_columns(batch)
+    if geometry is not None:
+        i = batch.schema.names.index(geometry)
+        cols[i] = pa.array(shapely.to_wkt(geoms, rounding_precision=-1), type=pa.string())
     return cols
 
 
-def _reject_table(batch, codes, names, first_row, messages, geometry=None, geoms=None):
+def _reject_table(batch, codes, names, rows, messages, geometry=None, geoms=None):
     bad = np.flatnonzero(codes != 0)
     reasons = np.array([_REASON_OF.get(int(c), "") for c in range(len(_CODES) + 1)], dtype=object)
     msg = np.array([messages.get(c, "") for c in range(len(_CODES) + 1)], dtype=object)
@@ -903,7 +845,7 @@ def _reject_table(batch, codes, names, first_row, messages, geometry=None, geoms
     sub_geoms = geoms[bad] if geoms is not None else None
     original = _text_columns(sub, geometry, sub_geoms)
     cols = [
-        pa.array(bad + first_row, type=pa.int64()),
+        pa.array(rows[bad], type=pa.int64()),
         pa.array(names[bad], type=pa.string()),
         pa.array(reasons[codes[bad]], type=pa.string()),
         pa.array(msg[codes[bad]], type=pa.string()),
@@ -921,12 +863,19 @@ class _OutBatch:
 
 def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> Iterator[_OutBatch]:
     try:
+        if source.pre_rejects is not None:
+            sink.write(source.pre_rejects)
+            n = source.pre_rejects.num_rows
+            conv.read += n
+            conv.rejected += n
+            conv.reasons[_NOT_FEATURE] = conv.reasons.get(_NOT_FEATURE, 0) + n
         empty = True
         for batch in source.batches:
             empty = False
             yield _convert_batch(batch, source, conv, sink)
             if bar is not None:
-                bar.update(batch.num_rows if source.position is None else source.position() - bar.n)
+                n = batch[0].num_rows
+                bar.update(n if source.position is None else source.position() - bar.n)
         if empty:
             yield _convert_batch(None, source, conv, sink)
     finally:
@@ -935,12 +884,16 @@ def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> It
                 close()
 
 
-def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink) -> _OutBatch:
-    if batch is None:
-        batch = pa.RecordBatch.from_pylist([], schema=source.schema)
+def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) -> _OutBatch:
+    if item is None:
+        batch, rows = pa.RecordBatch.from_pylist([], schema=source.schema), None
     else:
+        batch, rows = item
         batch = pa.RecordBatch.from_arrays(batch.columns, schema=source.schema)
-    first_row = conv.read + 1
+    if rows is None:  # rows numbered on from the last chunk's
+        rows = np.arange(conv.next_row, conv.next_row + batch.num_rows, dtype=np.int64)
+    if len(rows):
+        conv.next_row = int(rows[-1]) + 1
     if source.geometry is None:
         codes, names, result = conv.table_chunk(batch)
         geoms = converted = None
@@ -950,7 +903,7 @@ def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink)
     conv.count(codes)
     if (codes != 0).any():
         sink.write(
-            _reject_table(batch, codes, names, first_row, conv.messages(), source.geometry, geoms)
+            _reject_table(batch, codes, names, rows, conv.messages(), source.geometry, geoms)
         )
     ok = codes == 0
     table = pa.Table.from_batches([batch]).filter(pa.array(ok))
@@ -993,14 +946,31 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
             names = ("X", "Y", "Z")
         else:
             names = ("lon", "lat", "h") if dst.is_geographic else ("x", "y", "h")
-        has_z = bool(shapely.has_z(geoms).any()) if len(geoms) else False
+        has_z = _file_has_z(source, geoms)
         coords = shapely.get_coordinates(geoms, include_z=has_z)
         for j in range(coords.shape[1]):
             values = _round(coords[:, j], conv.decimals[j])
             table = table.append_column(_unique(names[j], table.schema.names), pa.array(values))
         return table
     wkt = shapely.to_wkt(geoms, rounding_precision=conv.decimals[0])
-    return table.append_column(_unique("geometry", table.schema.names), pa.array(wkt, pa.string()))
+    return table.append_column(_unique(WKT_COLUMN, table.schema.names), pa.array(wkt, pa.string()))
+
+
+def _file_has_z(source: _Source, geoms: np.ndarray) -> bool:
+    """Whether the point layer's CSV output has an ``h`` column: decided once per file (from
+    its declared geometry type, else its first written point); a point of the other kind
+    refuses the file, whichever chunk it is in."""
+    if not len(geoms):
+        return bool(source.has_z)
+    z = shapely.has_z(geoms)
+    if source.has_z is None:
+        source.has_z = bool(z[0])
+    if (z != source.has_z).any():
+        raise OutputError(
+            f"{source.path}: the point layer mixes 2-D and 3-D points; "
+            "convert it to .gpkg or .parquet instead of .csv"
+        )
+    return source.has_z
 
 
 def _unique(name: str, taken: list[str]) -> str:
@@ -1085,7 +1055,7 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
                 pa.RecordBatchReader.from_batches(schema, stream()),
                 tmp,
                 layer=layer if fmt == "gpkg" else None,
-                driver="GPKG" if fmt == "gpkg" else "GeoJSON",
+                driver=DRIVERS[fmt],
                 geometry_name=name,
                 geometry_type=_geometry_type(conv, table, name),
                 crs=crs,

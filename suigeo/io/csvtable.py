@@ -5,7 +5,7 @@ Two ways in: :func:`read_csv` reads a whole file into a table (``crs fit``, ``ru
 (``crs convert``). Both run the same checks and raise the same :class:`InputError`s:
 
 - the file exists and is readable, is not empty (it needs a header line), is text (a NUL
-  byte in its first 64 KiB marks a binary file);
+  byte in the header line marks a binary file);
 - a UTF-8 byte order mark is accepted and remembered (:attr:`CsvInfo.bom`), so a writer can
   keep it; text must be UTF-8 (the error names the line of the first bad byte);
 - the header has no duplicate or empty-only column names; no line (header or row) is longer
@@ -138,7 +138,7 @@ def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
     bom = head.startswith(_BOM)
     if not head[len(_BOM) if bom else 0 :].strip():
         raise InputError(f"{_name(p)} is empty: a CSV file needs a header line")
-    if b"\x00" in head:
+    if b"\x00" in head.split(b"\n", 1)[0]:
         raise InputError(
             f"{_name(p)} is not a text file (it holds binary data); give a CSV file "
             "(UTF-8 text, one header line)"
@@ -147,9 +147,19 @@ def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
     encoding = _encoding(p, head)
     import pyarrow.csv as pcsv
 
+    first = _first_line(p, head)
+    if encoding == "utf8":
+        try:
+            first.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(first) - 4:  # not a character cut at the end of the sniff
+                raise InputError(
+                    f"{_name(p)} is not UTF-8 text (line 1, byte {exc.start}); save it as "
+                    "UTF-8 (for example from Excel: CSV UTF-8)"
+                ) from None
     try:
         with pcsv.open_csv(
-            pa.BufferReader(_first_line(p, head)),
+            pa.BufferReader(first),
             read_options=_read_options(encoding),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
