@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
 from suigeo import crs
 from suigeo.errors import InputError, SuigeoError
+from suigeo.io.vector import read_layer
 
 __all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
 
@@ -372,12 +372,14 @@ def read(
     layer: str | int | None = None,
     crs: str | int | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read and validate a user layer (any format pyogrio reads).
+    """Read and validate a user layer (any format of :mod:`suigeo.io`, CSV included).
 
     Parameters
     ----------
     path
-        The file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf ...).
+        The file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, GeoParquet, CSV with x/y or
+        lon/lat columns or a ``wkt`` column). Rows that cannot be read (an invalid geometry,
+        a GeoJSON entry that is no Feature) are problems too.
     schema
         ``roads``, ``boundaries``, ``villages``, ``facilities``, ``parcels`` (shipped in
         ``layers/schemas/``), a TOML file, or a parsed schema dict.
@@ -398,13 +400,17 @@ def read(
     """
     file = str(path)
     spec = load_schema(schema)
-    if not Path(file).exists():
-        raise InputError(f"{file}: no such file")
-    try:
-        gdf = pyogrio.read_dataframe(file, layer=layer)
-    except Exception as exc:  # pyogrio raises several types for unreadable data
-        raise InputError(f"{file}: cannot be read as a vector layer: {exc}") from None
-    problems = validate(gdf, schema=spec, file=file)
+    got = read_layer(file, layer=layer, what="layer", require_geometry=False)
+    gdf = got.frame
+    problems = [
+        Problem(file, str(r.row), r.column, f"{r.message} ({r.reason})", int(r.row) - 1)
+        for r in got.rejects.itertuples()
+    ]
+    moved = len(got.rejects) > 0 or not np.array_equal(got.rows, np.arange(1, len(gdf) + 1))
+    for p in validate(gdf, schema=spec, file=file):
+        if moved and p.index is not None:  # positions in the file, not in the frame read
+            p = replace(p, index=int(got.rows[p.index]) - 1)
+        problems.append(p)
     if problems:
         raise LayerValidationError(problems, file=file)
     if crs is not None:

@@ -171,6 +171,7 @@ def read_layer(
     layer: str | int | None = None,
     what: str = "layer",
     csv_crs: Any = "EPSG:4490",
+    require_geometry: bool = True,
 ) -> Layer:
     """Read a layer file of any format into a :class:`Layer` (see the module docstring).
 
@@ -184,6 +185,9 @@ def read_layer(
         What the file is, for messages (``"user layer"``, ``"targets"``...).
     csv_crs
         The coordinate system of a CSV file's coordinates (a CSV declares none).
+    require_geometry
+        ``False`` reads a table (CSV, Parquet) without geometry columns as a frame without
+        a geometry (for checks of its attributes) instead of refusing it.
 
     Raises
     ------
@@ -205,9 +209,9 @@ def read_layer(
         from suigeo.io.csvtable import read_csv
 
         csvt = read_csv(p)
-        out = _from_table(csvt.table, csvt.rows, p, what, csv_crs)
+        out = _from_table(csvt.table, csvt.rows, p, what, csv_crs, require_geometry)
     elif fmt == "parquet":
-        out = _read_parquet(p, what, csv_crs)
+        out = _read_parquet(p, what, csv_crs, require_geometry)
     else:
         out = _read_ogr(p, fmt, layer, what)
     log.info("%s: %s, read %d rows, %d rejected", p, fmt, len(out[0]) + len(out[2]), len(out[2]))
@@ -269,7 +273,9 @@ def _parse_numbers(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     return values, reason
 
 
-def _from_table(table: pa.Table, rows: np.ndarray, path: Path, what: str, crs: Any):
+def _from_table(
+    table: pa.Table, rows: np.ndarray, path: Path, what: str, crs: Any, required: bool = True
+):
     """A GeoDataFrame from a table by the one geometry rule (module docstring)."""
     import geopandas as gpd
     import shapely
@@ -301,6 +307,8 @@ def _from_table(table: pa.Table, rows: np.ndarray, path: Path, what: str, crs: A
         reasons[~empty & shapely.is_missing(geoms)] = "invalid_geometry"
         columns[reasons != ""] = WKT_COLUMN
         frame = frame.drop(columns=[WKT_COLUMN])
+    elif not required:
+        return gpd.GeoDataFrame(frame), rows, _no_rejects()
     else:
         other = [n for n in names if n.strip().lower() in ("geometry", "geom", "the_geom", "shape")]
         hint = (
@@ -365,7 +373,7 @@ def geoparquet_column(path: Path, metadata: dict[bytes, bytes] | None, schema: p
     return name, col_meta
 
 
-def _read_parquet(path: Path, what: str, csv_crs: Any):
+def _read_parquet(path: Path, what: str, csv_crs: Any, required: bool = True):
     import geopandas as gpd
     import pyarrow.parquet as pq
 
@@ -383,7 +391,7 @@ def _read_parquet(path: Path, what: str, csv_crs: Any):
     table = table.replace_schema_metadata(None)
     rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
     if name is None:
-        return _from_table(table, rows, path, what, csv_crs)
+        return _from_table(table, rows, path, what, csv_crs, required)
     geoms, bad = _from_wkb(table.column(name).to_pylist(), path)
     crs = col_meta.get("crs", "OGC:CRS84")  # GeoParquet: a missing crs means OGC:CRS84
     try:
