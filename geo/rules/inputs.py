@@ -17,7 +17,6 @@ project and the column. With ``on_error="reject"`` the bad rows are set aside in
 
 from __future__ import annotations
 
-import csv
 import difflib
 import json
 import re
@@ -36,11 +35,15 @@ import shapely
 from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
+from suigeo.io.csvtable import read_csv
+from suigeo.io.formats import format_for
+from suigeo.io.vector import read_layer
 
 __all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
 
 RESERVED = ("id", "geometry", "name", "note", "crs")
-TABLE_SUFFIXES = (".csv", ".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp", ".toml")
+#: the table formats read (suigeo.io.formats), besides project files (.toml, .json)
+TABLE_FORMATS = ("csv", "parquet", "gpkg", "geojson", "fgb", "shp")
 MAX_LISTED = 10
 REJECT_COLUMNS = ["row", "line", "project", "column", "value", "reason"]
 
@@ -85,65 +88,40 @@ def _all_fields(rs: RuleSet) -> dict[str, Field]:
 
 
 def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFrame:
-    """Read a project file or a table into a (Geo)DataFrame, one row per project."""
+    """Read a project file or a table into a (Geo)DataFrame, one row per project.
+
+    Tables are read by :mod:`suigeo.io`: a CSV by the shared CSV reader (every cell text,
+    empty cells missing; its rows keep their file lines for messages), GeoParquet,
+    GeoPackage, GeoJSON, FlatGeobuf and Shapefile by the shared layer reader, a plain
+    Parquet file as a table."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"input file {str(p)!r} does not exist")
-    suffix = p.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise InputError(
-            f"{p}: unsupported input type {suffix!r}; use a project .json/.toml or a table "
-            ".csv/.parquet/.gpkg/.geojson/.fgb/.shp"
-        )
-    try:
-        if suffix == ".csv":
-            # pyarrow: refuses a row with too many cells (the C parser shifts it), 7x faster
-            frame = pd.read_csv(
-                p, dtype=str, keep_default_na=False, na_values=[""], engine="pyarrow"
-            )
-            # keyed by row label, so a sorted or filtered frame still finds its lines
-            frame.attrs["csv_lines"] = pd.Series(_csv_lines(p, len(frame)), index=frame.index)
-            return frame
-        if suffix == ".toml":
+    if p.suffix.lower() == ".toml":
+        try:
             with p.open("rb") as fh:
                 return _from_mapping(tomllib.load(fh), str(p), input_crs)
-        if suffix == ".json":
+        except (OSError, ValueError, RecursionError) as exc:
+            raise InputError(f"{p}: cannot read: {exc}") from None
+    fmt = format_for(p, allowed=TABLE_FORMATS)
+    if fmt == "csv":
+        table = read_csv(p)
+        frame = table.to_pandas(empty_as_null=True)
+        # keyed by row label, so a sorted or filtered frame still finds its lines
+        frame.attrs["csv_lines"] = pd.Series(table.lines(), index=frame.index)
+        return frame
+    if fmt == "geojson" and p.suffix.lower() == ".json":
+        try:
             with p.open(encoding="utf-8") as fh:
                 obj = json.load(fh)
-            if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
-                return gpd.read_file(p, engine="pyogrio")
+        except (OSError, ValueError, RecursionError) as exc:
+            raise InputError(f"{p}: cannot read: {exc}") from None
+        if not (isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")):
             return _from_mapping(obj, str(p), input_crs)
-        if suffix == ".parquet":
-            try:
-                return gpd.read_parquet(p)
-            except ValueError:
-                return pd.read_parquet(p)
-        return gpd.read_file(p, engine="pyogrio")
-    except InputError:
-        raise
-    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{p}: cannot read: {exc}") from None
-
-
-def _csv_lines(path: Path, rows: int) -> np.ndarray:
-    """The file line on which each data row of a CSV file starts (1-based).
-
-    Row ``i`` is on line ``i + 2`` unless the file has blank lines (skipped by the parser)
-    or quoted cells running over several lines; only then is the file walked record by
-    record to find where each row starts."""
-    data = path.read_bytes()
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    if physical == rows + 1:
-        return np.arange(2, rows + 2)
-    starts = []
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        before = 0
-        for record in reader:
-            if record:  # blank lines give [] and are no row
-                starts.append(before + 1)
-            before = reader.line_num
-    return np.asarray(starts[1 : rows + 1])  # the header is not a row
+    frame = read_layer(p, what="input", require_geometry=False)
+    if len(frame.rejects):
+        raise InputError(f"input {frame.first_reject()}")
+    return frame.frame
 
 
 def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFrame:

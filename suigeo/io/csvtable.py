@@ -93,6 +93,14 @@ class CsvTable:
     info: CsvInfo
     blank: int = 0
 
+    def lines(self) -> np.ndarray:
+        """The file line on which each row starts (1-based): ``rows + 1``, unless a quoted
+        cell runs over several lines; only then is the file walked record by record."""
+        if not len(self.rows) or _count_lines(self.info.path) == int(self.rows[-1]) + 1:
+            return self.rows + 1
+        starts = _record_starts(self.info.path)
+        return np.asarray(starts, dtype=np.int64)[self.rows]
+
     def to_pandas(self, *, empty_as_null: bool = False):
         """The table as a pandas DataFrame of text (``object``) columns; ``empty_as_null``
         turns empty cells into missing values (``None``)."""
@@ -252,6 +260,37 @@ def _line_of_record(path: Path, record: int) -> int | None:
     finally:
         csv.field_size_limit(limit)
     return None
+
+
+def _count_lines(path: Path) -> int:
+    """Lines of the file up to its last line with text (trailing blank lines not counted)."""
+    count, last = 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(16 << 20):
+            count += chunk.count(b"\n")
+            if chunk.strip():
+                last = chunk
+            elif last:
+                last += chunk
+    trailing = len(last) - len(last.rstrip())
+    return count - last[len(last) - trailing :].count(b"\n") + 1
+
+
+def _record_starts(path: Path) -> list[int]:
+    """The line on which each record (the header is record 0) starts."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    starts = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+            reader = csv.reader(fh)
+            before = 0
+            for _ in reader:
+                starts.append(before + 1)
+                before = reader.line_num
+    finally:
+        csv.field_size_limit(limit)
+    return starts
 
 
 def _unterminated_quote(path: Path) -> int | None:

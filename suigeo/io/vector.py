@@ -186,8 +186,8 @@ def read_layer(
     csv_crs
         The coordinate system of a CSV file's coordinates (a CSV declares none).
     require_geometry
-        ``False`` reads a table (CSV, Parquet) without geometry columns as a frame without
-        a geometry (for checks of its attributes) instead of refusing it.
+        ``False`` reads a table (CSV, Parquet) without geometry columns as a plain pandas
+        DataFrame (for checks of its attributes) instead of refusing it.
 
     Raises
     ------
@@ -307,8 +307,8 @@ def _from_table(
         reasons[~empty & shapely.is_missing(geoms)] = "invalid_geometry"
         columns[reasons != ""] = WKT_COLUMN
         frame = frame.drop(columns=[WKT_COLUMN])
-    elif not required:
-        return gpd.GeoDataFrame(frame), rows, _no_rejects()
+    elif not required:  # a plain table: no geometry at all
+        return frame, rows, _no_rejects()
     else:
         other = [n for n in names if n.strip().lower() in ("geometry", "geom", "the_geom", "shape")]
         hint = (
