@@ -65,7 +65,6 @@ only, never to logs or the terminal (the command prints residuals only).
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import math
 import os
@@ -89,6 +88,7 @@ from suigeo.crs.params import (
 )
 from suigeo.errors import InputError, ParameterFileError
 from suigeo.io.atomic import atomic_output
+from suigeo.io.csvtable import read_csv
 
 __all__ = [
     "MIN_POINTS",
@@ -255,7 +255,7 @@ def _pick(header: Sequence[str], options: Sequence[tuple[str, ...]], what: str, 
     return present[0]
 
 
-def _numbers(rows: list[list[str]], col: int, name: str, path: str) -> Floats:
+def _numbers(rows: _Rows, col: int, name: str, path: str) -> Floats:
     out = np.empty(len(rows))
     for i, row in enumerate(rows):
         text = row[col].strip() if col < len(row) else ""
@@ -266,8 +266,7 @@ def _numbers(rows: list[list[str]], col: int, name: str, path: str) -> Floats:
         if not math.isfinite(value):
             shown = repr(text) if text else "empty"
             raise InputError(
-                f"{path}: row {i + 1} (line {i + 2}), column {name!r}: {shown} is not a "
-                "finite number"
+                f"{path}: {rows.where(i)}, column {name!r}: {shown} is not a finite number"
             )
         out[i] = value
     return out
@@ -296,7 +295,7 @@ def read_control(
     ids = _read_ids(header, rows, p)
     for cols, arr in ((src_cols, src), (dst_cols, dst)):
         if cols[0].endswith("_lon"):
-            _check_lonlat(arr, cols, p)
+            _check_lonlat(arr, cols, p, rows)
     src_lonlat = None
     if dim == 2 and src_cols[0] == "src_lon":
         if projection is None:
@@ -312,31 +311,36 @@ def read_control(
     return ControlPoints(ids=ids, src=src, dst=dst, path=p, src_lonlat=src_lonlat)
 
 
-def _read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[list[str]]]:
+class _Rows(list):
+    """The data rows of a control CSV (lists of cells), with where each is in the file."""
+
+    lines: np.ndarray
+
+    def where(self, i: int) -> str:
+        line = int(self.lines[i])
+        return f"row {line - 1} (line {line})"
+
+
+def _read_table(path: str | os.PathLike[str]) -> tuple[list[str], _Rows]:
+    """Header and rows of a control CSV, read by :func:`suigeo.io.csvtable.read_csv`
+    (blank lines skipped but counted; a row with a surplus or missing cell refused)."""
     p = str(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            table = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise InputError(f"file {p!r} does not exist") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not a UTF-8 text file") from None
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        raise InputError(f"{p}: empty file, expected a header line and control points")
-    header = [h.strip() for h in table[0]]
-    rows = table[1:]
+    got = read_csv(path)
+    header = [h.strip() for h in got.info.header]
+    rows = _Rows(zip(*(c.to_pylist() for c in got.table.columns), strict=True))
+    rows[:] = [list(r) for r in rows]
+    rows.lines = got.lines()
+    keep = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    if len(keep) != len(rows):  # rows of blank cells only
+        lines = rows.lines[keep]
+        rows = _Rows(rows[i] for i in keep)
+        rows.lines = lines
     if not rows:
         raise InputError(f"{p}: no control points below the header")
-    for i, row in enumerate(rows):
-        if len(row) > len(header):
-            raise InputError(
-                f"{p}: row {i + 1} (line {i + 2}) has {len(row)} fields, the header {len(header)}"
-            )
     return header, rows
 
 
-def _read_ids(header: list[str], rows: list[list[str]], p: str) -> list[str]:
+def _read_ids(header: list[str], rows: _Rows, p: str) -> list[str]:
     if "id" not in header:
         return [str(i + 1) for i in range(len(rows))]
     k = header.index("id")
@@ -344,23 +348,22 @@ def _read_ids(header: list[str], rows: list[list[str]], p: str) -> list[str]:
     seen: dict[str, int] = {}
     for i, ident in enumerate(ids):
         if not ident:
-            raise InputError(f"{p}: row {i + 1} (line {i + 2}), column 'id' is empty")
+            raise InputError(f"{p}: {rows.where(i)}, column 'id' is empty")
         if ident in seen:
             raise InputError(
-                f"{p}: row {i + 1} (line {i + 2}), column 'id': {ident!r} repeats row "
-                f"{seen[ident] + 1}"
+                f"{p}: {rows.where(i)}, column 'id': {ident!r} repeats {rows.where(seen[ident])}"
             )
         seen[ident] = i
     return ids
 
 
-def _check_lonlat(arr: Floats, cols: Sequence[str], path: str) -> None:
+def _check_lonlat(arr: Floats, cols: Sequence[str], path: str, rows: _Rows) -> None:
     for j, lim in ((0, 180.0), (1, 90.0)):
         bad = np.flatnonzero(np.abs(arr[:, j]) > lim)
         if bad.size:
             i = int(bad[0])
             raise InputError(
-                f"{path}: row {i + 1} (line {i + 2}), column {cols[j]!r}: outside "
+                f"{path}: {rows.where(i)}, column {cols[j]!r}: outside "
                 f"+-{lim:g} degrees (longitude and latitude swapped?)"
             )
 
