@@ -4,48 +4,23 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
-import pyogrio
 
 from suigeo.crs.systems import resolve
 from suigeo.errors import OutputError
-from suigeo.io.atomic import atomic_output
+from suigeo.io.formats import FORMATS as SUFFIX_FORMATS
+from suigeo.io.formats import format_for
+from suigeo.io.vector import to_csv_frame, write_vector
 from suigeo.layers.shipped import layer_path, load
 
 __all__ = ["FORMATS", "export", "to_csv_frame"]
 
 log = logging.getLogger(__name__)
 
-# suffix -> format name
-FORMATS = {
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-    ".gpkg": "GPKG",
-    ".parquet": "GeoParquet",
-    ".geoparquet": "GeoParquet",
-    ".csv": "CSV",
-}
-
-
-def to_csv_frame(gdf: gpd.GeoDataFrame, *, geographic: bool | None = None) -> pd.DataFrame:
-    """Attributes plus coordinates: ``lon``/``lat`` (geographic) or ``x``/``y`` (projected)
-    for points; a ``wkt`` column for other geometries.
-
-    ``geographic`` defaults to what the frame's CRS says (lon/lat when it has none)."""
-    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    if (gdf.geom_type == "Point").all():
-        if geographic is None:
-            geographic = gdf.crs is None or gdf.crs.is_geographic
-        xname, yname = ("lon", "lat") if geographic else ("x", "y")
-        df[xname] = gdf.geometry.x.to_numpy()
-        df[yname] = gdf.geometry.y.to_numpy()
-    else:
-        df["wkt"] = gdf.geometry.to_wkt(rounding_precision=-1).to_numpy()
-    return df
+_NAMES = {"geojson": "GeoJSON", "gpkg": "GPKG", "parquet": "GeoParquet", "csv": "CSV"}
+#: suffix -> format name, for the formats a shipped layer is exported to (from the one
+#: table in suigeo.io.formats)
+FORMATS = {s: _NAMES[f] for s, f in SUFFIX_FORMATS.items() if f in _NAMES}
 
 
 def _format_for(out: Path, fmt: str | None) -> str:
@@ -56,13 +31,7 @@ def _format_for(out: Path, fmt: str | None) -> str:
                 f"unknown format {fmt!r}; use one of {', '.join(sorted(names.values()))}"
             )
         return names[fmt.lower()]
-    try:
-        return FORMATS[out.suffix.lower()]
-    except KeyError:
-        raise OutputError(
-            f"cannot tell the format of {str(out)!r} from its suffix; use one of "
-            f"{', '.join(FORMATS)} (or pass a format)"
-        ) from None
+    return _NAMES[format_for(out, purpose="output", allowed=tuple(_NAMES))]
 
 
 def export(
@@ -95,19 +64,14 @@ def export(
             "GeoParquet instead"
         )
     gdf = load(name, crs=crs, params=params)
-    with atomic_output(out_p, inputs=[layer_path(name)]) as tmp:
-        if kind == "GeoParquet":
-            gdf.to_parquet(tmp, index=False)
-        elif kind == "CSV":
-            frame = to_csv_frame(gdf, geographic=system.is_geographic)
-            frame.to_csv(tmp, index=False, encoding="utf-8")
-        elif gdf.crs is None:
-            # GZ2000, GCJ-02, BD-09: no CRS definition to store; the caller is told
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="'crs' was not provided")
-                pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
-        else:
-            pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
+    write_vector(
+        gdf,
+        out_p,
+        inputs=[layer_path(name)],
+        layer=name,
+        fmt={v: k for k, v in _NAMES.items()}[kind],
+        csv_frame=lambda g: to_csv_frame(g, geographic=system.is_geographic),
+    )
     if gdf.crs is None and kind != "CSV":
         log.warning("%s: written without a CRS definition; coordinates are %s", out_p, system.name)
     return out_p

@@ -509,12 +509,14 @@ def write_vector(
     layer: str | None = None,
     allowed: tuple[str, ...] | None = None,
     csv_frame=None,
+    fmt: str | None = None,
 ) -> None:
     """Write ``gdf`` to ``path`` atomically; the format follows the suffix.
 
     GeoPackage, GeoJSON, FlatGeobuf and Shapefile go through pyogrio, GeoParquet through
-    GeoPandas/pyarrow, CSV through ``csv_frame(gdf)`` (default: points as ``lon``/``lat``
-    or ``x``/``y`` columns, other geometries as one ``wkt`` column).
+    GeoPandas/pyarrow, CSV through ``csv_frame(gdf)`` (default :func:`to_csv_frame`: points
+    as ``lon``/``lat`` or ``x``/``y`` columns, other geometries as one ``wkt`` column;
+    tab-separated for ``.tsv``). ``fmt`` (a format name) overrides the suffix.
 
     Raises
     ------
@@ -522,12 +524,14 @@ def write_vector(
         Unknown suffix, an output that is an input, or a write that fails.
     """
     out = Path(path)
-    fmt = format_for(out, purpose="output", allowed=allowed)
+    if fmt is None:
+        fmt = format_for(out, purpose="output", allowed=allowed)
     with atomic_output(out, inputs=inputs) as tmp:
         try:
             if fmt == "csv":
                 frame = (csv_frame or to_csv_frame)(gdf)
-                frame.to_csv(tmp, index=False, encoding="utf-8")
+                sep = "\t" if out.suffix.lower() == ".tsv" else ","
+                frame.to_csv(tmp, index=False, encoding="utf-8", sep=sep)
             elif fmt == "parquet":
                 gdf.to_parquet(tmp, index=False)
             else:

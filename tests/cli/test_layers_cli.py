@@ -126,7 +126,7 @@ def test_export_csv_lines_as_wkt(tmp_path):
 
 
 def test_export_refuses_bad_suffix_and_keeps_existing_file(tmp_path, capsys):
-    out = tmp_path / "hubs.txt"
+    out = tmp_path / "hubs.xyz"  # .txt is CSV in the one suffix table (suigeo.io.formats)
     assert main(["layers", "export", "hubs", "-o", str(out)]) == 2
     assert not out.exists()
     keep = tmp_path / "hubs.geojson"

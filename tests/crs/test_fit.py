@@ -336,7 +336,7 @@ def test_bad_csv(tmp_path, header, rows, message):
 
 
 def test_missing_and_empty_files(tmp_path):
-    with pytest.raises(InputError, match="nope.csv.*no such file"):
+    with pytest.raises(InputError, match=r"nope\.csv.*no such file"):
         F.read_control(tmp_path / "nope.csv", "helmert4")
     (tmp_path / "e.csv").write_text("")
     with pytest.raises(InputError, match="is empty"):
