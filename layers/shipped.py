@@ -20,6 +20,7 @@ import pyogrio
 
 from suigeo import crs
 from suigeo.errors import InputError
+from suigeo.io.csvtable import read_csv
 
 __all__ = [
     "DATA_DIR",
@@ -138,7 +139,7 @@ def load(
 def _through_native() -> pd.DataFrame:
     meta = _catalog_doc()["tables"]["rail_through_services"]
     path = DATA_DIR / "rail_through_services.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    df = read_csv(path).to_pandas()  # every cell text, empty cells ""
     missing = [c for c in meta["fields"] if c not in df.columns]
     if missing:
         raise InputError(f"{path}: shipped table lacks fields {missing}")

@@ -443,20 +443,27 @@ def geojson_entries(path: Path) -> tuple[np.ndarray, list[Any]] | None:
 
 
 def _read_ogr(path: Path, fmt: str, layer: str | int | None, what: str):
+    import geopandas as gpd
     import pandas as pd
     import pyogrio
+    import shapely
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GDAL's own notes on odd but readable files
-            frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-            meta, _, wkb, _ = pyogrio.raw.read(path, layer=layer, columns=[])
+            try:  # one pass when every geometry is valid (nearly always)
+                whole = pyogrio.read_dataframe(path, layer=layer)
+                info = pyogrio.read_info(path, layer=layer)
+                meta = {"crs": info.get("crs"), "geometry_name": info.get("geometry_name")}
+                frame, bad = whole, np.zeros(len(whole), dtype=bool)
+            except shapely.errors.GEOSException:  # a geometry GEOS refuses: set that row aside
+                whole = None
+                frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+                meta, _, wkb, _ = pyogrio.raw.read(path, layer=layer, columns=[])
+                geoms, bad = _from_wkb(wkb, path)
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{what} {str(path)!r}: cannot read it as {fmt}: {text}") from None
-    import geopandas as gpd
-
-    geoms, bad = _from_wkb(wkb, path)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     reject_parts = []
     if fmt == "geojson":
@@ -491,8 +498,13 @@ def _read_ogr(path: Path, fmt: str, layer: str | int | None, what: str):
         else _no_rejects()
     )
     keep = ~bad
-    crs = meta.get("crs")
-    gdf = gpd.GeoDataFrame(frame[keep].reset_index(drop=True), geometry=list(geoms[keep]), crs=crs)
+    if whole is not None:  # every geometry read
+        gdf = whole
+    else:
+        crs = meta.get("crs")
+        gdf = gpd.GeoDataFrame(
+            frame[keep].reset_index(drop=True), geometry=list(geoms[keep]), crs=crs
+        )
     return gdf, rows[keep], rejects.reset_index(drop=True)
 
 
