@@ -423,8 +423,9 @@ def _check_source(source: _Source, s: System, d: System, h: str | None) -> None:
         declared = resolve(CRS.from_user_input(source.declared))
     except (SuigeoError, CRSError):
         return  # a CRS suigeo does not name: the area checks still apply
-    if declared.epsg == s.epsg or {declared.epsg, s.epsg} <= {4490, 4326}:
-        return  # WGS 84 is taken equal to CGCS2000 (and GeoJSON always says WGS 84)
+    if declared.epsg == s.epsg or {declared.epsg, s.epsg} <= {4490, 4326, 4480, 4979}:
+        # WGS 84 is taken equal to CGCS2000 (and GeoJSON always says WGS 84, 3-D: 4979)
+        return
     raise InputError(
         f"{str(source.path)!r} declares its coordinates in {declared.name} "
         f"(EPSG:{declared.epsg}), but the source system given is {s.name} (EPSG:{s.epsg}); "
@@ -557,7 +558,14 @@ def _open_ogr(path: Path, chunk_rows: int) -> _Source:
     def batches() -> Iterator[tuple[pa.RecordBatch, np.ndarray | None]]:
         done = 0
         try:
-            for batch in reader:
+            while True:
+                with warnings.catch_warnings():
+                    # GDAL reads an unclosed ring with a warning; GEOS then refuses it and
+                    # the row is rejected as invalid_geometry: the warning is no news
+                    warnings.filterwarnings("ignore", message="Non closed ring")
+                    batch = next(reader, None)
+                if batch is None:
+                    return
                 for part in _slices(batch, chunk_rows):
                     rows = None
                     if kept_rows is not None:

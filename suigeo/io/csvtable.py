@@ -8,8 +8,8 @@ Two ways in: :func:`read_csv` reads a whole file into a table (``crs fit``, ``ru
   byte in the header line marks a binary file);
 - a UTF-8 byte order mark is accepted and remembered (:attr:`CsvInfo.bom`), so a writer can
   keep it; text must be UTF-8 (the error names the line of the first bad byte);
-- the header has no duplicate or empty-only column names; no line (header or row) is longer
-  than :data:`MAX_LINE_BYTES`;
+- the header has no duplicate column names and none longer than :data:`MAX_NAME_CHARS`; no
+  line (header or row) is longer than :data:`MAX_LINE_BYTES`;
 - every row has as many cells as the header: a surplus or a missing cell is an error naming
   the file and the line, in every command (a shifted row is never read);
 - a quoted cell that is never closed is an error naming the line where it starts.
@@ -45,6 +45,7 @@ from suigeo.errors import InputError
 
 __all__ = [
     "MAX_LINE_BYTES",
+    "MAX_NAME_CHARS",
     "CsvChunk",
     "CsvInfo",
     "CsvStream",
@@ -58,6 +59,8 @@ log = logging.getLogger(__name__)
 
 #: the longest line (header or row) read: pyarrow parses blocks of this size
 MAX_LINE_BYTES = 2 << 20
+#: the longest column name
+MAX_NAME_CHARS = 1000
 _BOM = b"\xef\xbb\xbf"
 _SNIFF = 64 << 10
 
@@ -177,6 +180,13 @@ def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
             header = tuple(reader.schema.names)
     except pa.ArrowInvalid as exc:
         raise _arrow_error(p, exc, encoding, None) from None
+    long = [i for i, n in enumerate(header) if len(n) > MAX_NAME_CHARS]
+    if long:
+        raise InputError(
+            f"{_name(p)}: column {long[0] + 1} of the header is {len(header[long[0]]):,} "
+            f"characters long (a column name has at most {MAX_NAME_CHARS:,}); is the first "
+            "line a header?"
+        )
     dupes = sorted({n for n in header if header.count(n) > 1})
     if dupes:
         raise InputError(f"{_name(p)}: duplicate column names {', '.join(map(repr, dupes))}")
