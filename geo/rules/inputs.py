@@ -37,6 +37,7 @@ from suigeo.errors import InputError
 from suigeo.geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
 from suigeo.io.csvtable import read_csv
 from suigeo.io.formats import format_for
+from suigeo.io.rejects import REJECT_COLUMNS as IO_REJECT_COLUMNS
 from suigeo.io.vector import read_layer
 
 __all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
@@ -45,7 +46,7 @@ RESERVED = ("id", "geometry", "name", "note", "crs")
 #: the table formats read (suigeo.io.formats), besides project files (.toml, .json)
 TABLE_FORMATS = ("csv", "parquet", "gpkg", "geojson", "fgb", "shp")
 MAX_LISTED = 10
-REJECT_COLUMNS = ["row", "line", "project", "column", "value", "reason"]
+REJECT_COLUMNS = list(IO_REJECT_COLUMNS)
 
 _AREA_UNITS = {
     "m2": Decimal(1),
@@ -109,6 +110,7 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
         frame = table.to_pandas(empty_as_null=True)
         # keyed by row label, so a sorted or filtered frame still finds its lines
         frame.attrs["csv_lines"] = pd.Series(table.lines(), index=frame.index)
+        frame.attrs["csv_rows"] = pd.Series(table.rows, index=frame.index)
         return frame
     if fmt == "geojson" and p.suffix.lower() == ".json":
         try:
@@ -161,8 +163,10 @@ def gk_zone_for_longitude(lon: float) -> crs.System:
 
 
 class _Errors:
-    def __init__(self, source: str, ids: np.ndarray, lines: np.ndarray | None):
-        self.source, self.ids, self.lines = source, ids, lines
+    def __init__(
+        self, source: str, ids: np.ndarray, lines: np.ndarray | None, rows: np.ndarray
+    ) -> None:
+        self.source, self.ids, self.lines, self.rows = source, ids, lines, rows
         self.groups: list[tuple[np.ndarray, str, object, str]] = []
 
     def add(self, mask: np.ndarray, column: str, values, reason: str) -> None:
@@ -181,7 +185,7 @@ class _Errors:
         return sorted(out, key=lambda t: t[0])
 
     def describe(self, i: int, column: str, value: object, reason: str) -> str:
-        where = f"row {i + 1}"
+        where = f"row {self.rows[i]}"
         if self.lines is not None:
             where += f" (line {self.lines[i]})"
         pid = self.ids[i] if i < len(self.ids) else None
@@ -245,8 +249,9 @@ def prepare(
     _check_some_field(table, ruleset, source)
     n = len(table)
     lines = _file_lines(table, line_offset)
-    ids = _ids(table, source, lines)
-    errors = _Errors(source, ids, lines)
+    rows = _file_rows(table)
+    ids = _ids(table, source, lines, rows)
+    errors = _Errors(source, ids, lines, rows)
     data: dict[str, np.ndarray] = {}
     for name, f in ruleset.fields.items():
         if name in table.columns:
@@ -257,26 +262,38 @@ def prepare(
     _check_values(ruleset, data, errors)
     if on_error == "raise" or not errors.groups:
         errors.raise_if_any()
-        return Projects(ids, data, source, np.arange(1, n + 1), notes)
+        return Projects(ids, data, source, rows, notes)
     items = errors.items
     bad = np.zeros(n, bool)
     bad[[it[0] for it in items]] = True
-    rejects = pd.DataFrame(
-        {
-            "row": [it[0] + 1 for it in items],
-            "line": [None if lines is None else int(lines[it[0]]) for it in items],
-            "project": [ids[it[0]] for it in items],
-            "column": [it[1] for it in items],
-            "value": [None if it[2] is None else _show(it[2]) for it in items],
-            "reason": [it[3] for it in items],
-        }
+    original = pd.DataFrame(table).iloc[[it[0] for it in items]].reset_index(drop=True)
+    if isinstance(table, gpd.GeoDataFrame) and table.active_geometry_name is not None:
+        gname = table.geometry.name
+        original[gname] = table.geometry.iloc[[it[0] for it in items]].to_wkt().to_numpy()
+    original.columns = [c if c not in REJECT_COLUMNS else f"_{c}" for c in original.columns]
+    rejects = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "row": [int(rows[it[0]]) for it in items],
+                    "column": [it[1] for it in items],
+                    "reason": "invalid_value",
+                    "message": [
+                        it[3] if it[2] is None else f"{it[3]} (value {_show(it[2])})"
+                        for it in items
+                    ],
+                }
+            ),
+            original,
+        ],
+        axis=1,
     )
     keep = ~bad
     return Projects(
         ids[keep],
         {k: v[keep] for k, v in data.items()},
         source,
-        np.arange(1, n + 1)[keep],
+        rows[keep],
         {k: v[keep] for k, v in notes.items()},
         rejects,
     )
@@ -333,7 +350,20 @@ def _file_lines(table: pd.DataFrame, line_offset: int) -> np.ndarray | None:
     return None
 
 
-def _ids(table: pd.DataFrame, source: str, lines: np.ndarray | None) -> np.ndarray:
+def _file_rows(table: pd.DataFrame) -> np.ndarray:
+    """The 1-based data row of each row: recorded by :func:`read_input` for a CSV file (the
+    line number minus one, blank lines counted), else the position in the table."""
+    known = table.attrs.get("csv_rows")
+    if isinstance(known, pd.Series) and known.index.is_unique:
+        rows = known.reindex(table.index)
+        if rows.notna().all():
+            return rows.to_numpy(dtype=np.int64)
+    return np.arange(1, len(table) + 1)
+
+
+def _ids(
+    table: pd.DataFrame, source: str, lines: np.ndarray | None, rows: np.ndarray
+) -> np.ndarray:
     if "id" not in table.columns:
         raise InputError(f"{source}: column 'id' (project id, text) is missing")
     col = table["id"]
@@ -344,23 +374,23 @@ def _ids(table: pd.DataFrame, source: str, lines: np.ndarray | None) -> np.ndarr
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         extra = f" (line {lines[i]})" if lines is not None else ""
-        raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
+        raise InputError(f"{source}: row {rows[i]}{extra}, column 'id': project id is empty")
     ids = text.to_numpy(dtype=object)
     if not text.is_unique:
-        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, lines)))
+        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, lines, rows)))
     return ids
 
 
-def _duplicates(ids: np.ndarray, lines: np.ndarray | None) -> list[str]:
+def _duplicates(ids: np.ndarray, lines: np.ndarray | None, rows: np.ndarray) -> list[str]:
     """'duplicate project id 'A' in rows 1, 3 (lines 2, 4)' for each repeated id."""
-    rows = pd.Series(np.arange(1, len(ids) + 1)).groupby(pd.Series(ids), sort=False)
+    groups = pd.Series(np.arange(len(ids))).groupby(pd.Series(ids), sort=False)
     out = []
-    for pid, r in rows:
+    for pid, r in groups:
         if len(r) < 2:
             continue
-        where = f"rows {', '.join(map(str, r))}"
+        where = f"rows {', '.join(str(rows[x]) for x in r)}"
         if lines is not None:
-            where += f" (lines {', '.join(str(lines[x - 1]) for x in r)})"
+            where += f" (lines {', '.join(str(lines[x]) for x in r)})"
         out.append(f"duplicate project id {pid!r} in {where}")
     return out[:MAX_LISTED] + (
         [f"... and {len(out) - MAX_LISTED} more"] if len(out) > MAX_LISTED else []

@@ -74,15 +74,42 @@ def reject_table(
     return pa.table(cols, names=names)
 
 
+def _cell_text(value: object) -> str | None:
+    import pandas as pd
+
+    if value is None:
+        return None
+    try:
+        if pd.isna(value) is True:
+            return None
+    except (TypeError, ValueError):  # an array-like cell: its text
+        pass
+    return str(value)
+
+
+def _from_pandas(frame) -> pa.Table:
+    cols = {}
+    for name in frame.columns:
+        col = frame[name]
+        try:
+            cols[str(name)] = pa.array(col, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: their text
+            cols[str(name)] = pa.array([_cell_text(v) for v in col], pa.string())
+    return pa.table(cols) if cols else pa.table({n: [] for n in REJECT_COLUMNS})
+
+
 def write_rejects(
-    table: pa.Table,
+    table,
     path: str | os.PathLike[str],
     *,
     inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
-    """Write a rejects table (from :func:`reject_table`) to a CSV file, atomically."""
+    """Write a rejects table (an Arrow table from :func:`reject_table`, or a pandas
+    DataFrame with the same columns) to a CSV file, atomically."""
     import pyarrow.csv as pcsv
 
+    if not isinstance(table, pa.Table):
+        table = _from_pandas(table)
     table = pa.table(text_columns(table), names=table.schema.names)
     with atomic_output(path, inputs=list(inputs)) as tmp, tmp.open("wb") as fh:
         pcsv.write_csv(table, fh, pcsv.WriteOptions(quoting_style="needed"))
