@@ -43,6 +43,8 @@ class Problem:
     field: str | None
     message: str
     index: int | None = None  # position of the feature in the file (0-based), if any
+    #: a short code for the rejects report (default: invalid_feature, or invalid_layer)
+    reason: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
@@ -72,9 +74,45 @@ class LayerValidationError(InputError):
             }
         )
 
+    def to_rejects(self) -> pd.DataFrame:
+        """The problems in the shared rejects report (:mod:`suigeo.io.rejects`): ``row``
+        (1-based feature position in the file; empty for a problem of the whole layer),
+        ``column``, ``reason``, ``message``, then the feature's fields as read."""
+        rows = [None if p.index is None else p.index + 1 for p in self.problems]
+        head = pd.DataFrame(
+            {
+                "row": pd.array(rows, dtype="Int64"),
+                "column": [p.field or "" for p in self.problems],
+                "reason": [
+                    p.reason or ("invalid_layer" if p.index is None else "invalid_feature")
+                    for p in self.problems
+                ],
+                "message": [p.message for p in self.problems],
+            }
+        )
+        frame = self.features
+        if frame is None or not len(frame.columns):
+            return head
+        table = pd.DataFrame(frame).copy()
+        if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None:
+            table[frame.geometry.name] = frame.geometry.to_wkt().to_numpy()
+        by_row = {int(r): i for i, r in enumerate(self.rows)} if self.rows is not None else {}
+        take = [by_row.get(r) if r is not None else None for r in rows]
+        original = pd.DataFrame(
+            [table.iloc[i].to_dict() if i is not None else {} for i in take],
+            columns=table.columns,
+        )
+        original.columns = [
+            c if c not in head.columns else f"_{c}" for c in map(str, original.columns)
+        ]
+        return pd.concat([head, original], axis=1)
+
     def __init__(self, problems: list[Problem], *, file: str, limit: int = 50) -> None:
         self.problems = list(problems)
         self.file = file
+        #: the features read (for the rejects report) and their 1-based rows in the file
+        self.features: pd.DataFrame | None = None
+        self.rows: np.ndarray | None = None
         lines = [str(p) for p in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"... and {len(self.problems) - limit} more")
@@ -403,7 +441,7 @@ def read(
     got = read_layer(file, layer=layer, what="layer", require_geometry=False)
     gdf = got.frame
     problems = [
-        Problem(file, str(r.row), r.column, f"{r.message} ({r.reason})", int(r.row) - 1)
+        Problem(file, str(r.row), r.column, r.message, int(r.row) - 1, r.reason)
         for r in got.rejects.itertuples()
     ]
     moved = len(got.rejects) > 0 or not np.array_equal(got.rows, np.arange(1, len(gdf) + 1))
@@ -412,7 +450,9 @@ def read(
             p = replace(p, index=int(got.rows[p.index]) - 1)
         problems.append(p)
     if problems:
-        raise LayerValidationError(problems, file=file)
+        err = LayerValidationError(problems, file=file)
+        err.features, err.rows = gdf, got.rows
+        raise err
     if crs is not None:
         return _convert(gdf, crs)
     return gdf

@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 
 from suigeo import layers
-from suigeo.io.atomic import atomic_output
+from suigeo.io.rejects import write_rejects
 from suigeo.layers.export import FORMATS, export
 from suigeo.layers.validate import LayerValidationError, schemas
 
@@ -157,8 +157,7 @@ def _check(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p)
         if args.problems:
-            with atomic_output(args.problems, inputs=[args.file]) as tmp:
-                exc.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+            write_rejects(exc.to_rejects(), args.problems, inputs=[args.file])
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"{args.file}: {len(gdf)} features, valid against schema {args.schema}")

@@ -188,11 +188,13 @@ def test_check_writes_problems_csv(tmp_path, capsys):
     rep = tmp_path / "problems.csv"
     assert main(["layers", "check", str(path), "--schema", "roads", "--problems", str(rep)]) == 1
     df = pd.read_csv(rep)
-    assert list(df.columns) == ["file", "index", "feature", "field", "message"]
-    assert sorted(zip(df["index"], df["field"], strict=True)) == [
-        (0, "geometry"),
-        (1, "road_class"),
+    # the shared rejects report (suigeo.io.rejects), then the feature as read
+    assert list(df.columns[:4]) == ["row", "column", "reason", "message"]
+    assert sorted(zip(df["row"], df["column"], df["id"], strict=True)) == [
+        (1, "geometry", "a"),
+        (2, "road_class", "b"),
     ]
+    assert df.loc[df["row"] == 2, "road_class"].item() == "nope"
 
 
 def test_growth_command(capsys):

@@ -109,7 +109,8 @@ def test_layers_check_reads_every_format(tmp_path, fmt, capsys):
         ref = pd.read_csv(src2)
     elif ref is None:
         ref = gpd.read_file(src2)  # FlatGeobuf stores features in spatial-index order
-    assert list(rep["index"]) == [int(np.flatnonzero(ref["id"].to_numpy() == "v2")[0])]
+    assert list(rep["row"]) == [int(np.flatnonzero(ref["id"].to_numpy() == "v2")[0]) + 1]
+    assert list(rep["id"]) == ["v2"]
 
 
 @pytest.mark.parametrize("fmt", LAYER_FORMATS)
