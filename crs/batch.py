@@ -228,6 +228,7 @@ def convert_file(
     if rej_p.resolve() == out_p.resolve():
         raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
 
+    log.info("%s (%s) -> %s (%s), %s to %s", src_p, in_fmt, out_p, out_fmt, s.name, d.name)
     source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
     try:
         _check_source(source, s, d, h)

@@ -253,13 +253,22 @@ def _open(info: CsvInfo, handler: Callable):
     return raw, reader
 
 
-def _line_of_record(path: Path, record: int) -> int | None:
-    """The line on which data row ``record`` (1-based) starts: error messages only."""
+@contextlib.contextmanager
+def _records(path: Path, *, strict: bool = False):
+    """Python's csv reader over ``path`` (no field size limit), for finding lines."""
     limit = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)
     try:
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-            reader = csv.reader(fh)
+            yield csv.reader(fh, strict=strict)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _line_of_record(path: Path, record: int) -> int | None:
+    """The line on which data row ``record`` (1-based) starts: error messages only."""
+    try:
+        with _records(path) as reader:
             before = 0
             for n, _ in enumerate(reader):
                 if n == record:
@@ -267,8 +276,6 @@ def _line_of_record(path: Path, record: int) -> int | None:
                 before = reader.line_num
     except csv.Error:
         return None
-    finally:
-        csv.field_size_limit(limit)
     return None
 
 
@@ -288,18 +295,12 @@ def _count_lines(path: Path) -> int:
 
 def _record_starts(path: Path) -> list[int]:
     """The line on which each record (the header is record 0) starts."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
     starts = []
-    try:
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-            reader = csv.reader(fh)
-            before = 0
-            for _ in reader:
-                starts.append(before + 1)
-                before = reader.line_num
-    finally:
-        csv.field_size_limit(limit)
+    with _records(path) as reader:
+        before = 0
+        for _ in reader:
+            starts.append(before + 1)
+            before = reader.line_num
     return starts
 
 
@@ -311,19 +312,13 @@ def _unterminated_quote(path: Path) -> int | None:
             count += chunk.count(b'"')
     if count % 2 == 0:
         return None
-    limit = csv.field_size_limit()
-    csv.field_size_limit(sys.maxsize)
-    try:
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-            reader = csv.reader(fh, strict=True)
-            before = 0
-            try:
-                for _ in reader:
-                    before = reader.line_num
-            except csv.Error:
-                return before + 1
-    finally:
-        csv.field_size_limit(limit)
+    with _records(path, strict=True) as reader:
+        before = 0
+        try:
+            for _ in reader:
+                before = reader.line_num
+        except csv.Error:
+            return before + 1
     return None
 
 
@@ -406,7 +401,6 @@ def read_csv(path: str | os.PathLike[str]) -> CsvTable:
         table = pa.table({n: pa.array([], pa.string()) for n in info.header})
         rows = np.zeros(0, dtype=np.int64)
     blank = int(rows[-1]) - len(rows) if len(rows) else 0
-    log.info("%s: read %d rows (%d blank lines skipped)", info.path, len(rows), max(blank, 0))
     return CsvTable(table, rows, info, max(blank, 0))
 
 
@@ -438,7 +432,7 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
                 yield batch
 
         source = batches() if chunk_rows is None else _rechunk(batches(), chunk_rows)
-        first = 1
+        first, kept = 1, 0
         for batch in source:
             n = batch.num_rows
             rows = np.arange(first, first + n, dtype=np.int64)
@@ -450,7 +444,9 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
                 rows = rows[keep]
                 if stream is not None:
                     stream.blank += int(blank.sum())
+            kept += len(rows)
             yield CsvChunk(batch, rows)
+        log.info("%s: read %d rows (%d blank lines skipped)", info.path, kept, first - 1 - kept)
     finally:
         with contextlib.suppress(Exception):
             reader.close()
