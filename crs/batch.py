@@ -1,14 +1,17 @@
-"""Batch conversion of coordinate files: CSV, GeoPackage, GeoJSON and GeoParquet.
+"""Batch conversion of coordinate files: CSV, GeoPackage, GeoJSON, FlatGeobuf, Shapefile and
+GeoParquet.
 
 :func:`convert_file` streams a file in chunks of ``chunk_rows`` rows, converts each chunk with
 :func:`crs.transform` (PROJ executes every step) and writes the result atomically. Every row
 read is either written or reported in the rejects file, so ``read == written + rejected``.
 
-Formats (chosen by suffix, in and out)
---------------------------------------
+Formats (chosen by suffix, in and out: the one table of :mod:`suigeo.io.formats`)
+--------------------------------------------------------------------------------
 ``.csv`` / ``.txt`` (comma-separated, UTF-8, a header line), ``.tsv`` (tab-separated),
-``.gpkg``, ``.geojson`` / ``.json``, ``.parquet`` / ``.geoparquet``. A Parquet file without
-GeoParquet ``geo`` metadata is read as a table with coordinate columns, like a CSV.
+``.gpkg``, ``.geojson`` / ``.json``, ``.fgb``, ``.parquet`` / ``.geoparquet``, and ``.shp``
+as input only. A Parquet file without GeoParquet ``geo`` metadata is read as a table with
+coordinate columns, like a CSV. Files are read by :func:`suigeo.io.chunks.open_chunks` (CSV
+by :func:`suigeo.io.csvtable.stream_csv`, with its checks).
 
 - Table in (CSV, plain Parquet): the x/y (and h) columns are replaced in place by the
   converted values; every other column is kept, in order, with its text unchanged.
@@ -18,15 +21,19 @@ GeoParquet ``geo`` metadata is read as a table with coordinate columns, like a C
   (appended after the other columns, which keep their order).
 - Spatial in, CSV out: attributes, then ``x``, ``y`` (``lon``, ``lat`` for a geographic
   target, ``X``, ``Y``, ``Z`` for a geocentric one) and ``h`` for a point layer, or a
-  ``geometry`` column in WKT for other layers.
+  ``wkt`` column for other layers (the table rule of :mod:`suigeo.io.vector`). Whether a
+  point layer has ``h`` is decided once per file: a file mixing 2-D and 3-D points is
+  refused for CSV output, whatever the chunk size.
 
 CSV numbers are written rounded to 1e-9 degree or 0.1 mm (4 decimals of a metre), the
 digits that matter for survey work; spatial formats keep full double precision.
 
 Rejects
 -------
-A row is rejected, in this order of checks, when a coordinate is ``empty`` (blank cell,
-null, missing or empty geometry), ``non_numeric``, ``not_finite`` (NaN, inf), ``swapped``
+A row is rejected, in this order of checks, when it is ``not_a_feature`` (an entry of a
+GeoJSON ``features`` array that is no Feature object), when a coordinate is ``empty`` (blank
+cell, null, missing or empty geometry), ``invalid_geometry`` (WKB that GEOS refuses: a
+one-point line, an unclosed ring), ``non_numeric``, ``not_finite`` (NaN, inf), ``swapped``
 (outside the source system's area of use, but inside with x and y exchanged),
 ``outside_area`` (outside the source system's area of use), ``outside_target_area``
 (outside the target system's area of use, e.g. the wrong Gauss-Krüger zone; not checked for
@@ -35,13 +42,14 @@ returned inf/NaN). For a source that is not lon/lat, the area test converts the 
 CGCS2000 lon/lat first (with PROJ); the area of use is the system's lon/lat bounding box
 (west, south, east, north), from PROJ's database for EPSG systems.
 
-The rejects file is a CSV with columns ``row`` (the data row number: 1 is the first record
-after the header for a CSV, the first feature for a spatial file; for a CSV it is the file's
-line number minus one unless a quoted field spans lines), ``column`` (the offending column,
+The rejects file is the shared report of :mod:`suigeo.io.rejects`: ``row`` (the data row
+number: 1 is the first record after the header for a CSV, the first feature or ``features``
+entry for a spatial file; for a CSV it is the file's line number minus one, blank lines
+counted, unless a quoted field spans lines), ``column`` (the offending column,
 or ``x,y`` columns joined by commas for area checks, or the geometry column), ``reason``
 (one of :data:`REASONS`), ``message`` (human text), then every original column of the row,
-as read (geometry as WKT). Without ``rejects=``, it is ``OUT`` with the suffix replaced by
-``.rejects.csv``, written only when there are rejects.
+as read (geometry as WKT, nested Parquet values as JSON). Without ``rejects=``, it is
+``OUT`` with the suffix replaced by ``.rejects.csv``, written only when there are rejects.
 """
 
 from __future__ import annotations
@@ -52,7 +60,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,9 +76,10 @@ from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import transform
 from suigeo.errors import InputError, OutputError, SuigeoError
 from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.io.chunks import Chunks, open_chunks
 from suigeo.io.formats import DRIVERS, format_for
 from suigeo.io.rejects import REJECT_COLUMNS, text_columns
-from suigeo.io.vector import WKT_COLUMN, detect_xy, geojson_entries, geoparquet_column
+from suigeo.io.vector import WKT_COLUMN, detect_xy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -353,29 +362,11 @@ def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
 
 
 @dataclass
-class _Source:
-    """An opened input: an iterator of record batches plus what the converter needs."""
+class _Source(Chunks):
+    """An opened input (:class:`suigeo.io.chunks.Chunks`) plus the chosen columns."""
 
-    path: Path
-    #: (batch, 1-based row numbers of its rows, or None for the rows after the last one)
-    batches: Iterator[tuple[pa.RecordBatch, np.ndarray | None]]
-    schema: pa.Schema
-    geometry: str | None = None  # geometry column, or None for a table with x/y columns
     coord_columns: tuple[str, ...] = ()
     detected: bool = False
-    point_layer: bool = True
-    total: int | None = None
-    closers: list[Callable[[], object]] = field(default_factory=list)
-    declared: object = None  # the CRS the file declares (text or PROJJSON), if any
-    #: for a CSV: how far the reader is in the file, and its size (the progress bar counts
-    #: bytes, since the number of rows is not known in advance)
-    position: Callable[[], int] | None = None
-    size: int | None = None
-    #: for a point layer: whether its points are 3-D, decided once per file (None: from
-    #: the first point written)
-    has_z: bool | None = None
-    #: rows set aside while opening (GeoJSON features entries that are no Feature)
-    pre_rejects: pa.Table | None = None
 
 
 def _open_source(
@@ -387,12 +378,7 @@ def _open_source(
     h: str | None,
     system: System,
 ) -> _Source:
-    if fmt == "csv":
-        source = _open_csv(path, chunk_rows)
-    elif fmt == "parquet":
-        source = _open_parquet(path, chunk_rows)
-    else:
-        source = _open_ogr(path, chunk_rows)
+    source = open_chunks(path, chunk_rows=chunk_rows, kind=_Source)
     try:
         if source.geometry is None:
             _choose_columns(source, x, y, h, system)
@@ -458,137 +444,6 @@ def _choose_columns(
     if len({x, y, h} - {None}) != (3 if h is not None else 2):
         raise InputError(f"the x, y and h columns must differ, got {x!r}, {y!r}, {h!r}")
     source.coord_columns = (x, y) if h is None else (x, y, h)
-
-
-def _open_csv(path: Path, chunk_rows: int) -> _Source:
-    from suigeo.io.csvtable import stream_csv
-
-    stream = stream_csv(path, chunk_rows=chunk_rows)
-    chunks = iter(stream)
-    source = _Source(
-        path,
-        ((c.batch, c.rows) for c in chunks),
-        stream.schema,
-        closers=[stream.close],
-        size=stream.info.size,
-    )
-    source.position = lambda: stream.position() if stream.position is not None else 0
-    return source
-
-
-def _slices(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    for start in range(0, batch.num_rows, chunk_rows):
-        yield batch.slice(start, chunk_rows)
-
-
-def _open_parquet(path: Path, chunk_rows: int) -> _Source:
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
-    schema = pf.schema_arrow
-    meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
-    geometry, col_meta = geoparquet_column(path, meta, schema)
-    point_layer, has_z = True, None
-    if geometry is not None:
-        types = col_meta.get("geometry_types") or []
-        if not isinstance(types, list):
-            types = []
-        point_layer = bool(types) and all(t in ("Point", "Point Z") for t in types)
-        if point_layer:
-            has_z = any(t == "Point Z" for t in types)
-    schema = pa.schema([f.remove_metadata() for f in schema])  # drop pandas/geo metadata
-
-    def batches() -> Iterator[tuple[pa.RecordBatch, None]]:
-        try:
-            for b in pf.iter_batches(batch_size=chunk_rows):
-                yield b, None
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
-
-    return _Source(
-        path,
-        batches(),
-        schema,
-        geometry=geometry,
-        point_layer=point_layer,
-        total=pf.metadata.num_rows,
-        closers=[pf.close],
-        declared=col_meta.get("crs"),
-        has_z=has_z,
-    )
-
-
-def _open_ogr(path: Path, chunk_rows: int) -> _Source:
-    import pyogrio.raw
-
-    try:
-        ctx = pyogrio.raw.open_arrow(path, batch_size=chunk_rows, use_pyarrow=True)
-        meta, reader = ctx.__enter__()
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        raise InputError(f"cannot read {str(path)!r}: {exc}") from None
-    geometry = meta.get("geometry_name") or "wkb_geometry"
-    schema = reader.schema
-    if geometry not in schema.names:
-        geometry = None
-    gtype = str(meta.get("geometry_type") or "")
-    point_layer = gtype.startswith("Point")
-    has_z = gtype.endswith("Z") if point_layer else None
-    schema = pa.schema([f.remove_metadata() for f in schema])
-    entries = geojson_entries(path) if path.suffix.lower() in (".geojson", ".json") else None
-    kept_rows: np.ndarray | None = None
-    pre = None
-    if entries is not None and (~entries[0]).any():
-        mask, others = entries
-        kept_rows = np.flatnonzero(mask).astype(np.int64) + 1
-        wrong = np.flatnonzero(~mask) + 1
-        text = [f"{REASONS['not_a_feature']}: {json.dumps(o)[:80]}" for o in others]
-        pre = pa.table(
-            [
-                pa.array(wrong, pa.int64()),
-                pa.array(["features"] * len(wrong), pa.string()),
-                pa.array(["not_a_feature"] * len(wrong), pa.string()),
-                pa.array(text, pa.string()),
-                *[pa.nulls(len(wrong), pa.string()) for _ in schema.names],
-            ],
-            names=_REJECT_COLUMNS + list(schema.names),
-        )
-
-    def batches() -> Iterator[tuple[pa.RecordBatch, np.ndarray | None]]:
-        done = 0
-        try:
-            while True:
-                with warnings.catch_warnings():
-                    # GDAL reads an unclosed ring with a warning; GEOS then refuses it and
-                    # the row is rejected as invalid_geometry: the warning is no news
-                    warnings.filterwarnings("ignore", message="Non closed ring")
-                    batch = next(reader, None)
-                if batch is None:
-                    return
-                for part in _slices(batch, chunk_rows):
-                    rows = None
-                    if kept_rows is not None:
-                        rows = kept_rows[done : done + part.num_rows]
-                    done += part.num_rows
-                    yield part, rows
-        except SuigeoError:
-            raise
-        except Exception as exc:  # pyogrio/GDAL errors while reading features
-            raise InputError(f"cannot read {str(path)!r}: {exc}") from None
-
-    return _Source(
-        path,
-        batches(),
-        schema,
-        geometry=geometry,
-        point_layer=point_layer,
-        closers=[lambda: ctx.__exit__(None, None, None)],
-        declared=meta.get("crs"),
-        has_z=has_z,
-        pre_rejects=pre,
-    )
 
 
 # --------------------------------------------------------------------------------------------
