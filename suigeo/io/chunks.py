@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from suigeo.errors import InputError, SuigeoError
 from suigeo.io.csvtable import stream_csv
 from suigeo.io.formats import format_for
 from suigeo.io.rejects import REJECT_COLUMNS
-from suigeo.io.vector import REASONS, geojson_entries, geoparquet_column
+from suigeo.io.vector import REASONS, gdal_notes, geojson_entries, geoparquet_column
 
 __all__ = ["Chunks", "open_chunks"]
 
@@ -138,14 +137,20 @@ def _open_parquet(path: Path, chunk_rows: int, kind: type[C]) -> C:
     )
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
     import pyogrio.raw
 
     try:
-        ctx = pyogrio.raw.open_arrow(path, batch_size=chunk_rows, use_pyarrow=True)
-        meta, reader = ctx.__enter__()
+        with gdal_notes(path):
+            ctx = pyogrio.raw.open_arrow(path, batch_size=chunk_rows, use_pyarrow=True)
+            meta, reader = ctx.__enter__()
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        raise InputError(f"cannot read {str(path)!r}: {exc}") from None
+        raise InputError(f"cannot read {str(path)!r}: {_first_line(exc)}") from None
     geometry = meta.get("geometry_name") or "wkb_geometry"
     schema = reader.schema
     if geometry not in schema.names:
@@ -177,10 +182,7 @@ def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
         done = 0
         try:
             while True:
-                with warnings.catch_warnings():
-                    # GDAL reads an unclosed ring with a warning; GEOS then refuses it and
-                    # the row is rejected as invalid_geometry: the warning is no news
-                    warnings.filterwarnings("ignore", message="Non closed ring")
+                with gdal_notes(path):  # e.g. an unclosed ring: GEOS then refuses it
                     batch = next(reader, None)
                 if batch is None:
                     return
@@ -188,12 +190,17 @@ def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
                     rows = None
                     if kept_rows is not None:
                         rows = kept_rows[done : done + part.num_rows]
+                        if len(rows) != part.num_rows:
+                            raise InputError(
+                                f"{str(path)!r}: GDAL read more features than the file's "
+                                "features array holds Feature objects"
+                            )
                     done += part.num_rows
                     yield part, rows
         except SuigeoError:
             raise
         except Exception as exc:  # pyogrio/GDAL errors while reading features
-            raise InputError(f"cannot read {str(path)!r}: {exc}") from None
+            raise InputError(f"cannot read {str(path)!r}: {_first_line(exc)}") from None
 
     return kind(
         path,

@@ -31,6 +31,7 @@ import contextlib
 import csv
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -163,7 +164,7 @@ def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
         try:
             first.decode("utf-8")
         except UnicodeDecodeError as exc:
-            if exc.start < len(first) - 4:  # not a character cut at the end of the sniff
+            if "unexpected end" not in exc.reason:  # not a character cut by the sniff
                 raise InputError(
                     f"{_name(p)} is not UTF-8 text (line 1, byte {exc.start}); save it as "
                     "UTF-8 (for example from Excel: CSV UTF-8)"
@@ -214,6 +215,28 @@ def _read_options(encoding: str):
 
     # single-threaded parsing knows row numbers (for errors), and is as fast here
     return pcsv.ReadOptions(block_size=MAX_LINE_BYTES, use_threads=False, encoding=encoding)
+
+
+@contextlib.contextmanager
+def _quiet_row_handler() -> Iterator[None]:
+    """pyarrow decodes a bad row's text before calling the row handler: for a row that is
+    not UTF-8 that fails inside pyarrow, which reports it as an "Exception ignored"
+    traceback on stderr. The row is reported by the error that follows; keep stderr clean."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if getattr(unraisable.object, "__qualname__", "").startswith("_invalid_rows."):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
+_ROW_ERROR = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)")
 
 
 def _invalid_rows() -> tuple[list[tuple[int | None, int, int]], Callable]:
@@ -344,6 +367,9 @@ def _arrow_error(
 ) -> InputError:
     """One clear error for whatever pyarrow refused."""
     text = str(exc)
+    found = _ROW_ERROR.search(text)
+    if not bad and found:  # the handler could not be called (a row that is not UTF-8)
+        bad = [(int(found[1]), int(found[2]), int(found[3]))]
     if bad:
         number, expected, actual = bad[0]
         if number is not None:
@@ -413,7 +439,8 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
             'closed (an unpaired ")'
         )
     try:
-        raw, reader = _open(info, handler)
+        with _quiet_row_handler():
+            raw, reader = _open(info, handler)
     except (pa.ArrowInvalid, OSError) as exc:
         raise _arrow_error(info.path, exc, info.encoding, bad) from None
     if stream is not None:
@@ -424,7 +451,8 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
         def batches() -> Iterator[pa.RecordBatch]:
             while True:
                 try:
-                    batch = reader.read_next_batch()
+                    with _quiet_row_handler():
+                        batch = reader.read_next_batch()
                 except StopIteration:
                     return
                 except pa.ArrowInvalid as exc:

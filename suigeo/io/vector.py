@@ -32,10 +32,12 @@ refuses: a one-point LineString, an unclosed ring...), ``empty`` / ``non_numeric
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +92,18 @@ REASONS: dict[str, str] = {
     "non_numeric": "the coordinate is not a number",
     "not_finite": "the coordinate is NaN or infinite",
 }
+
+
+@contextlib.contextmanager
+def gdal_notes(path: Path) -> Iterator[None]:
+    """GDAL's warnings while reading ``path`` (odd but readable data: an unclosed ring, an
+    unsupported geometry read as null...) go to the log (``-v``), not to stderr as Python
+    warnings: the rows concerned are rejected with their reason."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        log.info("%s: GDAL: %s", path, w.message)
 
 
 def detect_xy(names: list[str] | tuple[str, ...], *, geographic: bool = True):
@@ -449,8 +463,7 @@ def _read_ogr(path: Path, fmt: str, layer: str | int | None, what: str):
     import shapely
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # GDAL's own notes on odd but readable files
+        with gdal_notes(path):
             try:  # one pass when every geometry is valid (nearly always)
                 whole = pyogrio.read_dataframe(path, layer=layer)
                 info = pyogrio.read_info(path, layer=layer)

@@ -248,3 +248,18 @@ def test_csv_geometry_rule_wkt_and_nothing_else(tmp_path, capsys):
     msg = one_line_error(capsys.readouterr().err, "geometry.csv")
     assert "'wkt'" in msg and "'geometry' is not read" in msg
     assert not (tmp_path / "n.html").exists()
+
+
+@pytest.mark.parametrize("fmt", LAYER_FORMATS)
+def test_access_rings_origins_in_every_format(tmp_path, fmt):
+    """Rings from an origins file equal the rings from the same point given as LON,LAT."""
+    src = write_points(VILLAGES.iloc[:1], tmp_path / f"o.{fmt}")
+    ref = reference_points(src)
+    base = ["access", "rings", "--minutes", "10", "--no-rail"]
+    by_file, by_point = tmp_path / "f.gpkg", tmp_path / "p.gpkg"
+    assert main([*base, "--origins", str(src), "-o", str(by_file)]) == 0
+    point = f"{ref['lon'][0]:.9f},{ref['lat'][0]:.9f}"
+    assert main([*base, "--origin", point, "-o", str(by_point)]) == 0
+    a, b = gpd.read_file(by_file).geometry, gpd.read_file(by_point).geometry
+    assert len(a) == len(b) == 1
+    assert a.iloc[0].symmetric_difference(b.iloc[0]).area < 1e-12
