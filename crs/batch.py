@@ -26,7 +26,8 @@ by :func:`suigeo.io.csvtable.stream_csv`, with its checks).
   refused for CSV output, whatever the chunk size.
 
 CSV numbers are written rounded to 1e-9 degree or 0.1 mm (4 decimals of a metre), the
-digits that matter for survey work; spatial formats keep full double precision.
+digits that matter for survey work; spatial formats keep full double precision. A CSV
+output starts with a UTF-8 byte order mark when the CSV input did.
 
 Rejects
 -------
@@ -851,6 +852,8 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
     header = True
     schema = None
     with tmp.open("wb") as fh:
+        if conv.source.bom:  # kept from the input CSV (Excel reads UTF-8 by it)
+            fh.write(b"\xef\xbb\xbf")
         for ob in batches:
             table = _csv_table(ob, conv, dst)
             if schema is None:

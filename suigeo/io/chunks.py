@@ -54,6 +54,8 @@ class Chunks:
     #: rows set aside while opening (GeoJSON features entries that are no Feature), in the
     #: rejects columns followed by the file's (empty) columns
     pre_rejects: pa.Table | None = None
+    #: a CSV that starts with a UTF-8 byte order mark (a CSV writer keeps it)
+    bom: bool = False
 
 
 C = TypeVar("C", bound=Chunks)
@@ -87,6 +89,7 @@ def _open_csv(path: Path, chunk_rows: int, kind: type[C]) -> C:
         stream.schema,
         closers=[stream.close],
         size=stream.info.size,
+        bom=stream.info.bom,
     )
     source.position = lambda: stream.position() if stream.position is not None else 0
     return source

@@ -272,7 +272,8 @@ def test_bom_is_read_and_the_header_clean(tmp_path, capsys):
     src.write_bytes(b"\xef\xbb\xbfid,lon,lat\na,113.3,23.1\n")
     out = tmp_path / "o.csv"
     assert main(_convert(src, out)) == 0
-    assert pd.read_csv(out).columns[0] == "id"
+    assert pd.read_csv(out, encoding="utf-8-sig").columns[0] == "id"
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfid,")  # the writer keeps the BOM
     from suigeo.io.csvtable import read_csv
 
     assert read_csv(src).info.bom is True
