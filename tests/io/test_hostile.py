@@ -273,7 +273,7 @@ def test_bom_is_read_and_the_header_clean(tmp_path, capsys):
     out = tmp_path / "o.csv"
     assert main(_convert(src, out)) == 0
     assert pd.read_csv(out, encoding="utf-8-sig").columns[0] == "id"
-    assert out.read_bytes().startswith(b"\xef\xbb\xbfid,")  # the writer keeps the BOM
+    assert out.read_bytes().startswith(b'\xef\xbb\xbf"id",')  # the writer keeps the BOM
     from suigeo.io.csvtable import read_csv
 
     assert read_csv(src).info.bom is True
