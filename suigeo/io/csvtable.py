@@ -327,6 +327,29 @@ def _record_starts(path: Path) -> list[int]:
     return starts
 
 
+def _check_end(info: CsvInfo, last: pa.RecordBatch) -> None:
+    """Refuse a quoted cell that is never closed. It swallows the rest of the file into the
+    last row, so only a last row with a line break in a cell (or a file without a final
+    line break) needs the full look; other files are not read twice."""
+    suspect = False
+    if last.num_rows:
+        tail = last.slice(last.num_rows - 1)
+        suspect = any(
+            pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py() for col in tail.columns
+        )
+    if not suspect and info.size:
+        with info.path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            suspect = fh.read(1) not in (b"\n", b"\r")
+    if suspect:
+        line = _unterminated_quote(info.path)
+        if line is not None:
+            raise InputError(
+                f"{_name(info.path)}: the quoted cell starting on line {line} is never "
+                'closed (an unpaired ")'
+            )
+
+
 def _unterminated_quote(path: Path) -> int | None:
     """The line where a never-closed quoted cell starts, or ``None`` (all quotes close)."""
     count = 0
@@ -370,6 +393,13 @@ def _arrow_error(
     found = _ROW_ERROR.search(text)
     if not bad and found:  # the handler could not be called (a row that is not UTF-8)
         bad = [(int(found[1]), int(found[2]), int(found[3]))]
+    if bad or "straddl" in text:  # a never-closed quote shifts cells or runs on: name it
+        line = _unterminated_quote(path)
+        if line is not None:
+            return InputError(
+                f"{_name(path)}: the quoted cell starting on line {line} is never closed "
+                '(an unpaired ")'
+            )
     if bad:
         number, expected, actual = bad[0]
         if number is not None:
@@ -432,12 +462,6 @@ def read_csv(path: str | os.PathLike[str]) -> CsvTable:
 
 def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = None):
     bad, handler = _invalid_rows()
-    quote_line = _unterminated_quote(info.path)
-    if quote_line is not None:
-        raise InputError(
-            f"{_name(info.path)}: the quoted cell starting on line {quote_line} is never "
-            'closed (an unpaired ")'
-        )
     try:
         with _quiet_row_handler():
             raw, reader = _open(info, handler)
@@ -461,6 +485,7 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
 
         source = batches() if chunk_rows is None else _rechunk(batches(), chunk_rows)
         first, kept = 1, 0
+        held: CsvChunk | None = None  # one chunk held back until the next, for the end check
         for batch in source:
             n = batch.num_rows
             rows = np.arange(first, first + n, dtype=np.int64)
@@ -473,7 +498,12 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
                 if stream is not None:
                     stream.blank += int(blank.sum())
             kept += len(rows)
-            yield CsvChunk(batch, rows)
+            if held is not None:
+                yield held
+            held = CsvChunk(batch, rows)
+        if held is not None:
+            _check_end(info, held.batch)
+            yield held
         log.info("%s: read %d rows (%d blank lines skipped)", info.path, kept, first - 1 - kept)
     finally:
         with contextlib.suppress(Exception):
