@@ -44,6 +44,16 @@ def read_points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gp
     return read_vector(src, what=what, csv_crs=CGCS2000)
 
 
+def _points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
+    """:func:`read_points`, then :func:`resolve_origins`; errors name the file."""
+    try:
+        return resolve_origins(read_points(src, what), what=what)
+    except InputError as exc:
+        if isinstance(src, gpd.GeoDataFrame) or str(src) in str(exc):
+            raise
+        raise InputError(f"{what} {str(src)!r}: {exc}") from None
+
+
 def _by_km(fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Nearest facility by geodesic distance: candidates from the plane (an STRtree), then
     the geodesic minimum among every facility the plane puts within its nearest distance ×
@@ -135,8 +145,8 @@ def coverage(
     limit = float(km if km is not None else minutes)  # type: ignore[arg-type]
     if not np.isfinite(limit) or limit <= 0:
         raise InputError(f"the coverage bound must be a positive number, not {limit!r}")
-    fac = resolve_origins(read_points(facilities, "facilities"), what="facilities")
-    tgt = resolve_origins(read_points(targets, "targets"), what="targets")
+    fac = _points(facilities, "facilities")
+    tgt = _points(targets, "targets")
     if km is not None:
         which, value = _by_km(fac, tgt)
         col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"
