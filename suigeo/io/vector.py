@@ -36,6 +36,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -538,7 +539,9 @@ def write_vector(
 ) -> None:
     """Write ``gdf`` to ``path`` atomically; the format follows the suffix.
 
-    GeoPackage, GeoJSON, FlatGeobuf and Shapefile go through pyogrio, GeoParquet through
+    GeoPackage, GeoJSON and FlatGeobuf go through pyogrio (``layer`` defaults to the file
+    name's stem; a Shapefile is refused: several files cannot appear atomically), GeoParquet
+    through
     GeoPandas/pyarrow, CSV through ``csv_frame(gdf)`` (default :func:`to_csv_frame`: points
     as ``lon``/``lat`` or ``x``/``y`` columns, other geometries as one ``wkt`` column;
     tab-separated for ``.tsv``). ``fmt`` (a format name) overrides the suffix.
@@ -551,6 +554,13 @@ def write_vector(
     out = Path(path)
     if fmt is None:
         fmt = format_for(out, purpose="output", allowed=allowed)
+    if fmt == "shp":  # several files (.shp, .shx, .dbf, .prj) cannot appear atomically
+        raise OutputError(
+            f"cannot write {str(out)!r}: a Shapefile is several files and cuts field names to "
+            "10 characters; write .gpkg, .fgb, .geojson or .parquet"
+        )
+    if layer is None:
+        layer = re.sub(r"\W+", "_", out.stem) or "layer"
     with atomic_output(out, inputs=inputs) as tmp:
         try:
             if fmt == "csv":
