@@ -8,7 +8,6 @@ import sys
 import pandas as pd
 
 from suigeo import layers
-from suigeo.io.rejects import write_rejects
 from suigeo.layers.export import FORMATS, export
 from suigeo.layers.validate import LayerValidationError, schemas
 
@@ -157,6 +156,8 @@ def _check(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p)
         if args.problems:
+            from suigeo.io.rejects import write_rejects
+
             write_rejects(exc.to_rejects(), args.problems, inputs=[args.file])
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1

@@ -10,7 +10,6 @@ from suigeo.errors import OutputError
 from suigeo.geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
 from suigeo.geo.rules.report import FORMATS
 from suigeo.io.atomic import atomic_output
-from suigeo.io.rejects import write_rejects
 
 CHECK_EXAMPLE = """\
 Examples:
@@ -102,6 +101,8 @@ def _check(args: argparse.Namespace) -> int:
     status = 1 if result.any_failed else 0
     if args.rejects:
         rejects = result.projects.rejects
+        from suigeo.io.rejects import write_rejects
+
         write_rejects(rejects, args.rejects, inputs=[args.input])
         if len(rejects):
             print(
