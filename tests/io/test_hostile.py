@@ -32,7 +32,7 @@ def _convert(src: Path, out: Path, *extra: str) -> list[str]:
 def refused(argv: list[str], bad: Path, capsys, *, words: str = "") -> str:
     """Run ``argv``: exit 2, one line naming ``bad``, nothing written, ``bad`` unchanged."""
     folder = bad.parent
-    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    before = _contents(folder)
     assert main(argv) == 2, argv
     err = capsys.readouterr().err
     lines = [ln for ln in err.splitlines() if ln.strip()]
@@ -40,9 +40,20 @@ def refused(argv: list[str], bad: Path, capsys, *, words: str = "") -> str:
     assert "Traceback" not in err
     assert bad.name in lines[0], lines[0]
     assert words in lines[0], lines[0]
-    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
-    assert after == before  # no partial output, no stray temp, inputs byte-identical
+    assert _contents(folder) == before  # no partial output, no stray temp, inputs byte-identical
     return lines[0]
+
+
+def _contents(folder: Path) -> dict[str, bytes | None]:
+    """Every file of ``folder`` and its bytes (None for one this user may not read)."""
+    out: dict[str, bytes | None] = {}
+    for p in folder.iterdir():
+        if p.is_file():
+            try:
+                out[p.name] = p.read_bytes()
+            except PermissionError:
+                out[p.name] = None
+    return out
 
 
 def summary(text: str) -> tuple[int, int, int]:
@@ -326,3 +337,29 @@ def test_garbage_layer_files_are_refused_by_every_reader(tmp_path, capsys, suffi
     cov = ["access", "coverage", str(good), str(bad), "--km", "5", "-o", str(tmp_path / "r.csv")]
     refused(cov, bad, capsys)
     good.unlink()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".parquet"])
+def test_unreadable_files_are_refused_by_every_reader(tmp_path, capsys, suffix):
+    src = tmp_path / f"v{suffix}"
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(113.3, 23.1)], crs=4490)
+    if suffix == ".csv":
+        src.write_text("name,lon,lat\na,113.3,23.1\n", encoding="utf-8")
+    elif suffix == ".parquet":
+        gdf.to_parquet(src)
+    else:
+        gdf.to_file(src)
+    src.chmod(0)
+    try:
+        refused(_convert(src, tmp_path / "o.csv"), src, capsys)
+        m = ["map", "build", "--user-layer", str(src), "-o", str(tmp_path / "m.html")]
+        refused(m, src, capsys)
+        good = tmp_path / "good.csv"
+        good.write_text("name,lon,lat\na,113.3,23.1\n", encoding="utf-8")
+        out = str(tmp_path / "r.csv")
+        cov = ["access", "coverage", str(good), str(src), "--km", "5", "-o", out]
+        refused(cov, src, capsys)
+        good.unlink()
+    finally:
+        src.chmod(0o644)
