@@ -1,8 +1,10 @@
-"""MkDocs hook: the command-line reference, generated from ``suigeo.cli.build_parser()``.
+"""MkDocs hook: pages generated from the code at build time, never copied by hand.
 
-``docs/reference/cli.md`` holds a marker line; at build time it is replaced by the help of
-every command and subcommand, exactly as ``suigeo ... --help`` prints it (formatted at a
-fixed width, so the build is deterministic). Nothing is copied by hand.
+- ``docs/reference/cli.md``: its marker line is replaced by the help of every command and
+  subcommand, exactly as ``suigeo ... --help`` prints it, from ``suigeo.cli.build_parser()``
+  (formatted at a fixed width, so the build is deterministic).
+- ``docs/guide/access.md``: its marker line is replaced by the table of travel-time settings,
+  their defaults and sources, from ``suigeo.geo.access.defaults()`` (``defaults.toml``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from mkdocs.structure.pages import Page
 
 MARKER = "<!-- suigeo-cli-reference -->"
 PAGE = "reference/cli.md"
+SETTINGS_MARKER = "<!-- suigeo-access-settings -->"
+SETTINGS_PAGE = "guide/access.md"
 WIDTH = "100"
 ROOT = Path(__file__).resolve().parents[2]  # the checkout whose CLI is documented
 
@@ -43,13 +47,32 @@ def _render(parser: argparse.ArgumentParser, path: list[str], level: int) -> lis
     return out
 
 
+def _import_root() -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def settings_table() -> str:
+    """The Markdown table of the travel-time settings of ``suigeo.geo.access``."""
+    _import_root()
+    from suigeo.geo.access import defaults
+
+    rows = ["| key | default | source |", "|---|---|---|"]
+    for key, (value, source) in defaults().items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else f"{value:g}"
+        if isinstance(value, bool):
+            shown = str(value).lower()
+        cell = source.replace("|", "\\|")
+        rows.append(f"| `{key}` | {shown} | {cell} |")
+    return "\n".join(rows)
+
+
 def cli_reference() -> str:
     """The Markdown of the command-line reference."""
     old = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = WIDTH  # argparse wraps help at the terminal width
     try:
-        if str(ROOT) not in sys.path:
-            sys.path.insert(0, str(ROOT))
+        _import_root()
         from suigeo.cli import build_parser
 
         return "\n".join(_render(build_parser(), ["suigeo"], 2))
@@ -61,8 +84,12 @@ def cli_reference() -> str:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    if page.file.src_uri != PAGE:
-        return markdown
-    if MARKER not in markdown:
-        raise PluginError(f"{PAGE}: the marker {MARKER} is missing")
-    return markdown.replace(MARKER, cli_reference())
+    for name, marker, make in (
+        (PAGE, MARKER, cli_reference),
+        (SETTINGS_PAGE, SETTINGS_MARKER, settings_table),
+    ):
+        if page.file.src_uri == name:
+            if marker not in markdown:
+                raise PluginError(f"{name}: the marker {marker} is missing")
+            markdown = markdown.replace(marker, make())
+    return markdown
