@@ -69,18 +69,21 @@ def settings_table() -> str:
 
 def cli_reference() -> str:
     """The Markdown of the command-line reference."""
-    old = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = WIDTH  # argparse wraps help at the terminal width
+    # argparse wraps help at the terminal width (and may colour it on newer Pythons)
+    fixed = {"COLUMNS": WIDTH, "NO_COLOR": "1", "PYTHON_COLORS": "0"}
+    saved = {key: os.environ.get(key) for key in fixed}
+    os.environ.update(fixed)
     try:
         _import_root()
         from suigeo.cli import build_parser
 
         return "\n".join(_render(build_parser(), ["suigeo"], 2))
     finally:
-        if old is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = old
+        for key, value in saved.items():
+            if value is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = value
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -40,7 +40,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Com
 
 
 def test_docs_build_strict(site: tuple[Path, subprocess.CompletedProcess]) -> None:
-    out, run = site
+    _, run = site
     assert run.returncode == 0, run.stdout + run.stderr
     warnings = [line for line in run.stderr.splitlines() if line.startswith(("WARNING", "ERROR"))]
     assert not warnings, "\n".join(warnings)
