@@ -313,6 +313,8 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     Points outside the inside-China rectangle (see :func:`outside_china`) and NaN pass
     through unchanged.
 
+    Examples
+    --------
     >>> lon, lat = wgs84_to_gcj02(113.264385, 23.129112)
     >>> round(lon, 6), round(lat, 6)
     (113.269715, 23.126435)

@@ -1,5 +1,7 @@
 """The shipped planning layers (data, catalogue, loaders) and validation of user layers.
 
+Examples
+--------
 >>> from suigeo import layers
 >>> layers.catalog()[["name", "features"]].head(3)
              name  features

@@ -5,12 +5,16 @@
   (formatted at a fixed width, so the build is deterministic).
 - ``docs/guide/access.md``: its marker line is replaced by the table of travel-time settings,
   their defaults and sources, from ``suigeo.geo.access.defaults()`` (``defaults.toml``).
+
+It also drops the Sphinx roles some docstrings use (``:func:`x```), which the numpy-style
+renderer would show as text, keeping the code name.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +29,7 @@ PAGE = "reference/cli.md"
 SETTINGS_MARKER = "<!-- suigeo-access-settings -->"
 SETTINGS_PAGE = "guide/access.md"
 WIDTH = "100"
+SPHINX_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|data|attr|exc|obj|const):(?=<code>)")
 ROOT = Path(__file__).resolve().parents[2]  # the checkout whose CLI is documented
 
 
@@ -96,3 +101,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
                 raise PluginError(f"{name}: the marker {marker} is missing")
             markdown = markdown.replace(marker, make())
     return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    html = SPHINX_ROLE.sub("", html)
+    return html.replace("<code>~", "<code>")

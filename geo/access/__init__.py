@@ -1,5 +1,7 @@
 """Accessibility rings and coverage by road and rail: sketch, network and raster engines.
 
+Examples
+--------
 Without rail, a sketch ring is a disc of radius T × speed ÷ circuity (defaults 50 km/h and
 1.2: 20.8 km in 30 minutes), so its area is π r²:
 

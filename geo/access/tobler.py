@@ -12,6 +12,8 @@ def tobler_kmh(slope: ArrayLike, *, off_path_factor: float = 1.0) -> np.ndarray:
     """Walking speed W = 6·exp(−3.5·|S + 0.05|) km/h for slope S = dh/dx (signed, in the
     direction of travel), times ``off_path_factor`` (0.6 off path).
 
+    Examples
+    --------
     On flat ground, 6·exp(−0.175) km/h; off path 0.6 of that:
 
     >>> float(np.round(tobler_kmh(0.0), 3))

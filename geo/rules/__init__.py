@@ -1,5 +1,7 @@
 """Land-use rule checks: dated, clause-cited rule sets as data and a vectorised checker.
 
+Examples
+--------
 A 4 ha site meets the preferred site area (三)1 of 穗府办规〔2022〕12号 in the central
 urban area (at least 3 ha) but not elsewhere (at least 5 ha), where it goes to review; the
 rules whose inputs are missing are ``not_evaluable``, never a pass:
