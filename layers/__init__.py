@@ -2,7 +2,7 @@
 
 >>> import layers
 >>> layers.catalog()[["name", "features"]]                          # doctest: +SKIP
->>> parks = layers.load("meizhou_parks", crs="CGCS2000-3GK-CM114")  # doctest: +SKIP
+>>> parks = layers.load("meizhou_parks", dst="CGCS2000-3GK-CM114")  # doctest: +SKIP
 >>> layers.lookup("广梅产业园")                                        # doctest: +SKIP
 >>> roads = layers.read("roads.gpkg", schema="roads")                # doctest: +SKIP
 """

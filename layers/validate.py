@@ -370,7 +370,7 @@ def read(
     *,
     schema: str | os.PathLike[str] | dict[str, Any],
     layer: str | int | None = None,
-    crs: str | int | None = None,
+    dst: str | int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read and validate a user layer (any format pyogrio reads).
 
@@ -383,7 +383,7 @@ def read(
         ``layers/schemas/``), a TOML file, or a parsed schema dict.
     layer
         Layer name or index inside a multi-layer file.
-    crs
+    dst
         Convert the valid result to this system (default: keep the file's own).
 
     Raises
@@ -407,8 +407,8 @@ def read(
     problems = validate(gdf, schema=spec, file=file)
     if problems:
         raise LayerValidationError(problems, file=file)
-    if crs is not None:
-        return _convert(gdf, crs)
+    if dst is not None:
+        return _convert(gdf, dst)
     return gdf
 
 

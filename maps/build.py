@@ -620,7 +620,8 @@ def build(
         Map review number (审图号). Without it the footer says the map is for internal
         planning use and not for publication.
     offline
-        Inline every script and stylesheet (no CDN link in the page).
+        Inline every script and stylesheet (default; no CDN link in the page, the file works
+        with no network). ``False`` links them from their CDNs (a smaller file).
     title
         Title shown at the top of the map.
     made_on

@@ -103,12 +103,13 @@ def demo_map(
     tianditu_key: str | None = None,
     review_number: str | None = None,
     title: str | None = None,
+    offline: bool = True,
 ) -> folium.Map:
-    """Build the demo map: every shipped layer and :func:`demo_rings`, always offline.
+    """Build the demo map: every shipped layer and :func:`demo_rings` (offline by default).
 
     Parameters
     ----------
-    basemap, tianditu_key, review_number
+    basemap, tianditu_key, review_number, offline
         As for :func:`maps.build`.
     title
         Title at the top of the map (default :data:`DEMO_TITLE`).
@@ -124,6 +125,6 @@ def demo_map(
         basemap=basemap,
         tianditu_key=tianditu_key,
         review_number=review_number,
-        offline=True,
+        offline=offline,
         title=title or DEMO_TITLE,
     )

@@ -8,8 +8,8 @@ import logging
 
 from suigeo.geo.access.coverage import coverage
 from suigeo.geo.access.output import FORMATS, write
-from suigeo.geo.access.params import Params, defaults, resolve_params
 from suigeo.geo.access.rings import ENGINES, rings, station_times
+from suigeo.geo.access.settings import Settings, defaults, resolve_settings
 from suigeo.geo.access.tobler import tobler_kmh
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -17,10 +17,10 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "ENGINES",
     "FORMATS",
-    "Params",
+    "Settings",
     "coverage",
     "defaults",
-    "resolve_params",
+    "resolve_settings",
     "rings",
     "station_times",
     "tobler_kmh",

@@ -26,7 +26,7 @@ FORMATS = {
 }
 
 _REFUSED = {
-    ".shp": "a Shapefile cuts text fields to 254 characters (the params column is longer) "
+    ".shp": "a Shapefile cuts text fields to 254 characters (the settings column is longer) "
     "and is several files",
 }
 

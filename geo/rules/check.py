@@ -217,7 +217,7 @@ def check(
     ruleset: RuleSet | str,
     *,
     as_of: dt.date | str | None = None,
-    area_crs: str | int | None = None,
+    area_system: str | int | None = None,
     on_error: str = "raise",
 ) -> CheckResult:
     """Check every project against every rule of ``ruleset`` on the ``as_of`` date.
@@ -231,7 +231,7 @@ def check(
         A :class:`RuleSet` or the name of a shipped one (``suigeo rules list``).
     as_of
         The date the rules are judged on (default: today).
-    area_crs, on_error
+    area_system, on_error
         Passed to :func:`~geo.rules.inputs.prepare`.
 
     Examples
@@ -245,7 +245,7 @@ def check(
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
     day = _as_of(as_of)
     if not isinstance(projects, Projects):
-        projects = prepare(projects, rs, area_crs=area_crs, on_error=on_error)
+        projects = prepare(projects, rs, area_system=area_system, on_error=on_error)
     outcomes = [_check_rule(rule, rs, projects, day) for rule in rs.rules]
     return CheckResult(rs, day, projects, outcomes)
 
@@ -255,8 +255,8 @@ def check_file(
     ruleset: RuleSet | str,
     *,
     as_of: dt.date | str | None = None,
-    area_crs: str | int | None = None,
-    input_crs: str | None = None,
+    area_system: str | int | None = None,
+    src: str | None = None,
     on_error: str = "raise",
 ) -> CheckResult:
     """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
@@ -264,18 +264,33 @@ def check_file(
     Error messages name the file, the row (and the file line for CSV), the project and the
     column. With ``on_error="reject"`` bad rows are set aside in ``result.projects.rejects``.
 
+    Parameters
+    ----------
+    path
+        A project ``.json``/``.toml`` or a table (``.csv``, ``.parquet``, ``.gpkg`` ...).
+    ruleset, as_of
+        As for :func:`check`.
+    area_system
+        Plane system for polygon areas (default: the CGCS2000 3-degree GK zone of each
+        polygon), anything :func:`suigeo.crs.resolve` accepts.
+    src
+        System of a project file's GeoJSON geometry when the file names none (default
+        CGCS2000 lon/lat).
+    on_error
+        ``"raise"`` or ``"reject"``, as for :func:`~geo.rules.inputs.prepare`.
+
     Examples
     --------
     >>> res = check_file("parcels.csv", "village-industrial-2022", as_of="2024-06-30")
     ... # doctest: +SKIP
     """
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
-    table = read_input(path, input_crs=input_crs)
+    table = read_input(path, src=src)
     projects = prepare(
         table,
         rs,
         source=str(path),
-        area_crs=area_crs,
+        area_system=area_system,
         on_error=on_error,
         line_offset=1 if str(path).lower().endswith(".csv") else 0,  # the header line
     )
