@@ -2,15 +2,21 @@
 
 >>> from geo.access import rings  # doctest: +SKIP
 >>> rings("广州南站", minutes=(30, 90))  # doctest: +SKIP
+
+The public names are imported when first used (:mod:`suigeo._lazy`).
 """
 
 import logging
+from typing import TYPE_CHECKING
 
-from suigeo.geo.access.coverage import coverage
-from suigeo.geo.access.output import FORMATS, write
-from suigeo.geo.access.rings import ENGINES, rings, station_times
-from suigeo.geo.access.settings import Settings, defaults, resolve_settings
-from suigeo.geo.access.tobler import tobler_kmh
+from suigeo._lazy import lazy_package
+
+if TYPE_CHECKING:
+    from suigeo.geo.access.coverage import coverage
+    from suigeo.geo.access.output import FORMATS, write
+    from suigeo.geo.access.rings import ENGINES, rings, station_times
+    from suigeo.geo.access.settings import Settings, defaults, resolve_settings
+    from suigeo.geo.access.tobler import tobler_kmh
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -26,3 +32,19 @@ __all__ = [
     "tobler_kmh",
     "write",
 ]
+
+lazy_package(
+    __name__,
+    {
+        "coverage": "suigeo.geo.access.coverage",
+        "FORMATS": "suigeo.geo.access.output",
+        "write": "suigeo.geo.access.output",
+        "ENGINES": "suigeo.geo.access.rings",
+        "rings": "suigeo.geo.access.rings",
+        "station_times": "suigeo.geo.access.rings",
+        "Settings": "suigeo.geo.access.settings",
+        "defaults": "suigeo.geo.access.settings",
+        "resolve_settings": "suigeo.geo.access.settings",
+        "tobler_kmh": "suigeo.geo.access.tobler",
+    },
+)

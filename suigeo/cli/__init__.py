@@ -22,7 +22,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from suigeo import __version__
 from suigeo.errors import SuigeoError
 
 GROUPS = ("crs", "layers", "access", "map", "rules", "demo")
@@ -66,6 +65,20 @@ class LazyParser(argparse.ArgumentParser):
         return super().format_usage()
 
 
+class _Version(argparse.Action):
+    """``--version``: the version is looked up only when asked for (fast start-up)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "print suigeo's version and exit")
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        import suigeo
+
+        print(f"suigeo {suigeo.__version__}")
+        parser.exit()
+
+
 def build_parser() -> LazyParser:
     """The ``suigeo`` argument parser (subcommands fill in their arguments when used)."""
     parser = LazyParser(
@@ -73,7 +86,7 @@ def build_parser() -> LazyParser:
         description="Geospatial planning toolkit for Guangzhou.",
         epilog="Example: suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114 113.3 23.1",
     )
-    parser.add_argument("--version", action="version", version=f"suigeo {__version__}")
+    parser.add_argument("--version", action=_Version, help="print suigeo's version and exit")
     parser.add_argument(
         "-v",
         "--verbose",
