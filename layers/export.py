@@ -111,6 +111,7 @@ def export(
                 pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
         else:
             pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
+    log.info("wrote %s: %d feature(s) of %s, %s, %s", out_p, len(gdf), name, kind, system.name)
     if gdf.crs is None and kind != "CSV":
         log.warning("%s: written without a CRS definition; coordinates are %s", out_p, system.name)
     return out_p

@@ -9,6 +9,7 @@ problem at once, each naming the file, the feature and the field.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from suigeo import crs
 from suigeo.errors import InputError, SuigeoError
 
 __all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
+
+log = logging.getLogger(__name__)
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 _TYPES = ("str", "int", "float", "bool", "id")
@@ -405,6 +408,13 @@ def read(
     except Exception as exc:  # pyogrio raises several types for unreadable data
         raise InputError(f"{file}: cannot be read as a vector layer: {exc}") from None
     problems = validate(gdf, schema=spec, file=file)
+    log.info(
+        "%s: %d feature(s) checked against schema %s: %d problem(s)",
+        file,
+        len(gdf),
+        schema if isinstance(schema, str | os.PathLike) else "(given)",
+        len(problems),
+    )
     if problems:
         raise LayerValidationError(problems, file=file)
     if dst is not None:

@@ -647,6 +647,7 @@ def build(
     bm = _basemap(basemap, key=tianditu_key)
     collected = _collect(layers, rings, user_layers)
     for lay in collected:
+        log.info("map: %s layer %r, %d feature(s)", lay.role, lay.key, len(lay.gdf))
         shown = _to_display(lay.gdf, bm.display_system, f"layer {lay.key!r}")
         lay.gdf = _simplify(shown, simplify_m)
         lay.group = _group_of(lay.gdf, lay.role, lay.key)

@@ -9,6 +9,7 @@ it, 民法典 第1259条).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,8 @@ from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import ground_m_per_min, sketch_graph
 
 __all__ = ["Coverage", "coverage", "read_points"]
+
+log = logging.getLogger(__name__)
 
 _LON = ("lon", "longitude", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
@@ -182,6 +185,7 @@ def coverage(
         col = "minutes"
         scenario = scenario_name(rail=rail, include_planned=include_planned, timetable=False)
         crit = f"{engine} travel time to the facility ≤ {limit:g} min ({scenario})"
+    log.info("coverage: %d facilities, %d targets, %s", len(fac), len(tgt), crit)
     labels = fac["origin"].to_numpy(dtype=object)
     table = gpd.GeoDataFrame(
         {

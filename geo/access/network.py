@@ -11,6 +11,7 @@ by walking in from its streets). No convex hulls.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -38,6 +39,8 @@ __all__ = [
     "reached_lines",
     "ring_polygon",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -126,6 +129,7 @@ def build_network(
     plane = plane_crs(lon)
     must = len(lon) if must_attach is None else must_attach
     road = road_graph(load_roads(roads), settings, plane)
+    log.info("network: %d road line(s), %d node(s)", len(road.geoms), road.n_nodes)
     edges = EdgeList()
     edges.add_nodes(road.n_nodes)
     tail, head, mins, gid, rev = _directed(road)

@@ -18,6 +18,7 @@ a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ from suigeo.geo.access.roads import line_ends, load_roads, road_graph, road_spee
 from suigeo.geo.access.tobler import tobler_kmh
 
 __all__ = ["Grid", "grid_csr", "raster_rings"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -387,6 +390,7 @@ def raster_rings(
         plane,
         settings,
     )
+    log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
     heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
     offroad, fr_note = (None, "") if friction is None else _friction(friction, grid)
     edges = EdgeList()

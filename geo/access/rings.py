@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 import os
@@ -53,6 +54,9 @@ def scenario_name(*, rail: bool, include_planned: bool, timetable: bool) -> str:
     if include_planned:
         return "rail in service + under construction + planned (scenario)"
     return "rail in service"
+
+
+log = logging.getLogger(__name__)
 
 
 def _rail(
@@ -133,6 +137,16 @@ def _run(
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
     net = _rail(rail, rails, stations, p, include_planned, timetable, through)
+    log.info(
+        "rings: %d origin(s), engine %s, %s the origin, thresholds %s min; rail: %d line(s), "
+        "%d station(s)",
+        len(labels),
+        engine,
+        direction,
+        ", ".join(f"{t:g}" for t in thresholds),
+        len(net.lines),
+        len(net.stations),
+    )
     common = {"direction": direction, "rail": net, "settings": p, "nearest": nearest}
     if engine == "sketch":
         out = sketch_rings(lon, lat, labels, thresholds, **common)
@@ -156,6 +170,11 @@ def _run(
             friction=friction,
             **common,
         )
+    log.info(
+        "rings: %d ring polygon(s) computed (%s)",
+        sum(len(g) for g in out.geoms),
+        out.method,
+    )
     return out, thresholds, p
 
 

@@ -24,6 +24,7 @@ correct. So 5000.10 m² on 1000.02 m² is exactly 5 and passes ``<= 5.0``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ from suigeo.geo.rules.inputs import Projects, prepare, read_input
 from suigeo.geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
 __all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check", "check_file"]
+
+log = logging.getLogger(__name__)
 
 STATUSES = (
     "pass",
@@ -246,8 +249,23 @@ def check(
     day = _as_of(as_of)
     if not isinstance(projects, Projects):
         projects = prepare(projects, rs, area_system=area_system, on_error=on_error)
+    log.info(
+        "rules check: %d project(s) from %s against %s (%d rules) as of %s",
+        len(projects),
+        projects.source,
+        rs.name,
+        len(rs.rules),
+        day.isoformat(),
+    )
     outcomes = [_check_rule(rule, rs, projects, day) for rule in rs.rules]
-    return CheckResult(rs, day, projects, outcomes)
+    result = CheckResult(rs, day, projects, outcomes)
+    log.info(
+        "rules check: %s",
+        ", ".join(f"{n} {s}" for s, n in result.counts().items() if n) or "no results",
+    )
+    if len(projects.rejects):
+        log.info("rules check: %d row(s) set aside as rejects", len(projects.rejects))
+    return result
 
 
 def check_file(
