@@ -71,7 +71,12 @@ def _fill_show(sp: argparse.ArgumentParser) -> None:
 
     sp.add_argument("name", metavar="NAME", help=f"one of {', '.join(LAYER_NAMES)}")
     sp.add_argument("--full", action="store_true", help="also show source, note and aliases")
-    sp.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sp.add_argument(
+        "--format",
+        choices=("table", "csv"),
+        default="table",
+        help="report format: an aligned table (default) or CSV",
+    )
     sp.set_defaults(func=_show)
 
 
@@ -165,7 +170,7 @@ def _show(args: argparse.Namespace) -> int:
     from suigeo import layers
 
     df = layers.attribute_table(args.name, full=args.full)
-    if args.csv:
+    if args.format == "csv":
         df.to_csv(sys.stdout, index=False)
     else:
         with pd.option_context(

@@ -31,7 +31,7 @@ def test_show(capsys):
     assert main(["layers", "show", "meizhou_parks"]) == 0
     out = capsys.readouterr().out
     assert "广州(梅州)产业园" in out and "output_2025_yi" in out and "160.0" in out
-    assert main(["layers", "show", "rail_lines", "--full", "--csv"]) == 0
+    assert main(["layers", "show", "rail_lines", "--full", "--format", "csv"]) == 0
     df = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert list(df["id"]) == list(layers.load("rail_lines")["id"])
     assert "source" in df.columns
