@@ -31,7 +31,7 @@ stop penalty instead of a transfer; --through CSV (id, lines, via[, status]) giv
 _GROUP_EXAMPLES = """\
 examples:
   suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
-  suigeo access rings --origin 113.77,23.49 --minutes 30 --no-rail --set ground.speed_kmh=30 \
+  suigeo access rings --origin 113.77,23.49 --minutes 30 --no-rail --set ground.speed_kmh=30 \\
       -o paitan.geojson
   suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
 Travel-time settings (speeds, allowances; `--set KEY=VALUE`) and their sources are printed
@@ -40,7 +40,7 @@ with every result. Each subcommand's --help shows more."""
 _COVERAGE_EXAMPLE = """examples:
   suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
   suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --no-rail -o report.csv
-  suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --engine network \
+  suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --engine network \\
       --roads roads.gpkg --no-rail -o report.csv
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with

@@ -145,3 +145,36 @@ def test_point_conversion_imports_only_pyproj_and_numpy():
 
 def test_importing_the_crs_package_does_not_import_geopandas():
     assert _heavy(_modules_after("import suigeo.crs")) == []
+
+
+def _examples(epilog: str) -> list[str]:
+    """The ``suigeo ...`` command lines of a help text, continuation lines joined."""
+    text = epilog.replace("\\\n", " ")
+    out = []
+    for line in text.splitlines():
+        line = line.split("  #", 1)[0].strip()
+        if " suigeo " in f" {line}" and line.split("suigeo", 1)[0].strip().endswith("..."):
+            line = "suigeo" + line.split("suigeo", 1)[1]  # SUIGEO_TIANDITU_KEY=... suigeo
+        if line.startswith("suigeo "):
+            out.append(line)
+    return out
+
+
+def test_every_example_in_the_help_parses_with_todays_options():
+    # a renamed option (--layer -> --shipped, --param -> --set ...) cannot linger in a help text
+    import shlex
+
+    examples = [
+        line
+        for _, parser in _commands()
+        for text in (parser.epilog or "", parser.description or "")
+        for line in _examples(text)
+    ]
+    assert len(examples) >= 30
+    bad = []
+    for line in examples:
+        try:
+            build_parser().parse_args(shlex.split(line)[1:])
+        except SystemExit:
+            bad.append(line)
+    assert bad == []
