@@ -79,7 +79,7 @@ def _path_check(origin: str, minutes: float, include_planned: bool) -> dict[str,
 
 
 def demo_rings() -> list[tuple[str, gpd.GeoDataFrame]]:
-    """Compute the demo rings with the sketch engine (default travel-time settings, printed in popups).
+    """Compute the demo rings with the sketch engine (default settings, printed in popups).
 
     The 90-minute rings also carry the engine's time to 梅州西站 and the stations of the
     Guangzhou-Meizhou path reached, so the map states whether the 1.5-hour target is met by

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from suigeo.cli.crs import load_cli_params
 from suigeo.errors import InputError
@@ -93,7 +93,8 @@ def _warn_outside_target(
 
     if dst.kind in ("height", "offset") or src.kind in ("height", "geocentric"):
         return
-    lon, lat = [args.x], [args.y]
+    lon: Any = [args.x]
+    lat: Any = [args.y]
     if src.kind == "projected":
         lon, lat = crs.transform(lon, lat, src=src.plane or src.name, dst="CGCS2000", params=params)
     w, s, e, n = dst.area_of_use
