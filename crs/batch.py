@@ -49,6 +49,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import logging
 import os
 import sys
 import warnings
@@ -161,6 +162,9 @@ class ConvertSummary:
 # --------------------------------------------------------------------------------------------
 
 
+log = logging.getLogger(__name__)
+
+
 def convert_file(
     src_path: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
@@ -236,6 +240,16 @@ def convert_file(
         for close in source.closers:
             close()
         raise
+    log.info(
+        "convert %s (%s) -> %s (%s): %s to %s, coordinate columns %s",
+        src_p,
+        in_fmt,
+        out_p,
+        out_fmt,
+        s.name,
+        d.name,
+        ", ".join(source.coord_columns) or "(geometry)",
+    )
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
         rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
@@ -256,6 +270,14 @@ def convert_file(
         raise AssertionError(
             f"lost rows: read {conv.read} != written {conv.written} + rejected {conv.rejected}"
         )
+    log.info(
+        "%s: %d rows read, %d written, %d rejected%s",
+        src_p,
+        conv.read,
+        conv.written,
+        conv.rejected,
+        f" (listed in {rej_p})" if sink.written else "",
+    )
     return ConvertSummary(
         read=conv.read,
         written=conv.written,

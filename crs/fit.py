@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import logging
 import math
 import os
 import tomllib
@@ -784,6 +785,9 @@ def _header_lines(result: FitResult, source_name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- one call
+log = logging.getLogger(__name__)
+
+
 def fit_file(
     control: str | os.PathLike[str],
     model: str,
@@ -817,7 +821,21 @@ def fit_file(
     validate_params(tables, str(base or "(projection options)"))
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
+    log.info(
+        "fit %s: %d control points from %s%s",
+        model,
+        len(cp.ids),
+        control,
+        f", {len(ck.ids)} check points from {check}" if ck is not None else "",
+    )
     result = fit(cp, model, convention=convention, threshold=threshold, check=ck)
+    log.info(
+        "fit %s: RMS %.4f m, %d outlier(s); writing %s (parameters are not logged)",
+        model,
+        result.rms,
+        int(result.outliers.sum()),
+        out,
+    )
     inputs = [control, *([check] if check is not None else []), *([base] if base else [])]
     write_params(
         result, out, projection, inputs=inputs, height=height, source_name=Path(control).name

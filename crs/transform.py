@@ -348,17 +348,17 @@ def area_mask(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    system: str | int | System,
+    src: str | int | System,
     params: Params = None,
 ) -> np.ndarray:
-    """True where (x, y) lies inside ``system``'s area of use (and is finite).
+    """True where (x, y), given in system ``src``, lies inside its area of use (and is finite).
 
     Use it to reject rows outside a system's area of use before or after converting.
 
     Projected and GZ2000 coordinates are first converted to CGCS2000 lon/lat by PROJ;
     GCJ02/BD09 lon/lat are compared directly (their offset is < 1 km).
     """
-    s = resolve(system)
+    s = resolve(src)
     west, south, east, north = s.area_of_use
     xa, ya = _as_float_array(x, "x"), _as_float_array(y, "y")
     if s.kind == "height":  # x, y are not this system's: only their finiteness is checked

@@ -102,7 +102,7 @@ def _load_native(name: str) -> gpd.GeoDataFrame:
 def load(
     name: str,
     *,
-    crs: str | int | object | None = None,
+    dst: str | int | object | None = None,
     params: object | None = None,
 ) -> gpd.GeoDataFrame:
     """Load a shipped layer.
@@ -111,7 +111,7 @@ def load(
     ----------
     name
         Layer name, one of :data:`LAYER_NAMES` (``layers.catalog()`` lists them).
-    crs
+    dst
         Target system: a suigeo name (``CGCS2000-3GK-CM114``), an EPSG code or a pyproj
         CRS. ``None`` (default) keeps the native CGCS2000 lon/lat (EPSG:4490).
     params
@@ -135,9 +135,9 @@ def load(
     (8, 4490, ['Point'])
     """
     gdf = _load_native(name).copy()
-    if crs is None:
+    if dst is None:
         return gdf
-    return _to_crs(gdf, crs, params)
+    return crs.to_crs(gdf, dst, params=params)
 
 
 @lru_cache(maxsize=1)
@@ -173,12 +173,6 @@ def through_services() -> pd.DataFrame:
     'xintang_stn;luofushan_stn;huizhou_north_stn;longchuan_west_stn;meizhou_west_stn'
     """
     return _through_native().copy()
-
-
-def _to_crs(gdf: gpd.GeoDataFrame, dst: object, params: object | None) -> gpd.GeoDataFrame:
-    from suigeo import crs as crs_pkg  # the parameter named crs shadows the package in load()
-
-    return crs_pkg.to_crs(gdf, dst, params=params)
 
 
 def catalog() -> pd.DataFrame:

@@ -24,6 +24,7 @@ correct. So 5000.10 m² on 1000.02 m² is exactly 5 and passes ``<= 5.0``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ from suigeo.geo.rules.inputs import Projects, prepare, read_input
 from suigeo.geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
 __all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check", "check_file"]
+
+log = logging.getLogger(__name__)
 
 STATUSES = (
     "pass",
@@ -217,7 +220,7 @@ def check(
     ruleset: RuleSet | str,
     *,
     as_of: dt.date | str | None = None,
-    area_crs: str | int | None = None,
+    area_system: str | int | None = None,
     on_error: str = "raise",
 ) -> CheckResult:
     """Check every project against every rule of ``ruleset`` on the ``as_of`` date.
@@ -231,7 +234,7 @@ def check(
         A :class:`RuleSet` or the name of a shipped one (``suigeo rules list``).
     as_of
         The date the rules are judged on (default: today).
-    area_crs, on_error
+    area_system, on_error
         Passed to :func:`~geo.rules.inputs.prepare`.
 
     Examples
@@ -246,9 +249,24 @@ def check(
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
     day = _as_of(as_of)
     if not isinstance(projects, Projects):
-        projects = prepare(projects, rs, area_crs=area_crs, on_error=on_error)
+        projects = prepare(projects, rs, area_system=area_system, on_error=on_error)
+    log.info(
+        "rules check: %d project(s) from %s against %s (%d rules) as of %s",
+        len(projects),
+        projects.source,
+        rs.name,
+        len(rs.rules),
+        day.isoformat(),
+    )
     outcomes = [_check_rule(rule, rs, projects, day) for rule in rs.rules]
-    return CheckResult(rs, day, projects, outcomes)
+    result = CheckResult(rs, day, projects, outcomes)
+    log.info(
+        "rules check: %s",
+        ", ".join(f"{n} {s}" for s, n in result.counts().items() if n) or "no results",
+    )
+    if len(projects.rejects):
+        log.info("rules check: %d row(s) set aside as rejects", len(projects.rejects))
+    return result
 
 
 def check_file(
@@ -256,8 +274,8 @@ def check_file(
     ruleset: RuleSet | str,
     *,
     as_of: dt.date | str | None = None,
-    area_crs: str | int | None = None,
-    input_crs: str | None = None,
+    area_system: str | int | None = None,
+    src: str | None = None,
     on_error: str = "raise",
 ) -> CheckResult:
     """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
@@ -265,18 +283,33 @@ def check_file(
     Error messages name the file, the row (and the file line for CSV), the project and the
     column. With ``on_error="reject"`` bad rows are set aside in ``result.projects.rejects``.
 
+    Parameters
+    ----------
+    path
+        A project ``.json``/``.toml`` or a table (``.csv``, ``.parquet``, ``.gpkg`` ...).
+    ruleset, as_of
+        As for :func:`check`.
+    area_system
+        Plane system for polygon areas (default: the CGCS2000 3-degree GK zone of each
+        polygon), anything :func:`suigeo.crs.resolve` accepts.
+    src
+        System of a project file's GeoJSON geometry when the file names none (default
+        CGCS2000 lon/lat).
+    on_error
+        ``"raise"`` or ``"reject"``, as for :func:`~geo.rules.inputs.prepare`.
+
     Examples
     --------
     >>> res = check_file("parcels.csv", "village-industrial-2022", as_of="2024-06-30")
     ... # doctest: +SKIP
     """
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
-    table = read_input(path, input_crs=input_crs)
+    table = read_input(path, src=src)
     projects = prepare(
         table,
         rs,
         source=str(path),
-        area_crs=area_crs,
+        area_system=area_system,
         on_error=on_error,
         line_offset=1 if str(path).lower().endswith(".csv") else 0,  # the header line
     )

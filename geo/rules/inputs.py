@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ def _all_fields(rs: RuleSet) -> dict[str, Field]:
     return known
 
 
-def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFrame:
+def read_input(path: str | os.PathLike[str], *, src: str | None = None) -> pd.DataFrame:
     """Read a project file or a table into a (Geo)DataFrame, one row per project."""
     p = Path(path)
     if not p.is_file():
@@ -106,13 +107,13 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
             return frame
         if suffix == ".toml":
             with p.open("rb") as fh:
-                return _from_mapping(tomllib.load(fh), str(p), input_crs)
+                return _from_mapping(tomllib.load(fh), str(p), src)
         if suffix == ".json":
             with p.open(encoding="utf-8") as fh:
                 obj = json.load(fh)
             if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
                 return gpd.read_file(p, engine="pyogrio")
-            return _from_mapping(obj, str(p), input_crs)
+            return _from_mapping(obj, str(p), src)
         if suffix == ".parquet":
             try:
                 return gpd.read_parquet(p)
@@ -146,12 +147,12 @@ def _csv_lines(path: Path, rows: int) -> np.ndarray:
     return np.asarray(starts[1 : rows + 1])  # the header is not a row
 
 
-def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFrame:
+def _from_mapping(obj: object, source: str, src: str | None) -> pd.DataFrame:
     if not isinstance(obj, dict):
         raise InputError(f"{source}: a project file holds one project as an object of fields")
     obj = dict(obj)
     geom = obj.pop("geometry", None)
-    system = obj.pop("crs", None) or input_crs or "CGCS2000"
+    system = obj.pop("crs", None) or src or "CGCS2000"
     for k, v in obj.items():
         if isinstance(v, dict | list):
             kind = type(v).__name__
@@ -235,7 +236,7 @@ def prepare(
     ruleset: RuleSet,
     *,
     source: str = "<table>",
-    area_crs: str | int | None = None,
+    area_system: str | int | None = None,
     on_error: str = "raise",
     line_offset: int = 0,
 ) -> Projects:
@@ -249,7 +250,7 @@ def prepare(
         The rule set whose fields are read (fields of other shipped rule sets are ignored).
     source
         File name used in error messages.
-    area_crs
+    area_system
         Plane CRS for polygon areas (default: the CGCS2000 3-degree GK zone of each polygon).
     on_error
         ``"raise"`` (an :class:`InputError` listing the problems) or ``"reject"`` (bad rows
@@ -277,7 +278,7 @@ def prepare(
             data[name] = _coerce(table[name], f, errors)
         else:
             data[name] = _missing(f, n)
-    notes = _areas_from_geometry(table, ruleset, data, source, area_crs, errors)
+    notes = _areas_from_geometry(table, ruleset, data, source, area_system, errors)
     _check_values(ruleset, data, errors)
     if on_error == "raise" or not errors.groups:
         errors.raise_if_any()
@@ -554,7 +555,7 @@ def _areas_from_geometry(
     rs: RuleSet,
     data: dict[str, np.ndarray],
     source: str,
-    area_crs: str | int | None,
+    area_system: str | int | None,
     errors: _Errors,
 ) -> dict[str, np.ndarray]:
     notes: dict[str, np.ndarray] = {}
@@ -585,11 +586,11 @@ def _areas_from_geometry(
                 "geometry",
                 None,
                 f"coordinates are not lon/lat degrees in China (the geometry's CRS is "
-                f"{table.crs.name}); name the system it is in (--input-crs, e.g. "
+                f"{table.crs.name}); name the system it is in (--from, e.g. "
                 "CGCS2000-3GK-CM114)",
             )
             todo &= ~off
-        area, note = _plane_area(table.loc[todo], source, area_crs)
+        area, note = _plane_area(table.loc[todo], source, area_system)
         data[f.name][todo] = area
         col = np.full(len(table), "", dtype=object)
         col[todo] = note
@@ -597,13 +598,15 @@ def _areas_from_geometry(
     return notes
 
 
-def _plane_area(gdf: gpd.GeoDataFrame, source: str, area_crs: str | int | None):
+def _plane_area(gdf: gpd.GeoDataFrame, source: str, area_system: str | int | None):
     if gdf.crs is None:
-        raise InputError(f"{source}: the geometry has no CRS; set one (or pass --input-crs)")
-    if area_crs is not None:
-        system = crs.resolve(area_crs)
+        raise InputError(f"{source}: the geometry has no CRS; set one (or pass --from SYSTEM)")
+    if area_system is not None:
+        system = crs.resolve(area_system)
         if system.kind != "projected":
-            raise InputError(f"{source}: area CRS {system.name} is not a plane (projected) CRS")
+            raise InputError(
+                f"{source}: area system {system.name} is not a plane (projected) system"
+            )
         return crs.to_crs(gdf, system).area.to_numpy(), _note(system)
     if gdf.crs.is_projected:
         unit = gdf.crs.axis_info[0].unit_name if gdf.crs.axis_info else ""

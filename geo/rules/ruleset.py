@@ -34,6 +34,7 @@ File format
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -160,7 +161,7 @@ def ruleset_names() -> list[str]:
     return sorted(p.stem for p in RULESET_DIR.glob("*.toml"))
 
 
-def load_ruleset(name_or_path: str | Path) -> RuleSet:
+def load_ruleset(name_or_path: str | os.PathLike[str]) -> RuleSet:
     """Load a shipped rule set by name, or a rule-set TOML file by path.
 
     Raises :class:`suigeo.errors.InputError` for an unknown name or a malformed file (naming
