@@ -123,7 +123,7 @@ class Gz2000Params:
         #: on the height).
         self.has_helmert7 = "helmert7" in values
         self._pipeline_text = _build_pipeline(values)
-        self._height_offset = float(values.get("height", {}).get("offset_m"))
+        self._height_offset = float(values["height"]["offset_m"])  # defaulted when read
         self._digest = hashlib.sha256(
             (self._pipeline_text + "|" + repr(self._height_offset)).encode()
         ).hexdigest()

@@ -12,6 +12,7 @@ import pandas as pd
 import pyogrio
 
 from suigeo.crs.systems import resolve
+from suigeo.crs.transform import Params
 from suigeo.errors import OutputError
 from suigeo.io.atomic import atomic_output
 from suigeo.layers.shipped import layer_path, load
@@ -70,7 +71,7 @@ def export(
     out: str | os.PathLike[str],
     *,
     crs: str | int | None = None,
-    params: object | None = None,
+    params: Params = None,
     fmt: str | None = None,
 ) -> Path:
     """Write shipped layer ``name`` to ``out``; the format follows the suffix.

@@ -48,9 +48,19 @@ def _plane(cm: int) -> CRS:
     return out
 
 
+def plane_epsg(plane: CRS) -> int:
+    """The EPSG code of a plane from :func:`plane_crs` (every such plane has one)."""
+    code = plane.to_epsg()
+    if code is None:
+        raise ValueError(f"{plane.name} has no EPSG code")
+    return code
+
+
 @lru_cache(maxsize=1)
 def _geod() -> Geod:
-    return CRS.from_epsg(4490).get_geod()
+    geod = CRS.from_epsg(4490).get_geod()
+    assert geod is not None  # a geographic CRS has an ellipsoid
+    return geod
 
 
 def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
@@ -59,7 +69,7 @@ def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLik
     shape = a[0].shape
     if a[0].size == 0:
         return np.zeros(shape)
-    _, _, dist = _geod().inv(*(v.ravel() for v in a))
+    _, _, dist = _geod().inv(a[0].ravel(), a[1].ravel(), a[2].ravel(), a[3].ravel())
     return np.asarray(dist, dtype=float).reshape(shape)
 
 
@@ -69,6 +79,6 @@ def project(lon: ArrayLike, lat: ArrayLike, plane: CRS) -> tuple[np.ndarray, np.
         np.asarray(lon, dtype=float),
         np.asarray(lat, dtype=float),
         src="CGCS2000",
-        dst=plane.to_epsg(),
+        dst=plane_epsg(plane),
     )
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

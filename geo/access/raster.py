@@ -37,7 +37,7 @@ from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
 from suigeo.geo.access.params import Params
-from suigeo.geo.access.plane import plane_crs
+from suigeo.geo.access.plane import plane_crs, plane_epsg
 from suigeo.io.atomic import atomic_output
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def grid_csr(
     with np.errstate(divide="ignore", invalid="ignore"):
         if heights is None:  # no slope: one friction (minutes per metre) per cell
             pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
-            pads = (pad_inv,)
+            pads: tuple[np.ndarray, ...] = (pad_inv,)
         else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
             pads = (
                 np.pad(base, 1, constant_values=np.nan),
@@ -364,7 +364,7 @@ def raster_rings(
     station / interchange cells only. Writes the travel-time GeoTIFF to ``raster_out``.
     """
     plane = plane_crs(lon)
-    epsg = plane.to_epsg()
+    epsg = plane_epsg(plane)
     ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(), rail.stations["lat"].to_numpy(), src="CGCS2000", dst=epsg

@@ -28,8 +28,9 @@ DIRECTIONS = ("from", "to")
 
 def check_minutes(minutes: float | Iterable[float]) -> list[float]:
     """Thresholds as a sorted list of positive finite minutes."""
-    single = isinstance(minutes, (numbers.Real, str, bytes)) or np.ndim(minutes) == 0
-    vals = [minutes] if single else list(minutes)
+    given: Any = minutes  # user input: a number, a sequence or an array of any kind
+    single = isinstance(given, (numbers.Real, str, bytes)) or np.ndim(given) == 0
+    vals = [given] if single else list(given)
     if not vals:
         raise InputError("give at least one threshold in minutes")
     out: list[float] = []
@@ -133,7 +134,7 @@ def _run(
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
     net = _rail(rail, rails, stations, p, include_planned, timetable, through)
-    common = {"direction": direction, "rail": net, "params": p, "nearest": nearest}
+    common: dict[str, Any] = {"direction": direction, "rail": net, "params": p, "nearest": nearest}
     if engine == "sketch":
         out = sketch_rings(lon, lat, labels, thresholds, **common)
     elif engine == "network":
