@@ -25,7 +25,7 @@ from suigeo.errors import InputError
 from suigeo.geo.access.faces import LineTable, enclosed_area, enclosed_area_of
 from suigeo.geo.access.graph import EdgeList, shortest_times
 from suigeo.geo.access.params import Params
-from suigeo.geo.access.plane import plane_crs, plane_epsg
+from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.rail import RailNet
 from suigeo.geo.access.result import EngineOutput
 from suigeo.geo.access.roads import RoadGraph, head_substring, load_roads, road_graph
@@ -134,12 +134,14 @@ def build_network(
     comp_size = np.bincount(comp, minlength=comp_n)
     st_nodes = rail.attach(edges)
     pts_nodes = edges.add_nodes(len(lon))
-    ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=plane_epsg(plane))
+    epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
+    ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(),
         rail.stations["lat"].to_numpy(),
         src="CGCS2000",
-        dst=plane_epsg(plane),
+        dst=epsg,
     )
     xy = np.concatenate([np.column_stack([ox, oy]), np.column_stack([sx, sy])])
     nodes = np.concatenate([pts_nodes, st_nodes])

@@ -48,14 +48,6 @@ def _plane(cm: int) -> CRS:
     return out
 
 
-def plane_epsg(plane: CRS) -> int:
-    """The EPSG code of a plane from :func:`plane_crs` (every such plane has one)."""
-    code = plane.to_epsg()
-    if code is None:
-        raise ValueError(f"{plane.name} has no EPSG code")
-    return code
-
-
 @lru_cache(maxsize=1)
 def _geod() -> Geod:
     geod = CRS.from_epsg(4490).get_geod()
@@ -75,10 +67,12 @@ def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLik
 
 def project(lon: ArrayLike, lat: ArrayLike, plane: CRS) -> tuple[np.ndarray, np.ndarray]:
     """CGCS2000 lon/lat → x, y in ``plane`` (metres), through :func:`crs.transform`."""
+    epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
     x, y = crs.transform(
         np.asarray(lon, dtype=float),
         np.asarray(lat, dtype=float),
         src="CGCS2000",
-        dst=plane_epsg(plane),
+        dst=epsg,
     )
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

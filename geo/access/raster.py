@@ -37,7 +37,7 @@ from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
 from suigeo.geo.access.params import Params
-from suigeo.geo.access.plane import plane_crs, plane_epsg
+from suigeo.geo.access.plane import plane_crs
 from suigeo.io.atomic import atomic_output
 
 if TYPE_CHECKING:
@@ -364,7 +364,8 @@ def raster_rings(
     station / interchange cells only. Writes the travel-time GeoTIFF to ``raster_out``.
     """
     plane = plane_crs(lon)
-    epsg = plane_epsg(plane)
+    epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
     ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(), rail.stations["lat"].to_numpy(), src="CGCS2000", dst=epsg

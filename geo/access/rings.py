@@ -133,8 +133,9 @@ def _run(
     lon = shapely.get_x(org.geometry.values).astype(float)
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
+    common: dict[str, Any]  # keyword arguments shared by the three engines
     net = _rail(rail, rails, stations, p, include_planned, timetable, through)
-    common: dict[str, Any] = {"direction": direction, "rail": net, "params": p, "nearest": nearest}
+    common = {"direction": direction, "rail": net, "params": p, "nearest": nearest}
     if engine == "sketch":
         out = sketch_rings(lon, lat, labels, thresholds, **common)
     elif engine == "network":

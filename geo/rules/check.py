@@ -272,7 +272,7 @@ def check_file(
     ... # doctest: +SKIP
     """
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
-    table = read_input(path, input_crs=input_crs)
+    table = read_input(os.fspath(path), input_crs=input_crs)
     projects = prepare(
         table,
         rs,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import difflib
 import json
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -86,7 +85,7 @@ def _all_fields(rs: RuleSet) -> dict[str, Field]:
     return known
 
 
-def read_input(path: str | os.PathLike[str], *, input_crs: str | None = None) -> pd.DataFrame:
+def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFrame:
     """Read a project file or a table into a (Geo)DataFrame, one row per project."""
     p = Path(path)
     if not p.is_file():
