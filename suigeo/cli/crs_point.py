@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -82,12 +83,12 @@ def _warn_outside_target(
     """Warn when the point lies outside the target's area of use (e.g. the wrong GK zone)."""
     if dst.kind in ("height", "offset") or src.kind in ("height", "geocentric"):
         return
-    lon, lat = float(args.x), float(args.y)
+    lon: Any = [args.x]
+    lat: Any = [args.y]
     if src.kind == "projected":
-        x, y = crs.transform([lon], [lat], src=src.plane or src.name, dst="CGCS2000", params=params)
-        lon, lat = float(x[0]), float(y[0])
+        lon, lat = crs.transform(lon, lat, src=src.plane or src.name, dst="CGCS2000", params=params)
     w, s, e, n = dst.area_of_use
-    if not (w <= lon <= e and s <= lat <= n):
+    if not (w <= float(lon[0]) <= e and s <= float(lat[0]) <= n):
         print(
             f"suigeo: warning: the point lies outside the area of use of the target {dst.name} "
             f"(lon {w:g}..{e:g}, lat {s:g}..{n:g}); the result is meaningless there",
