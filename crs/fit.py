@@ -650,8 +650,9 @@ def apply(model: str, params: Mapping[str, Mapping[str, Any]], src: Floats) -> F
             f"PROJ rejected the fitted {model} parameters (values not shown); check the "
             "control points"
         )
-    cols = t.transform(*[src[:, j] for j in range(src.shape[1])])
-    return np.column_stack(cols)
+    if src.shape[1] == 3:  # geocentric X, Y, Z
+        return np.column_stack(t.transform(src[:, 0], src[:, 1], src[:, 2]))
+    return np.column_stack(t.transform(src[:, 0], src[:, 1]))
 
 
 def to_residuals(

@@ -12,6 +12,7 @@ import pandas as pd
 import pyogrio
 
 from suigeo.crs.systems import resolve
+from suigeo.crs.transform import Params
 from suigeo.errors import OutputError
 from suigeo.io.atomic import atomic_output
 from suigeo.layers.shipped import layer_path, load
@@ -62,8 +63,8 @@ def export(
     name: str,
     out: str | os.PathLike[str],
     *,
-    dst: str | int | None = None,
-    params: object | None = None,
+    dst: str | int | CRS | System | None = None,
+    params: Params = None,
 ) -> Path:
     """Write shipped layer ``name`` to ``out``; the format follows the suffix.
 

@@ -11,7 +11,7 @@ import tomllib
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,12 @@ import pyogrio
 
 from suigeo import crs
 from suigeo.errors import InputError
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from suigeo.crs.systems import System
+    from suigeo.crs.transform import Params
 
 __all__ = [
     "DATA_DIR",
@@ -102,8 +108,8 @@ def _load_native(name: str) -> gpd.GeoDataFrame:
 def load(
     name: str,
     *,
-    dst: str | int | object | None = None,
-    params: object | None = None,
+    dst: str | int | CRS | System | None = None,
+    params: Params = None,
 ) -> gpd.GeoDataFrame:
     """Load a shipped layer.
 

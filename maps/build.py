@@ -120,7 +120,9 @@ def _catalog_entry(cat: Any, name: str) -> dict[str, Any] | None:
         return None if rows is None or rows.empty else rows.iloc[0].to_dict()
     if isinstance(cat, Mapping):
         entry = cat.get(name)
-        return entry if isinstance(entry, Mapping) else vars(entry) if entry is not None else None
+        if isinstance(entry, Mapping):
+            return dict(entry)
+        return dict(vars(entry)) if entry is not None else None
     for entry in cat or ():
         d = entry if isinstance(entry, Mapping) else getattr(entry, "__dict__", {})
         if d.get("name") == name:

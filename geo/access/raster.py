@@ -184,7 +184,7 @@ def grid_csr(
     with np.errstate(divide="ignore", invalid="ignore"):
         if heights is None:  # no slope: one friction (minutes per metre) per cell
             pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
-            pads = (pad_inv,)
+            pads: tuple[np.ndarray, ...] = (pad_inv,)
         else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
             pads = (
                 np.pad(base, 1, constant_values=np.nan),
@@ -368,6 +368,7 @@ def raster_rings(
     """
     plane = plane_crs(lon)
     epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
     ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(), rail.stations["lat"].to_numpy(), src="CGCS2000", dst=epsg

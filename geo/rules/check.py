@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,7 +141,7 @@ class CheckResult:
                     reason[i] = f"{reason[i]}; {note[i]}" if reason[i] else note[i]
         return reason
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON document: ruleset, version, as_of, document, validity and results."""
         rs = self.ruleset
         return {
@@ -201,6 +202,7 @@ def _display(v: np.ndarray) -> np.ndarray:
 
 
 def _cycle_reasons(o: RuleOutcome, as_of: dt.date) -> np.ndarray:
+    assert o.due is not None  # called for cycle rules only
     reason = o.reason.copy()
     has = ~np.isnat(o.due)
     for i in np.flatnonzero(has):
@@ -523,6 +525,7 @@ def _cycle(rule: Rule, data, case, open_, status, reason, as_of: dt.date):
     ok = open_ & ~missing & ~future
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     for j, b in enumerate(rule.bounds):
+        assert b.cycle_years is not None  # every bound of a cycle rule is a cycle
         rows = ok & (case == j)
         due[rows] = _add_years(last[rows], int(b.cycle_years))
     value = np.where(ok, (day - last).astype("timedelta64[D]").astype(np.float64), np.nan)

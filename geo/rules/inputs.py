@@ -26,6 +26,7 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -188,7 +189,8 @@ def gk_zone_for_longitude(lon: float) -> crs.System:
 class _Errors:
     def __init__(self, source: str, ids: np.ndarray, lines: np.ndarray | None):
         self.source, self.ids, self.lines = source, ids, lines
-        self.groups: list[tuple[np.ndarray, str, object, str]] = []
+        # (rows, column, the column's cells (ndarray or pandas array) or None, reason)
+        self.groups: list[tuple[np.ndarray, str, Any, str]] = []
 
     def add(self, mask: np.ndarray, column: str, values, reason: str) -> None:
         idx = np.flatnonzero(mask)
@@ -338,7 +340,7 @@ def _check_some_field(table: pd.DataFrame, rs: RuleSet, source: str) -> None:
     overlap = {
         name: sum(c in load_ruleset(name).fields for c in table.columns) for name in ruleset_names()
     }
-    best = max(overlap, key=overlap.get)
+    best = max(overlap, key=overlap.__getitem__)
     hint = f"; its fields match rule set {best!r}" if overlap[best] else ""
     raise InputError(
         f"{source}: none of the fields of {rs.name} ({', '.join(rs.fields)}) are in the input{hint}"
@@ -436,12 +438,12 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     errors.add(isbool, f.name, raw, f"{f.type} must be a number, not true/false")
     todo = np.flatnonzero(np.isnan(out) & ~isbool & ~pd.isna(s).to_numpy())
     for i in todo:
-        text = str(raw[i]).strip()
-        if text == "":
+        cell = str(raw[i]).strip()
+        if cell == "":
             continue
-        value, reason = _with_unit(text, f)
+        value, reason = _with_unit(cell, f)
         if reason:
-            errors.add(_one(len(s), i), f.name, raw, reason)
+            errors.add(_one(len(s), int(i)), f.name, raw, reason)
         else:
             out[i] = value
     return out
@@ -574,7 +576,7 @@ def _areas_from_geometry(
         todo &= ~not_poly
         invalid = np.flatnonzero(todo & ~shapely.is_valid(geoms))
         for i, why in zip(invalid, shapely.is_valid_reason(geoms[invalid]), strict=True):
-            errors.add(_one(len(table), i), "geometry", None, f"invalid polygon: {why}")
+            errors.add(_one(len(table), int(i)), "geometry", None, f"invalid polygon: {why}")
         todo[invalid] = False
         if table.crs is not None and table.crs.is_geographic:
             b = shapely.bounds(geoms)

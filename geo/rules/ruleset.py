@@ -204,6 +204,13 @@ def _date(v: object, what: str) -> dt.date | None:
     raise ValueError(f"{what} must be a TOML date (YYYY-MM-DD), got {v!r}")
 
 
+def _required_date(v: object, what: str) -> dt.date:
+    d = _date(v, what)
+    if d is None:
+        raise ValueError(f"{what} must be a TOML date (YYYY-MM-DD), got {v!r}")
+    return d
+
+
 def _build(doc: dict, path: Path) -> RuleSet:
     head = doc["ruleset"]
     fields = {}
@@ -230,8 +237,8 @@ def _build(doc: dict, path: Path) -> RuleSet:
         title=head.get("title", ""),
         document=head["document"],
         document_number=head["document_number"],
-        issued=_date(head["issued"], "issued"),
-        effective=_date(head["effective"], "effective"),
+        issued=_required_date(head["issued"], "issued"),
+        effective=_required_date(head["effective"], "effective"),
         expires=_date(head.get("expires"), "expires"),
         validity=head.get("validity", ""),
         expiry_method=head.get("expiry_method", ""),
