@@ -10,8 +10,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from pyproj import CRS
 
-from suigeo.crs.systems import resolve
+from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import Params
 from suigeo.errors import OutputError
 from suigeo.io.atomic import atomic_output
