@@ -6,7 +6,10 @@ import logging
 import os
 from pathlib import Path
 
-from suigeo.crs.systems import resolve
+from pyproj import CRS
+
+from suigeo.crs.systems import System, resolve
+from suigeo.crs.transform import Params
 from suigeo.errors import OutputError
 from suigeo.io.formats import FORMATS as SUFFIX_FORMATS
 from suigeo.io.formats import format_for
@@ -23,14 +26,7 @@ _NAMES = {"geojson": "GeoJSON", "gpkg": "GPKG", "parquet": "GeoParquet", "csv": 
 FORMATS = {s: _NAMES[f] for s, f in SUFFIX_FORMATS.items() if f in _NAMES}
 
 
-def _format_for(out: Path, fmt: str | None) -> str:
-    if fmt is not None:
-        names = {v.lower(): v for v in FORMATS.values()}
-        if fmt.lower() not in names:
-            raise OutputError(
-                f"unknown format {fmt!r}; use one of {', '.join(sorted(names.values()))}"
-            )
-        return names[fmt.lower()]
+def _format_for(out: Path) -> str:
     return _NAMES[format_for(out, purpose="output", allowed=tuple(_NAMES))]
 
 
@@ -38,9 +34,8 @@ def export(
     name: str,
     out: str | os.PathLike[str],
     *,
-    crs: str | int | None = None,
-    params: object | None = None,
-    fmt: str | None = None,
+    dst: str | int | CRS | System | None = None,
+    params: Params = None,
 ) -> Path:
     """Write shipped layer ``name`` to ``out``; the format follows the suffix.
 
@@ -49,21 +44,32 @@ def export(
     ``wkt`` column for lines. The file appears only when complete (atomic rename); the
     shipped data file can never be overwritten.
 
+    Parameters
+    ----------
+    name
+        Shipped layer name (:data:`suigeo.layers.LAYER_NAMES`).
+    out
+        Output file; its suffix gives the format (:data:`FORMATS`).
+    dst
+        Target system (default CGCS2000 lon/lat), anything :func:`suigeo.crs.resolve` accepts.
+    params
+        Guangzhou 2000 parameter file or set, for systems that need one.
+
     Returns
     -------
     pathlib.Path
         The written file.
     """
     out_p = Path(out)
-    kind = _format_for(out_p, fmt)
-    system = resolve(crs if crs is not None else "CGCS2000")
+    kind = _format_for(out_p)
+    system = resolve(dst if dst is not None else "CGCS2000")
     if system.pyproj_crs is None and kind == "GeoJSON":
         raise OutputError(
             f"{system.name} has no coordinate reference system a GeoJSON file can carry (a "
             "GeoJSON file without one is read as WGS84 lon/lat); export CSV, GeoPackage or "
             "GeoParquet instead"
         )
-    gdf = load(name, crs=crs, params=params)
+    gdf = load(name, dst=dst, params=params)
     write_vector(
         gdf,
         out_p,
@@ -72,6 +78,7 @@ def export(
         fmt={v: k for k, v in _NAMES.items()}[kind],
         csv_frame=lambda g: to_csv_frame(g, geographic=system.is_geographic),
     )
+    log.info("wrote %s: %d feature(s) of %s, %s, %s", out_p, len(gdf), name, kind, system.name)
     if gdf.crs is None and kind != "CSV":
         log.warning("%s: written without a CRS definition; coordinates are %s", out_p, system.name)
     return out_p

@@ -9,6 +9,7 @@ problem at once, each naming the file, the feature and the field.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, replace
@@ -28,6 +29,8 @@ from suigeo.errors import InputError, SuigeoError
 from suigeo.io.vector import read_layer
 
 __all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
+
+log = logging.getLogger(__name__)
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 _TYPES = ("str", "int", "float", "bool", "id")
@@ -408,7 +411,7 @@ def read(
     *,
     schema: str | os.PathLike[str] | dict[str, Any],
     layer: str | int | None = None,
-    crs: str | int | None = None,
+    dst: str | int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read and validate a user layer (any format of :mod:`suigeo.io`, CSV included).
 
@@ -423,7 +426,7 @@ def read(
         ``layers/schemas/``), a TOML file, or a parsed schema dict.
     layer
         Layer name or index inside a multi-layer file.
-    crs
+    dst
         Convert the valid result to this system (default: keep the file's own).
 
     Raises
@@ -433,7 +436,7 @@ def read(
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> roads = layers.read("roads.gpkg", schema="roads")  # doctest: +SKIP
     """
     file = str(path)
@@ -449,12 +452,19 @@ def read(
         if moved and p.index is not None:  # positions in the file, not in the frame read
             p = replace(p, index=int(got.rows[p.index]) - 1)
         problems.append(p)
+    log.info(
+        "%s: %d feature(s) checked against schema %s: %d problem(s)",
+        file,
+        got.read,
+        schema if isinstance(schema, str | os.PathLike) else "(given)",
+        len(problems),
+    )
     if problems:
         err = LayerValidationError(problems, file=file)
         err.features, err.rows = gdf, got.rows
         raise err
-    if crs is not None:
-        return _convert(gdf, crs)
+    if dst is not None:
+        return _convert(gdf, dst)
     return gdf
 
 

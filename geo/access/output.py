@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -16,12 +17,14 @@ from suigeo.io.vector import write_vector
 
 __all__ = ["FORMATS", "check_output", "write"]
 
+log = logging.getLogger(__name__)
+
 _ALLOWED = ("geojson", "gpkg", "fgb", "parquet", "csv")
 #: suffix -> format (the writable part of the one table in suigeo.io.formats)
 FORMATS = {s: f for s, f in SUFFIX_FORMATS.items() if f in _ALLOWED}
 
 _REFUSED = {
-    ".shp": "a Shapefile cuts text fields to 254 characters (the params column is longer) "
+    ".shp": "a Shapefile cuts text fields to 254 characters (the settings column is longer) "
     "and is several files",
 }
 
@@ -70,4 +73,5 @@ def write(
     out_p = check_output(out, inputs=inputs)
     layer = re.sub(r"\W+", "_", out_p.stem) or "result"
     write_vector(gdf, out_p, inputs=inputs, layer=layer, allowed=_ALLOWED)
+    log.info("wrote %d row(s) to %s", len(gdf), out_p)
     return out_p

@@ -36,13 +36,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from suigeo.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -105,7 +108,7 @@ class CsvTable:
         starts = _record_starts(self.info.path)
         return np.asarray(starts, dtype=np.int64)[self.rows]
 
-    def to_pandas(self, *, empty_as_null: bool = False):
+    def to_pandas(self, *, empty_as_null: bool = False) -> pd.DataFrame:
         """The table as a pandas DataFrame of text (``object``) columns; ``empty_as_null``
         turns empty cells into missing values (``None``)."""
         df = self.table.to_pandas(types_mapper=None)

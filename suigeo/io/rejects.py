@@ -13,12 +13,16 @@ import json
 import logging
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from suigeo.io.atomic import atomic_output
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["REJECT_COLUMNS", "reject_table", "text_columns", "write_rejects"]
 
@@ -99,7 +103,7 @@ def _from_pandas(frame) -> pa.Table:
 
 
 def write_rejects(
-    table,
+    table: pa.Table | pd.DataFrame,
     path: str | os.PathLike[str],
     *,
     inputs: Iterable[str | os.PathLike[str]] = (),

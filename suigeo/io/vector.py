@@ -38,7 +38,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,7 +107,9 @@ def gdal_notes(path: Path) -> Iterator[None]:
         log.info("%s: GDAL: %s", path, w.message)
 
 
-def detect_xy(names: list[str] | tuple[str, ...], *, geographic: bool = True):
+def detect_xy(
+    names: list[str] | tuple[str, ...], *, geographic: bool = True
+) -> tuple[str, str] | None:
     """The (x, y) column pair of :data:`XY_PAIRS` found in ``names``, or ``None``.
 
     Lon/lat names are tried first when ``geographic``, easting/northing names first
@@ -351,7 +353,9 @@ def _from_table(
     return gdf, rows[keep], rejects
 
 
-def geoparquet_column(path: Path, metadata: dict[bytes, bytes] | None, schema: pa.Schema):
+def geoparquet_column(
+    path: Path, metadata: dict[bytes, bytes] | None, schema: pa.Schema
+) -> tuple[str | None, dict[str, Any]]:
     """The primary geometry column of a Parquet file and its GeoParquet metadata, or
     ``(None, {})`` for a plain Parquet table; malformed ``geo`` metadata is an
     :class:`InputError` naming the file."""
@@ -534,7 +538,7 @@ def write_vector(
     inputs: list[str | os.PathLike[str]] | tuple[()] = (),
     layer: str | None = None,
     allowed: tuple[str, ...] | None = None,
-    csv_frame=None,
+    csv_frame: Callable[[gpd.GeoDataFrame], pd.DataFrame] | None = None,
     fmt: str | None = None,
 ) -> None:
     """Write ``gdf`` to ``path`` atomically; the format follows the suffix.

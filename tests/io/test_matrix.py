@@ -102,7 +102,7 @@ def test_layers_check_reads_every_format(tmp_path, fmt, capsys):
     bad.loc[1, ["lon", "lat"]] = [100.0, 40.0]
     src2 = write_points(bad, tmp_path / f"bad.{fmt}")
     problems = tmp_path / "problems.csv"
-    assert main(["layers", "check", str(src2), "--schema", "villages", "--problems", str(problems)])
+    assert main(["layers", "check", str(src2), "--schema", "villages", "--rejects", str(problems)])
     rep = pd.read_csv(problems)
     ref = gpd.read_parquet(src2) if fmt == "parquet" else None
     if fmt == "csv":
