@@ -64,10 +64,11 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from suigeo.crs.params import params_file
 from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import transform
 from suigeo.errors import InputError, OutputError, SuigeoError
-from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.io.atomic import atomic_output, check_not_input, check_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,7 +217,8 @@ def convert_file(
     in_fmt, out_fmt = _format_of(src_p, "input"), _format_of(out_p, "output")
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
-    check_not_input(out_p, [src_p])
+    inputs = [src_p, params_file(params)]
+    check_not_input(out_p, inputs)
     if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
         raise OutputError(
             f"cannot write {d.name} to GeoJSON {str(out_p)!r}: a GeoJSON file without a CRS "
@@ -225,9 +227,9 @@ def convert_file(
         )
     explicit_rejects = rejects is not None
     rej_p = Path(rejects) if rejects is not None else out_p.with_suffix(".rejects.csv")
-    check_not_input(rej_p, [src_p])
     if rej_p.resolve() == out_p.resolve():
         raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
+    check_outputs([out_p, rej_p], inputs)  # before any work
 
     source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
     try:
@@ -238,12 +240,12 @@ def convert_file(
         raise
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
-        rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
+        rej_p, inputs, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
     )
     bar = _progress_bar(progress, source)
     done = False
     try:
-        with atomic_output(out_p, inputs=[src_p]) as tmp:
+        with atomic_output(out_p, inputs=inputs) as tmp:
             _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
             sink.finish()
         done = True
@@ -836,8 +838,8 @@ class _Converter:
 class _RejectsSink:
     """Writes reject rows to a CSV, atomically, opened on the first reject (or always)."""
 
-    def __init__(self, path: Path, src_path: Path, header: list[str], *, always: bool):
-        self.path, self.src_path, self.always = path, src_path, always
+    def __init__(self, path: Path, inputs: list, header: list[str], *, always: bool):
+        self.path, self.inputs, self.always = path, inputs, always
         self.header = header
         self.written = False
         self._ctx: contextlib.AbstractContextManager | None = None
@@ -845,7 +847,7 @@ class _RejectsSink:
         self._header_done = False
 
     def _open(self) -> None:
-        self._ctx = atomic_output(self.path, inputs=[self.src_path])
+        self._ctx = atomic_output(self.path, inputs=self.inputs)
         tmp = self._ctx.__enter__()
         self._fh = tmp.open("wb")
 

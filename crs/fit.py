@@ -69,7 +69,6 @@ import csv
 import datetime as _dt
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +87,8 @@ from suigeo.crs.params import (
     validate_params,
 )
 from suigeo.errors import InputError, ParameterFileError
-from suigeo.io.atomic import atomic_output
+from suigeo.io.atomic import atomic_output, check_outputs
+from suigeo.io.documents import load_toml
 
 __all__ = [
     "MIN_POINTS",
@@ -182,16 +182,10 @@ class Projection:
     @classmethod
     def from_params_file(cls, path: str | os.PathLike[str]) -> tuple[Projection, dict | None]:
         """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file."""
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise InputError(f"base parameter file {str(path)!r} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            # the decoder's message may quote the file's text: do not pass it on
-            raise ParameterFileError(
-                f"{str(path)!r}: not a valid TOML file ({type(exc).__name__})"
-            ) from None
+        if not os.path.exists(path):
+            raise InputError(f"base parameter file {str(path)!r} does not exist")
+        # size, file type and nesting checked; messages never quote the text
+        data = load_toml(path, what="base parameter file", error=ParameterFileError)
         proj = data.get("projection")
         if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
             raise ParameterFileError(
@@ -204,9 +198,13 @@ class Projection:
                 raise ParameterFileError(f"{str(path)!r}: unknown key 'projection.{key}'")
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be a number")
-            if not math.isfinite(float(value)):
+            try:
+                number = float(value)
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number):
                 raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be finite")
-            kwargs[key] = float(value)
+            kwargs[key] = number
         try:
             projection = cls(**kwargs)
         except InputError as exc:
@@ -675,7 +673,7 @@ def write_params(
     out: str | os.PathLike[str],
     projection: Projection,
     *,
-    inputs: Sequence[str | os.PathLike[str]] = (),
+    inputs: Sequence[str | os.PathLike[str] | None] = (),
     height: Mapping[str, Any] | None = None,
     source_name: str = "",
 ) -> Path:
@@ -801,6 +799,8 @@ def fit_file(
     (whose ``[height]`` table is carried over); exactly one of them is required.
     """
     _check_model(model)
+    inputs = [control, check, base]
+    check_outputs([out], inputs)  # before any work
     if (projection is None) == (base is None):
         raise InputError(
             "give the transverse Mercator of the target system: either a base parameter "
@@ -818,7 +818,6 @@ def fit_file(
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
     result = fit(cp, model, convention=convention, threshold=threshold, check=ck)
-    inputs = [control, *([check] if check is not None else []), *([base] if base else [])]
     write_params(
         result, out, projection, inputs=inputs, height=height, source_name=Path(control).name
     )

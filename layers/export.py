@@ -11,9 +11,10 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from suigeo.crs.params import params_file
 from suigeo.crs.systems import resolve
 from suigeo.errors import OutputError
-from suigeo.io.atomic import atomic_output
+from suigeo.io.atomic import atomic_output, check_outputs
 from suigeo.layers.shipped import layer_path, load
 
 __all__ = ["FORMATS", "export", "to_csv_frame"]
@@ -94,8 +95,10 @@ def export(
             "GeoJSON file without one is read as WGS84 lon/lat); export CSV, GeoPackage or "
             "GeoParquet instead"
         )
+    inputs = [layer_path(name), params_file(params)]
+    check_outputs([out_p], inputs)  # before any work
     gdf = load(name, crs=crs, params=params)
-    with atomic_output(out_p, inputs=[layer_path(name)]) as tmp:
+    with atomic_output(out_p, inputs=inputs) as tmp:
         if kind == "GeoParquet":
             gdf.to_parquet(tmp, index=False)
         elif kind == "CSV":

@@ -92,7 +92,42 @@ def _make_grid(
     north = ay + cell / 2 + math.ceil((maxy - ay - cell / 2) / cell) * cell
     width = max(1, math.ceil((maxx - west) / cell))
     height = max(1, math.ceil((north - miny) / cell))
+    _check_memory(width * height, params)
     return Grid(Affine(cell, 0, west, 0, -cell, north), width, height, float(cell), plane), note
+
+
+#: Bytes per grid cell at the peak of a raster run: 8 moves of (float64 cost + int64
+#: index) in the CSR graph, and about 8 float64 grids (speeds, heights, friction, padded
+#: copies, times).
+BYTES_PER_CELL = 8 * (8 + 8) + 8 * 8
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``), or ``None`` if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(cells: int, params: Params) -> None:
+    """Refuse, before allocating, a grid whose estimated memory exceeds what is available."""
+    need = cells * BYTES_PER_CELL
+    have = _available_memory()
+    if have is not None and need > 0.8 * have:
+        raise InputError(
+            f"the raster grid would have {cells:,} cells (about {need / 2**30:.1f} GiB of "
+            f"memory; {have / 2**30:.1f} GiB available): raise raster.cell_m (now "
+            f"{params['raster.cell_m']:g}) or lower raster.max_cells (now "
+            f"{params['raster.max_cells']:g}), or shorten the minutes"
+        )
 
 
 def _onto_grid(

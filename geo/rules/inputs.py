@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import shapely
 from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
+from suigeo.io.documents import load_json, load_toml
 
 __all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
 
@@ -105,11 +105,9 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
             frame.attrs["csv_lines"] = pd.Series(_csv_lines(p, len(frame)), index=frame.index)
             return frame
         if suffix == ".toml":
-            with p.open("rb") as fh:
-                return _from_mapping(tomllib.load(fh), str(p), input_crs)
+            return _from_mapping(load_toml(p, what="project file"), str(p), input_crs)
         if suffix == ".json":
-            with p.open(encoding="utf-8") as fh:
-                obj = json.load(fh)
+            obj = load_json(p, what="project file")  # size, file type and nesting checked
             if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
                 return gpd.read_file(p, engine="pyogrio")
             return _from_mapping(obj, str(p), input_crs)

@@ -9,7 +9,6 @@ applicability. See the README section "Land-use rule checks" for the file format
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from suigeo.errors import InputError
 from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
+from suigeo.io.documents import load_toml
 
 __all__ = [
     "FIELD_TYPES",
@@ -156,11 +156,7 @@ def load_ruleset(name_or_path: str | Path) -> RuleSet:
 
 @lru_cache(maxsize=32)
 def _load(path: Path) -> RuleSet:
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    doc = load_toml(path, what="rule set")  # size, file type and nesting checked
     where = str(path)
     try:
         return _build(doc, path)

@@ -157,7 +157,7 @@ def _check(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p)
         if args.problems:
-            with atomic_output(args.problems, inputs=[args.file]) as tmp:
+            with atomic_output(args.problems, inputs=[args.file, args.schema]) as tmp:
                 exc.to_frame().to_csv(tmp, index=False, encoding="utf-8")
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1

@@ -94,14 +94,14 @@ def _check(args: argparse.Namespace) -> int:
     )
     text = render(result, args.format)
     if args.output:
-        with atomic_output(args.output, inputs=[args.input]) as tmp:
+        with atomic_output(args.output, inputs=[args.input, args.ruleset]) as tmp:
             tmp.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     status = 1 if result.any_failed else 0
     if args.rejects:
         rejects = result.projects.rejects
-        with atomic_output(args.rejects, inputs=[args.input]) as tmp:
+        with atomic_output(args.rejects, inputs=[args.input, args.ruleset]) as tmp:
             rejects.to_csv(tmp, index=False)
         if len(rejects):
             print(
