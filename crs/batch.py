@@ -69,6 +69,7 @@ from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import transform
 from suigeo.errors import InputError, OutputError, SuigeoError
 from suigeo.io.atomic import atomic_output, check_not_input, check_outputs
+from suigeo.io.cells import neutralise_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -857,7 +858,7 @@ class _RejectsSink:
         if self._fh is None:
             self._open()
         pcsv.write_csv(
-            table,
+            neutralise_table(table),  # no spreadsheet formulas
             self._fh,
             pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
         )
@@ -1034,7 +1035,7 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             opts = pcsv.WriteOptions(
                 include_header=header, delimiter=delimiter, quoting_style="needed"
             )
-            pcsv.write_csv(table, fh, opts)
+            pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
 
 

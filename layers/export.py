@@ -15,6 +15,7 @@ from suigeo.crs.params import params_file
 from suigeo.crs.systems import resolve
 from suigeo.errors import OutputError
 from suigeo.io.atomic import atomic_output, check_outputs
+from suigeo.io.cells import neutralise_frame
 from suigeo.layers.shipped import layer_path, load
 
 __all__ = ["FORMATS", "export", "to_csv_frame"]
@@ -103,6 +104,7 @@ def export(
             gdf.to_parquet(tmp, index=False)
         elif kind == "CSV":
             frame = to_csv_frame(gdf, geographic=system.is_geographic)
+            frame = neutralise_frame(frame)  # no spreadsheet formulas
             frame.to_csv(tmp, index=False, encoding="utf-8")
         elif gdf.crs is None:
             # GZ2000, GCJ-02, BD-09: no CRS definition to store; the caller is told

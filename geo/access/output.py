@@ -11,6 +11,7 @@ import pyogrio
 
 from suigeo.errors import OutputError
 from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.io.cells import neutralise_frame
 
 __all__ = ["FORMATS", "check_output", "write"]
 
@@ -78,7 +79,8 @@ def write(
         if suffix == ".csv":
             from suigeo.layers.export import to_csv_frame  # geo may use layers; loaded when needed
 
-            to_csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8")
+            frame = neutralise_frame(to_csv_frame(gdf))  # no spreadsheet formulas
+            frame.to_csv(tmp, index=False, encoding="utf-8")
         elif not FORMATS[suffix]:
             gdf.to_parquet(tmp, index=False)
         else:

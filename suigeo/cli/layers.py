@@ -9,6 +9,7 @@ import pandas as pd
 
 from suigeo import layers
 from suigeo.io.atomic import atomic_output
+from suigeo.io.cells import neutralise_frame
 from suigeo.layers.export import FORMATS, export
 from suigeo.layers.validate import LayerValidationError, schemas
 
@@ -134,7 +135,7 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     df = layers.attribute_table(args.name, full=args.full)
     if args.csv:
-        df.to_csv(sys.stdout, index=False)
+        neutralise_frame(df).to_csv(sys.stdout, index=False)
     else:
         with pd.option_context(
             "display.max_columns", None, "display.width", 250, "display.max_colwidth", 80
@@ -158,7 +159,7 @@ def _check(args: argparse.Namespace) -> int:
             print(p)
         if args.problems:
             with atomic_output(args.problems, inputs=[args.file, args.schema]) as tmp:
-                exc.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+                neutralise_frame(exc.to_frame()).to_csv(tmp, index=False, encoding="utf-8")
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"{args.file}: {len(gdf)} features, valid against schema {args.schema}")

@@ -10,6 +10,7 @@ from suigeo.errors import OutputError
 from suigeo.geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
 from suigeo.geo.rules.report import FORMATS
 from suigeo.io.atomic import atomic_output
+from suigeo.io.cells import neutralise_frame
 
 CHECK_EXAMPLE = """\
 Examples:
@@ -102,7 +103,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.rejects:
         rejects = result.projects.rejects
         with atomic_output(args.rejects, inputs=[args.input, args.ruleset]) as tmp:
-            rejects.to_csv(tmp, index=False)
+            neutralise_frame(rejects).to_csv(tmp, index=False)
         if len(rejects):
             print(
                 f"suigeo: {rejects['row'].nunique()} row(s) of {args.input} set aside in "
