@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
+    "MAX_CHUNK_ROWS",
     "REASONS",
     "ConvertSummary",
     "convert_file",
@@ -84,6 +85,8 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK_ROWS = 200_000
+#: The most rows converted at a time (memory grows with it; more gains no speed).
+MAX_CHUNK_ROWS = 100_000_000
 
 #: Reject reason codes, in the order they are checked, with their human text.
 REASONS: dict[str, str] = {
@@ -213,8 +216,8 @@ def convert_file(
     """
     src_p, out_p = Path(src_path), Path(out_path)
     s, d = resolve(src), resolve(dst)
-    if chunk_rows < 1:
-        raise InputError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    if not 1 <= chunk_rows <= MAX_CHUNK_ROWS:
+        raise InputError(f"chunk_rows must be from 1 to {MAX_CHUNK_ROWS:,}, got {chunk_rows}")
     in_fmt, out_fmt = _format_of(src_p, "input"), _format_of(out_p, "output")
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")

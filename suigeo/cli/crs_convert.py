@@ -7,7 +7,7 @@ import sys
 
 from suigeo.cli.crs import load_cli_params
 from suigeo.crs import resolve
-from suigeo.crs.batch import DEFAULT_CHUNK_ROWS, REASONS, convert_file
+from suigeo.crs.batch import DEFAULT_CHUNK_ROWS, MAX_CHUNK_ROWS, REASONS, convert_file
 
 _EPILOG = f"""\
 Examples:
@@ -48,12 +48,23 @@ def register(group: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--chunk-rows",
         metavar="N",
-        type=int,
+        type=_chunk_rows,
         default=DEFAULT_CHUNK_ROWS,
         help=f"rows converted at a time (default {DEFAULT_CHUNK_ROWS})",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if any row is rejected")
     p.set_defaults(func=_convert)
+
+
+def _chunk_rows(text: str) -> int:
+    """``--chunk-rows``: a whole number from 1 to MAX_CHUNK_ROWS (else a usage error, exit 2)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= n <= MAX_CHUNK_ROWS:
+        raise argparse.ArgumentTypeError(f"{text} is not from 1 to {MAX_CHUNK_ROWS:,}")
+    return n
 
 
 def _convert(args: argparse.Namespace) -> int:
