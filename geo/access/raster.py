@@ -18,9 +18,11 @@ a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -103,18 +105,31 @@ BYTES_PER_CELL = 8 * (8 + 8) + 8 * 8
 
 
 def _available_memory() -> int | None:
-    """Bytes of memory available now (Linux ``MemAvailable``), or ``None`` if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    """Bytes of memory this process may still use, or ``None`` if unknown: the least of
+    Linux ``MemAvailable``, the cgroup's limit less its use, and ``ulimit -v`` less the
+    address space in use."""
+    found: list[int] = []
+    with (
+        contextlib.suppress(OSError, ValueError, IndexError),
+        open("/proc/meminfo", encoding="ascii") as fh,
+    ):
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit.isdigit() and int(limit) < 2**60:
+            found.append(int(limit) - int(used))
+    with contextlib.suppress(OSError, ValueError, ImportError):
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            with open("/proc/self/statm", encoding="ascii") as fh:
+                size = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            found.append(soft - size)
+    return max(0, min(found)) if found else None
 
 
 def _check_memory(cells: int, params: Params) -> None:
