@@ -68,7 +68,7 @@ from suigeo.crs.params import params_file
 from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import transform
 from suigeo.errors import InputError, OutputError, SuigeoError
-from suigeo.io.atomic import atomic_output, check_not_input, check_outputs
+from suigeo.io.atomic import atomic_output, check_not_input, check_outputs, disk_error
 from suigeo.io.cells import neutralise_table
 
 if TYPE_CHECKING:
@@ -860,11 +860,17 @@ class _RejectsSink:
 
         if self._fh is None:
             self._open()
-        pcsv.write_csv(
-            neutralise_table(table),  # no spreadsheet formulas
-            self._fh,
-            pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
-        )
+        try:
+            pcsv.write_csv(
+                neutralise_table(table),  # no spreadsheet formulas
+                self._fh,
+                pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
+            )
+        except Exception as exc:  # a full disk names the rejects file, not the output
+            err = disk_error(self.path, exc)
+            if err is None:
+                raise
+            raise err from None
         self._header_done = True
 
     def finish(self) -> None:

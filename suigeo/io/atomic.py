@@ -41,6 +41,7 @@ __all__ = [
     "atomic_output",
     "check_not_input",
     "check_outputs",
+    "disk_error",
     "handle_termination",
     "package_roots",
     "stale_temporaries",
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 #: Every temporary file is named ``.<output name><TEMP_MARK><pid>-<random><suffix>``.
 TEMP_MARK = ".suigeo-tmp-"
 _NAME_KEEP = 100  # characters of the output name kept in a temporary name (NAME_MAX is 255)
+_PROBE_BYTES = 1024 * 1024  # after a failed write, a folder that cannot take this is full
 
 PathLike = str | os.PathLike[str]
 
@@ -137,9 +139,46 @@ def _disk_reason(exc: BaseException) -> str | None:
     return None
 
 
+def _disk_full(folder: Path) -> str | None:
+    """After a write failed for an unstated reason: is the folder's disk full? (GDAL drops
+    errno: "Cannot write feature".) Tried by writing a probe of 1 MiB, then removing it."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".probe{TEMP_MARK}{os.getpid()}-", dir=folder)
+    except OSError as exc:
+        return _disk_reason(exc)
+    try:
+        left = memoryview(bytes(_PROBE_BYTES))
+        while left:  # a nearly full disk takes part of a write without an error
+            left = left[os.write(fd, left) :]
+        os.fsync(fd)
+    except OSError as exc:
+        return _disk_reason(exc)
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+    return None
+
+
+def disk_error(out: PathLike, exc: BaseException) -> OutputError | None:
+    """The :class:`OutputError` to raise when writing ``out`` failed with ``exc`` because
+    the disk is full, read-only or not writable; ``None`` when that is not the cause.
+
+    For writers that write outside :func:`atomic_output`'s block (a rejects file written
+    while the main output is being written).
+    """
+    if isinstance(exc, OutputError) and hasattr(exc, "output_path"):
+        return exc  # already says which file and why
+    folder = Path(out).parent if str(Path(out).parent) else Path(".")
+    reason = _disk_reason(exc) or _disk_full(folder)
+    return None if reason is None else _output_error(out, reason)
+
+
 def _output_error(out: PathLike, reason: str) -> OutputError:
     remedy = _REMEDY.get(reason, "choose another output path")
-    return OutputError(f"cannot write {str(out)!r}: {reason}; {remedy} (nothing was written)")
+    err = OutputError(f"cannot write {str(out)!r}: {reason}; {remedy} (nothing was written)")
+    err.output_path = str(out)  # type: ignore[attr-defined]
+    return err
 
 
 def _check_place(out: Path) -> None:
@@ -316,13 +355,11 @@ def atomic_output(
             if not tmp_p.exists():
                 raise OutputError(f"nothing was written to {str(out)!r}")
             os.replace(tmp_p, out_p)
-        except OutputError:
-            raise
         except Exception as exc:
-            reason = _disk_reason(exc)
-            if reason is None:
+            err = disk_error(out, exc)
+            if err is None or err is exc:
                 raise
-            raise _output_error(out, reason) from None
+            raise err from None
     finally:
         with contextlib.suppress(OSError):
             tmp_p.unlink()
