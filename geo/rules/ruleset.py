@@ -149,7 +149,7 @@ def load_ruleset(name_or_path: str | Path) -> RuleSet:
                 f"unknown rule set {str(name_or_path)!r}; shipped rule sets: "
                 f"{', '.join(ruleset_names())} (or give a path to a rule-set .toml file)"
             )
-    elif not p.is_file():
+    elif not p.exists():
         raise InputError(f"rule-set file {str(p)!r} does not exist")
     return _load(p.resolve())
 
