@@ -181,36 +181,65 @@ class Projection:
 
     @classmethod
     def from_params_file(cls, path: str | os.PathLike[str]) -> tuple[Projection, dict | None]:
-        """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file."""
+        """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file.
+
+        The file's values are secret: they are read in a helper whose frame is gone before
+        an error is raised, and the ``[height]`` table returned hides them in its repr.
+        """
         if not os.path.exists(path):
             raise InputError(f"base parameter file {str(path)!r} does not exist")
-        # size, file type and nesting checked; messages never quote the text
+        outcome = _read_base(cls, path)
+        if isinstance(outcome, str):
+            raise ParameterFileError(outcome)
+        return outcome
+
+
+class _Hidden(dict):
+    """A table of parameter values whose repr hides them (tracebacks with locals)."""
+
+    def __repr__(self) -> str:
+        return "<parameter values hidden>"
+
+
+class _HiddenText(str):
+    """Text holding parameter values; its repr hides them (tracebacks with locals)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<parameter text hidden>"
+
+
+def _read_base(cls: type[Projection], path: str | os.PathLike[str]):
+    """``(Projection, [height] or None)`` from a base parameter file, or the message saying
+    why not (keys named, values never)."""
+    try:
         data = load_toml(path, what="base parameter file", error=ParameterFileError)
-        proj = data.get("projection")
-        if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
-            raise ParameterFileError(
-                f"{str(path)!r}: needs a [projection] table with central_meridian_deg"
-            )
-        allowed = {f for f in cls.__dataclass_fields__}
-        kwargs: dict[str, float] = {}
-        for key, value in proj.items():
-            if key not in allowed:
-                raise ParameterFileError(f"{str(path)!r}: unknown key 'projection.{key}'")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be a number")
-            try:
-                number = float(value)
-            except OverflowError:
-                number = math.inf
-            if not math.isfinite(number):
-                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be finite")
-            kwargs[key] = number
+    except ParameterFileError as exc:
+        return str(exc)
+    proj = data.get("projection")
+    if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
+        return f"{str(path)!r}: needs a [projection] table with central_meridian_deg"
+    allowed = {f for f in cls.__dataclass_fields__}
+    kwargs: dict[str, float] = {}
+    for key, value in proj.items():
+        if key not in allowed:
+            return f"{str(path)!r}: unknown key 'projection.{key}'"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{str(path)!r}: 'projection.{key}' must be a number"
         try:
-            projection = cls(**kwargs)
-        except InputError as exc:
-            raise ParameterFileError(f"{str(path)!r}: [projection]: {exc}") from None
-        height = data.get("height")
-        return projection, dict(height) if isinstance(height, dict) else None
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            return f"{str(path)!r}: 'projection.{key}' must be finite (and not too large)"
+        kwargs[key] = number
+    try:
+        projection = cls(**kwargs)
+    except InputError as exc:
+        return f"{str(path)!r}: [projection]: {exc}"
+    height = data.get("height")
+    return projection, _Hidden(height) if isinstance(height, dict) else None
 
 
 # --------------------------------------------------------------------------- control points
@@ -681,7 +710,7 @@ def write_params(
 
     The residual summary goes in as comments; ``inputs`` are never overwritten.
     """
-    tables = {"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params}
+    tables = _Hidden({"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params})
     tables["projection"] = projection.table()
     if height:
         tables["height"] = dict(height)
@@ -708,7 +737,8 @@ def write_params(
         lines += _table("affine6", result.params["affine6"])
     if height:
         lines += _table("height", dict(height))
-    text = "\n".join(lines) + "\n"
+    text = _HiddenText("\n".join(lines) + "\n")
+    del lines  # the values live on only in ``text``, whose repr hides them
     with atomic_output(out, inputs=inputs) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(out)
@@ -782,6 +812,18 @@ def _header_lines(result: FitResult, source_name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- one call
+def _projection_problem(projection: Projection, height: dict | None, source: str) -> str | None:
+    """Why these tables would make a parameter file load_params refuses (values never)."""
+    tables = _Hidden({"suigeo": {"format": FORMAT}, "projection": projection.table()})
+    if height:
+        tables["height"] = height
+    try:
+        validate_params(tables, source)
+    except ParameterFileError as exc:
+        return str(exc)
+    return None
+
+
 def fit_file(
     control: str | os.PathLike[str],
     model: str,
@@ -811,10 +853,9 @@ def fit_file(
         projection, height = Projection.from_params_file(base)
     assert projection is not None
     # the same checks as a parameter file, before PROJ ever sees the values
-    tables = {"suigeo": {"format": FORMAT}, "projection": projection.table()}
-    if height:
-        tables["height"] = height
-    validate_params(tables, str(base or "(projection options)"))
+    problem = _projection_problem(projection, height, str(base or "(projection options)"))
+    if problem is not None:
+        raise ParameterFileError(problem)
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
     result = fit(cp, model, convention=convention, threshold=threshold, check=ck)
