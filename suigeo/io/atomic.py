@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import FrameType
 
-from suigeo.errors import OutputError
+from suigeo.errors import OutputError, SuigeoError
 
 __all__ = [
     "TEMP_MARK",
@@ -169,6 +169,8 @@ def disk_error(out: PathLike, exc: BaseException) -> OutputError | None:
     """
     if isinstance(exc, OutputError) and hasattr(exc, "output_path"):
         return exc  # already says which file and why
+    if isinstance(exc, SuigeoError) and not isinstance(exc, OutputError):
+        return None  # bad input found while writing: not the disk
     folder = Path(out).parent if str(Path(out).parent) else Path(".")
     reason = _disk_reason(exc) or _disk_full(folder)
     return None if reason is None else _output_error(out, reason)
