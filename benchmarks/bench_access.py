@@ -33,10 +33,10 @@ from suigeo import crs
 from suigeo.geo.access import rings
 from suigeo.geo.access.graph import shortest_times
 from suigeo.geo.access.network import build_network, rings_from_graph
-from suigeo.geo.access.params import resolve_params
 from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.rail import build_rail
 from suigeo.geo.access.roads import line_ends
+from suigeo.geo.access.settings import resolve_settings
 
 
 def best_of(n: int, fn, keep: list | None = None) -> tuple[float, float]:
@@ -90,7 +90,7 @@ def bench_raster(n: int, minutes: float, road_kmh: float, repeat: int, repeat_mc
     from suigeo.geo.access.raster import grid_csr
     from suigeo.geo.access.tobler import tobler_kmh
 
-    p = resolve_params(None)
+    p = resolve_settings(None)
     cell = 50.0
     speed = np.full((n, n), np.nan)
     speed[::20, :] = road_kmh
@@ -155,7 +155,7 @@ def bench_raster(n: int, minutes: float, road_kmh: float, repeat: int, repeat_mc
             engine="raster",
             roads=roads,
             rail=rail,
-            params=opts,
+            settings=opts,
         )
         return res.to_crs(4547).area.iloc[0] / (n * cell) ** 2
 
@@ -261,7 +261,7 @@ def main() -> None:
         f"(ring {res['area_km2'].iloc[0]:.1f} km²)"
     )
 
-    p = resolve_params(None)
+    p = resolve_settings(None)
     t = time.perf_counter()
     net = build_network(
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
@@ -275,7 +275,7 @@ def main() -> None:
     print(f"  of which the ring table (faces of the whole network): {t_tables:.2f} s")
     t_ring, c_ring = best_of(
         args.repeat,
-        lambda: rings_from_graph(net, [args.minutes], direction="from", params=p, nearest=False),
+        lambda: rings_from_graph(net, [args.minutes], direction="from", settings=p, nearest=False),
     )
     print(
         f"suigeo graph -> ring polygon (Dijkstra with cut-off + ring), best of {args.repeat}: "

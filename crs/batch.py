@@ -49,13 +49,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import logging
 import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -66,7 +67,7 @@ from pyproj.exceptions import CRSError
 
 from suigeo.crs.params import params_file
 from suigeo.crs.systems import System, resolve
-from suigeo.crs.transform import transform
+from suigeo.crs.transform import Params, transform
 from suigeo.errors import InputError, OutputError, SuigeoError
 from suigeo.io.atomic import atomic_output, check_not_input, check_outputs, disk_error
 from suigeo.io.cells import neutralise_table
@@ -166,6 +167,9 @@ class ConvertSummary:
 # --------------------------------------------------------------------------------------------
 
 
+log = logging.getLogger(__name__)
+
+
 def convert_file(
     src_path: str | os.PathLike[str],
     out_path: str | os.PathLike[str],
@@ -175,7 +179,7 @@ def convert_file(
     x: str | None = None,
     y: str | None = None,
     h: str | None = None,
-    params: object | None = None,
+    params: Params = None,
     rejects: str | os.PathLike[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool | None = None,
@@ -242,6 +246,16 @@ def convert_file(
         for close in source.closers:
             close()
         raise
+    log.info(
+        "convert %s (%s) -> %s (%s): %s to %s, coordinate columns %s",
+        src_p,
+        in_fmt,
+        out_p,
+        out_fmt,
+        s.name,
+        d.name,
+        ", ".join(source.coord_columns) or "(geometry)",
+    )
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
         rej_p, inputs, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
@@ -262,6 +276,14 @@ def convert_file(
         raise AssertionError(
             f"lost rows: read {conv.read} != written {conv.written} + rejected {conv.rejected}"
         )
+    log.info(
+        "%s: %d rows read, %d written, %d rejected%s",
+        src_p,
+        conv.read,
+        conv.written,
+        conv.rejected,
+        f" (listed in {rej_p})" if sink.written else "",
+    )
     return ConvertSummary(
         read=conv.read,
         written=conv.written,
@@ -283,7 +305,7 @@ def convert_frame(
     x: str | None = None,
     y: str | None = None,
     h: str | None = None,
-    params: object | None = None,
+    params: Params = None,
 ) -> pd.DataFrame:
     """Convert the coordinate columns of one pandas DataFrame: a chunk, or a dask partition.
 
@@ -705,7 +727,7 @@ def _inside(lon: np.ndarray, lat: np.ndarray, bounds: tuple[float, float, float,
 class _Converter:
     """Converts chunks; counts rows and reasons."""
 
-    def __init__(self, src: System, dst: System, params: object | None, source: _Source):
+    def __init__(self, src: System, dst: System, params: Params, source: _Source):
         self.src, self.dst, self.params, self.source = src, dst, params, source
         self.bounds = _area_of_use(src)
         # GCJ-02/BD-09 pass points outside China through by their rule: no target check
@@ -728,7 +750,8 @@ class _Converter:
             return lon, lat
         if self.src.kind == "projected":
             plane = self.src.plane or self.src.name
-            return transform(x, y, src=plane, dst="CGCS2000", params=self.params)
+            lon, lat = transform(x, y, src=plane, dst="CGCS2000", params=self.params)
+            return lon, lat
         return x, y
 
     def check_and_transform(
@@ -755,6 +778,7 @@ class _Converter:
     def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray) -> None:
         """Codes for points outside the source's area of use (or swapped), then for points
         outside the target's."""
+        assert self.bounds is not None  # the caller checks
         lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
         inside = _inside(lon, lat, self.bounds)
         out = ok[~inside]
@@ -847,7 +871,7 @@ class _RejectsSink:
         self.header = header
         self.written = False
         self._ctx: contextlib.AbstractContextManager | None = None
-        self._fh = None
+        self._fh: IO[bytes] | None = None
         self._header_done = False
 
     def _open(self) -> None:
@@ -876,7 +900,7 @@ class _RejectsSink:
     def finish(self) -> None:
         if self._fh is None and self.always:
             self._open()
-        if self._fh is None:
+        if self._fh is None or self._ctx is None:  # both are set by _open
             return
         if not self._header_done:
             empty = pa.table({n: pa.array([], pa.string()) for n in self.header})
@@ -887,7 +911,7 @@ class _RejectsSink:
         self._fh = self._ctx = None
 
     def close_on_error(self) -> None:
-        if self._fh is not None:
+        if self._fh is not None and self._ctx is not None:
             self._fh.close()
             err = OutputError("conversion failed")
             with contextlib.suppress(Exception):
@@ -1000,6 +1024,7 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
             table = table.set_column(i, name, pa.array(_round(values, dec)))
         return table
     geoms = ob.geoms
+    assert geoms is not None  # a batch has converted points or geometries
     if source.point_layer:
         if dst.kind == "geocentric":
             names = ("X", "Y", "Z")
@@ -1052,8 +1077,10 @@ def _spatial_table(ob: _OutBatch, conv: _Converter) -> tuple[pa.Table, str, np.n
     source = conv.source
     table = ob.table
     if ob.geoms is not None:
+        assert source.geometry is not None  # geometries come from a geometry column
         name, geoms = source.geometry, ob.geoms
     else:  # the coordinate columns become the point geometry
+        assert ob.points is not None
         table = table.drop_columns(list(source.coord_columns))
         name = _unique("geometry", table.schema.names)
         geoms = shapely.points(*ob.points)

@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -676,8 +677,9 @@ def apply(model: str, params: Mapping[str, Mapping[str, Any]], src: Floats) -> F
             f"PROJ rejected the fitted {model} parameters (values not shown); check the "
             "control points"
         )
-    cols = t.transform(*[src[:, j] for j in range(src.shape[1])])
-    return np.column_stack(cols)
+    if src.shape[1] == 3:  # geocentric X, Y, Z
+        return np.column_stack(t.transform(src[:, 0], src[:, 1], src[:, 2]))
+    return np.column_stack(t.transform(src[:, 0], src[:, 1]))
 
 
 def to_residuals(
@@ -812,6 +814,9 @@ def _header_lines(result: FitResult, source_name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- one call
+log = logging.getLogger(__name__)
+
+
 def _projection_problem(projection: Projection, height: dict | None, source: str) -> str | None:
     """Why these tables would make a parameter file load_params refuses (values never)."""
     tables = _Hidden({"suigeo": {"format": FORMAT}, "projection": projection.table()})
@@ -858,7 +863,21 @@ def fit_file(
         raise ParameterFileError(problem)
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
+    log.info(
+        "fit %s: %d control points from %s%s",
+        model,
+        len(cp.ids),
+        control,
+        f", {len(ck.ids)} check points from {check}" if ck is not None else "",
+    )
     result = fit(cp, model, convention=convention, threshold=threshold, check=ck)
+    log.info(
+        "fit %s: RMS %.4f m, %d outlier(s); writing %s (parameters are not logged)",
+        model,
+        result.rms,
+        int(result.outliers.sum()),
+        out,
+    )
     write_params(
         result, out, projection, inputs=inputs, height=height, source_name=Path(control).name
     )

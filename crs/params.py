@@ -22,7 +22,7 @@ import stat
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from suigeo.errors import MissingParametersError, ParameterFileError
 
@@ -44,7 +44,7 @@ __all__ = [
 ENV_VAR = "SUIGEO_GZ2000_PARAMS"
 FORMAT = "suigeo-gz2000/1"
 #: Guangzhou height = 1985 height + 4.256 m (Guangdong's published table of local height
-#: systems; see README, section crs).
+#: systems; see the docs, guide/crs.md).
 DEFAULT_HEIGHT_OFFSET_M = 4.256
 #: CGCS2000 ellipsoid (same as GRS80 to the digits that matter): a, 1/f.
 CGCS2000_A = 6378137.0
@@ -125,7 +125,7 @@ class Gz2000Params:
         #: on the height).
         self.has_helmert7 = "helmert7" in values
         self._pipeline_text = _build_pipeline(values)
-        self._height_offset = float(values.get("height", {}).get("offset_m"))
+        self._height_offset = float(values["height"]["offset_m"])  # defaulted when read
         self._digest = hashlib.sha256(
             (self._pipeline_text + "|" + repr(self._height_offset)).encode()
         ).hexdigest()
@@ -141,7 +141,7 @@ class Gz2000Params:
     def __hash__(self) -> int:
         return hash(self._digest)
 
-    def __reduce__(self):  # pragma: no cover - refuse to serialise secrets by accident
+    def __reduce__(self) -> NoReturn:  # pragma: no cover - refuse to serialise secrets by accident
         raise TypeError("Gz2000Params cannot be pickled; pass the parameter file path instead")
 
     @property

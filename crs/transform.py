@@ -32,6 +32,7 @@ from suigeo.errors import InputError, ParameterFileError, UnknownSystemError
 if TYPE_CHECKING:
     import geopandas as gpd
     from numpy.typing import ArrayLike
+    from pyproj import CRS
 
 __all__ = ["FRAME_ATTR", "area_mask", "frame_system", "to_crs", "transform"]
 
@@ -286,6 +287,26 @@ def transform(
     >>> e, n = transform([113.3], [23.1], src="CGCS2000", dst="CGCS2000-3GK-CM114")
     >>> round(float(e[0]), 3), round(float(n[0]), 3)
     (428285.956, 2555783.929)
+
+    Every conversion has its inverse:
+
+    >>> lon, lat = transform(e, n, src="CGCS2000-3GK-CM114", dst="CGCS2000")
+    >>> round(float(lon[0]), 9), round(float(lat[0]), 9)
+    (113.3, 23.1)
+
+    Heights convert when a height system is named on both sides; without a parameter file
+    the Guangzhou height is the 1985 height + 4.256 m:
+
+    >>> e, n, h = transform([113.3], [23.1], [21.5], src="CGCS2000+H1985",
+    ...                     dst="CGCS2000-3GK-CM114+HGZ")
+    >>> round(float(h[0]), 3)
+    25.756
+
+    GCJ-02 (the offset of Chinese web maps) is a system like the others:
+
+    >>> lon, lat = transform(113.3, 23.1, src="CGCS2000", dst="GCJ02")
+    >>> round(float(lon), 6), round(float(lat), 6)
+    (113.305373, 23.097352)
     """
     s, d = resolve(src), resolve(dst)
     _check_pair(s, d, h is not None)
@@ -328,17 +349,17 @@ def area_mask(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    system: str | int | System,
+    src: str | int | System,
     params: Params = None,
 ) -> np.ndarray:
-    """True where (x, y) lies inside ``system``'s area of use (and is finite).
+    """True where (x, y), given in system ``src``, lies inside its area of use (and is finite).
 
     Use it to reject rows outside a system's area of use before or after converting.
 
     Projected and GZ2000 coordinates are first converted to CGCS2000 lon/lat by PROJ;
     GCJ02/BD09 lon/lat are compared directly (their offset is < 1 km).
     """
-    s = resolve(system)
+    s = resolve(src)
     west, south, east, north = s.area_of_use
     xa, ya = _as_float_array(x, "x"), _as_float_array(y, "y")
     if s.kind == "height":  # x, y are not this system's: only their finiteness is checked
@@ -377,10 +398,10 @@ def frame_system(gdf: gpd.GeoDataFrame) -> System:
 
 def to_crs(
     gdf: gpd.GeoDataFrame,
-    dst: str | int | System,
+    dst: str | int | CRS | System,
     params: Params = None,
     *,
-    src: str | int | System | None = None,
+    src: str | int | CRS | System | None = None,
 ) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` converted to ``dst``, any geometry type, vectorised.
 

@@ -10,9 +10,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from pyproj import CRS
 
 from suigeo.crs.params import params_file
-from suigeo.crs.systems import resolve
+from suigeo.crs.systems import System, resolve
+from suigeo.crs.transform import Params
 from suigeo.errors import OutputError
 from suigeo.io.atomic import atomic_output, check_outputs
 from suigeo.io.cells import neutralise_frame
@@ -50,20 +52,13 @@ def to_csv_frame(gdf: gpd.GeoDataFrame, *, geographic: bool | None = None) -> pd
     return df
 
 
-def _format_for(out: Path, fmt: str | None) -> str:
-    if fmt is not None:
-        names = {v.lower(): v for v in FORMATS.values()}
-        if fmt.lower() not in names:
-            raise OutputError(
-                f"unknown format {fmt!r}; use one of {', '.join(sorted(names.values()))}"
-            )
-        return names[fmt.lower()]
+def _format_for(out: Path) -> str:
     try:
         return FORMATS[out.suffix.lower()]
     except KeyError:
         raise OutputError(
             f"cannot tell the format of {str(out)!r} from its suffix; use one of "
-            f"{', '.join(FORMATS)} (or pass a format)"
+            f"{', '.join(FORMATS)}"
         ) from None
 
 
@@ -71,9 +66,8 @@ def export(
     name: str,
     out: str | os.PathLike[str],
     *,
-    crs: str | int | None = None,
-    params: object | None = None,
-    fmt: str | None = None,
+    dst: str | int | CRS | System | None = None,
+    params: Params = None,
 ) -> Path:
     """Write shipped layer ``name`` to ``out``; the format follows the suffix.
 
@@ -82,14 +76,25 @@ def export(
     ``wkt`` column for lines. The file appears only when complete (atomic rename); the
     shipped data file can never be overwritten.
 
+    Parameters
+    ----------
+    name
+        Shipped layer name (:data:`suigeo.layers.LAYER_NAMES`).
+    out
+        Output file; its suffix gives the format (:data:`FORMATS`).
+    dst
+        Target system (default CGCS2000 lon/lat), anything :func:`suigeo.crs.resolve` accepts.
+    params
+        Guangzhou 2000 parameter file or set, for systems that need one.
+
     Returns
     -------
     pathlib.Path
         The written file.
     """
     out_p = Path(out)
-    kind = _format_for(out_p, fmt)
-    system = resolve(crs if crs is not None else "CGCS2000")
+    kind = _format_for(out_p)
+    system = resolve(dst if dst is not None else "CGCS2000")
     if system.pyproj_crs is None and kind == "GeoJSON":
         raise OutputError(
             f"{system.name} has no coordinate reference system a GeoJSON file can carry (a "
@@ -98,7 +103,7 @@ def export(
         )
     inputs = [layer_path(name), params_file(params)]
     check_outputs([out_p], inputs)  # before any work
-    gdf = load(name, crs=crs, params=params)
+    gdf = load(name, dst=dst, params=params)
     with atomic_output(out_p, inputs=inputs) as tmp:
         if kind == "GeoParquet":
             gdf.to_parquet(tmp, index=False)
@@ -113,6 +118,7 @@ def export(
                 pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
         else:
             pyogrio.write_dataframe(gdf, tmp, driver=kind, layer=name)
+    log.info("wrote %s: %d feature(s) of %s, %s, %s", out_p, len(gdf), name, kind, system.name)
     if gdf.crs is None and kind != "CSV":
         log.warning("%s: written without a CRS definition; coordinates are %s", out_p, system.name)
     return out_p

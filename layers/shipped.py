@@ -11,7 +11,7 @@ import tomllib
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,12 @@ import pyogrio
 
 from suigeo import crs
 from suigeo.errors import InputError
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from suigeo.crs.systems import System
+    from suigeo.crs.transform import Params
 
 __all__ = [
     "DATA_DIR",
@@ -102,8 +108,8 @@ def _load_native(name: str) -> gpd.GeoDataFrame:
 def load(
     name: str,
     *,
-    crs: str | int | object | None = None,
-    params: object | None = None,
+    dst: str | int | CRS | System | None = None,
+    params: Params = None,
 ) -> gpd.GeoDataFrame:
     """Load a shipped layer.
 
@@ -111,7 +117,7 @@ def load(
     ----------
     name
         Layer name, one of :data:`LAYER_NAMES` (``layers.catalog()`` lists them).
-    crs
+    dst
         Target system: a suigeo name (``CGCS2000-3GK-CM114``), an EPSG code or a pyproj
         CRS. ``None`` (default) keeps the native CGCS2000 lon/lat (EPSG:4490).
     params
@@ -124,14 +130,20 @@ def load(
 
     Examples
     --------
-    >>> import layers
-    >>> layers.load("meizhou_parks")["output_2025_yi"].sum()
-    np.float64(830.0)
+    The nine Meizhou parks' 2025 output targets add up to the 830 亿元 of 穗府办〔2022〕20号
+    附件2; every layer is CGCS2000 lon/lat unless a target system is asked for:
+
+    >>> from suigeo import layers
+    >>> float(layers.load("meizhou_parks")["output_2025_yi"].sum())
+    830.0
+    >>> towns = layers.load("north8_towns")
+    >>> len(towns), towns.crs.to_epsg(), towns.geom_type.unique().tolist()
+    (8, 4490, ['Point'])
     """
     gdf = _load_native(name).copy()
-    if crs is None:
+    if dst is None:
         return gdf
-    return _to_crs(gdf, crs, params)
+    return crs.to_crs(gdf, dst, params=params)
 
 
 @lru_cache(maxsize=1)
@@ -162,17 +174,11 @@ def through_services() -> pd.DataFrame:
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> layers.through_services().set_index("id").loc["gz_meizhou_via_guangshan", "via"]
     'xintang_stn;luofushan_stn;huizhou_north_stn;longchuan_west_stn;meizhou_west_stn'
     """
     return _through_native().copy()
-
-
-def _to_crs(gdf: gpd.GeoDataFrame, dst: object, params: object | None) -> gpd.GeoDataFrame:
-    from suigeo import crs as crs_pkg  # the parameter named crs shadows the package in load()
-
-    return crs_pkg.to_crs(gdf, dst, params=params)
 
 
 def catalog() -> pd.DataFrame:
@@ -211,7 +217,7 @@ def attribute_table(name: str, *, full: bool = False) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> layers.attribute_table("hubs").columns[-2:].tolist()
     ['lon', 'lat']
     """
@@ -265,7 +271,7 @@ def lookup(name: str) -> gpd.GeoDataFrame:
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> layers.lookup("Guangzhou South")["id"].item()
     'gz_south_stn'
     """

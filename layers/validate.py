@@ -9,6 +9,7 @@ problem at once, each naming the file, the feature and the field.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from suigeo.errors import InputError, SuigeoError
 from suigeo.io.documents import load_toml
 
 __all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
+
+log = logging.getLogger(__name__)
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 _TYPES = ("str", "int", "float", "bool", "id")
@@ -372,7 +375,7 @@ def read(
     *,
     schema: str | os.PathLike[str] | dict[str, Any],
     layer: str | int | None = None,
-    crs: str | int | None = None,
+    dst: str | int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read and validate a user layer (any format pyogrio reads).
 
@@ -385,7 +388,7 @@ def read(
         ``layers/schemas/``), a TOML file, or a parsed schema dict.
     layer
         Layer name or index inside a multi-layer file.
-    crs
+    dst
         Convert the valid result to this system (default: keep the file's own).
 
     Raises
@@ -395,7 +398,7 @@ def read(
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> roads = layers.read("roads.gpkg", schema="roads")  # doctest: +SKIP
     """
     file = str(path)
@@ -407,10 +410,17 @@ def read(
     except Exception as exc:  # pyogrio raises several types for unreadable data
         raise InputError(f"{file}: cannot be read as a vector layer: {exc}") from None
     problems = validate(gdf, schema=spec, file=file)
+    log.info(
+        "%s: %d feature(s) checked against schema %s: %d problem(s)",
+        file,
+        len(gdf),
+        schema if isinstance(schema, str | os.PathLike) else "(given)",
+        len(problems),
+    )
     if problems:
         raise LayerValidationError(problems, file=file)
-    if crs is not None:
-        return _convert(gdf, crs)
+    if dst is not None:
+        return _convert(gdf, dst)
     return gdf
 
 

@@ -120,7 +120,9 @@ def _catalog_entry(cat: Any, name: str) -> dict[str, Any] | None:
         return None if rows is None or rows.empty else rows.iloc[0].to_dict()
     if isinstance(cat, Mapping):
         entry = cat.get(name)
-        return entry if isinstance(entry, Mapping) else vars(entry) if entry is not None else None
+        if isinstance(entry, Mapping):
+            return dict(entry)
+        return dict(vars(entry)) if entry is not None else None
     for entry in cat or ():
         d = entry if isinstance(entry, Mapping) else getattr(entry, "__dict__", {})
         if d.get("name") == name:
@@ -622,7 +624,8 @@ def build(
         Map review number (审图号). Without it the footer says the map is for internal
         planning use and not for publication.
     offline
-        Inline every script and stylesheet (no CDN link in the page).
+        Inline every script and stylesheet (default; no CDN link in the page, the file works
+        with no network). ``False`` links them from their CDNs (a smaller file).
     title
         Title shown at the top of the map.
     made_on
@@ -648,6 +651,7 @@ def build(
     bm = _basemap(basemap, key=tianditu_key)
     collected = _collect(layers, rings, user_layers)
     for lay in collected:
+        log.info("map: %s layer %r, %d feature(s)", lay.role, lay.key, len(lay.gdf))
         shown = _to_display(lay.gdf, bm.display_system, f"layer {lay.key!r}")
         lay.gdf = _simplify(shown, simplify_m)
         lay.group = _group_of(lay.gdf, lay.role, lay.key)

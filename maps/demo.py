@@ -79,7 +79,7 @@ def _path_check(origin: str, minutes: float, include_planned: bool) -> dict[str,
 
 
 def demo_rings() -> list[tuple[str, gpd.GeoDataFrame]]:
-    """Compute the demo rings with the sketch engine (default parameters, printed in popups).
+    """Compute the demo rings with the sketch engine (default settings, printed in popups).
 
     The 90-minute rings also carry the engine's time to 梅州西站 and the stations of the
     Guangzhou-Meizhou path reached, so the map states whether the 1.5-hour target is met by
@@ -103,12 +103,13 @@ def demo_map(
     tianditu_key: str | None = None,
     review_number: str | None = None,
     title: str | None = None,
+    offline: bool = True,
 ) -> folium.Map:
-    """Build the demo map: every shipped layer and :func:`demo_rings`, always offline.
+    """Build the demo map: every shipped layer and :func:`demo_rings` (offline by default).
 
     Parameters
     ----------
-    basemap, tianditu_key, review_number
+    basemap, tianditu_key, review_number, offline
         As for :func:`maps.build`.
     title
         Title at the top of the map (default :data:`DEMO_TITLE`).
@@ -124,6 +125,6 @@ def demo_map(
         basemap=basemap,
         tianditu_key=tianditu_key,
         review_number=review_number,
-        offline=True,
+        offline=offline,
         title=title or DEMO_TITLE,
     )

@@ -9,6 +9,7 @@ it, 民法典 第1259条).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,12 +23,14 @@ import shapely
 from suigeo.errors import InputError
 from suigeo.geo.access.graph import shortest_times
 from suigeo.geo.access.origins import resolve_origins
-from suigeo.geo.access.params import Params, resolve_params
 from suigeo.geo.access.plane import CGCS2000, geodesic_m, plane_crs
 from suigeo.geo.access.rings import _rail, scenario_name
+from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import ground_m_per_min, sketch_graph
 
 __all__ = ["Coverage", "coverage", "read_points"]
+
+log = logging.getLogger(__name__)
 
 _LON = ("lon", "longitude", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
@@ -98,7 +101,7 @@ def _by_km(fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame) -> tuple[np.ndarray, np
 
 
 def _by_minutes(
-    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Params, net: Any
+    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Settings, net: Any
 ) -> tuple[np.ndarray, np.ndarray]:
     lon = np.concatenate([fac.geometry.x, tgt.geometry.x])
     lat = np.concatenate([fac.geometry.y, tgt.geometry.y])
@@ -120,7 +123,7 @@ def _by_minutes(
 
 
 def _by_network(
-    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Params, net: Any, roads: Any
+    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, p: Settings, net: Any, roads: Any
 ) -> tuple[np.ndarray, np.ndarray]:
     from suigeo.geo.access.network import build_network
 
@@ -147,7 +150,7 @@ def coverage(
     rails: gpd.GeoDataFrame | None = None,
     stations: gpd.GeoDataFrame | None = None,
     include_planned: bool = False,
-    params: Mapping[str, Any] | Params | None = None,
+    settings: Mapping[str, Any] | Settings | None = None,
 ) -> Coverage:
     """Nearest facility for every target and whether it lies within ``km`` or ``minutes``.
 
@@ -169,7 +172,7 @@ def coverage(
         col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"
         p = None
     else:
-        p = resolve_params(params)
+        p = resolve_settings(settings)
         net = _rail(rail, rails, stations, p, include_planned, None)
         if engine == "network":
             if roads is None:
@@ -182,6 +185,7 @@ def coverage(
         col = "minutes"
         scenario = scenario_name(rail=rail, include_planned=include_planned, timetable=False)
         crit = f"{engine} travel time to the facility ≤ {limit:g} min ({scenario})"
+    log.info("coverage: %d facilities, %d targets, %s", len(fac), len(tgt), crit)
     labels = fac["origin"].to_numpy(dtype=object)
     table = gpd.GeoDataFrame(
         {
@@ -196,5 +200,5 @@ def coverage(
     )
     if p is not None:
         keys = ["ground.", "rail."] if engine == "sketch" else ["network.", "walk.", "rail."]
-        table["params"] = p.to_json(keys)
+        table["settings"] = p.to_json(keys)
     return Coverage(table, table[~table["covered"]].reset_index(drop=True))

@@ -11,6 +11,7 @@ by walking in from its streets). No convex hulls.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -24,11 +25,11 @@ from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.access.faces import LineTable, enclosed_area, enclosed_area_of
 from suigeo.geo.access.graph import EdgeList, shortest_times
-from suigeo.geo.access.params import Params
 from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.rail import RailNet
 from suigeo.geo.access.result import EngineOutput
 from suigeo.geo.access.roads import RoadGraph, head_substring, load_roads, road_graph
+from suigeo.geo.access.settings import Settings
 
 __all__ = [
     "NetworkGraph",
@@ -38,6 +39,8 @@ __all__ = [
     "reached_lines",
     "ring_polygon",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -116,7 +119,7 @@ def build_network(
     labels: list[str],
     roads: gpd.GeoDataFrame | str | os.PathLike[str],
     rail: RailNet,
-    params: Params,
+    settings: Settings,
     *,
     must_attach: int | None = None,
 ) -> NetworkGraph:
@@ -125,7 +128,8 @@ def build_network(
     the others may not (they stay unreached)."""
     plane = plane_crs(lon)
     must = len(lon) if must_attach is None else must_attach
-    road = road_graph(load_roads(roads), params, plane)
+    road = road_graph(load_roads(roads), settings, plane)
+    log.info("network: %d road line(s), %d node(s)", len(road.geoms), road.n_nodes)
     edges = EdgeList()
     edges.add_nodes(road.n_nodes)
     tail, head, mins, gid, rev = _directed(road)
@@ -134,16 +138,18 @@ def build_network(
     comp_size = np.bincount(comp, minlength=comp_n)
     st_nodes = rail.attach(edges)
     pts_nodes = edges.add_nodes(len(lon))
-    ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=plane.to_epsg())
+    epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
+    ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(),
         rail.stations["lat"].to_numpy(),
         src="CGCS2000",
-        dst=plane.to_epsg(),
+        dst=epsg,
     )
     xy = np.concatenate([np.column_stack([ox, oy]), np.column_stack([sx, sy])])
     nodes = np.concatenate([pts_nodes, st_nodes])
-    snap = params["network.snap_max_m"]
+    snap = settings["network.snap_max_m"]
     line, frac, dist = _attach(road, xy, snap, None)
     if (line[:must] < 0).any():
         _attach(road, xy[:must], snap, labels[:must])  # raises, naming the point
@@ -154,7 +160,7 @@ def build_network(
     k = len(nodes)
     on_road = edges.add_nodes(k)  # the foot of each point on its road
     length = shapely.length(road.geoms[line])
-    walk = params["walk.flat_kmh"] * 1000.0 / 60.0
+    walk = settings["walk.flat_kmh"] * 1000.0 / 60.0
     conn_min = dist / walk
     # pieces: foot -> v along the line (forward), foot -> u (against it)
     geoms = [road.geoms]
@@ -192,7 +198,7 @@ def build_network(
         (np.ones(k, bool), on_road, nodes, conn_min, piece_c, np.ones(k, bool)),
     ]
     # a foot on a line end is that node, whatever the one-way rule of the line
-    tol = params["network.endpoint_tolerance_m"]
+    tol = settings["network.endpoint_tolerance_m"]
     at_u, at_v = frac * length <= tol, (1 - frac) * length <= tol
     edges.add(on_road[at_u], u[at_u], 0.0, both=True)
     edges.add(on_road[at_v], v[at_v], 0.0, both=True)
@@ -375,7 +381,7 @@ def ring_polygon(
 
 
 def rings_from_graph(
-    net: NetworkGraph, thresholds: list[float], *, direction: str, params: Params, nearest: bool
+    net: NetworkGraph, thresholds: list[float], *, direction: str, settings: Settings, nearest: bool
 ) -> tuple[list[list[shapely.Geometry]], np.ndarray]:
     """Dijkstra from the attached origins with the largest threshold as cut-off, then one
     ring polygon per origin (or for the nearest) and threshold; also the node times.
@@ -385,8 +391,8 @@ def rings_from_graph(
     ring traces its own reached lines."""
     graph = net.graph(reverse=direction == "to")
     dist, _ = shortest_times(graph, net.points, limit=max(thresholds), nearest=nearest)
-    buf = params["network.buffer_m"]
-    max_hole = params["network.fill_holes_max_km2"]
+    buf = settings["network.buffer_m"]
+    max_hole = settings["network.fill_holes_max_km2"]
     reached = [[reached_lines(net, d, t, direction) for t in thresholds] for d in dist]
     total = sum(len(r[0]) for per_t in reached for r in per_t)
     whole_table = "lines" in net._csr or total > len(net.road.geoms)
@@ -406,7 +412,7 @@ def network_rings(
     roads: gpd.GeoDataFrame | str | os.PathLike[str],
     direction: str,
     rail: RailNet,
-    params: Params,
+    settings: Settings,
     nearest: bool,
 ) -> EngineOutput:
     """Network engine: rings over the user's road lines joined to rail at stations.
@@ -414,7 +420,7 @@ def network_rings(
     Called by :func:`geo.access.rings` with origins already resolved to CGCS2000 lon/lat.
     Raises :class:`InputError` when an origin sits on a piece of road cut off from the rest.
     """
-    net = build_network(lon, lat, labels, roads, rail, params)
+    net = build_network(lon, lat, labels, roads, rail, settings)
     total = int(net.component_size.sum())
     for i, c in enumerate(net.component_of_point):
         size = int(net.component_size[c])
@@ -425,14 +431,15 @@ def network_rings(
                 "junctions and share end points, or move the origin"
             )
     geoms, dist = rings_from_graph(
-        net, thresholds, direction=direction, params=params, nearest=nearest
+        net, thresholds, direction=direction, settings=settings, nearest=nearest
     )
     out_labels = [f"nearest of {len(labels)}: " + "; ".join(labels)] if nearest else labels
     from suigeo.geo.access.sketch import _station_frame
 
     method = (
         f"network: road lines at maxspeed or class speed, one-way respected, reached roads "
-        f"(partial at the cut-off) widened {params['network.buffer_m']:g} m, enclosed holes filled"
+        f"(partial at the cut-off) widened {settings['network.buffer_m']:g} m, "
+        "enclosed holes filled"
         + (
             "; rail joined at stations with access, egress and transfer times"
             if len(net.stations)

@@ -67,7 +67,9 @@ def _lookup(name: str) -> gpd.GeoDataFrame:
 def _check_area(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Refuse points outside the area of use of CGCS2000 (EPSG:4490, from PROJ's database):
     a latitude with the wrong sign, swapped or mistyped coordinates."""
-    w, s, e, n = pyproj.CRS.from_epsg(4490).area_of_use.bounds
+    area = pyproj.CRS.from_epsg(4490).area_of_use
+    assert area is not None  # PROJ's database has one for EPSG:4490
+    w, s, e, n = area.bounds
     x, y = shapely.get_x(gdf.geometry.values), shapely.get_y(gdf.geometry.values)
     bad = ~((x >= w) & (x <= e) & (y >= s) & (y <= n))
     if bad.any():

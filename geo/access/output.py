@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -15,6 +16,8 @@ from suigeo.io.cells import neutralise_frame
 
 __all__ = ["FORMATS", "check_output", "write"]
 
+log = logging.getLogger(__name__)
+
 # suffix -> OGR driver ("" = not through OGR)
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -27,7 +30,7 @@ FORMATS = {
 }
 
 _REFUSED = {
-    ".shp": "a Shapefile cuts text fields to 254 characters (the params column is longer) "
+    ".shp": "a Shapefile cuts text fields to 254 characters (the settings column is longer) "
     "and is several files",
 }
 
@@ -86,4 +89,5 @@ def write(
         else:
             layer = re.sub(r"\W+", "_", out_p.stem) or "result"
             pyogrio.write_dataframe(gdf, tmp, driver=FORMATS[suffix], layer=layer)
+    log.info("wrote %d row(s) to %s", len(gdf), out_p)
     return out_p

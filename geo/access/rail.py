@@ -47,8 +47,8 @@ from pyproj import CRS
 
 from suigeo.errors import InputError
 from suigeo.geo.access.graph import EdgeList
-from suigeo.geo.access.params import Params
 from suigeo.geo.access.plane import geodesic_m, project
+from suigeo.geo.access.settings import Settings
 
 __all__ = ["RailNet", "build_rail"]
 
@@ -111,7 +111,7 @@ def _num_col(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_numeric(df[name], errors="coerce").astype(float)
 
 
-def _long_table(lines: pd.DataFrame, st: pd.DataFrame, params: Params) -> pd.DataFrame:
+def _long_table(lines: pd.DataFrame, st: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """One row per (line, station position) with the running time to the next position."""
     for col in ("id", "stations"):
         if col not in lines.columns:
@@ -127,8 +127,8 @@ def _long_table(lines: pd.DataFrame, st: pd.DataFrame, params: Params) -> pd.Dat
             f"{', '.join(KINDS)}"
         )
     speed = _num_col(lines, "design_speed_kmh")
-    default = kind.map(params.group("rail.default_speed_kmh"))
-    cap = kind.map(params.group("rail.max_speed_kmh"))
+    default = kind.map(settings.group("rail.default_speed_kmh"))
+    cap = kind.map(settings.group("rail.max_speed_kmh"))
     operating = _num_col(lines, "operating_speed_kmh")
     speed = np.minimum(operating.where(operating > 0).fillna(speed).fillna(default), cap)
     pub = _num_col(lines, "length_km_published")
@@ -137,7 +137,7 @@ def _long_table(lines: pd.DataFrame, st: pd.DataFrame, params: Params) -> pd.Dat
             "line": lines["id"].astype(str).to_numpy(),
             "kind": kind.to_numpy(),
             "speed": speed.to_numpy(dtype=float),
-            "penalty": kind.map(params.group("rail.stop_penalty_min")).to_numpy(dtype=float),
+            "penalty": kind.map(settings.group("rail.stop_penalty_min")).to_numpy(dtype=float),
             "published_km": pub.to_numpy(dtype=float),
             "stations": lines["stations"].astype(str).to_numpy(),
         }
@@ -165,7 +165,7 @@ def _long_table(lines: pd.DataFrame, st: pd.DataFrame, params: Params) -> pd.Dat
     factor = np.where(
         (long["published_km"] > 0) & (straight > 0),
         long["published_km"] * 1000.0 / straight,
-        params["rail.track_circuity"],
+        settings["rail.track_circuity"],
     )
     long["seg_min"] = long["seg_m"] * factor / 1000.0 / long["speed"] * 60.0
     long["both"] = True
@@ -262,10 +262,12 @@ def _legs(
     return pd.DataFrame(rows, columns=["service", "row", "k", "line", "frm", "to"])
 
 
-def _through_table(long: pd.DataFrame, legs: pd.DataFrame, params: Params) -> pd.DataFrame | None:
+def _through_table(
+    long: pd.DataFrame, legs: pd.DataFrame, settings: Settings
+) -> pd.DataFrame | None:
     """Junctions ``(ra, da, rb, db, wa, wb)``: arrive at row ``ra`` of ``long`` in direction
     ``da``, leave from row ``rb`` in direction ``db`` (and back), stop penalties ``wa``/``wb``."""
-    if not params["rail.through_running"] or legs.empty:
+    if not settings["rail.through_running"] or legs.empty:
         return None
     key = pd.Series(np.arange(len(long)), index=long["line"] + "\x00" + long["station"])
     key = key[~key.index.duplicated()]
@@ -300,7 +302,7 @@ def _through_table(long: pd.DataFrame, legs: pd.DataFrame, params: Params) -> pd
 def build_rail(
     lines: gpd.GeoDataFrame | None,
     stations: gpd.GeoDataFrame | None,
-    params: Params,
+    settings: Settings,
     *,
     include_planned: bool = False,
     timetable: pd.DataFrame | None = None,
@@ -328,7 +330,7 @@ def build_rail(
         used = _select_lines(lines, include_planned)
         if len(used) == 0:
             return empty
-        long = _long_table(pd.DataFrame(used.drop(columns=used.geometry.name)), st_all, params)
+        long = _long_table(pd.DataFrame(used.drop(columns=used.geometry.name)), st_all, settings)
         if through is not None:
             wanted = STATUSES_PLANNED if include_planned else STATUSES_IN_SERVICE
             legs = _legs(
@@ -337,15 +339,15 @@ def build_rail(
                 set(used["id"].astype(str)),
                 wanted,
             )
-            junctions = _through_table(long, legs, params)
+            junctions = _through_table(long, legs, settings)
     # keep only the stations the lines use, renumbered 0..n-1
     keep, local = np.unique(long["sidx"].to_numpy(), return_inverse=True)
     st = st_all.iloc[keep].reset_index(drop=True)
-    return _edges(long.assign(local=local), st, params, junctions)
+    return _edges(long.assign(local=local), st, settings, junctions)
 
 
 def _edges(
-    long: pd.DataFrame, st: pd.DataFrame, params: Params, junctions: pd.DataFrame | None = None
+    long: pd.DataFrame, st: pd.DataFrame, settings: Settings, junctions: pd.DataFrame | None = None
 ) -> RailNet:
     ns, nr = len(st), len(long)
     g = long["local"].to_numpy()
@@ -363,7 +365,7 @@ def _edges(
         vs.append(np.asarray(v))
         ws.append(np.broadcast_to(np.asarray(w, dtype=float), u.shape))
 
-    acc, egr = params["rail.access_min"], params["rail.egress_min"]
+    acc, egr = settings["rail.access_min"], settings["rail.egress_min"]
     pen = long["penalty"].to_numpy(dtype=float)
     for d in (0, 1):
         add(g, dep[d], acc)
@@ -378,10 +380,12 @@ def _edges(
     lon, lat = st["lon"].to_numpy()[g], st["lat"].to_numpy()[g]
     dist = geodesic_m(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
     line = long["line"].to_numpy()
-    i, j = np.nonzero((dist <= params["rail.transfer_radius_m"]) & (line[:, None] != line[None, :]))
+    i, j = np.nonzero(
+        (dist <= settings["rail.transfer_radius_m"]) & (line[:, None] != line[None, :])
+    )
     for d1 in (0, 1):
         for d2 in (0, 1):
-            add(arr[d1][i], dep[d2][j], params["rail.transfer_min"])
+            add(arr[d1][i], dep[d2][j], settings["rail.transfer_min"])
     if junctions is not None and len(junctions):
         ra, da, rb, db = (junctions[c].to_numpy(dtype=np.int64) for c in ("ra", "da", "rb", "db"))
         # onwards along the service, and back the other way

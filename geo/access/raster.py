@@ -19,6 +19,7 @@ a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -38,8 +39,8 @@ from scipy.sparse.csgraph import dijkstra
 from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
-from suigeo.geo.access.params import Params
 from suigeo.geo.access.plane import plane_crs
+from suigeo.geo.access.settings import Settings
 from suigeo.io.atomic import atomic_output
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ from suigeo.geo.access.roads import line_ends, load_roads, road_graph, road_spee
 from suigeo.geo.access.tobler import tobler_kmh
 
 __all__ = ["Grid", "grid_csr", "raster_rings"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,22 +82,22 @@ def _make_grid(
     bounds: tuple[float, float, float, float],
     anchor: tuple[float, float],
     plane: CRS,
-    params: Params,
+    settings: Settings,
 ) -> tuple[Grid, str]:
     """A grid covering ``bounds`` with ``anchor`` (the first origin) at a cell centre."""
     minx, miny, maxx, maxy = bounds
-    cell = params["raster.cell_m"]
+    cell = settings["raster.cell_m"]
     note = ""
     need = (maxx - minx) * (maxy - miny) / cell**2
-    if need > params["raster.max_cells"]:
-        cell = math.ceil(math.sqrt((maxx - minx) * (maxy - miny) / params["raster.max_cells"]))
+    if need > settings["raster.max_cells"]:
+        cell = math.ceil(math.sqrt((maxx - minx) * (maxy - miny) / settings["raster.max_cells"]))
         note = f"; cell enlarged to {cell:g} m to stay within raster.max_cells"
     ax, ay = anchor
     west = ax - cell / 2 - math.ceil((ax - cell / 2 - minx) / cell) * cell
     north = ay + cell / 2 + math.ceil((maxy - ay - cell / 2) / cell) * cell
     width = max(1, math.ceil((maxx - west) / cell))
     height = max(1, math.ceil((north - miny) / cell))
-    _check_memory(width * height, params)
+    _check_memory(width * height, settings)
     return Grid(Affine(cell, 0, west, 0, -cell, north), width, height, float(cell), plane), note
 
 
@@ -132,7 +135,7 @@ def _available_memory() -> int | None:
     return max(0, min(found)) if found else None
 
 
-def _check_memory(cells: int, params: Params) -> None:
+def _check_memory(cells: int, settings: Settings) -> None:
     """Refuse, before allocating, a grid whose estimated memory exceeds what is available."""
     need = cells * BYTES_PER_CELL
     have = _available_memory()
@@ -140,8 +143,8 @@ def _check_memory(cells: int, params: Params) -> None:
         raise InputError(
             f"the raster grid would have {cells:,} cells (about {need / 2**30:.1f} GiB of "
             f"memory; {have / 2**30:.1f} GiB available): raise raster.cell_m (now "
-            f"{params['raster.cell_m']:g}) or lower raster.max_cells (now "
-            f"{params['raster.max_cells']:g}), or shorten the minutes"
+            f"{settings['raster.cell_m']:g}) or lower raster.max_cells (now "
+            f"{settings['raster.max_cells']:g}), or shorten the minutes"
         )
 
 
@@ -192,7 +195,7 @@ def grid_csr(
     speed: np.ndarray,
     heights: np.ndarray | None,
     cell: float,
-    params: Params,
+    settings: Settings,
     n_total: int | None = None,
     offroad: np.ndarray | None = None,
     *,
@@ -213,7 +216,7 @@ def grid_csr(
     h, w = speed.shape
     n = h * w
     n_total = n if n_total is None else n_total
-    factor = params["walk.off_path_factor"]
+    factor = settings["walk.off_path_factor"]
     flat = float(tobler_kmh(0.0))
     base = (
         np.full((h, w), flat * factor)
@@ -231,7 +234,7 @@ def grid_csr(
     with np.errstate(divide="ignore", invalid="ignore"):
         if heights is None:  # no slope: one friction (minutes per metre) per cell
             pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
-            pads = (pad_inv,)
+            pads: tuple[np.ndarray, ...] = (pad_inv,)
         else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
             pads = (
                 np.pad(base, 1, constant_values=np.nan),
@@ -322,12 +325,12 @@ def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
     return (x0, y0, x1, y1)
 
 
-def _roads(gdf, kmh, grid: Grid, params: Params, edges: EdgeList) -> np.ndarray:
+def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> np.ndarray:
     """Burn ordinary roads (fastest wins); add expressways as a linked graph."""
     speed = np.full((grid.height, grid.width), np.nan)
     if gdf is None:
         return speed
-    limited_cls = set(params["raster.limited_access_classes"])
+    limited_cls = set(settings["raster.limited_access_classes"])
     cls = gdf["highway"].astype("string").str.lower() if "highway" in gdf.columns else None
     limited = (
         cls.isin(limited_cls).to_numpy(dtype=bool) if cls is not None else np.zeros(len(gdf), bool)
@@ -345,7 +348,7 @@ def _roads(gdf, kmh, grid: Grid, params: Params, edges: EdgeList) -> np.ndarray:
         )
     if limited.any():
         sub = gdf[limited].reset_index(drop=True)
-        g = road_graph(sub, params, grid.plane)
+        g = road_graph(sub, settings, grid.plane)
         ids = edges.add_nodes(g.n_nodes)
         f, b = g.fwd, g.bwd
         edges.add(ids[g.node_u[f]], ids[g.node_v[f]], g.minutes[f])
@@ -404,7 +407,7 @@ def raster_rings(
     friction: str | os.PathLike[str] | None = None,
     direction: str,
     rail: RailNet,
-    params: Params,
+    settings: Settings,
     nearest: bool,
 ) -> EngineOutput:
     """Raster engine: cost distance over a friction grid (roads, Tobler walking, DEM).
@@ -415,12 +418,13 @@ def raster_rings(
     """
     plane = plane_crs(lon)
     epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
     ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(), rail.stations["lat"].to_numpy(), src="CGCS2000", dst=epsg
     )
     gdf = None if roads is None else load_roads(roads)
-    kmh = None if gdf is None else road_speeds(gdf, params)
+    kmh = None if gdf is None else road_speeds(gdf, settings)
     vmax = float(tobler_kmh(-0.05)) if kmh is None else max(6.0, float(kmh.max()))
     bounds = _extent(
         np.asarray(ox),
@@ -435,13 +439,14 @@ def raster_rings(
         bounds,
         (float(np.asarray(ox)[0]), float(np.asarray(oy)[0])),
         plane,
-        params,
+        settings,
     )
+    log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
     heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
     offroad, fr_note = (None, "") if friction is None else _friction(friction, grid)
     edges = EdgeList()
     edges.add_nodes(grid.size)
-    speed = _roads(gdf, kmh, grid, params, edges)
+    speed = _roads(gdf, kmh, grid, settings, edges)
     st_nodes = rail.attach(edges)
     st_cells = grid.cell_of(np.asarray(sx), np.asarray(sy))
     ok = st_cells >= 0
@@ -458,7 +463,7 @@ def raster_rings(
         speed,
         heights,
         grid.cell,
-        params,
+        settings,
         edges.n,
         offroad,
         reverse=reverse,

@@ -24,7 +24,7 @@ class EngineOutput:
     geoms: list[list[shapely.Geometry]]
     plane: CRS
     method: str
-    param_keys: list[str]
+    setting_keys: list[str]
     station_times: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
@@ -44,9 +44,9 @@ def to_frame(
     engine: str,
     direction: str,
     scenario: str,
-    params_json: str,
+    settings_json: str,
 ) -> gpd.GeoDataFrame:
-    """One row per origin label and threshold, in CGCS2000, with the parameters used."""
+    """One row per origin label and threshold, in CGCS2000, with the settings used."""
     rows = [
         (lab, t, g)
         for lab, gs in zip(out.labels, out.geoms, strict=True)
@@ -63,7 +63,7 @@ def to_frame(
             "scenario": scenario,
             "area_km2": np.round(area, 4),
             "method": out.method,
-            "params": params_json,
+            "settings": settings_json,
         },
         geometry=geoms.to_crs(CGCS2000).values,
         crs=CGCS2000,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 import os
@@ -15,9 +16,9 @@ import shapely
 
 from suigeo.errors import InputError
 from suigeo.geo.access.origins import load_rail, load_through, read_table, resolve_origins
-from suigeo.geo.access.params import Params, resolve_params
 from suigeo.geo.access.rail import RailNet, build_rail
 from suigeo.geo.access.result import EngineOutput, to_frame
+from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import sketch_rings
 
 __all__ = ["ENGINES", "check_minutes", "rings", "station_times"]
@@ -28,8 +29,9 @@ DIRECTIONS = ("from", "to")
 
 def check_minutes(minutes: float | Iterable[float]) -> list[float]:
     """Thresholds as a sorted list of positive finite minutes."""
-    single = isinstance(minutes, (numbers.Real, str, bytes)) or np.ndim(minutes) == 0
-    vals = [minutes] if single else list(minutes)
+    given: Any = minutes  # user input: a number, a sequence or an array of any kind
+    single = isinstance(given, (numbers.Real, str, bytes)) or np.ndim(given) == 0
+    vals = [given] if single else list(given)
     if not vals:
         raise InputError("give at least one threshold in minutes")
     out: list[float] = []
@@ -55,26 +57,29 @@ def scenario_name(*, rail: bool, include_planned: bool, timetable: bool) -> str:
     return "rail in service"
 
 
+log = logging.getLogger(__name__)
+
+
 def _rail(
     rail: bool,
     rails: gpd.GeoDataFrame | None,
     stations: gpd.GeoDataFrame | None,
-    params: Params,
+    settings: Settings,
     include_planned: bool,
     timetable: pd.DataFrame | None,
     through: pd.DataFrame | None = None,
 ) -> RailNet:
     if not rail:
-        return build_rail(None, None, params)
+        return build_rail(None, None, settings)
     if timetable is not None and stations is not None:
-        return build_rail(None, stations, params, timetable=timetable)
+        return build_rail(None, stations, settings, timetable=timetable)
     if through is None and rails is None:
         through = load_through()  # the shipped services go with the shipped lines only
     lines, st = load_rail(rails, stations)
     return build_rail(
         lines,
         st,
-        params,
+        settings,
         include_planned=include_planned,
         timetable=timetable,
         through=through,
@@ -112,28 +117,39 @@ def _run(
     dem: str | os.PathLike[str] | None,
     include_planned: bool,
     rail: bool,
-    params: Mapping[str, Any] | Params | None,
+    settings: Mapping[str, Any] | Settings | None,
     timetable: pd.DataFrame | str | os.PathLike[str] | None,
     nearest: bool,
     raster_out: str | os.PathLike[str] | None,
     friction: str | os.PathLike[str] | None = None,
     through: pd.DataFrame | str | os.PathLike[str] | None = None,
-) -> tuple[EngineOutput, list[float], Params]:
+) -> tuple[EngineOutput, list[float], Settings]:
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if direction not in DIRECTIONS:
         raise InputError(f"direction must be 'from' or 'to', not {direction!r}")
     _check_inputs(engine, roads=roads, dem=dem, friction=friction, raster_out=raster_out)
     thresholds = check_minutes(minutes)
-    p = resolve_params(params)
+    p = resolve_settings(settings)
     org = resolve_origins(origin)
     timetable = read_table(timetable, "timetable")
     through = read_table(through, "through services", text=True)
     lon = shapely.get_x(org.geometry.values).astype(float)
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
+    common: dict[str, Any]  # keyword arguments shared by the three engines
     net = _rail(rail, rails, stations, p, include_planned, timetable, through)
-    common = {"direction": direction, "rail": net, "params": p, "nearest": nearest}
+    log.info(
+        "rings: %d origin(s), engine %s, %s the origin, thresholds %s min; rail: %d line(s), "
+        "%d station(s)",
+        len(labels),
+        engine,
+        direction,
+        ", ".join(f"{t:g}" for t in thresholds),
+        len(net.lines),
+        len(net.stations),
+    )
+    common = {"direction": direction, "rail": net, "settings": p, "nearest": nearest}
     if engine == "sketch":
         out = sketch_rings(lon, lat, labels, thresholds, **common)
     elif engine == "network":
@@ -156,6 +172,11 @@ def _run(
             friction=friction,
             **common,
         )
+    log.info(
+        "rings: %d ring polygon(s) computed (%s)",
+        sum(len(g) for g in out.geoms),
+        out.method,
+    )
     return out, thresholds, p
 
 
@@ -171,7 +192,7 @@ def rings(
     dem: str | os.PathLike[str] | None = None,
     include_planned: bool = False,
     rail: bool = True,
-    params: Mapping[str, Any] | Params | None = None,
+    settings: Mapping[str, Any] | Settings | None = None,
     timetable: pd.DataFrame | str | os.PathLike[str] | None = None,
     nearest: bool = False,
     raster_out: str | os.PathLike[str] | None = None,
@@ -199,7 +220,7 @@ def rings(
         Add lines under construction and planned (stated in the ``scenario`` column).
     rail
         ``False`` for ground travel alone.
-    params
+    settings
         Overrides of the defaults in ``geo/access/defaults.toml`` (dotted keys or nested).
     timetable
         Optional table ``from, to, minutes`` of rides that replaces the lines (a DataFrame
@@ -217,7 +238,7 @@ def rings(
         optional ``status``; see
         :func:`layers.through_services`): at their junctions trains run on without a
         change, so only the stop penalty is charged. Default: the shipped table when the
-        shipped lines are used, none with user ``rails``. ``params={"rail.through_running":
+        shipped lines are used, none with user ``rails``. ``settings={"rail.through_running":
         False}`` charges the transfer time at every change of line.
 
     Returns
@@ -225,7 +246,7 @@ def rings(
     geopandas.GeoDataFrame
         One row per origin and threshold in CGCS2000 (EPSG:4490), columns ``origin``,
         ``minutes``, ``direction``, ``engine``, ``scenario``, ``area_km2``, ``method``,
-        ``params`` (JSON of the values used) and ``geometry``.
+        ``settings`` (JSON of the values used) and ``geometry``.
 
     Examples
     --------
@@ -242,7 +263,7 @@ def rings(
         dem=dem,
         include_planned=include_planned,
         rail=rail,
-        params=params,
+        settings=settings,
         timetable=timetable,
         nearest=nearest,
         raster_out=raster_out,
@@ -257,7 +278,7 @@ def rings(
         scenario=scenario_name(
             rail=rail, include_planned=include_planned, timetable=timetable is not None
         ),
-        params_json=p.to_json(out.param_keys),
+        settings_json=p.to_json(out.setting_keys),
     )
 
 
@@ -275,7 +296,7 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
         "dem": None,
         "include_planned": False,
         "rail": True,
-        "params": None,
+        "settings": None,
         "timetable": None,
         "nearest": False,
         "raster_out": None,

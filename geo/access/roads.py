@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS
 
 from suigeo.errors import InputError
-from suigeo.geo.access.params import Params
+from suigeo.geo.access.settings import Settings
 
 __all__ = ["RoadGraph", "head_substring", "line_ends", "load_roads", "road_graph", "road_speeds"]
 
@@ -94,7 +94,7 @@ def _parse_maxspeed(values: pd.Series) -> np.ndarray:
     return _on_unique(values, _maxspeed_unique).astype(float)
 
 
-def road_speeds(roads: pd.DataFrame, params: Params) -> np.ndarray:
+def road_speeds(roads: pd.DataFrame, settings: Settings) -> np.ndarray:
     """Speed in km/h for every road (see the module docstring)."""
     n = len(roads)
     speed = np.full(n, np.nan)
@@ -103,7 +103,7 @@ def road_speeds(roads: pd.DataFrame, params: Params) -> np.ndarray:
         speed[~(speed > 0)] = np.nan
     if "highway" in roads.columns:
         cls = pd.Series(_on_unique(roads["highway"], _class_unique), index=roads.index)
-        table = params.group("network.highway_speeds_kmh")
+        table = settings.group("network.highway_speeds_kmh")
         by_class = cls.map(table).to_numpy(dtype=float)
         speed = np.where(np.isnan(speed), by_class, speed)
     else:
@@ -118,7 +118,7 @@ def road_speeds(roads: pd.DataFrame, params: Params) -> np.ndarray:
         classes = sorted({str(c) for c in cls[missing].dropna().unique()})
         hint = (
             f"; classes without a speed: {', '.join(classes[:10])} (add e.g. "
-            f"--param network.highway_speeds_kmh.{classes[0]}=30)"
+            f"--set network.highway_speeds_kmh.{classes[0]}=30)"
             if classes
             else "; give the file a maxspeed or highway column"
         )
@@ -155,9 +155,9 @@ class RoadGraph:
     plane: CRS
 
 
-def road_graph(roads: gpd.GeoDataFrame, params: Params, plane: CRS) -> RoadGraph:
+def road_graph(roads: gpd.GeoDataFrame, settings: Settings, plane: CRS) -> RoadGraph:
     """Topology and travel times of the road lines (already exploded, CGCS2000)."""
-    speed = road_speeds(roads, params)
+    speed = road_speeds(roads, settings)
     fwd, bwd = _oneway(roads)
     geoms = roads.geometry.to_crs(plane).values
     geoms = np.asarray(geoms, dtype=object)
@@ -165,7 +165,7 @@ def road_graph(roads: gpd.GeoDataFrame, params: Params, plane: CRS) -> RoadGraph
     geoms, speed, fwd, bwd = geoms[keep], speed[keep], fwd[keep], bwd[keep]
     length = shapely.length(geoms)
     ends = np.concatenate(line_ends(geoms))
-    tol = params["network.endpoint_tolerance_m"]
+    tol = settings["network.endpoint_tolerance_m"]
     key = np.round(ends / max(tol, 1e-6)).astype(np.int64)
     key -= key.min(axis=0)
     _, node = np.unique(key[:, 0] * (int(key[:, 1].max()) + 1) + key[:, 1], return_inverse=True)

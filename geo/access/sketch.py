@@ -15,10 +15,10 @@ import shapely
 
 from suigeo.errors import InputError
 from suigeo.geo.access.graph import EdgeList, shortest_times
-from suigeo.geo.access.params import Params
 from suigeo.geo.access.plane import geodesic_m, plane_crs, project
 from suigeo.geo.access.rail import RailNet
 from suigeo.geo.access.result import EngineOutput, discs
+from suigeo.geo.access.settings import Settings
 
 __all__ = ["MAX_REACH_KM", "ground_m_per_min", "sketch_graph", "sketch_rings"]
 
@@ -27,17 +27,17 @@ __all__ = ["MAX_REACH_KM", "ground_m_per_min", "sketch_graph", "sketch_rings"]
 MAX_REACH_KM = 800.0
 
 
-def ground_m_per_min(params: Params) -> float:
+def ground_m_per_min(settings: Settings) -> float:
     """Straight-line metres covered per minute on the ground (speed ÷ circuity)."""
-    return params["ground.speed_kmh"] * 1000.0 / 60.0 / params["ground.circuity"]
+    return settings["ground.speed_kmh"] * 1000.0 / 60.0 / settings["ground.circuity"]
 
 
 def sketch_graph(
-    lon: np.ndarray, lat: np.ndarray, rail: RailNet, params: Params
+    lon: np.ndarray, lat: np.ndarray, rail: RailNet, settings: Settings
 ) -> tuple[EdgeList, np.ndarray, np.ndarray]:
     """Graph with the given points (nodes 0..n-1), the rail graph and straight-line ground
     links point ↔ station and station ↔ station. Returns (edges, point ids, station ids)."""
-    v = ground_m_per_min(params)
+    v = ground_m_per_min(settings)
     edges = EdgeList()
     pts = edges.add_nodes(len(lon))
     st = rail.attach(edges)
@@ -47,8 +47,8 @@ def sketch_graph(
         ii, jj = np.indices(d_ps.shape)
         edges.add(pts[ii], st[jj], d_ps / v, both=True)
         d_ss = geodesic_m(slon[:, None], slat[:, None], slon[None, :], slat[None, :])
-        ii, jj = np.nonzero(~np.eye(len(st), dtype=bool))
-        edges.add(st[ii], st[jj], d_ss[ii, jj] / v)
+        si, sj = np.nonzero(~np.eye(len(st), dtype=bool))
+        edges.add(st[si], st[sj], d_ss[si, sj] / v)
     return edges, pts, st
 
 
@@ -74,11 +74,11 @@ def sketch_rings(
     *,
     direction: str,
     rail: RailNet,
-    params: Params,
+    settings: Settings,
     nearest: bool,
 ) -> EngineOutput:
     """Rings for each origin (or for the nearest of all origins when ``nearest``)."""
-    v = ground_m_per_min(params)
+    v = ground_m_per_min(settings)
     reach_km = max(thresholds) * v / 1000.0
     if reach_km > MAX_REACH_KM:
         raise InputError(
@@ -87,7 +87,7 @@ def sketch_rings(
             "sketch rings keep their area (0.5 %); use smaller thresholds"
         )
     plane = plane_crs(lon)
-    edges, pts, st = sketch_graph(lon, lat, rail, params)
+    edges, pts, st = sketch_graph(lon, lat, rail, settings)
     graph = edges.csr(reverse=direction == "to")
     dist, _ = shortest_times(graph, pts, limit=max(thresholds), nearest=nearest)
     px, py = project(lon, lat, plane)
@@ -102,12 +102,12 @@ def sketch_rings(
         t0 = np.concatenate([np.zeros(own.size), t_st])
         geoms.append([discs(cx, cy, (t - t0) * v) for t in thresholds])
     method = (
-        f"sketch: straight line × circuity {params['ground.circuity']:g} at "
-        f"{params['ground.speed_kmh']:g} km/h on the ground"
+        f"sketch: straight line × circuity {settings['ground.circuity']:g} at "
+        f"{settings['ground.speed_kmh']:g} km/h on the ground"
         + (
             "; rail from line operating/design speeds with stop, access, egress and transfer "
             "times"
-            + ("; through trains need no transfer" if params["rail.through_running"] else "")
+            + ("; through trains need no transfer" if settings["rail.through_running"] else "")
             if len(st)
             else "; no rail"
         )

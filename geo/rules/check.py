@@ -24,9 +24,11 @@ correct. So 5000.10 m² on 1000.02 m² is exactly 5 and passes ``<= 5.0``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,8 @@ from suigeo.geo.rules.inputs import Projects, prepare, read_input
 from suigeo.geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
 __all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check", "check_file"]
+
+log = logging.getLogger(__name__)
 
 STATUSES = (
     "pass",
@@ -138,7 +142,7 @@ class CheckResult:
                     reason[i] = f"{reason[i]}; {note[i]}" if reason[i] else note[i]
         return reason
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON document: ruleset, version, as_of, document, validity and results."""
         rs = self.ruleset
         return {
@@ -199,6 +203,7 @@ def _display(v: np.ndarray) -> np.ndarray:
 
 
 def _cycle_reasons(o: RuleOutcome, as_of: dt.date) -> np.ndarray:
+    assert o.due is not None  # called for cycle rules only
     reason = o.reason.copy()
     has = ~np.isnat(o.due)
     day = np.datetime64(as_of, "D")
@@ -220,7 +225,7 @@ def check(
     ruleset: RuleSet | str,
     *,
     as_of: dt.date | str | None = None,
-    area_crs: str | int | None = None,
+    area_system: str | int | None = None,
     on_error: str = "raise",
 ) -> CheckResult:
     """Check every project against every rule of ``ruleset`` on the ``as_of`` date.
@@ -234,7 +239,7 @@ def check(
         A :class:`RuleSet` or the name of a shipped one (``suigeo rules list``).
     as_of
         The date the rules are judged on (default: today).
-    area_crs, on_error
+    area_system, on_error
         Passed to :func:`~geo.rules.inputs.prepare`.
 
     Examples
@@ -242,15 +247,31 @@ def check(
     >>> r = check({"id": "P1", "site_area_m2": 1000.02, "counted_gfa_m2": 5000.10,
     ...            "special_process": False, "central_urban": True},
     ...           "village-industrial-2022", as_of="2024-06-30")
-    >>> r.to_frame().set_index("rule").loc["plot-ratio", ["status", "value"]].tolist()
-    ['pass', 5.0]
+    >>> row = r.to_frame().set_index("rule").loc["plot-ratio"]
+    >>> row["status"], float(row["value"])
+    ('pass', 5.0)
     """
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
     day = _as_of(as_of)
     if not isinstance(projects, Projects):
-        projects = prepare(projects, rs, area_crs=area_crs, on_error=on_error)
+        projects = prepare(projects, rs, area_system=area_system, on_error=on_error)
+    log.info(
+        "rules check: %d project(s) from %s against %s (%d rules) as of %s",
+        len(projects),
+        projects.source,
+        rs.name,
+        len(rs.rules),
+        day.isoformat(),
+    )
     outcomes = [_check_rule(rule, rs, projects, day) for rule in rs.rules]
-    return CheckResult(rs, day, projects, outcomes)
+    result = CheckResult(rs, day, projects, outcomes)
+    log.info(
+        "rules check: %s",
+        ", ".join(f"{n} {s}" for s, n in result.counts().items() if n) or "no results",
+    )
+    if len(projects.rejects):
+        log.info("rules check: %d row(s) set aside as rejects", len(projects.rejects))
+    return result
 
 
 def check_file(
@@ -258,8 +279,8 @@ def check_file(
     ruleset: RuleSet | str,
     *,
     as_of: dt.date | str | None = None,
-    area_crs: str | int | None = None,
-    input_crs: str | None = None,
+    area_system: str | int | None = None,
+    src: str | None = None,
     on_error: str = "raise",
 ) -> CheckResult:
     """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
@@ -267,18 +288,33 @@ def check_file(
     Error messages name the file, the row (and the file line for CSV), the project and the
     column. With ``on_error="reject"`` bad rows are set aside in ``result.projects.rejects``.
 
+    Parameters
+    ----------
+    path
+        A project ``.json``/``.toml`` or a table (``.csv``, ``.parquet``, ``.gpkg`` ...).
+    ruleset, as_of
+        As for :func:`check`.
+    area_system
+        Plane system for polygon areas (default: the CGCS2000 3-degree GK zone of each
+        polygon), anything :func:`suigeo.crs.resolve` accepts.
+    src
+        System of a project file's GeoJSON geometry when the file names none (default
+        CGCS2000 lon/lat).
+    on_error
+        ``"raise"`` or ``"reject"``, as for :func:`~geo.rules.inputs.prepare`.
+
     Examples
     --------
     >>> res = check_file("parcels.csv", "village-industrial-2022", as_of="2024-06-30")
     ... # doctest: +SKIP
     """
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
-    table = read_input(path, input_crs=input_crs)
+    table = read_input(path, src=src)
     projects = prepare(
         table,
         rs,
         source=str(path),
-        area_crs=area_crs,
+        area_system=area_system,
         on_error=on_error,
         line_offset=1 if str(path).lower().endswith(".csv") else 0,  # the header line
     )
@@ -497,6 +533,7 @@ def _cycle(rule: Rule, data, case, open_, status, reason, as_of: dt.date):
     ok = open_ & ~missing & ~future
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     for j, b in enumerate(rule.bounds):
+        assert b.cycle_years is not None  # every bound of a cycle rule is a cycle
         rows = ok & (case == j)
         due[rows] = _add_years(last[rows], int(b.cycle_years))
     value = np.where(ok, (day - last).astype("timedelta64[D]").astype(np.float64), np.nan)

@@ -117,6 +117,8 @@ def _fields(node: _Node, out: list[str]) -> list[str]:
 class Quantity:
     """A parsed arithmetic formula over named fields.
 
+    Examples
+    --------
     >>> q = Quantity.parse("counted_gfa_m2 / site_area_m2")
     >>> q.fields
     ('counted_gfa_m2', 'site_area_m2')
@@ -161,7 +163,7 @@ def _eval(n: _Node, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndar
         v = np.asarray(data[n.name], dtype=np.float64)
         return v, np.abs(v) * U
     if n.op == "const":
-        return np.float64(n.value), np.float64(abs(n.value) * U)
+        return np.asarray(n.value, np.float64), np.asarray(abs(n.value) * U, np.float64)
     if n.op == "neg":
         v, e = _eval(n.args[0], data)
         return -v, e
@@ -230,6 +232,8 @@ def _pair(n: _Node, row: Mapping[str, float]) -> tuple[int, int] | None:
 class Condition:
     """A parsed boolean applicability condition, evaluated with missing-value tracking.
 
+    Examples
+    --------
     >>> c = Condition.parse("strata_transfer_gfa_m2 > 0 and not strata_exception")
     >>> c.fields
     ('strata_transfer_gfa_m2', 'strata_exception')
@@ -326,6 +330,7 @@ def _cond(node: ast.expr, data, n: int, text: str):
         if c.dtype == object:
             return np.array([bool(x) for x in c], bool) & known, known
         return (np.nan_to_num(c, nan=0.0) != 0) & known, known
+    assert isinstance(node, ast.Compare)  # _parse admits no other condition
     left, kl = _side(node.left, data, text)
     right, kr = _side(node.comparators[0], data, text)
     op = _CMPOPS[type(node.ops[0])]

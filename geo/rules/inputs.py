@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import csv
 import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -84,7 +86,7 @@ def _all_fields(rs: RuleSet) -> dict[str, Field]:
     return known
 
 
-def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFrame:
+def read_input(path: str | os.PathLike[str], *, src: str | None = None) -> pd.DataFrame:
     """Read a project file or a table into a (Geo)DataFrame, one row per project."""
     p = Path(path)
     if not p.is_file():
@@ -105,12 +107,12 @@ def read_input(path: str | Path, *, input_crs: str | None = None) -> pd.DataFram
             frame.attrs["csv_lines"] = pd.Series(_csv_lines(p, len(frame)), index=frame.index)
             return frame
         if suffix == ".toml":
-            return _from_mapping(load_toml(p, what="project file"), str(p), input_crs)
+            return _from_mapping(load_toml(p, what="project file"), str(p), src)
         if suffix == ".json":
             obj = load_json(p, what="project file")  # size, file type and nesting checked
             if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
                 return gpd.read_file(p, engine="pyogrio")
-            return _from_mapping(obj, str(p), input_crs)
+            return _from_mapping(obj, str(p), src)
         if suffix == ".parquet":
             try:
                 return gpd.read_parquet(p)
@@ -144,12 +146,12 @@ def _csv_lines(path: Path, rows: int) -> np.ndarray:
     return np.asarray(starts[1 : rows + 1])  # the header is not a row
 
 
-def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFrame:
+def _from_mapping(obj: object, source: str, src: str | None) -> pd.DataFrame:
     if not isinstance(obj, dict):
         raise InputError(f"{source}: a project file holds one project as an object of fields")
     obj = dict(obj)
     geom = obj.pop("geometry", None)
-    system = obj.pop("crs", None) or input_crs or "CGCS2000"
+    system = obj.pop("crs", None) or src or "CGCS2000"
     for k, v in obj.items():
         if isinstance(v, dict | list):
             kind = type(v).__name__
@@ -168,6 +170,8 @@ def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFra
 def gk_zone_for_longitude(lon: float) -> crs.System:
     """The CGCS2000 3-degree Gauss-Krüger zone (no prefix) whose central meridian is nearest.
 
+    Examples
+    --------
     >>> gk_zone_for_longitude(113.3).name
     'CGCS2000-3GK-CM114'
     """
@@ -183,7 +187,8 @@ def gk_zone_for_longitude(lon: float) -> crs.System:
 class _Errors:
     def __init__(self, source: str, ids: np.ndarray, lines: np.ndarray | None):
         self.source, self.ids, self.lines = source, ids, lines
-        self.groups: list[tuple[np.ndarray, str, object, str]] = []
+        # (rows, column, the column's cells (ndarray or pandas array) or None, reason)
+        self.groups: list[tuple[np.ndarray, str, Any, str]] = []
 
     def add(self, mask: np.ndarray, column: str, values, reason: str) -> None:
         idx = np.flatnonzero(mask)
@@ -231,7 +236,7 @@ def prepare(
     ruleset: RuleSet,
     *,
     source: str = "<table>",
-    area_crs: str | int | None = None,
+    area_system: str | int | None = None,
     on_error: str = "raise",
     line_offset: int = 0,
 ) -> Projects:
@@ -245,7 +250,7 @@ def prepare(
         The rule set whose fields are read (fields of other shipped rule sets are ignored).
     source
         File name used in error messages.
-    area_crs
+    area_system
         Plane CRS for polygon areas (default: the CGCS2000 3-degree GK zone of each polygon).
     on_error
         ``"raise"`` (an :class:`InputError` listing the problems) or ``"reject"`` (bad rows
@@ -273,7 +278,7 @@ def prepare(
             data[name] = _coerce(table[name], f, errors)
         else:
             data[name] = _missing(f, n)
-    notes = _areas_from_geometry(table, ruleset, data, source, area_crs, errors)
+    notes = _areas_from_geometry(table, ruleset, data, source, area_system, errors)
     _check_values(ruleset, data, errors)
     if on_error == "raise" or not errors.groups:
         errors.raise_if_any()
@@ -333,7 +338,7 @@ def _check_some_field(table: pd.DataFrame, rs: RuleSet, source: str) -> None:
     overlap = {
         name: sum(c in load_ruleset(name).fields for c in table.columns) for name in ruleset_names()
     }
-    best = max(overlap, key=overlap.get)
+    best = max(overlap, key=overlap.__getitem__)
     hint = f"; its fields match rule set {best!r}" if overlap[best] else ""
     raise InputError(
         f"{source}: none of the fields of {rs.name} ({', '.join(rs.fields)}) are in the input{hint}"
@@ -431,12 +436,12 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     errors.add(isbool, f.name, raw, f"{f.type} must be a number, not true/false")
     todo = np.flatnonzero(np.isnan(out) & ~isbool & ~pd.isna(s).to_numpy())
     for i in todo:
-        text = str(raw[i]).strip()
-        if text == "":
+        cell = str(raw[i]).strip()
+        if cell == "":
             continue
-        value, reason = _with_unit(text, f)
+        value, reason = _with_unit(cell, f)
         if reason:
-            errors.add(_one(len(s), i), f.name, raw, reason)
+            errors.add(_one(len(s), int(i)), f.name, raw, reason)
         else:
             out[i] = value
     return out
@@ -550,7 +555,7 @@ def _areas_from_geometry(
     rs: RuleSet,
     data: dict[str, np.ndarray],
     source: str,
-    area_crs: str | int | None,
+    area_system: str | int | None,
     errors: _Errors,
 ) -> dict[str, np.ndarray]:
     notes: dict[str, np.ndarray] = {}
@@ -569,7 +574,7 @@ def _areas_from_geometry(
         todo &= ~not_poly
         invalid = np.flatnonzero(todo & ~shapely.is_valid(geoms))
         for i, why in zip(invalid, shapely.is_valid_reason(geoms[invalid]), strict=True):
-            errors.add(_one(len(table), i), "geometry", None, f"invalid polygon: {why}")
+            errors.add(_one(len(table), int(i)), "geometry", None, f"invalid polygon: {why}")
         todo[invalid] = False
         if table.crs is not None and table.crs.is_geographic:
             b = shapely.bounds(geoms)
@@ -581,11 +586,11 @@ def _areas_from_geometry(
                 "geometry",
                 None,
                 f"coordinates are not lon/lat degrees in China (the geometry's CRS is "
-                f"{table.crs.name}); name the system it is in (--input-crs, e.g. "
+                f"{table.crs.name}); name the system it is in (--from, e.g. "
                 "CGCS2000-3GK-CM114)",
             )
             todo &= ~off
-        area, note = _plane_area(table.loc[todo], source, area_crs)
+        area, note = _plane_area(table.loc[todo], source, area_system)
         data[f.name][todo] = area
         col = np.full(len(table), "", dtype=object)
         col[todo] = note
@@ -593,13 +598,15 @@ def _areas_from_geometry(
     return notes
 
 
-def _plane_area(gdf: gpd.GeoDataFrame, source: str, area_crs: str | int | None):
+def _plane_area(gdf: gpd.GeoDataFrame, source: str, area_system: str | int | None):
     if gdf.crs is None:
-        raise InputError(f"{source}: the geometry has no CRS; set one (or pass --input-crs)")
-    if area_crs is not None:
-        system = crs.resolve(area_crs)
+        raise InputError(f"{source}: the geometry has no CRS; set one (or pass --from SYSTEM)")
+    if area_system is not None:
+        system = crs.resolve(area_system)
         if system.kind != "projected":
-            raise InputError(f"{source}: area CRS {system.name} is not a plane (projected) CRS")
+            raise InputError(
+                f"{source}: area system {system.name} is not a plane (projected) system"
+            )
         return crs.to_crs(gdf, system).area.to_numpy(), _note(system)
     if gdf.crs.is_projected:
         unit = gdf.crs.axis_info[0].unit_name if gdf.crs.axis_info else ""

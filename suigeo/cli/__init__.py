@@ -4,6 +4,12 @@ Each command group lives in its own module here (``crs``, ``layers``, ``access``
 ``rules``, ``demo``) and exposes ``register(subparsers)``. A handler returns the exit
 status: 0 ok, 1 checks failed; every :class:`suigeo.errors.SuigeoError` becomes 2 with its
 message on standard error.
+
+Start-up is kept short: the modules here import only the standard library at import time.
+A subcommand's arguments are added by a ``fill`` function the first time its parser is used
+(:class:`LazyParser`), so ``suigeo --help`` imports no geospatial library and
+``suigeo crs point`` imports only what a point conversion needs. Handlers import the
+packages they call.
 """
 
 from __future__ import annotations
@@ -13,9 +19,9 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from suigeo import __version__
 from suigeo.errors import SuigeoError
 from suigeo.io.atomic import check_outputs, handle_termination
 
@@ -35,15 +41,70 @@ INPUT_DESTS = (
 )  # fmt: skip
 OUTPUT_DESTS = ("output", "rejects", "problems", "raster_out", "png", "pdf")
 
+Fill = Callable[[argparse.ArgumentParser], None]
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+
+class LazyParser(argparse.ArgumentParser):
+    """An argument parser whose arguments are added by ``fill(parser)`` on first use.
+
+    ``fill`` runs before the parser parses, prints help or usage, so a subcommand that is
+    not on the command line never imports what its options need (choices, defaults and
+    help texts that live in heavy modules).
+    """
+
+    def __init__(self, *args: Any, fill: Fill | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fill = fill
+
+    def filled(self) -> LazyParser:
+        """Run the pending ``fill`` (once) and return the parser."""
+        fill, self._fill = self._fill, None
+        if fill is not None:
+            fill(self)
+        return self
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self.filled()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self.filled()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self.filled()
+        return super().format_usage()
+
+
+class _Version(argparse.Action):
+    """``--version``: the version is looked up only when asked for (fast start-up)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "print suigeo's version and exit")
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        import suigeo
+
+        print(f"suigeo {suigeo.__version__}")
+        parser.exit()
+
+
+def build_parser() -> LazyParser:
+    """The ``suigeo`` argument parser (subcommands fill in their arguments when used)."""
+    parser = LazyParser(
         prog="suigeo",
         description="Geospatial planning toolkit for Guangzhou.",
         epilog="Example: suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114 113.3 23.1",
     )
-    parser.add_argument("--version", action="version", version=f"suigeo {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--version", action=_Version, help="print suigeo's version and exit")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log progress to stderr: which step, which file, how many rows (-vv: debug)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
         try:
@@ -79,6 +140,37 @@ def check_files(args: argparse.Namespace) -> None:
     check_outputs(_files(args, OUTPUT_DESTS), inputs)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+_HANDLER = _StderrHandler()
+_HANDLER.setFormatter(logging.Formatter("suigeo: %(message)s"))
+
+
+def configure_logging(verbose: int) -> None:
+    """Show the ``suigeo`` loggers' records on stderr: warnings; INFO with ``-v``; DEBUG with
+    ``-vv``. Other libraries' loggers are left at their defaults (warnings only), so ``-v``
+    adds suigeo's steps and no third-party noise.
+    """
+    logger = logging.getLogger("suigeo")
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logger.setLevel(level)
+    if _HANDLER not in logger.handlers:
+        logger.addHandler(_HANDLER)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (SIGTERM/SIGHUP: 128 + signal number)."""
     try:
@@ -90,15 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    """The command line, inside the signal handling of :func:`main`."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help, 2 for usage errors
         return int(exc.code or 0)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="suigeo: %(message)s",
-    )
+    configure_logging(args.verbose)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from suigeo.errors import InputError
 
 if TYPE_CHECKING:
-    from suigeo.geo.access import Params
+    from suigeo.geo.access import Settings
 
 _RINGS_EXAMPLE = """examples:
   suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
@@ -19,8 +19,8 @@ _RINGS_EXAMPLE = """examples:
   suigeo access rings --origin 113.77,23.49 --engine raster --dem dem.tif --roads roads.gpkg \\
       --minutes 30 --raster-out time.tif -o paitan_raster.geojson
   suigeo access rings --origin 广州南站 --minutes 90 --include-planned \\
-      --param ground.speed_kmh=40 -o gz90.geojson
-  suigeo access rings --origin 广州塔 --minutes 90 --param rail.through_running=false \\
+      --set ground.speed_kmh=40 -o gz90.geojson
+  suigeo access rings --origin 广州塔 --minutes 90 --set rail.through_running=false \\
       -o transfers.geojson      # charge a transfer even where trains run through
 
 Through running: with the shipped lines, trains listed in the shipped through-service table
@@ -28,10 +28,19 @@ Through running: with the shipped lines, trains listed in the shipped through-se
 stop penalty instead of a transfer; --through CSV (id, lines, via[, status]) gives your own.
 """
 
+_GROUP_EXAMPLES = """\
+examples:
+  suigeo access rings --origin 广州南站 --minutes 30 90 -o rings.geojson
+  suigeo access rings --origin 113.77,23.49 --minutes 30 --no-rail --set ground.speed_kmh=30 \\
+      -o paitan.geojson
+  suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
+Travel-time settings (speeds, allowances; `--set KEY=VALUE`) and their sources are printed
+with every result. Each subcommand's --help shows more."""
+
 _COVERAGE_EXAMPLE = """examples:
   suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
   suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --no-rail -o report.csv
-  suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --engine network \
+  suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --engine network \\
       --roads roads.gpkg --no-rail -o report.csv
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
@@ -41,14 +50,48 @@ lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``access rings`` and ``access coverage`` to the ``suigeo`` command."""
-    p = sub.add_parser("access", help="accessibility rings and coverage")
+    sub.add_parser(
+        "access",
+        help="accessibility rings and coverage",
+        description="Accessibility by road and rail: travel-time rings and coverage reports.",
+        epilog=_GROUP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_group,
+    )
+
+
+def _fill_group(p: argparse.ArgumentParser) -> None:
     g = p.add_subparsers(dest="access_command", metavar="SUBCOMMAND", required=True)
-    r = g.add_parser(
+    g.add_parser(
         "rings",
         help="polygons reachable within T minutes from (or to) an origin",
+        description="Polygons reachable within each threshold from (or to) one or more origins.",
         epilog=_RINGS_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_rings,
     )
+    g.add_parser(
+        "coverage",
+        help="nearest facility of every target, within km or minutes",
+        description="The nearest facility of every target and whether it is within the bound.",
+        epilog=_COVERAGE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_coverage,
+    )
+
+
+def _set_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a travel-time setting (defaults.toml), e.g. ground.speed_kmh=40; repeatable",
+    )
+
+
+def _fill_rings(r: argparse.ArgumentParser) -> None:
     src = r.add_mutually_exclusive_group(required=True)
     src.add_argument(
         "--origin",
@@ -64,8 +107,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[30.0, 90.0],
         help="thresholds in minutes (default 30 90)",
     )
-    r.add_argument("--engine", choices=("sketch", "network", "raster"), default="sketch")
-    r.add_argument("--direction", choices=("from", "to"), default="from")
+    r.add_argument(
+        "--engine",
+        choices=("sketch", "network", "raster"),
+        default="sketch",
+        help="sketch: straight lines and rail; network: your road lines; raster: DEM and "
+        "roads on a grid (default sketch)",
+    )
+    r.add_argument(
+        "--direction",
+        choices=("from", "to"),
+        default="from",
+        help="travel from the origin or to it (default from)",
+    )
     r.add_argument("--roads", metavar="FILE", help="road lines (network and raster engines)")
     r.add_argument("--dem", metavar="FILE", help="DEM GeoTIFF (raster engine)")
     r.add_argument(
@@ -90,30 +144,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="many origins: one ring per threshold for the nearest origin",
     )
-    r.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a travel-time default, e.g. ground.speed_kmh=40",
-    )
+    _set_option(r)
     r.add_argument("--raster-out", metavar="TIF", help="raster engine: travel-time GeoTIFF")
     r.add_argument(
-        "-o", "--output", required=True, help="output: .geojson, .gpkg, .fgb, .parquet, .csv (WKT)"
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="output: .geojson, .gpkg, .fgb, .parquet, .csv (WKT)",
     )
     r.set_defaults(func=_rings)
 
-    c = g.add_parser(
-        "coverage",
-        help="nearest facility of every target, within km or minutes",
-        epilog=_COVERAGE_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    c.add_argument("facilities")
-    c.add_argument("targets")
+
+def _fill_coverage(c: argparse.ArgumentParser) -> None:
+    c.add_argument("facilities", help="facilities: a vector file or a lon/lat CSV (CGCS2000)")
+    c.add_argument("targets", help="targets to cover: a vector file or a lon/lat CSV (CGCS2000)")
     bound = c.add_mutually_exclusive_group(required=True)
-    bound.add_argument("--km", type=float)
-    bound.add_argument("--minutes", type=float)
+    bound.add_argument("--km", type=float, help="covered within this straight-line distance")
+    bound.add_argument("--minutes", type=float, help="covered within this travel time")
     c.add_argument(
         "--engine",
         choices=("sketch", "network"),
@@ -121,29 +169,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="travel-time engine for --minutes (default sketch)",
     )
     c.add_argument("--roads", metavar="FILE", help="road lines for --engine network")
-    c.add_argument("--no-rail", action="store_true")
-    c.add_argument("--include-planned", action="store_true")
-    c.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    c.add_argument("-o", "--output", required=True, help="report (.csv, or a vector format)")
+    c.add_argument("--no-rail", action="store_true", help="--minutes: ground travel only")
+    c.add_argument(
+        "--include-planned",
+        action="store_true",
+        help="--minutes: add rail lines under construction and planned (a scenario)",
+    )
+    _set_option(c)
+    c.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="report (.csv, or a vector format)"
+    )
     c.set_defaults(func=_coverage)
 
 
-def _params(items: list[str]) -> dict[str, str]:
+def _settings(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         key, sep, val = item.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"--param {item!r}: write KEY=VALUE, e.g. ground.speed_kmh=40")
+            raise InputError(f"--set {item!r}: write KEY=VALUE, e.g. ground.speed_kmh=40")
         out[key.strip()] = val.strip()
     return out
 
 
 def _rings(args: argparse.Namespace) -> int:
-    from suigeo.geo.access import resolve_params, rings, write
+    from suigeo.geo.access import resolve_settings, rings, write
     from suigeo.geo.access.coverage import read_points
     from suigeo.geo.access.output import check_output
 
-    params = resolve_params(_params(args.param))
+    settings = resolve_settings(_settings(args.settings))
     files = (args.roads, args.dem, args.friction, args.timetable, args.through, args.origins)
     inputs = [x for x in files if x]
     check_output(args.output, inputs=inputs)  # before the work, not after it
@@ -161,7 +215,7 @@ def _rings(args: argparse.Namespace) -> int:
         dem=args.dem,
         include_planned=args.include_planned,
         rail=not args.no_rail,
-        params=params,
+        settings=settings,
         timetable=args.timetable,
         nearest=args.nearest,
         raster_out=args.raster_out,
@@ -172,26 +226,26 @@ def _rings(args: argparse.Namespace) -> int:
     for row in result.itertuples():
         print(f"{row.origin}\t{row.minutes:g} min\t{row.area_km2:.1f} km²\t{row.scenario}")
     print(f"method: {result['method'].iloc[0]}")
-    _print_params(params, result["params"].iloc[0])
+    _print_settings(settings, result["settings"].iloc[0])
     print(f"wrote {len(result)} rings to {args.output}")
     return 0
 
 
-def _print_params(params: Params, used_json: str) -> None:
+def _print_settings(settings: Settings, used_json: str) -> None:
     import json
 
     used = json.loads(used_json)
-    print("parameters (value, source):")
-    for key, value, source in params.table():
+    print("travel-time settings (value, source):")
+    for key, value, source in settings.table():
         if key in used:
             print(f"  {key} = {value}    [{source}]")
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from suigeo.geo.access import coverage, resolve_params, write
+    from suigeo.geo.access import coverage, resolve_settings, write
     from suigeo.geo.access.output import check_output
 
-    params = resolve_params(_params(args.param))
+    settings = resolve_settings(_settings(args.settings))
     inputs = [x for x in (args.facilities, args.targets, args.roads) if x]
     check_output(args.output, inputs=inputs)  # before the work, not after it
     res = coverage(
@@ -203,13 +257,13 @@ def _coverage(args: argparse.Namespace) -> int:
         roads=args.roads,
         rail=not args.no_rail,
         include_planned=args.include_planned,
-        params=params,
+        settings=settings,
     )
     write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)
     print(f"{n - bad} of {n} targets covered ({res.table['criterion'].iloc[0]})")
-    if "params" in res.table.columns:
-        _print_params(params, res.table["params"].iloc[0])
+    if "settings" in res.table.columns:
+        _print_settings(settings, res.table["settings"].iloc[0])
     if bad:
         print("uncovered:")
         col = "distance_km" if "distance_km" in res.uncovered.columns else "minutes"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import TYPE_CHECKING
 
-from suigeo import crs
-from suigeo.crs.params import Gz2000Params, load_params
+if TYPE_CHECKING:
+    from suigeo.crs import Gz2000Params, System
 
 _GROUP_EXAMPLES = """\
 examples:
@@ -23,13 +24,17 @@ _SUBCOMMAND_MODULES = ("suigeo.cli.crs_point", "suigeo.cli.crs_convert", "suigeo
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``crs`` command group (list, point, convert, fit) to the argument parser."""
-    p = sub.add_parser(
+    sub.add_parser(
         "crs",
         help="coordinate and height systems and conversions",
         description="Named coordinate and height systems, and conversions between them.",
         epilog=_GROUP_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_group,
     )
+
+
+def _fill_group(p: argparse.ArgumentParser) -> None:
     g = p.add_subparsers(dest="crs_command", metavar="SUBCOMMAND", required=True)
     lp = g.add_parser(
         "list",
@@ -65,6 +70,8 @@ def _area(bounds: tuple[float, float, float, float]) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from suigeo import crs
+
     print(f"{'NAME':<20} {'EPSG':<10} {'KIND':<10} {'AREA OF USE (lon, lat)':<34} TITLE")
     for s in crs.systems():
         code = f"EPSG:{s.epsg}" if s.epsg is not None else "-"
@@ -76,12 +83,14 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_cli_params(path: str | None, *systems: crs.System) -> Gz2000Params | None:
+def load_cli_params(path: str | None, *systems: System) -> Gz2000Params | None:
     """The parameter set for a command: from ``--params``, else ``SUIGEO_GZ2000_PARAMS``
     when a system needs it (GZ2000, or HGZ heights); ``None`` when nothing needs one (so a
     stale environment variable does not stop other conversions). Warns on stderr when the
     file is the example.
     """
+    from suigeo.crs.params import load_params
+
     needed = any(s.needs_params or s.plane == "GZ2000" or s.height == "HGZ" for s in systems)
     if path is None and not needed:
         return None

@@ -6,10 +6,8 @@ import argparse
 import sys
 
 from suigeo.cli.crs import load_cli_params
-from suigeo.crs import resolve
-from suigeo.crs.batch import DEFAULT_CHUNK_ROWS, MAX_CHUNK_ROWS, REASONS, convert_file
 
-_EPILOG = f"""\
+_EPILOG = """\
 Examples:
   suigeo crs convert points.csv -o points_gk.csv --from CGCS2000 --to CGCS2000-3GK-CM114
   suigeo crs convert survey.csv -o survey.gpkg --from CGCS2000-3GK-CM114 --to CGCS2000 \\
@@ -19,7 +17,7 @@ Coordinate columns are detected from their names (lon/lat, longitude/latitude, l
 经度/纬度, x/y, E/N, easting/northing) unless --x/--y are given; the height column only with
 --h. Every row read is either written or listed in the rejects file (default OUT with the
 suffix .rejects.csv, written only when rows are rejected) with its row number (1 = first data
-row after the header), column and reason: {", ".join(REASONS)}.
+row after the header), column and reason: {reasons}.
 
 Exit status: 0 when the file was converted (even with rejects, which are reported), 1 with
 --strict when any row was rejected, 2 for bad input or usage (unreadable file, missing column,
@@ -29,21 +27,27 @@ unknown system, output = input).
 
 def register(group: argparse._SubParsersAction) -> None:
     """Add ``crs convert`` to the argument parser."""
-    p = group.add_parser(
+    group.add_parser(
         "convert",
         help="convert a file of coordinates (CSV, GeoPackage, GeoJSON, GeoParquet)",
         description="Convert every row of a file between two coordinate systems.",
-        epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill,
     )
+
+
+def _fill(p: argparse.ArgumentParser) -> None:
+    from suigeo.crs.batch import DEFAULT_CHUNK_ROWS, REASONS
+
+    p.epilog = _EPILOG.format(reasons=", ".join(REASONS))
     p.add_argument("input", metavar="IN", help="input file (.csv .tsv .gpkg .geojson .parquet)")
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="output file")
-    p.add_argument("--from", dest="src", metavar="A", required=True, help="source system")
-    p.add_argument("--to", dest="dst", metavar="B", required=True, help="target system")
+    p.add_argument("--from", dest="src", metavar="SYSTEM", required=True, help="source system")
+    p.add_argument("--to", dest="dst", metavar="SYSTEM", required=True, help="target system")
     p.add_argument("--x", metavar="COL", help="x column (longitude or easting)")
     p.add_argument("--y", metavar="COL", help="y column (latitude or northing)")
     p.add_argument("--h", metavar="COL", help="height column (never guessed)")
-    p.add_argument("--params", metavar="FILE", help="parameter file for GZ2000")
+    p.add_argument("--params", metavar="FILE", help="Guangzhou 2000 parameter file (TOML)")
     p.add_argument("--rejects", metavar="FILE", help="rejects CSV (default OUT.rejects.csv)")
     p.add_argument(
         "--chunk-rows",
@@ -58,6 +62,8 @@ def register(group: argparse._SubParsersAction) -> None:
 
 def _chunk_rows(text: str) -> int:
     """``--chunk-rows``: a whole number from 1 to MAX_CHUNK_ROWS (else a usage error, exit 2)."""
+    from suigeo.crs.batch import MAX_CHUNK_ROWS
+
     try:
         n = int(text)
     except ValueError:
@@ -68,6 +74,9 @@ def _chunk_rows(text: str) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from suigeo.crs import resolve
+    from suigeo.crs.batch import convert_file
+
     src, dst = resolve(args.src), resolve(args.dst)
     summary = convert_file(
         args.input,

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from suigeo.crs.fit import (
-    CONVENTIONS,
-    DEFAULT_OUTLIER_THRESHOLD,
-    MIN_POINTS,
-    MODELS,
-    FitResult,
-    Projection,
-    fit_file,
-)
+if TYPE_CHECKING:
+    from suigeo.crs.fit import FitResult, Projection
 
 EXAMPLES = """\
 examples:
@@ -40,7 +32,7 @@ Exit status: 0 fitted, 1 fitted but outliers flagged, 2 bad input or refused.
 
 def register(group: argparse._SubParsersAction) -> None:
     """Add ``crs fit`` to the argument parser."""
-    p = group.add_parser(
+    group.add_parser(
         "fit",
         help="fit parameters (helmert4, affine6, helmert7) from common control points",
         description="Least-squares fit of Guangzhou 2000 style parameters from control "
@@ -48,7 +40,13 @@ def register(group: argparse._SubParsersAction) -> None:
         '(kind = "fitted").',
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill,
     )
+
+
+def _fill(p: argparse.ArgumentParser) -> None:
+    from suigeo.crs.fit import CONVENTIONS, DEFAULT_OUTLIER_THRESHOLD, MODELS
+
     p.add_argument("control", help="control points CSV")
     p.add_argument("--model", required=True, choices=MODELS, help="transformation model")
     p.add_argument("--check", metavar="CSV", help="held-out check points, same columns")
@@ -70,17 +68,45 @@ def register(group: argparse._SubParsersAction) -> None:
         "projection of the target system (one of --base or --central-meridian ...)"
     )
     g.add_argument("--base", metavar="FILE", help="take [projection] and [height] from FILE")
-    g.add_argument("--central-meridian", type=float, metavar="DEG")
-    g.add_argument("--latitude-of-origin", type=float, default=0.0, metavar="DEG")
+    g.add_argument(
+        "--central-meridian", type=float, metavar="DEG", help="central meridian (degrees east)"
+    )
+    g.add_argument(
+        "--latitude-of-origin",
+        type=float,
+        default=0.0,
+        metavar="DEG",
+        help="latitude of the projection's origin (degrees, default 0)",
+    )
     g.add_argument("--scale", type=float, help="scale factor on the central meridian")
-    g.add_argument("--projection-height", type=float, metavar="M", help="projection surface")
-    g.add_argument("--earth-radius", type=float, metavar="M", help="with --projection-height")
-    g.add_argument("--false-easting", type=float, default=0.0, metavar="M")
-    g.add_argument("--false-northing", type=float, default=0.0, metavar="M")
+    g.add_argument(
+        "--projection-height",
+        type=float,
+        metavar="M",
+        help="height of the projection surface above the ellipsoid (metres)",
+    )
+    g.add_argument(
+        "--earth-radius",
+        type=float,
+        metavar="M",
+        help="earth radius for --projection-height (default 6371008.7714 m)",
+    )
+    g.add_argument(
+        "--false-easting", type=float, default=0.0, metavar="M", help="false easting (default 0)"
+    )
+    g.add_argument(
+        "--false-northing",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="false northing (default 0)",
+    )
     p.set_defaults(func=_fit)
 
 
 def _projection(args: argparse.Namespace) -> Projection | None:
+    from suigeo.crs.fit import Projection
+
     if args.central_meridian is None:
         return None
     return Projection(
@@ -95,6 +121,8 @@ def _projection(args: argparse.Namespace) -> Projection | None:
 
 
 def _fit(args: argparse.Namespace) -> int:
+    from suigeo.crs.fit import fit_file
+
     result = fit_file(
         args.control,
         args.model,
@@ -110,6 +138,10 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _print(result: FitResult, args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from suigeo.crs.fit import MIN_POINTS
+
     dim = result.residuals.shape[1]
     comps = ("dE", "dN") if dim == 2 else ("dX", "dY", "dZ")
     head = f"{'id':<12}" + "".join(f"{c:>11}" for c in comps) + f"{'|v|':>10}{'max|w|':>8}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from suigeo import crs
 from suigeo.cli.crs import load_cli_params
 from suigeo.errors import InputError
+
+if TYPE_CHECKING:
+    from suigeo import crs
 
 EXAMPLES = """\
 examples:
@@ -26,15 +27,19 @@ GZ2000 needs --params FILE or SUIGEO_GZ2000_PARAMS (see `suigeo crs list`).
 
 def register(group: argparse._SubParsersAction) -> None:
     """Add ``crs point`` to the argument parser."""
-    p = group.add_parser(
+    group.add_parser(
         "point",
         help="convert one point",
         description="Convert one point between named systems (`suigeo crs list`).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill,
     )
-    p.add_argument("--from", dest="src", required=True, metavar="A", help="source system")
-    p.add_argument("--to", dest="dst", required=True, metavar="B", help="target system")
+
+
+def _fill(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="src", required=True, metavar="SYSTEM", help="source system")
+    p.add_argument("--to", dest="dst", required=True, metavar="SYSTEM", help="target system")
     p.add_argument("--params", metavar="FILE", help="Guangzhou 2000 parameter file (TOML)")
     p.add_argument("x", type=float, help="lon (degrees) or easting/X (metres)")
     p.add_argument("y", type=float, help="lat (degrees) or northing/Y (metres)")
@@ -47,11 +52,15 @@ def _fmt(value: float, degrees: bool) -> str:
 
 
 def _point(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from suigeo import crs
+
     src, dst = crs.resolve(args.src), crs.resolve(args.dst)
     params = load_cli_params(args.params, src, dst)
     if (
         src.kind not in ("height", "geocentric")
-        and not crs.area_mask([args.x], [args.y], system=src, params=params)[0]
+        and not crs.area_mask([args.x], [args.y], src=src, params=params)[0]
     ):
         w, s, e, n = src.area_of_use
         print(
@@ -80,9 +89,12 @@ def _warn_outside_target(
     src: crs.System, dst: crs.System, args: argparse.Namespace, params: crs.Gz2000Params | None
 ) -> None:
     """Warn when the point lies outside the target's area of use (e.g. the wrong GK zone)."""
+    from suigeo import crs
+
     if dst.kind in ("height", "offset") or src.kind in ("height", "geocentric"):
         return
-    lon, lat = [args.x], [args.y]
+    lon: Any = [args.x]
+    lat: Any = [args.y]
     if src.kind == "projected":
         lon, lat = crs.transform(lon, lat, src=src.plane or src.name, dst="CGCS2000", params=params)
     w, s, e, n = dst.area_of_use

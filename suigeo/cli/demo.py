@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
-from suigeo import maps
 from suigeo.cli.map import add_map_options, write_outputs
 
-log = logging.getLogger(__name__)
-
 EXAMPLE = """\
-Example:
+Examples:
   suigeo demo                      # writes suigeo-demo.html and prints its path
   suigeo demo -o demo.html --png demo.png
 
@@ -20,18 +16,24 @@ around central Guangzhou (广州塔), 30 minutes around 广梅产业园, and for
 Guangzhou-Meizhou HSR target of 穗府办〔2022〕20号 two 90-minute rings from central
 Guangzhou: rail in service, and the scenario with the planned 广河高铁 (dashed). Each
 ring's popup gives the engine's time to 梅州西站 and the stations of the Meizhou path it
-reaches. The page is offline: every script and style is inlined.
+reaches. The page is offline by default (every script and style is inlined); --online
+links the CDNs instead.
 """
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``suigeo demo`` to the command line."""
-    p = sub.add_parser(
+    sub.add_parser(
         "demo",
         help="the default map from the shipped layers and rings (offline HTML)",
+        description="The default planning map from the shipped layers and rings.",
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill,
     )
+
+
+def _fill(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-o",
         "--output",
@@ -44,11 +46,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from suigeo import maps
+
     m = maps.demo_map(
         basemap=args.basemap,
         tianditu_key=args.tianditu_key,
         review_number=args.review_number,
         title=args.title,
+        offline=not args.online,
     )
     write_outputs(m, args, [])
     return 0

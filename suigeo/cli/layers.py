@@ -5,47 +5,85 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pandas as pd
-
-from suigeo import layers
-from suigeo.io.atomic import atomic_output
-from suigeo.io.cells import neutralise_frame
-from suigeo.layers.export import FORMATS, export
-from suigeo.layers.validate import LayerValidationError, schemas
+_GROUP_EXAMPLES = """\
+examples:
+  suigeo layers list
+  suigeo layers show meizhou_parks
+  suigeo layers export rail_stations -o stations.gpkg --to CGCS2000-3GK-CM114
+  suigeo layers check my_roads.gpkg --schema roads --rejects rejects.csv
+Each subcommand's --help shows more."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``suigeo layers list|show|export|check|growth|nearest``."""
-    p = sub.add_parser(
+    sub.add_parser(
         "layers",
         help="the shipped planning layers (parks, towns, rail, forest parks, hubs)",
-        epilog="Example: suigeo layers show meizhou_parks",
+        description="The shipped planning layers, and checks of your own layers.",
+        epilog=_GROUP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_group,
     )
-    g = p.add_subparsers(dest="layers_command", metavar="SUBCOMMAND", required=True)
 
+
+def _fill_group(p: argparse.ArgumentParser) -> None:
+    g = p.add_subparsers(dest="layers_command", metavar="SUBCOMMAND", required=True)
     lp = g.add_parser(
         "list",
         help="one line per layer: features, geometry, accuracy, sources",
         epilog="Example: suigeo layers list",
     )
     lp.set_defaults(func=_list)
-
-    sp = g.add_parser(
+    g.add_parser(
         "show",
         help="the attribute table of one layer",
         epilog="Example: suigeo layers show rail_lines --full",
+        fill=_fill_show,
     )
-    sp.add_argument("name", metavar="NAME", help=f"one of {', '.join(layers.LAYER_NAMES)}")
-    sp.add_argument("--full", action="store_true", help="also show source, note and aliases")
-    sp.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    sp.set_defaults(func=_show)
-
-    ep = g.add_parser(
+    g.add_parser(
         "export",
         help="write a layer to GeoJSON, GeoPackage, GeoParquet or CSV",
-        epilog="Example: suigeo layers export rail_stations -o st.gpkg --crs CGCS2000-3GK-CM114",
+        epilog="Example: suigeo layers export rail_stations -o st.gpkg --to CGCS2000-3GK-CM114",
+        fill=_fill_export,
     )
-    ep.add_argument("name", metavar="NAME")
+    g.add_parser(
+        "check",
+        help="validate a user layer against a schema; print every problem",
+        epilog="Example: suigeo layers check my_roads.gpkg --schema roads --rejects rejects.csv",
+        fill=_fill_check,
+    )
+    gp = g.add_parser(
+        "growth",
+        help="annual growth each Meizhou park needs to reach its 2025 targets (附件2)",
+        epilog="Example: suigeo layers growth",
+    )
+    gp.set_defaults(func=_growth)
+    g.add_parser(
+        "nearest",
+        help="nearest rail station to each feature of a point layer (geodesic)",
+        epilog="Example: suigeo layers nearest north8_towns --kind high_speed",
+        fill=_fill_nearest,
+    )
+
+
+def _fill_show(sp: argparse.ArgumentParser) -> None:
+    from suigeo.layers.shipped import LAYER_NAMES
+
+    sp.add_argument("name", metavar="NAME", help=f"one of {', '.join(LAYER_NAMES)}")
+    sp.add_argument("--full", action="store_true", help="also show source, note and aliases")
+    sp.add_argument(
+        "--format",
+        choices=("table", "csv"),
+        default="table",
+        help="report format: an aligned table (default) or CSV",
+    )
+    sp.set_defaults(func=_show)
+
+
+def _fill_export(ep: argparse.ArgumentParser) -> None:
+    from suigeo.layers.export import FORMATS
+
+    ep.add_argument("name", metavar="NAME", help="shipped layer name (suigeo layers list)")
     ep.add_argument(
         "-o",
         "--output",
@@ -54,7 +92,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"output file; format from the suffix ({', '.join(FORMATS)})",
     )
     ep.add_argument(
-        "--crs",
+        "--to",
+        dest="dst",
         metavar="SYSTEM",
         default=None,
         help="target system (default CGCS2000 lon/lat); `suigeo crs list` names them",
@@ -63,50 +102,39 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--params",
         metavar="FILE",
         default=None,
-        help="parameter file for systems that need one (GZ2000)",
-    )
-    ep.add_argument(
-        "--format",
-        default=None,
-        choices=sorted(set(FORMATS.values())),
-        help="output format when the suffix does not tell it",
+        help="Guangzhou 2000 parameter file, for systems that need one (GZ2000)",
     )
     ep.set_defaults(func=_export)
 
-    cp = g.add_parser(
-        "check",
-        help="validate a user layer against a schema; print every problem",
-        epilog="Example: suigeo layers check my_roads.gpkg --schema roads",
-    )
-    cp.add_argument("file", metavar="FILE")
+
+def _fill_check(cp: argparse.ArgumentParser) -> None:
+    from suigeo.layers.validate import schemas
+
+    cp.add_argument("file", metavar="FILE", help="your layer (GeoPackage, GeoJSON, Shapefile...)")
     cp.add_argument(
         "--schema",
         required=True,
         metavar="SCHEMA",
         help=f"{', '.join(schemas())} or a schema TOML file",
     )
-    cp.add_argument("--layer", default=None, help="layer inside a multi-layer file")
+    cp.add_argument("--layer", default=None, help="layer inside a multi-layer file (GeoPackage)")
     cp.add_argument(
-        "--problems",
-        metavar="CSV",
+        "--rejects",
+        metavar="FILE",
         default=None,
-        help="also write the problems (file, index, feature, field, message) to this CSV",
+        help="also write every problem (file, index, feature, field, message) to this CSV",
     )
     cp.set_defaults(func=_check)
 
-    gp = g.add_parser(
-        "growth",
-        help="annual growth each Meizhou park needs to reach its 2025 targets (附件2)",
-        epilog="Example: suigeo layers growth",
-    )
-    gp.set_defaults(func=_growth)
 
-    np_ = g.add_parser(
-        "nearest",
-        help="nearest rail station to each feature of a point layer (geodesic)",
-        epilog="Example: suigeo layers nearest north8_towns --kind high_speed",
+def _fill_nearest(np_: argparse.ArgumentParser) -> None:
+    np_.add_argument(
+        "name",
+        metavar="NAME",
+        nargs="?",
+        default="north8_towns",
+        help="shipped point layer (default north8_towns)",
     )
-    np_.add_argument("name", metavar="NAME", nargs="?", default="north8_towns")
     np_.add_argument(
         "--include-planned",
         action="store_true",
@@ -122,6 +150,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from suigeo import layers
+
     cat = layers.catalog()
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(
@@ -133,8 +165,13 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from suigeo import layers
+    from suigeo.io.cells import neutralise_frame
+
     df = layers.attribute_table(args.name, full=args.full)
-    if args.csv:
+    if args.format == "csv":
         neutralise_frame(df).to_csv(sys.stdout, index=False)
     else:
         with pd.option_context(
@@ -146,19 +183,26 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    out = export(args.name, args.output, crs=args.crs, params=args.params, fmt=args.format)
-    print(f"wrote {out} ({args.name}, {args.crs or 'CGCS2000'})", file=sys.stderr)
+    from suigeo.layers.export import export
+
+    out = export(args.name, args.output, dst=args.dst, params=args.params)
+    print(f"wrote {out} ({args.name}, {args.dst or 'CGCS2000'})", file=sys.stderr)
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
+    from suigeo import layers
+    from suigeo.io.atomic import atomic_output
+    from suigeo.io.cells import neutralise_frame
+    from suigeo.layers.validate import LayerValidationError
+
     try:
         gdf = layers.read(args.file, schema=args.schema, layer=args.layer)
     except LayerValidationError as exc:
         for p in exc.problems:
             print(p)
-        if args.problems:
-            with atomic_output(args.problems, inputs=[args.file, args.schema]) as tmp:
+        if args.rejects:
+            with atomic_output(args.rejects, inputs=[args.file, args.schema]) as tmp:
                 neutralise_frame(exc.to_frame()).to_csv(tmp, index=False, encoding="utf-8")
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
@@ -167,6 +211,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _growth(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from suigeo import layers
+
     g = layers.meizhou_growth()
     cols = ["id", "name_zh", "output_2020_yi", "output_2025_yi", "output_growth_pa"]
     cols += ["firms_over_1yi_growth_pa", "fai_growth_pa"]
@@ -180,6 +228,10 @@ def _growth(args: argparse.Namespace) -> int:
 
 
 def _nearest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from suigeo import layers
+
     status = None if args.include_planned else ("in_service",)
     res = layers.nearest_station(args.name, status=status, line_kinds=args.kind)
     out = pd.DataFrame(res.drop(columns="geometry"))

@@ -11,7 +11,7 @@ from pyproj import Geod
 from suigeo.cli import main
 
 
-def test_rings_writes_geojson_with_params(tmp_path, capsys):
+def test_rings_writes_geojson_with_settings(tmp_path, capsys):
     out = tmp_path / "r.geojson"
     code = main(
         [
@@ -23,7 +23,7 @@ def test_rings_writes_geojson_with_params(tmp_path, capsys):
             "30",
             "90",
             "--no-rail",
-            "--param",
+            "--set",
             "ground.speed_kmh=60",
             "-o",
             str(out),
@@ -32,9 +32,9 @@ def test_rings_writes_geojson_with_params(tmp_path, capsys):
     assert code == 0
     res = gpd.read_file(out)
     assert list(res["minutes"]) == [30.0, 90.0]
-    params = res["params"].iloc[0]  # GDAL may already parse the JSON field
-    params = json.loads(params) if isinstance(params, str) else params
-    assert params["ground.speed_kmh"] == 60.0
+    settings = res["settings"].iloc[0]  # GDAL may already parse the JSON field
+    settings = json.loads(settings) if isinstance(settings, str) else settings
+    assert settings["ground.speed_kmh"] == 60.0
     area = abs(Geod(ellps="GRS80").geometry_area_perimeter(res.geometry.iloc[0])[0]) / 1e6
     assert area == pytest.approx(np.pi * (60 / 1.2 * 0.5) ** 2, rel=0.005)
     text = capsys.readouterr().out
@@ -68,7 +68,7 @@ def test_rings_bad_input_exit_2(tmp_path, capsys):
                 "--origin",
                 "113.3,23.1",
                 "--no-rail",
-                "--param",
+                "--set",
                 "x=1",
                 "-o",
                 str(out),
@@ -136,7 +136,7 @@ def test_network_rings_from_a_road_file(tmp_path, suffix):
             "--roads",
             str(path),
             "--no-rail",
-            "--param",
+            "--set",
             "network.buffer_m=50",
             "-o",
             str(out),
@@ -177,9 +177,9 @@ def test_through_running_switch_and_table(tmp_path, capsys):
 
     code, on = run()
     assert code == 0
-    code, off = run("--param", "rail.through_running=false")
+    code, off = run("--set", "rail.through_running=false")
     assert code == 0
-    p_on, p_off = (gpd.read_file(f)["params"].iloc[0] for f in (on, off))
+    p_on, p_off = (gpd.read_file(f)["settings"].iloc[0] for f in (on, off))
     p_on, p_off = (json.loads(p) if isinstance(p, str) else p for p in (p_on, p_off))
     assert p_on["rail.through_running"] is True and p_off["rail.through_running"] is False
     # by hand (tests/geo): 梅州西 at 164 min with through trains, 194 without; at 150 min

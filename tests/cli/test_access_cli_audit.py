@@ -93,7 +93,7 @@ def test_zero_speed_or_circuity_is_refused(tmp_path, param, capsys):
             "广州南站",
             "--minutes",
             "30",
-            "--param",
+            "--set",
             param,
             "-o",
             str(tmp_path / "r.geojson"),
@@ -150,13 +150,13 @@ def test_empty_targets_named_in_the_error(tmp_path, capsys):
     assert "targets" in capsys.readouterr().err
 
 
-def test_coverage_by_minutes_prints_parameters_and_states_the_scenario(tmp_path, capsys):
+def test_coverage_by_minutes_prints_settings_and_states_the_scenario(tmp_path, capsys):
     fac, tgt = tmp_path / "fac.csv", tmp_path / "tgt.csv"
     pd.DataFrame({"name": ["f"], "lon": [113.3], "lat": [23.1]}).to_csv(fac, index=False)
     pd.DataFrame({"name": ["t"], "lon": [113.35], "lat": [23.1]}).to_csv(tgt, index=False)
     out = tmp_path / "o.csv"
     args = ["access", "coverage", str(fac), str(tgt), "--minutes", "10", "--include-planned"]
-    assert main([*args, "--param", "ground.speed_kmh=40", "-o", str(out)]) == 0
+    assert main([*args, "--set", "ground.speed_kmh=40", "-o", str(out)]) == 0
     text = capsys.readouterr().out
     assert "ground.speed_kmh = 40.0    [user]" in text and "Newell 1980" in text
     rep = pd.read_csv(out)

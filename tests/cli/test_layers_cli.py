@@ -31,7 +31,7 @@ def test_show(capsys):
     assert main(["layers", "show", "meizhou_parks"]) == 0
     out = capsys.readouterr().out
     assert "广州(梅州)产业园" in out and "output_2025_yi" in out and "160.0" in out
-    assert main(["layers", "show", "rail_lines", "--full", "--csv"]) == 0
+    assert main(["layers", "show", "rail_lines", "--full", "--format", "csv"]) == 0
     df = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert list(df["id"]) == list(layers.load("rail_lines")["id"])
     assert "source" in df.columns
@@ -87,7 +87,7 @@ def test_export_geoparquet_round_trip(tmp_path, name):
 def test_export_projected_geopackage_matches_proj(tmp_path):
     out = tmp_path / "st.gpkg"
     assert (
-        main(["layers", "export", "rail_stations", "-o", str(out), "--crs", "CGCS2000-3GK-CM114"])
+        main(["layers", "export", "rail_stations", "-o", str(out), "--to", "CGCS2000-3GK-CM114"])
         == 0
     )
     back = pyogrio.read_dataframe(out)
@@ -109,7 +109,7 @@ def test_export_csv_points_lonlat_and_xy(tmp_path):
     np.testing.assert_allclose(back.geometry.x, ref.geometry.x, atol=1e-9)
     np.testing.assert_allclose(back.geometry.y, ref.geometry.y, atol=1e-9)
     out2 = tmp_path / "towns_cm114.csv"
-    assert main(["layers", "export", "north8_towns", "-o", str(out2), "--crs", "EPSG:4547"]) == 0
+    assert main(["layers", "export", "north8_towns", "-o", str(out2), "--to", "EPSG:4547"]) == 0
     df = pd.read_csv(out2)
     assert {"x", "y"} <= set(df.columns) and "lon" not in df.columns
     assert (df["x"].between(400_000, 600_000)).all()
@@ -131,7 +131,7 @@ def test_export_refuses_bad_suffix_and_keeps_existing_file(tmp_path, capsys):
     assert not out.exists()
     keep = tmp_path / "hubs.geojson"
     keep.write_text("old")
-    assert main(["layers", "export", "hubs", "-o", str(keep), "--crs", "NOPE"]) == 2
+    assert main(["layers", "export", "hubs", "-o", str(keep), "--to", "NOPE"]) == 2
     assert keep.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["hubs.geojson"]  # no temp left behind
 
@@ -172,7 +172,7 @@ def test_help_shows_examples(capsys):
         assert "Example: suigeo layers" in capsys.readouterr().out
 
 
-def test_check_writes_problems_csv(tmp_path, capsys):
+def test_check_writes_rejects_csv(tmp_path, capsys):
     import geopandas as gpd
 
     gdf = gpd.GeoDataFrame(
@@ -185,8 +185,8 @@ def test_check_writes_problems_csv(tmp_path, capsys):
     )
     path = tmp_path / "r.gpkg"
     pyogrio.write_dataframe(gdf, path)
-    rep = tmp_path / "problems.csv"
-    assert main(["layers", "check", str(path), "--schema", "roads", "--problems", str(rep)]) == 1
+    rep = tmp_path / "rejects.csv"
+    assert main(["layers", "check", str(path), "--schema", "roads", "--rejects", str(rep)]) == 1
     df = pd.read_csv(rep)
     assert list(df.columns) == ["file", "index", "feature", "field", "message"]
     assert sorted(zip(df["index"], df["field"], strict=True)) == [
@@ -213,21 +213,21 @@ def test_nearest_command(capsys):
 def test_export_to_systems_without_a_proj_crs(tmp_path, caplog):
     params = str(Path(__file__).resolve().parents[2] / "crs" / "examples" / "gz2000-example.toml")
     gz_csv = tmp_path / "hubs_gz.csv"
-    args = ["layers", "export", "hubs", "-o", str(gz_csv), "--crs", "GZ2000", "--params", params]
+    args = ["layers", "export", "hubs", "-o", str(gz_csv), "--to", "GZ2000", "--params", params]
     assert main(args) == 0
     df = pd.read_csv(gz_csv)
     assert {"x", "y"} <= set(df.columns) and "lon" not in df.columns  # a plane system
     gz_json = tmp_path / "hubs_gz.geojson"
-    args = ["layers", "export", "hubs", "-o", str(gz_json), "--crs", "GZ2000", "--params", params]
+    args = ["layers", "export", "hubs", "-o", str(gz_json), "--to", "GZ2000", "--params", params]
     assert main(args) == 2 and not gz_json.exists()  # GeoJSON would be read as WGS84
     gz_gpkg = tmp_path / "hubs_gz.gpkg"
-    args = ["layers", "export", "hubs", "-o", str(gz_gpkg), "--crs", "GZ2000", "--params", params]
+    args = ["layers", "export", "hubs", "-o", str(gz_gpkg), "--to", "GZ2000", "--params", params]
     with caplog.at_level("WARNING"):
         assert main(args) == 0
     assert "without a CRS definition" in caplog.text
     assert pyogrio.read_info(gz_gpkg)["crs"] is None
     gcj = tmp_path / "hubs_gcj.csv"
-    assert main(["layers", "export", "hubs", "-o", str(gcj), "--crs", "GCJ02"]) == 0
+    assert main(["layers", "export", "hubs", "-o", str(gcj), "--to", "GCJ02"]) == 0
     d = pd.read_csv(gcj)
     ref = layers.load("hubs")
     # GCJ-02 shifts points in Guangzhou by a few hundred metres (about +0.005 lon, -0.003 lat)

@@ -67,9 +67,9 @@ def test_map_build_with_rings_and_user_layer(tmp_path, capsys):
     out = tmp_path / "m.html"
     code = main(
         [
-            "map", "build", "--layer", "rail_lines", "--layer", "meizhou_parks",
+            "map", "build", "--shipped", "rail_lines", "--shipped", "meizhou_parks",
             "--rings", str(tmp_path / "r.gpkg"), "--user-layer", str(tmp_path / "mine.geojson"),
-            "--offline", "--review-number", "粤S(2025)001号", "-o", str(out),
+            "--review-number", "粤S(2025)001号", "-o", str(out),
         ]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
@@ -84,19 +84,27 @@ def test_map_build_with_rings_and_user_layer(tmp_path, capsys):
     assert not [s for s in tags(html).scripts if s.get("src")]
 
 
-def test_map_build_without_offline_links_cdns(tmp_path):
+def test_map_build_is_offline_by_default_and_online_links_cdns(tmp_path):
     out = tmp_path / "m.html"
-    assert main(["map", "build", "--layer", "hubs", "-o", str(out)]) == 0
+    assert main(["map", "build", "--shipped", "hubs", "-o", str(out)]) == 0
+    assert not [s for s in tags(out.read_text()).scripts if s.get("src")]
+    assert main(["map", "build", "--shipped", "hubs", "--online", "-o", str(out)]) == 0
     assert [s for s in tags(out.read_text()).scripts if s.get("src")]
+
+
+def test_demo_online_links_cdns(tmp_path, capsys):
+    out = tmp_path / "demo.html"
+    assert main(["demo", "--online", "-o", str(out)]) == 0
+    assert [s for s in tags(out.read_text(encoding="utf-8")).scripts if s.get("src")]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["map", "build", "-o", "x.html"], "nothing to draw"),
-        (["map", "build", "--layer", "nope", "-o", "x.html"], "unknown layer 'nope'"),
+        (["map", "build", "--shipped", "nope", "-o", "x.html"], "unknown layer 'nope'"),
         (["map", "build", "--rings", "missing.gpkg", "-o", "x.html"], "missing.gpkg"),
-        (["map", "build", "--layer", "hubs", "--basemap", "tianditu", "-o", "x.html"],
+        (["map", "build", "--shipped", "hubs", "--basemap", "tianditu", "-o", "x.html"],
          "SUIGEO_TIANDITU_KEY"),
     ],
 )  # fmt: skip
@@ -120,7 +128,7 @@ def test_never_overwrites_an_input(tmp_path, capsys):
 
 def test_help_shows_an_example(capsys):
     assert main(["map", "build", "--help"]) == 0
-    assert "suigeo map build --layer" in capsys.readouterr().out
+    assert "suigeo map build --shipped" in capsys.readouterr().out
     assert main(["demo", "--help"]) == 0
     assert "suigeo demo" in capsys.readouterr().out
 
@@ -129,9 +137,7 @@ def test_help_shows_an_example(capsys):
 @needs_browser
 def test_png_export(tmp_path, capsys):
     out, png = tmp_path / "m.html", tmp_path / "m.png"
-    code = main(
-        ["map", "build", "--layer", "rail_lines", "-o", str(out), "--png", str(png), "--offline"]
-    )
+    code = main(["map", "build", "--shipped", "rail_lines", "-o", str(out), "--png", str(png)])
     assert code == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert capsys.readouterr().out.split() == [str(out), str(png)]
@@ -269,7 +275,7 @@ def test_cli_modules_only_parse_and_call_maps():
 def test_png_into_a_missing_folder_is_refused_before_anything_is_written(tmp_path, capsys):
     html = tmp_path / "m.html"
     png = tmp_path / "no-such-folder" / "m.png"
-    argv = ["map", "build", "--layer", "hubs", "-o", str(html), "--png", str(png)]
+    argv = ["map", "build", "--shipped", "hubs", "-o", str(html), "--png", str(png)]
     assert main(argv) == 2
     assert "no-such-folder" in capsys.readouterr().err
     assert not html.exists()  # no half-done output: the PNG's folder is checked first

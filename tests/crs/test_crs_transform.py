@@ -190,8 +190,8 @@ def test_area_mask_uses_each_systems_area_of_use():
         crs.resolve("EPSG:4547").pyproj_crs.area_of_use.bounds
     )
     e, n = crs.transform([113.3, 116.0], [23.1, 23.1], src="CGCS2000", dst="GZ2000", params=EXAMPLE)
-    assert crs.area_mask(e, n, system="GZ2000", params=EXAMPLE).tolist() == [True, False]
-    assert crs.area_mask([113.3, np.nan, 140.0], [23.1, 23.1, 23.1], system="GCJ02").tolist() == [
+    assert crs.area_mask(e, n, src="GZ2000", params=EXAMPLE).tolist() == [True, False]
+    assert crs.area_mask([113.3, np.nan, 140.0], [23.1, 23.1, 23.1], src="GCJ02").tolist() == [
         True,
         False,
         False,

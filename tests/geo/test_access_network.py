@@ -113,8 +113,8 @@ def test_reached_length_equals_brute_force_on_one_way_streets(direction):
     # every line u -> v is reached over [0, a] from u and [1 - b, 1] from v, a and b from
     # brute-force node times and the one-way rule: the reached length is Σ min(1, a + b) × L
     from suigeo.geo.access.network import build_network, reached_lines, rings_from_graph
-    from suigeo.geo.access.params import resolve_params
     from suigeo.geo.access.rail import build_rail
+    from suigeo.geo.access.settings import resolve_settings
 
     rng = np.random.default_rng(11)
     n, sp, t = 12, 400.0, 4.3
@@ -134,12 +134,12 @@ def test_reached_length_equals_brute_force_on_one_way_streets(direction):
     b = np.where(from_v, np.clip((t - times[v]) / w, 0, 1), 0)
     expected = (np.minimum(1, a + b) * sp).sum()
     assert 0 < expected < 0.9 * len(uv) * sp and ((a > 0) & (a < 1)).any()
-    p = resolve_params(None)
+    p = resolve_settings(None)
     lon, lat = _lonlat(X0 + (origin % n) * sp, Y0 + (origin // n) * sp)
     net = build_network(
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
     )
-    _, dist = rings_from_graph(net, [t], direction=direction, params=p, nearest=False)
+    _, dist = rings_from_graph(net, [t], direction=direction, settings=p, nearest=False)
     full, partial, _ = reached_lines(net, dist[0], t, direction)
     got = shapely.length(net.road.geoms[full]).sum() + shapely.length(partial).sum()
     assert got == pytest.approx(expected, rel=1e-7)  # zero-cost links cost 1e-9 min
@@ -149,20 +149,20 @@ def test_ring_the_same_from_the_faces_of_the_whole_network_or_of_the_reached_lin
     # a ring traces its reached lines alone unless the faces of the whole network are
     # there (traced once, reused): both give the same polygon
     from suigeo.geo.access.network import build_network, rings_from_graph
-    from suigeo.geo.access.params import resolve_params
     from suigeo.geo.access.rail import build_rail
+    from suigeo.geo.access.settings import resolve_settings
 
     rng = np.random.default_rng(4)
     roads, _ = _grid(14, 300.0, rng)
-    p = resolve_params(None)
+    p = resolve_settings(None)
     lon, lat = _lonlat(X0 + 2000, Y0 + 2150)
     net = build_network(
         np.array([lon]), np.array([lat]), ["o"], roads, build_rail(None, None, p), p
     )
-    alone, _ = rings_from_graph(net, [3.0, 5.0], direction="from", params=p, nearest=False)
+    alone, _ = rings_from_graph(net, [3.0, 5.0], direction="from", settings=p, nearest=False)
     assert "lines" not in net._csr  # the rings reached fewer lines than the network has
     net.line_table()
-    table, _ = rings_from_graph(net, [3.0, 5.0], direction="from", params=p, nearest=False)
+    table, _ = rings_from_graph(net, [3.0, 5.0], direction="from", settings=p, nearest=False)
     for a, b in zip(alone[0], table[0], strict=True):
         assert a.area > 0.5e6 and len(a.interiors) == 0
         assert a.symmetric_difference(b).area < 1e-6 * a.area
@@ -177,7 +177,7 @@ def test_partial_edge_at_the_cut_off_and_one_way():
     )
     mid = _lonlat(X0 + 5000, Y0)
     p = {"network.buffer_m": 50.0}
-    res = rings(mid, minutes=[3], engine="network", roads=road, rail=False, params=p)
+    res = rings(mid, minutes=[3], engine="network", roads=road, rail=False, settings=p)
     ring = gpd.GeoSeries(res.geometry, crs="EPSG:4490").to_crs(PLANE).iloc[0]
     minx, _, maxx, maxy = ring.bounds
     # reached: from 5 km to 8 km along the road (not backwards: one-way), widened 50 m
@@ -186,7 +186,7 @@ def test_partial_edge_at_the_cut_off_and_one_way():
     assert maxy - Y0 == pytest.approx(50, abs=0.5)
     # towards the origin ("to"): only the 3 km before it can reach it
     back = rings(
-        mid, minutes=[3], engine="network", roads=road, rail=False, params=p, direction="to"
+        mid, minutes=[3], engine="network", roads=road, rail=False, settings=p, direction="to"
     )
     ring = gpd.GeoSeries(back.geometry, crs="EPSG:4490").to_crs(PLANE).iloc[0]
     minx, _, maxx, _ = ring.bounds
@@ -203,7 +203,7 @@ def test_dense_grid_ring_has_no_holes_and_is_not_a_hull():
         engine="network",
         roads=roads,
         rail=False,
-        params={"network.buffer_m": 10.0},
+        settings={"network.buffer_m": 10.0},
     )
     ring = gpd.GeoSeries(res.geometry, crs="EPSG:4490").to_crs(PLANE).iloc[0]
     assert ring.geom_type == "Polygon" and len(ring.interiors) == 0
@@ -271,7 +271,7 @@ def test_rail_joins_the_network_at_stations():
         roads=roads,
         rails=ln,
         stations=st,
-        params={"rail.access_min": 10.0, "rail.egress_min": 5.0},
+        settings={"rail.access_min": 10.0, "rail.egress_min": 5.0},
     )
     # ride 60 km at 200 km/h = 18 min; 10 + 18 + 5 = 33; 2 min left at 500 m/min = 1 km
     ring = gpd.GeoSeries(res.geometry, crs="EPSG:4490").to_crs(PLANE).iloc[0]
@@ -356,7 +356,7 @@ def test_holes_larger_than_the_limit_stay_open():
         engine="network",
         roads=road,
         rail=False,
-        params={"network.fill_holes_max_km2": 5.0, "network.buffer_m": 100.0},
+        settings={"network.fill_holes_max_km2": 5.0, "network.buffer_m": 100.0},
     )
     assert open_["area_km2"].iloc[0] < filled["area_km2"].iloc[0]
     # filled: the 3.2 km square (buffer 100 m, rounded corners); open: the 9 km² lake is kept
@@ -368,7 +368,7 @@ def test_holes_larger_than_the_limit_stay_open():
         engine="network",
         roads=road,
         rail=False,
-        params={"network.fill_holes_max_km2": 10.0},
+        settings={"network.fill_holes_max_km2": 10.0},
     )
     assert small["area_km2"].iloc[0] == pytest.approx(filled["area_km2"].iloc[0], rel=1e-6)
 

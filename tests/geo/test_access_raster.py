@@ -42,7 +42,7 @@ def test_flat_surface_equals_mcp_geometric_and_the_octagon(tmp_path):
         minutes=[20],
         engine="raster",
         rail=False,
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
         raster_out=tif,
     )
     t, tr = _read(tif)
@@ -94,7 +94,7 @@ def test_tobler_on_a_synthetic_slope_matches_the_formula(tmp_path):
         engine="raster",
         dem=dem,
         rail=False,
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
         raster_out=tif,
     )
     t, ttr = _read(tif)
@@ -115,7 +115,7 @@ def test_tobler_on_a_synthetic_slope_matches_the_formula(tmp_path):
         dem=dem,
         rail=False,
         direction="to",
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
         raster_out=tif,
     )
     t, _ = _read(tif)
@@ -135,11 +135,11 @@ def test_dem_in_another_crs_is_reprojected_and_said_so(tmp_path):
         engine="raster",
         dem=dem,
         rail=False,
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
     )
     assert "DEM reprojected from EPSG:4490" in res["method"].iloc[0]
     flat = rings(
-        (lon, lat), minutes=[10], engine="raster", rail=False, params={"raster.cell_m": CELL}
+        (lon, lat), minutes=[10], engine="raster", rail=False, settings={"raster.cell_m": CELL}
     )
     assert res["area_km2"].iloc[0] == pytest.approx(flat["area_km2"].iloc[0], rel=1e-6)
     with pytest.raises(InputError, match=r"outside the DEM|does not cover"):
@@ -161,7 +161,7 @@ def test_roads_burned_equal_mcp_on_the_same_friction(tmp_path):
         engine="raster",
         roads=road,
         rail=False,
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
         raster_out=tif,
     )
     t, tr = _read(tif)
@@ -195,7 +195,7 @@ def test_expressway_entered_only_at_interchanges(tmp_path):
         engine="raster",
         roads=roads,
         rail=False,
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
         raster_out=tif,
     )
     t, tr = _read(tif)
@@ -232,7 +232,7 @@ def test_rail_links_station_cells(tmp_path):
         engine="raster",
         rails=ln,
         stations=st,
-        params={"raster.cell_m": CELL, "rail.access_min": 10, "rail.egress_min": 5},
+        settings={"raster.cell_m": CELL, "rail.access_min": 10, "rail.egress_min": 5},
         raster_out=tif,
     )
     t, tr = _read(tif)
@@ -273,7 +273,7 @@ def test_friction_raster_with_a_wall_equals_mcp(tmp_path):
         engine="raster",
         rail=False,
         friction=path,
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
         raster_out=tif,
     )
     assert "friction raster" in res["method"].iloc[0]
@@ -298,8 +298,8 @@ def test_grid_built_in_row_blocks_equals_mcp_on_a_wide_grid():
     # 3000 columns: the move graph is built a row or two at a time; roads, walking and an
     # impassable wall with a gap, against MCP_Geometric on the same friction
     from suigeo.geo.access.graph import shortest_times
-    from suigeo.geo.access.params import resolve_params
     from suigeo.geo.access.raster import grid_csr
+    from suigeo.geo.access.settings import resolve_settings
 
     h, w = 15, 3000
     speed = np.full((h, w), np.nan)
@@ -309,7 +309,7 @@ def test_grid_built_in_row_blocks_equals_mcp_on_a_wide_grid():
     offroad[:, 2000] = 0.0  # wall ...
     offroad[3, 2000] = np.nan  # ... with a gap off the road
     speed[7, 2000] = np.nan
-    graph = grid_csr(speed, None, CELL, resolve_params(None), offroad=offroad)
+    graph = grid_csr(speed, None, CELL, resolve_settings(None), offroad=offroad)
     src = (7, 50)
     t, _ = shortest_times(graph, np.array([src[0] * w + src[1]]))
     t = t[0].reshape(h, w)
@@ -343,7 +343,7 @@ def test_grid_cropped_to_the_reach_equals_mcp_on_a_grid_three_times_larger(tmp_p
         engine="raster",
         roads=road,
         rail=False,
-        params={"raster.cell_m": CELL},
+        settings={"raster.cell_m": CELL},
         raster_out=tif,
     )
     t, tr = _read(tif)
@@ -375,8 +375,8 @@ def test_reverse_grid_and_links_equal_scipy_transpose_and_sum():
     from scipy.sparse import csr_array
     from scipy.sparse.csgraph import dijkstra
 
-    from suigeo.geo.access.params import resolve_params
     from suigeo.geo.access.raster import grid_csr
+    from suigeo.geo.access.settings import resolve_settings
 
     rng = np.random.default_rng(5)
     h, w, extra = 40, 2100, 3  # several row blocks; 3 linked nodes beyond the grid
@@ -384,7 +384,7 @@ def test_reverse_grid_and_links_equal_scipy_transpose_and_sum():
     speed = np.where(rng.random((h, w)) < 0.1, 40.0, np.nan)
     heights = np.cumsum(rng.normal(0, 8, (h, w)), axis=1)  # slopes: moves are asymmetric
     offroad = np.where(rng.random((h, w)) < 0.02, 0.0, np.nan)
-    p = resolve_params(None)
+    p = resolve_settings(None)
     fwd = grid_csr(speed, heights, CELL, p, n + extra, offroad)
     # links from cells in one block (rows 0-1), in the last cell, and among linked nodes
     u = np.array([n, n + 1, 17, n + 2, 5, w + 9, n, n - 1, n + 2])
@@ -410,7 +410,7 @@ def test_a_dem_covering_part_of_the_grid_is_said_on_the_result(tmp_path):
     tr = Affine(CELL, 0, X0 - n / 2 * CELL, 0, -CELL, Y0 + n / 2 * CELL)
     dem = tmp_path / "dem.tif"
     _write_dem(dem, np.full((n, n), 20.0), tr)
-    kw = {"engine": "raster", "dem": dem, "rail": False, "params": {"raster.cell_m": CELL}}
+    kw = {"engine": "raster", "dem": dem, "rail": False, "settings": {"raster.cell_m": CELL}}
     inside = rings(_lonlat(X0, Y0), minutes=[10], **kw)
     assert "walked as flat" not in inside["method"].iloc[0]
     wide = rings(_lonlat(X0, Y0), minutes=[120], **kw)
@@ -443,7 +443,7 @@ def test_dem_nodata_cells_are_walked_as_flat_not_as_a_cliff(tmp_path):
     ) as dst:
         dst.write(heights, 1)
     origin = _lonlat(X0 + 5 * CELL, Y0)  # east of the gap; a 10-minute walk crosses it
-    kw = {"minutes": [10], "engine": "raster", "rail": False, "params": {"raster.cell_m": CELL}}
+    kw = {"minutes": [10], "engine": "raster", "rail": False, "settings": {"raster.cell_m": CELL}}
     with_dem = rings(origin, dem=dem, **kw)
     flat = rings(origin, **kw)
     assert "walked as flat" in with_dem["method"].iloc[0]

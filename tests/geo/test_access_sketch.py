@@ -10,7 +10,7 @@ import shapely
 from pyproj import Geod
 
 from suigeo.errors import InputError
-from suigeo.geo.access import coverage, defaults, resolve_params, rings, station_times
+from suigeo.geo.access import coverage, defaults, resolve_settings, rings, station_times
 
 GEOD = Geod(ellps="GRS80")  # CGCS2000 and GRS80 differ by 0.1 mm in the semi-minor axis
 LON = 114.0  # on the central meridian of CGCS2000-3GK-CM114
@@ -60,15 +60,15 @@ V = 60_000 / 60 / 1.2  # metres per minute, straight line
 
 
 def test_no_rail_ring_is_a_disc_of_speed_times_time():
-    res = rings((113.3, 23.1), minutes=[30, 90], rail=False, params={"ground.speed_kmh": 50})
+    res = rings((113.3, 23.1), minutes=[30, 90], rail=False, settings={"ground.speed_kmh": 50})
     assert list(res["minutes"]) == [30.0, 90.0]
     for row in res.itertuples():
         r_km = 50 / 1.2 * row.minutes / 60
         expected = np.pi * r_km**2
         assert _geo_area_km2(row.geometry) == pytest.approx(expected, rel=0.005)
     assert res.crs.to_epsg() == 4490
-    assert set(res.columns) >= {"origin", "minutes", "engine", "direction", "params", "scenario"}
-    assert json.loads(res["params"].iloc[0]) == {"ground.circuity": 1.2, "ground.speed_kmh": 50.0}
+    assert set(res.columns) >= {"origin", "minutes", "engine", "direction", "settings", "scenario"}
+    assert json.loads(res["settings"].iloc[0]) == {"ground.circuity": 1.2, "ground.speed_kmh": 50.0}
     assert (res["engine"] == "sketch").all() and (res["scenario"] == "no rail").all()
 
 
@@ -79,7 +79,7 @@ def test_one_rail_line_station_times_by_hand(line):
     t_b = 15 + ride[0] + 5
     t_c = 15 + ride[0] + 5 + ride[1] + 5  # one intermediate stop (B)
     t_d = 15 + sum(ride) + 2 * 5 + 5  # two intermediate stops
-    times = station_times((LON, LATS[0]), rails=ln, stations=st, params=P)
+    times = station_times((LON, LATS[0]), rails=ln, stations=st, settings=P)
     got = dict(zip(times["station"], times["minutes"], strict=True))
     assert got["A"] == 0.0
     assert got["B"] == pytest.approx(t_b, abs=1e-6)
@@ -91,7 +91,7 @@ def test_one_rail_line_ring_is_discs_with_remaining_time(line):
     ln, st = line
     d_ab = _geodesic(LON, LATS[0], LON, LATS[1])
     t_b = 15 + d_ab / 1000 / 300 * 60 + 5
-    res = rings((LON, LATS[0]), minutes=[60], rails=ln, stations=st, params=P)
+    res = rings((LON, LATS[0]), minutes=[60], rails=ln, stations=st, settings=P)
     ring = res.geometry.iloc[0]
     r_b = (60 - t_b) * V
     # due east of B: inside just short of the remaining-time radius, outside just beyond
@@ -115,10 +115,10 @@ def test_one_rail_line_ring_is_discs_with_remaining_time(line):
 def test_planned_lines_only_in_the_scenario(line):
     ln, st = line
     ln = ln.assign(status="planned")
-    base = station_times((LON, LATS[0]), rails=ln, stations=st, params=P)
+    base = station_times((LON, LATS[0]), rails=ln, stations=st, settings=P)
     assert base.empty
     scen = rings(
-        (LON, LATS[0]), minutes=[90], rails=ln, stations=st, params=P, include_planned=True
+        (LON, LATS[0]), minutes=[90], rails=ln, stations=st, settings=P, include_planned=True
     )
     assert "planned" in scen["scenario"].iloc[0]
     assert scen["area_km2"].iloc[0] > np.pi * (90 * V / 1000) ** 2 * 1.1
@@ -144,7 +144,7 @@ def test_transfer_between_two_lines_by_hand():
         crs="EPSG:4490",
     )
     p = {**P, "rail.transfer_min": 15.0, "ground.speed_kmh": 6.0}  # walking-slow ground
-    t = station_times(pts["A"], rails=ln, stations=st, params=p)
+    t = station_times(pts["A"], rails=ln, stations=st, settings=p)
     got = dict(zip(t["station"], t["minutes"], strict=True))
     ax = _geodesic(*pts["A"], *pts["X"]) / 1000 / 200 * 60
     xb = _geodesic(*pts["X"], *pts["B"]) / 1000 / 200 * 60
@@ -154,15 +154,15 @@ def test_transfer_between_two_lines_by_hand():
 def test_timetable_is_directional_and_direction_to_reverses(line):
     _, st = line
     tt = pd.DataFrame({"from": ["A"], "to": ["C"], "minutes": [30.0]})
-    fwd = station_times((LON, LATS[0]), rails=None, stations=st, timetable=tt, params=P)
+    fwd = station_times((LON, LATS[0]), rails=None, stations=st, timetable=tt, settings=P)
     assert dict(zip(fwd["station"], fwd["minutes"], strict=True))["C"] == pytest.approx(50.0)
     # to A from C: no ride C -> A exists, so only the ground (~199 km at 833 m/min > 90 min)
     back = station_times(
-        (LON, LATS[0]), direction="to", stations=st, timetable=tt, params=P, minutes=[90]
+        (LON, LATS[0]), direction="to", stations=st, timetable=tt, settings=P, minutes=[90]
     )
     assert np.isinf(dict(zip(back["station"], back["minutes"], strict=True))["C"])
     # from C's side towards A: direction "to" with the destination at C reaches A in 50
-    to_c = station_times((LON, LATS[2]), direction="to", stations=st, timetable=tt, params=P)
+    to_c = station_times((LON, LATS[2]), direction="to", stations=st, timetable=tt, settings=P)
     assert dict(zip(to_c["station"], to_c["minutes"], strict=True))["A"] == pytest.approx(50.0)
 
 
@@ -184,11 +184,11 @@ def test_every_default_has_a_source_and_overrides_are_checked():
     for key, (value, source) in defaults().items():
         assert source.strip(), key
         assert value is not None
-    with pytest.raises(InputError, match=r"unknown travel-time parameter 'ground\.speed'"):
-        resolve_params({"ground.speed": 40})
+    with pytest.raises(InputError, match=r"unknown travel-time setting 'ground\.speed'"):
+        resolve_settings({"ground.speed": 40})
     with pytest.raises(InputError, match="must be a number"):
-        resolve_params({"ground": {"speed_kmh": "fast"}})
-    p = resolve_params({"ground": {"speed_kmh": "40"}})
+        resolve_settings({"ground": {"speed_kmh": "fast"}})
+    p = resolve_settings({"ground": {"speed_kmh": "40"}})
     assert p["ground.speed_kmh"] == 40.0 and p.sources["ground.speed_kmh"] == "user"
 
 
@@ -245,7 +245,7 @@ def test_coverage_minutes_by_hand(line):
         geometry=[shapely.Point(LON + 0.05, LATS[0]), shapely.Point(LON, LATS[2])],
         crs="EPSG:4490",
     )
-    res = coverage(fac, tgt, minutes=60, rails=ln, stations=st, params=P)
+    res = coverage(fac, tgt, minutes=60, rails=ln, stations=st, settings=P)
     near = _geodesic(LON + 0.05, LATS[0], LON, LATS[0]) / V
     d = [_geodesic(LON, LATS[i], LON, LATS[i + 1]) for i in range(2)]
     at_c = 15 + (d[0] + d[1]) / 1000 / 300 * 60 + 5 + 5  # from C to A, one stop at B

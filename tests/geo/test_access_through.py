@@ -10,7 +10,7 @@ import shapely
 from pyproj import Geod
 
 from suigeo.errors import InputError
-from suigeo.geo.access import resolve_params, station_times
+from suigeo.geo.access import resolve_settings, station_times
 
 GEOD = Geod(ellps="GRS80")
 PTS = {
@@ -60,8 +60,10 @@ def net():
     return ln, st, through
 
 
-def _times(origin, ln, st, through, **params):
-    t = station_times(PTS[origin], rails=ln, stations=st, through=through, params={**P, **params})
+def _times(origin, ln, st, through, **settings):
+    t = station_times(
+        PTS[origin], rails=ln, stations=st, through=through, settings={**P, **settings}
+    )
     return dict(zip(t["station"], t["minutes"], strict=True))
 
 
@@ -97,7 +99,7 @@ def test_planned_service_only_in_the_scenario(net):
     base = _times("A", ln, st, planned)
     assert base["B"] == pytest.approx(15 + _ride("A", "J") + 15 + _ride("J", "B") + 5, abs=1e-6)
     scen = station_times(
-        PTS["A"], rails=ln, stations=st, through=planned, params=P, include_planned=True
+        PTS["A"], rails=ln, stations=st, through=planned, settings=P, include_planned=True
     )
     got = dict(zip(scen["station"], scen["minutes"], strict=True))
     assert got["B"] == pytest.approx(15 + _ride("A", "J") + 5 + _ride("J", "B") + 5, abs=1e-6)
@@ -119,11 +121,11 @@ def test_bad_through_tables(net, table, message):
 
 
 def test_through_running_parameter_is_a_boolean():
-    assert resolve_params({"rail.through_running": "false"})["rail.through_running"] is False
-    assert resolve_params({"rail.through_running": "true"})["rail.through_running"] is True
-    assert resolve_params()["rail.through_running"] is True
+    assert resolve_settings({"rail.through_running": "false"})["rail.through_running"] is False
+    assert resolve_settings({"rail.through_running": "true"})["rail.through_running"] is True
+    assert resolve_settings()["rail.through_running"] is True
     with pytest.raises(InputError, match="true or false"):
-        resolve_params({"rail.through_running": "maybe"})
+        resolve_settings({"rail.through_running": "maybe"})
 
 
 @pytest.mark.parametrize(
@@ -202,7 +204,7 @@ def test_shipped_guangzhou_to_meizhou_west_by_hand(through, planned):
         "广州塔",
         minutes=[600],
         include_planned=planned,
-        params={"rail.through_running": through},
+        settings={"rail.through_running": through},
     )
     got = dict(zip(t["station"], t["minutes"], strict=True))
     assert got["meizhou_west_stn"] == pytest.approx(expected, abs=1e-6)

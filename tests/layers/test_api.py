@@ -32,7 +32,7 @@ def test_load_returns_a_copy():
 @pytest.mark.parametrize(("system", "epsg"), [("CGCS2000-3GK-CM114", 4547), ("EPSG:4526", 4526)])
 def test_load_in_a_named_system_matches_proj(system, epsg):
     native = layers.load("rail_stations")
-    got = layers.load("rail_stations", crs=system)
+    got = layers.load("rail_stations", dst=system)
     assert got.crs.to_epsg() == epsg
     t = Transformer.from_crs(4490, epsg, always_xy=True)
     x, y = t.transform(native.geometry.x.to_numpy(), native.geometry.y.to_numpy())
@@ -49,7 +49,7 @@ def test_unknown_layer_and_system():
     with pytest.raises(InputError, match="meizhou_parks"):
         layers.load("meizhou_park")
     with pytest.raises(UnknownSystemError):
-        layers.load("hubs", crs="NOPE")
+        layers.load("hubs", dst="NOPE")
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_good_layer_reads(tmp_path):
     path = _write(_roads(), tmp_path / "roads.gpkg")
     gdf = layers.read(path, schema="roads")
     assert len(gdf) == 3 and gdf.crs.to_epsg() == 4490
-    projected = layers.read(path, schema="roads", crs="CGCS2000-3GK-CM114")
+    projected = layers.read(path, schema="roads", dst="CGCS2000-3GK-CM114")
     assert projected.crs.to_epsg() == 4547
 
 
@@ -245,7 +245,7 @@ def test_a_local_crs_without_epsg_code_is_checked_through_proj(tmp_path):
     path = _write(local, tmp_path / "local.gpkg")
     assert len(layers.read(path, schema="roads")) == 3
     # and it converts: back in CGCS2000 lon/lat the roads are where they started
-    back = layers.read(path, schema="roads", crs="CGCS2000")
+    back = layers.read(path, schema="roads", dst="CGCS2000")
     assert back.crs.to_epsg() == 4490
     for a, b in zip(back.geometry, _roads().geometry, strict=True):
         assert a.equals_exact(b, tolerance=1e-9)

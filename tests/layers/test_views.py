@@ -71,7 +71,7 @@ def test_nearest_station_of_timian_is_shiling_side():
 
 
 def test_nearest_station_by_line_kind_and_other_crs():
-    towns = layers.load("north8_towns", crs="CGCS2000-3GK-CM114")
+    towns = layers.load("north8_towns", dst="CGCS2000-3GK-CM114")
     hs = layers.nearest_station(towns, line_kinds=["high_speed"]).set_index("id")
     assert hs.loc["timian", "station_id"] in {"gz_north_stn", "qingyuan_hsr_stn"}
     all_kinds = layers.nearest_station(towns).set_index("id")

@@ -313,7 +313,7 @@ def test_hostile_strings_everywhere_through_the_cli(tmp_path, monkeypatch):
     ring.to_file(ring_file, engine="pyogrio")
     out = tmp_path / "hostile.html"
     argv = ["map", "build", "--rings", str(ring_file), "--user-layer", str(user_file)]
-    argv += ["--offline", "--title", XSS_IMG + _MORE[0], "--review-number", _MORE[1] + XSS_TPL]
+    argv += ["--title", XSS_IMG + _MORE[0], "--review-number", _MORE[1] + XSS_TPL]
     assert main([*argv, "-o", str(out)]) == 0
     assert str(tmp_path) not in out.read_text(encoding="utf-8")  # the Jinja never ran
     with chromium(width=1400, height=900) as driver:

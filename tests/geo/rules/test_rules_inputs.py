@@ -176,12 +176,12 @@ def test_polygon_area_in_a_named_crs_and_given_area_wins():
     gdf = gpd.GeoDataFrame(
         {"id": ["A", "B"], "site_area_m2": [np.nan, 1234.5]}, geometry=geoms, crs="EPSG:4490"
     )
-    p = prepare(gdf, load_ruleset(VI), area_crs="CGCS2000-3GK-Z38")
+    p = prepare(gdf, load_ruleset(VI), area_system="CGCS2000-3GK-Z38")
     ref = gpd.GeoSeries(geoms[:1], crs=4490).to_crs(4526).area.iloc[0]
     assert p.data["site_area_m2"][0] == pytest.approx(ref, rel=1e-12)
     assert p.data["site_area_m2"][1] == 1234.5
     with pytest.raises(InputError, match="not a plane"):
-        prepare(gdf, load_ruleset(VI), area_crs="CGCS2000")
+        prepare(gdf, load_ruleset(VI), area_system="CGCS2000")
 
 
 def test_polygon_in_projected_crs_and_without_crs():
@@ -322,9 +322,9 @@ def test_metres_in_a_lon_lat_file_are_an_error_naming_project_and_fix(tmp_path):
         prepare(read_input(js), load_ruleset(VI), source=str(js))
     msg = str(exc.value)
     assert "p.json" in msg and "project 'P'" in msg and "'geometry'" in msg
-    assert "--input-crs" in msg
+    assert "--from" in msg
     # with the right system named, the area is the square's 40000 m² (200 m x 200 m)
-    p = prepare(read_input(js, input_crs="CGCS2000-3GK-CM114"), load_ruleset(VI))
+    p = prepare(read_input(js, src="CGCS2000-3GK-CM114"), load_ruleset(VI))
     assert p.data["site_area_m2"][0] == 40000.0
 
 

@@ -1,6 +1,6 @@
-"""Travel-time parameters: defaults read from ``defaults.toml``, each with its source.
+"""Travel-time settings: defaults read from ``defaults.toml``, each with its source.
 
-``resolve_params(overrides)`` returns a :class:`Params` holding the effective values
+``resolve_settings(overrides)`` returns a :class:`Settings` holding the effective values
 (flat, dotted keys such as ``"ground.speed_kmh"``) and their sources. Unknown keys are
 refused with the list of known ones, so a typo never silently falls back to a default.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from suigeo.errors import InputError
 
-__all__ = ["Params", "defaults", "resolve_params"]
+__all__ = ["Settings", "defaults", "resolve_settings"]
 
 _DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
@@ -47,8 +47,8 @@ def defaults() -> dict[str, tuple[Any, str]]:
 
 
 @dataclass(frozen=True)
-class Params:
-    """Effective parameters: ``values[key]`` and ``sources[key]`` (``"user"`` if overridden)."""
+class Settings:
+    """Effective settings: ``values[key]`` and ``sources[key]`` (``"user"`` if overridden)."""
 
     values: dict[str, Any]
     sources: dict[str, str] = field(default_factory=dict)
@@ -95,27 +95,27 @@ def _check_type(key: str, default: Any, value: Any) -> Any:
         word = str(value).strip().lower()
         if isinstance(value, bool) or word in _TRUE + _FALSE:
             return value if isinstance(value, bool) else word in _TRUE
-        raise InputError(f"parameter {key} must be true or false, got {value!r}")
+        raise InputError(f"setting {key} must be true or false, got {value!r}")
     if isinstance(default, list):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)):
-            raise InputError(f"parameter {key} must be a list, got {value!r}")
+            raise InputError(f"setting {key} must be a list, got {value!r}")
         return [str(v) for v in value]
     if isinstance(default, (int, float)) and not isinstance(default, bool):
         try:
             num = float(value)
         except (TypeError, ValueError):
-            raise InputError(f"parameter {key} must be a number, got {value!r}") from None
+            raise InputError(f"setting {key} must be a number, got {value!r}") from None
         if num != num or (num < 0 and key != "network.fill_holes_max_km2"):
-            raise InputError(f"parameter {key} must be a non-negative number, got {value!r}")
+            raise InputError(f"setting {key} must be a non-negative number, got {value!r}")
         if num == 0 and any(word in key for word in _POSITIVE):
-            raise InputError(f"parameter {key} must be greater than 0, got {value!r}")
+            raise InputError(f"setting {key} must be greater than 0, got {value!r}")
         return num
     return value
 
 
-def resolve_params(overrides: Mapping[str, Any] | Params | None = None) -> Params:
+def resolve_settings(overrides: Mapping[str, Any] | Settings | None = None) -> Settings:
     """Merge ``overrides`` (dotted keys or nested mappings) into the defaults.
 
     Raises
@@ -123,7 +123,7 @@ def resolve_params(overrides: Mapping[str, Any] | Params | None = None) -> Param
     InputError
         For an unknown key (the message lists the known keys) or a value of the wrong type.
     """
-    if isinstance(overrides, Params):
+    if isinstance(overrides, Settings):
         return overrides
     base = _load_defaults()
     values = {k: v for k, (v, _) in base.items()}
@@ -136,9 +136,8 @@ def resolve_params(overrides: Mapping[str, Any] | Params | None = None) -> Param
                 sources[key] = "user"
                 continue
             raise InputError(
-                f"unknown travel-time parameter {key!r}; known parameters: "
-                f"{', '.join(sorted(base))}"
+                f"unknown travel-time setting {key!r}; known settings: {', '.join(sorted(base))}"
             )
         values[key] = _check_type(key, base[key][0], val)
         sources[key] = "user"
-    return Params(values, sources)
+    return Settings(values, sources)
