@@ -116,11 +116,29 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(data, tiny_disk, monkeypatch
     assert snapshot(tiny_disk) == disk_before
 
 
-@pytest.mark.parametrize("name", sorted(WRITERS))
+# refused before any work, so cheap to run even for the slow commands
+READ_ONLY_EXTRA = {
+    "crs fit": "crs fit c.csv --model helmert4 --central-meridian 113.5 --scale 1 -o {d}/f.toml",
+    "access coverage": "access coverage in.csv in.csv --km 5 -o {d}/r.csv",
+    "access rings": "access rings --origin 113.3,23.1 --minutes 30 -o {d}/r.geojson",
+    "access rings raster": "access rings --origin 113.3,23.1 --engine raster --minutes 30 "
+    "--raster-out {d}/t.tif -o r.geojson",
+    "demo": "demo -o {d}/demo.html",
+    "map png": f"map build --user-layer {RAIL} -o m.html --png {{d}}/m.png",
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS) + sorted(READ_ONLY_EXTRA))
 def test_a_read_only_folder_is_refused_before_the_work(data, read_only_folder, monkeypatch, name):
     monkeypatch.chdir(data)
+    (data / "c.csv").write_text("id,src_e,src_n,dst_e,dst_n\nK1,1,1,2,2\n", encoding="utf-8")
     before, ro_before = snapshot(data), snapshot(read_only_folder)
-    line = assert_refused(cli(*_writer_args(name, read_only_folder)), before, data)
+    argv = (
+        _writer_args(name, read_only_folder)
+        if name in WRITERS
+        else READ_ONLY_EXTRA[name].replace("{d}", str(read_only_folder)).split()
+    )
+    line = assert_refused(cli(*argv), before, data)
     assert str(read_only_folder) in line
     assert "read-only" in line or "permission denied" in line
     assert snapshot(read_only_folder) == ro_before
