@@ -27,7 +27,6 @@ import logging
 import os
 import signal
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -142,6 +141,8 @@ def _disk_reason(exc: BaseException) -> str | None:
 def _disk_full(folder: Path) -> str | None:
     """After a write failed for an unstated reason: is the folder's disk full? (GDAL drops
     errno: "Cannot write feature".) Tried by writing a probe of 1 MiB, then removing it."""
+    import tempfile
+
     try:
         fd, probe = tempfile.mkstemp(prefix=f".probe{TEMP_MARK}{os.getpid()}-", dir=folder)
     except OSError as exc:
@@ -210,6 +211,8 @@ def _check_place(out: Path) -> None:
                 f"({root}); write outputs somewhere else"
             )
     # a probe, so a read-only folder fails now and not after the work
+    import tempfile  # loaded when an output is checked, not when the command line starts
+
     try:
         fd, probe = tempfile.mkstemp(prefix=_temp_prefix(out), suffix=".probe", dir=parent)
     except OSError as exc:
@@ -336,6 +339,8 @@ def atomic_output(
     exception, Ctrl-C or handled signal the temporary file is removed and ``out`` is left as
     it was. Disk-full and permission errors become :class:`~suigeo.errors.OutputError`.
     """
+    import tempfile
+
     out_p = Path(out)
     check_outputs([out_p], inputs)
     parent = out_p.parent if str(out_p.parent) else Path(".")
