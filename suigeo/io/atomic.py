@@ -227,16 +227,35 @@ Named = PathLike | tuple[str, PathLike | None] | None
 
 
 def _named(items: Iterable[Named]) -> list[tuple[str, Path]]:
+    """``(how messages show it, path)`` of each item that is not ``None``."""
     out = []
     for item in items:
         label, path = item if isinstance(item, tuple) else ("", item)
         if path is not None:
-            out.append((label, Path(path)))
+            p = Path(path)
+            out.append((f"{label} {str(p)!r}" if label else repr(str(p)), p))
     return out
 
 
-def _show(label: str, path: Path) -> str:
-    return f"{label} {str(path)!r}" if label else repr(str(path))
+#: Files that belong to an input although they have another name: a Shapefile's sidecars,
+#: a GeoPackage's write-ahead log, a GeoTIFF's world file and overviews. Writing over one
+#: of them damages the input as surely as writing over the input itself.
+_SIDECARS = {
+    ".shp": (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml"),
+    ".gpkg": (".gpkg-wal", ".gpkg-shm", ".gpkg-journal"),
+    ".tif": (".tfw", ".tif.aux.xml", ".tif.ovr"),
+    ".tiff": (".tfw", ".tiff.aux.xml", ".tiff.ovr"),
+}
+
+
+def _with_sidecars(items: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    out = list(items)
+    for shown, path in items:
+        suffix = path.suffix.lower()
+        for extra in _SIDECARS.get(suffix, ()):
+            stem = path.name[: -len(suffix)]
+            out.append((f"the {extra} file of {shown}", path.with_name(stem + extra)))
+    return out
 
 
 def check_outputs(outputs: Iterable[Named], inputs: Iterable[Named] = ()) -> None:
@@ -249,7 +268,9 @@ def check_outputs(outputs: Iterable[Named], inputs: Iterable[Named] = ()) -> Non
         (an option name such as ``"--rejects"``) is used in messages. ``None`` is skipped.
     inputs
         Every file the command reads: data, parameter files, rule sets, schemas, DEMs,
-        friction rasters, timetables ... (same forms).
+        friction rasters, timetables ... (same forms). A Shapefile's sidecars (``.dbf``,
+        ``.shx`` ...), a GeoPackage's ``-wal``/``-shm`` and a GeoTIFF's ``.tfw``/``.aux.xml``
+        count as the input too.
 
     Raises
     ------
@@ -259,20 +280,18 @@ def check_outputs(outputs: Iterable[Named], inputs: Iterable[Named] = ()) -> Non
         folder or a device; or its folder is missing or cannot be written.
     """
     outs = _named(outputs)
-    ins = _named(inputs)
-    for k, (label, out) in enumerate(outs):
-        for in_label, inp in ins:
+    ins = _with_sidecars(_named(inputs))
+    for k, (shown, out) in enumerate(outs):
+        for in_shown, inp in ins:
             if _same_file(out, inp):
                 raise OutputError(
-                    f"cannot write {_show(label, out)}: it is a file this command reads "
-                    f"({_show(in_label, inp)}); suigeo never overwrites an input, choose "
-                    "another output path"
+                    f"cannot write {shown}: it is a file this command reads ({in_shown}); "
+                    "suigeo never overwrites an input, choose another output path"
                 )
-        for other_label, other in outs[:k]:
+        for other_shown, other in outs[:k]:
             if _same_file(out, other):
                 raise OutputError(
-                    f"{_show(other_label, other)} and {_show(label, out)} are the same file; "
-                    "give each output its own file"
+                    f"{other_shown} and {shown} are the same file; give each output its own file"
                 )
         _check_place(out)
 

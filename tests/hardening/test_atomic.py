@@ -110,3 +110,12 @@ def test_sigterm_inside_handle_termination_unwinds_and_restores_the_handler(tmp_
     assert isinstance(info.value, KeyboardInterrupt)  # unwinds like Ctrl-C
     assert not list(tmp_path.iterdir())
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_the_sidecars_of_an_input_are_the_input(tmp_path):
+    shp = tmp_path / "roads.shp"
+    with pytest.raises(OutputError, match=r"the \.dbf file of --roads '.*roads\.shp'"):
+        check_outputs([("-o", tmp_path / "roads.dbf")], [("--roads", shp)])
+    with pytest.raises(OutputError, match="-wal"):
+        check_outputs([tmp_path / "a.gpkg-wal"], [tmp_path / "a.gpkg"])
+    check_outputs([tmp_path / "roads.csv"], [shp])
