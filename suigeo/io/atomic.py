@@ -400,6 +400,7 @@ def handle_termination() -> Iterator[None]:
     """Within this block SIGTERM and SIGHUP unwind like Ctrl-C (raising :class:`Interrupted`),
     so temporary files are removed; the previous handlers are restored afterwards.
 
+    A signal the process was started ignoring (``nohup`` ignores SIGHUP) stays ignored.
     Only in the main thread (signal handlers cannot be set elsewhere); a no-op otherwise.
     """
     wanted = [s for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)]
@@ -407,6 +408,8 @@ def handle_termination() -> Iterator[None]:
     try:
         for name in wanted:
             num = getattr(signal, name)
+            if signal.getsignal(num) == signal.SIG_IGN:  # e.g. under nohup: keep ignoring
+                continue
             previous[num] = signal.signal(num, _raise_interrupted)
     except ValueError:  # not the main thread
         pass

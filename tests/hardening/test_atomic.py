@@ -119,3 +119,14 @@ def test_the_sidecars_of_an_input_are_the_input(tmp_path):
     with pytest.raises(OutputError, match="-wal"):
         check_outputs([tmp_path / "a.gpkg-wal"], [tmp_path / "a.gpkg"])
     check_outputs([tmp_path / "roads.csv"], [shp])
+
+
+def test_a_signal_ignored_at_start_stays_ignored(monkeypatch):
+    """Under nohup SIGHUP is ignored: suigeo must not turn it into an interruption."""
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with handle_termination():
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_IGN, signal.SIG_DFL)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
