@@ -153,6 +153,9 @@ def _onto_grid(
 ) -> tuple[np.ndarray, str]:
     """Band 1 of a GeoTIFF resampled onto the grid (NaN where it has no data), and a note
     naming the CRS it was reprojected from ('' when it already is the grid's)."""
+    from pyproj.exceptions import CRSError
+    from rasterio._err import CPLE_BaseError
+
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
@@ -160,17 +163,28 @@ def _onto_grid(
     with src:
         if src.crs is None:
             raise InputError(f"{what} {str(path)!r} has no coordinate system")
+        if src.count < 1:
+            raise InputError(f"{what} {str(path)!r} has no band")
         out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
-        reproject(
-            source=rasterio.band(src, 1),
-            destination=out,
-            dst_transform=grid.transform,
-            dst_crs=grid.plane,
-            src_nodata=src.nodata,
-            dst_nodata=np.nan,
-            resampling=resampling,
-        )
-        same = CRS(src.crs) == grid.plane
+        failure = None
+        try:  # a damaged file opens, then fails while its blocks are read
+            reproject(
+                source=rasterio.band(src, 1),
+                destination=out,
+                dst_transform=grid.transform,
+                dst_crs=grid.plane,
+                src_nodata=src.nodata,
+                dst_nodata=np.nan,
+                resampling=resampling,
+            )
+            same = CRS(src.crs) == grid.plane
+        except (rasterio.errors.RasterioError, CPLE_BaseError, CRSError, ValueError) as exc:
+            failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if failure is not None:
+            raise InputError(
+                f"cannot read {what} {str(path)!r}: its data is damaged or not a raster GDAL "
+                f"can warp ({failure[:200]})"
+            )
         return out, "" if same else src.crs.to_string()
 
 

@@ -415,3 +415,25 @@ def test_a_rule_set_that_is_a_pipe_is_refused(data, monkeypatch):
     before = snapshot(data)
     run = cli("rules", "check", "parcels.csv", "--ruleset", "rs.toml")
     assert "not a regular file" in assert_refused(run, before, data)
+
+
+@pytest.mark.parametrize("option", ["--dem", "--friction"])
+def test_a_truncated_geotiff_is_one_line_not_a_warp_traceback(tmp_path, monkeypatch, option):
+    """A GeoTIFF whose header is whole but whose data is cut off opens, then fails while
+    its blocks are read (rasterio WarpOperationError)."""
+    import rasterio
+    from affine import Affine
+
+    monkeypatch.chdir(tmp_path)
+    profile = dict(driver="GTiff", width=20, height=20, count=1, dtype="float32")
+    transform = Affine(0.005, 0.0, 113.25, 0.0, -0.005, 23.15)
+    with rasterio.open("full.tif", "w", crs="EPSG:4490", transform=transform, **profile) as dst:
+        dst.write(np.arange(400, dtype="float32").reshape(20, 20), 1)
+    full = (tmp_path / "full.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(full[: len(full) * 2 // 3])
+    (tmp_path / "full.tif").unlink()
+    argv = ["access", "rings", "--origin", "113.3,23.1", "--engine", "raster", option]
+    argv += ["cut.tif", "--minutes", "5", "--no-rail", "-o", "r.geojson"]
+    before = snapshot(tmp_path)
+    line = assert_refused(cli(*argv), before, tmp_path)
+    assert "cut.tif" in line and "damaged" in line

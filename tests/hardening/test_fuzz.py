@@ -51,6 +51,21 @@ def _bytes_of(suffix: str) -> bytes:
         return path.read_bytes()
 
 
+def _dem() -> bytes:
+    """A 20 x 20 GeoTIFF of heights in CGCS2000 lon/lat around 113.3E 23.1N."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "dem.tif"
+        profile = dict(driver="GTiff", width=20, height=20, count=1, dtype="float32")
+        transform = Affine(0.005, 0.0, 113.25, 0.0, -0.005, 23.15)
+        with rasterio.open(path, "w", crs="EPSG:4490", transform=transform, **profile) as dst:
+            dst.write(np.arange(400, dtype="float32").reshape(20, 20), 1)
+        return path.read_bytes()
+
+
 GEOJSON = _bytes_of(".geojson")
 VALID = {
     "points.csv": POINTS_CSV,
@@ -64,6 +79,8 @@ VALID = {
     "layer.geojson": GEOJSON,
     "layer.parquet": _bytes_of(".parquet"),
     "layer.gpkg": _bytes_of(".gpkg"),
+    "dem.tif": _dem(),
+    "timetable.csv": "from,to,minutes\n广州南,梅州西,120\n".encode(),
 }
 
 CONVERT = "crs convert --from CGCS2000 --to CGCS2000-3GK-CM114 -o o.csv"
@@ -114,6 +131,30 @@ TARGETS = {
         "t.csv",
         "access coverage fac.csv t.csv --km 5 -o r.csv",
     ),
+    "access rings dem": (
+        "dem.tif",
+        "d.tif",
+        "access rings --origin 113.3,23.1 --engine raster --dem d.tif --minutes 5 --no-rail "
+        "-o r.geojson",
+    ),
+    "access rings friction": (
+        "dem.tif",
+        "f.tif",
+        "access rings --origin 113.3,23.1 --engine raster --friction f.tif --minutes 5 "
+        "--no-rail -o r.geojson",
+    ),
+    "access rings origins": (
+        "points.csv",
+        "o.csv",
+        "access rings --origins o.csv --minutes 5 --no-rail -o r.geojson",
+    ),
+    "access rings timetable": (
+        "timetable.csv",
+        "tt.csv",
+        "access rings --origin 113.3,23.1 --timetable tt.csv --minutes 30 -o r.geojson",
+    ),
+    "map build rings": ("layer.geojson", "r.geojson", "map build --rings r.geojson -o x.html"),
+    "layers check csv": ("points.csv", "v.csv", "layers check v.csv --schema facilities"),
     "map build user layer": (
         "layer.geojson",
         "u.geojson",
@@ -121,6 +162,7 @@ TARGETS = {
     ),
 }
 KNOWN_IO = {
+    "access rings origins",
     "crs convert csv",
     "crs convert geojson",
     "crs convert gpkg",  # bad WKB in one row: GEOSException (issue 15, GEOS row errors)
@@ -179,9 +221,14 @@ def _run_one(target: str, content: bytes) -> None:
         assert not leftovers, leftovers
 
 
+#: Readers whose command then computes travel times: fewer examples (about 0.3 s each).
+SLOW = {"access rings dem", "access rings friction", "access rings origins"}
+
+
 def _settings(target: str) -> settings:
+    examples = int(os.environ.get("SUIGEO_FUZZ_EXAMPLES", "40"))
     return settings(
-        max_examples=int(os.environ.get("SUIGEO_FUZZ_EXAMPLES", "40")),
+        max_examples=max(5, examples // 3) if target in SLOW else examples,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
