@@ -73,10 +73,12 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from suigeo.crs.params import params_file
 from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import Params, transform
 from suigeo.errors import InputError, OutputError, SuigeoError
-from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.io.atomic import atomic_output, check_not_input, check_outputs, disk_error
+from suigeo.io.cells import neutralise_table
 from suigeo.io.chunks import Chunks, open_chunks
 from suigeo.io.formats import DRIVERS, format_for
 from suigeo.io.rejects import REJECT_COLUMNS, text_columns
@@ -87,6 +89,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
+    "MAX_CHUNK_ROWS",
     "REASONS",
     "ConvertSummary",
     "convert_file",
@@ -97,6 +100,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 200_000
+#: The most rows converted at a time (memory grows with it; more gains no speed).
+MAX_CHUNK_ROWS = 100_000_000
 
 #: Reject reason codes, in the order they are checked, with their human text.
 REASONS: dict[str, str] = {
@@ -222,13 +227,14 @@ def convert_file(
     """
     src_p, out_p = Path(src_path), Path(out_path)
     s, d = resolve(src), resolve(dst)
-    if chunk_rows < 1:
-        raise InputError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    if not 1 <= chunk_rows <= MAX_CHUNK_ROWS:
+        raise InputError(f"chunk_rows must be from 1 to {MAX_CHUNK_ROWS:,}, got {chunk_rows}")
     in_fmt = format_for(src_p, purpose="input", allowed=_IN_FORMATS)
     out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
-    check_not_input(out_p, [src_p])
+    inputs = [src_p, params_file(params)]
+    check_not_input(out_p, inputs)
     if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
         raise OutputError(
             f"cannot write {d.name} to GeoJSON {str(out_p)!r}: a GeoJSON file without a CRS "
@@ -237,9 +243,9 @@ def convert_file(
         )
     explicit_rejects = rejects is not None
     rej_p = Path(rejects) if rejects is not None else out_p.with_suffix(".rejects.csv")
-    check_not_input(rej_p, [src_p])
     if rej_p.resolve() == out_p.resolve():
         raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
+    check_outputs([out_p, rej_p], inputs)  # before any work
 
     log.info("%s (%s) -> %s (%s), %s to %s", src_p, in_fmt, out_p, out_fmt, s.name, d.name)
     source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
@@ -261,12 +267,12 @@ def convert_file(
     )
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
-        rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
+        rej_p, inputs, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
     )
     bar = _progress_bar(progress, source)
     done = False
     try:
-        with atomic_output(out_p, inputs=[src_p]) as tmp:
+        with atomic_output(out_p, inputs=inputs) as tmp:
             _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
             sink.finish()
         done = True
@@ -669,8 +675,8 @@ class _Converter:
 class _RejectsSink:
     """Writes reject rows to a CSV, atomically, opened on the first reject (or always)."""
 
-    def __init__(self, path: Path, src_path: Path, header: list[str], *, always: bool):
-        self.path, self.src_path, self.always = path, src_path, always
+    def __init__(self, path: Path, inputs: list, header: list[str], *, always: bool):
+        self.path, self.inputs, self.always = path, inputs, always
         self.header = header
         self.written = False
         self._ctx: contextlib.AbstractContextManager | None = None
@@ -678,7 +684,7 @@ class _RejectsSink:
         self._header_done = False
 
     def _open(self) -> None:
-        self._ctx = atomic_output(self.path, inputs=[self.src_path])
+        self._ctx = atomic_output(self.path, inputs=self.inputs)
         tmp = self._ctx.__enter__()
         self._fh = tmp.open("wb")
 
@@ -687,11 +693,17 @@ class _RejectsSink:
 
         if self._fh is None:
             self._open()
-        pcsv.write_csv(
-            table,
-            self._fh,
-            pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
-        )
+        try:
+            pcsv.write_csv(
+                neutralise_table(table),  # no spreadsheet formulas
+                self._fh,
+                pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
+            )
+        except Exception as exc:  # a full disk names the rejects file, not the output
+            err = disk_error(self.path, exc)
+            if err is None:
+                raise
+            raise err from None
         self._header_done = True
 
     def finish(self) -> None:
@@ -893,7 +905,7 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             opts = pcsv.WriteOptions(
                 include_header=header, delimiter=delimiter, quoting_style="needed"
             )
-            pcsv.write_csv(table, fh, opts)
+            pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
 
 

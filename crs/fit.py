@@ -69,7 +69,6 @@ import datetime as _dt
 import logging
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,8 +87,9 @@ from suigeo.crs.params import (
     validate_params,
 )
 from suigeo.errors import InputError, ParameterFileError
-from suigeo.io.atomic import atomic_output
+from suigeo.io.atomic import atomic_output, check_outputs
 from suigeo.io.csvtable import read_csv
+from suigeo.io.documents import load_toml
 
 __all__ = [
     "MIN_POINTS",
@@ -182,38 +182,65 @@ class Projection:
 
     @classmethod
     def from_params_file(cls, path: str | os.PathLike[str]) -> tuple[Projection, dict | None]:
-        """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file."""
+        """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file.
+
+        The file's values are secret: they are read in a helper whose frame is gone before
+        an error is raised, and the ``[height]`` table returned hides them in its repr.
+        """
+        if not os.path.exists(path):
+            raise InputError(f"base parameter file {str(path)!r} does not exist")
+        outcome = _read_base(cls, path)
+        if isinstance(outcome, str):
+            raise ParameterFileError(outcome)
+        return outcome
+
+
+class _Hidden(dict):
+    """A table of parameter values whose repr hides them (tracebacks with locals)."""
+
+    def __repr__(self) -> str:
+        return "<parameter values hidden>"
+
+
+class _HiddenText(str):
+    """Text holding parameter values; its repr hides them (tracebacks with locals)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<parameter text hidden>"
+
+
+def _read_base(cls: type[Projection], path: str | os.PathLike[str]):
+    """``(Projection, [height] or None)`` from a base parameter file, or the message saying
+    why not (keys named, values never)."""
+    try:
+        data = load_toml(path, what="base parameter file", error=ParameterFileError)
+    except ParameterFileError as exc:
+        return str(exc)
+    proj = data.get("projection")
+    if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
+        return f"{str(path)!r}: needs a [projection] table with central_meridian_deg"
+    allowed = {f for f in cls.__dataclass_fields__}
+    kwargs: dict[str, float] = {}
+    for key, value in proj.items():
+        if key not in allowed:
+            return f"{str(path)!r}: unknown key 'projection.{key}'"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{str(path)!r}: 'projection.{key}' must be a number"
         try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise InputError(f"base parameter file {str(path)!r} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            # the decoder's message may quote the file's text: do not pass it on
-            raise ParameterFileError(
-                f"{str(path)!r}: not a valid TOML file ({type(exc).__name__})"
-            ) from None
-        proj = data.get("projection")
-        if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
-            raise ParameterFileError(
-                f"{str(path)!r}: needs a [projection] table with central_meridian_deg"
-            )
-        allowed = {f for f in cls.__dataclass_fields__}
-        kwargs: dict[str, float] = {}
-        for key, value in proj.items():
-            if key not in allowed:
-                raise ParameterFileError(f"{str(path)!r}: unknown key 'projection.{key}'")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be a number")
-            if not math.isfinite(float(value)):
-                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be finite")
-            kwargs[key] = float(value)
-        try:
-            projection = cls(**kwargs)
-        except InputError as exc:
-            raise ParameterFileError(f"{str(path)!r}: [projection]: {exc}") from None
-        height = data.get("height")
-        return projection, dict(height) if isinstance(height, dict) else None
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            return f"{str(path)!r}: 'projection.{key}' must be finite (and not too large)"
+        kwargs[key] = number
+    try:
+        projection = cls(**kwargs)
+    except InputError as exc:
+        return f"{str(path)!r}: [projection]: {exc}"
+    height = data.get("height")
+    return projection, _Hidden(height) if isinstance(height, dict) else None
 
 
 # --------------------------------------------------------------------------- control points
@@ -680,7 +707,7 @@ def write_params(
     out: str | os.PathLike[str],
     projection: Projection,
     *,
-    inputs: Sequence[str | os.PathLike[str]] = (),
+    inputs: Sequence[str | os.PathLike[str] | None] = (),
     height: Mapping[str, Any] | None = None,
     source_name: str = "",
 ) -> Path:
@@ -688,7 +715,7 @@ def write_params(
 
     The residual summary goes in as comments; ``inputs`` are never overwritten.
     """
-    tables = {"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params}
+    tables = _Hidden({"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params})
     tables["projection"] = projection.table()
     if height:
         tables["height"] = dict(height)
@@ -715,7 +742,8 @@ def write_params(
         lines += _table("affine6", result.params["affine6"])
     if height:
         lines += _table("height", dict(height))
-    text = "\n".join(lines) + "\n"
+    text = _HiddenText("\n".join(lines) + "\n")
+    del lines  # the values live on only in ``text``, whose repr hides them
     with atomic_output(out, inputs=inputs) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(out)
@@ -792,6 +820,18 @@ def _header_lines(result: FitResult, source_name: str) -> list[str]:
 log = logging.getLogger(__name__)
 
 
+def _projection_problem(projection: Projection, height: dict | None, source: str) -> str | None:
+    """Why these tables would make a parameter file load_params refuses (values never)."""
+    tables = _Hidden({"suigeo": {"format": FORMAT}, "projection": projection.table()})
+    if height:
+        tables["height"] = height
+    try:
+        validate_params(tables, source)
+    except ParameterFileError as exc:
+        return str(exc)
+    return None
+
+
 def fit_file(
     control: str | os.PathLike[str],
     model: str,
@@ -809,6 +849,8 @@ def fit_file(
     (whose ``[height]`` table is carried over); exactly one of them is required.
     """
     _check_model(model)
+    inputs = [control, check, base]
+    check_outputs([out], inputs)  # before any work
     if (projection is None) == (base is None):
         raise InputError(
             "give the transverse Mercator of the target system: either a base parameter "
@@ -819,10 +861,9 @@ def fit_file(
         projection, height = Projection.from_params_file(base)
     assert projection is not None
     # the same checks as a parameter file, before PROJ ever sees the values
-    tables = {"suigeo": {"format": FORMAT}, "projection": projection.table()}
-    if height:
-        tables["height"] = height
-    validate_params(tables, str(base or "(projection options)"))
+    problem = _projection_problem(projection, height, str(base or "(projection options)"))
+    if problem is not None:
+        raise ParameterFileError(problem)
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
     log.info(
@@ -840,7 +881,6 @@ def fit_file(
         int(result.outliers.sum()),
         out,
     )
-    inputs = [control, *([check] if check is not None else []), *([base] if base else [])]
     write_params(
         result, out, projection, inputs=inputs, height=height, source_name=Path(control).name
     )

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from pyproj import CRS
 
+from suigeo.crs.params import params_file
 from suigeo.crs.systems import System, resolve
 from suigeo.crs.transform import Params
 from suigeo.errors import OutputError
+from suigeo.io.atomic import check_outputs
 from suigeo.io.formats import FORMATS as SUFFIX_FORMATS
 from suigeo.io.formats import format_for
 from suigeo.io.vector import to_csv_frame, write_vector
@@ -69,11 +71,13 @@ def export(
             "GeoJSON file without one is read as WGS84 lon/lat); export CSV, GeoPackage or "
             "GeoParquet instead"
         )
+    inputs = [layer_path(name), params_file(params)]
+    check_outputs([out_p], inputs)  # before any work
     gdf = load(name, dst=dst, params=params)
     write_vector(
         gdf,
         out_p,
-        inputs=[layer_path(name)],
+        inputs=inputs,
         layer=name,
         fmt={v: k for k, v in _NAMES.items()}[kind],
         csv_frame=lambda g: to_csv_frame(g, geographic=system.is_geographic),

@@ -26,6 +26,7 @@ from pyproj.exceptions import ProjError
 
 from suigeo import crs
 from suigeo.errors import InputError, SuigeoError
+from suigeo.io.documents import load_toml
 from suigeo.io.vector import read_layer
 
 __all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
@@ -129,12 +130,13 @@ def schemas() -> list[str]:
 
 @lru_cache(maxsize=32)
 def _schema_file(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"schema {path!r} cannot be read: {exc}") from None
-    for fname, spec in doc.get("fields", {}).items():
+    doc = load_toml(path, what="schema")  # size, file type and nesting checked
+    fields = doc.get("fields", {})
+    if not isinstance(fields, dict):
+        raise InputError(f"schema {path!r}: 'fields' must be a table of [fields.NAME] tables")
+    for fname, spec in fields.items():
+        if not isinstance(spec, dict):
+            raise InputError(f"schema {path!r}: field {fname!r} must be a table")
         if spec.get("type") not in _TYPES:
             raise InputError(
                 f"schema {path!r}: field {fname!r} has type {spec.get('type')!r}; use one of "

@@ -18,10 +18,8 @@ project and the column. With ``on_error="reject"`` the bad rows are set aside in
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,6 +36,7 @@ from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
 from suigeo.io.csvtable import read_csv
+from suigeo.io.documents import load_json, load_toml
 from suigeo.io.formats import format_for
 from suigeo.io.rejects import REJECT_COLUMNS as IO_REJECT_COLUMNS
 from suigeo.io.vector import read_layer
@@ -101,11 +100,7 @@ def read_input(path: str | os.PathLike[str], *, src: str | None = None) -> pd.Da
     if not p.is_file():
         raise InputError(f"input file {str(p)!r} does not exist")
     if p.suffix.lower() == ".toml":
-        try:
-            with p.open("rb") as fh:
-                return _from_mapping(tomllib.load(fh), str(p), src)
-        except (OSError, ValueError, RecursionError) as exc:
-            raise InputError(f"{p}: cannot read: {exc}") from None
+        return _from_mapping(load_toml(p, what="project file"), str(p), src)
     fmt = format_for(p, allowed=TABLE_FORMATS)
     if fmt == "csv":
         table = read_csv(p)
@@ -115,11 +110,7 @@ def read_input(path: str | os.PathLike[str], *, src: str | None = None) -> pd.Da
         frame.attrs["csv_rows"] = pd.Series(table.rows, index=frame.index)
         return frame
     if fmt == "geojson" and p.suffix.lower() == ".json":
-        try:
-            with p.open(encoding="utf-8") as fh:
-                obj = json.load(fh)
-        except (OSError, ValueError, RecursionError) as exc:
-            raise InputError(f"{p}: cannot read: {exc}") from None
+        obj = load_json(p, what="project file")  # size, file type and nesting checked
         if not (isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")):
             return _from_mapping(obj, str(p), src)
     frame = read_layer(p, what="input", require_geometry=False)

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -43,6 +42,7 @@ from pathlib import Path
 
 from suigeo.errors import InputError
 from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
+from suigeo.io.documents import load_toml
 
 __all__ = [
     "FIELD_TYPES",
@@ -175,18 +175,14 @@ def load_ruleset(name_or_path: str | os.PathLike[str]) -> RuleSet:
                 f"unknown rule set {str(name_or_path)!r}; shipped rule sets: "
                 f"{', '.join(ruleset_names())} (or give a path to a rule-set .toml file)"
             )
-    elif not p.is_file():
+    elif not p.exists():
         raise InputError(f"rule-set file {str(p)!r} does not exist")
     return _load(p.resolve())
 
 
 @lru_cache(maxsize=32)
 def _load(path: Path) -> RuleSet:
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    doc = load_toml(path, what="rule set")  # size, file type and nesting checked
     where = str(path)
     try:
         return _build(doc, path)

@@ -168,10 +168,11 @@ def _show(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from suigeo import layers
+    from suigeo.io.cells import neutralise_frame
 
     df = layers.attribute_table(args.name, full=args.full)
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+        neutralise_frame(df).to_csv(sys.stdout, index=False)
     else:
         with pd.option_context(
             "display.max_columns", None, "display.width", 250, "display.max_colwidth", 80
@@ -201,7 +202,7 @@ def _check(args: argparse.Namespace) -> int:
         if args.rejects:
             from suigeo.io.rejects import write_rejects
 
-            write_rejects(exc.to_rejects(), args.rejects, inputs=[args.file])
+            write_rejects(exc.to_rejects(), args.rejects, inputs=[args.file, args.schema])
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"{args.file}: {len(gdf)} features, valid against schema {args.schema}")

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from suigeo.io.atomic import atomic_output
+from suigeo.io.cells import neutralise_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,5 +117,6 @@ def write_rejects(
         table = _from_pandas(table)
     table = pa.table(text_columns(table), names=table.schema.names)
     with atomic_output(path, inputs=list(inputs)) as tmp, tmp.open("wb") as fh:
-        pcsv.write_csv(table, fh, pcsv.WriteOptions(quoting_style="needed"))
+        # no spreadsheet formulas (suigeo.io.cells)
+        pcsv.write_csv(neutralise_table(table), fh, pcsv.WriteOptions(quoting_style="needed"))
     log.info("%s: %d rejected rows written", path, table.num_rows)

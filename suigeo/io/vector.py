@@ -38,7 +38,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,7 @@ import pyarrow as pa
 
 from suigeo.errors import InputError, OutputError
 from suigeo.io.atomic import atomic_output
+from suigeo.io.cells import neutralise_frame
 from suigeo.io.formats import DRIVERS, format_for
 
 if TYPE_CHECKING:
@@ -535,7 +536,7 @@ def write_vector(
     gdf: gpd.GeoDataFrame,
     path: str | os.PathLike[str],
     *,
-    inputs: list[str | os.PathLike[str]] | tuple[()] = (),
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
     layer: str | None = None,
     allowed: tuple[str, ...] | None = None,
     csv_frame: Callable[[gpd.GeoDataFrame], pd.DataFrame] | None = None,
@@ -568,7 +569,8 @@ def write_vector(
     with atomic_output(out, inputs=inputs) as tmp:
         try:
             if fmt == "csv":
-                frame = (csv_frame or to_csv_frame)(gdf)
+                # no spreadsheet formulas (suigeo.io.cells)
+                frame = neutralise_frame((csv_frame or to_csv_frame)(gdf))
                 sep = "\t" if out.suffix.lower() == ".tsv" else ","
                 frame.to_csv(tmp, index=False, encoding="utf-8", sep=sep)
             elif fmt == "parquet":
