@@ -195,7 +195,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_BAD_INPUT
     try:
         check_files(args)
-        return int(func(args))
+        from suigeo.io.encodings import use_encoding
+
+        # --encoding and --bom (suigeo.cli.options) reach every reader and CSV writer
+        with use_encoding(getattr(args, "encoding", None), bom=getattr(args, "bom", False)):
+            return int(func(args))
     except SuigeoError as exc:
         print(f"suigeo: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

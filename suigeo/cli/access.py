@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from suigeo.cli.options import add_text_options
 from suigeo.errors import InputError
 
 if TYPE_CHECKING:
@@ -153,6 +154,7 @@ def _fill_rings(r: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="output: .geojson, .gpkg, .fgb, .parquet, .csv (WKT)",
     )
+    add_text_options(r, bom=True)
     r.set_defaults(func=_rings)
 
 
@@ -179,6 +181,7 @@ def _fill_coverage(c: argparse.ArgumentParser) -> None:
     c.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="report (.csv, or a vector format)"
     )
+    add_text_options(c, bom=True)
     c.set_defaults(func=_coverage)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from suigeo.cli.crs import load_cli_params
+from suigeo.cli.options import add_text_options
 
 _EPILOG = """\
 Examples:
@@ -57,6 +58,7 @@ def _fill(p: argparse.ArgumentParser) -> None:
         help=f"rows converted at a time (default {DEFAULT_CHUNK_ROWS})",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if any row is rejected")
+    add_text_options(p, bom=True)
     p.set_defaults(func=_convert)
 
 

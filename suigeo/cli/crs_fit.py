@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from suigeo.cli.options import add_text_options
+
 if TYPE_CHECKING:
     from suigeo.crs.fit import FitResult, Projection
 
@@ -101,6 +103,7 @@ def _fill(p: argparse.ArgumentParser) -> None:
         metavar="M",
         help="false northing (default 0)",
     )
+    add_text_options(p)
     p.set_defaults(func=_fit)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from suigeo.cli.options import add_text_options
 from suigeo.errors import InputError
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def _fill_build(b: argparse.ArgumentParser) -> None:
         help="your own vector file (GeoPackage, GeoJSON, Shapefile...); repeatable",
     )
     add_map_options(b)
+    add_text_options(b)
     b.add_argument("-o", "--output", required=True, metavar="HTML", help="output HTML file")
     b.set_defaults(func=_build)
 

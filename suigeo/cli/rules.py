@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from suigeo.cli.options import add_text_options
+
 CHECK_EXAMPLE = """\
 Examples:
   suigeo rules check project.json --ruleset village-industrial-2022 --as-of 2024-06-30
@@ -88,6 +90,7 @@ def _fill_check(cp: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write bad rows here (CSV with reasons) and check the others, instead of stopping",
     )
+    add_text_options(cp)
     cp.set_defaults(func=_check)
 
 

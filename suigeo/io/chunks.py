@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from suigeo.errors import InputError, SuigeoError
 from suigeo.io.csvtable import stream_csv
+from suigeo.io.encodings import output_bom
 from suigeo.io.formats import format_for
 from suigeo.io.rejects import REJECT_COLUMNS
 from suigeo.io.vector import REASONS, gdal_notes, geojson_entries, geoparquet_column
@@ -54,16 +55,25 @@ class Chunks:
     #: rows set aside while opening (GeoJSON features entries that are no Feature), in the
     #: rejects columns followed by the file's (empty) columns
     pre_rejects: pa.Table | None = None
-    #: a CSV that starts with a UTF-8 byte order mark (a CSV writer keeps it)
+    #: a CSV output written from this input starts with a UTF-8 byte order mark
+    #: (:func:`suigeo.io.encodings.output_bom`: the input had one, or was GBK/UTF-16, or
+    #: ``--bom``)
     bom: bool = False
 
 
 C = TypeVar("C", bound=Chunks)
 
 
-def open_chunks(path: Path, *, chunk_rows: int, kind: type[C] = Chunks) -> C:  # type: ignore[assignment]
+def open_chunks(
+    path: Path,
+    *,
+    chunk_rows: int,
+    kind: type[C] = Chunks,  # type: ignore[assignment]
+    encoding: str | None = None,
+) -> C:
     """Open ``path`` (any format of :mod:`suigeo.io.formats`) for reading in chunks of
-    ``chunk_rows`` rows; ``kind`` is the :class:`Chunks` (sub)class returned.
+    ``chunk_rows`` rows; ``kind`` is the :class:`Chunks` (sub)class returned; ``encoding``
+    is the text encoding of a table (``None``: the command's, :mod:`suigeo.io.encodings`).
 
     Raises
     ------
@@ -74,14 +84,17 @@ def open_chunks(path: Path, *, chunk_rows: int, kind: type[C] = Chunks) -> C:  #
     fmt = format_for(path)
     log.info("%s: %s, read in chunks of %d rows", path, fmt, chunk_rows)
     if fmt == "csv":
-        return _open_csv(path, chunk_rows, kind)
+        return _open_csv(path, chunk_rows, kind, encoding)
     if fmt == "parquet":
-        return _open_parquet(path, chunk_rows, kind)
-    return _open_ogr(path, chunk_rows, kind)
+        source = _open_parquet(path, chunk_rows, kind)
+    else:
+        source = _open_ogr(path, chunk_rows, kind)
+    source.bom = output_bom(None)
+    return source
 
 
-def _open_csv(path: Path, chunk_rows: int, kind: type[C]) -> C:
-    stream = stream_csv(path, chunk_rows=chunk_rows)
+def _open_csv(path: Path, chunk_rows: int, kind: type[C], encoding: str | None) -> C:
+    stream = stream_csv(path, chunk_rows=chunk_rows, encoding=encoding)
     chunks = iter(stream)
     source = kind(
         path,
@@ -89,7 +102,7 @@ def _open_csv(path: Path, chunk_rows: int, kind: type[C]) -> C:
         stream.schema,
         closers=[stream.close],
         size=stream.info.size,
-        bom=stream.info.bom,
+        bom=output_bom(stream.info.detected),
     )
     source.position = lambda: stream.position() if stream.position is not None else 0
     return source

@@ -572,7 +572,10 @@ def write_vector(
                 # no spreadsheet formulas (suigeo.io.cells)
                 frame = neutralise_frame((csv_frame or to_csv_frame)(gdf))
                 sep = "\t" if out.suffix.lower() == ".tsv" else ","
-                frame.to_csv(tmp, index=False, encoding="utf-8", sep=sep)
+                from suigeo.io.encodings import output_bom
+
+                enc = "utf-8-sig" if output_bom(None) else "utf-8"  # --bom: for Excel
+                frame.to_csv(tmp, index=False, encoding=enc, sep=sep)
             elif fmt == "parquet":
                 gdf.to_parquet(tmp, index=False)
             else:
