@@ -130,7 +130,7 @@ _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|
 
 # what convert_file reads and writes (formats of suigeo.io.formats)
 _IN_FORMATS = ("csv", "gpkg", "geojson", "fgb", "shp", "parquet")
-_OUT_FORMATS = ("csv", "gpkg", "geojson", "fgb", "parquet")
+_OUT_FORMATS = ("csv", "gpkg", "geojson", "fgb", "parquet", "shp")
 
 _REJECT_COLUMNS = list(REJECT_COLUMNS)
 
@@ -272,7 +272,8 @@ def convert_file(
     bar = _progress_bar(progress, source)
     done = False
     try:
-        with atomic_output(out_p, inputs=inputs) as tmp:
+        conv.out_path = out_p
+        with _atomic(out_p, out_fmt, inputs) as tmp:
             _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
             sink.finish()
         done = True
@@ -539,6 +540,7 @@ class _Converter:
         self.dst_bounds = None if dst.kind == "offset" else _area_of_use(dst)
         self.read = self.written = self.rejected = 0
         self.next_row = 1
+        self.out_path: Path | None = None
         self.reasons: dict[int, int] = {}
         decimals = 9 if dst.is_geographic else 4
         self.decimals = (decimals, decimals, 4)
@@ -817,6 +819,15 @@ def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) 
 # --------------------------------------------------------------------------------------------
 
 
+def _atomic(out: Path, fmt: str, inputs: list) -> contextlib.AbstractContextManager[Path]:
+    """The atomic output of one file, or of the several files of a Shapefile."""
+    if fmt == "shp":
+        from suigeo.io.shapefile import atomic_shapefile, write_encoding
+
+        return atomic_shapefile(out, inputs=inputs, encoding=write_encoding())
+    return atomic_output(out, inputs=inputs)
+
+
 def _write(
     fmt: str, tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System, layer: str
 ) -> None:
@@ -930,7 +941,8 @@ def _geometry_type(conv: _Converter, table: pa.Table, name: str) -> str:
     if conv.source.point_layer:
         geoms = shapely.from_wkb(np.asarray(table.column(name), dtype=object))
         return "Point Z" if len(geoms) and bool(shapely.has_z(geoms).any()) else "Point"
-    return "Unknown"
+    declared = conv.source.geometry_type  # kept: a converted layer has the same types
+    return declared if declared and not declared.startswith("Unknown") else "Unknown"
 
 
 def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str) -> None:
@@ -940,6 +952,13 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
     table, name, _ = _spatial_table(first, conv)
     schema = table.schema
     failure: list[BaseException] = []
+    options: dict[str, str] = {}
+    if fmt == "shp":  # field names it would cut are refused; the code page is written
+        from suigeo.io.shapefile import check_field_names, write_encoding
+
+        options["encoding"] = write_encoding()
+        names = [n for n in schema.names if n != name]
+        check_field_names(names, conv.out_path or tmp, options["encoding"])
 
     def stream() -> Iterator[pa.RecordBatch]:
         try:
@@ -964,6 +983,7 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
                 geometry_name=name,
                 geometry_type=_geometry_type(conv, table, name),
                 crs=crs,
+                **options,
             )
     except Exception as exc:
         if failure:

@@ -55,6 +55,10 @@ class Chunks:
     #: rows set aside while opening (GeoJSON features entries that are no Feature), in the
     #: rejects columns followed by the file's (empty) columns
     pre_rejects: pa.Table | None = None
+    #: the geometry type the layer declares (``Polygon``, ``MultiLineString Z``...), if any
+    geometry_type: str | None = None
+    #: the layer's name inside a multi-layer file (GeoPackage), if any
+    layer_name: str | None = None
     #: a CSV output written from this input starts with a UTF-8 byte order mark
     #: (:func:`suigeo.io.encodings.output_bom`: the input had one, or was GBK/UTF-16, or
     #: ``--bom``)
@@ -158,15 +162,56 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _gdal_path(path: Path) -> tuple[Path, list[Callable[[], object]]]:
+    """The path GDAL reads: a Shapefile's with its code page (.cpg, the .dbf's byte or
+    --encoding: :func:`suigeo.io.shapefile.gdal_source`), and what to close after."""
+    if path.suffix.lower() != ".shp":
+        return path, []
+    from suigeo.io.shapefile import gdal_source
+
+    source = gdal_source(path)
+    gpath = source.__enter__()
+    return gpath, [lambda: source.__exit__(None, None, None)]
+
+
+def _geojson_pre_rejects(
+    path: Path, schema: pa.Schema
+) -> tuple[np.ndarray | None, pa.Table | None]:
+    """For a GeoJSON file whose ``features`` array holds entries that are no Feature: the
+    row numbers of the Features, and the rejects of the others (else ``None, None``)."""
+    entries = geojson_entries(path) if path.suffix.lower() in (".geojson", ".json") else None
+    if entries is None or not (~entries[0]).any():
+        return None, None
+    mask, others = entries
+    kept_rows = np.flatnonzero(mask).astype(np.int64) + 1
+    wrong = np.flatnonzero(~mask) + 1
+    text = [f"{REASONS['not_a_feature']}: {json.dumps(o)[:80]}" for o in others]
+    pre = pa.table(
+        [
+            pa.array(wrong, pa.int64()),
+            pa.array(["features"] * len(wrong), pa.string()),
+            pa.array(["not_a_feature"] * len(wrong), pa.string()),
+            pa.array(text, pa.string()),
+            *[pa.nulls(len(wrong), pa.string()) for _ in schema.names],
+        ],
+        names=list(REJECT_COLUMNS) + list(schema.names),
+    )
+    return kept_rows, pre
+
+
 def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
     import pyogrio.raw
 
+    gpath, closers = _gdal_path(path)
     try:
         with gdal_notes(path):
-            ctx = pyogrio.raw.open_arrow(path, batch_size=chunk_rows, use_pyarrow=True)
+            ctx = pyogrio.raw.open_arrow(gpath, batch_size=chunk_rows, use_pyarrow=True)
             meta, reader = ctx.__enter__()
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        for close in closers:
+            close()
         raise InputError(f"cannot read {str(path)!r}: {_first_line(exc)}") from None
+    closers.insert(0, lambda: ctx.__exit__(None, None, None))
     geometry = meta.get("geometry_name") or "wkb_geometry"
     schema = reader.schema
     if geometry not in schema.names:
@@ -175,24 +220,7 @@ def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
     point_layer = gtype.startswith("Point")
     has_z = gtype.endswith("Z") if point_layer else None
     schema = pa.schema([f.remove_metadata() for f in schema])
-    entries = geojson_entries(path) if path.suffix.lower() in (".geojson", ".json") else None
-    kept_rows: np.ndarray | None = None
-    pre = None
-    if entries is not None and (~entries[0]).any():
-        mask, others = entries
-        kept_rows = np.flatnonzero(mask).astype(np.int64) + 1
-        wrong = np.flatnonzero(~mask) + 1
-        text = [f"{REASONS['not_a_feature']}: {json.dumps(o)[:80]}" for o in others]
-        pre = pa.table(
-            [
-                pa.array(wrong, pa.int64()),
-                pa.array(["features"] * len(wrong), pa.string()),
-                pa.array(["not_a_feature"] * len(wrong), pa.string()),
-                pa.array(text, pa.string()),
-                *[pa.nulls(len(wrong), pa.string()) for _ in schema.names],
-            ],
-            names=list(REJECT_COLUMNS) + list(schema.names),
-        )
+    kept_rows, pre = _geojson_pre_rejects(path, schema)
 
     def batches() -> Iterator[tuple[pa.RecordBatch, np.ndarray | None]]:
         done = 0
@@ -224,7 +252,8 @@ def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
         schema,
         geometry=geometry,
         point_layer=point_layer,
-        closers=[lambda: ctx.__exit__(None, None, None)],
+        closers=closers,
+        geometry_type=gtype or None,
         declared=meta.get("crs"),
         has_z=has_z,
         pre_rejects=pre,

@@ -468,18 +468,25 @@ def _read_ogr(path: Path, fmt: str, layer: str | int | None, what: str):
     import pyogrio
     import shapely
 
+    source: contextlib.AbstractContextManager[Path] = contextlib.nullcontext(path)
+    if fmt == "shp":  # the code page from .cpg, the .dbf's byte, or --encoding
+        from suigeo.io.shapefile import gdal_source
+
+        source = gdal_source(path)
     try:
-        with gdal_notes(path):
+        with gdal_notes(path), source as gpath:
             try:  # one pass when every geometry is valid (nearly always)
-                whole = pyogrio.read_dataframe(path, layer=layer)
-                info = pyogrio.read_info(path, layer=layer)
+                whole = pyogrio.read_dataframe(gpath, layer=layer)
+                info = pyogrio.read_info(gpath, layer=layer)
                 meta = {"crs": info.get("crs"), "geometry_name": info.get("geometry_name")}
                 frame, bad = whole, np.zeros(len(whole), dtype=bool)
             except shapely.errors.GEOSException:  # a geometry GEOS refuses: set that row aside
                 whole = None
-                frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-                meta, _, wkb, _ = pyogrio.raw.read(path, layer=layer, columns=[])
+                frame = pyogrio.read_dataframe(gpath, layer=layer, read_geometry=False)
+                meta, _, wkb, _ = pyogrio.raw.read(gpath, layer=layer, columns=[])
                 geoms, bad = _from_wkb(wkb, path)
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{what} {str(path)!r}: cannot read it as {fmt}: {text}") from None
@@ -544,12 +551,13 @@ def write_vector(
 ) -> None:
     """Write ``gdf`` to ``path`` atomically; the format follows the suffix.
 
-    GeoPackage, GeoJSON and FlatGeobuf go through pyogrio (``layer`` defaults to the file
-    name's stem; a Shapefile is refused: several files cannot appear atomically), GeoParquet
-    through
-    GeoPandas/pyarrow, CSV through ``csv_frame(gdf)`` (default :func:`to_csv_frame`: points
-    as ``lon``/``lat`` or ``x``/``y`` columns, other geometries as one ``wkt`` column;
-    tab-separated for ``.tsv``). ``fmt`` (a format name) overrides the suffix.
+    GeoPackage, GeoJSON, FlatGeobuf and Shapefile go through pyogrio (``layer`` defaults to
+    the file name's stem; a Shapefile's parts are written together,
+    :func:`suigeo.io.shapefile.atomic_shapefile`, in UTF-8 or ``--encoding``, and field names
+    it would cut are refused), GeoParquet through GeoPandas/pyarrow, CSV through
+    ``csv_frame(gdf)`` (default :func:`to_csv_frame`: points as ``lon``/``lat`` or ``x``/``y``
+    columns, other geometries as one ``wkt`` column; tab-separated for ``.tsv``). ``fmt`` (a
+    format name) overrides the suffix.
 
     Raises
     ------
@@ -559,14 +567,19 @@ def write_vector(
     out = Path(path)
     if fmt is None:
         fmt = format_for(out, purpose="output", allowed=allowed)
-    if fmt == "shp":  # several files (.shp, .shx, .dbf, .prj) cannot appear atomically
-        raise OutputError(
-            f"cannot write {str(out)!r}: a Shapefile is several files and cuts field names to "
-            "10 characters; write .gpkg, .fgb, .geojson or .parquet"
-        )
     if layer is None:
         layer = re.sub(r"\W+", "_", out.stem) or "layer"
-    with atomic_output(out, inputs=inputs) as tmp:
+    shp: dict[str, Any] = {}
+    opened: contextlib.AbstractContextManager[Path]
+    if fmt == "shp":  # several files, each renamed into place (suigeo.io.shapefile)
+        from suigeo.io.shapefile import atomic_shapefile, check_field_names, write_encoding
+
+        shp = {"encoding": write_encoding()}
+        check_field_names([c for c in gdf.columns if c != gdf.geometry.name], out, **shp)
+        opened = atomic_shapefile(out, inputs=inputs, **shp)
+    else:
+        opened = atomic_output(out, inputs=inputs)
+    with opened as tmp:
         try:
             if fmt == "csv":
                 # no spreadsheet formulas (suigeo.io.cells)
@@ -583,7 +596,10 @@ def write_vector(
 
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message="'crs' was not provided")
-                    pyogrio.write_dataframe(gdf, tmp, driver=DRIVERS[fmt], layer=layer)
+                    if shp:
+                        pyogrio.write_dataframe(gdf, tmp, driver=DRIVERS[fmt], **shp)
+                    else:
+                        pyogrio.write_dataframe(gdf, tmp, driver=DRIVERS[fmt], layer=layer)
         except (OutputError, InputError):
             raise
         except OSError as exc:
