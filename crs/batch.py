@@ -129,8 +129,8 @@ _REASON_OF = {v: k for k, v in _CODES.items()}
 _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
 
 # what convert_file reads and writes (formats of suigeo.io.formats)
-_IN_FORMATS = ("csv", "gpkg", "geojson", "fgb", "shp", "parquet")
-_OUT_FORMATS = ("csv", "gpkg", "geojson", "fgb", "parquet", "shp")
+_IN_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "shp", "parquet")
+_OUT_FORMATS = ("csv", "cass", "gpkg", "geojson", "fgb", "parquet", "shp")
 
 _REJECT_COLUMNS = list(REJECT_COLUMNS)
 
@@ -190,6 +190,9 @@ def convert_file(
     rejects: str | os.PathLike[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool | None = None,
+    axis_order: str = "en",
+    keep_names: bool = False,
+    layer: str | None = None,
 ) -> ConvertSummary:
     """Convert every row of ``src_path`` from ``src`` to ``dst`` into ``out_path``.
 
@@ -213,10 +216,22 @@ def convert_file(
         Rows converted at a time; memory use is bounded by this, not by the file size.
     progress
         Show a progress bar on standard error; ``None`` shows it when stderr is a terminal.
+    axis_order
+        ``"en"`` (default): columns named X and Y hold the easting and the northing;
+        ``"ne"``: the Chinese surveying convention, X is the northing and Y the easting.
+    keep_names
+        Keep the coordinate columns' names in a table output; by default they are renamed
+        to say what they now hold: ``lon``/``lat``, ``E``/``N`` (or ``X``/``Y``/``Z``).
+    layer
+        The layer of a multi-layer input (GeoPackage); its name is kept in a GeoPackage
+        output.
 
     Returns
     -------
     ConvertSummary
+
+    A run in which every row with coordinates is rejected as ``swapped`` writes nothing and
+    raises an :class:`InputError` naming the option to rerun with.
 
     Raises
     ------
@@ -248,7 +263,7 @@ def convert_file(
     check_outputs([out_p, rej_p], inputs)  # before any work
 
     log.info("%s (%s) -> %s (%s), %s to %s", src_p, in_fmt, out_p, out_fmt, s.name, d.name)
-    source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
+    source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s, axis_order, layer)
     try:
         _check_source(source, s, d, h)
     except BaseException:
@@ -266,6 +281,7 @@ def convert_file(
         ", ".join(source.coord_columns) or "(geometry)",
     )
     conv = _Converter(s, d, params, source)
+    conv.keep_names = keep_names
     sink = _RejectsSink(
         rej_p, inputs, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
     )
@@ -274,7 +290,9 @@ def convert_file(
     try:
         conv.out_path = out_p
         with _atomic(out_p, out_fmt, inputs) as tmp:
-            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
+            layer_name = source.layer_name or out_p.stem
+            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, layer_name)
+            _refuse_all_swapped(conv, source, axis_order)
             sink.finish()
         done = True
     finally:
@@ -376,13 +394,17 @@ def _frame_column(col: pd.Series) -> pa.Array:
         return pa.array(col.astype("string"), from_pandas=True)
 
 
-def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
+def detect_columns(
+    names: list[str], system: System, *, axis_order: str = "en"
+) -> tuple[str, str] | None:
     """Return the (x, y) column pair recognised in ``names``, or ``None``.
 
     Lon/lat names are tried first for a geographic ``system``, easting/northing names first
-    otherwise. Matching ignores case and surrounding spaces; the first pair found wins.
+    otherwise. Matching ignores case, surrounding spaces and a bracketed note; the first
+    pair found wins. Columns X and Y are east and north, or with ``axis_order="ne"`` north
+    and east (the Chinese surveying convention): :func:`suigeo.io.vector.detect_xy`.
     """
-    return detect_xy(names, geographic=system.is_geographic)
+    return detect_xy(names, geographic=system.is_geographic, axis_order=axis_order)
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,11 +428,13 @@ def _open_source(
     y: str | None,
     h: str | None,
     system: System,
+    axis_order: str = "en",
+    layer: str | None = None,
 ) -> _Source:
-    source = open_chunks(path, chunk_rows=chunk_rows, kind=_Source)
+    source = open_chunks(path, chunk_rows=chunk_rows, kind=_Source, layer=layer)
     try:
         if source.geometry is None:
-            _choose_columns(source, x, y, h, system)
+            _choose_columns(source, x, y, h, system, axis_order)
         elif x is not None or y is not None or h is not None:
             raise InputError(
                 f"{str(path)!r} has a geometry column ({source.geometry!r}): its coordinates "
@@ -450,11 +474,16 @@ def _check_source(source: _Source, s: System, d: System, h: str | None) -> None:
 
 
 def _choose_columns(
-    source: _Source, x: str | None, y: str | None, h: str | None, system: System
+    source: _Source,
+    x: str | None,
+    y: str | None,
+    h: str | None,
+    system: System,
+    axis_order: str = "en",
 ) -> None:
     names = list(source.schema.names)
     if x is None and y is None:
-        found = detect_columns(names, system)
+        found = detect_columns(names, system, axis_order=axis_order)
         if found is None:
             raise InputError(
                 f"{str(source.path)!r}: no coordinate columns recognised among "
@@ -541,6 +570,7 @@ class _Converter:
         self.read = self.written = self.rejected = 0
         self.next_row = 1
         self.out_path: Path | None = None
+        self.keep_names = False
         self.reasons: dict[int, int] = {}
         decimals = 9 if dst.is_geographic else 4
         self.decimals = (decimals, decimals, 4)
@@ -819,6 +849,31 @@ def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) 
 # --------------------------------------------------------------------------------------------
 
 
+def _refuse_all_swapped(conv: _Converter, source: _Source, axis_order: str) -> None:
+    """Stop (nothing written) when every row with coordinates looks swapped: the columns
+    were read the wrong way round; say the exact option to rerun with."""
+    swapped = conv.reasons.get(_SWAPPED, 0)
+    unreadable = sum(conv.reasons.get(c, 0) for c in (_EMPTY, _NON_NUMERIC, _NOT_FINITE))
+    if conv.written or not swapped or swapped < conv.read - unreadable:
+        return
+    if source.geometry is not None:
+        fix = "the file's geometries hold northing before easting: fix the file"
+    else:
+        xcol, ycol = source.coord_columns[:2]
+        if source.detected and {xcol.strip().lower(), ycol.strip().lower()} == {"x", "y"}:
+            other = "en" if axis_order == "ne" else "ne"
+            fix = f"rerun with --axis-order {other}"
+            if other == "ne":
+                fix += " (X = northing, Y = easting, as Chinese survey sheets write them)"
+        else:
+            fix = f"rerun with --x {ycol} --y {xcol}"
+    raise InputError(
+        f"{str(source.path)!r}: all {swapped} rows with coordinates look swapped (outside "
+        f"{conv.src.name}'s area of use, inside with x and y exchanged); nothing was "
+        f"written: {fix}"
+    )
+
+
 def _atomic(out: Path, fmt: str, inputs: list) -> contextlib.AbstractContextManager[Path]:
     """The atomic output of one file, or of the several files of a Shapefile."""
     if fmt == "shp":
@@ -833,6 +888,8 @@ def _write(
 ) -> None:
     if fmt == "csv":
         _write_csv(tmp, batches, conv, dst)
+    elif fmt == "cass":
+        _write_cass(tmp, batches, conv, dst)
     elif fmt == "parquet":
         _write_parquet(tmp, batches, conv, dst)
     else:
@@ -847,9 +904,12 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
     table = ob.table
     source = conv.source
     if ob.points is not None:
-        for name, values, dec in zip(source.coord_columns, ob.points, conv.decimals, strict=False):
+        renamed = _renamed(source.coord_columns, conv, dst)
+        for name, new, values, dec in zip(
+            source.coord_columns, renamed, ob.points, conv.decimals, strict=False
+        ):
             i = table.schema.get_field_index(name)
-            table = table.set_column(i, name, pa.array(_round(values, dec)))
+            table = table.set_column(i, new, pa.array(_round(values, dec)))
         return table
     geoms = ob.geoms
     assert geoms is not None  # a batch has converted points or geometries
@@ -866,6 +926,21 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
         return table
     wkt = shapely.to_wkt(geoms, rounding_precision=conv.decimals[0])
     return table.append_column(_unique(WKT_COLUMN, table.schema.names), pa.array(wkt, pa.string()))
+
+
+def _renamed(columns: tuple[str, ...], conv: _Converter, dst: System) -> list[str]:
+    """The names of the converted coordinate columns: what they now hold (``lon``/``lat``,
+    ``E``/``N``, ``X``/``Y``/``Z``), unless ``keep_names``; the height column keeps its
+    name (except geocentric Z)."""
+    if conv.keep_names:
+        return list(columns)
+    if dst.kind == "geocentric":
+        new = ["X", "Y", "Z"]
+    else:
+        new = ["lon", "lat"] if dst.is_geographic else ["E", "N"]
+        new += list(columns[2:])
+    others = [n for n in conv.source.schema.names if n not in columns]
+    return [_unique(n, others) for n in new[: len(columns)]]
 
 
 def _file_has_z(source: _Source, geoms: np.ndarray) -> bool:
@@ -918,6 +993,74 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             )
             pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
+
+
+#: column names (lower case) that hold a point's name, its CASS code and its height
+_ID_NAMES = ("点名", "点号", "id", "name", "点", "pt", "point")
+_CODE_NAMES = ("编码", "code", "代码")
+_HEIGHT_NAMES = ("高程", "h", "z", "height", "elevation")
+
+
+def _pick(names: list[str], wanted: tuple[str, ...]) -> str | None:
+    lowered = {n.strip().lower(): n for n in names}
+    return next((lowered[w] for w in wanted if w in lowered), None)
+
+
+def _write_cass(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System) -> None:
+    """南方CASS ``.dat``: ``点名,编码,东坐标,北坐标,高程`` per point, no header."""
+    from suigeo.io.shapefile import write_encoding
+    from suigeo.io.sheets import write_cass
+
+    source = conv.source
+    if dst.is_geographic or dst.kind == "geocentric":
+        raise OutputError(
+            f"a CASS .dat file holds plane coordinates (east, north); {dst.name} is not a "
+            "plane system: write .csv instead"
+        )
+    if source.geometry is not None and not source.point_layer:
+        raise OutputError(f"a CASS .dat file holds points; {source.path} is not a point layer")
+    names = [n for n in source.schema.names if n not in source.coord_columns[:2]]
+    ident = _pick(names, _ID_NAMES)
+    if ident is None:
+        raise OutputError(
+            f"a CASS .dat file needs a point name: {source.path} has no column 点名, 点号, id "
+            f"or name (its columns are {', '.join(source.schema.names)})"
+        )
+    code = _pick(names, _CODE_NAMES)
+    converted_h = len(source.coord_columns) == 3
+    height = None if converted_h else _pick(names, _HEIGHT_NAMES)
+    encoding = write_encoding()
+
+    def lines() -> Iterator[list[str]]:
+        for ob in batches:
+            t = ob.table
+            if ob.points is not None:
+                pts = list(ob.points)
+            else:
+                assert ob.geoms is not None
+                coords = shapely.get_coordinates(ob.geoms, include_z=True)
+                pts = [coords[:, 0], coords[:, 1], coords[:, 2]]
+                converted_z = bool(shapely.has_z(ob.geoms).any())
+                if not converted_z:
+                    pts = pts[:2]
+            ids = t.column(ident).to_pylist()
+            codes = t.column(code).to_pylist() if code is not None else [""] * len(ids)
+            hs: list = [""] * len(ids)
+            if len(pts) == 3:
+                hs = [f"{v:.4f}" for v in pts[2]]
+            elif height is not None:
+                hs = t.column(height).to_pylist()
+            for i in range(len(ids)):
+                yield [
+                    "" if ids[i] is None else str(ids[i]),
+                    "" if codes[i] is None else str(codes[i]),
+                    f"{pts[0][i]:.4f}",
+                    f"{pts[1][i]:.4f}",
+                    "" if hs[i] is None else str(hs[i]),
+                ]
+
+    with tmp.open("wb") as fh:
+        write_cass(lines(), fh, encoding=encoding)
 
 
 def _spatial_table(ob: _OutBatch, conv: _Converter) -> tuple[pa.Table, str, np.ndarray]:

@@ -45,7 +45,7 @@ __all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
 
 RESERVED = ("id", "geometry", "name", "note", "crs")
 #: the table formats read (suigeo.io.formats), besides project files (.toml, .json)
-TABLE_FORMATS = ("csv", "parquet", "gpkg", "geojson", "fgb", "shp")
+TABLE_FORMATS = ("csv", "xlsx", "cass", "parquet", "gpkg", "geojson", "fgb", "shp")
 MAX_LISTED = 10
 REJECT_COLUMNS = list(IO_REJECT_COLUMNS)
 
@@ -102,7 +102,7 @@ def read_input(path: str | os.PathLike[str], *, src: str | None = None) -> pd.Da
     if p.suffix.lower() == ".toml":
         return _from_mapping(load_toml(p, what="project file"), str(p), src)
     fmt = format_for(p, allowed=TABLE_FORMATS)
-    if fmt == "csv":
+    if fmt in ("csv", "xlsx", "cass"):  # the one CSV reader (suigeo.io.sheets)
         table = read_csv(p)
         frame = table.to_pandas(empty_as_null=True)
         # keyed by row label, so a sorted or filtered frame still finds its lines

@@ -195,10 +195,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_BAD_INPUT
     try:
         check_files(args)
-        from suigeo.io.encodings import use_encoding
+        from suigeo.cli.options import reading
 
-        # --encoding and --bom (suigeo.cli.options) reach every reader and CSV writer
-        with use_encoding(getattr(args, "encoding", None), bom=getattr(args, "bom", False)):
+        # --encoding, --bom, --sheet (suigeo.cli.options) reach every reader and CSV writer
+        with reading(args):
             return int(func(args))
     except SuigeoError as exc:
         print(f"suigeo: error: {exc}", file=sys.stderr)

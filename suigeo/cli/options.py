@@ -8,8 +8,10 @@ an option added here reaches every reader at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 
-__all__ = ["add_text_options", "encoding_name"]
+__all__ = ["add_text_options", "encoding_name", "reading"]
 
 ENCODING_HELP = (
     "text encoding of the input tables (CSV, TXT, CASS .dat, and a Shapefile .dbf without a "
@@ -35,6 +37,11 @@ def add_text_options(p: argparse.ArgumentParser, *, bom: bool = False) -> None:
     p.add_argument(
         "--encoding", metavar="NAME", type=encoding_name, default="auto", help=ENCODING_HELP
     )
+    p.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet of an Excel workbook to read (default: the first)",
+    )
     if bom:
         p.add_argument(
             "--bom",
@@ -42,3 +49,18 @@ def add_text_options(p: argparse.ArgumentParser, *, bom: bool = False) -> None:
             help="start a CSV output with a UTF-8 byte order mark (Excel then reads it as "
             "UTF-8); default: when the input had one or was GBK/UTF-16",
         )
+
+
+@contextlib.contextmanager
+def reading(args: argparse.Namespace) -> Iterator[None]:
+    """Apply ``--encoding``, ``--bom`` and ``--sheet`` of a parsed command line to every
+    reader and CSV writer for the time of the command."""
+    from suigeo.io.encodings import use_encoding
+    from suigeo.io.sheets import use_sheet
+
+    encoding = getattr(args, "encoding", None)
+    with (
+        use_encoding(encoding, bom=getattr(args, "bom", False)),
+        use_sheet(getattr(args, "sheet", None)),
+    ):
+        yield

@@ -23,7 +23,7 @@ import pyarrow as pa
 from suigeo.errors import InputError, SuigeoError
 from suigeo.io.csvtable import stream_csv
 from suigeo.io.encodings import output_bom
-from suigeo.io.formats import format_for
+from suigeo.io.formats import TABLES, format_for
 from suigeo.io.rejects import REJECT_COLUMNS
 from suigeo.io.vector import REASONS, gdal_notes, geojson_entries, geoparquet_column
 
@@ -74,6 +74,7 @@ def open_chunks(
     chunk_rows: int,
     kind: type[C] = Chunks,  # type: ignore[assignment]
     encoding: str | None = None,
+    layer: str | None = None,
 ) -> C:
     """Open ``path`` (any format of :mod:`suigeo.io.formats`) for reading in chunks of
     ``chunk_rows`` rows; ``kind`` is the :class:`Chunks` (sub)class returned; ``encoding``
@@ -87,12 +88,14 @@ def open_chunks(
     """
     fmt = format_for(path)
     log.info("%s: %s, read in chunks of %d rows", path, fmt, chunk_rows)
-    if fmt == "csv":
+    if layer is not None and fmt != "gpkg":
+        raise InputError(f"{str(path)!r}: --layer picks a layer inside a GeoPackage only")
+    if fmt in TABLES:  # CSV, Excel, CASS: the one CSV reader
         return _open_csv(path, chunk_rows, kind, encoding)
     if fmt == "parquet":
         source = _open_parquet(path, chunk_rows, kind)
     else:
-        source = _open_ogr(path, chunk_rows, kind)
+        source = _open_ogr(path, chunk_rows, kind, _layer(path, layer) if fmt == "gpkg" else None)
     source.bom = output_bom(None)
     return source
 
@@ -199,13 +202,39 @@ def _geojson_pre_rejects(
     return kept_rows, pre
 
 
-def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
+def _layer(path: Path, layer: str | None) -> str | None:
+    """The layer of a GeoPackage to read: ``layer``, else its only layer; a GeoPackage of
+    several layers needs ``--layer`` (the message lists them)."""
+    import pyogrio
+
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # GDAL says why when the file is opened
+        return layer
+    if layer is not None:
+        if layer not in names:
+            raise InputError(
+                f"{str(path)!r} has no layer {layer!r}; its layers are "
+                f"{', '.join(map(repr, names))}"
+            )
+        return layer
+    if len(names) > 1:
+        raise InputError(
+            f"{str(path)!r} holds {len(names)} layers ({', '.join(map(repr, names))}); "
+            "convert one at a time with --layer NAME"
+        )
+    return names[0] if names else None
+
+
+def _open_ogr(path: Path, chunk_rows: int, kind: type[C], layer: str | None = None) -> C:
     import pyogrio.raw
 
     gpath, closers = _gdal_path(path)
     try:
         with gdal_notes(path):
-            ctx = pyogrio.raw.open_arrow(gpath, batch_size=chunk_rows, use_pyarrow=True)
+            ctx = pyogrio.raw.open_arrow(
+                gpath, layer=layer, batch_size=chunk_rows, use_pyarrow=True
+            )
             meta, reader = ctx.__enter__()
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         for close in closers:
@@ -254,6 +283,7 @@ def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
         point_layer=point_layer,
         closers=closers,
         geometry_type=gtype or None,
+        layer_name=layer,
         declared=meta.get("crs"),
         has_z=has_z,
         pre_rejects=pre,

@@ -183,15 +183,33 @@ def inspect_csv(path: str | os.PathLike[str], *, encoding: str | None = None) ->
         duplicate column names.
     """
     from suigeo.io.encodings import SAMPLE_BYTES, detect, transcode
+    from suigeo.io.sheets import EXCEL_SUFFIXES, cass_to_csv, excel_to_csv
 
     p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        _read_head(p, 1)  # a missing or unreadable file: the usual message
+        # a CSV output keeps Excel reading UTF-8: it gets a byte order mark
+        return _inspect_copy(p, excel_to_csv(p), Detected("utf-8", True, "Excel workbook"))
     sample, size = _read_head(p, SAMPLE_BYTES)
     if not sample.strip():
         raise InputError(f"{_name(p)} is empty: a CSV file needs a header line")
     detected = detect(p, sample, encoding=encoding, final=len(sample) >= size)
+    if suffix == ".dat":  # 南方CASS: no header; one is put in front
+        text = p if detected.utf8 else transcode(p, detected)
+        try:
+            tmp = cass_to_csv(p, text)
+        finally:
+            if text != p:
+                text.unlink(missing_ok=True)
+        return _inspect_copy(p, tmp, detected)
     if detected.utf8:
         return _inspect(p, sample[:_SNIFF], size, detected)
-    tmp = transcode(p, detected, suffix=p.suffix)
+    return _inspect_copy(p, transcode(p, detected, suffix=p.suffix), detected)
+
+
+def _inspect_copy(p: Path, tmp: Path, detected: Detected) -> CsvInfo:
+    """:func:`_inspect` of a UTF-8 copy ``tmp`` of ``p`` (removed on error)."""
     try:
         with _shown(tmp, p):
             head, tsize = _read_head(tmp, _SNIFF)

@@ -12,7 +12,9 @@ of text tables asks :func:`detect` which encoding a file is in:
   GBK). Anything else is refused, naming what charset-normalizer guessed and the option to
   give;
 - a name (``gbk``, ``gb18030``, ``utf-16``, ``big5``, any Python codec): the file is read in
-  it, strictly (a byte that is not valid is an error naming its line).
+  it, strictly (a byte that is not valid is an error naming its line), unless it starts with
+  a byte order mark, which says its encoding whatever was given (so ``--encoding gbk``, which
+  also chooses the code page of a Shapefile or CASS output, still reads Excel's UTF-8 CSV).
 
 The choice is logged (``-v``). The command line sets the encoding once for the whole
 command (:func:`use_encoding`); the Python functions take ``encoding=`` and default to it.
@@ -243,9 +245,9 @@ def detect(
         log.info("%s: text encoding %s", path, got.describe())
         return got
     bom = False
-    if enc in ("utf-8", "utf-8-sig") and head.startswith(_UTF8_BOM):
+    if head.startswith(_UTF8_BOM):  # a byte order mark says it all, whatever was given
         enc, bom = "utf-8", True
-    elif enc.startswith("utf-16") and head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    elif head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and not enc.startswith("utf-32"):
         enc, bom = "utf-16", True
     exc = _strict(head, enc, final)
     if exc is not None:

@@ -49,7 +49,7 @@ import pyarrow as pa
 from suigeo.errors import InputError, OutputError
 from suigeo.io.atomic import atomic_output
 from suigeo.io.cells import neutralise_frame
-from suigeo.io.formats import DRIVERS, format_for
+from suigeo.io.formats import DRIVERS, TABLES, format_for
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -79,12 +79,17 @@ LONLAT_PAIRS: tuple[tuple[str, str], ...] = (
     ("经度", "纬度"),
 )
 EN_PAIRS: tuple[tuple[str, str], ...] = (
-    ("x", "y"),
+    ("x", "y"),  # ambiguous: x is the easting unless axis_order="ne" (Chinese survey: X north)
     ("e", "n"),
     ("easting", "northing"),
     ("east", "north"),
+    ("东坐标", "北坐标"),
+    ("东", "北"),
 )
 XY_PAIRS = LONLAT_PAIRS + EN_PAIRS
+#: the pair whose meaning depends on the axis order: ``en`` x = east; ``ne`` X = north
+AMBIGUOUS_PAIR = ("x", "y")
+AXIS_ORDERS = ("en", "ne")
 
 #: reasons a row of a layer is set aside while reading
 REASONS: dict[str, str] = {
@@ -108,18 +113,34 @@ def gdal_notes(path: Path) -> Iterator[None]:
         log.info("%s: GDAL: %s", path, w.message)
 
 
+def _key(name: object) -> str:
+    """A column name as matched: lower case, no spaces, no bracketed note (``北坐标(X)``)."""
+    text = re.sub(r"[(（][^)）]*[)）]", "", str(name)).strip().lower()
+    return text or str(name).strip().lower()
+
+
 def detect_xy(
-    names: list[str] | tuple[str, ...], *, geographic: bool = True
+    names: list[str] | tuple[str, ...], *, geographic: bool = True, axis_order: str = "en"
 ) -> tuple[str, str] | None:
-    """The (x, y) column pair of :data:`XY_PAIRS` found in ``names``, or ``None``.
+    """The (east or lon, north or lat) column pair of :data:`XY_PAIRS` found in ``names``,
+    or ``None``.
 
     Lon/lat names are tried first when ``geographic``, easting/northing names first
-    otherwise; matching ignores case and surrounding spaces; the first pair found wins.
+    otherwise; matching ignores case, surrounding spaces and a bracketed note (``东坐标(Y)``);
+    the first pair found wins. Columns named X and Y mean east and north with
+    ``axis_order="en"`` (the default); ``"ne"`` applies the Chinese surveying convention,
+    X = northing and Y = easting, and returns ``(Y, X)``.
     """
-    lowered = {str(n).strip().lower(): n for n in names}
+    if axis_order not in AXIS_ORDERS:
+        raise InputError(f"the axis order is en or ne, got {axis_order!r}")
+    lowered: dict[str, str] = {}
+    for n in names:
+        lowered.setdefault(_key(n), n)
     pairs = LONLAT_PAIRS + EN_PAIRS if geographic else EN_PAIRS + LONLAT_PAIRS
     for a, b in pairs:
         if a in lowered and b in lowered:
+            if (a, b) == AMBIGUOUS_PAIR and axis_order == "ne":
+                return lowered[b], lowered[a]
             return lowered[a], lowered[b]
     return None
 
@@ -223,7 +244,7 @@ def read_layer(
         raise InputError(f"{what} {str(p)!r}: cannot read it (permission denied)")
     if layer is not None and fmt != "gpkg":
         raise InputError(f"{what} {str(p)!r}: --layer picks a layer inside a GeoPackage only")
-    if fmt == "csv":
+    if fmt in TABLES:  # CSV, Excel, CASS: the one CSV reader
         from suigeo.io.csvtable import read_csv
 
         csvt = read_csv(p)

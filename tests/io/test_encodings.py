@@ -82,13 +82,13 @@ def test_copies_are_removed(tmp_path, gbk_csv):
     import tempfile
     from pathlib import Path
 
-    before = set(Path(tempfile.gettempdir()).glob("suigeo-*"))
+    before = set(Path(tempfile.gettempdir()).glob("suigeo-*.csv"))
     read_csv(gbk_csv)
     stream = stream_csv(gbk_csv, chunk_rows=1)
     assert sum(c.batch.num_rows for c in stream) == 2
     stream = stream_csv(gbk_csv, chunk_rows=1)  # opened, never read
     stream.close()
-    assert set(Path(tempfile.gettempdir()).glob("suigeo-*")) == before
+    assert set(Path(tempfile.gettempdir()).glob("suigeo-*.csv")) == before
 
 
 def test_refused_when_it_cannot_tell_and_read_when_told(tmp_path):
