@@ -7,14 +7,20 @@ read is either written or reported in the rejects file, so ``read == written + r
 
 Formats (chosen by suffix, in and out: the one table of :mod:`suigeo.io.formats`)
 --------------------------------------------------------------------------------
-``.csv`` / ``.txt`` (comma-separated, UTF-8, a header line), ``.tsv`` (tab-separated),
-``.gpkg``, ``.geojson`` / ``.json``, ``.fgb``, ``.parquet`` / ``.geoparquet``, and ``.shp``
-as input only. A Parquet file without GeoParquet ``geo`` metadata is read as a table with
-coordinate columns, like a CSV. Files are read by :func:`suigeo.io.chunks.open_chunks` (CSV
-by :func:`suigeo.io.csvtable.stream_csv`, with its checks).
+``.csv`` / ``.txt`` (comma-separated, a header line; UTF-8, GBK or UTF-16:
+:mod:`suigeo.io.encodings`), ``.tsv`` (tab-separated), ``.xlsx`` / ``.xls`` (input only:
+:mod:`suigeo.io.sheets`), ``.dat`` (南方CASS, no header), ``.shp`` (code pages:
+:mod:`suigeo.io.shapefile`), ``.gpkg`` (``layer=``), ``.geojson`` / ``.json``, ``.fgb``,
+``.parquet`` / ``.geoparquet``. A Parquet file without GeoParquet ``geo`` metadata is read
+as a table with coordinate columns, like a CSV. Files are read by
+:func:`suigeo.io.chunks.open_chunks` (CSV by :func:`suigeo.io.csvtable.stream_csv`, with
+its checks).
 
-- Table in (CSV, plain Parquet): the x/y (and h) columns are replaced in place by the
-  converted values; every other column is kept, in order, with its text unchanged.
+- Table in (CSV, Excel, CASS, plain Parquet): the x/y (and h) columns are replaced in place
+  by the converted values and renamed to what they hold (``E``/``N``, ``lon``/``lat``;
+  ``keep_names=True`` keeps them); every other column is kept, in order, with its text
+  unchanged.
+- CASS out: ``点名,编码,东坐标,北坐标,高程`` per point, no header.
 - Geometry in (GPKG, GeoJSON, GeoParquet): the geometry is converted, vertex by vertex
   (any geometry type); attributes are kept in order.
 - Table in, spatial out: the x/y (and h) columns become a point geometry ``geometry``

@@ -592,7 +592,7 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
         if held is not None:
             _check_end(info, held.batch)
             yield held
-        log.info("%s: read %d rows (%d blank lines skipped)", info.path, kept, first - 1 - kept)
+        log.info("%s: read %d rows (%d blank lines skipped)", info.name, kept, first - 1 - kept)
     finally:
         with contextlib.suppress(Exception):
             reader.close()
