@@ -155,6 +155,9 @@ class ConvertSummary:
     columns_detected: bool = False
     #: an older file at the default rejects path, not written by this run (no rejects)
     stale_rejects: Path | None = None
+    #: the layers converted, for a whole multi-layer GeoPackage (each layer's rejects in
+    #: ``OUT.<layer>.rejects.csv``)
+    layers: tuple[str, ...] = ()
 
     def line(self) -> str:
         """One human line: ``read N, written M, rejected K (...)``."""
@@ -163,6 +166,8 @@ class ConvertSummary:
             parts = ", ".join(f"{k} {v}" for k, v in self.reasons.items() if v)
             text += f" ({parts})"
         text += f"; output {self.out_path}"
+        if self.layers:
+            text += f" (layers {', '.join(self.layers)})"
         if self.rejects_path is not None:
             text += f"; rejects {self.rejects_path}"
         if self.read and self.reasons.get("swapped", 0) * 2 >= self.read:
@@ -254,6 +259,13 @@ def convert_file(
     out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
+    if in_fmt == "gpkg" and out_fmt == "gpkg" and layer is None:
+        names = _gpkg_layers(src_p)
+        if len(names) > 1:  # the whole GeoPackage, layer by layer
+            return _convert_layers(
+                src_p, out_p, names, rejects,
+                dict(src=s, dst=d, params=params, chunk_rows=chunk_rows, progress=progress),
+            )  # fmt: skip
     inputs = [src_p, params_file(params)]
     check_not_input(out_p, inputs)
     if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
@@ -853,6 +865,70 @@ def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) 
 # --------------------------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------------------------
+
+
+def _gpkg_layers(path: Path) -> list[str]:
+    import pyogrio
+
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # GDAL says why when the file is read
+        return []
+
+
+def _convert_layers(
+    src_p: Path, out_p: Path, names: list[str], rejects: object, kwargs: dict
+) -> ConvertSummary:
+    """Convert every layer of a GeoPackage into one GeoPackage (names and geometry types
+    kept), each layer's rejects in ``OUT.<layer>.rejects.csv`` (or ``REJECTS`` likewise)."""
+    import tempfile
+
+    import pyogrio
+    import pyogrio.raw
+
+    check_outputs([out_p], [src_p, params_file(kwargs["params"])])
+    base = Path(str(rejects)) if rejects is not None else out_p.with_suffix(".rejects.csv")
+    parts: list[tuple[str, Path, ConvertSummary]] = []
+    parent = out_p.parent if str(out_p.parent) else Path(".")
+    with tempfile.TemporaryDirectory(prefix=f".{out_p.stem}.suigeo-", dir=parent) as folder:
+        for i, name in enumerate(names):
+            part = Path(folder) / f"{i}.gpkg"
+            rej = base.with_name(f"{base.name.split('.')[0]}.{name}.rejects.csv")
+            got = convert_file(
+                src_p, part, layer=name, rejects=rej if rejects is not None else None, **kwargs
+            )
+            if rejects is None and got.rejects_path is not None:
+                os.replace(got.rejects_path, rej)
+                got.rejects_path = rej
+            parts.append((name, part, got))
+        with atomic_output(out_p, inputs=[src_p]) as tmp:
+            for i, (name, part, _) in enumerate(parts):
+                info = pyogrio.read_info(part, layer=name)
+                with (
+                    pyogrio.raw.open_arrow(part, layer=name, use_pyarrow=True) as (meta, reader),
+                    warnings.catch_warnings(),
+                ):
+                    warnings.filterwarnings("ignore", message="'crs' was not provided")
+                    pyogrio.raw.write_arrow(
+                        reader, tmp, layer=name, driver="GPKG", append=i > 0,
+                        geometry_name=meta.get("geometry_name") or "geom",
+                        geometry_type=info["geometry_type"], crs=meta.get("crs"),
+                    )  # fmt: skip
+    reasons: dict[str, int] = {}
+    for _, _, got in parts:
+        for k, v in got.reasons.items():
+            reasons[k] = reasons.get(k, 0) + v
+    written_rejects = [got.rejects_path for _, _, got in parts if got.rejects_path is not None]
+    log.info("%s: %d layers converted into %s", src_p, len(parts), out_p)
+    return ConvertSummary(
+        read=sum(g.read for _, _, g in parts),
+        written=sum(g.written for _, _, g in parts),
+        rejected=sum(g.rejected for _, _, g in parts),
+        out_path=out_p,
+        rejects_path=written_rejects[0] if written_rejects else None,
+        reasons=reasons,
+        layers=tuple(names),
+    )
 
 
 def _refuse_all_swapped(conv: _Converter, source: _Source, axis_order: str) -> None:

@@ -221,7 +221,7 @@ def _layer(path: Path, layer: str | None) -> str | None:
     if len(names) > 1:
         raise InputError(
             f"{str(path)!r} holds {len(names)} layers ({', '.join(map(repr, names))}); "
-            "convert one at a time with --layer NAME"
+            "pick one with --layer NAME (or write a .gpkg to convert them all)"
         )
     return names[0] if names else None
 

@@ -192,7 +192,7 @@ def test_geopackage_layer_names_and_types_kept(tmp_path, capsys):
     )
     out = tmp_path / "gk.gpkg"
     argv = ["crs", "convert", str(src), "-o", str(out), "--from", "CGCS2000", "--to", GK]
-    assert main(argv) == 2
+    assert main([*argv[:4], str(tmp_path / "o.csv"), *argv[5:]]) == 2
     assert "2 layers ('地块', '村庄')" in capsys.readouterr().err
     assert main([*argv, "--layer", "地块"]) == 0
     info = pyogrio.read_info(out, layer="地块")
@@ -204,3 +204,16 @@ def test_geopackage_layer_names_and_types_kept(tmp_path, capsys):
     np.testing.assert_allclose(got, np.column_stack([e, n]), atol=1e-4, rtol=0)
     assert main([*argv, "--layer", "无"]) == 2
     assert "no layer '无'" in capsys.readouterr().err
+    # the whole GeoPackage: every layer, names and types kept, N = M + K over all of them
+    whole = tmp_path / "whole.gpkg"
+    argv[4] = str(whole)
+    assert main(argv) == 0
+    assert "read 4, written 4, rejected 0" in capsys.readouterr().out
+    assert [list(map(str, r)) for r in pyogrio.list_layers(whole)] == [
+        ["地块", "Polygon"],
+        ["村庄", "Point"],
+    ]
+    pt = pyogrio.read_dataframe(whole, layer="村庄").geometry[0]
+    e, n = tmerc(114, 500000).transform(113.3, 23.1)
+    assert abs(pt.x - e) < 1e-4 and abs(pt.y - n) < 1e-4
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".whole")]
