@@ -135,8 +135,8 @@ _REASON_OF = {v: k for k, v in _CODES.items()}
 _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
 
 # what convert_file reads and writes (formats of suigeo.io.formats)
-_IN_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "shp", "parquet")
-_OUT_FORMATS = ("csv", "cass", "gpkg", "geojson", "fgb", "parquet", "shp")
+_IN_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "shp", "parquet", "dxf")
+_OUT_FORMATS = ("csv", "cass", "gpkg", "geojson", "fgb", "parquet", "shp", "dxf")
 
 _REJECT_COLUMNS = list(REJECT_COLUMNS)
 
@@ -259,13 +259,10 @@ def convert_file(
     out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
-    if in_fmt == "gpkg" and out_fmt == "gpkg" and layer is None:
-        names = _gpkg_layers(src_p)
-        if len(names) > 1:  # the whole GeoPackage, layer by layer
-            return _convert_layers(
-                src_p, out_p, names, rejects,
-                dict(src=s, dst=d, params=params, chunk_rows=chunk_rows, progress=progress),
-            )  # fmt: skip
+    kwargs = dict(src=s, dst=d, params=params, chunk_rows=chunk_rows, progress=progress)
+    whole = _whole_file(src_p, out_p, in_fmt, out_fmt, layer, rejects, kwargs)
+    if whole is not None:
+        return whole
     inputs = [src_p, params_file(params)]
     check_not_input(out_p, inputs)
     if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
@@ -865,6 +862,62 @@ def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) 
 # --------------------------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------------------------
+
+
+def _whole_file(
+    src_p: Path, out_p: Path, in_fmt: str, out_fmt: str, layer: str | None, rejects: object,
+    kwargs: dict,
+) -> ConvertSummary | None:  # fmt: skip
+    """A DXF drawing, or a GeoPackage of several layers into a GeoPackage, converted whole;
+    ``None`` for everything else."""
+    if "dxf" in (in_fmt, out_fmt):
+        return _convert_dxf(
+            src_p, out_p, kwargs["src"], kwargs["dst"], kwargs["params"], in_fmt, out_fmt
+        )
+    if in_fmt == "gpkg" and out_fmt == "gpkg" and layer is None:
+        names = _gpkg_layers(src_p)
+        if len(names) > 1:  # the whole GeoPackage, layer by layer
+            return _convert_layers(src_p, out_p, names, rejects, kwargs)
+    return None
+
+
+def _convert_dxf(
+    src_p: Path, out_p: Path, s: System, d: System, params: Params, in_fmt: str, out_fmt: str
+) -> ConvertSummary:
+    """A DXF drawing to a DXF drawing (:mod:`suigeo.io.dxf`): plane systems only; every
+    point must lie in the source system's area of use."""
+    from suigeo.crs.transform import area_mask
+    from suigeo.io.dxf import convert_dxf
+
+    if in_fmt != out_fmt:
+        raise InputError(f"a DXF drawing converts to a DXF drawing: {out_p} is not .dxf")
+    for system in (s, d):
+        if system.kind != "projected":
+            raise InputError(
+                f"a DXF drawing holds plane coordinates in metres; {system.name} is not a "
+                "plane system"
+            )
+    inputs = [src_p, params_file(params)]
+    check_outputs([out_p], inputs)
+
+    def fn(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inside = area_mask(x, y, src=s, params=params)
+        if len(x) and not inside.all():
+            i = int(np.flatnonzero(~inside)[0])
+            swapped = bool(area_mask(y[i : i + 1], x[i : i + 1], src=s, params=params)[0])
+            hint = " (x and y look swapped)" if swapped else ""
+            raise InputError(
+                f"{str(src_p)!r}: {int((~inside).sum())} points lie outside {s.name}'s area "
+                f"of use{hint}, the first at {x[i]:.3f}, {y[i]:.3f}; check --from"
+            )
+        ex, ny = transform(x, y, src=s, dst=d, params=params)
+        return np.asarray(ex), np.asarray(ny)
+
+    got = convert_dxf(src_p, out_p, fn, inputs=inputs)
+    return ConvertSummary(
+        read=got.read, written=got.read, rejected=0, out_path=out_p, rejects_path=None,
+        reasons={}, columns=(),
+    )  # fmt: skip
 
 
 def _gpkg_layers(path: Path) -> list[str]:

@@ -21,7 +21,7 @@ Examples:
 
 Files: CSV/TXT/TSV (UTF-8, GBK or UTF-16: --encoding), Excel .xlsx/.xls (first sheet or
 --sheet), 南方CASS .dat (点名,编码,东坐标,北坐标,高程, no header), Shapefile, GeoPackage
-(--layer), GeoJSON, FlatGeobuf, GeoParquet.
+(--layer), GeoJSON, FlatGeobuf, GeoParquet, DXF (to DXF, plane systems).
 Coordinate columns are detected from their names (lon/lat, longitude/latitude, lng/lat,
 经度/纬度, E/N, easting/northing, 东坐标/北坐标, X/Y) unless --x/--y are given; X/Y are
 east/north unless --axis-order ne (X = north). The height column only with --h. Converted
@@ -55,7 +55,7 @@ def _fill(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "input",
         metavar="IN",
-        help="input file (.csv .txt .tsv .xlsx .dat(CASS) .shp .gpkg .geojson .fgb .parquet)",
+        help="input file (.csv .txt .tsv .xlsx .dat(CASS) .shp .gpkg .geojson .fgb .parquet .dxf)",
     )
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="output file")
     p.add_argument("--from", dest="src", metavar="SYSTEM", required=True, help="source system")

@@ -31,6 +31,7 @@ FORMATS: dict[str, str] = {
     ".xls": "xlsx",
     ".ods": "xlsx",
     ".dat": "cass",
+    ".dxf": "dxf",
 }
 
 #: formats read as a table of text cells by the one CSV reader (:mod:`suigeo.io.sheets`
