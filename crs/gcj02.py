@@ -3,7 +3,7 @@
 GCJ-02 is not a datum: it is WGS 84 longitude/latitude plus a deliberate, smooth,
 position-dependent offset of a few hundred metres, defined by an algorithm that leaked
 and is published in many reference implementations (eviltransform, prcoords,
-coordTransform, coord-convert; see the README, section crs). BD-09 adds Baidu's own
+coordTransform, coord-convert; see the docs, guide/crs.md). BD-09 adds Baidu's own
 polar-coordinate offset on top of GCJ-02. PROJ does not know either, so this module
 computes them with numpy; nothing here is a projection.
 
@@ -313,6 +313,8 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     Points outside the inside-China rectangle (see :func:`outside_china`) and NaN pass
     through unchanged.
 
+    Examples
+    --------
     >>> lon, lat = wgs84_to_gcj02(113.264385, 23.129112)
     >>> round(lon, 6), round(lat, 6)
     (113.269715, 23.126435)

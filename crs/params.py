@@ -42,7 +42,7 @@ __all__ = [
 ENV_VAR = "SUIGEO_GZ2000_PARAMS"
 FORMAT = "suigeo-gz2000/1"
 #: Guangzhou height = 1985 height + 4.256 m (Guangdong's published table of local height
-#: systems; see README, section crs).
+#: systems; see the docs, guide/crs.md).
 DEFAULT_HEIGHT_OFFSET_M = 4.256
 #: CGCS2000 ellipsoid (same as GRS80 to the digits that matter): a, 1/f.
 CGCS2000_A = 6378137.0

@@ -226,6 +226,8 @@ def systems() -> list[System]:
 def resolve(system: str | int | CRS | System) -> System:
     """Return the :class:`System` for a name, an EPSG code, a compound name or a pyproj CRS.
 
+    Examples
+    --------
     >>> resolve("EPSG:4547").name
     'CGCS2000-3GK-CM114'
     >>> resolve("gz2000+hgz").height

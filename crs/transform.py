@@ -286,6 +286,26 @@ def transform(
     >>> e, n = transform([113.3], [23.1], src="CGCS2000", dst="CGCS2000-3GK-CM114")
     >>> round(float(e[0]), 3), round(float(n[0]), 3)
     (428285.956, 2555783.929)
+
+    Every conversion has its inverse:
+
+    >>> lon, lat = transform(e, n, src="CGCS2000-3GK-CM114", dst="CGCS2000")
+    >>> round(float(lon[0]), 9), round(float(lat[0]), 9)
+    (113.3, 23.1)
+
+    Heights convert when a height system is named on both sides; without a parameter file
+    the Guangzhou height is the 1985 height + 4.256 m:
+
+    >>> e, n, h = transform([113.3], [23.1], [21.5], src="CGCS2000+H1985",
+    ...                     dst="CGCS2000-3GK-CM114+HGZ")
+    >>> round(float(h[0]), 3)
+    25.756
+
+    GCJ-02 (the offset of Chinese web maps) is a system like the others:
+
+    >>> lon, lat = transform(113.3, 23.1, src="CGCS2000", dst="GCJ02")
+    >>> round(float(lon), 6), round(float(lat), 6)
+    (113.305373, 23.097352)
     """
     s, d = resolve(src), resolve(dst)
     _check_pair(s, d, h is not None)

@@ -1,10 +1,16 @@
 """The shipped planning layers (data, catalogue, loaders) and validation of user layers.
 
->>> import layers
->>> layers.catalog()[["name", "features"]]                          # doctest: +SKIP
->>> parks = layers.load("meizhou_parks", crs="CGCS2000-3GK-CM114")  # doctest: +SKIP
->>> layers.lookup("广梅产业园")                                        # doctest: +SKIP
->>> roads = layers.read("roads.gpkg", schema="roads")                # doctest: +SKIP
+Examples
+--------
+>>> from suigeo import layers
+>>> layers.catalog()[["name", "features"]].head(3)
+             name  features
+0    north8_towns         8
+1   meizhou_parks         9
+2  qingyuan_parks         9
+>>> layers.lookup("广梅产业园")["layer"].item()
+'meizhou_parks'
+>>> roads = layers.read("roads.gpkg", schema="roads")  # a user layer, validated  # doctest: +SKIP
 """
 
 import logging

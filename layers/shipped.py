@@ -125,9 +125,15 @@ def load(
 
     Examples
     --------
-    >>> import layers
-    >>> layers.load("meizhou_parks")["output_2025_yi"].sum()
-    np.float64(830.0)
+    The nine Meizhou parks' 2025 output targets add up to the 830 亿元 of 穗府办〔2022〕20号
+    附件2; every layer is CGCS2000 lon/lat unless a target system is asked for:
+
+    >>> from suigeo import layers
+    >>> float(layers.load("meizhou_parks")["output_2025_yi"].sum())
+    830.0
+    >>> towns = layers.load("north8_towns")
+    >>> len(towns), towns.crs.to_epsg(), towns.geom_type.unique().tolist()
+    (8, 4490, ['Point'])
     """
     gdf = _load_native(name).copy()
     if crs is None:
@@ -163,7 +169,7 @@ def through_services() -> pd.DataFrame:
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> layers.through_services().set_index("id").loc["gz_meizhou_via_guangshan", "via"]
     'xintang_stn;luofushan_stn;huizhou_north_stn;longchuan_west_stn;meizhou_west_stn'
     """
@@ -212,7 +218,7 @@ def attribute_table(name: str, *, full: bool = False) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> layers.attribute_table("hubs").columns[-2:].tolist()
     ['lon', 'lat']
     """
@@ -266,7 +272,7 @@ def lookup(name: str) -> gpd.GeoDataFrame:
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> layers.lookup("Guangzhou South")["id"].item()
     'gz_south_stn'
     """

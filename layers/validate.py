@@ -395,7 +395,7 @@ def read(
 
     Examples
     --------
-    >>> import layers
+    >>> from suigeo import layers
     >>> roads = layers.read("roads.gpkg", schema="roads")  # doctest: +SKIP
     """
     file = str(path)

@@ -1,7 +1,18 @@
 """Accessibility rings and coverage by road and rail: sketch, network and raster engines.
 
->>> from geo.access import rings  # doctest: +SKIP
->>> rings("广州南站", minutes=(30, 90))  # doctest: +SKIP
+Examples
+--------
+Without rail, a sketch ring is a disc of radius T × speed ÷ circuity (defaults 50 km/h and
+1.2: 20.8 km in 30 minutes), so its area is π r²:
+
+>>> import math
+>>> from suigeo.geo.access import rings
+>>> r = rings((113.3, 23.1), minutes=(30,), rail=False)
+>>> float(r["minutes"].iloc[0]), r["engine"].iloc[0]
+(30.0, 'sketch')
+>>> round(float(r["area_km2"].iloc[0]) / (math.pi * (50 * 0.5 / 1.2) ** 2), 3)
+1.0
+>>> rings("广州南站", minutes=(30, 90))  # from a shipped place, by rail too  # doctest: +SKIP
 """
 
 import logging

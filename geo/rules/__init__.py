@@ -1,10 +1,21 @@
 """Land-use rule checks: dated, clause-cited rule sets as data and a vectorised checker.
 
->>> from geo.rules import check, read_input
->>> res = check(read_input("parcels.csv"), "village-industrial-2022", as_of="2024-06-30")
-... # doctest: +SKIP
->>> res.to_frame()  # one row per (project, rule): status, value, bound, clause, reason
-... # doctest: +SKIP
+Examples
+--------
+A 4 ha site meets the preferred site area (三)1 of 穗府办规〔2022〕12号 in the central
+urban area (at least 3 ha) but not elsewhere (at least 5 ha), where it goes to review; the
+rules whose inputs are missing are ``not_evaluable``, never a pass:
+
+>>> from suigeo.geo.rules import check
+>>> project = {"id": "P1", "site_area_m2": 40000, "central_urban": False}
+>>> res = check(project, "village-industrial-2022", as_of="2024-06-30")
+>>> res.to_frame().set_index("rule").loc["site-area", ["status", "bound_text"]].tolist()
+['review', '>= 5 ha']
+>>> res.counts()["not_evaluable"], res.any_failed
+(6, False)
+>>> res = check({**project, "central_urban": True}, "village-industrial-2022", as_of="2024-06-30")
+>>> res.to_frame().set_index("rule").loc["site-area", ["status", "bound_text"]].tolist()
+['pass', '>= 3 ha (central urban area)']
 """
 
 from suigeo.geo.rules.check import STATUSES, CheckResult, RuleOutcome, check, check_file

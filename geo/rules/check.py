@@ -239,8 +239,9 @@ def check(
     >>> r = check({"id": "P1", "site_area_m2": 1000.02, "counted_gfa_m2": 5000.10,
     ...            "special_process": False, "central_urban": True},
     ...           "village-industrial-2022", as_of="2024-06-30")
-    >>> r.to_frame().set_index("rule").loc["plot-ratio", ["status", "value"]].tolist()
-    ['pass', 5.0]
+    >>> row = r.to_frame().set_index("rule").loc["plot-ratio"]
+    >>> row["status"], float(row["value"])
+    ('pass', 5.0)
     """
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
     day = _as_of(as_of)

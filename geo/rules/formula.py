@@ -117,6 +117,8 @@ def _fields(node: _Node, out: list[str]) -> list[str]:
 class Quantity:
     """A parsed arithmetic formula over named fields.
 
+    Examples
+    --------
     >>> q = Quantity.parse("counted_gfa_m2 / site_area_m2")
     >>> q.fields
     ('counted_gfa_m2', 'site_area_m2')
@@ -230,6 +232,8 @@ def _pair(n: _Node, row: Mapping[str, float]) -> tuple[int, int] | None:
 class Condition:
     """A parsed boolean applicability condition, evaluated with missing-value tracking.
 
+    Examples
+    --------
     >>> c = Condition.parse("strata_transfer_gfa_m2 > 0 and not strata_exception")
     >>> c.fields
     ('strata_transfer_gfa_m2', 'strata_exception')

@@ -148,6 +148,8 @@ def _from_mapping(obj: object, source: str, input_crs: str | None) -> pd.DataFra
 def gk_zone_for_longitude(lon: float) -> crs.System:
     """The CGCS2000 3-degree Gauss-Krüger zone (no prefix) whose central meridian is nearest.
 
+    Examples
+    --------
     >>> gk_zone_for_longitude(113.3).name
     'CGCS2000-3GK-CM114'
     """

@@ -1,9 +1,34 @@
 """Rule sets as data: load the TOML files beside this module into typed objects.
 
-One file per rule set beside this module (``geo/rules/*.toml``). A rule set names its
-document, version, validity dates and input fields; each rule names its clause, Chinese
-requirement text, quantity formula, unit, bounds (with inclusivity), severity and
-applicability. See the README section "Land-use rule checks" for the file format.
+One file per rule set beside this module (``geo/rules/*.toml``); ``--ruleset`` and
+:func:`load_ruleset` also take the path of a file of the same format.
+
+File format
+-----------
+``[ruleset]``
+    ``name``, ``version`` (document date plus suigeo's data revision, ``2022-08-22.r1``),
+    ``title``, ``document``, ``document_number``, ``issued``, ``effective`` (first day in
+    force), ``expires`` (last valid day, inclusive; absent when the document has no term),
+    ``validity`` and ``expiry_method`` (how the dates were derived, cited), ``input``.
+``[fields.NAME]``
+    One per input field: ``type`` (``area``, ``count``, ``bool``, ``text``, ``date``),
+    ``unit``, ``description``, and optional ``positive``, ``part_of`` (a field this one is
+    a part of, so a share over 100 % is refused), ``from_geometry`` (computed from a
+    polygon when absent) and ``values`` (the allowed texts).
+``[[rules]]``
+    ``id``, ``clause``, ``requirement`` (Chinese), ``quantity`` (a formula over field
+    names, see :mod:`suigeo.geo.rules.formula`), ``unit``, ``severity`` (``mandatory``,
+    ``in_principle``, ``preferred``), optional ``applies_when`` (a condition) and
+    ``exemption`` (a bool field), ``note``, and ``kind = "cycle"`` for survey update
+    cycles (default a ratio).
+``[[rules.bounds]]``
+    One or more cases per rule, each with an optional ``when`` condition, ``min`` / ``max``
+    as exact decimal strings (or ``cycle_years``), ``min_inclusive`` / ``max_inclusive``
+    (default true: 不低于 / 不大于 / 不超过 / 以上 / 以下 include the number, 民法典
+    第1259条) and the ``text`` shown in reports. Conditions select the case:
+    ``central_urban`` picks 3 ha or 5 ha, ``strata_exception`` picks 300 m² or 500 m².
+
+``suigeo rules show NAME`` prints a rule set in full.
 """
 
 from __future__ import annotations
