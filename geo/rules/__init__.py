@@ -18,7 +18,14 @@ rules whose inputs are missing are ``not_evaluable``, never a pass:
 ['pass', '>= 3 ha (central urban area)']
 """
 
-from suigeo.geo.rules.check import STATUSES, CheckResult, RuleOutcome, check, check_file
+from suigeo.geo.rules.check import (
+    STATUSES,
+    CheckResult,
+    NotInForceWarning,
+    RuleOutcome,
+    check,
+    check_file,
+)
 from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
 from suigeo.geo.rules.inputs import Projects, gk_zone_for_longitude, prepare, read_input
 from suigeo.geo.rules.report import describe, render, summary
@@ -31,6 +38,7 @@ __all__ = [
     "Condition",
     "Field",
     "FormulaError",
+    "NotInForceWarning",
     "Projects",
     "Quantity",
     "Rule",

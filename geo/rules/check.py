@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +36,14 @@ from suigeo.geo.rules.formula import U
 from suigeo.geo.rules.inputs import Projects, prepare, read_input
 from suigeo.geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
-__all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check", "check_file"]
+__all__ = [
+    "STATUSES",
+    "CheckResult",
+    "NotInForceWarning",
+    "RuleOutcome",
+    "check",
+    "check_file",
+]
 
 STATUSES = (
     "pass",
@@ -47,6 +55,11 @@ STATUSES = (
     "not_in_force",
 )
 PASS, FAIL, REVIEW, NA, NE, EXPIRED, NOT_IN_FORCE = range(7)
+
+
+class NotInForceWarning(UserWarning):
+    """No rule of the set was in force on the as-of date: every result is ``expired`` or
+    ``not_in_force``, so nothing was checked (see :attr:`CheckResult.in_force`)."""
 
 
 @dataclass
@@ -70,6 +83,29 @@ class CheckResult:
     as_of: dt.date
     projects: Projects
     outcomes: list[RuleOutcome] = field(default_factory=list)
+
+    @property
+    def in_force(self) -> bool:
+        """True when at least one rule of the set was in force on the as-of date.
+
+        False means nothing was checked: every result is ``expired`` (after the last valid
+        day) or ``not_in_force`` (before the first day). Such a run is not a success:
+        :func:`check` warns (:class:`NotInForceWarning`) and ``suigeo rules check`` exits 1,
+        unless expired rules were asked for (``allow_expired=True``, ``--allow-expired``).
+        """
+        return any(_rule_in_force(o.rule, self.ruleset, self.as_of) for o in self.outcomes)
+
+    def not_in_force_message(self) -> str:
+        """One line saying that no rule was in force and the rule set's validity dates."""
+        rs = self.ruleset
+        until = rs.expires.isoformat() if rs.expires else "(no expiry)"
+        when = "expired" if rs.expires is not None and self.as_of > rs.expires else "not in force"
+        return (
+            f"no rule of {rs.name} ({rs.document_number}) is in force on "
+            f"{self.as_of.isoformat()}: {when}; valid {rs.effective.isoformat()} .. {until} "
+            "(both days included); nothing was checked. Give --as-of YYYY-MM-DD (as_of=) "
+            "inside the validity, or --allow-expired (allow_expired=True) to report anyway"
+        )
 
     @property
     def any_failed(self) -> bool:
@@ -147,6 +183,7 @@ class CheckResult:
             "document": f"{rs.document} {rs.document_number}",
             "effective": rs.effective.isoformat(),
             "expires": rs.expires.isoformat() if rs.expires else None,
+            "in_force": self.in_force,
             "counts": self.counts(),
             "rejected_rows": int(self.projects.rejects["row"].nunique()),
             "results": self._result_dicts(),
@@ -219,6 +256,7 @@ def check(
     as_of: dt.date | str | None = None,
     area_crs: str | int | None = None,
     on_error: str = "raise",
+    allow_expired: bool = False,
 ) -> CheckResult:
     """Check every project against every rule of ``ruleset`` on the ``as_of`` date.
 
@@ -233,6 +271,15 @@ def check(
         The date the rules are judged on (default: today).
     area_crs, on_error
         Passed to :func:`~geo.rules.inputs.prepare`.
+    allow_expired
+        When no rule of the set is in force on ``as_of`` (all ``expired`` or
+        ``not_in_force``), :func:`check` warns with :class:`NotInForceWarning` and
+        ``result.in_force`` is False; ``True`` accepts such a run without the warning.
+
+    Warns
+    -----
+    NotInForceWarning
+        Nothing was in force on ``as_of`` (unless ``allow_expired``); nothing was checked.
 
     Examples
     --------
@@ -248,7 +295,10 @@ def check(
     if not isinstance(projects, Projects):
         projects = prepare(projects, rs, area_crs=area_crs, on_error=on_error)
     outcomes = [_check_rule(rule, rs, projects, day) for rule in rs.rules]
-    return CheckResult(rs, day, projects, outcomes)
+    result = CheckResult(rs, day, projects, outcomes)
+    if not allow_expired and not result.in_force:
+        warnings.warn(result.not_in_force_message(), NotInForceWarning, stacklevel=2)
+    return result
 
 
 def check_file(
@@ -259,6 +309,7 @@ def check_file(
     area_crs: str | int | None = None,
     input_crs: str | None = None,
     on_error: str = "raise",
+    allow_expired: bool = False,
 ) -> CheckResult:
     """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
 
@@ -280,7 +331,12 @@ def check_file(
         on_error=on_error,
         line_offset=1 if str(path).lower().endswith(".csv") else 0,  # the header line
     )
-    return check(projects, rs, as_of=as_of)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotInForceWarning)
+        result = check(projects, rs, as_of=as_of, allow_expired=True)
+    if not allow_expired and not result.in_force:
+        warnings.warn(result.not_in_force_message(), NotInForceWarning, stacklevel=2)
+    return result
 
 
 def _as_of(as_of: dt.date | str | None) -> dt.date:
@@ -498,6 +554,12 @@ def _cycle(rule: Rule, data, case, open_, status, reason, as_of: dt.date):
     status[late] = FAIL if rule.severity == "mandatory" else REVIEW
     reason[late] = "overdue"
     return value, due
+
+
+def _rule_in_force(rule: Rule, rs: RuleSet, as_of: dt.date) -> bool:
+    eff = rule.effective or rs.effective
+    exp = rule.expires or rs.expires
+    return eff <= as_of and (exp is None or as_of <= exp)
 
 
 def _apply_dates(rule: Rule, rs: RuleSet, as_of: dt.date, status, reason) -> None:

@@ -49,6 +49,7 @@ def render(result: CheckResult, fmt: str = "table") -> str:
     head = (
         f"# {rs.name} {rs.version} ({rs.document_number}), as of {result.as_of.isoformat()}: "
         + ", ".join(f"{k} {v}" for k, v in result.counts().items() if v)
+        + ("" if result.in_force else " -- NOT IN FORCE on this date: nothing was checked")
     )
     cols = ["project", "rule", "clause", "status", "value", "unit", "bound_text", "reason"]
     frame["value"] = [("-" if v != v else f"{v:.15g}") for v in frame["value"]]

@@ -17,8 +17,9 @@ Examples:
   suigeo rules check parcels.gpkg --ruleset village-industrial-2022 --format csv -o out.csv
   suigeo rules check sheets.csv --ruleset survey-update-2022 --format json
 
-Exit status: 0 nothing failed, 1 at least one rule failed, 2 bad input or usage
-(and 2 when --rejects set rows aside)."""
+Exit status: 0 nothing failed, 1 at least one rule failed or no rule of the set was in
+force on the as-of date (nothing checked; --allow-expired reports it with exit 0),
+2 bad input or usage (and 2 when --rejects set rows aside)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +51,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "input", metavar="INPUT", help="project .json/.toml or table .csv/.parquet/.gpkg/..."
     )
     cp.add_argument("--ruleset", required=True, metavar="NAME", help="rule set (rules list)")
-    cp.add_argument("--as-of", metavar="YYYY-MM-DD", help="date the rules are judged on (today)")
+    cp.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="date the rules are judged on (default today). A rule outside its validity on "
+        "that date is reported expired / not_in_force, not applied; when no rule of the set is "
+        "in force the run says so on stderr and in the JSON (in_force: false) and exits 1",
+    )
+    cp.add_argument(
+        "--allow-expired",
+        action="store_true",
+        help="report a rule set that is not in force on the as-of date with exit 0 "
+        "(the warning is still printed)",
+    )
     cp.add_argument("--format", choices=FORMATS, default="table")
     cp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     cp.add_argument(
@@ -91,6 +104,7 @@ def _check(args: argparse.Namespace) -> int:
         area_crs=args.area_crs,
         input_crs=args.input_crs,
         on_error="reject" if args.rejects else "raise",
+        allow_expired=True,  # decided below: message on stderr and exit 1
     )
     text = render(result, args.format)
     if args.output:
@@ -99,6 +113,10 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     status = 1 if result.any_failed else 0
+    if not result.in_force:
+        print(f"suigeo: {result.not_in_force_message()}", file=sys.stderr)
+        if not args.allow_expired:
+            status = 1
     if args.rejects:
         rejects = result.projects.rejects
         with atomic_output(args.rejects, inputs=[args.input]) as tmp:
