@@ -404,7 +404,7 @@ def _check_rule(rule: Rule, rs: RuleSet, p: Projects, as_of: dt.date) -> RuleOut
         value, due = _cycle(rule, data, case, open_, status, reason, as_of)
         exact_rows = 0
     else:
-        value, exact_rows = _ratio(rule, data, case, open_, status, reason)
+        value, exact_rows = _ratio(rule, p, case, open_, status, reason)
         due = None
 
     _apply_dates(rule, rs, as_of, status, reason)
@@ -435,8 +435,9 @@ def _select_case(rule: Rule, data, n, open_, status, reason) -> np.ndarray:
     return case
 
 
-def _ratio(rule: Rule, data, case, open_, status, reason) -> tuple[np.ndarray, int]:
-    value, err = rule.quantity.evaluate(data)
+def _ratio(rule: Rule, p: Projects, case, open_, status, reason) -> tuple[np.ndarray, int]:
+    data = p.data
+    value, err = rule.quantity.evaluate(data, p.rel_err())
     value = np.broadcast_to(value, case.shape).astype(np.float64)
     err = np.broadcast_to(err, case.shape)
     missing = _name_missing(reason, open_, rule.quantity.fields, data)
@@ -450,7 +451,7 @@ def _ratio(rule: Rule, data, case, open_, status, reason) -> tuple[np.ndarray, i
     for j, b in enumerate(rule.bounds):
         rows = ok & (case == j)
         if rows.any():
-            good, k = _within(rule, b, value, err, rows, data)
+            good, k = _within(rule, b, value, err, rows, p)
             passed |= good
             exact_rows += k
     bad = ok & ~passed
@@ -458,7 +459,7 @@ def _ratio(rule: Rule, data, case, open_, status, reason) -> tuple[np.ndarray, i
     return value, exact_rows
 
 
-def _within(rule: Rule, b: Bound, value, err, rows, data) -> tuple[np.ndarray, int]:
+def _within(rule: Rule, b: Bound, value, err, rows, p: Projects) -> tuple[np.ndarray, int]:
     """Rows (within ``rows``) that satisfy bound ``b``, deciding close calls exactly."""
     good = rows.copy()
     close = np.zeros(len(rows), bool)
@@ -475,7 +476,7 @@ def _within(rule: Rule, b: Bound, value, err, rows, data) -> tuple[np.ndarray, i
         close |= near
         good &= fine | near
     idx = np.flatnonzero(close)
-    cols = {f: data[f][idx].tolist() for f in rule.quantity.fields}
+    cols = {f: p.exact_cells(f, idx) for f in rule.quantity.fields}
     limits = [
         (lim.numerator, lim.denominator, is_min, incl)
         for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive))

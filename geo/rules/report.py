@@ -111,7 +111,8 @@ def describe(rs: RuleSet) -> str:
         unit = f" [{f.unit}]" if f.unit else ""
         extra = f" (part of {f.part_of})" if f.part_of else ""
         vals = f" one of {', '.join(f.values)}" if f.values else ""
-        out.append(f"  {f.name:<34} {f.type}{unit}{extra}{vals}: {f.description}")
+        alias = f" (also {', '.join(f.aliases)})" if f.aliases else ""
+        out.append(f"  {f.name:<34} {f.type}{unit}{extra}{vals}{alias}: {f.description}")
     out.append("rules:")
     for r in rs.rules:
         out.append(f"  {r.id}  [{r.severity}]  {r.clause}")

@@ -14,7 +14,8 @@ File format
     One per input field: ``type`` (``area``, ``count``, ``bool``, ``text``, ``date``),
     ``unit``, ``description``, and optional ``positive``, ``part_of`` (a field this one is
     a part of, so a share over 100 % is refused), ``from_geometry`` (computed from a
-    polygon when absent) and ``values`` (the allowed texts).
+    polygon when absent), ``values`` (the allowed texts) and ``aliases`` (other headers
+    that mean this field, e.g. ``用地面积``; with a unit in brackets, ``用地面积（公顷）``).
 ``[[rules]]``
     ``id``, ``clause``, ``requirement`` (Chinese), ``quantity`` (a formula over field
     names, see :mod:`suigeo.geo.rules.formula`), ``unit``, ``severity`` (``mandatory``,
@@ -72,6 +73,7 @@ class Field:
     part_of: str | None = None
     from_geometry: bool = False
     values: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def _build(doc: dict, path: Path) -> RuleSet:
             part_of=spec.get("part_of"),
             from_geometry=bool(spec.get("from_geometry", False)),
             values=tuple(spec.get("values", ())),
+            aliases=tuple(spec.get("aliases", ())),
         )
     rules = tuple(_rule(r, fields) for r in doc.get("rules", []))
     ids = [r.id for r in rules]
