@@ -27,12 +27,13 @@ import datetime as dt
 import os
 import warnings
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
 from suigeo.errors import InputError
-from suigeo.geo.rules.formula import U
+from suigeo.geo.rules.formula import U, decimal_fraction
 from suigeo.geo.rules.inputs import Projects, prepare, read_input
 from suigeo.geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
@@ -403,6 +404,9 @@ def _check_rule(rule: Rule, rs: RuleSet, p: Projects, as_of: dt.date) -> RuleOut
     if rule.kind == "cycle":
         value, due = _cycle(rule, data, case, open_, status, reason, as_of)
         exact_rows = 0
+    elif rule.kind == "interval":
+        value, due = _interval(rule, data, case, open_, status, reason), None
+        exact_rows = 0
     else:
         value, exact_rows = _ratio(rule, p, case, open_, status, reason)
         due = None
@@ -450,6 +454,11 @@ def _ratio(rule: Rule, p: Projects, case, open_, status, reason) -> tuple[np.nda
     passed = np.zeros(len(case), bool)
     for j, b in enumerate(rule.bounds):
         rows = ok & (case == j)
+        if b.fields:  # a limit given per project (a height limit): missing -> not_evaluable
+            lacking = _name_missing(reason, rows, b.fields, data)
+            status[lacking] = NE
+            ok &= ~lacking
+            rows &= ~lacking
         if rows.any():
             good, k = _within(rule, b, value, err, rows, p)
             passed |= good
@@ -459,16 +468,32 @@ def _ratio(rule: Rule, p: Projects, case, open_, status, reason) -> tuple[np.nda
     return value, exact_rows
 
 
+def _limits(b: Bound, p: Projects):
+    """(float limit, its error bound, exact limit or field name, is_min, inclusive) of each
+    side of bound ``b``: a constant from the rule file or a field of each project."""
+    rel = p.rel_err()
+    out = []
+    for lim, fname, is_min, incl in (
+        (b.min, b.min_field, True, b.min_inclusive),
+        (b.max, b.max_field, False, b.max_inclusive),
+    ):
+        if lim is not None:
+            lf = float(lim)
+            out.append((lf, abs(lf) * U, lim, is_min, incl))
+        elif fname is not None:
+            lf = p.data[fname]
+            out.append((lf, np.abs(lf) * rel.get(fname, U), fname, is_min, incl))
+    return out
+
+
 def _within(rule: Rule, b: Bound, value, err, rows, p: Projects) -> tuple[np.ndarray, int]:
     """Rows (within ``rows``) that satisfy bound ``b``, deciding close calls exactly."""
     good = rows.copy()
     close = np.zeros(len(rows), bool)
-    for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive)):
-        if lim is None:
-            continue
-        lf = float(lim)
+    limits = _limits(b, p)
+    for lf, lerr, _, is_min, incl in limits:
         with np.errstate(invalid="ignore"):
-            near = rows & (np.abs(value - lf) <= 2.0 * (err + abs(lf) * U) + 1e-300)
+            near = rows & (np.abs(value - lf) <= 2.0 * (err + lerr + np.abs(lf) * U) + 1e-300)
             if is_min:
                 fine = value >= lf if incl else value > lf
             else:
@@ -477,11 +502,13 @@ def _within(rule: Rule, b: Bound, value, err, rows, p: Projects) -> tuple[np.nda
         good &= fine | near
     idx = np.flatnonzero(close)
     cols = {f: p.exact_cells(f, idx) for f in rule.quantity.fields}
-    limits = [
-        (lim.numerator, lim.denominator, is_min, incl)
-        for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive))
-        if lim is not None
-    ]
+    exact_limits = []
+    for _, _, lim, is_min, incl in limits:
+        if isinstance(lim, Fraction):
+            exact_limits.append(([lim] * len(idx), is_min, incl))
+        else:  # a field: each row's own limit, exactly
+            cells = p.exact_cells(lim, idx)
+            exact_limits.append(([_fraction(c) for c in cells], is_min, incl))
     for j, i in enumerate(idx):  # exact decision for the few rows near a threshold
         pair = rule.quantity.exact_ratio({f: c[j] for f, c in cols.items()})
         if pair is None:
@@ -490,14 +517,18 @@ def _within(rule: Rule, b: Bound, value, err, rows, p: Projects) -> tuple[np.nda
         num, den = pair  # den > 0
         value[i] = num / den  # int / int is correctly rounded
         ok = True
-        for p, q, is_min, incl in limits:  # num/den vs p/q, both denominators positive
-            lhs, rhs = num * q, p * den
+        for lims, is_min, incl in exact_limits:  # num/den vs a/b, both denominators positive
+            lhs, rhs = num * lims[j].denominator, lims[j].numerator * den
             if is_min:
                 ok &= lhs >= rhs if incl else lhs > rhs
             else:
                 ok &= lhs <= rhs if incl else lhs < rhs
         good[i] = ok
     return good, len(idx)
+
+
+def _fraction(cell: float | Fraction) -> Fraction:
+    return cell if isinstance(cell, Fraction) else decimal_fraction(cell)
 
 
 def _violations(rule: Rule, data, bad, status, reason) -> None:
@@ -555,6 +586,39 @@ def _cycle(rule: Rule, data, case, open_, status, reason, as_of: dt.date):
     status[late] = FAIL if rule.severity == "mandatory" else REVIEW
     reason[late] = "overdue"
     return value, due
+
+
+def _interval(rule: Rule, data, case, open_, status, reason) -> np.ndarray:
+    """``kind = "interval"``: the later date (the quantity) must not fall within N years of
+    the ``since`` date: the N years from day D end on D + N years - 1 day (the convention of
+    the validity periods), so the later event may happen from D + N years on."""
+    (later,) = rule.quantity.fields
+    to, since = data[later], data[rule.since]
+    none = open_ & np.isnat(to)
+    status[none] = NA
+    reason[none] = f"not applicable: no {later} given"
+    rows = open_ & ~none
+    missing = _name_missing(reason, rows, (rule.since,), data)
+    status[missing] = NE
+    ok = rows & ~missing
+    backwards = ok & (to < since)
+    status[backwards] = NE
+    reason[backwards] = f"{later} is before {rule.since}"
+    ok &= ~backwards
+    earliest = np.full(len(case), np.datetime64("NaT"), dtype="datetime64[D]")
+    for j, b in enumerate(rule.bounds):
+        sel = ok & (case == j)
+        earliest[sel] = _add_years(since[sel], int(b.cycle_years))
+    value = np.where(ok, (to - since).astype("timedelta64[D]").astype(np.float64), np.nan)
+    early = ok & (to < earliest)
+    status[early] = FAIL if rule.severity == "mandatory" else REVIEW
+    idx = np.flatnonzero(ok)
+    if len(idx):
+        when = np.datetime_as_string(to[idx]).astype(object)
+        first = np.datetime_as_string(earliest[idx]).astype(object)
+        state = np.where(early[idx], "too early", "allowed").astype(object)
+        reason[idx] = f"{later} " + when + ": " + state + "; allowed from " + first
+    return value
 
 
 def _rule_in_force(rule: Rule, rs: RuleSet, as_of: dt.date) -> bool:

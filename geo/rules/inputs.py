@@ -148,7 +148,7 @@ def _header_factor(f: Field, unit: str, col: object, source: str) -> Fraction:
                 "(m²/平方米/㎡, 万平方米, ha/公顷, 亩, km²)"
             )
         return got
-    if f.type == "count" and unit in (f.unit, "1"):
+    if f.type in ("count", "length") and unit in (f.unit, "1", "米" if f.unit == "m" else ""):
         return Fraction(1)
     raise InputError(
         f"{source}: column {str(col)!r}: a unit is only understood for area fields "
@@ -515,7 +515,7 @@ def _missing(f: Field, n: int) -> np.ndarray:
 
 
 def _coerce(s: pd.Series, f: Field, errors: _Errors, exact: np.ndarray) -> np.ndarray:
-    if f.type in ("area", "count"):
+    if f.type in ("area", "length", "count"):
         return _numeric(s, f, errors, exact)
     if f.type == "bool":
         return _boolean(s, f, errors)
@@ -610,10 +610,11 @@ def _with_unit(text: str, f: Field) -> tuple[Fraction, str]:
         if factor is None:
             units = "平方米/㎡, 万平方米, ha/公顷, 亩, km²"
             return Fraction(0), f"wrong unit {unit!r}: give the area in m² (or {units})"
-    elif unit in ("", f.unit):
+    elif unit in ("", f.unit) or (f.type == "length" and f.unit == "m" and unit in ("米", "m")):
         factor = Fraction(1)
     else:
-        return Fraction(0), f"wrong unit {unit!r}: {f.name} is a count of {f.unit or 'items'}"
+        what = f"in {f.unit}" if f.type == "length" else f"a count of {f.unit or 'items'}"
+        return Fraction(0), f"wrong unit {unit!r}: {f.name} is {what}"
     try:
         return Fraction(number) * factor, ""
     except (ValueError, ZeroDivisionError):
@@ -649,7 +650,7 @@ def _dates(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
 def _check_values(rs: RuleSet, data: dict[str, np.ndarray], errors: _Errors) -> None:
     for name, f in rs.fields.items():
         v = data[name]
-        if f.type in ("area", "count"):
+        if f.type in ("area", "length", "count"):
             with np.errstate(invalid="ignore"):
                 errors.add(v < 0, name, v, f"negative {f.type}")
                 errors.add(~np.isfinite(v) & ~np.isnan(v), name, v, "not a finite number")
