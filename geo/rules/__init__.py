@@ -28,6 +28,7 @@ from suigeo.geo.rules.check import (
 )
 from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
 from suigeo.geo.rules.inputs import Projects, gk_zone_for_longitude, prepare, read_input
+from suigeo.geo.rules.parcels import ParcelResult, check_parcels
 from suigeo.geo.rules.report import describe, render, summary
 from suigeo.geo.rules.ruleset import Bound, Field, Rule, RuleSet, load_ruleset, ruleset_names
 
@@ -39,6 +40,7 @@ __all__ = [
     "Field",
     "FormulaError",
     "NotInForceWarning",
+    "ParcelResult",
     "Projects",
     "Quantity",
     "Rule",
@@ -46,6 +48,7 @@ __all__ = [
     "RuleSet",
     "check",
     "check_file",
+    "check_parcels",
     "describe",
     "gk_zone_for_longitude",
     "load_ruleset",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from suigeo.errors import OutputError
+from suigeo.errors import InputError, OutputError
 from suigeo.geo.rules import check_file, describe, load_ruleset, render, ruleset_names, summary
 from suigeo.geo.rules.report import FORMATS
 from suigeo.io.atomic import atomic_output
@@ -82,6 +82,136 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write bad rows here (CSV with reasons) and check the others, instead of stopping",
     )
     cp.set_defaults(func=_check)
+    _register_parcels(g)
+
+
+PARCELS_EXAMPLE = """\
+Examples:
+  suigeo rules parcels parcels.gpkg --buildings buildings.gpkg -o report.csv
+  suigeo rules parcels 地块.shp --buildings 建筑.shp --green 绿地.shp --format json -o r.json \\
+      --rejects rejects.csv --map parcels.html
+  suigeo rules parcels parcels.gpkg --buildings b.gpkg --from GZ2000 --params gz2000.toml
+
+Parcels carry their limits: far_max far_min coverage_max green_min height_max (or 容积率上限
+容积率下限 建筑密度上限 绿地率下限 建筑限高; --column far_max=FAR_UP names others);
+buildings carry floors (层数) or gfa_m2 (建筑面积), and height_m (建筑高度).
+
+Exit status: 0 every checked indicator passes, 1 an indicator fails or nothing could be
+checked, 2 bad input or usage (an invalid geometry or a bad value: without --rejects the
+first one is named and nothing is written; with --rejects they are listed there, the rest is
+checked, and the exit status is still 2)."""
+
+
+def _register_parcels(g: argparse._SubParsersAction) -> None:
+    pp = g.add_parser(
+        "parcels",
+        help="plot ratio, coverage, green ratio and height per parcel against its limits",
+        epilog=PARCELS_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pp.add_argument("parcels", metavar="PARCELS", help="parcel polygons with their limits")
+    pp.add_argument("--buildings", required=True, metavar="FILE", help="building footprints")
+    pp.add_argument("--green", metavar="FILE", help="green-space polygons (for the green ratio)")
+    pp.add_argument("-o", "--output", metavar="FILE", help="write the report here (not stdout)")
+    pp.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        help="report format (default: csv for -o FILE.csv, json for .json, else table)",
+    )
+    pp.add_argument("--rejects", metavar="FILE", help="list the rows not (fully) checked here")
+    pp.add_argument("--map", metavar="FILE", help="draw the parcels by worst status (HTML)")
+    pp.add_argument("--id-column", metavar="NAME", help="the parcels' id column")
+    pp.add_argument(
+        "--column",
+        action="append",
+        metavar="QUANTITY=NAME",
+        help="the column of a limit or building quantity, e.g. far_max=FAR_UP (repeatable)",
+    )
+    pp.add_argument("--from", dest="src", metavar="SYSTEM", help="system of the layers")
+    pp.add_argument("--params", metavar="FILE", help="Guangzhou 2000 parameter file")
+    pp.add_argument(
+        "--area-system",
+        metavar="SYSTEM",
+        help="plane system for areas (default: the Gauss-Krüger zone of the data)",
+    )
+    pp.set_defaults(func=_parcels)
+
+
+_DEFECTS = ("invalid_geometry", "bad_limit", "bad_value", "not_a_feature", "empty")
+
+
+def _parcels(args: argparse.Namespace) -> int:
+    from suigeo.geo.rules.parcels import check_parcels, parcel_map_layer, render_parcels
+    from suigeo.io.atomic import check_not_input
+
+    inputs = [p for p in (args.parcels, args.buildings, args.green) if p]
+    outs = [p for p in (args.output, args.rejects, args.map) if p]
+    if len({str(Path(p).resolve()) for p in outs}) < len(outs):
+        raise OutputError("-o, --rejects and --map must name different files")
+    for p in outs:
+        check_not_input(p, inputs)
+    columns = {}
+    for item in args.column or []:
+        key, sep, value = item.partition("=")
+        if not sep or not value:
+            raise InputError(f"--column {item!r}: give QUANTITY=NAME, e.g. far_max=FAR_UP")
+        columns[key.strip()] = value.strip()
+    result = check_parcels(
+        args.parcels,
+        args.buildings,
+        args.green,
+        columns=columns,
+        id_column=args.id_column,
+        src=args.src,
+        params=args.params,
+        area_system=args.area_system,
+    )
+    rej = result.rejects
+    defects = rej[rej["reason"].isin(_DEFECTS)] if len(rej) else rej
+    if len(defects) and not args.rejects:
+        r = defects.iloc[0]
+        more = (
+            f" (and {len(defects) - 1} more; --rejects FILE lists them)" if len(defects) > 1 else ""
+        )
+        raise InputError(
+            f"{r['layer']}: row {r['row']}, column {r['column']!r}: {r['message']}{more}"
+        )
+    fmt = args.format or (
+        "json" if str(args.output).lower().endswith(".json") else "csv" if args.output else "table"
+    )
+    text = render_parcels(result, fmt)
+    if args.output:
+        with atomic_output(args.output, inputs=inputs) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if args.rejects:
+        import pyarrow as pa
+
+        from suigeo.io.rejects import write_rejects
+
+        write_rejects(pa.Table.from_pandas(rej.astype(object), preserve_index=False),
+                      args.rejects, inputs=inputs)  # fmt: skip
+    if args.map:
+        from suigeo.maps import build, save_html
+
+        m = build({"parcel check": parcel_map_layer(result)}, title="Parcel indicators 地块指标")
+        save_html(m, args.map, inputs=inputs)
+    c = result.counts
+    note = (
+        f"suigeo: {len(result.parcels)} parcels, areas in {result.area_system}: "
+        + ", ".join(f"{k} {v}" for k, v in c.items())
+        + f"; {result.straddling['building'].nunique()} straddling buildings apportioned"
+    )
+    if len(rej):
+        note += f"; {len(rej)} rows in rejects" + ("" if args.rejects else " (see --rejects FILE)")
+    print(note, file=sys.stderr)
+    if len(defects):
+        return 2
+    if len(result.parcels) == 0 or c.get("not_evaluable", 0) == len(result.report):
+        print("suigeo: nothing was checked (no parcel, or no indicator evaluable)", file=sys.stderr)
+        return 1
+    return 1 if result.any_failed else 0
 
 
 def _list(args: argparse.Namespace) -> int:
