@@ -229,6 +229,9 @@ def _find(frame: pd.DataFrame, names: tuple[str, ...], override: str | None):
         base = split[0] if split else str(col).strip()
         if base in names or base.lower() in names:
             return col, split[1] if split else ""
+    for col in frame.columns:  # a Shapefile cuts field names to 10 characters
+        if len(str(col)) == 10 and str(col).lower() == names[0][:10]:
+            return col, ""
     return None, ""
 
 
