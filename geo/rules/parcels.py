@@ -291,8 +291,9 @@ def _ids(frame: pd.DataFrame, id_column: str | None, names: tuple[str, ...], wha
     if col not in frame.columns:
         raise InputError(f"{what}: no id column {col!r}")
     s = frame[col]
-    text = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
-    ids = np.array(["" if v is None else str(v).strip() for v in text], dtype=object)
+    if pd.api.types.is_float_dtype(s.dtype) and (s.dropna() % 1 == 0).all():
+        s = s.astype("Int64")  # 7.0 -> "7"
+    ids = s.astype("string").str.strip().fillna("").to_numpy(dtype=object)
     if what == "parcels":
         dup = pd.Series(ids).duplicated(keep=False).to_numpy() & (ids != "")
         if dup.any():
@@ -385,19 +386,27 @@ class _Overlay:
 def _overlay(parcels: np.ndarray, layer: np.ndarray) -> _Overlay:
     n = len(parcels)
     tree = shapely.STRtree(parcels)
-    li, pi = tree.query(layer, predicate="intersects")
-    pieces = shapely.intersection(layer[li], parcels[pi])
+    li, pi = tree.query(layer)  # envelope candidates
+    # most footprints meet one parcel's envelope only and lie in that parcel: the piece is
+    # the footprint itself (a prepared ``covers`` test); only the others are intersected
+    shapely.prepare(parcels)
+    single = (np.bincount(li, minlength=len(layer)) == 1)[li]
+    whole = np.zeros(len(li), bool)
+    whole[single] = shapely.covers(parcels[pi[single]], layer[li[single]])
+    pieces = layer[li].copy()
+    pieces[~whole] = shapely.intersection(layer[li[~whole]], parcels[pi[~whole]])
     area = shapely.area(pieces)
     keep = area > 0
     li, pi, area, pieces = li[keep], pi[keep], area[keep], pieces[keep]
     covered = np.bincount(pi, weights=area, minlength=n)
     # footprints drawn overlapping each other (a tower over its podium) count once
-    ltree = shapely.STRtree(layer)
-    a, b = ltree.query(layer, predicate="intersects")
+    a, b = shapely.STRtree(layer).query(layer)  # envelope candidates, then exact tests
     other = a < b
     a, b = a[other], b[other]
     overlapping = np.zeros(n, bool)
     if len(a):
+        meet = shapely.intersects(layer[a], layer[b])
+        a, b = a[meet], b[meet]
         common = shapely.area(shapely.intersection(layer[a], layer[b]))
         touched = np.unique(np.concatenate([a[common > 0], b[common > 0]]))
         if len(touched):
@@ -858,10 +867,15 @@ def _judge(values, unknown, limits, lim_bad, pidx, pids, ctx):
     return report.iloc[order].reset_index(drop=True), worst, exact_count, no_limits
 
 
+def _fmt(v: np.ndarray) -> np.ndarray:
+    """``%.15g`` of each value, formatting each distinct value once."""
+    uniq, inv = np.unique(v, return_inverse=True)
+    return np.array([f"{x:.15g}" for x in uniq.tolist()], dtype=object)[inv.ravel()]
+
+
 def _limit_texts(lo_v: np.ndarray, hi_v: np.ndarray) -> np.ndarray:
     """``>= 1, <= 2.5`` per row (limits to 15 significant digits), '' without a limit."""
-    lo_t = pd.Series(lo_v).map("{:.15g}".format).to_numpy(dtype=object)
-    hi_t = pd.Series(hi_v).map("{:.15g}".format).to_numpy(dtype=object)
+    lo_t, hi_t = _fmt(lo_v), _fmt(hi_v)
     lo_t = np.where(np.isnan(lo_v), "", ">= " + lo_t)
     hi_t = np.where(np.isnan(hi_v), "", "<= " + hi_t)
     sep = np.where((lo_t != "") & (hi_t != ""), ", ", "")
