@@ -253,8 +253,12 @@ def _numeric(
         vals = s.to_numpy(dtype=np.float64, na_value=np.nan) * float(factor)
         return _Col(vals, s.to_numpy(dtype=object), factor), problem
     raw = s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
-    vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    vals = vals * float(factor)
+    text = s.astype("string").str.strip()
+    pct = text.str.endswith("%") | text.str.endswith("％")
+    pct = pct.to_numpy(dtype=bool, na_value=False) if kind == "ratio" else np.zeros(n, bool)
+    plain = text.str.rstrip("%％") if pct.any() else text
+    vals = pd.to_numeric(plain, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    vals = np.where(pct, vals / 100, vals * float(factor))  # exact values: _Col.exact
     todo = np.flatnonzero(np.isnan(vals) & np.not_equal(raw, None))
     for i in todo:  # the cells that are not plain numbers: units, blanks, garbage
         text = str(raw[i]).strip()
