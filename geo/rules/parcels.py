@@ -19,9 +19,10 @@ without ``%`` is refused. Buildings (polygon footprints) carry ``floors`` (层�
 Computation
 -----------
 Areas are plane areas in the Gauss-Krüger zone of the data: the input's own projected
-system when it has one, else the CGCS2000 3-degree zone whose central meridian is nearest
-the centre of the parcels (GZ2000 input with its parameter file goes there too), or
-``area_system=``. Every layer is brought into that one plane.
+system when it is a Transverse Mercator (Gauss-Krüger) projection, else the CGCS2000
+3-degree zone whose central meridian is nearest the centre of the parcels (lon/lat, Web
+Mercator, GZ2000 with its parameter file), or ``area_system=``. Every layer is brought
+into that one plane.
 
 - site area = area(parcel);
 - a building's GFA is its ``gfa_m2``, else footprint area x ``floors``; a building that
@@ -323,7 +324,7 @@ def _plane(
         target = crs.resolve(area_system)
         if target.kind != "projected":
             raise InputError(f"area system {target.name} is not a plane (projected) system")
-    elif source.kind == "projected" and not source.needs_params and source.epsg is not None:
+    elif _is_gauss_kruger(source):
         target = source
     else:
         b = shapely.bounds(np.asarray(first.geometry.array))
@@ -351,6 +352,16 @@ def _plane(
         else:
             out.append(crs.to_crs(f, target, params, src=s))
     return out, f"{target.name}" + (f" (EPSG:{target.epsg})" if target.epsg else "")
+
+
+def _is_gauss_kruger(system: crs.System) -> bool:
+    """A plane system whose areas are used as they are: a Transverse Mercator (Gauss-Krüger)
+    projection PROJ knows. Others (Web Mercator, GZ2000 with its own parameters...) are
+    brought into the CGCS2000 Gauss-Krüger zone of the data."""
+    if system.kind != "projected" or system.needs_params or system.pyproj_crs is None:
+        return False
+    op = system.pyproj_crs.coordinate_operation
+    return op is not None and op.method_name == "Transverse Mercator"
 
 
 def _valid(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -319,3 +319,14 @@ def test_rejects_never_drop_a_row():
     assert by(res, "B", "plot_ratio")["reason"].startswith("a building in it has neither")
     assert by(res, "C", "plot_ratio")["reason"] == "bad far_min or far_max (see rejects)"
     assert len(res.report) == 12  # every parcel is reported
+
+
+def test_web_mercator_input_is_measured_in_the_gk_zone():
+    parcels, buildings, green = _random_layers(5, 3, 2)
+    gk = check_parcels(parcels, buildings, green)
+    wm = check_parcels(*(f.to_crs("EPSG:3857") for f in (parcels, buildings, green)))
+    assert wm.area_system.startswith("CGCS2000-3GK-CM114")
+    assert np.allclose(gk.parcels["site_area_m2"], wm.parcels["site_area_m2"], rtol=1e-6)
+    forced = check_parcels(parcels, buildings, green, area_system="EPSG:3857")
+    ratio = forced.parcels["site_area_m2"] / gk.parcels["site_area_m2"]
+    assert (ratio > 1.1).all()  # Web Mercator's areal scale at 23°N: 1/cos²(23°) = 1.18
