@@ -120,6 +120,12 @@ def _register_parcels(g: argparse._SubParsersAction) -> None:
     )
     pp.add_argument("--rejects", metavar="FILE", help="list the rows not (fully) checked here")
     pp.add_argument("--map", metavar="FILE", help="draw the parcels by worst status (HTML)")
+    pp.add_argument(
+        "--straddling",
+        metavar="FILE",
+        help="list the buildings apportioned between parcels (CSV: building, parcel, share, "
+        "gfa_m2; an empty parcel is the part outside every parcel)",
+    )
     pp.add_argument("--id-column", metavar="NAME", help="the parcels' id column")
     pp.add_argument(
         "--column",
@@ -141,13 +147,13 @@ _DEFECTS = ("invalid_geometry", "bad_limit", "bad_value", "not_a_feature", "empt
 
 
 def _parcels(args: argparse.Namespace) -> int:
-    from suigeo.geo.rules.parcels import check_parcels, parcel_map_layer, render_parcels
+    from suigeo.geo.rules.parcels import check_parcels, render_parcels
     from suigeo.io.atomic import check_not_input
 
     inputs = [p for p in (args.parcels, args.buildings, args.green) if p]
-    outs = [p for p in (args.output, args.rejects, args.map) if p]
+    outs = [p for p in (args.output, args.rejects, args.map, args.straddling) if p]
     if len({str(Path(p).resolve()) for p in outs}) < len(outs):
-        raise OutputError("-o, --rejects and --map must name different files")
+        raise OutputError("-o, --rejects, --map and --straddling must name different files")
     for p in outs:
         check_not_input(p, inputs)
     columns = {}
@@ -185,18 +191,7 @@ def _parcels(args: argparse.Namespace) -> int:
             tmp.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    if args.rejects:
-        import pyarrow as pa
-
-        from suigeo.io.rejects import write_rejects
-
-        write_rejects(pa.Table.from_pandas(rej.astype(object), preserve_index=False),
-                      args.rejects, inputs=inputs)  # fmt: skip
-    if args.map:
-        from suigeo.maps import build, save_html
-
-        m = build({"parcel check": parcel_map_layer(result)}, title="Parcel indicators 地块指标")
-        save_html(m, args.map, inputs=inputs)
+    _parcel_outputs(args, result, inputs)
     c = result.counts
     note = (
         f"suigeo: {len(result.parcels)} parcels, areas in {result.area_system}: "
@@ -259,3 +254,26 @@ def _check(args: argparse.Namespace) -> int:
             )
             status = 2
     return status
+
+
+def _parcel_outputs(args: argparse.Namespace, result, inputs: list[str]) -> None:
+    """The rejects, straddling and map files of ``rules parcels``, when asked for."""
+    rej = result.rejects
+    if args.rejects:
+        import pyarrow as pa
+
+        from suigeo.io.rejects import write_rejects
+
+        write_rejects(pa.Table.from_pandas(rej.astype(object), preserve_index=False),
+                      args.rejects, inputs=inputs)  # fmt: skip
+    if args.straddling:
+        from suigeo.geo.rules.report import _csv
+
+        with atomic_output(args.straddling, inputs=inputs) as tmp:
+            tmp.write_text(_csv(result.straddling), encoding="utf-8")
+    if args.map:
+        from suigeo.geo.rules.parcels import parcel_map_layer
+        from suigeo.maps import build, save_html
+
+        m = build({"parcel check": parcel_map_layer(result)}, title="Parcel indicators 地块指标")
+        save_html(m, args.map, inputs=inputs)

@@ -164,3 +164,29 @@ def test_column_overrides(tmp_path, capsys):
     assert rc == 0
     rc, cap = run([p, "--buildings", b, "--column", "far_max"], capsys)
     assert rc == 2 and "QUANTITY=NAME" in cap.err
+
+
+def test_straddling_buildings_are_listed(tmp_path, capsys):
+    parcels = gpd.GeoDataFrame(
+        {"id": ["A", "B"], "far_max": [5.0, 5.0]},
+        geometry=[B(0, 0, 100, 100), B(100, 0, 200, 100)],
+        crs=GK,
+    )
+    # 40 m x 10 m, 3 floors (1200 m²): 30 m in A, 10 m in B
+    buildings = gpd.GeoDataFrame(
+        {"floors": [3], "height_m": [9.0]}, geometry=[B(70, 10, 110, 20)], crs=GK
+    )
+    p, b = tmp_path / "p.gpkg", tmp_path / "b.gpkg"
+    parcels.to_file(p)
+    buildings.to_file(b)
+    out, strad = tmp_path / "r.csv", tmp_path / "s.csv"
+    rc, cap = run([p, "--buildings", b, "-o", out, "--straddling", strad], capsys)
+    assert rc == 0 and "1 straddling buildings apportioned" in cap.err
+    s = pd.read_csv(strad, dtype={"building": str})
+    assert s[["parcel", "share", "gfa_m2"]].values.tolist() == [
+        ["A", 0.75, 900.0],
+        ["B", 0.25, 300.0],
+    ]
+    rep = pd.read_csv(out).set_index(["parcel", "indicator"])
+    assert rep.loc[("A", "plot_ratio"), "value"] == 0.09  # 900 / 10000
+    assert rep.loc[("B", "plot_ratio"), "value"] == 0.03
