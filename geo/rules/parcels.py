@@ -673,7 +673,7 @@ def _run(pframe, prows, bframe, brows, gframe, grows, rejects, columns, id_colum
     if gframe is not None:
         ggeo = np.asarray(gframe.geometry.array)
         gok, greason = _valid(ggeo)
-        gids = np.array([str(r) for r in grows], dtype=object)
+        gids = np.asarray(grows).astype(str).astype(object)
         rejects.append(_rejects(grows[~gok], "geometry", "invalid_geometry", greason[~gok],
                                 "green", gids[~gok]))  # fmt: skip
         gov = _overlay(P, ggeo[gok])

@@ -330,3 +330,11 @@ def test_web_mercator_input_is_measured_in_the_gk_zone():
     forced = check_parcels(parcels, buildings, green, area_system="EPSG:3857")
     ratio = forced.parcels["site_area_m2"] / gk.parcels["site_area_m2"]
     assert (ratio > 1.1).all()  # Web Mercator's areal scale at 23°N: 1/cos²(23°) = 1.18
+
+
+def test_layers_in_different_systems_meet_in_one_plane():
+    parcels, buildings, green = _random_layers(6, 3, 2)
+    same = check_parcels(parcels, buildings, green)
+    mixed = check_parcels(parcels, buildings.to_crs("EPSG:4490"), green.to_crs("EPSG:3857"))
+    assert mixed.area_system == same.area_system  # the parcels' own GK zone
+    assert np.allclose(same.report["value"], mixed.report["value"], rtol=1e-6, atol=1e-9)
