@@ -12,6 +12,7 @@ import folium
 from suigeo.errors import OutputError
 from suigeo.io.atomic import atomic_output, check_not_input
 from suigeo.maps.browser import chromium
+from suigeo.maps.pagecheck import check_rendered, install_probe
 
 __all__ = ["render_html", "save_html", "save_map", "save_png"]
 
@@ -52,6 +53,7 @@ def save_png(
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
+        install_probe(driver)  # records failed scripts, stylesheets and tiles
         driver.get(page.as_uri())
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -62,6 +64,7 @@ def save_png(
             if ready:
                 break
             time.sleep(0.1)
+        check_rendered(driver, repr(str(out)))  # loaded, not blank; else nothing is written
         time.sleep(settle_s)  # let tiles (if any, and reachable) and fonts settle
         with atomic_output(out, inputs=[*inputs, page]) as tmp:
             if not driver.save_screenshot(str(tmp)):
