@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from suigeo.maps.demo import DEMO_RINGS, demo_map, demo_rings
     from suigeo.maps.escape import escape_text
     from suigeo.maps.export import render_html, save_html, save_map, save_png
-    from suigeo.maps.files import read_named, read_vector
+    from suigeo.maps.files import read_named, read_user_layers, read_vector
     from suigeo.maps.offline import OfflineAssetError
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -31,6 +31,7 @@ __all__ = [
     "demo_rings",
     "escape_text",
     "read_named",
+    "read_user_layers",
     "read_vector",
     "render_html",
     "save_html",
@@ -55,6 +56,7 @@ lazy_package(
         "save_png": "suigeo.maps.export",
         "read_named": "suigeo.maps.files",
         "read_vector": "suigeo.maps.files",
+        "read_user_layers": "suigeo.maps.files",
         "OfflineAssetError": "suigeo.maps.offline",
     },
 )

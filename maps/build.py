@@ -35,14 +35,21 @@ from suigeo.maps.basemaps import basemap as _basemap
 from suigeo.maps.controls import (
     FooterControl,
     HtmlControl,
-    LabelDeclutter,
+    LabelLayout,
+    MetricScale,
     TitleBox,
     add_attribution,
     add_css,
 )
 from suigeo.maps.escape import escape_text
 from suigeo.maps.offline import OfflineAssets
-from suigeo.maps.symbology import field_label, kind_style, status_dash, symbology
+from suigeo.maps.symbology import (
+    field_label,
+    kind_style,
+    point_status,
+    status_dash,
+    symbology,
+)
 
 __all__ = ["DEFAULT_SIMPLIFY_M", "build"]
 
@@ -66,6 +73,7 @@ class _Layer:
     gdf: gpd.GeoDataFrame
     group: str = "other"
     sources: tuple[str, ...] = ()  # layer-level sources (unescaped), e.g. from the catalogue
+    label: str | None = None  # user layers: the column labelled on the map
 
 
 # --------------------------------------------------------------------------------------
@@ -283,8 +291,12 @@ def _ring_color(minutes: float) -> str:
     return r["colors"][min(max(i, 0), len(r["colors"]) - 1)]
 
 
-def _styles_for(keys: Iterable[str], role: str) -> dict[str, dict[str, Any]]:
-    """Leaflet path style per style key (kind|status, or minutes for rings)."""
+def _styles_for(keys: Iterable[str], role: str, points: bool = False) -> dict[str, dict[str, Any]]:
+    """Leaflet path style per style key (kind|status, or minutes for rings).
+
+    Points draw their status (stations: in service / under construction / planned /
+    unknown) with the ``point_*`` fill, outline and dash of ``[status.*]``; lines by dash.
+    """
     out: dict[str, dict[str, Any]] = {}
     if role == "rings":
         r = symbology()["rings"]
@@ -306,13 +318,15 @@ def _styles_for(keys: Iterable[str], role: str) -> dict[str, dict[str, Any]]:
     for key in keys:
         kind, _, status = key.partition("|")
         st = kind_style(kind, user=role == "user")
+        ps = point_status(status) if points and role != "user" else {}
+        dash = ps.get("point_dash", "") if points else status_dash(status)
         out[key] = {
-            "color": st["color"],
-            "weight": st.get("weight", 1.5),
-            "fillColor": st.get("fill_color", st["color"]),
-            "fillOpacity": 0.85 if "radius" in st else 0.35,
+            "color": ps.get("point_color", st["color"]),
+            "weight": ps.get("point_weight", 1.5 if points else st.get("weight", 1.5)),
+            "fillColor": ps.get("point_fill", st.get("fill_color", st["color"])),
+            "fillOpacity": 0.85 if points else 0.35,
             "radius": st.get("radius", 5),
-            "dashArray": status_dash(status) or None,
+            "dashArray": dash or None,
             "lineCap": "round",
         }
     return out
@@ -335,15 +349,24 @@ def _group_of(gdf: gpd.GeoDataFrame, role: str, key: str) -> str:
 
 # A permanent label per feature from the escaped ``_l`` property (set with innerHTML, so
 # the escaped text shows as the original characters and runs nothing), registered with its
-# layer's priority ``_p`` (a number we write) for the declutter pass (controls.LabelDeclutter).
+# layer's priority ``_p`` (a number we write) for the label layout (controls.LabelLayout).
 _LABEL_JS = """function (feature, layer) {
     if (feature.properties._l) {
-        layer.bindTooltip(feature.properties._l, {permanent: true, direction: "right",
-            offset: [7, 0], className: "suigeo-label", interactive: false});
         (window.suigeoLabels = window.suigeoLabels || []).push(
-            [Number(feature.properties._p) || 0, layer]);
+            [Number(feature.properties._p) || 0, layer, feature.properties._l]);
     }
 }"""
+
+
+def _label_text(layer: _Layer) -> pd.Series | None:
+    """The unescaped label of each feature, or ``None`` when the layer is not labelled."""
+    lab = symbology()["labels"]
+    gdf = layer.gdf
+    if layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf:
+        return _short_labels(gdf, lab["field"], lab["short_from"])
+    if layer.role == "user" and layer.label:
+        return gdf[layer.label]
+    return None
 
 
 def _label_priority(key: str) -> int:
@@ -358,17 +381,22 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     keys = _style_keys(gdf, layer.role)
     # the page carries a style code per feature, never the raw kind/status text from data
     codes, uniques = pd.factorize(keys)
-    by_key = _styles_for(uniques, layer.role)
+    by_key = _styles_for(uniques, layer.role, _shape(gdf) == "point")
     styles = {f"s{i}": by_key[k] for i, k in enumerate(uniques)}
     props = pd.DataFrame(
         {f"p{i}": _format_column(_labelled(gdf[c], c)) for i, c in enumerate(cols)}
     )
     props["_s"] = np.char.add("s", codes.astype(str)).astype(object)
-    lab = symbology()["labels"]
-    labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
-    if labelled:
-        props["_l"] = _format_column(_short_labels(gdf, lab["field"], lab["short_from"])).to_numpy()
-        props["_p"] = _label_priority(layer.key)
+    text = _label_text(layer)
+    labelled = text is not None
+    if text is not None:
+        props["_l"] = _format_column(text).to_numpy()
+        props["_p"] = _label_priority(layer.key if layer.role == "data" else "user")
+        points = gdf.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+        if not points.all():  # lines and polygons: label at a point inside the feature
+            rep = shapely.point_on_surface(gdf.geometry.values)
+            props["_ax"] = np.where(points, None, np.round(shapely.get_x(rep), 6))
+            props["_ay"] = np.where(points, None, np.round(shapely.get_y(rep), 6))
     display = gpd.GeoDataFrame(props, geometry=gdf.geometry.values).reset_index(drop=True)
     data = json.loads(display.to_json(drop_id=False, to_wgs84=False))
     data.pop("crs", None)  # RFC 7946: lon/lat; the display datum is in the attribution
@@ -415,10 +443,11 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
 def _swatch(style: dict[str, Any], shape: str) -> str:
     e = escape_text
     if shape == "point":
+        dash = style.get("dashArray") or ""
         return (
             '<svg width="28" height="16"><circle cx="14" cy="8" r="5" '
             f'fill="{e(style["fillColor"])}" stroke="{e(style["color"])}" '
-            'stroke-width="1.5"/></svg>'
+            f'stroke-width="{e(style["weight"])}" stroke-dasharray="{e(dash)}"/></svg>'
         )
     if shape == "polygon":
         return (
@@ -467,9 +496,11 @@ def _legend_html(layers: Sequence[_Layer]) -> str:
         rows: dict[str, str] = {}
         for layer in (lay for lay in layers if lay.group == group and not lay.gdf.empty):
             keys = pd.unique(_style_keys(layer.gdf, layer.role))
-            styles, shape = _styles_for(keys, layer.role), _shape(layer.gdf)
+            shape = _shape(layer.gdf)
+            styles = _styles_for(keys, layer.role, shape == "point")
             for key in keys:
-                label = _legend_label(key, layer.role)
+                # a user layer is one legend row under its own title
+                label = layer.title if layer.role == "user" else _legend_label(key, layer.role)
                 rows.setdefault(label, _swatch(styles[key], shape))
         if not rows:
             continue
@@ -541,7 +572,7 @@ def _footer_html(
 # the map
 
 
-def _collect(layers: Any, rings: Any, user_layers: Any) -> list[_Layer]:
+def _collect(layers: Any, rings: Any, user_layers: Any, label: str | None) -> list[_Layer]:
     out: list[_Layer] = []
     for name, obj in _named(layers, "layer"):
         gdf, title, sources = _load_shipped(obj) if isinstance(obj, str) else (obj, name, ())
@@ -555,9 +586,14 @@ def _collect(layers: Any, rings: Any, user_layers: Any) -> list[_Layer]:
         src = ("suigeo geo.access rings (method and parameters in each ring's popup)",)
         out.append(_Layer(name, escape_text(_ring_title(gdf, name)), "rings", gdf, sources=src))
     for name, obj in _named(user_layers, "user layer"):
-        out.append(
-            _Layer(name, escape_text(name), "user", _check_frame(obj, f"user layer {name!r}"))
-        )
+        gdf = _check_frame(obj, f"user layer {name!r}")
+        if label is not None and label not in gdf.columns:
+            cols = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+            raise InputError(
+                f"user layer {name!r}: no column {label!r} to label the features with "
+                f"(columns: {cols})"
+            )
+        out.append(_Layer(name, escape_text(name), "user", gdf, label=label))
     return out
 
 
@@ -598,6 +634,7 @@ def build(
     title: str | None = None,
     made_on: dt.date | None = None,
     simplify_m: float = DEFAULT_SIMPLIFY_M,
+    label: str | None = None,
 ) -> folium.Map:
     """Build a planning map.
 
@@ -610,7 +647,9 @@ def build(
         Travel-time rings (``geo.access.rings`` output: ``minutes``, ``engine``, ``origin``),
         one GeoDataFrame, a mapping or a sequence as for ``layers``; one map layer each.
     user_layers
-        The user's own layers, as for ``layers`` (the name is the file name).
+        The user's own layers, as for ``layers``; the name is the layer's title in the layer
+        control and the legend (:func:`maps.read_user_layers` gives ``FILE:TITLE`` or the
+        file's layer name).
     basemap
         ``"none"`` (default, needs no tile server), ``"osm"``, ``"tianditu"`` or ``"amap"``;
         see ``maps/basemaps.toml``. On ``amap`` a display copy is shifted to GCJ-02.
@@ -628,6 +667,9 @@ def build(
         Date printed in the footer (default today).
     simplify_m
         Display simplification tolerance in metres (0 keeps every vertex).
+    label
+        Column of the user layers whose value labels each feature on the map (every user
+        layer must have it). The shipped towns, parks and hubs are always labelled.
 
     Returns
     -------
@@ -645,7 +687,7 @@ def build(
     >>> save_html(m, "map.html")  # doctest: +SKIP
     """
     bm = _basemap(basemap, key=tianditu_key)
-    collected = _collect(layers, rings, user_layers)
+    collected = _collect(layers, rings, user_layers, label)
     for lay in collected:
         log.info("map: %s layer %r, %d feature(s)", lay.role, lay.key, len(lay.gdf))
         shown = _to_display(lay.gdf, bm.display_system, f"layer {lay.key!r}")
@@ -657,8 +699,9 @@ def build(
     # zoomSnap 0.25: fit_bounds may stop at quarter levels, so a map fills its page (labels get
     # room) instead of jumping to the whole level below
     m = folium.Map(
-        location=None, tiles=None, control_scale=True, zoom_start=8, maxZoom=18, zoomSnap=0.25
+        location=None, tiles=None, control_scale=False, zoom_start=8, maxZoom=18, zoomSnap=0.25
     )
+    MetricScale().add_to(m)
     for tile in bm.tiles:
         folium.TileLayer(
             tiles=tile["url"],
@@ -689,8 +732,8 @@ def build(
     HtmlControl(_legend_html(collected), position="bottomright", css_class="suigeo-legend").add_to(
         m
     )
-    if any(lay.role == "data" and lay.key in symbology()["labels"]["layers"] for lay in collected):
-        LabelDeclutter(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
+    if any(_label_text(lay) is not None for lay in collected):
+        LabelLayout(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
     made = made_on or dt.date.today()
     FooterControl(_footer_html(collected, review_number, bm, made)).add_to(m)
     if title:

@@ -76,8 +76,15 @@ def _fill_build(b: argparse.ArgumentParser) -> None:
         "--user-layer",
         action="append",
         default=[],
-        metavar="FILE",
-        help="your own vector file (GeoPackage, GeoJSON, Shapefile...); repeatable",
+        metavar="FILE[:TITLE]",
+        help="your own vector file (GeoPackage, GeoJSON, Shapefile...), optionally with the "
+        "title shown in the layer control and legend (default: the file's layer name); "
+        "repeatable",
+    )
+    b.add_argument(
+        "--label",
+        metavar="COLUMN",
+        help="label each feature of the user layers with this column's value",
     )
     add_map_options(b)
     b.add_argument("-o", "--output", required=True, metavar="HTML", help="output HTML file")
@@ -122,11 +129,12 @@ def write_outputs(m: folium.Map, args: argparse.Namespace, inputs: list[str]) ->
 
 def _build(args: argparse.Namespace) -> int:
     from suigeo import maps
+    from suigeo.maps.files import split_title
 
     if not (args.shipped or args.rings or args.user_layer):
         raise InputError("nothing to draw: give at least one --shipped, --rings or --user-layer")
     rings = maps.read_named(args.rings, what="rings file")
-    users = maps.read_named(args.user_layer, what="user layer")
+    users = maps.read_user_layers(args.user_layer)
     m = maps.build(
         layers=list(args.shipped),
         rings=rings,
@@ -136,6 +144,8 @@ def _build(args: argparse.Namespace) -> int:
         review_number=args.review_number,
         offline=not args.online,
         title=args.title,
+        label=args.label,
     )
-    write_outputs(m, args, [*args.rings, *args.user_layer])
+    inputs = [str(split_title(u)[0]) for u in args.user_layer]
+    write_outputs(m, args, [*args.rings, *inputs])
     return 0

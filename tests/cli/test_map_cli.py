@@ -279,3 +279,55 @@ def test_png_into_a_missing_folder_is_refused_before_anything_is_written(tmp_pat
     assert main(argv) == 2
     assert "no-such-folder" in capsys.readouterr().err
     assert not html.exists()  # no half-done output: the PNG's folder is checked first
+
+
+def _inner_htmls(html: str) -> list[str]:
+    """The HTML the page's controls set with innerHTML (JSON strings in the script)."""
+    import json
+    import re
+
+    dec = json.JSONDecoder()
+    return [
+        dec.raw_decode(html, m.end())[0]
+        for m in re.finditer(r"innerHTML = ", html)
+        if html[m.end()] == '"'
+    ]
+
+
+def test_user_layer_title_and_label_column(tmp_path, capsys):
+    villages = gpd.GeoDataFrame(
+        {"村名": ["石门村", "溪头村", "<b>x</b>"], "人口": [1200, 800, 5]},
+        geometry=gpd.points_from_xy([113.60, 113.62, 113.64], [23.60, 23.62, 23.64]),
+        crs=4490,
+    )
+    gj = tmp_path / "v.geojson"
+    villages.to_file(gj, driver="GeoJSON", engine="pyogrio")
+    gpkg = tmp_path / "p.gpkg"
+    villages.to_file(gpkg, layer="规划村庄", engine="pyogrio")
+    out = tmp_path / "m.html"
+    argv = ["map", "build", "--user-layer", f"{gj}:从化村庄", "--user-layer", str(gpkg)]
+    assert main([*argv, "--label", "村名", "-o", str(out)]) == 0, capsys.readouterr().err
+    html = out.read_text(encoding="utf-8")
+    names = control_names(html)
+    # the given title, and the GeoPackage's own layer name; never the file name
+    assert set(names) == {"从化村庄", "规划村庄"}
+    gj_layer = geojson_layers(html)[names["从化村庄"]]
+    labels = [f["properties"]["_l"] for f in gj_layer["features"]]
+    assert labels == ["石门村", "溪头村", "&lt;b&gt;x&lt;/b&gt;"]
+    legend = next(h for h in _inner_htmls(html) if "suigeo-legend-title" in h)
+    assert "<span>从化村庄</span>" in legend and "<span>规划村庄</span>" in legend
+    assert "<span>feature</span>" not in legend
+    # a label column the file does not have: exit 2, the file and its columns named
+    code = main(["map", "build", "--user-layer", str(gj), "--label", "名称", "-o", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no column '名称'" in err and "村名" in err
+
+
+def test_scale_bar_is_metric_only(tmp_path):
+    from suigeo import maps
+
+    html = maps.render_html(maps.build(["rail_stations"]))
+    assert "imperial: false" in html
+    assert "L.control.scale({imperial: false" in html
+    assert html.count("L.control.scale(") == 1
