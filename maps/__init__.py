@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from suigeo.maps.export import render_html, save_html, save_map, save_png
     from suigeo.maps.files import read_named, read_user_layers, read_vector
     from suigeo.maps.offline import OfflineAssetError
+    from suigeo.maps.ringparts import ring_parts
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -34,6 +35,7 @@ __all__ = [
     "read_user_layers",
     "read_vector",
     "render_html",
+    "ring_parts",
     "save_html",
     "save_map",
     "save_png",
@@ -58,5 +60,6 @@ lazy_package(
         "read_vector": "suigeo.maps.files",
         "read_user_layers": "suigeo.maps.files",
         "OfflineAssetError": "suigeo.maps.offline",
+        "ring_parts": "suigeo.maps.ringparts",
     },
 )

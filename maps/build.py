@@ -613,6 +613,59 @@ def _ring_title(gdf: gpd.GeoDataFrame, default: str) -> str:
     return f"{origin}: {mins} min" + (f" ({'; '.join(how)})" if how else "")
 
 
+def _parse_focus(focus: Any) -> tuple[str, Any]:
+    """``None`` | ``"rings"`` | ``"layer NAME"`` / ``("layer", NAME)`` | a bbox -> (how, what)."""
+    if focus is None:
+        return "default", None
+    if isinstance(focus, str):
+        text = focus.strip()
+        if text == "rings":
+            return "rings", None
+        if text.startswith("layer ") or text.startswith("layer:"):
+            return "layer", text[6:].strip()
+        parts = [x for x in re.split(r"[,\s]+", text) if x]
+    elif len(focus) == 2 and focus[0] == "layer":
+        return "layer", str(focus[1])
+    else:
+        parts = list(focus)
+    try:
+        box = [float(x) for x in parts]
+    except (TypeError, ValueError):
+        box = []
+    if len(box) != 4 or not all(math.isfinite(v) for v in box):
+        raise InputError(
+            f"focus {focus!r}: give 'rings', 'layer NAME' or a box MINLON,MINLAT,MAXLON,MAXLAT "
+            "(CGCS2000 degrees)"
+        )
+    x0, y0, x1, y1 = box
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise InputError(
+            f"focus box {focus!r}: need MINLON < MAXLON within -180..180 and MINLAT < MAXLAT "
+            "within -90..90 (CGCS2000 degrees, lon first)"
+        )
+    return "bbox", box
+
+
+def _focus_layers(layers: Sequence[_Layer], focus: Any) -> list[list[float]] | None:
+    """Bounds of the initial view: by default the rings and user layers, else everything."""
+    how, what = _parse_focus(focus)
+    if how == "bbox":
+        return [[what[1], what[0]], [what[3], what[2]]]
+    if how == "rings":
+        chosen = [lay for lay in layers if lay.role == "rings"]
+        if not chosen:
+            raise InputError("focus 'rings': the map has no rings (give --rings)")
+        return _bounds(chosen)
+    if how == "layer":
+        chosen = [lay for lay in layers if what == lay.key or escape_text(what) == lay.title]
+        if not chosen:
+            names = ", ".join(lay.key for lay in layers)
+            raise InputError(f"focus layer {what!r}: no such layer on the map ({names})")
+        return _bounds(chosen)
+    chosen = [lay for lay in layers if lay.role in ("rings", "user") and not lay.gdf.empty]
+    return _bounds(chosen or layers)
+
+
 def _bounds(layers: Sequence[_Layer]) -> list[list[float]] | None:
     boxes = np.array([lay.gdf.total_bounds for lay in layers if not lay.gdf.empty])
     if boxes.size == 0:
@@ -635,6 +688,7 @@ def build(
     made_on: dt.date | None = None,
     simplify_m: float = DEFAULT_SIMPLIFY_M,
     label: str | None = None,
+    focus: str | Sequence[Any] | None = None,
 ) -> folium.Map:
     """Build a planning map.
 
@@ -670,6 +724,11 @@ def build(
     label
         Column of the user layers whose value labels each feature on the map (every user
         layer must have it). The shipped towns, parks and hubs are always labelled.
+    focus
+        The initial view: ``"rings"``, ``"layer NAME"`` (a layer's name or title; also
+        ``("layer", NAME)``) or a box ``(minlon, minlat, maxlon, maxlat)`` / ``"MINLON,MINLAT,
+        MAXLON,MAXLAT"`` in CGCS2000 degrees. Default: the rings and user layers when there
+        are any (not the whole rail network), else every layer.
 
     Returns
     -------
@@ -739,7 +798,7 @@ def build(
     if title:
         TitleBox(escape_text(title)).add_to(m)
 
-    bounds = _bounds(collected)
+    bounds = _focus_layers(collected, focus)
     if bounds is None:
         m.location = [23.13, 113.26]  # central Guangzhou when there is nothing to fit
     else:

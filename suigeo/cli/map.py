@@ -86,6 +86,13 @@ def _fill_build(b: argparse.ArgumentParser) -> None:
         metavar="COLUMN",
         help="label each feature of the user layers with this column's value",
     )
+    b.add_argument(
+        "--focus",
+        nargs="+",
+        metavar="WHAT",
+        help="initial view: 'rings', 'layer NAME' or a box MINLON,MINLAT,MAXLON,MAXLAT "
+        "(CGCS2000 degrees); default the rings and user layers, else every layer",
+    )
     add_map_options(b)
     b.add_argument("-o", "--output", required=True, metavar="HTML", help="output HTML file")
     b.set_defaults(func=_build)
@@ -145,6 +152,7 @@ def _build(args: argparse.Namespace) -> int:
         offline=not args.online,
         title=args.title,
         label=args.label,
+        focus=" ".join(args.focus) if args.focus else None,
     )
     inputs = [str(split_title(u)[0]) for u in args.user_layer]
     write_outputs(m, args, [*args.rings, *inputs])
