@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from suigeo.maps.export import render_html, save_html, save_map, save_png
     from suigeo.maps.files import read_named, read_user_layers, read_vector
     from suigeo.maps.offline import OfflineAssetError
+    from suigeo.maps.printing import print_map
     from suigeo.maps.ringparts import ring_parts
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -31,6 +32,7 @@ __all__ = [
     "demo_map",
     "demo_rings",
     "escape_text",
+    "print_map",
     "read_named",
     "read_user_layers",
     "read_vector",
@@ -60,6 +62,7 @@ lazy_package(
         "read_vector": "suigeo.maps.files",
         "read_user_layers": "suigeo.maps.files",
         "OfflineAssetError": "suigeo.maps.offline",
+        "print_map": "suigeo.maps.printing",
         "ring_parts": "suigeo.maps.ringparts",
     },
 )

@@ -33,6 +33,7 @@ from suigeo.errors import InputError, UnknownSystemError
 from suigeo.maps.basemaps import Basemap
 from suigeo.maps.basemaps import basemap as _basemap
 from suigeo.maps.controls import (
+    FocusBounds,
     FooterControl,
     HtmlControl,
     LabelLayout,
@@ -806,6 +807,7 @@ def build(
         m.fit_bounds(
             bounds, padding_top_left=(40, 60), padding_bottom_right=(350, 120), max_zoom=14
         )
+        FocusBounds(bounds).add_to(m)
     if offline:
         m.get_root().add_child(OfflineAssets(), name="suigeo_offline_assets")
     log.info("map: %d layer(s), basemap %s, offline=%s", len(collected), bm.name, offline)

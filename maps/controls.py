@@ -14,6 +14,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 __all__ = [
+    "FocusBounds",
     "FooterControl",
     "HtmlControl",
     "LabelLayout",
@@ -276,6 +277,23 @@ class LabelLayout(MacroElement):
         self._name = "LabelLayout"
         self.pad_px = float(pad_px)
         self.steps_px = [float(x) for x in steps_px]
+
+
+class FocusBounds(MacroElement):
+    """Record the initial view's bounds as ``window.suigeoFocus`` (print layouts refit to it)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.suigeoFocus = {{ this.bounds|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FocusBounds"
+        self.bounds = bounds
 
 
 class MetricScale(MacroElement):

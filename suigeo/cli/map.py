@@ -14,6 +14,7 @@ _GROUP_EXAMPLES = """\
 examples:
   suigeo map build --shipped meizhou_parks --shipped rail_lines -o parks.html
   suigeo map build --shipped north8_towns --rings gz30.gpkg -o towns.html --png towns.png
+  suigeo map print --shipped north8_towns --rings gz30.gpkg -o board.pdf --paper A3
   suigeo demo
 Maps are offline by default (every script and style inlined); --online links the CDNs.
 `suigeo map build --help` shows more."""
@@ -55,9 +56,66 @@ def _fill_group(p: argparse.ArgumentParser) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         fill=_fill_build,
     )
+    g.add_parser(
+        "print",
+        help="print a map on a sheet: vector PDF or PNG (title, legend, north arrow, scale)",
+        description="Lay a map out on a sheet (A0-A4) with title, legend, north arrow, scale "
+        "bar, sources, date and the 审图号 or internal-use note; write a vector PDF or a PNG.",
+        epilog=PRINT_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_print,
+    )
+
+
+PRINT_EXAMPLE = """\
+Examples:
+  suigeo map print --shipped north8_towns --shipped forest_parks --rings gz30.gpkg \\
+      --title "北部山区八镇" --subtitle "30-minute ring" -o board.pdf --paper A3 \\
+      --orientation landscape
+  suigeo map print --shipped meizhou_parks --graticule -o board.png --dpi 200
+
+A sheet with a title block, the map framed with a north arrow and a metric scale bar, the
+legend, and a footer with the sources, the date and the 审图号 (--review-number) or the
+internal-use note (广州市测绘地理信息管理办法 第三十四条). .pdf is a vector PDF (headless
+Chromium's print-to-PDF); .png a picture of the sheet at --dpi.
+"""
 
 
 def _fill_build(b: argparse.ArgumentParser) -> None:
+    _add_layer_args(b)
+    add_map_options(b)
+    b.add_argument("-o", "--output", required=True, metavar="HTML", help="output HTML file")
+    b.set_defaults(func=_build)
+
+
+def _fill_print(b: argparse.ArgumentParser) -> None:
+    _add_layer_args(b)
+    add_map_options(b, png=False)
+    b.add_argument("--subtitle", help="subtitle under the title")
+    b.add_argument(
+        "--paper", default="A3", choices=["A0", "A1", "A2", "A3", "A4"], help="sheet (default A3)"
+    )
+    b.add_argument(
+        "--orientation",
+        default="landscape",
+        choices=["landscape", "portrait"],
+        help="default landscape",
+    )
+    b.add_argument(
+        "--dpi", type=float, default=200, help="resolution of a PNG (default 200; PDF is vector)"
+    )
+    b.add_argument(
+        "--graticule",
+        action="store_true",
+        help="draw lines of longitude and latitude, labelled at the frame",
+    )
+    b.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="output .pdf (vector) or .png"
+    )
+    b.set_defaults(func=_print)
+
+
+def _add_layer_args(b: argparse.ArgumentParser) -> None:
     b.add_argument(
         "--shipped",
         action="append",
@@ -93,12 +151,9 @@ def _fill_build(b: argparse.ArgumentParser) -> None:
         help="initial view: 'rings', 'layer NAME' or a box MINLON,MINLAT,MAXLON,MAXLAT "
         "(CGCS2000 degrees); default the rings and user layers, else every layer",
     )
-    add_map_options(b)
-    b.add_argument("-o", "--output", required=True, metavar="HTML", help="output HTML file")
-    b.set_defaults(func=_build)
 
 
-def add_map_options(p: argparse.ArgumentParser) -> None:
+def add_map_options(p: argparse.ArgumentParser, *, png: bool = True) -> None:
     """Options shared by ``map build`` and ``demo``."""
     from suigeo.maps.basemaps import basemaps
 
@@ -123,7 +178,10 @@ def add_map_options(p: argparse.ArgumentParser) -> None:
         help="link scripts and stylesheets from their CDNs instead of inlining them "
         "(default: offline, the page works with no network)",
     )
-    p.add_argument("--png", metavar="PNG", help="also write a PNG screenshot (headless Chromium)")
+    if png:
+        p.add_argument(
+            "--png", metavar="PNG", help="also write a PNG screenshot (headless Chromium)"
+        )
 
 
 def write_outputs(m: folium.Map, args: argparse.Namespace, inputs: list[str]) -> None:
@@ -134,7 +192,8 @@ def write_outputs(m: folium.Map, args: argparse.Namespace, inputs: list[str]) ->
         print(path)
 
 
-def _build(args: argparse.Namespace) -> int:
+def _make_map(args: argparse.Namespace) -> tuple[folium.Map, list[str]]:
+    """The map both ``map build`` and ``map print`` draw, and the input files."""
     from suigeo import maps
     from suigeo.maps.files import split_title
 
@@ -155,5 +214,28 @@ def _build(args: argparse.Namespace) -> int:
         focus=" ".join(args.focus) if args.focus else None,
     )
     inputs = [str(split_title(u)[0]) for u in args.user_layer]
-    write_outputs(m, args, [*args.rings, *inputs])
+    return m, [*args.rings, *inputs]
+
+
+def _build(args: argparse.Namespace) -> int:
+    m, inputs = _make_map(args)
+    write_outputs(m, args, inputs)
+    return 0
+
+
+def _print(args: argparse.Namespace) -> int:
+    from suigeo import maps
+
+    m, inputs = _make_map(args)
+    out = maps.print_map(
+        m,
+        args.output,
+        paper=args.paper,
+        orientation=args.orientation,
+        dpi=args.dpi,
+        subtitle=args.subtitle,
+        graticule=args.graticule,
+        inputs=inputs,
+    )
+    print(out)
     return 0
