@@ -24,11 +24,14 @@ pytestmark = [
 _MEASURE = """
 const box = (e) => {
     const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
-const labels = [...document.querySelectorAll('.suigeo-label')].map(e => ({
-    text: e.textContent, shown: !e.classList.contains('suigeo-label-hidden'), box: box(e)}));
+const map = Object.values(window).find(v => v instanceof L.Map);
+// label elements are made in the order the features registered (window.suigeoLabels)
+const reg = window.suigeoLabels || [];
+const labels = [...document.querySelectorAll('.suigeo-label')].map((e, i) => ({
+    text: e.textContent, shown: !e.classList.contains('suigeo-label-hidden'), box: box(e),
+    inView: map.getBounds().contains(reg[i][1].getLatLng())}));
 const marks = [...document.querySelectorAll('.leaflet-overlay-pane path')]
     .filter(p => /a/.test(p.getAttribute('d') || '')).map(box);
-const map = Object.values(window).find(v => v instanceof L.Map);
 const view = box(map.getContainer());
 return {labels, marks, view, zoom: map.getZoom()};
 """
@@ -85,9 +88,11 @@ def test_demo_labels_towns_and_parks_without_overlap(tmp_path):
         shown = {lab["text"] for lab in m["labels"] if lab["shown"]}
         assert towns <= shown, towns - shown
         assert _check(m) == []
-        in_view = [lab for lab in m["labels"] if _meets(lab["box"], m["view"])]
-        # at the initial view nearly every label has room (measured: 36 of 37)
-        assert sum(lab["shown"] for lab in m["labels"]) >= len(m["labels"]) - 2, in_view
+        in_view = [lab for lab in m["labels"] if lab["inView"]]
+        hidden = [lab["text"] for lab in in_view if not lab["shown"]]
+        # at the initial view nearly every label in view has room (measured: all but one)
+        assert len(hidden) <= 2, hidden
+        assert len(in_view) >= 30
         driver.save_screenshot(str(tmp_path / "initial.png"))
         # two closer zooms on the northern towns: every town and forest park there labelled
         for zoom in (10, 11):
