@@ -11,7 +11,7 @@ from typing import Any
 
 from suigeo.errors import InputError
 
-__all__ = ["Basemap", "basemap", "basemaps"]
+__all__ = ["Basemap", "basemap", "basemaps", "vector_basemap"]
 
 _PATH = Path(__file__).with_name("basemaps.toml")
 
@@ -36,6 +36,9 @@ class Basemap:
         self.datum: str = table["datum"]
         self.display_system: str = table["display_system"]
         self.datum_note: str = table.get("datum_note", table["datum"])
+        #: an offline vector basemap shipped in maps/basemap/ (file name), or None
+        self.vector: str | None = table.get("vector")
+        self.attribution: str = table.get("attribution", "")
         self.tiles: list[dict[str, Any]] = []
         for t in table.get("tiles", []):
             tile = dict(t)
@@ -76,3 +79,12 @@ def basemap(name: str, *, key: str | None = None) -> Basemap:
                 f"is 32 hexadecimal digits); check --tianditu-key or {env}"
             )
     return Basemap(name, table, key)
+
+
+@functools.cache
+def vector_basemap(name: str) -> dict[str, Any]:
+    """The GeoJSON of a shipped vector basemap (``maps/basemap/NAME``), parsed."""
+    import json
+
+    path = Path(__file__).with_name("basemap") / name
+    return json.loads(path.read_text(encoding="utf-8"))

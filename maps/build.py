@@ -30,13 +30,14 @@ from folium.utilities import JsCode
 
 from suigeo import crs
 from suigeo.errors import InputError, UnknownSystemError
-from suigeo.maps.basemaps import Basemap
+from suigeo.maps.basemaps import Basemap, vector_basemap
 from suigeo.maps.basemaps import basemap as _basemap
 from suigeo.maps.controls import (
     FocusBounds,
     FooterControl,
     HtmlControl,
     LabelLayout,
+    LandLayer,
     MetricScale,
     TitleBox,
     add_attribution,
@@ -681,7 +682,7 @@ def build(
     rings: Any = None,
     user_layers: Any = (),
     *,
-    basemap: str = "none",
+    basemap: str = "land",
     tianditu_key: str | None = None,
     review_number: str | None = None,
     offline: bool = True,
@@ -706,7 +707,8 @@ def build(
         control and the legend (:func:`maps.read_user_layers` gives ``FILE:TITLE`` or the
         file's layer name).
     basemap
-        ``"none"`` (default, needs no tile server), ``"osm"``, ``"tianditu"`` or ``"amap"``;
+        ``"land"`` (default: the shipped Natural Earth 1:10m land and sea, offline, no tile
+        server), ``"none"`` (a plain background), ``"osm"``, ``"tianditu"`` or ``"amap"``;
         see ``maps/basemaps.toml``. On ``amap`` a display copy is shifted to GCJ-02.
     tianditu_key
         Tianditu key; otherwise the ``SUIGEO_TIANDITU_KEY`` environment variable.
@@ -773,6 +775,9 @@ def build(
             control=False,
         ).add_to(m)
     add_css(m)
+    if bm.vector:
+        LandLayer(vector_basemap(bm.vector)).add_to(m)
+        add_attribution(m, escape_text(bm.attribution))
     add_attribution(m, escape_text(f"basemap datum: {bm.datum_note}; data: CGCS2000 (EPSG:4490)"))
 
     groups: dict[str, list[folium.GeoJson]] = {}

@@ -18,6 +18,7 @@ __all__ = [
     "FooterControl",
     "HtmlControl",
     "LabelLayout",
+    "LandLayer",
     "MetricScale",
     "TitleBox",
     "add_attribution",
@@ -47,6 +48,7 @@ _CSS = """
     pointer-events: none; max-width: 60vw; text-align: center;
 }
 .leaflet-container { background: #f4f3ef; }
+.leaflet-container.suigeo-sea { background: #dce8f1; }
 .foliumpopup table, .foliumtooltip table { font-size: 12px; line-height: 1.3; }
 .foliumpopup th, .foliumtooltip th {
     font-weight: 600; padding: 1px 10px 1px 0; vertical-align: top; max-width: 180px;
@@ -294,6 +296,39 @@ class FocusBounds(MacroElement):
         super().__init__()
         self._name = "FocusBounds"
         self.bounds = bounds
+
+
+class LandLayer(MacroElement):
+    """An offline vector basemap: land drawn quietly on a sea-coloured map, under every layer.
+
+    The land sits in its own pane (z-index 350, below the overlay pane's 400) with its own
+    SVG renderer, takes no mouse events and is not in the layer control.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var pane = map.createPane("suigeoBase");
+            pane.style.zIndex = 350;
+            pane.style.pointerEvents = "none";
+            map.getContainer().classList.add("suigeo-sea");
+            L.geoJSON({{ this.data|tojson }}, {
+                pane: "suigeoBase", interactive: false,
+                renderer: L.svg({pane: "suigeoBase", padding: 0.5}),
+                style: {stroke: true, color: "#8fa9bd", weight: 0.8, opacity: 1,
+                        fillColor: "#f4f3ef", fillOpacity: 1}
+            }).addTo(map);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "LandLayer"
+        self.data = data
 
 
 class MetricScale(MacroElement):

@@ -105,7 +105,7 @@ def demo_rings() -> list[tuple[str, gpd.GeoDataFrame]]:
 
 def demo_map(
     *,
-    basemap: str = "none",
+    basemap: str = "land",
     tianditu_key: str | None = None,
     review_number: str | None = None,
     title: str | None = None,

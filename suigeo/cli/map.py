@@ -159,9 +159,10 @@ def add_map_options(p: argparse.ArgumentParser, *, png: bool = True) -> None:
 
     p.add_argument(
         "--basemap",
-        default="none",
+        default="land",
         choices=sorted(basemaps()),
-        help="tile basemap (default none: no tile server needed)",
+        help="basemap (default land: the shipped Natural Earth coastline, offline; none: a "
+        "plain background; osm, tianditu, amap: tile servers)",
     )
     p.add_argument(
         "--tianditu-key",

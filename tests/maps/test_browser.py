@@ -63,7 +63,8 @@ const read = (overlay) => {
     return el ? [el.textContent, el.querySelectorAll('img, script').length] : [null, 0];
 };
 map.eachLayer(function (group) {
-    if (!(group instanceof L.GeoJSON)) { return; }
+    // the basemap's land is not interactive: no tooltip or popup by design
+    if (!(group instanceof L.GeoJSON) || group.options.interactive === false) { return; }
     group.eachLayer(function (lyr) {
         const rec = {};
         // hover: the event Leaflet's tooltip binding listens to, propagated to the group
