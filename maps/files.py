@@ -16,6 +16,10 @@ __all__ = ["read_named", "read_user_layers", "read_vector", "split_title"]
 def read_vector(path: str | os.PathLike[str], *, what: str = "layer") -> gpd.GeoDataFrame:
     """Read a vector file (any format pyogrio reads) for a map; errors name the file.
 
+    A ``.csv`` is read as points from its ``lon``/``lat`` (``longitude``/``latitude``,
+    ``x``/``y``, ``经度``/``纬度``) columns in CGCS2000 degrees; a bad row is an error
+    naming the row and the columns.
+
     Parameters
     ----------
     path
@@ -31,6 +35,10 @@ def read_vector(path: str | os.PathLike[str], *, what: str = "layer") -> gpd.Geo
     p = Path(path)
     if not p.exists():
         raise InputError(f"{what} {str(path)!r}: no such file")
+    if p.suffix.lower() == ".csv":  # points from lon/lat columns, CGCS2000 degrees
+        from suigeo.geo.access.coverage import read_points
+
+        return read_points(p, f"{what} {str(path)!r}")
     try:
         gdf = gpd.read_file(p, engine="pyogrio")
     except Exception as exc:  # pyogrio raises its own DataSourceError etc.

@@ -350,3 +350,23 @@ def test_map_build_focus_option(tmp_path, capsys):
     assert "[[23.4, 113.5], [23.8, 113.9]]" in out.read_text(encoding="utf-8")
     assert main([*argv, "--focus", "rings", "-o", str(out)]) == 2
     assert "no rings" in capsys.readouterr().err
+
+
+def test_csv_user_layer_with_label_works_like_geojson(tmp_path, capsys):
+    csv = tmp_path / "villages.csv"
+    csv.write_text("村名,经度,纬度,人口\n石门村,113.60,23.60,1200\n溪头村,113.62,23.62,800\n",
+                   encoding="utf-8")  # fmt: skip
+    out = tmp_path / "v.html"
+    argv = ["map", "build", "--user-layer", str(csv), "--label", "村名", "-o", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    html = out.read_text(encoding="utf-8")
+    names = control_names(html)
+    assert list(names) == ["villages.csv"]
+    feats = geojson_layers(html)[names["villages.csv"]]["features"]
+    assert [f["properties"]["_l"] for f in feats] == ["石门村", "溪头村"]
+    assert [f["geometry"]["coordinates"] for f in feats] == [[113.6, 23.6], [113.62, 23.62]]
+    # a bad row: exit 2, the file, the row and the columns named
+    csv.write_text("村名,经度,纬度\n石门村,113.60,23.60\n溪头村,abc,23.62\n", encoding="utf-8")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "villages.csv" in err and "row 3" in err and "经度/纬度" in err
