@@ -30,7 +30,7 @@ from folium.utilities import JsCode
 
 from suigeo import crs
 from suigeo.errors import InputError, UnknownSystemError
-from suigeo.maps.basemaps import Basemap, vector_basemap
+from suigeo.maps.basemaps import Basemap, tile_basemap, vector_basemap
 from suigeo.maps.basemaps import basemap as _basemap
 from suigeo.maps.controls import (
     FocusBounds,
@@ -691,6 +691,9 @@ def build(
     simplify_m: float = DEFAULT_SIMPLIFY_M,
     label: str | None = None,
     focus: str | Sequence[Any] | None = None,
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
+    tiles_datum: str | None = None,
 ) -> folium.Map:
     """Build a planning map.
 
@@ -732,6 +735,10 @@ def build(
         ``("layer", NAME)``) or a box ``(minlon, minlat, maxlon, maxlat)`` / ``"MINLON,MINLAT,
         MAXLON,MAXLAT"`` in CGCS2000 degrees. Default: the rings and user layers when there
         are any (not the whole rail network), else every layer.
+    tiles, tiles_attribution, tiles_datum
+        A tile server of your own instead of ``basemap``: URL template
+        (``https://host/{z}/{x}/{y}.png``), who made the tiles, and the datum they are drawn
+        in (``CGCS2000``, ``WGS84`` or ``GCJ02``; required, so the layers are shown in it).
 
     Returns
     -------
@@ -748,7 +755,12 @@ def build(
     >>> m = build({"parks": parks_gdf}, rings=geo.access.rings(...))  # doctest: +SKIP
     >>> save_html(m, "map.html")  # doctest: +SKIP
     """
-    bm = _basemap(basemap, key=tianditu_key)
+    if tiles is not None:
+        if tiles_datum is None:
+            raise InputError("--tiles needs --tiles-datum: CGCS2000, WGS84 or GCJ02")
+        bm = tile_basemap(tiles, attribution=tiles_attribution or "", datum=tiles_datum)
+    else:
+        bm = _basemap(basemap, key=tianditu_key)
     collected = _collect(layers, rings, user_layers, label)
     for lay in collected:
         log.info("map: %s layer %r, %d feature(s)", lay.role, lay.key, len(lay.gdf))

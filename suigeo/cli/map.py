@@ -84,6 +84,7 @@ Chromium's print-to-PDF); .png a picture of the sheet at --dpi.
 def _fill_build(b: argparse.ArgumentParser) -> None:
     _add_layer_args(b)
     add_map_options(b)
+    _add_tile_args(b)
     b.add_argument("-o", "--output", required=True, metavar="HTML", help="output HTML file")
     b.set_defaults(func=_build)
 
@@ -91,6 +92,7 @@ def _fill_build(b: argparse.ArgumentParser) -> None:
 def _fill_print(b: argparse.ArgumentParser) -> None:
     _add_layer_args(b)
     add_map_options(b, png=False)
+    _add_tile_args(b)
     b.add_argument("--subtitle", help="subtitle under the title")
     b.add_argument(
         "--paper", default="A3", choices=["A0", "A1", "A2", "A3", "A4"], help="sheet (default A3)"
@@ -113,6 +115,21 @@ def _fill_print(b: argparse.ArgumentParser) -> None:
         "-o", "--output", required=True, metavar="FILE", help="output .pdf (vector) or .png"
     )
     b.set_defaults(func=_print)
+
+
+def _add_tile_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tiles",
+        metavar="URL_TEMPLATE",
+        help="your own tile server instead of --basemap, e.g. an intranet's "
+        "https://tiles.example/{z}/{x}/{y}.png (with --tiles-attribution and --tiles-datum)",
+    )
+    p.add_argument("--tiles-attribution", metavar="TEXT", help="who made the --tiles")
+    p.add_argument(
+        "--tiles-datum",
+        choices=["CGCS2000", "WGS84", "GCJ02"],
+        help="the datum the --tiles are drawn in (layers are shown in it)",
+    )
 
 
 def _add_layer_args(b: argparse.ArgumentParser) -> None:
@@ -213,6 +230,9 @@ def _make_map(args: argparse.Namespace) -> tuple[folium.Map, list[str]]:
         title=args.title,
         label=args.label,
         focus=" ".join(args.focus) if args.focus else None,
+        tiles=args.tiles,
+        tiles_attribution=args.tiles_attribution,
+        tiles_datum=args.tiles_datum,
     )
     inputs = [str(split_title(u)[0]) for u in args.user_layer]
     return m, [*args.rings, *inputs]

@@ -14,6 +14,7 @@ from PIL import Image
 
 from suigeo import maps
 from suigeo.cli import main
+from suigeo.errors import InputError
 from suigeo.maps.browser import browser_available, chromium
 from suigeo.maps.pagecheck import (
     INK_TOLERANCE,
@@ -94,3 +95,29 @@ def test_offline_map_png_has_no_warning(tmp_path, parks, caplog):
     with caplog.at_level(logging.WARNING, logger="suigeo.maps"):
         maps.save_png(html, tmp_path / "m.png", width=800, height=600)
     assert [r.message for r in caplog.records] == []
+
+
+def test_own_tile_server_unreachable_is_a_warning_naming_it(tmp_path, parks, capsys):
+    from suigeo.maps.basemaps import tile_basemap
+
+    gj = tmp_path / "p.geojson"
+    parks.to_file(gj, driver="GeoJSON", engine="pyogrio")
+    out, png = tmp_path / "t.html", tmp_path / "t.png"
+    argv = ["map", "build", "--user-layer", str(gj), "-o", str(out), "--png", str(png)]
+    argv += ["--tiles", "https://tiles.gz-intranet.invalid/{z}/{x}/{y}.png"]
+    argv += ["--tiles-attribution", "规划院 tiles", "--tiles-datum", "CGCS2000"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "https://tiles.gz-intranet.invalid could not be reached" in err
+    assert png.is_file()
+    html = out.read_text(encoding="utf-8")
+    assert "tiles.gz-intranet.invalid/{z}/{x}/{y}.png" in html and "suigeoBase" not in html
+    # the datum is required and the template checked
+    assert main([*argv[:-6], "--tiles", "https://t.invalid/{z}/{x}/{y}.png"]) == 2
+    assert "--tiles-datum" in capsys.readouterr().err
+    for bad in ("ftp://t/{z}/{x}/{y}", "https://t/{z}/{x}.png", "https://t/{z}/{x}/{y}{{a}}",
+                "https://t/{z}/{x}/{y}/{key}", "https://t/{z}/{x}/{y}'+alert(1)+'"):  # fmt: skip
+        with pytest.raises(InputError):
+            tile_basemap(bad, attribution="a", datum="WGS84")
+    with pytest.raises(InputError, match="attribution"):
+        tile_basemap("https://t/{z}/{x}/{y}.png", attribution=" ", datum="WGS84")
