@@ -197,19 +197,54 @@ class LabelLayout(MacroElement):
                 });
                 return out;
             }
+            // boxes in a uniform grid (cells of 64 px), so a candidate meets only its
+            // neighbours: placing n labels costs about n, not n squared
+            function Grid() { this.cells = new Map(); }
+            Grid.prototype.keys = function (b, g, fn) {
+                var x0 = Math.floor((b[0] - g) / 64), x1 = Math.floor((b[2] + g) / 64);
+                var y0 = Math.floor((b[1] - g) / 64), y1 = Math.floor((b[3] + g) / 64);
+                for (var x = x0; x <= x1; x++) {
+                    for (var y = y0; y <= y1; y++) { if (fn(x + ":" + y)) { return true; } }
+                }
+                return false;
+            };
+            Grid.prototype.add = function (b) {
+                var cells = this.cells;
+                this.keys(b, 0, function (k) {
+                    var c = cells.get(k);
+                    if (c) { c.push(b); } else { cells.set(k, [b]); }
+                    return false;
+                });
+            };
+            Grid.prototype.hits = function (b, g) {
+                var cells = this.cells;
+                return this.keys(b, g, function (k) {
+                    var c = cells.get(k);
+                    return !!c && c.some(function (o) { return meets(b, o, g); });
+                });
+            };
             function layout() {
                 if (!items) { make(); }
                 var c = map.getContainer().getBoundingClientRect();
                 var o = map.containerPointToLayerPoint([0, 0]);
                 var view = [o.x, o.y, o.x + c.width, o.y + c.height];
-                var placed = Array.prototype.map.call(
+                var placed = new Grid();
+                Array.prototype.forEach.call(
                     map.getContainer().querySelectorAll(".leaflet-control, .suigeo-title"),
                     function (el) {
                         var r = el.getBoundingClientRect();
-                        return [o.x + r.left - c.left, o.y + r.top - c.top,
-                                o.x + r.right - c.left, o.y + r.bottom - c.top];
+                        placed.add([o.x + r.left - c.left, o.y + r.top - c.top,
+                                    o.x + r.right - c.left, o.y + r.bottom - c.top]);
                     });
-                var marks = markers();
+                var marks = new Grid(), own = new Map();
+                markers().forEach(function (m) {
+                    marks.add(m.box);
+                    own.set(m.layer, m.r);
+                });
+                // read every size first (one reflow), then write every position
+                items.forEach(function (it) {
+                    if (!it.w) { it.w = it.el.offsetWidth; it.h = it.el.offsetHeight; }
+                });
                 items.forEach(function (it) {
                     it.el.classList.add("suigeo-label-hidden");
                     it.line.style.display = "none";
@@ -218,25 +253,18 @@ class LabelLayout(MacroElement):
                     if (q.x < view[0] || q.x > view[2] || q.y < view[1] || q.y > view[3]) {
                         return;  // out of view
                     }
-                    var own = 0;
-                    marks.forEach(function (m) { if (m.layer === it.layer) { own = m.r; } });
-                    var w = it.el.offsetWidth, h = it.el.offsetHeight;
+                    var r0 = own.get(it.layer) || 0, w = it.w, h = it.h;
                     for (var s = 0; s < steps.length; s++) {
                         for (var d = 0; d < dirs.length; d++) {
-                            var dx = dirs[d][0], dy = dirs[d][1], k = own + steps[s];
+                            var dx = dirs[d][0], dy = dirs[d][1], k = r0 + steps[s];
                             if (dx && dy) { k = k * 0.75; }
                             var x = q.x + dx * k + (dx > 0 ? 0 : dx < 0 ? -w : -w / 2);
                             var y = q.y + dy * k + (dy > 0 ? 0 : dy < 0 ? -h : -h / 2);
                             var box = [x, y, x + w, y + h];
                             if (box[0] < view[0] + 2 || box[2] > view[2] - 2 ||
                                 box[1] < view[1] + 2 || box[3] > view[3] - 2) { continue; }
-                            if (placed.some(function (b) { return meets(box, b, pad); })) {
-                                continue;
-                            }
-                            if (marks.some(function (m) { return meets(box, m.box, pad); })) {
-                                continue;
-                            }
-                            placed.push(box);
+                            if (placed.hits(box, pad) || marks.hits(box, pad)) { continue; }
+                            placed.add(box);
                             L.DomUtil.setPosition(it.el, L.point(x, y));
                             it.el.classList.remove("suigeo-label-hidden");
                             if (s > 0) {
@@ -245,9 +273,9 @@ class LabelLayout(MacroElement):
                                 var ty = Math.max(box[1], Math.min(q.y, box[3]));
                                 var len = Math.hypot(tx - q.x, ty - q.y);
                                 var a = Math.atan2(ty - q.y, tx - q.x);
-                                var sx = q.x + Math.cos(a) * own, sy = q.y + Math.sin(a) * own;
+                                var sx = q.x + Math.cos(a) * r0, sy = q.y + Math.sin(a) * r0;
                                 it.line.style.display = "";
-                                it.line.style.width = Math.max(0, len - own) + "px";
+                                it.line.style.width = Math.max(0, len - r0) + "px";
                                 L.DomUtil.setPosition(it.line, L.point(sx, sy));
                                 it.line.style.transform += " rotate(" + a + "rad)";
                             }
@@ -264,7 +292,12 @@ class LabelLayout(MacroElement):
             map.on("zoomstart", function () { pane.style.visibility = "hidden"; });
             map.on("zoomend moveend resize overlayadd overlayremove", later);
             map.whenReady(later);
-            if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
+            if (document.fonts && document.fonts.ready) {
+                document.fonts.ready.then(function () {
+                    (items || []).forEach(function (it) { it.w = 0; });  // measure again
+                    later();
+                });
+            }
             window.suigeoLayout = function () { layout(); pane.style.visibility = ""; };
         })();
         {% endmacro %}

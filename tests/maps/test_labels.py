@@ -167,3 +167,28 @@ def test_station_states_are_distinct_in_the_rendered_legend(tmp_path):
             ".map(e => e.textContent)"
         )
         assert len(scale) == 1 and scale[0].endswith(("km", " m"))  # metric only
+
+
+def test_layout_of_thousands_of_labels_stays_fast_and_clean(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    villages = gpd.GeoDataFrame(
+        {"村名": [f"村{i}" for i in range(n)]},
+        geometry=gpd.points_from_xy(rng.uniform(113.3, 114.0, n), rng.uniform(23.3, 23.9, n)),
+        crs=4490,
+    )
+    html = maps.save_html(
+        maps.build(user_layers={"村庄": villages}, label="村名"), tmp_path / "v.html"
+    )
+    with chromium(width=1600, height=1000) as driver:
+        _open(driver, html)
+        ms = driver.execute_script(
+            "const t0 = performance.now(); window.suigeoLayout(); return performance.now() - t0;"
+        )
+        # measured 110 ms here (2.4 s before the grid index); generous for a loaded machine
+        assert ms < 1000, ms
+        m = driver.execute_script(_MEASURE)
+        assert sum(lab["shown"] for lab in m["labels"]) > 100
+        assert _check(m) == []
