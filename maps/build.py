@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -33,6 +34,7 @@ from suigeo.errors import InputError, UnknownSystemError
 from suigeo.maps.basemaps import Basemap, tile_basemap, vector_basemap
 from suigeo.maps.basemaps import basemap as _basemap
 from suigeo.maps.controls import (
+    EmbeddedTiles,
     FocusBounds,
     FooterControl,
     HtmlControl,
@@ -677,6 +679,36 @@ def _bounds(layers: Sequence[_Layer]) -> list[list[float]] | None:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
+def _resolve_basemap(
+    basemap: str,
+    key: str | None,
+    tiles: str | None,
+    tiles_attribution: str | None,
+    tiles_datum: str | None,
+) -> tuple[Basemap, Any]:
+    """The basemap, and the MBTiles tiles to embed (or ``None``)."""
+    embedded = None
+    if tiles is not None:
+        if tiles_datum is None:
+            raise InputError("--tiles needs --tiles-datum: CGCS2000, WGS84 or GCJ02")
+        if str(tiles).lower().endswith((".mbtiles", ".pmtiles")):
+            from suigeo.maps.mbtiles import read_mbtiles
+
+            embedded = read_mbtiles(tiles)
+            attribution = tiles_attribution or embedded.attribution
+            bm = tile_basemap(
+                "https://file/{z}/{x}/{y}", attribution=attribution, datum=tiles_datum
+            )
+            bm.tiles = []  # drawn from the page itself (controls.EmbeddedTiles)
+            bm.title = f"{embedded.name} (MBTiles {Path(tiles).name}, tiles in the page)"
+            bm.attribution = attribution
+        else:
+            bm = tile_basemap(str(tiles), attribution=tiles_attribution or "", datum=tiles_datum)
+    else:
+        bm = _basemap(basemap, key=key)
+    return bm, embedded
+
+
 def build(
     layers: Any = (),
     rings: Any = None,
@@ -736,9 +768,11 @@ def build(
         MAXLON,MAXLAT"`` in CGCS2000 degrees. Default: the rings and user layers when there
         are any (not the whole rail network), else every layer.
     tiles, tiles_attribution, tiles_datum
-        A tile server of your own instead of ``basemap``: URL template
-        (``https://host/{z}/{x}/{y}.png``), who made the tiles, and the datum they are drawn
-        in (``CGCS2000``, ``WGS84`` or ``GCJ02``; required, so the layers are shown in it).
+        Tiles of your own instead of ``basemap``: a tile server's URL template
+        (``https://host/{z}/{x}/{y}.png``) or an ``.mbtiles`` file, whose raster tiles are
+        put into the page (offline, :mod:`maps.mbtiles`); who made the tiles (an MBTiles
+        file's own attribution otherwise); and the datum they are drawn in (``CGCS2000``,
+        ``WGS84`` or ``GCJ02``; required, so the layers are shown in it).
 
     Returns
     -------
@@ -755,12 +789,7 @@ def build(
     >>> m = build({"parks": parks_gdf}, rings=geo.access.rings(...))  # doctest: +SKIP
     >>> save_html(m, "map.html")  # doctest: +SKIP
     """
-    if tiles is not None:
-        if tiles_datum is None:
-            raise InputError("--tiles needs --tiles-datum: CGCS2000, WGS84 or GCJ02")
-        bm = tile_basemap(tiles, attribution=tiles_attribution or "", datum=tiles_datum)
-    else:
-        bm = _basemap(basemap, key=tianditu_key)
+    bm, embedded = _resolve_basemap(basemap, tianditu_key, tiles, tiles_attribution, tiles_datum)
     collected = _collect(layers, rings, user_layers, label)
     for lay in collected:
         log.info("map: %s layer %r, %d feature(s)", lay.role, lay.key, len(lay.gdf))
@@ -787,6 +816,14 @@ def build(
             control=False,
         ).add_to(m)
     add_css(m)
+    if embedded is not None:
+        EmbeddedTiles(
+            embedded.tiles,
+            min_zoom=embedded.min_zoom,
+            max_zoom=embedded.max_zoom,
+            attribution=escape_text(bm.attribution),
+        ).add_to(m)
+        log.info("map: %d tiles (%d bytes) from %s", len(embedded.tiles), embedded.nbytes, tiles)
     if bm.vector:
         LandLayer(vector_basemap(bm.vector)).add_to(m)
         add_attribution(m, escape_text(bm.attribution))

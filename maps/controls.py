@@ -14,6 +14,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 __all__ = [
+    "EmbeddedTiles",
     "FocusBounds",
     "FooterControl",
     "HtmlControl",
@@ -362,6 +363,45 @@ class LandLayer(MacroElement):
         super().__init__()
         self._name = "LandLayer"
         self.data = data
+
+
+class EmbeddedTiles(MacroElement):
+    """A tile layer whose tiles are in the page (``{"z/x/y": data URI}``): nothing is fetched.
+
+    Tiles the file does not have are a blank pixel (a ``data:`` URI too), so no request is
+    made and no tile error raised. Drawn beyond the file's deepest zoom by scaling its tiles.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var tiles = {{ this.tiles|tojson }};
+            var blank = "data:image/gif;base64," +
+                "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+            var Embedded = L.TileLayer.extend({
+                getTileUrl: function (c) {
+                    return tiles[c.z + "/" + c.x + "/" + c.y] || blank;
+                }
+            });
+            new Embedded("", {minZoom: 0, maxZoom: 18, minNativeZoom: {{ this.min_zoom }},
+                              maxNativeZoom: {{ this.max_zoom }},
+                              attribution: {{ this.attribution|tojson }}})
+                .addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, tiles: dict[str, str], *, min_zoom: int, max_zoom: int, attribution: str
+    ) -> None:
+        super().__init__()
+        self._name = "EmbeddedTiles"
+        self.tiles = tiles
+        self.min_zoom = int(min_zoom)
+        self.max_zoom = int(max_zoom)
+        self.attribution = attribution
 
 
 class MetricScale(MacroElement):

@@ -121,8 +121,9 @@ def _add_tile_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tiles",
         metavar="URL_TEMPLATE",
-        help="your own tile server instead of --basemap, e.g. an intranet's "
-        "https://tiles.example/{z}/{x}/{y}.png (with --tiles-attribution and --tiles-datum)",
+        help="your own tiles instead of --basemap: a tile server's URL template, e.g. an "
+        "intranet's https://tiles.example/{z}/{x}/{y}.png, or an .mbtiles file (its tiles "
+        "go into the page, offline); with --tiles-datum (and --tiles-attribution)",
     )
     p.add_argument("--tiles-attribution", metavar="TEXT", help="who made the --tiles")
     p.add_argument(
@@ -235,6 +236,8 @@ def _make_map(args: argparse.Namespace) -> tuple[folium.Map, list[str]]:
         tiles_datum=args.tiles_datum,
     )
     inputs = [str(split_title(u)[0]) for u in args.user_layer]
+    if args.tiles and not args.tiles.lower().startswith(("http://", "https://")):
+        inputs.append(args.tiles)  # an MBTiles file is an input, never overwritten
     return m, [*args.rings, *inputs]
 
 
