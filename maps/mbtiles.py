@@ -48,7 +48,7 @@ def read_mbtiles(
     ------
     suigeo.errors.InputError
         Not an MBTiles file, vector tiles, no tiles in the range, or more than
-        :data:`MAX_BYTES` of tiles (name fewer zooms).
+        :data:`MAX_BYTES` of tiles.
     """
     p = Path(path)
     if p.suffix.lower() == ".pmtiles":
@@ -82,7 +82,7 @@ def read_mbtiles(
             if nbytes > MAX_BYTES:
                 raise InputError(
                     f"tiles file {str(p)!r}: more than {MAX_BYTES // 1_000_000} MB of tiles in "
-                    f"zooms {lo}-{hi}; give fewer zooms (--tiles-zooms MIN-MAX)"
+                    f"zooms {lo}-{hi}; make a file with fewer zooms or a smaller area"
                 )
             y = (1 << int(z)) - 1 - int(y_tms)  # TMS rows count from the south
             uri = f"data:{_MIME[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
