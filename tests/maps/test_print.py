@@ -43,6 +43,15 @@ def _region(img: np.ndarray, box_mm, dpi: int) -> np.ndarray:
     return img[int(y * k) : int((y + h) * k), int(x * k) : int((x + w) * k)]
 
 
+def _longest_run(row: np.ndarray) -> int:
+    """Longest run of True in a boolean row."""
+    best = run = 0
+    for v in row:
+        run = run + 1 if v else 0
+        best = max(best, run)
+    return best
+
+
 def _ink(a: np.ndarray) -> float:
     """Share of pixels that are not white paper."""
     return float((a.min(axis=2) < 235).mean())
@@ -84,8 +93,16 @@ def test_a3_landscape_pdf_board(tmp_path, capsys):
     fx, fy, fw, _ = lay.frame
     corner = _region(img, (fx + fw - 20, fy, 20, 28), dpi)
     assert (corner.max(axis=2) < 60).sum() > 15
-    # the metric scale bar: its line is at the frame's bottom-left
-    Image.fromarray(img.astype(np.uint8)).save(tmp_path / "board-rendered.png")
+    # the metric scale bar: a dark line (2 px border at 96 dpi, wider than 15 mm) in the
+    # frame's bottom-left corner, its text a length in km in the PDF text
+    fx, fy, fw, fh = lay.frame
+    dpi2 = 150
+    img2 = _render(pdf, dpi2)
+    corner = _region(img2, (fx + 1, fy + fh - 12, 60, 11), dpi2)  # inside the frame line
+    dark = corner.max(axis=2) < 90
+    longest = max(_longest_run(row) for row in dark)
+    assert longest > 15 / 25.4 * dpi2  # one unbroken horizontal line longer than 15 mm
+    assert any(w.isdigit() for w in text.split(" km")[0].split()[-1:])
 
 
 def test_png_at_dpi_and_portrait_with_review_number(tmp_path):
