@@ -1,14 +1,17 @@
-"""Batch conversion of coordinate files: CSV, GeoPackage, GeoJSON and GeoParquet.
+"""Batch conversion of coordinate files: CSV, GeoPackage, GeoJSON, FlatGeobuf, Shapefile and
+GeoParquet.
 
 :func:`convert_file` streams a file in chunks of ``chunk_rows`` rows, converts each chunk with
 :func:`crs.transform` (PROJ executes every step) and writes the result atomically. Every row
 read is either written or reported in the rejects file, so ``read == written + rejected``.
 
-Formats (chosen by suffix, in and out)
---------------------------------------
+Formats (chosen by suffix, in and out: the one table of :mod:`suigeo.io.formats`)
+--------------------------------------------------------------------------------
 ``.csv`` / ``.txt`` (comma-separated, UTF-8, a header line), ``.tsv`` (tab-separated),
-``.gpkg``, ``.geojson`` / ``.json``, ``.parquet`` / ``.geoparquet``. A Parquet file without
-GeoParquet ``geo`` metadata is read as a table with coordinate columns, like a CSV.
+``.gpkg``, ``.geojson`` / ``.json``, ``.fgb``, ``.parquet`` / ``.geoparquet``, and ``.shp``
+as input only. A Parquet file without GeoParquet ``geo`` metadata is read as a table with
+coordinate columns, like a CSV. Files are read by :func:`suigeo.io.chunks.open_chunks` (CSV
+by :func:`suigeo.io.csvtable.stream_csv`, with its checks).
 
 - Table in (CSV, plain Parquet): the x/y (and h) columns are replaced in place by the
   converted values; every other column is kept, in order, with its text unchanged.
@@ -18,15 +21,20 @@ GeoParquet ``geo`` metadata is read as a table with coordinate columns, like a C
   (appended after the other columns, which keep their order).
 - Spatial in, CSV out: attributes, then ``x``, ``y`` (``lon``, ``lat`` for a geographic
   target, ``X``, ``Y``, ``Z`` for a geocentric one) and ``h`` for a point layer, or a
-  ``geometry`` column in WKT for other layers.
+  ``wkt`` column for other layers (the table rule of :mod:`suigeo.io.vector`). Whether a
+  point layer has ``h`` is decided once per file: a file mixing 2-D and 3-D points is
+  refused for CSV output, whatever the chunk size.
 
 CSV numbers are written rounded to 1e-9 degree or 0.1 mm (4 decimals of a metre), the
-digits that matter for survey work; spatial formats keep full double precision.
+digits that matter for survey work; spatial formats keep full double precision. A CSV
+output starts with a UTF-8 byte order mark when the CSV input did.
 
 Rejects
 -------
-A row is rejected, in this order of checks, when a coordinate is ``empty`` (blank cell,
-null, missing or empty geometry), ``non_numeric``, ``not_finite`` (NaN, inf), ``swapped``
+A row is rejected, in this order of checks, when it is ``not_a_feature`` (an entry of a
+GeoJSON ``features`` array that is no Feature object), when a coordinate is ``empty`` (blank
+cell, null, missing or empty geometry), ``invalid_geometry`` (WKB that GEOS refuses: a
+one-point line, an unclosed ring), ``non_numeric``, ``not_finite`` (NaN, inf), ``swapped``
 (outside the source system's area of use, but inside with x and y exchanged),
 ``outside_area`` (outside the source system's area of use), ``outside_target_area``
 (outside the target system's area of use, e.g. the wrong Gauss-Krüger zone; not checked for
@@ -35,28 +43,28 @@ returned inf/NaN). For a source that is not lon/lat, the area test converts the 
 CGCS2000 lon/lat first (with PROJ); the area of use is the system's lon/lat bounding box
 (west, south, east, north), from PROJ's database for EPSG systems.
 
-The rejects file is a CSV with columns ``row`` (the data row number: 1 is the first record
-after the header for a CSV, the first feature for a spatial file; for a CSV it is the file's
-line number minus one unless a quoted field spans lines), ``column`` (the offending column,
+The rejects file is the shared report of :mod:`suigeo.io.rejects`: ``row`` (the data row
+number: 1 is the first record after the header for a CSV, the first feature or ``features``
+entry for a spatial file; for a CSV it is the file's line number minus one, blank lines
+counted, unless a quoted field spans lines), ``column`` (the offending column,
 or ``x,y`` columns joined by commas for area checks, or the geometry column), ``reason``
 (one of :data:`REASONS`), ``message`` (human text), then every original column of the row,
-as read (geometry as WKT). Without ``rejects=``, it is ``OUT`` with the suffix replaced by
-``.rejects.csv``, written only when there are rejects.
+as read (geometry as WKT, nested Parquet values as JSON). Without ``rejects=``, it is
+``OUT`` with the suffix replaced by ``.rejects.csv``, written only when there are rejects.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import logging
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -65,16 +73,23 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from suigeo.crs.params import params_file
 from suigeo.crs.systems import System, resolve
-from suigeo.crs.transform import transform
+from suigeo.crs.transform import Params, transform
 from suigeo.errors import InputError, OutputError, SuigeoError
-from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.io.atomic import atomic_output, check_not_input, check_outputs, disk_error
+from suigeo.io.cells import neutralise_table
+from suigeo.io.chunks import Chunks, open_chunks
+from suigeo.io.formats import DRIVERS, format_for
+from suigeo.io.rejects import REJECT_COLUMNS, text_columns
+from suigeo.io.vector import WKT_COLUMN, detect_xy
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
+    "MAX_CHUNK_ROWS",
     "REASONS",
     "ConvertSummary",
     "convert_file",
@@ -82,11 +97,18 @@ __all__ = [
     "detect_columns",
 ]
 
+log = logging.getLogger(__name__)
+
 DEFAULT_CHUNK_ROWS = 200_000
+#: The most rows converted at a time (memory grows with it; more gains no speed).
+MAX_CHUNK_ROWS = 100_000_000
 
 #: Reject reason codes, in the order they are checked, with their human text.
 REASONS: dict[str, str] = {
+    "not_a_feature": "this entry of the GeoJSON features array is not a Feature object",
     "empty": "the coordinate is empty",
+    "invalid_geometry": "the geometry cannot be read (GEOS refuses it: a one-point line, "
+    "an unclosed ring...)",
     "non_numeric": "the coordinate is not a number",
     "not_finite": "the coordinate is NaN or infinite",
     "swapped": "outside the area of use of {src}, but inside with x and y exchanged: "
@@ -101,26 +123,16 @@ _CODES = {name: i + 1 for i, name in enumerate(REASONS)}  # 0 = ok
 _EMPTY, _NON_NUMERIC, _NOT_FINITE = _CODES["empty"], _CODES["non_numeric"], _CODES["not_finite"]
 _SWAPPED, _OUTSIDE, _FAILED = _CODES["swapped"], _CODES["outside_area"], _CODES["projection_failed"]
 _OUTSIDE_TARGET = _CODES["outside_target_area"]
+_INVALID, _NOT_FEATURE = _CODES["invalid_geometry"], _CODES["not_a_feature"]
 _REASON_OF = {v: k for k, v in _CODES.items()}
 
 _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
 
-_SUFFIXES = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "csv",
-    ".gpkg": "gpkg",
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".parquet": "parquet",
-    ".geoparquet": "parquet",
-}
+# what convert_file reads and writes (formats of suigeo.io.formats)
+_IN_FORMATS = ("csv", "gpkg", "geojson", "fgb", "shp", "parquet")
+_OUT_FORMATS = ("csv", "gpkg", "geojson", "fgb", "parquet")
 
-# Column names recognised when --x/--y are not given: (x, y) pairs, matched case-insensitively.
-_LONLAT_PAIRS = [("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"), ("经度", "纬度")]
-_EN_PAIRS = [("x", "y"), ("e", "n"), ("easting", "northing"), ("east", "north")]
-
-_REJECT_COLUMNS = ["row", "column", "reason", "message"]
+_REJECT_COLUMNS = list(REJECT_COLUMNS)
 
 
 @dataclass
@@ -174,7 +186,7 @@ def convert_file(
     x: str | None = None,
     y: str | None = None,
     h: str | None = None,
-    params: object | None = None,
+    params: Params = None,
     rejects: str | os.PathLike[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool | None = None,
@@ -215,12 +227,14 @@ def convert_file(
     """
     src_p, out_p = Path(src_path), Path(out_path)
     s, d = resolve(src), resolve(dst)
-    if chunk_rows < 1:
-        raise InputError(f"chunk_rows must be at least 1, got {chunk_rows}")
-    in_fmt, out_fmt = _format_of(src_p, "input"), _format_of(out_p, "output")
+    if not 1 <= chunk_rows <= MAX_CHUNK_ROWS:
+        raise InputError(f"chunk_rows must be from 1 to {MAX_CHUNK_ROWS:,}, got {chunk_rows}")
+    in_fmt = format_for(src_p, purpose="input", allowed=_IN_FORMATS)
+    out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
-    check_not_input(out_p, [src_p])
+    inputs = [src_p, params_file(params)]
+    check_not_input(out_p, inputs)
     if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
         raise OutputError(
             f"cannot write {d.name} to GeoJSON {str(out_p)!r}: a GeoJSON file without a CRS "
@@ -229,10 +243,11 @@ def convert_file(
         )
     explicit_rejects = rejects is not None
     rej_p = Path(rejects) if rejects is not None else out_p.with_suffix(".rejects.csv")
-    check_not_input(rej_p, [src_p])
     if rej_p.resolve() == out_p.resolve():
         raise OutputError(f"the rejects file {str(rej_p)!r} cannot be the output file")
+    check_outputs([out_p, rej_p], inputs)  # before any work
 
+    log.info("%s (%s) -> %s (%s), %s to %s", src_p, in_fmt, out_p, out_fmt, s.name, d.name)
     source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
     try:
         _check_source(source, s, d, h)
@@ -252,12 +267,12 @@ def convert_file(
     )
     conv = _Converter(s, d, params, source)
     sink = _RejectsSink(
-        rej_p, src_p, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
+        rej_p, inputs, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
     )
     bar = _progress_bar(progress, source)
     done = False
     try:
-        with atomic_output(out_p, inputs=[src_p]) as tmp:
+        with atomic_output(out_p, inputs=inputs) as tmp:
             _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
             sink.finish()
         done = True
@@ -299,7 +314,7 @@ def convert_frame(
     x: str | None = None,
     y: str | None = None,
     h: str | None = None,
-    params: object | None = None,
+    params: Params = None,
 ) -> pd.DataFrame:
     """Convert the coordinate columns of one pandas DataFrame: a chunk, or a dask partition.
 
@@ -366,12 +381,7 @@ def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
     Lon/lat names are tried first for a geographic ``system``, easting/northing names first
     otherwise. Matching ignores case and surrounding spaces; the first pair found wins.
     """
-    lowered = {n.strip().lower(): n for n in names}
-    pairs = _LONLAT_PAIRS + _EN_PAIRS if system.is_geographic else _EN_PAIRS + _LONLAT_PAIRS
-    for a, b in pairs:
-        if a in lowered and b in lowered:
-            return lowered[a], lowered[b]
-    return None
+    return detect_xy(names, geographic=system.is_geographic)
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,33 +390,11 @@ def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
 
 
 @dataclass
-class _Source:
-    """An opened input: an iterator of record batches plus what the converter needs."""
+class _Source(Chunks):
+    """An opened input (:class:`suigeo.io.chunks.Chunks`) plus the chosen columns."""
 
-    path: Path
-    batches: Iterator[pa.RecordBatch]
-    schema: pa.Schema
-    geometry: str | None = None  # geometry column, or None for a table with x/y columns
     coord_columns: tuple[str, ...] = ()
     detected: bool = False
-    point_layer: bool = True
-    total: int | None = None
-    closers: list[Callable[[], object]] = field(default_factory=list)
-    declared: object = None  # the CRS the file declares (text or PROJJSON), if any
-    #: for a CSV: how far the reader is in the file, and its size (the progress bar counts
-    #: bytes, since the number of rows is not known in advance)
-    position: Callable[[], int] | None = None
-    size: int | None = None
-
-
-def _format_of(path: Path, role: str) -> str:
-    fmt = _SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(
-            f"cannot tell the {role} format of {str(path)!r} from its suffix; use one of "
-            f"{', '.join(sorted(_SUFFIXES))}"
-        )
-    return fmt
 
 
 def _open_source(
@@ -418,12 +406,7 @@ def _open_source(
     h: str | None,
     system: System,
 ) -> _Source:
-    if fmt == "csv":
-        source = _open_csv(path, chunk_rows)
-    elif fmt == "parquet":
-        source = _open_parquet(path, chunk_rows)
-    else:
-        source = _open_ogr(path, chunk_rows)
+    source = open_chunks(path, chunk_rows=chunk_rows, kind=_Source)
     try:
         if source.geometry is None:
             _choose_columns(source, x, y, h, system)
@@ -455,8 +438,9 @@ def _check_source(source: _Source, s: System, d: System, h: str | None) -> None:
         declared = resolve(CRS.from_user_input(source.declared))
     except (SuigeoError, CRSError):
         return  # a CRS suigeo does not name: the area checks still apply
-    if declared.epsg == s.epsg or {declared.epsg, s.epsg} <= {4490, 4326}:
-        return  # WGS 84 is taken equal to CGCS2000 (and GeoJSON always says WGS 84)
+    if declared.epsg == s.epsg or {declared.epsg, s.epsg} <= {4490, 4326, 4480, 4979}:
+        # WGS 84 is taken equal to CGCS2000 (and GeoJSON always says WGS 84, 3-D: 4979)
+        return
     raise InputError(
         f"{str(source.path)!r} declares its coordinates in {declared.name} "
         f"(EPSG:{declared.epsg}), but the source system given is {s.name} (EPSG:{s.epsg}); "
@@ -488,179 +472,6 @@ def _choose_columns(
     if len({x, y, h} - {None}) != (3 if h is not None else 2):
         raise InputError(f"the x, y and h columns must differ, got {x!r}, {y!r}, {h!r}")
     source.coord_columns = (x, y) if h is None else (x, y, h)
-
-
-def _csv_header(path: Path, delimiter: str) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            header = next(csv.reader(f, delimiter=delimiter), None)
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{str(path)!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "save it as UTF-8 (for example from Excel: CSV UTF-8)"
-        ) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    if not header:
-        raise InputError(f"{str(path)!r} is empty: a CSV needs a header line")
-    dupes = sorted({n for n in header if header.count(n) > 1})
-    if dupes:
-        raise InputError(f"{str(path)!r}: duplicate column names {', '.join(dupes)}")
-    return header
-
-
-def _open_csv(path: Path, chunk_rows: int) -> _Source:
-    import pyarrow.csv as pcsv
-
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    header = _csv_header(path, delimiter)
-    # pyarrow's streaming CSV reader reads some 35 blocks ahead: small blocks keep that near
-    # 70 MB whatever the file size; _rechunk gathers them into chunks of chunk_rows rows.
-    block = 2 << 20
-    bad_rows: list[tuple[int | None, int, int]] = []
-
-    def invalid_row(row) -> str:  # called by pyarrow for a row with the wrong field count
-        bad_rows.append((row.number, row.expected_columns, row.actual_columns))
-        return "error"
-
-    def error(exc: Exception) -> InputError:
-        if bad_rows:
-            number, expected, actual = bad_rows[0]
-            where = f"line {number}" if number is not None else "a row"
-            return InputError(
-                f"{str(path)!r}: {where} has {actual} fields, the header has {expected}"
-            )
-        return InputError(f"cannot read {str(path)!r} as CSV: {exc}")
-
-    try:
-        raw = pa.OSFile(str(path), "r")
-        reader = pcsv.open_csv(
-            raw,
-            # single-threaded parsing knows line numbers (for errors); it is as fast here
-            read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
-            parse_options=pcsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise error(exc) from None
-    schema = reader.schema
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except pa.ArrowInvalid as exc:
-                raise error(exc) from None
-            yield batch
-
-    return _Source(
-        path,
-        _rechunk(batches(), chunk_rows),
-        schema,
-        closers=[reader.close, raw.close],
-        position=raw.tell,
-        size=path.stat().st_size,
-    )
-
-
-def _rechunk(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    """Regroup ``batches`` into batches of exactly ``chunk_rows`` rows (the last may be short)."""
-    pending: list[pa.RecordBatch] = []
-    count = 0
-    for b in batches:
-        pending.append(b)
-        count += b.num_rows
-        if count < chunk_rows:
-            continue
-        table = pa.Table.from_batches(pending).combine_chunks()
-        start = 0
-        while count - start >= chunk_rows:
-            yield from table.slice(start, chunk_rows).to_batches()
-            start += chunk_rows
-        pending, count = table.slice(start).to_batches(), count - start
-    if count:
-        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
-
-
-def _slices(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
-    for start in range(0, batch.num_rows, chunk_rows):
-        yield batch.slice(start, chunk_rows)
-
-
-def _open_parquet(path: Path, chunk_rows: int) -> _Source:
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
-    schema = pf.schema_arrow
-    meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
-    geometry = None
-    point_layer = True
-    col_meta: dict = {}
-    if b"geo" in meta:
-        geo = json.loads(meta[b"geo"])
-        geometry = geo.get("primary_column")
-        col_meta = geo.get("columns", {}).get(geometry, {})
-        if col_meta.get("encoding", "WKB").upper() != "WKB":
-            raise InputError(
-                f"{str(path)!r}: geometry column {geometry!r} is encoded as "
-                f"{col_meta.get('encoding')!r}; only WKB GeoParquet is supported"
-            )
-        types = col_meta.get("geometry_types") or []
-        point_layer = bool(types) and all(t in ("Point", "Point Z") for t in types)
-    schema = pa.schema([f.remove_metadata() for f in schema])  # drop pandas/geo metadata
-    batches = (b for b in pf.iter_batches(batch_size=chunk_rows))
-    return _Source(
-        path,
-        batches,
-        schema,
-        geometry=geometry,
-        point_layer=point_layer,
-        total=pf.metadata.num_rows,
-        closers=[pf.close],
-        declared=col_meta.get("crs"),
-    )
-
-
-def _open_ogr(path: Path, chunk_rows: int) -> _Source:
-    import pyogrio.raw
-
-    try:
-        ctx = pyogrio.raw.open_arrow(path, batch_size=chunk_rows, use_pyarrow=True)
-        meta, reader = ctx.__enter__()
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        raise InputError(f"cannot read {str(path)!r}: {exc}") from None
-    geometry = meta.get("geometry_name") or "wkb_geometry"
-    schema = reader.schema
-    if geometry not in schema.names:
-        geometry = None
-    gtype = str(meta.get("geometry_type") or "")
-    point_layer = gtype.startswith("Point")
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for batch in reader:
-            yield from _slices(batch, chunk_rows)
-
-    return _Source(
-        path,
-        batches(),
-        pa.schema([f.remove_metadata() for f in schema]),
-        geometry=geometry,
-        point_layer=point_layer,
-        closers=[lambda: ctx.__exit__(None, None, None)],
-        declared=meta.get("crs"),
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -721,12 +532,13 @@ def _inside(lon: np.ndarray, lat: np.ndarray, bounds: tuple[float, float, float,
 class _Converter:
     """Converts chunks; counts rows and reasons."""
 
-    def __init__(self, src: System, dst: System, params: object | None, source: _Source):
+    def __init__(self, src: System, dst: System, params: Params, source: _Source):
         self.src, self.dst, self.params, self.source = src, dst, params, source
         self.bounds = _area_of_use(src)
         # GCJ-02/BD-09 pass points outside China through by their rule: no target check
         self.dst_bounds = None if dst.kind == "offset" else _area_of_use(dst)
         self.read = self.written = self.rejected = 0
+        self.next_row = 1
         self.reasons: dict[int, int] = {}
         decimals = 9 if dst.is_geographic else 4
         self.decimals = (decimals, decimals, 4)
@@ -744,7 +556,8 @@ class _Converter:
             return lon, lat
         if self.src.kind == "projected":
             plane = self.src.plane or self.src.name
-            return transform(x, y, src=plane, dst="CGCS2000", params=self.params)
+            lon, lat = transform(x, y, src=plane, dst="CGCS2000", params=self.params)
+            return lon, lat
         return x, y
 
     def check_and_transform(
@@ -771,6 +584,7 @@ class _Converter:
     def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray) -> None:
         """Codes for points outside the source's area of use (or swapped), then for points
         outside the target's."""
+        assert self.bounds is not None  # the caller checks
         lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
         inside = _inside(lon, lat, self.bounds)
         out = ok[~inside]
@@ -818,9 +632,12 @@ class _Converter:
 
     # -- geometries ----------------------------------------------------------------------------
     def geometry_chunk(self, batch: pa.RecordBatch):
-        geoms = shapely.from_wkb(np.asarray(batch.column(self.source.geometry), dtype=object))
+        wkb = np.asarray(batch.column(self.source.geometry), dtype=object)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
         codes = np.zeros(len(geoms), dtype=np.int8)
-        codes[shapely.is_missing(geoms) | shapely.is_empty(geoms)] = _EMPTY
+        missing = shapely.is_missing(geoms)
+        codes[missing | shapely.is_empty(geoms)] = _EMPTY
+        codes[missing & np.array([w is not None for w in wkb], dtype=bool)] = _INVALID
         has_z = shapely.has_z(geoms)
         use_z = bool(has_z.any())
         coords, index = shapely.get_coordinates(geoms, include_z=use_z, return_index=True)
@@ -858,16 +675,16 @@ class _Converter:
 class _RejectsSink:
     """Writes reject rows to a CSV, atomically, opened on the first reject (or always)."""
 
-    def __init__(self, path: Path, src_path: Path, header: list[str], *, always: bool):
-        self.path, self.src_path, self.always = path, src_path, always
+    def __init__(self, path: Path, inputs: list, header: list[str], *, always: bool):
+        self.path, self.inputs, self.always = path, inputs, always
         self.header = header
         self.written = False
         self._ctx: contextlib.AbstractContextManager | None = None
-        self._fh = None
+        self._fh: IO[bytes] | None = None
         self._header_done = False
 
     def _open(self) -> None:
-        self._ctx = atomic_output(self.path, inputs=[self.src_path])
+        self._ctx = atomic_output(self.path, inputs=self.inputs)
         tmp = self._ctx.__enter__()
         self._fh = tmp.open("wb")
 
@@ -876,17 +693,23 @@ class _RejectsSink:
 
         if self._fh is None:
             self._open()
-        pcsv.write_csv(
-            table,
-            self._fh,
-            pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
-        )
+        try:
+            pcsv.write_csv(
+                neutralise_table(table),  # no spreadsheet formulas
+                self._fh,
+                pcsv.WriteOptions(include_header=not self._header_done, quoting_style="needed"),
+            )
+        except Exception as exc:  # a full disk names the rejects file, not the output
+            err = disk_error(self.path, exc)
+            if err is None:
+                raise
+            raise err from None
         self._header_done = True
 
     def finish(self) -> None:
         if self._fh is None and self.always:
             self._open()
-        if self._fh is None:
+        if self._fh is None or self._ctx is None:  # both are set by _open
             return
         if not self._header_done:
             empty = pa.table({n: pa.array([], pa.string()) for n in self.header})
@@ -897,7 +720,7 @@ class _RejectsSink:
         self._fh = self._ctx = None
 
     def close_on_error(self) -> None:
-        if self._fh is not None:
+        if self._fh is not None and self._ctx is not None:
             self._fh.close()
             err = OutputError("conversion failed")
             with contextlib.suppress(Exception):
@@ -907,17 +730,14 @@ class _RejectsSink:
 
 def _text_columns(batch: pa.RecordBatch, geometry: str | None, geoms=None) -> list[pa.Array]:
     """The original columns of ``batch`` as text-friendly arrays (geometry as WKT)."""
-    cols = []
-    for name, col in zip(batch.schema.names, batch.columns, strict=True):
-        if name == geometry:
-            col = pa.array(shapely.to_wkt(geoms, rounding_precision=-1), type=pa.string())
-        elif pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
-            col = pc.cast(pc.binary_length(col), pa.string())
-        cols.append(col)
+    cols = text_columns(batch)
+    if geometry is not None:
+        i = batch.schema.names.index(geometry)
+        cols[i] = pa.array(shapely.to_wkt(geoms, rounding_precision=-1), type=pa.string())
     return cols
 
 
-def _reject_table(batch, codes, names, first_row, messages, geometry=None, geoms=None):
+def _reject_table(batch, codes, names, rows, messages, geometry=None, geoms=None):
     bad = np.flatnonzero(codes != 0)
     reasons = np.array([_REASON_OF.get(int(c), "") for c in range(len(_CODES) + 1)], dtype=object)
     msg = np.array([messages.get(c, "") for c in range(len(_CODES) + 1)], dtype=object)
@@ -925,7 +745,7 @@ def _reject_table(batch, codes, names, first_row, messages, geometry=None, geoms
     sub_geoms = geoms[bad] if geoms is not None else None
     original = _text_columns(sub, geometry, sub_geoms)
     cols = [
-        pa.array(bad + first_row, type=pa.int64()),
+        pa.array(rows[bad], type=pa.int64()),
         pa.array(names[bad], type=pa.string()),
         pa.array(reasons[codes[bad]], type=pa.string()),
         pa.array(msg[codes[bad]], type=pa.string()),
@@ -943,12 +763,19 @@ class _OutBatch:
 
 def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> Iterator[_OutBatch]:
     try:
+        if source.pre_rejects is not None:
+            sink.write(source.pre_rejects)
+            n = source.pre_rejects.num_rows
+            conv.read += n
+            conv.rejected += n
+            conv.reasons[_NOT_FEATURE] = conv.reasons.get(_NOT_FEATURE, 0) + n
         empty = True
         for batch in source.batches:
             empty = False
             yield _convert_batch(batch, source, conv, sink)
             if bar is not None:
-                bar.update(batch.num_rows if source.position is None else source.position() - bar.n)
+                n = batch[0].num_rows
+                bar.update(n if source.position is None else source.position() - bar.n)
         if empty:
             yield _convert_batch(None, source, conv, sink)
     finally:
@@ -957,12 +784,16 @@ def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> It
                 close()
 
 
-def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink) -> _OutBatch:
-    if batch is None:
-        batch = pa.RecordBatch.from_pylist([], schema=source.schema)
+def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) -> _OutBatch:
+    if item is None:
+        batch, rows = pa.RecordBatch.from_pylist([], schema=source.schema), None
     else:
+        batch, rows = item
         batch = pa.RecordBatch.from_arrays(batch.columns, schema=source.schema)
-    first_row = conv.read + 1
+    if rows is None:  # rows numbered on from the last chunk's
+        rows = np.arange(conv.next_row, conv.next_row + batch.num_rows, dtype=np.int64)
+    if len(rows):
+        conv.next_row = int(rows[-1]) + 1
     if source.geometry is None:
         codes, names, result = conv.table_chunk(batch)
         geoms = converted = None
@@ -972,7 +803,7 @@ def _convert_batch(batch, source: _Source, conv: _Converter, sink: _RejectsSink)
     conv.count(codes)
     if (codes != 0).any():
         sink.write(
-            _reject_table(batch, codes, names, first_row, conv.messages(), source.geometry, geoms)
+            _reject_table(batch, codes, names, rows, conv.messages(), source.geometry, geoms)
         )
     ok = codes == 0
     table = pa.Table.from_batches([batch]).filter(pa.array(ok))
@@ -1010,19 +841,37 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
             table = table.set_column(i, name, pa.array(_round(values, dec)))
         return table
     geoms = ob.geoms
+    assert geoms is not None  # a batch has converted points or geometries
     if source.point_layer:
         if dst.kind == "geocentric":
             names = ("X", "Y", "Z")
         else:
             names = ("lon", "lat", "h") if dst.is_geographic else ("x", "y", "h")
-        has_z = bool(shapely.has_z(geoms).any()) if len(geoms) else False
+        has_z = _file_has_z(source, geoms)
         coords = shapely.get_coordinates(geoms, include_z=has_z)
         for j in range(coords.shape[1]):
             values = _round(coords[:, j], conv.decimals[j])
             table = table.append_column(_unique(names[j], table.schema.names), pa.array(values))
         return table
     wkt = shapely.to_wkt(geoms, rounding_precision=conv.decimals[0])
-    return table.append_column(_unique("geometry", table.schema.names), pa.array(wkt, pa.string()))
+    return table.append_column(_unique(WKT_COLUMN, table.schema.names), pa.array(wkt, pa.string()))
+
+
+def _file_has_z(source: _Source, geoms: np.ndarray) -> bool:
+    """Whether the point layer's CSV output has an ``h`` column: decided once per file (from
+    its declared geometry type, else its first written point); a point of the other kind
+    refuses the file, whichever chunk it is in."""
+    if not len(geoms):
+        return bool(source.has_z)
+    z = shapely.has_z(geoms)
+    if source.has_z is None:
+        source.has_z = bool(z[0])
+    if (z != source.has_z).any():
+        raise OutputError(
+            f"{source.path}: the point layer mixes 2-D and 3-D points; "
+            "convert it to .gpkg or .parquet instead of .csv"
+        )
+    return source.has_z
 
 
 def _unique(name: str, taken: list[str]) -> str:
@@ -1039,6 +888,8 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
     header = True
     schema = None
     with tmp.open("wb") as fh:
+        if conv.source.bom:  # kept from the input CSV (Excel reads UTF-8 by it)
+            fh.write(b"\xef\xbb\xbf")
         for ob in batches:
             table = _csv_table(ob, conv, dst)
             if schema is None:
@@ -1054,7 +905,7 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             opts = pcsv.WriteOptions(
                 include_header=header, delimiter=delimiter, quoting_style="needed"
             )
-            pcsv.write_csv(table, fh, opts)
+            pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
 
 
@@ -1062,8 +913,10 @@ def _spatial_table(ob: _OutBatch, conv: _Converter) -> tuple[pa.Table, str, np.n
     source = conv.source
     table = ob.table
     if ob.geoms is not None:
+        assert source.geometry is not None  # geometries come from a geometry column
         name, geoms = source.geometry, ob.geoms
     else:  # the coordinate columns become the point geometry
+        assert ob.points is not None
         table = table.drop_columns(list(source.coord_columns))
         name = _unique("geometry", table.schema.names)
         geoms = shapely.points(*ob.points)
@@ -1107,7 +960,7 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
                 pa.RecordBatchReader.from_batches(schema, stream()),
                 tmp,
                 layer=layer if fmt == "gpkg" else None,
-                driver="GPKG" if fmt == "gpkg" else "GeoJSON",
+                driver=DRIVERS[fmt],
                 geometry_name=name,
                 geometry_type=_geometry_type(conv, table, name),
                 crs=crs,

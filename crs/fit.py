@@ -65,12 +65,10 @@ only, never to logs or the terminal (the command prints residuals only).
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import logging
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +87,9 @@ from suigeo.crs.params import (
     validate_params,
 )
 from suigeo.errors import InputError, ParameterFileError
-from suigeo.io.atomic import atomic_output
+from suigeo.io.atomic import atomic_output, check_outputs
+from suigeo.io.csvtable import read_csv
+from suigeo.io.documents import load_toml
 
 __all__ = [
     "MIN_POINTS",
@@ -182,38 +182,65 @@ class Projection:
 
     @classmethod
     def from_params_file(cls, path: str | os.PathLike[str]) -> tuple[Projection, dict | None]:
-        """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file."""
+        """The ``[projection]`` (and ``[height]``, if any) of an existing parameter file.
+
+        The file's values are secret: they are read in a helper whose frame is gone before
+        an error is raised, and the ``[height]`` table returned hides them in its repr.
+        """
+        if not os.path.exists(path):
+            raise InputError(f"base parameter file {str(path)!r} does not exist")
+        outcome = _read_base(cls, path)
+        if isinstance(outcome, str):
+            raise ParameterFileError(outcome)
+        return outcome
+
+
+class _Hidden(dict):
+    """A table of parameter values whose repr hides them (tracebacks with locals)."""
+
+    def __repr__(self) -> str:
+        return "<parameter values hidden>"
+
+
+class _HiddenText(str):
+    """Text holding parameter values; its repr hides them (tracebacks with locals)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<parameter text hidden>"
+
+
+def _read_base(cls: type[Projection], path: str | os.PathLike[str]):
+    """``(Projection, [height] or None)`` from a base parameter file, or the message saying
+    why not (keys named, values never)."""
+    try:
+        data = load_toml(path, what="base parameter file", error=ParameterFileError)
+    except ParameterFileError as exc:
+        return str(exc)
+    proj = data.get("projection")
+    if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
+        return f"{str(path)!r}: needs a [projection] table with central_meridian_deg"
+    allowed = {f for f in cls.__dataclass_fields__}
+    kwargs: dict[str, float] = {}
+    for key, value in proj.items():
+        if key not in allowed:
+            return f"{str(path)!r}: unknown key 'projection.{key}'"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{str(path)!r}: 'projection.{key}' must be a number"
         try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise InputError(f"base parameter file {str(path)!r} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            # the decoder's message may quote the file's text: do not pass it on
-            raise ParameterFileError(
-                f"{str(path)!r}: not a valid TOML file ({type(exc).__name__})"
-            ) from None
-        proj = data.get("projection")
-        if not isinstance(proj, dict) or "central_meridian_deg" not in proj:
-            raise ParameterFileError(
-                f"{str(path)!r}: needs a [projection] table with central_meridian_deg"
-            )
-        allowed = {f for f in cls.__dataclass_fields__}
-        kwargs: dict[str, float] = {}
-        for key, value in proj.items():
-            if key not in allowed:
-                raise ParameterFileError(f"{str(path)!r}: unknown key 'projection.{key}'")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be a number")
-            if not math.isfinite(float(value)):
-                raise ParameterFileError(f"{str(path)!r}: 'projection.{key}' must be finite")
-            kwargs[key] = float(value)
-        try:
-            projection = cls(**kwargs)
-        except InputError as exc:
-            raise ParameterFileError(f"{str(path)!r}: [projection]: {exc}") from None
-        height = data.get("height")
-        return projection, dict(height) if isinstance(height, dict) else None
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            return f"{str(path)!r}: 'projection.{key}' must be finite (and not too large)"
+        kwargs[key] = number
+    try:
+        projection = cls(**kwargs)
+    except InputError as exc:
+        return f"{str(path)!r}: [projection]: {exc}"
+    height = data.get("height")
+    return projection, _Hidden(height) if isinstance(height, dict) else None
 
 
 # --------------------------------------------------------------------------- control points
@@ -256,7 +283,7 @@ def _pick(header: Sequence[str], options: Sequence[tuple[str, ...]], what: str, 
     return present[0]
 
 
-def _numbers(rows: list[list[str]], col: int, name: str, path: str) -> Floats:
+def _numbers(rows: _Rows, col: int, name: str, path: str) -> Floats:
     out = np.empty(len(rows))
     for i, row in enumerate(rows):
         text = row[col].strip() if col < len(row) else ""
@@ -267,8 +294,7 @@ def _numbers(rows: list[list[str]], col: int, name: str, path: str) -> Floats:
         if not math.isfinite(value):
             shown = repr(text) if text else "empty"
             raise InputError(
-                f"{path}: row {i + 1} (line {i + 2}), column {name!r}: {shown} is not a "
-                "finite number"
+                f"{path}: {rows.where(i)}, column {name!r}: {shown} is not a finite number"
             )
         out[i] = value
     return out
@@ -297,7 +323,7 @@ def read_control(
     ids = _read_ids(header, rows, p)
     for cols, arr in ((src_cols, src), (dst_cols, dst)):
         if cols[0].endswith("_lon"):
-            _check_lonlat(arr, cols, p)
+            _check_lonlat(arr, cols, p, rows)
     src_lonlat = None
     if dim == 2 and src_cols[0] == "src_lon":
         if projection is None:
@@ -313,31 +339,36 @@ def read_control(
     return ControlPoints(ids=ids, src=src, dst=dst, path=p, src_lonlat=src_lonlat)
 
 
-def _read_table(path: str | os.PathLike[str]) -> tuple[list[str], list[list[str]]]:
+class _Rows(list):
+    """The data rows of a control CSV (lists of cells), with where each is in the file."""
+
+    lines: np.ndarray
+
+    def where(self, i: int) -> str:
+        line = int(self.lines[i])
+        return f"row {line - 1} (line {line})"
+
+
+def _read_table(path: str | os.PathLike[str]) -> tuple[list[str], _Rows]:
+    """Header and rows of a control CSV, read by :func:`suigeo.io.csvtable.read_csv`
+    (blank lines skipped but counted; a row with a surplus or missing cell refused)."""
     p = str(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            table = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise InputError(f"file {p!r} does not exist") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not a UTF-8 text file") from None
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        raise InputError(f"{p}: empty file, expected a header line and control points")
-    header = [h.strip() for h in table[0]]
-    rows = table[1:]
+    got = read_csv(path)
+    header = [h.strip() for h in got.info.header]
+    rows = _Rows(zip(*(c.to_pylist() for c in got.table.columns), strict=True))
+    rows[:] = [list(r) for r in rows]
+    rows.lines = got.lines()
+    keep = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    if len(keep) != len(rows):  # rows of blank cells only
+        lines = rows.lines[keep]
+        rows = _Rows(rows[i] for i in keep)
+        rows.lines = lines
     if not rows:
         raise InputError(f"{p}: no control points below the header")
-    for i, row in enumerate(rows):
-        if len(row) > len(header):
-            raise InputError(
-                f"{p}: row {i + 1} (line {i + 2}) has {len(row)} fields, the header {len(header)}"
-            )
     return header, rows
 
 
-def _read_ids(header: list[str], rows: list[list[str]], p: str) -> list[str]:
+def _read_ids(header: list[str], rows: _Rows, p: str) -> list[str]:
     if "id" not in header:
         return [str(i + 1) for i in range(len(rows))]
     k = header.index("id")
@@ -345,23 +376,22 @@ def _read_ids(header: list[str], rows: list[list[str]], p: str) -> list[str]:
     seen: dict[str, int] = {}
     for i, ident in enumerate(ids):
         if not ident:
-            raise InputError(f"{p}: row {i + 1} (line {i + 2}), column 'id' is empty")
+            raise InputError(f"{p}: {rows.where(i)}, column 'id' is empty")
         if ident in seen:
             raise InputError(
-                f"{p}: row {i + 1} (line {i + 2}), column 'id': {ident!r} repeats row "
-                f"{seen[ident] + 1}"
+                f"{p}: {rows.where(i)}, column 'id': {ident!r} repeats {rows.where(seen[ident])}"
             )
         seen[ident] = i
     return ids
 
 
-def _check_lonlat(arr: Floats, cols: Sequence[str], path: str) -> None:
+def _check_lonlat(arr: Floats, cols: Sequence[str], path: str, rows: _Rows) -> None:
     for j, lim in ((0, 180.0), (1, 90.0)):
         bad = np.flatnonzero(np.abs(arr[:, j]) > lim)
         if bad.size:
             i = int(bad[0])
             raise InputError(
-                f"{path}: row {i + 1} (line {i + 2}), column {cols[j]!r}: outside "
+                f"{path}: {rows.where(i)}, column {cols[j]!r}: outside "
                 f"+-{lim:g} degrees (longitude and latitude swapped?)"
             )
 
@@ -650,8 +680,9 @@ def apply(model: str, params: Mapping[str, Mapping[str, Any]], src: Floats) -> F
             f"PROJ rejected the fitted {model} parameters (values not shown); check the "
             "control points"
         )
-    cols = t.transform(*[src[:, j] for j in range(src.shape[1])])
-    return np.column_stack(cols)
+    if src.shape[1] == 3:  # geocentric X, Y, Z
+        return np.column_stack(t.transform(src[:, 0], src[:, 1], src[:, 2]))
+    return np.column_stack(t.transform(src[:, 0], src[:, 1]))
 
 
 def to_residuals(
@@ -676,7 +707,7 @@ def write_params(
     out: str | os.PathLike[str],
     projection: Projection,
     *,
-    inputs: Sequence[str | os.PathLike[str]] = (),
+    inputs: Sequence[str | os.PathLike[str] | None] = (),
     height: Mapping[str, Any] | None = None,
     source_name: str = "",
 ) -> Path:
@@ -684,7 +715,7 @@ def write_params(
 
     The residual summary goes in as comments; ``inputs`` are never overwritten.
     """
-    tables = {"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params}
+    tables = _Hidden({"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params})
     tables["projection"] = projection.table()
     if height:
         tables["height"] = dict(height)
@@ -711,7 +742,8 @@ def write_params(
         lines += _table("affine6", result.params["affine6"])
     if height:
         lines += _table("height", dict(height))
-    text = "\n".join(lines) + "\n"
+    text = _HiddenText("\n".join(lines) + "\n")
+    del lines  # the values live on only in ``text``, whose repr hides them
     with atomic_output(out, inputs=inputs) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(out)
@@ -788,6 +820,18 @@ def _header_lines(result: FitResult, source_name: str) -> list[str]:
 log = logging.getLogger(__name__)
 
 
+def _projection_problem(projection: Projection, height: dict | None, source: str) -> str | None:
+    """Why these tables would make a parameter file load_params refuses (values never)."""
+    tables = _Hidden({"suigeo": {"format": FORMAT}, "projection": projection.table()})
+    if height:
+        tables["height"] = height
+    try:
+        validate_params(tables, source)
+    except ParameterFileError as exc:
+        return str(exc)
+    return None
+
+
 def fit_file(
     control: str | os.PathLike[str],
     model: str,
@@ -805,6 +849,8 @@ def fit_file(
     (whose ``[height]`` table is carried over); exactly one of them is required.
     """
     _check_model(model)
+    inputs = [control, check, base]
+    check_outputs([out], inputs)  # before any work
     if (projection is None) == (base is None):
         raise InputError(
             "give the transverse Mercator of the target system: either a base parameter "
@@ -815,10 +861,9 @@ def fit_file(
         projection, height = Projection.from_params_file(base)
     assert projection is not None
     # the same checks as a parameter file, before PROJ ever sees the values
-    tables = {"suigeo": {"format": FORMAT}, "projection": projection.table()}
-    if height:
-        tables["height"] = height
-    validate_params(tables, str(base or "(projection options)"))
+    problem = _projection_problem(projection, height, str(base or "(projection options)"))
+    if problem is not None:
+        raise ParameterFileError(problem)
     cp = read_control(control, model, projection)
     ck = read_control(check, model, projection) if check is not None else None
     log.info(
@@ -836,7 +881,6 @@ def fit_file(
         int(result.outliers.sum()),
         out,
     )
-    inputs = [control, *([check] if check is not None else []), *([base] if base else [])]
     write_params(
         result, out, projection, inputs=inputs, height=height, source_name=Path(control).name
     )

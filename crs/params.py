@@ -18,10 +18,11 @@ import logging
 import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from suigeo.errors import MissingParametersError, ParameterFileError
 
@@ -35,6 +36,7 @@ __all__ = [
     "FORMAT",
     "Gz2000Params",
     "load_params",
+    "params_file",
     "secret_transformer",
     "validate_params",
 ]
@@ -123,7 +125,7 @@ class Gz2000Params:
         #: on the height).
         self.has_helmert7 = "helmert7" in values
         self._pipeline_text = _build_pipeline(values)
-        self._height_offset = float(values.get("height", {}).get("offset_m"))
+        self._height_offset = float(values["height"]["offset_m"])  # defaulted when read
         self._digest = hashlib.sha256(
             (self._pipeline_text + "|" + repr(self._height_offset)).encode()
         ).hexdigest()
@@ -139,7 +141,7 @@ class Gz2000Params:
     def __hash__(self) -> int:
         return hash(self._digest)
 
-    def __reduce__(self):  # pragma: no cover - refuse to serialise secrets by accident
+    def __reduce__(self) -> NoReturn:  # pragma: no cover - refuse to serialise secrets by accident
         raise TypeError("Gz2000Params cannot be pickled; pass the parameter file path instead")
 
     @property
@@ -200,6 +202,20 @@ def load_params(
     )
 
 
+def params_file(params: object) -> Path | None:
+    """The file a parameter set is (or would be) read from, so no command writes over it:
+    the path given, a loaded set's source file, or the file named by
+    ``SUIGEO_GZ2000_PARAMS``; ``None`` for a mapping."""
+    if isinstance(params, str | os.PathLike):
+        return Path(params)
+    if isinstance(params, Gz2000Params):
+        return None if params.source == "<dict>" else Path(params.source)
+    if params is None:
+        env = os.environ.get(ENV_VAR, "").strip()
+        return Path(env) if env else None
+    return None
+
+
 _FILE_CACHE: dict[tuple[str, int, int, bool], Gz2000Params] = {}
 
 
@@ -220,22 +236,50 @@ def _load_file_cached(path: Path, *, via_env: bool) -> Gz2000Params:
     return hit
 
 
+#: The largest parameter file read (a real one is under 2 kB).
+MAX_PARAMS_BYTES = 2**20
+
+
 def _load_file(path: Path, *, via_env: bool) -> Gz2000Params:
+    # The file's text and values live only in _read_and_build's frame, which has returned
+    # before the error is raised: a traceback formatted with its local variables
+    # (``pytest --showlocals``, error trackers) shows none of them.
     where = f"{path} (from {ENV_VAR})" if via_env else str(path)
+    outcome = _read_and_build(path, where)
+    if isinstance(outcome, str):
+        raise ParameterFileError(outcome)
+    return outcome
+
+
+def _read_and_build(path: Path, where: str) -> Gz2000Params | str:
+    """The parameter set in ``path``, or the message saying why not (never a value)."""
     try:
-        raw = path.read_bytes()
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            return f"parameter file {where} is a folder, not a file"
+        if not stat.S_ISREG(st.st_mode):
+            return (
+                f"parameter file {where} is not a regular file (a device, pipe or socket); "
+                "give the TOML file"
+            )
+        if st.st_size > MAX_PARAMS_BYTES:
+            return (
+                f"parameter file {where} is {st.st_size:,} bytes; a parameter file has a few "
+                f"lines (at most {MAX_PARAMS_BYTES:,} bytes): is it the right file?"
+            )
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_PARAMS_BYTES + 1)
     except FileNotFoundError:
-        raise ParameterFileError(f"parameter file {where} not found") from None
-    except IsADirectoryError:
-        raise ParameterFileError(f"parameter file {where} is a folder, not a file") from None
+        return f"parameter file {where} not found"
     except OSError as exc:
-        raise ParameterFileError(
-            f"cannot read parameter file {where}: {exc.strerror or type(exc).__name__}"
-        ) from None
+        return f"cannot read parameter file {where}: {exc.strerror or type(exc).__name__}"
+    if len(raw) > MAX_PARAMS_BYTES:
+        return f"parameter file {where} grew beyond {MAX_PARAMS_BYTES:,} bytes while read"
     data, problem = _parse_toml(raw)
+    del raw
     if problem is not None:
-        raise ParameterFileError(f"parameter file {where}: {problem}")
-    return _from_mapping(data, str(path))
+        return f"parameter file {where}: {problem}"
+    return _build_or_message(data, str(path))
 
 
 def _parse_toml(raw: bytes) -> tuple[dict[str, Any], str | None]:
@@ -251,6 +295,8 @@ def _parse_toml(raw: bytes) -> tuple[dict[str, Any], str | None]:
         where = re.search(r"at line (\d+), column (\d+)", str(exc))
         pos = f" at line {where.group(1)}, column {where.group(2)}" if where else ""
         return {}, f"not valid TOML{pos}"
+    except RecursionError:
+        return {}, "nested too deeply to be a parameter file (arrays or tables in arrays)"
 
 
 def validate_params(data: Mapping[str, Any], source: str) -> Gz2000Params:
@@ -272,6 +318,27 @@ def validate_params(data: Mapping[str, Any], source: str) -> Gz2000Params:
 
 
 def _from_mapping(data: Mapping[str, Any], source: str) -> Gz2000Params:
+    outcome = _build_or_message(data, source)
+    del data  # not a local of the frame that raises
+    if isinstance(outcome, str):
+        raise ParameterFileError(outcome)
+    return outcome
+
+
+def _build_or_message(data: Mapping[str, Any], source: str) -> Gz2000Params | str:
+    """The parameter set, or the message of the first problem (key named, value never)."""
+    try:
+        return _build(data, source)
+    except ParameterFileError as exc:
+        return str(exc)
+    except (ArithmeticError, TypeError, ValueError, RecursionError):
+        return (
+            f"parameter file {source}: the values cannot be used (values not shown); check "
+            "every key against crs/examples/gz2000-example.toml"
+        )
+
+
+def _build(data: Mapping[str, Any], source: str) -> Gz2000Params:
     values = _validate(data, source)
     kind = values["suigeo"].get("kind", "unspecified")
     built: Gz2000Params | None = None
@@ -397,7 +464,10 @@ def _check_text_keys(
 def _number(value: Any, source: str, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(source, key, "must be a number")
-    f = float(value)
+    try:
+        f = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise _fail(source, key, "is too large a number") from None
     if not math.isfinite(f):
         raise _fail(source, key, "must be a finite number")
     return f

@@ -32,6 +32,7 @@ from suigeo.errors import InputError, ParameterFileError, UnknownSystemError
 if TYPE_CHECKING:
     import geopandas as gpd
     from numpy.typing import ArrayLike
+    from pyproj import CRS
 
 __all__ = ["FRAME_ATTR", "area_mask", "frame_system", "to_crs", "transform"]
 
@@ -397,10 +398,10 @@ def frame_system(gdf: gpd.GeoDataFrame) -> System:
 
 def to_crs(
     gdf: gpd.GeoDataFrame,
-    dst: str | int | System,
+    dst: str | int | CRS | System,
     params: Params = None,
     *,
-    src: str | int | System | None = None,
+    src: str | int | CRS | System | None = None,
 ) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` converted to ``dst``, any geometry type, vectorised.
 

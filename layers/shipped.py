@@ -11,7 +11,7 @@ import tomllib
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,13 @@ import pyogrio
 
 from suigeo import crs
 from suigeo.errors import InputError
+from suigeo.io.csvtable import read_csv
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from suigeo.crs.systems import System
+    from suigeo.crs.transform import Params
 
 __all__ = [
     "DATA_DIR",
@@ -102,8 +109,8 @@ def _load_native(name: str) -> gpd.GeoDataFrame:
 def load(
     name: str,
     *,
-    dst: str | int | object | None = None,
-    params: object | None = None,
+    dst: str | int | CRS | System | None = None,
+    params: Params = None,
 ) -> gpd.GeoDataFrame:
     """Load a shipped layer.
 
@@ -144,7 +151,7 @@ def load(
 def _through_native() -> pd.DataFrame:
     meta = _catalog_doc()["tables"]["rail_through_services"]
     path = DATA_DIR / "rail_through_services.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    df = read_csv(path).to_pandas()  # every cell text, empty cells ""
     missing = [c for c in meta["fields"] if c not in df.columns]
     if missing:
         raise InputError(f"{path}: shipped table lacks fields {missing}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,13 +20,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
 from suigeo import crs
 from suigeo.errors import InputError, SuigeoError
+from suigeo.io.documents import load_toml
+from suigeo.io.vector import read_layer
 
 __all__ = ["LayerValidationError", "Problem", "load_schema", "read", "schemas", "validate"]
 
@@ -46,6 +47,8 @@ class Problem:
     field: str | None
     message: str
     index: int | None = None  # position of the feature in the file (0-based), if any
+    #: a short code for the rejects report (default: invalid_feature, or invalid_layer)
+    reason: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
@@ -75,9 +78,45 @@ class LayerValidationError(InputError):
             }
         )
 
+    def to_rejects(self) -> pd.DataFrame:
+        """The problems in the shared rejects report (:mod:`suigeo.io.rejects`): ``row``
+        (1-based feature position in the file; empty for a problem of the whole layer),
+        ``column``, ``reason``, ``message``, then the feature's fields as read."""
+        rows = [None if p.index is None else p.index + 1 for p in self.problems]
+        head = pd.DataFrame(
+            {
+                "row": pd.array(rows, dtype="Int64"),
+                "column": [p.field or "" for p in self.problems],
+                "reason": [
+                    p.reason or ("invalid_layer" if p.index is None else "invalid_feature")
+                    for p in self.problems
+                ],
+                "message": [p.message for p in self.problems],
+            }
+        )
+        frame = self.features
+        if frame is None or not len(frame.columns):
+            return head
+        table = pd.DataFrame(frame).copy()
+        if isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None:
+            table[frame.geometry.name] = frame.geometry.to_wkt().to_numpy()
+        by_row = {int(r): i for i, r in enumerate(self.rows)} if self.rows is not None else {}
+        take = [by_row.get(r) if r is not None else None for r in rows]
+        original = pd.DataFrame(
+            [table.iloc[i].to_dict() if i is not None else {} for i in take],
+            columns=table.columns,
+        )
+        original.columns = [
+            c if c not in head.columns else f"_{c}" for c in map(str, original.columns)
+        ]
+        return pd.concat([head, original], axis=1)
+
     def __init__(self, problems: list[Problem], *, file: str, limit: int = 50) -> None:
         self.problems = list(problems)
         self.file = file
+        #: the features read (for the rejects report) and their 1-based rows in the file
+        self.features: pd.DataFrame | None = None
+        self.rows: np.ndarray | None = None
         lines = [str(p) for p in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"... and {len(self.problems) - limit} more")
@@ -91,12 +130,13 @@ def schemas() -> list[str]:
 
 @lru_cache(maxsize=32)
 def _schema_file(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"schema {path!r} cannot be read: {exc}") from None
-    for fname, spec in doc.get("fields", {}).items():
+    doc = load_toml(path, what="schema")  # size, file type and nesting checked
+    fields = doc.get("fields", {})
+    if not isinstance(fields, dict):
+        raise InputError(f"schema {path!r}: 'fields' must be a table of [fields.NAME] tables")
+    for fname, spec in fields.items():
+        if not isinstance(spec, dict):
+            raise InputError(f"schema {path!r}: field {fname!r} must be a table")
         if spec.get("type") not in _TYPES:
             raise InputError(
                 f"schema {path!r}: field {fname!r} has type {spec.get('type')!r}; use one of "
@@ -375,12 +415,14 @@ def read(
     layer: str | int | None = None,
     dst: str | int | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read and validate a user layer (any format pyogrio reads).
+    """Read and validate a user layer (any format of :mod:`suigeo.io`, CSV included).
 
     Parameters
     ----------
     path
-        The file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf ...).
+        The file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, GeoParquet, CSV with x/y or
+        lon/lat columns or a ``wkt`` column). Rows that cannot be read (an invalid geometry,
+        a GeoJSON entry that is no Feature) are problems too.
     schema
         ``roads``, ``boundaries``, ``villages``, ``facilities``, ``parcels`` (shipped in
         ``layers/schemas/``), a TOML file, or a parsed schema dict.
@@ -401,22 +443,28 @@ def read(
     """
     file = str(path)
     spec = load_schema(schema)
-    if not Path(file).exists():
-        raise InputError(f"{file}: no such file")
-    try:
-        gdf = pyogrio.read_dataframe(file, layer=layer)
-    except Exception as exc:  # pyogrio raises several types for unreadable data
-        raise InputError(f"{file}: cannot be read as a vector layer: {exc}") from None
-    problems = validate(gdf, schema=spec, file=file)
+    got = read_layer(file, layer=layer, what="layer", require_geometry=False)
+    gdf = got.frame
+    problems = [
+        Problem(file, str(r.row), r.column, r.message, int(r.row) - 1, r.reason)
+        for r in got.rejects.itertuples()
+    ]
+    moved = len(got.rejects) > 0 or not np.array_equal(got.rows, np.arange(1, len(gdf) + 1))
+    for p in validate(gdf, schema=spec, file=file):
+        if moved and p.index is not None:  # positions in the file, not in the frame read
+            p = replace(p, index=int(got.rows[p.index]) - 1)
+        problems.append(p)
     log.info(
         "%s: %d feature(s) checked against schema %s: %d problem(s)",
         file,
-        len(gdf),
+        got.read,
         schema if isinstance(schema, str | os.PathLike) else "(given)",
         len(problems),
     )
     if problems:
-        raise LayerValidationError(problems, file=file)
+        err = LayerValidationError(problems, file=file)
+        err.features, err.rows = gdf, got.rows
+        raise err
     if dst is not None:
         return _convert(gdf, dst)
     return gdf

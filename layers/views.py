@@ -92,6 +92,7 @@ def nearest_station(
     if st.empty:
         raise InputError("nearest_station: no station matches the filters")
     geod = CRS.from_epsg(NATIVE_EPSG).get_geod()
+    assert geod is not None  # a geographic CRS has an ellipsoid
     n, m = len(src), len(st)
     lon1 = np.repeat(src.geometry.x.to_numpy(), m)
     lat1 = np.repeat(src.geometry.y.to_numpy(), m)

@@ -132,7 +132,9 @@ def _catalog_entry(cat: Any, name: str) -> dict[str, Any] | None:
         return None if rows is None or rows.empty else rows.iloc[0].to_dict()
     if isinstance(cat, Mapping):
         entry = cat.get(name)
-        return entry if isinstance(entry, Mapping) else vars(entry) if entry is not None else None
+        if isinstance(entry, Mapping):
+            return dict(entry)
+        return dict(vars(entry)) if entry is not None else None
     for entry in cat or ():
         d = entry if isinstance(entry, Mapping) else getattr(entry, "__dict__", {})
         if d.get("name") == name:
@@ -267,9 +269,11 @@ def _style_keys(gdf: gpd.GeoDataFrame, role: str) -> pd.Series:
         if "scenario" in gdf:  # minutes|scenario: one legend row and style per scenario
             keys = keys + "|" + gdf["scenario"].fillna("").astype(str)
         return keys
-    kind = gdf["kind"].astype(str) if "kind" in gdf else pd.Series("", index=gdf.index)
-    status = gdf["status"].astype(str) if "status" in gdf else pd.Series("", index=gdf.index)
-    return kind + "|" + status
+    blank = pd.Series("", index=gdf.index, dtype=object)
+    # a missing kind or status is a key too ("" ), never NaN (which has no style)
+    kind = gdf["kind"].astype(object).fillna("").astype(str) if "kind" in gdf else blank
+    status = gdf["status"].astype(object).fillna("").astype(str) if "status" in gdf else blank
+    return (kind + "|" + status).astype(object)
 
 
 # --------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Iterable
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import folium
 
-from suigeo.errors import OutputError
-from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.errors import OutputError, SuigeoError
+from suigeo.io.atomic import atomic_output, check_outputs
 from suigeo.maps.browser import chromium
 from suigeo.maps.pagecheck import check_rendered, install_probe
 
@@ -44,10 +45,36 @@ def save_png(
     settle_s: float = 0.5,
     inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> Path:
-    """Screenshot the saved map page ``html`` with headless Chromium into ``out`` (PNG)."""
+    """Screenshot the saved map page ``html`` with headless Chromium into ``out`` (PNG).
+
+    Raises
+    ------
+    suigeo.errors.OutputError
+        The page is missing, or Chromium or chromedriver failed (did not start, died,
+        could not write); nothing is written then.
+    """
     page = Path(html).resolve()
     if not page.is_file():
         raise OutputError(f"cannot render {str(html)!r} to PNG: no such file")
+    try:
+        _screenshot(page, out, width, height, settle_s, [*inputs, page])
+    except SuigeoError:
+        raise
+    except Exception as exc:  # selenium: the driver did not start, died, timed out ...
+        raise OutputError(
+            f"cannot make the PNG {str(out)!r}: headless Chromium failed "
+            f"({type(exc).__name__}: {_first_line(exc)}); check that `chromium --version` "
+            "and `chromedriver --version` run, or leave out the PNG"
+        ) from None
+    return Path(out)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "msg", None) or exc).strip().splitlines()
+    return text[0][:200] if text else "no message"
+
+
+def _screenshot(page: Path, out, width: int, height: int, settle_s: float, inputs) -> None:
     with chromium(width=width, height=height) as driver:
         driver.execute_cdp_cmd(
             "Emulation.setDeviceMetricsOverride",
@@ -66,10 +93,9 @@ def save_png(
             time.sleep(0.1)
         check_rendered(driver, repr(str(out)))  # loaded, not blank; else nothing is written
         time.sleep(settle_s)  # let tiles (if any, and reachable) and fonts settle
-        with atomic_output(out, inputs=[*inputs, page]) as tmp:
+        with atomic_output(out, inputs=inputs) as tmp:
             if not driver.save_screenshot(str(tmp)):
                 raise OutputError(f"Chromium could not write the screenshot {str(out)!r}")
-    return Path(out)
 
 
 def save_map(
@@ -81,22 +107,30 @@ def save_map(
 ) -> list[Path]:
     """Write the page (and a PNG of it when ``png`` is given); return the paths written.
 
-    Both outputs are checked before anything is written (folder exists, not an input, the
-    PNG not the page itself), so a bad ``png`` leaves no HTML behind.
+    Both outputs are checked before anything is written (folder exists and can be written,
+    not an input, not inside the package, the PNG not the page itself). With a PNG, both
+    files are written or neither: the PNG is rendered from the page's temporary file, and
+    the page is renamed into place only after the PNG was written.
 
     Raises
     ------
     suigeo.errors.OutputError
-        A missing folder, or an output that is one of ``inputs``.
+        A bad output path, or Chromium failed (then neither file is written).
     """
     inputs = list(inputs)
-    check_not_input(html, inputs)
-    if png is not None:
-        check_not_input(png, [*inputs, html])
-        folder = Path(png).parent
-        if not folder.is_dir():
-            raise OutputError(f"cannot write {str(png)!r}: folder {str(folder)!r} does not exist")
-    written = [save_html(m, html, inputs=inputs)]
-    if png is not None:
-        written.append(save_png(written[0], png, inputs=inputs))
-    return written
+    check_outputs([("HTML", html), ("PNG", png)], inputs)
+    if png is None:
+        return [save_html(m, html, inputs=inputs)]
+    text = render_html(m)
+    png_done = False
+    try:
+        with atomic_output(html, inputs=inputs) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+            save_png(tmp, png, inputs=[*inputs, html])
+            png_done = True
+    except BaseException:
+        if png_done:  # the page could not be renamed into place: take the PNG back
+            with contextlib.suppress(OSError):
+                Path(png).unlink()
+        raise
+    return [Path(html), Path(png)]

@@ -9,16 +9,14 @@ from pathlib import Path
 import geopandas as gpd
 
 from suigeo.errors import InputError
+from suigeo.io.vector import read_vector as io_read_vector
 
 __all__ = ["read_named", "read_user_layers", "read_vector", "split_title"]
 
 
 def read_vector(path: str | os.PathLike[str], *, what: str = "layer") -> gpd.GeoDataFrame:
-    """Read a vector file (any format pyogrio reads) for a map; errors name the file.
-
-    A ``.csv`` is read as points from its ``lon``/``lat`` (``longitude``/``latitude``,
-    ``x``/``y``, ``经度``/``纬度``) columns in CGCS2000 degrees; a bad row is an error
-    naming the row and the columns.
+    """Read a vector file for a map (any format of :mod:`suigeo.io`, CSV included: points
+    from lon/lat columns or a ``wkt`` column, CGCS2000); errors name the file.
 
     Parameters
     ----------
@@ -30,19 +28,10 @@ def read_vector(path: str | os.PathLike[str], *, what: str = "layer") -> gpd.Geo
     Raises
     ------
     suigeo.errors.InputError
-        The file is missing, unreadable, or declares no coordinate reference system.
+        The file is missing, unreadable, has a row that cannot be read, or declares no
+        coordinate reference system.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{what} {str(path)!r}: no such file")
-    if p.suffix.lower() == ".csv":  # points from lon/lat columns, CGCS2000 degrees
-        from suigeo.geo.access.coverage import read_points
-
-        return read_points(p, f"{what} {str(path)!r}")
-    try:
-        gdf = gpd.read_file(p, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises its own DataSourceError etc.
-        raise InputError(f"{what} {str(path)!r}: cannot read it as a vector file ({exc})") from exc
+    gdf = io_read_vector(path, what=what)
     if gdf.crs is None:
         raise InputError(f"{what} {str(path)!r}: the file declares no coordinate reference system")
     return gdf

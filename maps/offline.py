@@ -123,7 +123,8 @@ class OfflineAssets(MacroElement):
         super().__init__()
         self._name = "OfflineAssets"
 
-    def render(self, **kwargs: Any) -> None:
+    # branca's MacroElement.render returns None too; only Element.render is typed -> str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise TypeError("OfflineAssets must be added to a Figure")

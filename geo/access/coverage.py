@@ -12,12 +12,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from suigeo.errors import InputError
@@ -27,13 +25,11 @@ from suigeo.geo.access.plane import CGCS2000, geodesic_m, plane_crs
 from suigeo.geo.access.rings import _rail, scenario_name
 from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import ground_m_per_min, sketch_graph
+from suigeo.io.vector import read_vector
 
 __all__ = ["Coverage", "coverage", "read_points"]
 
 log = logging.getLogger(__name__)
-
-_LON = ("lon", "longitude", "x", "经度")
-_LAT = ("lat", "latitude", "y", "纬度")
 
 
 class Coverage(NamedTuple):
@@ -44,34 +40,21 @@ class Coverage(NamedTuple):
 
 
 def read_points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
-    """Points from a GeoDataFrame, a vector file (pyogrio) or a CSV with lon/lat columns
-    (CGCS2000)."""
+    """Points from a GeoDataFrame or a file of any format of :mod:`suigeo.io` (a CSV has
+    lon/lat columns, CGCS2000 degrees); a row that cannot be read refuses the file."""
     if isinstance(src, gpd.GeoDataFrame):
         return src
-    path = Path(src)
-    if not path.exists():
-        raise InputError(f"{what}: file {str(path)!r} not found")
-    if path.suffix.lower() != ".csv":
-        try:
-            return gpd.read_file(path, engine="pyogrio")
-        except Exception as exc:  # pyogrio raises its own DataSourceError family
-            raise InputError(f"{what}: cannot read {str(path)!r}: {exc}") from None
-    df = pd.read_csv(path)
-    lower = {c.lower(): c for c in df.columns}
-    lon = next((lower[c] for c in _LON if c in lower), None)
-    lat = next((lower[c] for c in _LAT if c in lower), None)
-    if lon is None or lat is None:
-        raise InputError(f"{what}: {str(path)!r} needs lon and lat columns (CGCS2000 degrees)")
-    x = pd.to_numeric(df[lon], errors="coerce")
-    y = pd.to_numeric(df[lat], errors="coerce")
-    bad = x.isna() | y.isna() | ~x.between(-180, 180) | ~y.between(-90, 90)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"{what}: {str(path)!r} row {row + 2}, columns {lon}/{lat}: "
-            f"{df[lon].iloc[row]!r}, {df[lat].iloc[row]!r} is not a longitude, latitude"
-        )
-    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=CGCS2000)
+    return read_vector(src, what=what, csv_crs=CGCS2000)
+
+
+def _points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
+    """:func:`read_points`, then :func:`resolve_origins`; errors name the file."""
+    try:
+        return resolve_origins(read_points(src, what), what=what)
+    except InputError as exc:
+        if isinstance(src, gpd.GeoDataFrame) or str(src) in str(exc):
+            raise
+        raise InputError(f"{what} {str(src)!r}: {exc}") from None
 
 
 def _by_km(fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -165,8 +148,8 @@ def coverage(
     limit = float(km if km is not None else minutes)  # type: ignore[arg-type]
     if not np.isfinite(limit) or limit <= 0:
         raise InputError(f"the coverage bound must be a positive number, not {limit!r}")
-    fac = resolve_origins(read_points(facilities, "facilities"), what="facilities")
-    tgt = resolve_origins(read_points(targets, "targets"), what="targets")
+    fac = _points(facilities, "facilities")
+    tgt = _points(targets, "targets")
     if km is not None:
         which, value = _by_km(fac, tgt)
         col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
@@ -30,24 +31,24 @@ class EdgeList:
         self.n += int(count)
         return ids
 
-    def add(self, u, v, w, *, both: bool = False) -> None:
+    def add(self, u: ArrayLike, v: ArrayLike, w: ArrayLike, *, both: bool = False) -> None:
         """Add edges u → v of weight w (arrays or scalars); ``both`` adds v → u too.
 
         Edges with a non-finite weight are dropped; weights are floored at ``ZERO``.
         """
-        u = np.asarray(u, dtype=np.int64).ravel()
-        v = np.asarray(v, dtype=np.int64).ravel()
-        w = np.asarray(w, dtype=float)
-        w = np.broadcast_to(w.ravel() if w.ndim else w, u.shape).astype(float)
-        keep = np.isfinite(w)
-        u, v, w = u[keep], v[keep], np.maximum(w[keep], ZERO)
-        self._u.append(u)
-        self._v.append(v)
-        self._w.append(w)
+        ua = np.asarray(u, dtype=np.int64).ravel()
+        va = np.asarray(v, dtype=np.int64).ravel()
+        wa = np.asarray(w, dtype=float)
+        wa = np.broadcast_to(wa.ravel() if wa.ndim else wa, ua.shape).astype(float)
+        keep = np.isfinite(wa)
+        ua, va, wa = ua[keep], va[keep], np.maximum(wa[keep], ZERO)
+        self._u.append(ua)
+        self._v.append(va)
+        self._w.append(wa)
         if both:
-            self._u.append(v)
-            self._v.append(u)
-            self._w.append(w)
+            self._u.append(va)
+            self._v.append(ua)
+            self._w.append(wa)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All edges as ``(u, v, w)`` arrays."""

@@ -138,12 +138,14 @@ def build_network(
     comp_size = np.bincount(comp, minlength=comp_n)
     st_nodes = rail.attach(edges)
     pts_nodes = edges.add_nodes(len(lon))
-    ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=plane.to_epsg())
+    epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
+    ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(),
         rail.stations["lat"].to_numpy(),
         src="CGCS2000",
-        dst=plane.to_epsg(),
+        dst=epsg,
     )
     xy = np.concatenate([np.column_stack([ox, oy]), np.column_stack([sx, sy])])
     nodes = np.concatenate([pts_nodes, st_nodes])

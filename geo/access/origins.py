@@ -3,9 +3,9 @@ point or a GeoDataFrame of origins all become one GeoDataFrame of points in CGCS
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -17,6 +17,7 @@ import shapely
 from suigeo import crs
 from suigeo.errors import InputError, SuigeoError
 from suigeo.geo.access.plane import CGCS2000
+from suigeo.io.csvtable import read_csv
 
 __all__ = ["load_rail", "load_through", "read_table", "resolve_origins", "to_cgcs2000"]
 
@@ -67,7 +68,9 @@ def _lookup(name: str) -> gpd.GeoDataFrame:
 def _check_area(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Refuse points outside the area of use of CGCS2000 (EPSG:4490, from PROJ's database):
     a latitude with the wrong sign, swapped or mistyped coordinates."""
-    w, s, e, n = pyproj.CRS.from_epsg(4490).area_of_use.bounds
+    area = pyproj.CRS.from_epsg(4490).area_of_use
+    assert area is not None  # PROJ's database has one for EPSG:4490
+    w, s, e, n = area.bounds
     x, y = shapely.get_x(gdf.geometry.values), shapely.get_y(gdf.geometry.values)
     bad = ~((x >= w) & (x <= e) & (y >= s) & (y <= n))
     if bad.any():
@@ -181,14 +184,18 @@ def load_through() -> pd.DataFrame | None:
 def read_table(
     src: pd.DataFrame | str | os.PathLike[str] | None, what: str, *, text: bool = False
 ) -> pd.DataFrame | None:
-    """A table given as a DataFrame or a CSV path (``None`` passes through); ``text`` reads
-    every column as text. A missing or unreadable file is an :class:`InputError` naming it."""
+    """A table given as a DataFrame or a CSV path (``None`` passes through), read by
+    :func:`suigeo.io.csvtable.read_csv`; ``text`` keeps every column as text, else columns
+    whose every cell is a number become numbers. Errors name the file."""
     if src is None or isinstance(src, pd.DataFrame):
         return src
-    path = Path(src)
-    if not path.is_file():
-        raise InputError(f"{what}: file {str(path)!r} not found")
     try:
-        return pd.read_csv(path, dtype=str if text else None)
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
-        raise InputError(f"{what}: cannot read {str(path)!r} as CSV: {exc}") from None
+        frame = read_csv(src).to_pandas(empty_as_null=True)
+    except InputError as exc:
+        raise InputError(f"{what}: {exc}") from None
+    if text:
+        return frame
+    for name in frame.columns:  # numbers where every cell is one (as pandas would guess)
+        with contextlib.suppress(ValueError, TypeError):
+            frame[name] = pd.to_numeric(frame[name])
+    return frame

@@ -8,25 +8,20 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
 
 from suigeo.errors import OutputError
-from suigeo.io.atomic import atomic_output, check_not_input
+from suigeo.io.atomic import check_not_input
+from suigeo.io.formats import FORMATS as SUFFIX_FORMATS
+from suigeo.io.formats import format_for
+from suigeo.io.vector import write_vector
 
 __all__ = ["FORMATS", "check_output", "write"]
 
 log = logging.getLogger(__name__)
 
-# suffix -> OGR driver ("" = not through OGR)
-FORMATS = {
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-    ".gpkg": "GPKG",
-    ".fgb": "FlatGeobuf",
-    ".parquet": "",
-    ".geoparquet": "",
-    ".csv": "",
-}
+_ALLOWED = ("geojson", "gpkg", "fgb", "parquet", "csv")
+#: suffix -> format (the writable part of the one table in suigeo.io.formats)
+FORMATS = {s: f for s, f in SUFFIX_FORMATS.items() if f in _ALLOWED}
 
 _REFUSED = {
     ".shp": "a Shapefile cuts text fields to 254 characters (the settings column is longer) "
@@ -48,12 +43,12 @@ def check_output(
     """
     out_p = Path(out)
     suffix = out_p.suffix.lower()
-    if suffix not in FORMATS:
-        why = _REFUSED.get(suffix, "not a supported format")
+    if suffix in _REFUSED:
         raise OutputError(
-            f"cannot write {str(out)!r}: {suffix or 'no suffix'} — {why}; use one of "
+            f"cannot write {str(out)!r}: {suffix} — {_REFUSED[suffix]}; use one of "
             f"{', '.join(FORMATS)}"
         )
+    format_for(out_p, purpose="output", allowed=_ALLOWED)
     check_not_input(out_p, inputs)
     return out_p
 
@@ -76,16 +71,7 @@ def write(
         For a suffix that is not a supported format.
     """
     out_p = check_output(out, inputs=inputs)
-    suffix = out_p.suffix.lower()
-    with atomic_output(out_p, inputs=inputs) as tmp:
-        if suffix == ".csv":
-            from suigeo.layers.export import to_csv_frame  # geo may use layers; loaded when needed
-
-            to_csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8")
-        elif not FORMATS[suffix]:
-            gdf.to_parquet(tmp, index=False)
-        else:
-            layer = re.sub(r"\W+", "_", out_p.stem) or "result"
-            pyogrio.write_dataframe(gdf, tmp, driver=FORMATS[suffix], layer=layer)
+    layer = re.sub(r"\W+", "_", out_p.stem) or "result"
+    write_vector(gdf, out_p, inputs=inputs, layer=layer, allowed=_ALLOWED)
     log.info("wrote %d row(s) to %s", len(gdf), out_p)
     return out_p

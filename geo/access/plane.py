@@ -50,7 +50,9 @@ def _plane(cm: int) -> CRS:
 
 @lru_cache(maxsize=1)
 def _geod() -> Geod:
-    return CRS.from_epsg(4490).get_geod()
+    geod = CRS.from_epsg(4490).get_geod()
+    assert geod is not None  # a geographic CRS has an ellipsoid
+    return geod
 
 
 def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
@@ -59,16 +61,18 @@ def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLik
     shape = a[0].shape
     if a[0].size == 0:
         return np.zeros(shape)
-    _, _, dist = _geod().inv(*(v.ravel() for v in a))
+    _, _, dist = _geod().inv(a[0].ravel(), a[1].ravel(), a[2].ravel(), a[3].ravel())
     return np.asarray(dist, dtype=float).reshape(shape)
 
 
 def project(lon: ArrayLike, lat: ArrayLike, plane: CRS) -> tuple[np.ndarray, np.ndarray]:
     """CGCS2000 lon/lat → x, y in ``plane`` (metres), through :func:`crs.transform`."""
+    epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
     x, y = crs.transform(
         np.asarray(lon, dtype=float),
         np.asarray(lat, dtype=float),
         src="CGCS2000",
-        dst=plane.to_epsg(),
+        dst=epsg,
     )
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

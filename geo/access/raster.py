@@ -18,10 +18,12 @@ a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,7 +97,55 @@ def _make_grid(
     north = ay + cell / 2 + math.ceil((maxy - ay - cell / 2) / cell) * cell
     width = max(1, math.ceil((maxx - west) / cell))
     height = max(1, math.ceil((north - miny) / cell))
+    _check_memory(width * height, settings)
     return Grid(Affine(cell, 0, west, 0, -cell, north), width, height, float(cell), plane), note
+
+
+#: Bytes per grid cell at the peak of a raster run: 8 moves of (float64 cost + int64
+#: index) in the CSR graph, and about 8 float64 grids (speeds, heights, friction, padded
+#: copies, times).
+BYTES_PER_CELL = 8 * (8 + 8) + 8 * 8
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory this process may still use, or ``None`` if unknown: the least of
+    Linux ``MemAvailable``, the cgroup's limit less its use, and ``ulimit -v`` less the
+    address space in use."""
+    found: list[int] = []
+    with (
+        contextlib.suppress(OSError, ValueError, IndexError),
+        open("/proc/meminfo", encoding="ascii") as fh,
+    ):
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit.isdigit() and int(limit) < 2**60:
+            found.append(int(limit) - int(used))
+    with contextlib.suppress(OSError, ValueError, ImportError):
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            with open("/proc/self/statm", encoding="ascii") as fh:
+                size = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            found.append(soft - size)
+    return max(0, min(found)) if found else None
+
+
+def _check_memory(cells: int, settings: Settings) -> None:
+    """Refuse, before allocating, a grid whose estimated memory exceeds what is available."""
+    need = cells * BYTES_PER_CELL
+    have = _available_memory()
+    if have is not None and need > 0.8 * have:
+        raise InputError(
+            f"the raster grid would have {cells:,} cells (about {need / 2**30:.1f} GiB of "
+            f"memory; {have / 2**30:.1f} GiB available): raise raster.cell_m (now "
+            f"{settings['raster.cell_m']:g}) or lower raster.max_cells (now "
+            f"{settings['raster.max_cells']:g}), or shorten the minutes"
+        )
 
 
 def _onto_grid(
@@ -103,6 +153,9 @@ def _onto_grid(
 ) -> tuple[np.ndarray, str]:
     """Band 1 of a GeoTIFF resampled onto the grid (NaN where it has no data), and a note
     naming the CRS it was reprojected from ('' when it already is the grid's)."""
+    from pyproj.exceptions import CRSError
+    from rasterio._err import CPLE_BaseError
+
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
@@ -110,17 +163,28 @@ def _onto_grid(
     with src:
         if src.crs is None:
             raise InputError(f"{what} {str(path)!r} has no coordinate system")
+        if src.count < 1:
+            raise InputError(f"{what} {str(path)!r} has no band")
         out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
-        reproject(
-            source=rasterio.band(src, 1),
-            destination=out,
-            dst_transform=grid.transform,
-            dst_crs=grid.plane,
-            src_nodata=src.nodata,
-            dst_nodata=np.nan,
-            resampling=resampling,
-        )
-        same = CRS(src.crs) == grid.plane
+        failure = None
+        try:  # a damaged file opens, then fails while its blocks are read
+            reproject(
+                source=rasterio.band(src, 1),
+                destination=out,
+                dst_transform=grid.transform,
+                dst_crs=grid.plane,
+                src_nodata=src.nodata,
+                dst_nodata=np.nan,
+                resampling=resampling,
+            )
+            same = CRS(src.crs) == grid.plane
+        except (rasterio.errors.RasterioError, CPLE_BaseError, CRSError, ValueError) as exc:
+            failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if failure is not None:
+            raise InputError(
+                f"cannot read {what} {str(path)!r}: its data is damaged or not a raster GDAL "
+                f"can warp ({failure[:200]})"
+            )
         return out, "" if same else src.crs.to_string()
 
 
@@ -184,7 +248,7 @@ def grid_csr(
     with np.errstate(divide="ignore", invalid="ignore"):
         if heights is None:  # no slope: one friction (minutes per metre) per cell
             pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
-            pads = (pad_inv,)
+            pads: tuple[np.ndarray, ...] = (pad_inv,)
         else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
             pads = (
                 np.pad(base, 1, constant_values=np.nan),
@@ -368,6 +432,7 @@ def raster_rings(
     """
     plane = plane_crs(lon)
     epsg = plane.to_epsg()
+    assert epsg is not None  # the planes of plane_crs are EPSG systems
     ox, oy = crs.transform(lon, lat, src="CGCS2000", dst=epsg)
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(), rail.stations["lat"].to_numpy(), src="CGCS2000", dst=epsg

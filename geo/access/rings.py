@@ -29,8 +29,9 @@ DIRECTIONS = ("from", "to")
 
 def check_minutes(minutes: float | Iterable[float]) -> list[float]:
     """Thresholds as a sorted list of positive finite minutes."""
-    single = isinstance(minutes, (numbers.Real, str, bytes)) or np.ndim(minutes) == 0
-    vals = [minutes] if single else list(minutes)
+    given: Any = minutes  # user input: a number, a sequence or an array of any kind
+    single = isinstance(given, (numbers.Real, str, bytes)) or np.ndim(given) == 0
+    vals = [given] if single else list(given)
     if not vals:
         raise InputError("give at least one threshold in minutes")
     out: list[float] = []
@@ -136,6 +137,7 @@ def _run(
     lon = shapely.get_x(org.geometry.values).astype(float)
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
+    common: dict[str, Any]  # keyword arguments shared by the three engines
     net = _rail(rail, rails, stations, p, include_planned, timetable, through)
     log.info(
         "rings: %d origin(s), engine %s, %s the origin, thresholds %s min; rail: %d line(s), "

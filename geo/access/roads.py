@@ -23,6 +23,7 @@ from pyproj import CRS
 
 from suigeo.errors import InputError
 from suigeo.geo.access.settings import Settings
+from suigeo.io.vector import read_vector
 
 __all__ = ["RoadGraph", "head_substring", "line_ends", "load_roads", "road_graph", "road_speeds"]
 
@@ -32,22 +33,14 @@ _MPH = 1.609344
 
 
 def load_roads(roads: gpd.GeoDataFrame | str | os.PathLike[str]) -> gpd.GeoDataFrame:
-    """Road lines from a GeoDataFrame, a GeoParquet file or any pyogrio-readable file."""
+    """Road lines from a GeoDataFrame or a file of any format of :mod:`suigeo.io`."""
     if isinstance(roads, gpd.GeoDataFrame):
         gdf = roads
         what = "the roads"
     else:
         path = Path(roads)
         what = f"roads file {str(path)!r}"
-        if not path.exists():
-            raise InputError(f"{what} not found")
-        try:
-            if path.suffix.lower() in (".parquet", ".geoparquet"):
-                gdf = gpd.read_parquet(path)
-            else:
-                gdf = gpd.read_file(path, engine="pyogrio")
-        except Exception as exc:  # pyogrio/pyarrow raise their own error families
-            raise InputError(f"cannot read {what}: {exc}") from None
+        gdf = read_vector(path, what="roads file")
     if len(gdf) == 0:
         raise InputError(f"{what} holds no lines")
     if gdf.crs is None:

@@ -47,8 +47,8 @@ def sketch_graph(
         ii, jj = np.indices(d_ps.shape)
         edges.add(pts[ii], st[jj], d_ps / v, both=True)
         d_ss = geodesic_m(slon[:, None], slat[:, None], slon[None, :], slat[None, :])
-        ii, jj = np.nonzero(~np.eye(len(st), dtype=bool))
-        edges.add(st[ii], st[jj], d_ss[ii, jj] / v)
+        si, sj = np.nonzero(~np.eye(len(st), dtype=bool))
+        edges.add(st[si], st[sj], d_ss[si, sj] / v)
     return edges, pts, st
 
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,7 +142,7 @@ class CheckResult:
                     reason[i] = f"{reason[i]}; {note[i]}" if reason[i] else note[i]
         return reason
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON document: ruleset, version, as_of, document, validity and results."""
         rs = self.ruleset
         return {
@@ -201,13 +203,16 @@ def _display(v: np.ndarray) -> np.ndarray:
 
 
 def _cycle_reasons(o: RuleOutcome, as_of: dt.date) -> np.ndarray:
+    assert o.due is not None  # called for cycle rules only
     reason = o.reason.copy()
     has = ~np.isnat(o.due)
+    day = np.datetime64(as_of, "D")
     for i in np.flatnonzero(has):
-        due = o.due[i].astype(dt.date)
-        late = (as_of - due).days
+        # numpy days, not datetime.date: a due date may lie beyond the year 9999
+        due = o.due[i].astype("datetime64[D]")
+        late = int((day - due).astype(np.int64))
         state = f"overdue by {late} days" if late > 0 else "current"
-        text = f"due {due.isoformat()}: {state}"
+        text = f"due {due}: {state}"
         reason[i] = f"{reason[i]}; {text}" if reason[i] else text
     return reason
 
@@ -316,6 +321,9 @@ def check_file(
     return check(projects, rs, as_of=as_of)
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _as_of(as_of: dt.date | str | None) -> dt.date:
     if as_of is None:
         return dt.date.today()
@@ -324,6 +332,8 @@ def _as_of(as_of: dt.date | str | None) -> dt.date:
     if isinstance(as_of, dt.date):
         return as_of
     try:
+        if not _ISO_DATE.match(str(as_of)):  # fromisoformat also takes 2024-W26, 20240630
+            raise ValueError(as_of)
         return dt.date.fromisoformat(str(as_of))
     except ValueError:
         raise InputError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from None
@@ -523,6 +533,7 @@ def _cycle(rule: Rule, data, case, open_, status, reason, as_of: dt.date):
     ok = open_ & ~missing & ~future
     due = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     for j, b in enumerate(rule.bounds):
+        assert b.cycle_years is not None  # every bound of a cycle rule is a cycle
         rows = ok & (case == j)
         due[rows] = _add_years(last[rows], int(b.cycle_years))
     value = np.where(ok, (day - last).astype("timedelta64[D]").astype(np.float64), np.nan)

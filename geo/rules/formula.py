@@ -163,7 +163,7 @@ def _eval(n: _Node, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndar
         v = np.asarray(data[n.name], dtype=np.float64)
         return v, np.abs(v) * U
     if n.op == "const":
-        return np.float64(n.value), np.float64(abs(n.value) * U)
+        return np.asarray(n.value, np.float64), np.asarray(abs(n.value) * U, np.float64)
     if n.op == "neg":
         v, e = _eval(n.args[0], data)
         return -v, e
@@ -330,6 +330,7 @@ def _cond(node: ast.expr, data, n: int, text: str):
         if c.dtype == object:
             return np.array([bool(x) for x in c], bool) & known, known
         return (np.nan_to_num(c, nan=0.0) != 0) & known, known
+    assert isinstance(node, ast.Compare)  # _parse admits no other condition
     left, kl = _side(node.left, data, text)
     right, kr = _side(node.comparators[0], data, text)
     op = _CMPOPS[type(node.ops[0])]

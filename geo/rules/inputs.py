@@ -17,15 +17,13 @@ project and the column. With ``on_error="reject"`` the bad rows are set aside in
 
 from __future__ import annotations
 
-import csv
 import difflib
-import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -37,13 +35,19 @@ import shapely
 from suigeo import crs
 from suigeo.errors import InputError
 from suigeo.geo.rules.ruleset import Field, RuleSet, load_ruleset, ruleset_names
+from suigeo.io.csvtable import read_csv
+from suigeo.io.documents import load_json, load_toml
+from suigeo.io.formats import format_for
+from suigeo.io.rejects import REJECT_COLUMNS as IO_REJECT_COLUMNS
+from suigeo.io.vector import read_layer
 
 __all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
 
 RESERVED = ("id", "geometry", "name", "note", "crs")
-TABLE_SUFFIXES = (".csv", ".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp", ".toml")
+#: the table formats read (suigeo.io.formats), besides project files (.toml, .json)
+TABLE_FORMATS = ("csv", "parquet", "gpkg", "geojson", "fgb", "shp")
 MAX_LISTED = 10
-REJECT_COLUMNS = ["row", "line", "project", "column", "value", "reason"]
+REJECT_COLUMNS = list(IO_REJECT_COLUMNS)
 
 _AREA_UNITS = {
     "m2": Decimal(1),
@@ -86,65 +90,33 @@ def _all_fields(rs: RuleSet) -> dict[str, Field]:
 
 
 def read_input(path: str | os.PathLike[str], *, src: str | None = None) -> pd.DataFrame:
-    """Read a project file or a table into a (Geo)DataFrame, one row per project."""
+    """Read a project file or a table into a (Geo)DataFrame, one row per project.
+
+    Tables are read by :mod:`suigeo.io`: a CSV by the shared CSV reader (every cell text,
+    empty cells missing; its rows keep their file lines for messages), GeoParquet,
+    GeoPackage, GeoJSON, FlatGeobuf and Shapefile by the shared layer reader, a plain
+    Parquet file as a table."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"input file {str(p)!r} does not exist")
-    suffix = p.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise InputError(
-            f"{p}: unsupported input type {suffix!r}; use a project .json/.toml or a table "
-            ".csv/.parquet/.gpkg/.geojson/.fgb/.shp"
-        )
-    try:
-        if suffix == ".csv":
-            # pyarrow: refuses a row with too many cells (the C parser shifts it), 7x faster
-            frame = pd.read_csv(
-                p, dtype=str, keep_default_na=False, na_values=[""], engine="pyarrow"
-            )
-            # keyed by row label, so a sorted or filtered frame still finds its lines
-            frame.attrs["csv_lines"] = pd.Series(_csv_lines(p, len(frame)), index=frame.index)
-            return frame
-        if suffix == ".toml":
-            with p.open("rb") as fh:
-                return _from_mapping(tomllib.load(fh), str(p), src)
-        if suffix == ".json":
-            with p.open(encoding="utf-8") as fh:
-                obj = json.load(fh)
-            if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
-                return gpd.read_file(p, engine="pyogrio")
+    if p.suffix.lower() == ".toml":
+        return _from_mapping(load_toml(p, what="project file"), str(p), src)
+    fmt = format_for(p, allowed=TABLE_FORMATS)
+    if fmt == "csv":
+        table = read_csv(p)
+        frame = table.to_pandas(empty_as_null=True)
+        # keyed by row label, so a sorted or filtered frame still finds its lines
+        frame.attrs["csv_lines"] = pd.Series(table.lines(), index=frame.index)
+        frame.attrs["csv_rows"] = pd.Series(table.rows, index=frame.index)
+        return frame
+    if fmt == "geojson" and p.suffix.lower() == ".json":
+        obj = load_json(p, what="project file")  # size, file type and nesting checked
+        if not (isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")):
             return _from_mapping(obj, str(p), src)
-        if suffix == ".parquet":
-            try:
-                return gpd.read_parquet(p)
-            except ValueError:
-                return pd.read_parquet(p)
-        return gpd.read_file(p, engine="pyogrio")
-    except InputError:
-        raise
-    except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{p}: cannot read: {exc}") from None
-
-
-def _csv_lines(path: Path, rows: int) -> np.ndarray:
-    """The file line on which each data row of a CSV file starts (1-based).
-
-    Row ``i`` is on line ``i + 2`` unless the file has blank lines (skipped by the parser)
-    or quoted cells running over several lines; only then is the file walked record by
-    record to find where each row starts."""
-    data = path.read_bytes()
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    if physical == rows + 1:
-        return np.arange(2, rows + 2)
-    starts = []
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        before = 0
-        for record in reader:
-            if record:  # blank lines give [] and are no row
-                starts.append(before + 1)
-            before = reader.line_num
-    return np.asarray(starts[1 : rows + 1])  # the header is not a row
+    frame = read_layer(p, what="input", require_geometry=False)
+    if len(frame.rejects):
+        raise InputError(f"input {frame.first_reject()}")
+    return frame.frame
 
 
 def _from_mapping(obj: object, source: str, src: str | None) -> pd.DataFrame:
@@ -186,9 +158,12 @@ def gk_zone_for_longitude(lon: float) -> crs.System:
 
 
 class _Errors:
-    def __init__(self, source: str, ids: np.ndarray, lines: np.ndarray | None):
-        self.source, self.ids, self.lines = source, ids, lines
-        self.groups: list[tuple[np.ndarray, str, object, str]] = []
+    def __init__(
+        self, source: str, ids: np.ndarray, lines: np.ndarray | None, rows: np.ndarray
+    ) -> None:
+        self.source, self.ids, self.lines, self.rows = source, ids, lines, rows
+        # (rows, column, the column's cells (ndarray or pandas array) or None, reason)
+        self.groups: list[tuple[np.ndarray, str, Any, str]] = []
 
     def add(self, mask: np.ndarray, column: str, values, reason: str) -> None:
         idx = np.flatnonzero(mask)
@@ -206,7 +181,7 @@ class _Errors:
         return sorted(out, key=lambda t: t[0])
 
     def describe(self, i: int, column: str, value: object, reason: str) -> str:
-        where = f"row {i + 1}"
+        where = f"row {self.rows[i]}"
         if self.lines is not None:
             where += f" (line {self.lines[i]})"
         pid = self.ids[i] if i < len(self.ids) else None
@@ -270,8 +245,9 @@ def prepare(
     _check_some_field(table, ruleset, source)
     n = len(table)
     lines = _file_lines(table, line_offset)
-    ids = _ids(table, source, lines)
-    errors = _Errors(source, ids, lines)
+    rows = _file_rows(table)
+    ids = _ids(table, source, lines, rows)
+    errors = _Errors(source, ids, lines, rows)
     data: dict[str, np.ndarray] = {}
     for name, f in ruleset.fields.items():
         if name in table.columns:
@@ -282,26 +258,38 @@ def prepare(
     _check_values(ruleset, data, errors)
     if on_error == "raise" or not errors.groups:
         errors.raise_if_any()
-        return Projects(ids, data, source, np.arange(1, n + 1), notes)
+        return Projects(ids, data, source, rows, notes)
     items = errors.items
     bad = np.zeros(n, bool)
     bad[[it[0] for it in items]] = True
-    rejects = pd.DataFrame(
-        {
-            "row": [it[0] + 1 for it in items],
-            "line": [None if lines is None else int(lines[it[0]]) for it in items],
-            "project": [ids[it[0]] for it in items],
-            "column": [it[1] for it in items],
-            "value": [None if it[2] is None else _show(it[2]) for it in items],
-            "reason": [it[3] for it in items],
-        }
+    original = pd.DataFrame(table).iloc[[it[0] for it in items]].reset_index(drop=True)
+    if isinstance(table, gpd.GeoDataFrame) and table.active_geometry_name is not None:
+        gname = table.geometry.name
+        original[gname] = table.geometry.iloc[[it[0] for it in items]].to_wkt().to_numpy()
+    original.columns = [c if c not in REJECT_COLUMNS else f"_{c}" for c in original.columns]
+    rejects = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "row": [int(rows[it[0]]) for it in items],
+                    "column": [it[1] for it in items],
+                    "reason": "invalid_value",
+                    "message": [
+                        it[3] if it[2] is None else f"{it[3]} (value {_show(it[2])})"
+                        for it in items
+                    ],
+                }
+            ),
+            original,
+        ],
+        axis=1,
     )
     keep = ~bad
     return Projects(
         ids[keep],
         {k: v[keep] for k, v in data.items()},
         source,
-        np.arange(1, n + 1)[keep],
+        rows[keep],
         {k: v[keep] for k, v in notes.items()},
         rejects,
     )
@@ -338,7 +326,7 @@ def _check_some_field(table: pd.DataFrame, rs: RuleSet, source: str) -> None:
     overlap = {
         name: sum(c in load_ruleset(name).fields for c in table.columns) for name in ruleset_names()
     }
-    best = max(overlap, key=overlap.get)
+    best = max(overlap, key=overlap.__getitem__)
     hint = f"; its fields match rule set {best!r}" if overlap[best] else ""
     raise InputError(
         f"{source}: none of the fields of {rs.name} ({', '.join(rs.fields)}) are in the input{hint}"
@@ -358,7 +346,20 @@ def _file_lines(table: pd.DataFrame, line_offset: int) -> np.ndarray | None:
     return None
 
 
-def _ids(table: pd.DataFrame, source: str, lines: np.ndarray | None) -> np.ndarray:
+def _file_rows(table: pd.DataFrame) -> np.ndarray:
+    """The 1-based data row of each row: recorded by :func:`read_input` for a CSV file (the
+    line number minus one, blank lines counted), else the position in the table."""
+    known = table.attrs.get("csv_rows")
+    if isinstance(known, pd.Series) and known.index.is_unique:
+        rows = known.reindex(table.index)
+        if rows.notna().all():
+            return rows.to_numpy(dtype=np.int64)
+    return np.arange(1, len(table) + 1)
+
+
+def _ids(
+    table: pd.DataFrame, source: str, lines: np.ndarray | None, rows: np.ndarray
+) -> np.ndarray:
     if "id" not in table.columns:
         raise InputError(f"{source}: column 'id' (project id, text) is missing")
     col = table["id"]
@@ -369,23 +370,23 @@ def _ids(table: pd.DataFrame, source: str, lines: np.ndarray | None) -> np.ndarr
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         extra = f" (line {lines[i]})" if lines is not None else ""
-        raise InputError(f"{source}: row {i + 1}{extra}, column 'id': project id is empty")
+        raise InputError(f"{source}: row {rows[i]}{extra}, column 'id': project id is empty")
     ids = text.to_numpy(dtype=object)
     if not text.is_unique:
-        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, lines)))
+        raise InputError(f"{source}: column 'id': " + "; ".join(_duplicates(ids, lines, rows)))
     return ids
 
 
-def _duplicates(ids: np.ndarray, lines: np.ndarray | None) -> list[str]:
+def _duplicates(ids: np.ndarray, lines: np.ndarray | None, rows: np.ndarray) -> list[str]:
     """'duplicate project id 'A' in rows 1, 3 (lines 2, 4)' for each repeated id."""
-    rows = pd.Series(np.arange(1, len(ids) + 1)).groupby(pd.Series(ids), sort=False)
+    groups = pd.Series(np.arange(len(ids))).groupby(pd.Series(ids), sort=False)
     out = []
-    for pid, r in rows:
+    for pid, r in groups:
         if len(r) < 2:
             continue
-        where = f"rows {', '.join(map(str, r))}"
+        where = f"rows {', '.join(str(rows[x]) for x in r)}"
         if lines is not None:
-            where += f" (lines {', '.join(str(lines[x - 1]) for x in r)})"
+            where += f" (lines {', '.join(str(lines[x]) for x in r)})"
         out.append(f"duplicate project id {pid!r} in {where}")
     return out[:MAX_LISTED] + (
         [f"... and {len(out) - MAX_LISTED} more"] if len(out) > MAX_LISTED else []
@@ -436,12 +437,12 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
     errors.add(isbool, f.name, raw, f"{f.type} must be a number, not true/false")
     todo = np.flatnonzero(np.isnan(out) & ~isbool & ~pd.isna(s).to_numpy())
     for i in todo:
-        text = str(raw[i]).strip()
-        if text == "":
+        cell = str(raw[i]).strip()
+        if cell == "":
             continue
-        value, reason = _with_unit(text, f)
+        value, reason = _with_unit(cell, f)
         if reason:
-            errors.add(_one(len(s), i), f.name, raw, reason)
+            errors.add(_one(len(s), int(i)), f.name, raw, reason)
         else:
             out[i] = value
     return out
@@ -574,7 +575,7 @@ def _areas_from_geometry(
         todo &= ~not_poly
         invalid = np.flatnonzero(todo & ~shapely.is_valid(geoms))
         for i, why in zip(invalid, shapely.is_valid_reason(geoms[invalid]), strict=True):
-            errors.add(_one(len(table), i), "geometry", None, f"invalid polygon: {why}")
+            errors.add(_one(len(table), int(i)), "geometry", None, f"invalid polygon: {why}")
         todo[invalid] = False
         if table.crs is not None and table.crs.is_geographic:
             b = shapely.bounds(geoms)

@@ -16,6 +16,7 @@ import pyarrow.csv as pcsv
 
 from suigeo.geo.rules.check import CheckResult
 from suigeo.geo.rules.ruleset import RuleSet
+from suigeo.io.cells import neutralise_table
 
 __all__ = ["FORMATS", "describe", "render", "summary"]
 
@@ -79,7 +80,8 @@ def _csv(frame: pd.DataFrame) -> str:
         for f in table.schema
     ]
     buf = io.BytesIO()
-    pcsv.write_csv(table.cast(pa.schema(plain)), buf, pcsv.WriteOptions(quoting_style="needed"))
+    table = neutralise_table(table.cast(pa.schema(plain)))  # no spreadsheet formulas
+    pcsv.write_csv(table, buf, pcsv.WriteOptions(quoting_style="needed"))
     return buf.getvalue().decode("utf-8")
 
 

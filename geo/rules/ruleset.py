@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -43,6 +42,7 @@ from pathlib import Path
 
 from suigeo.errors import InputError
 from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
+from suigeo.io.documents import load_toml
 
 __all__ = [
     "FIELD_TYPES",
@@ -175,18 +175,14 @@ def load_ruleset(name_or_path: str | os.PathLike[str]) -> RuleSet:
                 f"unknown rule set {str(name_or_path)!r}; shipped rule sets: "
                 f"{', '.join(ruleset_names())} (or give a path to a rule-set .toml file)"
             )
-    elif not p.is_file():
+    elif not p.exists():
         raise InputError(f"rule-set file {str(p)!r} does not exist")
     return _load(p.resolve())
 
 
 @lru_cache(maxsize=32)
 def _load(path: Path) -> RuleSet:
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    doc = load_toml(path, what="rule set")  # size, file type and nesting checked
     where = str(path)
     try:
         return _build(doc, path)
@@ -202,6 +198,13 @@ def _date(v: object, what: str) -> dt.date | None:
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         return v
     raise ValueError(f"{what} must be a TOML date (YYYY-MM-DD), got {v!r}")
+
+
+def _required_date(v: object, what: str) -> dt.date:
+    d = _date(v, what)
+    if d is None:
+        raise ValueError(f"{what} must be a TOML date (YYYY-MM-DD), got {v!r}")
+    return d
 
 
 def _build(doc: dict, path: Path) -> RuleSet:
@@ -230,8 +233,8 @@ def _build(doc: dict, path: Path) -> RuleSet:
         title=head.get("title", ""),
         document=head["document"],
         document_number=head["document_number"],
-        issued=_date(head["issued"], "issued"),
-        effective=_date(head["effective"], "effective"),
+        issued=_required_date(head["issued"], "issued"),
+        effective=_required_date(head["effective"], "effective"),
         expires=_date(head.get("expires"), "expires"),
         validity=head.get("validity", ""),
         expiry_method=head.get("expiry_method", ""),

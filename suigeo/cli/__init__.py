@@ -23,12 +23,23 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from suigeo.errors import SuigeoError
+from suigeo.io.atomic import check_outputs, handle_termination
 
 GROUPS = ("crs", "layers", "access", "map", "rules", "demo")
 
 EXIT_OK = 0
 EXIT_CHECKS_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+#: argparse destinations that name files a command reads, and files it writes. Before any
+#: work every output is checked against every input and every other output
+#: (:func:`suigeo.io.atomic.check_outputs`). Old and new option names are both listed.
+INPUT_DESTS = (
+    "input", "file", "control", "check", "base", "params", "schema", "ruleset", "roads",
+    "dem", "friction", "timetable", "through", "origins", "facilities", "targets", "rings",
+    "user_layer",
+)  # fmt: skip
+OUTPUT_DESTS = ("output", "rejects", "problems", "raster_out", "png", "pdf")
 
 Fill = Callable[[argparse.ArgumentParser], None]
 
@@ -106,13 +117,36 @@ def build_parser() -> LazyParser:
     return parser
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+_POSITIONAL = {"input", "file", "control", "facilities", "targets"}
+
+
+def _files(args: argparse.Namespace, dests: Sequence[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for dest in dests:
+        value = getattr(args, dest, None)
+        values = value if isinstance(value, list) else [value]
+        label = dest.upper() if dest in _POSITIONAL else "--" + dest.replace("_", "-")
+        label = "-o" if dest == "output" else label
+        out += [(label, v) for v in values if isinstance(v, str) and v]
+    return out
+
+
+def check_files(args: argparse.Namespace) -> None:
+    """Check every output of a parsed command line against every input, before any work."""
+    inputs = _files(args, INPUT_DESTS)
+    env = os.environ.get("SUIGEO_GZ2000_PARAMS", "").strip()
+    if env and hasattr(args, "params") and not args.params:  # a command that may read it
+        inputs.append(("SUIGEO_GZ2000_PARAMS", env))
+    check_outputs(_files(args, OUTPUT_DESTS), inputs)
+
+
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -138,7 +172,17 @@ def configure_logging(verbose: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 checks failed, 2 bad input)."""
+    """Run the command line; return the exit status (SIGTERM/SIGHUP: 128 + signal number)."""
+    try:
+        with handle_termination():
+            return _main(argv)
+    except KeyboardInterrupt as exc:  # also Ctrl-C while the libraries are still loading
+        print("suigeo: interrupted", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """The command line, inside the signal handling of :func:`main`."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -150,13 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        check_files(args)
         return int(func(args))
     except SuigeoError as exc:
         print(f"suigeo: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("suigeo: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # The reader went away (e.g. `suigeo layers show x | head`): stop quietly, and
         # point stdout at devnull so the interpreter's final flush does not complain.

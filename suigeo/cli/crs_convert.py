@@ -52,12 +52,25 @@ def _fill(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--chunk-rows",
         metavar="N",
-        type=int,
+        type=_chunk_rows,
         default=DEFAULT_CHUNK_ROWS,
         help=f"rows converted at a time (default {DEFAULT_CHUNK_ROWS})",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if any row is rejected")
     p.set_defaults(func=_convert)
+
+
+def _chunk_rows(text: str) -> int:
+    """``--chunk-rows``: a whole number from 1 to MAX_CHUNK_ROWS (else a usage error, exit 2)."""
+    from suigeo.crs.batch import MAX_CHUNK_ROWS
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= n <= MAX_CHUNK_ROWS:
+        raise argparse.ArgumentTypeError(f"{text} is not from 1 to {MAX_CHUNK_ROWS:,}")
+    return n
 
 
 def _convert(args: argparse.Namespace) -> int:

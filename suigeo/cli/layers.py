@@ -168,10 +168,11 @@ def _show(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from suigeo import layers
+    from suigeo.io.cells import neutralise_frame
 
     df = layers.attribute_table(args.name, full=args.full)
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+        neutralise_frame(df).to_csv(sys.stdout, index=False)
     else:
         with pd.option_context(
             "display.max_columns", None, "display.width", 250, "display.max_colwidth", 80
@@ -191,7 +192,6 @@ def _export(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from suigeo import layers
-    from suigeo.io.atomic import atomic_output
     from suigeo.layers.validate import LayerValidationError
 
     try:
@@ -200,8 +200,9 @@ def _check(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p)
         if args.rejects:
-            with atomic_output(args.rejects, inputs=[args.file]) as tmp:
-                exc.to_frame().to_csv(tmp, index=False, encoding="utf-8")
+            from suigeo.io.rejects import write_rejects
+
+            write_rejects(exc.to_rejects(), args.rejects, inputs=[args.file, args.schema])
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"{args.file}: {len(gdf)} features, valid against schema {args.schema}")

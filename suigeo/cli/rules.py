@@ -122,15 +122,16 @@ def _check(args: argparse.Namespace) -> int:
     )
     text = render(result, args.format)
     if args.output:
-        with atomic_output(args.output, inputs=[args.input]) as tmp:
+        with atomic_output(args.output, inputs=[args.input, args.ruleset]) as tmp:
             tmp.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     status = 1 if result.any_failed else 0
     if args.rejects:
         rejects = result.projects.rejects
-        with atomic_output(args.rejects, inputs=[args.input]) as tmp:
-            rejects.to_csv(tmp, index=False)
+        from suigeo.io.rejects import write_rejects
+
+        write_rejects(rejects, args.rejects, inputs=[args.input, args.ruleset])
         if len(rejects):
             print(
                 f"suigeo: {rejects['row'].nunique()} row(s) of {args.input} set aside in "

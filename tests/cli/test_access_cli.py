@@ -103,7 +103,7 @@ def test_help_shows_examples(capsys):
     assert "suigeo access rings --origin 广州南站" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet", ".geojson", ".fgb", ".shp", ".csv"])
 def test_network_rings_from_a_road_file(tmp_path, suffix):
     import shapely
 
@@ -119,6 +119,10 @@ def test_network_rings_from_a_road_file(tmp_path, suffix):
     path = tmp_path / f"roads{suffix}"
     if suffix == ".parquet":
         roads.to_parquet(path)
+    elif suffix == ".csv":  # the table rule (suigeo.io.vector): a wkt column, CGCS2000 lon/lat
+        lonlat = roads.to_crs(4490)
+        frame = lonlat.drop(columns="geometry").assign(wkt=lonlat.geometry.to_wkt())
+        frame.to_csv(path, index=False)
     else:
         roads.to_file(path, engine="pyogrio")
     lon, lat = crs.transform([x0 + 5000], [y0], src=4547, dst="CGCS2000")

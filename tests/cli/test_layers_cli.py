@@ -126,7 +126,7 @@ def test_export_csv_lines_as_wkt(tmp_path):
 
 
 def test_export_refuses_bad_suffix_and_keeps_existing_file(tmp_path, capsys):
-    out = tmp_path / "hubs.txt"
+    out = tmp_path / "hubs.xyz"  # .txt is CSV in the one suffix table (suigeo.io.formats)
     assert main(["layers", "export", "hubs", "-o", str(out)]) == 2
     assert not out.exists()
     keep = tmp_path / "hubs.geojson"
@@ -188,11 +188,13 @@ def test_check_writes_rejects_csv(tmp_path, capsys):
     rep = tmp_path / "rejects.csv"
     assert main(["layers", "check", str(path), "--schema", "roads", "--rejects", str(rep)]) == 1
     df = pd.read_csv(rep)
-    assert list(df.columns) == ["file", "index", "feature", "field", "message"]
-    assert sorted(zip(df["index"], df["field"], strict=True)) == [
-        (0, "geometry"),
-        (1, "road_class"),
+    # the shared rejects report (suigeo.io.rejects), then the feature as read
+    assert list(df.columns[:4]) == ["row", "column", "reason", "message"]
+    assert sorted(zip(df["row"], df["column"], df["id"], strict=True)) == [
+        (1, "geometry", "a"),
+        (2, "road_class", "b"),
     ]
+    assert df.loc[df["row"] == 2, "road_class"].item() == "nope"
 
 
 def test_growth_command(capsys):

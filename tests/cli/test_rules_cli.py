@@ -194,7 +194,11 @@ def test_rejects_file(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert {r["project"] for r in doc["results"]} == {"A"} and doc["rejected_rows"] == 1
     r = pd.read_csv(rej)
-    assert r[["row", "line", "project", "column"]].values.tolist() == [[2, 3, "B", "site_area_m2"]]
+    # the shared rejects columns (suigeo.io.rejects), then the row as read
+    assert list(r.columns[:4]) == ["row", "column", "reason", "message"]
+    assert r[["row", "id", "column", "site_area_m2"]].values.tolist() == [
+        [2, "B", "site_area_m2", -3]
+    ]
 
 
 def test_python_dash_m_help_shows_an_example():
