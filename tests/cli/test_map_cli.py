@@ -369,4 +369,5 @@ def test_csv_user_layer_with_label_works_like_geojson(tmp_path, capsys):
     csv.write_text("村名,经度,纬度\n石门村,113.60,23.60\n溪头村,abc,23.62\n", encoding="utf-8")
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "villages.csv" in err and "row 3" in err and "经度/纬度" in err
+    # rows of a CSV are its data rows (suigeo.io): the second one
+    assert "villages.csv" in err and "row 2" in err and "column '经度'" in err
