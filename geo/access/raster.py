@@ -8,7 +8,11 @@ Moves go to the 8 neighbouring cells. A move a → b of length d costs
 ``d/2 · (1/v_a + 1/v_b)`` — the convention of scikit-image's ``MCP_Geometric`` — where
 ``v`` is the road speed burned into a road cell, and elsewhere off-path walking by Tobler's
 function of the signed slope of the move, ``6·exp(−3.5·|S + 0.05|) × walk.off_path_factor``
-km/h (flat when there is no DEM). Roads of ``raster.limited_access_classes`` (expressways)
+km/h (flat when there is no DEM; a move into, out of or between cells without a height —
+DEM nodata or outside the DEM — is level, slope 0). A friction raster gives off-road speeds
+on the flat instead (scaled by Tobler's slope factor on a DEM, used as given without one).
+The grid spans what the fastest speed present (roads, friction, walking) reaches within
+the largest threshold. Roads of ``raster.limited_access_classes`` (expressways)
 are not burned: they form their own graph, entered and left only at their interchanges
 (line ends shared with an ordinary road). Rail likewise joins the grid only at station
 cells. Dijkstra (scipy) stops at the largest threshold. Rings are the cells within each
@@ -133,7 +137,8 @@ def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
     if missing.any():
         note += (
             f"; the DEM covers {100 * (1 - missing.mean()):.1f}% of the grid: "
-            "cells outside it are walked as flat"
+            "cells outside it or without data are walked as flat (every move into, out of "
+            "or between them counts as level, slope 0)"
         )
     return out, note
 
@@ -189,7 +194,7 @@ def grid_csr(
             pads = (
                 np.pad(base, 1, constant_values=np.nan),
                 np.pad(speed, 1, constant_values=np.nan),
-                np.pad(np.nan_to_num(heights, nan=0.0), 1),
+                np.pad(heights, 1, constant_values=np.nan),  # NaN: no height (see _block)
             )
         rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
         buf = np.empty((rows * w, 8)), np.empty((rows * w, 8), dtype=itype)
@@ -237,6 +242,9 @@ def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
         else:
             base, speed, hgt = pads
             rise = hgt[here] - hgt[there] if reverse else hgt[there] - hgt[here]
+            # a move into, out of or between cells without a height (DEM nodata, outside
+            # the DEM) is level: walked as on the flat, never a cliff from a made-up height
+            np.copyto(rise, 0.0, where=np.isnan(rise))
             slope = tobler_kmh(rise / d) / flat
             v_here = np.where(np.isfinite(speed[here]), speed[here], base[here] * slope)
             v_there = np.where(np.isfinite(speed[there]), speed[there], base[there] * slope)
@@ -247,12 +255,58 @@ def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
     np.copyto(cols, idx, where=bad)
 
 
-def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
+def _friction(path: str | os.PathLike[str], grid: Grid) -> np.ndarray:
     """Off-road speeds (km/h) from a friction GeoTIFF, resampled onto the grid (nearest)."""
     out, _ = _onto_grid(path, grid, "friction raster", Resampling.nearest)
     if (out < 0).any():
         raise InputError(f"friction raster {str(path)!r} holds negative speeds")
-    return out, "; off-road speeds from the friction raster (km/h, 0 = impassable)"
+    return out
+
+
+def _offroad_text(friction: bool, dem: bool) -> str:
+    """How off-road cells are crossed, for the method column."""
+    if not friction:
+        return "off road Tobler walking × off-path factor" + (
+            " on DEM slopes" if dem else " on the flat (no DEM)"
+        )
+    return (
+        "off road the friction raster's speeds (km/h, 0 = impassable) "
+        + ("× Tobler's slope factor on DEM slopes" if dem else "as given (no DEM)")
+        + ", Tobler walking × off-path factor where it has no data"
+    )
+
+
+def _raster_max(path: str | os.PathLike[str], what: str) -> float:
+    """The largest value of band 1 (NaN when it holds no data)."""
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read {what} {str(path)!r}: {exc}") from None
+    with src:
+        band = src.read(1, masked=True).astype(np.float64).filled(np.nan)
+    band[~np.isfinite(band)] = np.nan
+    return float(np.nanmax(band)) if np.isfinite(band).any() else math.nan
+
+
+def _fastest_kmh(
+    kmh: np.ndarray | None,
+    friction: str | os.PathLike[str] | None,
+    has_dem: bool,
+    settings: Settings,
+) -> float:
+    """The fastest speed anywhere on the grid (km/h): roads (burned and expressways), the
+    friction raster (× Tobler's steepest-downhill gain 6 / 5.04 on a DEM) and off-road
+    walking (Tobler × off-path factor; its maximum at slope −0.05 on a DEM). It sizes the
+    grid: nothing farther than this speed × the largest threshold can be reached."""
+    gain = float(tobler_kmh(-0.05) / tobler_kmh(0.0)) if has_dem else 1.0
+    fastest = float(tobler_kmh(0.0)) * gain * settings["walk.off_path_factor"]
+    if kmh is not None and len(kmh):
+        fastest = max(fastest, float(np.max(kmh)))
+    if friction is not None:
+        top = _raster_max(friction, "friction raster")
+        if math.isfinite(top):
+            fastest = max(fastest, top * gain)
+    return fastest
 
 
 def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
@@ -375,7 +429,7 @@ def raster_rings(
     )
     gdf = None if roads is None else load_roads(roads)
     kmh = None if gdf is None else road_speeds(gdf, settings)
-    vmax = float(tobler_kmh(-0.05)) if kmh is None else max(6.0, float(kmh.max()))
+    vmax = _fastest_kmh(kmh, friction, dem is not None, settings)
     bounds = _extent(
         np.asarray(ox),
         np.asarray(oy),
@@ -393,7 +447,7 @@ def raster_rings(
     )
     log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
     heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
-    offroad, fr_note = (None, "") if friction is None else _friction(friction, grid)
+    offroad = None if friction is None else _friction(friction, grid)
     edges = EdgeList()
     edges.add_nodes(grid.size)
     speed = _roads(gdf, kmh, grid, settings, edges)
@@ -406,7 +460,8 @@ def raster_rings(
         outside = np.isnan(heights.ravel()[np.maximum(o_cells, 0)])
         if outside.any():
             raise InputError(
-                f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
+                f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM "
+                "or on a cell without data"
             )
     reverse = direction == "to"
     graph = grid_csr(  # with rail and expressway links
@@ -431,13 +486,11 @@ def raster_rings(
     method = (
         f"raster: {grid.cell:g} m grid, 8-neighbour cost distance; "
         + ("roads burned at their speeds, " if roads is not None else "no roads given, ")
-        + "off road Tobler walking × off-path factor"
-        + (" on DEM slopes" if heights is not None else " on the flat (no DEM)")
+        + _offroad_text(friction is not None, heights is not None)
         + ("; rail linked only at station cells" if len(st_nodes) else "; no rail")
         + ("; expressways entered only at interchanges" if roads is not None else "")
         + note
         + dem_note
-        + fr_note
     )
     keys = (
         ["raster.", "walk."]
