@@ -399,6 +399,126 @@ def _contour(times: np.ndarray, t: float, grid: Grid) -> shapely.Geometry:
     return shapely.union_all(polys)
 
 
+WINDOWED = True  # search a window grown from the origins (False: the whole grid; tests)
+
+
+def flat_kmh(settings: Settings) -> float:
+    """Off-path walking on the flat (km/h): Tobler at slope 0 × ``walk.off_path_factor``."""
+    return float(tobler_kmh(0.0)) * settings["walk.off_path_factor"]
+
+
+def _typical_kmh(path: str | os.PathLike[str]) -> float:
+    """The median positive speed of a friction raster (a first guess of the reach only)."""
+    with rasterio.open(path) as src:
+        step = max(1, max(src.width, src.height) // 512)  # a decimated read is enough
+        band = src.read(
+            1,
+            masked=True,
+            out_shape=(max(1, src.height // step), max(1, src.width // step)),
+        )
+    vals = np.asarray(band.compressed(), dtype=np.float64)
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    return float(np.median(vals)) if vals.size else 1.0
+
+
+def _to_window(ids: np.ndarray, grid: Grid, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Node ids of the whole grid (cells, then linked nodes) as ids of the window ``box``
+    (row0, row1, col0, col1); -1 for a cell outside it."""
+    r0, r1, c0, c1 = box
+    ww = c1 - c0
+    ids = np.asarray(ids, dtype=np.int64)
+    row, col = np.divmod(ids, grid.width)
+    inside = (row >= r0) & (row < r1) & (col >= c0) & (col < c1)
+    cell = np.where(inside, (row - r0) * ww + (col - c0), -1)
+    return np.where(ids >= grid.size, ids - grid.size + (r1 - r0) * ww, cell)
+
+
+def _window_links(
+    links: csr_array, grid: Grid, box: tuple[int, int, int, int]
+) -> tuple[csr_array, np.ndarray, np.ndarray]:
+    """The links among the window's nodes (window numbering), and the links that leave it:
+    their window source node and whole-grid target cell."""
+    r0, r1, c0, c1 = box
+    n_win = (r1 - r0) * (c1 - c0) + links.shape[0] - grid.size
+    u = np.repeat(np.arange(links.shape[0], dtype=np.int64), np.diff(links.indptr))
+    v = links.indices.astype(np.int64)
+    nu, nv = _to_window(u, grid, box), _to_window(v, grid, box)
+    keep = (nu >= 0) & (nv >= 0)
+    sub = csr_array((links.data[keep], (nu[keep], nv[keep])), shape=(n_win, n_win))
+    leak = (nu >= 0) & (nv < 0)
+    return sub, nu[leak], v[leak]
+
+
+def _windowed_search(
+    grid, speed, links, o_cells, t_max, first_kmh, layers, settings, reverse, nearest
+):
+    """Dijkstra with a cut-off on a window of the grid, grown until it holds every node
+    reached: the window starts at the origins ± ``t_max`` × ``first_kmh`` and a side grows
+    (doubling its distance from the origins) while a cell on it is reached, and to take in
+    the target cell of a link (rail, expressway) that leaves it from a reached node. A
+    shortest path within the cut-off only passes nodes within it, so when no reached node
+    touches the window's edge the window's times are the whole grid's (a test checks it).
+    Returns the window's grid, its box, the times and the DEM heights with their note."""
+    row, col = np.divmod(np.asarray(o_cells, dtype=np.int64), grid.width)
+    reach = max(1, math.ceil(t_max * first_kmh * 1000 / 60 / grid.cell))
+    box = (
+        max(0, int(row.min()) - reach),
+        min(grid.height, int(row.max()) + reach + 1),
+        max(0, int(col.min()) - reach),
+        min(grid.width, int(col.max()) + reach + 1),
+    )
+    if not WINDOWED:
+        box = (0, grid.height, 0, grid.width)
+    while True:
+        r0, r1, c0, c1 = box
+        win = Grid(
+            grid.transform @ Affine.translation(c0, r0), c1 - c0, r1 - r0, grid.cell, grid.plane
+        )
+        heights, dem_note, offroad = layers(win)
+        sub, leak_u, leak_v = _window_links(links, grid, box)
+        graph = grid_csr(
+            speed[r0:r1, c0:c1],
+            heights,
+            grid.cell,
+            settings,
+            sub.shape[0],
+            offroad,
+            reverse=reverse,
+            links=sub,
+        )
+        dist, _ = shortest_times(
+            graph, _to_window(o_cells, grid, box), limit=t_max, nearest=nearest
+        )
+        hit = np.isfinite(dist).any(axis=0)
+        cells = hit[: win.size].reshape(win.height, win.width)
+        grow = [
+            r0 > 0 and cells[0].any(),
+            r1 < grid.height and cells[-1].any(),
+            c0 > 0 and cells[:, 0].any(),
+            c1 < grid.width and cells[:, -1].any(),
+        ]
+        out = leak_v[hit[leak_u]]
+        if not (any(grow) or out.size):
+            log.info(
+                "raster: searched a window of %d x %d cells (%.1f%% of the grid)",
+                win.width,
+                win.height,
+                100 * win.size / grid.size,
+            )
+            return win, box, dist, (heights, dem_note)
+        top, bottom = int(row.min()) - r0, r1 - 1 - int(row.max())
+        left, right = int(col.min()) - c0, c1 - 1 - int(col.max())
+        nr0 = r0 - max(top, 1) if grow[0] else r0
+        nr1 = r1 + max(bottom, 1) if grow[1] else r1
+        nc0 = c0 - max(left, 1) if grow[2] else c0
+        nc1 = c1 + max(right, 1) if grow[3] else c1
+        if out.size:  # take in the link targets and a first reach around them
+            t_row, t_col = np.divmod(out, grid.width)
+            nr0, nr1 = min(nr0, int(t_row.min()) - reach), max(nr1, int(t_row.max()) + reach + 1)
+            nc0, nc1 = min(nc0, int(t_col.min()) - reach), max(nc1, int(t_col.max()) + reach + 1)
+        box = (max(0, nr0), min(grid.height, nr1), max(0, nc0), min(grid.width, nc1))
+
+
 def raster_rings(
     lon: np.ndarray,
     lat: np.ndarray,
@@ -446,8 +566,6 @@ def raster_rings(
         settings,
     )
     log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
-    heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
-    offroad = None if friction is None else _friction(friction, grid)
     edges = EdgeList()
     edges.add_nodes(grid.size)
     speed = _roads(gdf, kmh, grid, settings, edges)
@@ -456,29 +574,31 @@ def raster_rings(
     ok = st_cells >= 0
     edges.add(st_nodes[ok], st_cells[ok], ZERO, both=True)
     o_cells = grid.cell_of(np.asarray(ox), np.asarray(oy))
+    reverse = direction == "to"
+    links = edges.csr(reverse=reverse)
+    t_max = max(thresholds)
+
+    def layers(win: Grid) -> tuple[np.ndarray | None, str, np.ndarray | None]:
+        heights, dem_note = (None, "") if dem is None else _heights(dem, win)
+        offroad = None if friction is None else _friction(friction, win)
+        return heights, dem_note, offroad
+
+    first = flat_kmh(settings) if friction is None else _typical_kmh(friction)
+    win, box, dist, (heights, dem_note) = _windowed_search(
+        grid, speed, links, o_cells, t_max, first, layers, settings, reverse, nearest
+    )
     if heights is not None:
-        outside = np.isnan(heights.ravel()[np.maximum(o_cells, 0)])
+        outside = np.isnan(heights.ravel()[_to_window(o_cells, grid, box)])
         if outside.any():
             raise InputError(
                 f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM "
                 "or on a cell without data"
             )
-    reverse = direction == "to"
-    graph = grid_csr(  # with rail and expressway links
-        speed,
-        heights,
-        grid.cell,
-        settings,
-        edges.n,
-        offroad,
-        reverse=reverse,
-        links=edges.csr(reverse=reverse),
-    )
-    dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
+    st_nodes = _to_window(st_nodes, grid, box)
     if raster_out is not None:
-        _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem, friction) if x])
+        _write_tif(raster_out, dist[:, : win.size], win, [x for x in (dem, friction) if x])
     geoms = [
-        [_contour(dist[r, : grid.size], t, grid) for t in thresholds] for r in range(dist.shape[0])
+        [_contour(dist[r, : win.size], t, win) for t in thresholds] for r in range(dist.shape[0])
     ]
     from suigeo.geo.access.sketch import _station_frame
 

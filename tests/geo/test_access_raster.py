@@ -536,3 +536,67 @@ def test_friction_faster_than_walking_sizes_the_grid(tmp_path):
     method = res["method"].iloc[0]
     assert "friction raster's speeds" in method and "as given (no DEM)" in method
     assert "off road Tobler walking" not in method
+
+
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_window_search_equals_the_whole_grid(tmp_path, monkeypatch, direction):
+    # hills, a short road through the origin, a fast road far off (so the fastest-speed
+    # bound spans a grid many times the ring) and a rail link from beside the origin to a
+    # station 8 km east: the window grown from the origin must give the whole grid's times
+    from suigeo.geo.access import raster
+
+    n = 400
+    west, north = X0 - n / 2 * CELL, Y0 + n / 2 * CELL
+    tr = Affine(CELL, 0, west, 0, -CELL, north)
+    yy, xx = np.mgrid[0:n, 0:n] * CELL
+    hills = 300 + 120 * np.sin(xx / 1700) * np.cos(yy / 2300) + 0.02 * xx
+    dem = tmp_path / "hills.tif"
+    _write_dem(dem, hills, tr)
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2
+    roads = gpd.GeoDataFrame(
+        {"maxspeed": ["30", "80"]},
+        geometry=[
+            shapely.LineString([(ox, oy - 1500), (ox + 200, oy + 1500)]),
+            shapely.LineString([(ox - 9000, oy + 6000), (ox + 9000, oy + 6000)]),
+        ],
+        crs=4547,
+    )
+    a, b = (ox + 300, oy), (ox + 8000, oy - 500)
+    st = gpd.GeoDataFrame(
+        {"id": ["A", "B"]},
+        geometry=[shapely.Point(_lonlat(*a)), shapely.Point(_lonlat(*b))],
+        crs="EPSG:4490",
+    )
+    ln = gpd.GeoDataFrame(
+        {"id": ["L"], "kind": ["intercity"], "design_speed_kmh": [200.0], "stations": ["A;B"]},
+        geometry=[shapely.LineString([_lonlat(*a), _lonlat(*b)])],
+        crs="EPSG:4490",
+    )
+    kw = {
+        "minutes": [12, 25],
+        "engine": "raster",
+        "roads": roads,
+        "dem": dem,
+        "rails": ln,
+        "stations": st,
+        "direction": direction,
+        "settings": {"raster.cell_m": CELL, "rail.access_min": 2, "rail.egress_min": 2},
+    }
+    got = rings(_lonlat(ox, oy), raster_out=tmp_path / "win.tif", **kw)
+    monkeypatch.setattr(raster, "WINDOWED", False)
+    whole = rings(_lonlat(ox, oy), raster_out=tmp_path / "whole.tif", **kw)
+    t_win, tr_win = _read(tmp_path / "win.tif")
+    t_all, tr_all = _read(tmp_path / "whole.tif")
+    assert t_win.size < t_all.size / 4  # the window is a small part of the bound
+    r0, c0 = _cell(tr_all, tr_win.c + CELL / 2, tr_win.f - CELL / 2)
+    inner = t_all[r0 : r0 + t_win.shape[0], c0 : c0 + t_win.shape[1]]
+    np.testing.assert_array_equal(t_win, inner)  # the same times, to the bit
+    rest = np.ones(t_all.shape, bool)
+    rest[r0 : r0 + t_win.shape[0], c0 : c0 + t_win.shape[1]] = False
+    assert (t_all[rest] == -1).all()  # nothing reached outside the window
+    # the rail ride took the ring to B: the window grew round the far station
+    rb, cb = _cell(tr_win, *b)
+    assert 0 <= t_win[rb, cb] <= 25
+    for g1, g2 in zip(got.geometry, whole.geometry, strict=True):
+        assert g1.symmetric_difference(g2).area < 1e-12
+    assert (got["area_km2"].to_numpy() == whole["area_km2"].to_numpy()).all()
