@@ -282,10 +282,15 @@ def _raster_max(path: str | os.PathLike[str], what: str) -> float:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(f"cannot read {what} {str(path)!r}: {exc}") from None
-    with src:
-        band = src.read(1, masked=True).astype(np.float64).filled(np.nan)
-    band[~np.isfinite(band)] = np.nan
-    return float(np.nanmax(band)) if np.isfinite(band).any() else math.nan
+    top = -math.inf
+    with src:  # block by block: memory stays small on a large raster
+        for _, win in src.block_windows(1):
+            band = src.read(1, window=win, masked=True)
+            vals = np.asarray(band.compressed(), dtype=np.float64)
+            vals = vals[np.isfinite(vals)]
+            if vals.size:
+                top = max(top, float(vals.max()))
+    return top if math.isfinite(top) else math.nan
 
 
 def _fastest_kmh(

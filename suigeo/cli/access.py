@@ -22,7 +22,7 @@ _RINGS_EXAMPLE = """examples:
       --set ground.speed_kmh=40 -o gz90.geojson
   suigeo access rings --origin 广州塔 --minutes 90 --set rail.through_running=false \\
       -o transfers.geojson      # charge a transfer even where trains run through
-  suigeo access rings --origin 派潭镇 --minutes 30 90 --population worldpop.tif \\
+  suigeo access rings --origin 113.77,23.49 --minutes 30 90 --population worldpop.tif \\
       --count villages.gpkg -o paitan_people.gpkg   # people and villages in each ring
 
 People: a population raster's cells count whole when their centre lies in the ring.
