@@ -21,7 +21,7 @@ from suigeo.geo.access.result import EngineOutput, to_frame
 from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import sketch_rings
 
-__all__ = ["ENGINES", "add_people", "check_minutes", "rings", "station_times"]
+__all__ = ["ENGINES", "add_people", "check_minutes", "compare_rings", "rings", "station_times"]
 
 ENGINES = ("sketch", "network", "raster")
 DIRECTIONS = ("from", "to")
@@ -353,3 +353,69 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
     st = out.station_times
     st["minutes"] = np.asarray(st["minutes"], dtype=float)
     return st
+
+
+COMPARISONS = ("planned",)
+
+
+def compare_rings(
+    origin: Any,
+    *,
+    compare: str = "planned",
+    minutes: float | Iterable[float] = (30, 90),
+    population: str | os.PathLike[str] | None = None,
+    count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    count_field: str | None = None,
+    **options: Any,
+) -> gpd.GeoDataFrame:
+    """What a scenario changes: the areas gained and lost per origin and threshold.
+
+    ``compare="planned"``: rail in service (the base) against rail in service + under
+    construction + planned (the scenario), every other option (``options``: the keywords
+    of :func:`rings` but ``include_planned``) the same.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Two rows per origin and threshold in CGCS2000: ``change`` ``"gained"`` (in the
+        scenario's ring, not in the base's) and ``"lost"`` (the reverse), with
+        ``area_km2`` (in the plane of the rings), ``base_km2``, ``scenario_km2``,
+        ``scenario``, ``method``, ``settings`` and, when asked for, ``population`` and
+        ``count`` of the changed areas by the rules of :func:`rings`.
+    """
+    if compare not in COMPARISONS:
+        raise InputError(f"unknown comparison {compare!r}; use one of {', '.join(COMPARISONS)}")
+    if "include_planned" in options:
+        raise InputError("compare='planned' sets include_planned itself; leave it out")
+    if options.get("rail") is False:
+        raise InputError("compare='planned' compares rail scenarios: leave rail on")
+    base = rings(origin, minutes=minutes, include_planned=False, **options)
+    scen = rings(origin, minutes=minutes, include_planned=True, **options)
+    from suigeo.geo.access.plane import plane_crs
+
+    plane = plane_crs(shapely.get_x(shapely.centroid(base.geometry.values)))
+    rows = []
+    for b, s in zip(base.itertuples(), scen.itertuples(), strict=True):
+        for change, geom in (
+            ("gained", shapely.difference(s.geometry, b.geometry)),
+            ("lost", shapely.difference(b.geometry, s.geometry)),
+        ):
+            rows.append(
+                {
+                    "origin": b.origin,
+                    "minutes": b.minutes,
+                    "change": change,
+                    "base_km2": b.area_km2,
+                    "scenario_km2": s.area_km2,
+                    "scenario": f"{b.scenario} → {s.scenario}",
+                    "engine": b.engine,
+                    "direction": b.direction,
+                    "method": s.method,
+                    "settings": s.settings,
+                    "geometry": geom,
+                }
+            )
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=base.crs)
+    area = out.geometry.to_crs(plane).area.to_numpy() / 1e6
+    out.insert(3, "area_km2", np.round(area, 4))
+    return add_people(out, population=population, count=count, count_field=count_field)

@@ -24,6 +24,8 @@ _RINGS_EXAMPLE = """examples:
       -o transfers.geojson      # charge a transfer even where trains run through
   suigeo access rings --origin 113.77,23.49 --minutes 30 90 --population worldpop.tif \\
       --count villages.gpkg -o paitan_people.gpkg   # people and villages in each ring
+  suigeo access rings --origin 广梅产业园 --minutes 90 --compare planned \\
+      --population worldpop.tif -o gained.gpkg      # areas and people the planned lines add
 
 People: a population raster's cells count whole when their centre lies in the ring.
 Count: a layer's features count when their representative point lies in the ring.
@@ -165,6 +167,12 @@ def _fill_rings(r: argparse.ArgumentParser) -> None:
         help="point or polygon layer (villages, schools, firms): add how many lie in each ring",
     )
     r.add_argument(
+        "--compare",
+        choices=("planned",),
+        help="write what a scenario changes instead of the rings: planned = the areas gained "
+        "and lost per threshold when rail under construction and planned is added",
+    )
+    r.add_argument(
         "--count-field",
         metavar="COLUMN",
         help="with --count: sum this numeric column (e.g. jobs) instead of counting features",
@@ -244,14 +252,26 @@ def _rings(args: argparse.Namespace) -> int:
         if args.origins
         else (args.origin[0] if len(args.origin) == 1 else args.origin)
     )
-    result = rings(
+    if args.compare and (args.include_planned or args.no_rail):
+        raise InputError(
+            "--compare planned compares rail scenarios: drop --include-planned and --no-rail"
+        )
+    opts: dict[str, object] = {}
+    if args.compare:
+        from suigeo.geo.access.rings import compare_rings
+
+        run = compare_rings
+        opts["compare"] = args.compare
+    else:
+        run = rings
+        opts["include_planned"] = args.include_planned
+    result = run(
         origin,
         minutes=args.minutes,
         engine=args.engine,
         direction=args.direction,
         roads=args.roads,
         dem=args.dem,
-        include_planned=args.include_planned,
         rail=not args.no_rail,
         settings=settings,
         timetable=args.timetable,
@@ -262,6 +282,7 @@ def _rings(args: argparse.Namespace) -> int:
         population=args.population,
         count=args.count,
         count_field=args.count_field,
+        **opts,
     )
     write(result, args.output, inputs=inputs)
     for row in result.itertuples():
@@ -272,10 +293,15 @@ def _rings(args: argparse.Namespace) -> int:
             extra += (
                 f"\t{row.count:,.0f} {'of ' + args.count_field if args.count_field else 'features'}"
             )
-        print(f"{row.origin}\t{row.minutes:g} min\t{row.area_km2:.1f} km²\t{row.scenario}{extra}")
+        change = f"\t{row.change}" if args.compare else ""
+        print(
+            f"{row.origin}\t{row.minutes:g} min{change}\t{row.area_km2:.1f} km²\t"
+            f"{row.scenario}{extra}"
+        )
     print(f"method: {result['method'].iloc[0]}")
     _print_settings(settings, result["settings"].iloc[0])
-    print(f"wrote {len(result)} rings to {args.output}")
+    what = "changed areas" if args.compare else "rings"
+    print(f"wrote {len(result)} {what} to {args.output}")
     return 0
 
 

@@ -203,3 +203,84 @@ def test_cli_population_and_count(tmp_path, capsys):
     )
     assert code == 0
     assert "people covered" in capsys.readouterr().out
+
+
+def test_compare_planned_gains_the_disc_round_the_new_station(tmp_path):
+    from suigeo.geo.access.rings import compare_rings
+
+    pts = {"A": (LON, LAT), "B": (LON + 0.3, LAT), "C": (LON, LAT + 0.4)}
+    st = gpd.GeoDataFrame(
+        {"id": list(pts)}, geometry=[shapely.Point(p) for p in pts.values()], crs=4490
+    )
+    ln = gpd.GeoDataFrame(
+        {
+            "id": ["AB", "AC"],
+            "kind": ["intercity", "intercity"],
+            "status": ["in_service", "planned"],
+            "design_speed_kmh": [200.0, 200.0],
+            "stations": ["A;B", "A;C"],
+        },
+        geometry=[
+            shapely.LineString([pts["A"], pts["B"]]),
+            shapely.LineString([pts["A"], pts["C"]]),
+        ],
+        crs=4490,
+    )
+    settings = {
+        "ground.speed_kmh": 30.0,
+        "ground.circuity": 1.2,
+        "rail.track_circuity": 1.0,
+        "rail.access_min": 10.0,
+        "rail.egress_min": 5.0,
+    }
+    # the population raster sits round C (UTM 49N), so the gained disc holds people
+    x0, y0 = Transformer.from_crs(4490, 32649, always_xy=True).transform(*pts["C"])
+    rng = np.random.default_rng(3)
+    people = rng.poisson(20, (120, 120)).astype(np.float64)
+    tr = Affine(100.0, 0, x0 - 6000, 0, -100.0, y0 + 6000)
+    with rasterio.open(
+        tmp_path / "pop.tif",
+        "w",
+        driver="GTiff",
+        width=120,
+        height=120,
+        count=1,
+        dtype="float64",
+        crs="EPSG:32649",
+        transform=tr,
+    ) as dst:
+        dst.write(people, 1)
+    res = compare_rings(
+        pts["A"],
+        minutes=[40],
+        rails=ln,
+        stations=st,
+        settings=settings,
+        population=tmp_path / "pop.tif",
+    )
+    assert list(res["change"]) == ["gained", "lost"]
+    gained, lost = res.iloc[0], res.iloc[1]
+    # by hand: at C after access 10 + ride (geodesic A–C at 200 km/h) + egress 5, the rest of
+    # the 40 minutes at 30 km/h ÷ 1.2 is the radius of the disc the planned line adds
+    ride = Geod(ellps="GRS80").inv(*pts["A"], *pts["C"])[2] / 1000 / 200 * 60
+    r_km = (40 - (10 + ride + 5)) * 30 / 1.2 / 60
+    assert gained["area_km2"] == pytest.approx(np.pi * r_km**2, rel=2e-3)
+    assert gained["scenario_km2"] - gained["base_km2"] == pytest.approx(
+        gained["area_km2"], abs=2e-3
+    )
+    assert lost["area_km2"] == 0 and lost["population"] == 0
+    ref = _brute_force(people, tr, 32649, gained.geometry)
+    assert ref > 1000
+    assert gained["population"] == ref
+
+
+def test_cli_compare_planned(tmp_path, capsys):
+    out = tmp_path / "gained.geojson"
+    args = ["access", "rings", "--origin", "广州南站", "--minutes", "150", "--compare", "planned"]
+    assert main([*args, "-o", str(out)]) == 0
+    res = gpd.read_file(out)
+    assert list(res["change"]) == ["gained", "lost"]
+    assert res["area_km2"].iloc[0] > 0  # the planned lines reach further in 150 min
+    assert "wrote 2 changed areas" in capsys.readouterr().out
+    assert main([*args, "--include-planned", "-o", str(tmp_path / "x.geojson")]) == 2
+    assert "drop --include-planned" in capsys.readouterr().err
