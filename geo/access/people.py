@@ -59,15 +59,16 @@ def population_cells(
         else:
             x0, y0, x1, y1 = transform_bounds("EPSG:4490", src.crs, *bounds, densify_pts=21)
             inv = ~src.transform
-            cols, rows = zip(*(inv @ (x, y) for x in (x0, x1) for y in (y0, y1)), strict=True)
+            corners = np.array([inv @ (x, y) for x in (x0, x1) for y in (y0, y1)])
+            cc, rr = corners[:, 0], corners[:, 1]
             # one cell more all round: rounding never drops a centre inside the bounds
             c0, c1 = (
-                max(0, int(np.floor(min(cols))) - 1),
-                min(src.width, int(np.ceil(max(cols))) + 1),
+                max(0, int(np.floor(cc.min())) - 1),
+                min(src.width, int(np.ceil(cc.max())) + 1),
             )
             r0, r1 = (
-                max(0, int(np.floor(min(rows))) - 1),
-                min(src.height, int(np.ceil(max(rows))) + 1),
+                max(0, int(np.floor(rr.min())) - 1),
+                min(src.height, int(np.ceil(rr.max())) + 1),
             )
             if c0 >= c1 or r0 >= r1:  # no overlap
                 e = np.zeros(0)
@@ -89,7 +90,7 @@ def population_cells(
     rows, cols = np.nonzero(people > 0)
     x = tr.c + (cols + 0.5) * tr.a + (rows + 0.5) * tr.b
     y = tr.f + (cols + 0.5) * tr.d + (rows + 0.5) * tr.e
-    lon, lat = crs.transform(x, y, src=src_crs, dst="CGCS2000")
+    lon, lat = crs.transform(x, y, src=crs.resolve(src_crs), dst="CGCS2000")
     return np.asarray(lon, float), np.asarray(lat, float), people[rows, cols]
 
 
@@ -100,8 +101,9 @@ def population_in(geoms: Sequence[shapely.Geometry], path: str | os.PathLike[str
     out = np.zeros(len(geoms))
     if not live:
         return out
-    bounds = tuple(shapely.total_bounds(np.asarray(live, dtype=object)))
-    lon, lat, people = population_cells(path, bounds)  # type: ignore[arg-type]
+    x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(np.asarray(live, dtype=object)))
+    bounds = (x0, y0, x1, y1)
+    lon, lat, people = population_cells(path, bounds)
     if lon.size == 0:
         log.info("population: no populated cell of %s within the rings", path)
         return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from suigeo.errors import InputError
 
@@ -256,14 +257,14 @@ def _rings(args: argparse.Namespace) -> int:
         raise InputError(
             "--compare planned compares rail scenarios: drop --include-planned and --no-rail"
         )
-    opts: dict[str, object] = {}
+    opts: dict[str, Any] = {}
+    run: Callable[..., Any] = rings
     if args.compare:
         from suigeo.geo.access.rings import compare_rings
 
         run = compare_rings
         opts["compare"] = args.compare
     else:
-        run = rings
         opts["include_planned"] = args.include_planned
     result = run(
         origin,
