@@ -248,7 +248,7 @@ def _timed(
 
 def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
     """Raster engine with a cut-off on an n × n DEM (30 m cells, synthetic hills), local
-    roads (secondary, 30 km/h, every 3 km) and a trunk road (60 km/h) far off, so the grid
+    roads (secondary, 30 km/h, every 3 km) and a motorway (90 km/h) far off, so the grid
     the fastest speed could reach is much larger than the ring: each source tree in
     ``trees`` (``label=path``, e.g. the code before and after the window search) end to
     end in its own process; then GRASS ``r.cost`` with ``max_cost`` on the same friction
@@ -290,13 +290,13 @@ def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
     lines += [shapely.LineString([(x0 + d, y0 - 30_000), (x0 + d, y0 + 30_000)]) for d in k]
     cls = ["secondary"] * len(lines)
     lines.append(shapely.LineString([(west, y0 - 45_000), (west + n * cell, y0 - 45_000)]))
-    cls.append("trunk")
+    cls.append("motorway")
     roads = gpd.GeoDataFrame({"highway": cls}, geometry=lines, crs=4547)
     roads.to_file(f"{data}/roads.gpkg")
     p = resolve_settings(None)
     walk = float(6 * np.exp(-3.5 * 0.05) * p["walk.off_path_factor"])
     kmh = rasterize(
-        [(g, 30.0 if c == "secondary" else 60.0) for g, c in zip(lines, cls, strict=True)],
+        [(g, 30.0 if c == "secondary" else 90.0) for g, c in zip(lines, cls, strict=True)],
         out_shape=(n, n),
         transform=tr,
         fill=walk,
@@ -311,7 +311,7 @@ def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
     lon, lat = crs.transform([ox], [oy], src=4547, dst="CGCS2000")
     print(
         f"cut-off benchmark: {n}×{n} = {n * n / 1e6:.0f} M cells of {cell:g} m (synthetic "
-        f"hills), {len(lines) - 1} secondary roads 30 km/h every 3 km + a trunk road 60 km/h "
+        f"hills), {len(lines) - 1} secondary roads 30 km/h every 3 km + a motorway 90 km/h "
         f"45 km off; cut-off {minutes:g} min; load average {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} cores"
     )
