@@ -284,3 +284,35 @@ def test_cli_compare_planned(tmp_path, capsys):
     assert "wrote 2 changed areas" in capsys.readouterr().out
     assert main([*args, "--include-planned", "-o", str(tmp_path / "x.geojson")]) == 2
     assert "drop --include-planned" in capsys.readouterr().err
+
+
+def test_coverage_share_of_people_within_minutes(tmp_path):
+    # sketch engine without rail: within 8 minutes at 30 km/h ÷ 1.2 of the nearest facility
+    # is a geodesic distance of 3333 m (the ring's discs are drawn in the plane: cells within
+    # a metre of the radius may fall either way)
+    people, tr = _population(tmp_path / "pop.tif", 4547, n=100)
+    fac = gpd.GeoDataFrame(
+        geometry=[shapely.Point(LON - 0.01, LAT), shapely.Point(LON + 0.02, LAT - 0.01)], crs=4490
+    )
+    settings = {"ground.speed_kmh": 30.0, "ground.circuity": 1.2}
+    res = coverage(
+        fac, fac, minutes=8, rail=False, settings=settings, population=tmp_path / "pop.tif"
+    )
+    radius = 8 / 60 * 30_000 / 1.2
+    geod = Geod(ellps="GRS80")
+    to_cgcs = Transformer.from_crs(4547, 4490, always_xy=True)
+    lo = hi = total = 0.0
+    for r in range(people.shape[0]):
+        for c in range(people.shape[1]):
+            v = people[r, c]
+            if not np.isfinite(v) or v == NODATA:
+                continue
+            lon, lat = to_cgcs.transform(*(tr @ (c + 0.5, r + 0.5)))
+            d = min(geod.inv(lon, lat, p.x, p.y)[2] for p in fac.geometry)
+            total += v
+            lo += v if d <= radius - 1 else 0.0
+            hi += v if d <= radius + 1 else 0.0
+    assert res.people.total == total
+    assert lo <= res.people.covered <= hi
+    assert hi - lo < 0.002 * hi
+    assert "within 8 min" in res.people.rule
