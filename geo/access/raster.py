@@ -454,6 +454,16 @@ def _window_links(
     return sub, nu[leak], v[leak]
 
 
+def _side_growth(away: int, t_edge: float, t_max: float) -> int:
+    """Cells to move a window side out by when a cell on it was reached: the side is
+    ``away`` cells from the origins and first reached at ``t_edge`` minutes, so at the same
+    pace the cut-off reaches ``away · t_max / t_edge`` (+ 5 % and 2 cells); doubling when
+    that cannot be told (an origin on the side). Always at least one cell."""
+    if away <= 0 or t_edge <= 0:
+        return max(1, away)
+    return max(1, math.ceil(away * t_max / t_edge * 1.05) + 2 - away)
+
+
 def _windowed_search(
     grid, speed, links, o_cells, t_max, first_kmh, layers, settings, reverse, nearest
 ):
@@ -511,12 +521,19 @@ def _windowed_search(
                 100 * win.size / grid.size,
             )
             return win, box, dist, (heights, dem_note)
-        top, bottom = int(row.min()) - r0, r1 - 1 - int(row.max())
-        left, right = int(col.min()) - c0, c1 - 1 - int(col.max())
-        nr0 = r0 - max(top, 1) if grow[0] else r0
-        nr1 = r1 + max(bottom, 1) if grow[1] else r1
-        nc0 = c0 - max(left, 1) if grow[2] else c0
-        nc1 = c1 + max(right, 1) if grow[3] else c1
+        first_t = dist[:, : win.size].min(axis=0).reshape(win.height, win.width)
+        edges = (first_t[0], first_t[-1], first_t[:, 0], first_t[:, -1])
+        away = (
+            int(row.min()) - r0,
+            r1 - 1 - int(row.max()),
+            int(col.min()) - c0,
+            c1 - 1 - int(col.max()),
+        )
+        more = [
+            _side_growth(d, float(t.min()), t_max) if g else 0
+            for d, t, g in zip(away, edges, grow, strict=True)
+        ]
+        nr0, nr1, nc0, nc1 = r0 - more[0], r1 + more[1], c0 - more[2], c1 + more[3]
         if out.size:  # take in the link targets and a first reach around them
             t_row, t_col = np.divmod(out, grid.width)
             nr0, nr1 = min(nr0, int(t_row.min()) - reach), max(nr1, int(t_row.max()) + reach + 1)
