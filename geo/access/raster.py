@@ -438,18 +438,30 @@ def _to_window(ids: np.ndarray, grid: Grid, box: tuple[int, int, int, int]) -> n
     return np.where(ids >= grid.size, ids - grid.size + (r1 - r0) * ww, cell)
 
 
+def _link_arrays(links: csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The links as (u, v, w) arrays, built from the rows that hold any (a few among the
+    grid's millions)."""
+    count = np.diff(links.indptr)
+    rows = np.flatnonzero(count)
+    u = np.repeat(rows.astype(np.int64), count[rows])
+    return u, links.indices.astype(np.int64), np.asarray(links.data)
+
+
 def _window_links(
-    links: csr_array, grid: Grid, box: tuple[int, int, int, int]
+    links: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_links: int,
+    grid: Grid,
+    box: tuple[int, int, int, int],
 ) -> tuple[csr_array, np.ndarray, np.ndarray]:
-    """The links among the window's nodes (window numbering), and the links that leave it:
-    their window source node and whole-grid target cell."""
+    """The links (``_link_arrays``; ``n_links`` nodes) among the window's nodes (window
+    numbering), and the links that leave it: their window source node and whole-grid
+    target cell."""
+    u, v, w = links
     r0, r1, c0, c1 = box
-    n_win = (r1 - r0) * (c1 - c0) + links.shape[0] - grid.size
-    u = np.repeat(np.arange(links.shape[0], dtype=np.int64), np.diff(links.indptr))
-    v = links.indices.astype(np.int64)
+    n_win = (r1 - r0) * (c1 - c0) + n_links - grid.size
     nu, nv = _to_window(u, grid, box), _to_window(v, grid, box)
     keep = (nu >= 0) & (nv >= 0)
-    sub = csr_array((links.data[keep], (nu[keep], nv[keep])), shape=(n_win, n_win))
+    sub = csr_array((w[keep], (nu[keep], nv[keep])), shape=(n_win, n_win))
     leak = (nu >= 0) & (nv < 0)
     return sub, nu[leak], v[leak]
 
@@ -484,13 +496,14 @@ def _windowed_search(
     )
     if not WINDOWED:
         box = (0, grid.height, 0, grid.width)
+    link_uvw = _link_arrays(links)
     while True:
         r0, r1, c0, c1 = box
         win = Grid(
             grid.transform @ Affine.translation(c0, r0), c1 - c0, r1 - r0, grid.cell, grid.plane
         )
         heights, dem_note, offroad = layers(win)
-        sub, leak_u, leak_v = _window_links(links, grid, box)
+        sub, leak_u, leak_v = _window_links(link_uvw, links.shape[0], grid, box)
         graph = grid_csr(
             speed[r0:r1, c0:c1],
             heights,
