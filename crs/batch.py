@@ -87,7 +87,7 @@ from suigeo.io.atomic import atomic_output, check_not_input, check_outputs, disk
 from suigeo.io.cells import neutralise_table
 from suigeo.io.chunks import Chunks, open_chunks
 from suigeo.io.formats import DRIVERS, format_for
-from suigeo.io.rejects import REJECT_COLUMNS, text_columns
+from suigeo.io.rejects import REJECT_COLUMNS, storage_table, text_columns
 from suigeo.io.vector import WKT_COLUMN, detect_xy
 
 if TYPE_CHECKING:
@@ -1126,6 +1126,7 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             opts = pcsv.WriteOptions(
                 include_header=header, delimiter=delimiter, quoting_style="needed"
             )
+            table = storage_table(table)  # extension columns (GDAL's JSON fields) as text
             pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
 

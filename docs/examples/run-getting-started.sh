@@ -41,7 +41,7 @@ run suigeo rules check projects.csv --ruleset village-industrial-2022 --as-of 20
 run suigeo rules check projects.csv --ruleset village-industrial-2022 --as-of 2024-06-30 \
     --format json -o results.json
 head -c 900 results.json; echo
-sed 's/^GZ-002,村镇工业集聚区 B,35000/GZ-002,村镇工业集聚区 B,52.5亩/' projects.csv > projects-bad.csv
+sed 's/^GZ-002,村镇工业集聚区 B,35000/GZ-002,村镇工业集聚区 B,35000 m/' projects.csv > projects-bad.csv
 run suigeo rules check projects-bad.csv --ruleset village-industrial-2022 --as-of 2024-06-30
 run suigeo rules check projects-bad.csv --ruleset village-industrial-2022 --as-of 2024-06-30 \
     --rejects bad-rows.csv

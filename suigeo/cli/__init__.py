@@ -37,9 +37,9 @@ EXIT_BAD_INPUT = 2
 INPUT_DESTS = (
     "input", "file", "control", "check", "base", "params", "schema", "ruleset", "roads",
     "dem", "friction", "timetable", "through", "origins", "facilities", "targets", "rings",
-    "user_layer",
+    "user_layer", "parcels", "buildings", "green",
 )  # fmt: skip
-OUTPUT_DESTS = ("output", "rejects", "problems", "raster_out", "png", "pdf")
+OUTPUT_DESTS = ("output", "rejects", "raster_out", "png", "pdf", "map", "straddling")
 
 Fill = Callable[[argparse.ArgumentParser], None]
 

@@ -125,10 +125,10 @@ def _open_parquet(path: Path, chunk_rows: int, kind: type[C]) -> C:
 
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+        schema = pf.schema_arrow
+        meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
+    except (pa.ArrowException, OSError, ValueError) as exc:  # ValueError: bad UTF-8 in a name
         raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
-    schema = pf.schema_arrow
-    meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
     geometry, col_meta = geoparquet_column(path, meta, schema)
     point_layer, has_z = True, None
     if geometry is not None:
@@ -144,7 +144,7 @@ def _open_parquet(path: Path, chunk_rows: int, kind: type[C]) -> C:
         try:
             for b in pf.iter_batches(batch_size=chunk_rows):
                 yield b, None
-        except (pa.ArrowInvalid, OSError) as exc:
+        except (pa.ArrowException, OSError, ValueError) as exc:
             raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
 
     return kind(
