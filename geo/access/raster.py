@@ -342,18 +342,25 @@ def _offroad_text(friction: bool, dem: bool) -> str:
 
 def _raster_max(path: str | os.PathLike[str], what: str) -> float:
     """The largest value of band 1 (NaN when it holds no data)."""
+    from rasterio._err import CPLE_BaseError
+
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(f"cannot read {what} {str(path)!r}: {exc}") from None
     top = -math.inf
     with src:  # block by block: memory stays small on a large raster
-        for _, win in src.block_windows(1):
-            band = src.read(1, window=win, masked=True)
-            vals = np.asarray(band.compressed(), dtype=np.float64)
-            vals = vals[np.isfinite(vals)]
-            if vals.size:
-                top = max(top, float(vals.max()))
+        try:
+            for _, win in src.block_windows(1):
+                band = src.read(1, window=win, masked=True)
+                vals = np.asarray(band.compressed(), dtype=np.float64)
+                vals = vals[np.isfinite(vals)]
+                if vals.size:
+                    top = max(top, float(vals.max()))
+        except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:  # truncated, corrupt
+            raise InputError(
+                f"cannot read {what} {str(path)!r}: its data is damaged ({str(exc)[:200]})"
+            ) from None
     return top if math.isfinite(top) else math.nan
 
 
