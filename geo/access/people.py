@@ -22,7 +22,6 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 import shapely
 from affine import Affine
 from pyproj import CRS
@@ -31,6 +30,7 @@ from rasterio.windows import Window
 
 from suigeo import crs
 from suigeo.errors import InputError
+from suigeo.io.raster import open_raster, reading
 
 __all__ = ["count_in", "population_cells", "population_in"]
 
@@ -46,13 +46,8 @@ def population_cells(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lon, lat (CGCS2000) of the centres of the populated cells of band 1 of a raster
     and their people, within ``bounds`` (CGCS2000 lon/lat; None: the whole raster)."""
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read population raster {str(path)!r}: {exc}") from None
-    with src:
-        if src.crs is None:
-            raise InputError(f"population raster {str(path)!r} has no coordinate system")
+    what = "population raster"
+    with open_raster(path, what=what) as src, reading(path, what=what):
         full = Window(0, 0, src.width, src.height)
         if bounds is None:
             win = full

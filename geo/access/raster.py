@@ -46,6 +46,7 @@ from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
 from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.settings import Settings
 from suigeo.io.atomic import atomic_output
+from suigeo.io.raster import open_raster, reading
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -157,21 +158,9 @@ def _onto_grid(
 ) -> tuple[np.ndarray, str]:
     """Band 1 of a GeoTIFF resampled onto the grid (NaN where it has no data), and a note
     naming the CRS it was reprojected from ('' when it already is the grid's)."""
-    from pyproj.exceptions import CRSError
-    from rasterio._err import CPLE_BaseError
-
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read {what} {str(path)!r}: {exc}") from None
-    with src:
-        if src.crs is None:
-            raise InputError(f"{what} {str(path)!r} has no coordinate system")
-        if src.count < 1:
-            raise InputError(f"{what} {str(path)!r} has no band")
+    with open_raster(path, what=what) as src:
         out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
-        failure = None
-        try:  # a damaged file opens, then fails while its blocks are read
+        with reading(path, what=what):  # a damaged file opens, then fails while read
             reproject(
                 source=rasterio.band(src, 1),
                 destination=out,
@@ -182,13 +171,6 @@ def _onto_grid(
                 resampling=resampling,
             )
             same = CRS(src.crs) == grid.plane
-        except (rasterio.errors.RasterioError, CPLE_BaseError, CRSError, ValueError) as exc:
-            failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        if failure is not None:
-            raise InputError(
-                f"cannot read {what} {str(path)!r}: its data is damaged or not a raster GDAL "
-                f"can warp ({failure[:200]})"
-            )
         return out, "" if same else src.crs.to_string()
 
 
@@ -342,25 +324,15 @@ def _offroad_text(friction: bool, dem: bool) -> str:
 
 def _raster_max(path: str | os.PathLike[str], what: str) -> float:
     """The largest value of band 1 (NaN when it holds no data)."""
-    from rasterio._err import CPLE_BaseError
-
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read {what} {str(path)!r}: {exc}") from None
     top = -math.inf
-    with src:  # block by block: memory stays small on a large raster
-        try:
-            for _, win in src.block_windows(1):
-                band = src.read(1, window=win, masked=True)
-                vals = np.asarray(band.compressed(), dtype=np.float64)
-                vals = vals[np.isfinite(vals)]
-                if vals.size:
-                    top = max(top, float(vals.max()))
-        except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:  # truncated, corrupt
-            raise InputError(
-                f"cannot read {what} {str(path)!r}: its data is damaged ({str(exc)[:200]})"
-            ) from None
+    # block by block: memory stays small on a large raster
+    with open_raster(path, what=what) as src, reading(path, what=what):
+        for _, win in src.block_windows(1):
+            band = src.read(1, window=win, masked=True)
+            vals = np.asarray(band.compressed(), dtype=np.float64)
+            vals = vals[np.isfinite(vals)]
+            if vals.size:
+                top = max(top, float(vals.max()))
     return top if math.isfinite(top) else math.nan
 
 
