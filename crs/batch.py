@@ -190,6 +190,11 @@ def convert_file(
     rejects: str | os.PathLike[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool | None = None,
+    engine: str = "memory",
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    scheduler: str | None = None,
+    partition_rows: int | None = None,
 ) -> ConvertSummary:
     """Convert every row of ``src_path`` from ``src`` to ``dst`` into ``out_path``.
 
@@ -213,6 +218,20 @@ def convert_file(
         Rows converted at a time; memory use is bounded by this, not by the file size.
     progress
         Show a progress bar on standard error; ``None`` shows it when stderr is a terminal.
+    engine
+        ``"memory"`` (default): this process, chunk by chunk. ``"dask"``: partitions
+        converted in parallel on Dask (:mod:`suigeo.crs.dask_convert`; needs the ``dask``
+        extra), with the same rows, bits and rejects; it reads CSV/TSV and Parquet files or
+        dataset folders and writes a GeoParquet dataset (a folder of parts named
+        ``out_path``). Nothing imports Dask unless it is asked for.
+    workers, memory_limit
+        Dask engine: the local cluster's worker processes (default: the cores, at most 4)
+        and the memory limit of each (``"2GB"``; default: memory shared out).
+    scheduler
+        Dask engine: the address of an existing cluster's scheduler (``tcp://host:8786``)
+        instead of a local cluster.
+    partition_rows
+        Dask engine: rows per partition (default 1,000,000; whole Parquet row groups).
 
     Returns
     -------
@@ -229,6 +248,32 @@ def convert_file(
     s, d = resolve(src), resolve(dst)
     if not 1 <= chunk_rows <= MAX_CHUNK_ROWS:
         raise InputError(f"chunk_rows must be from 1 to {MAX_CHUNK_ROWS:,}, got {chunk_rows}")
+    if engine == "dask":
+        from suigeo.crs.dask_convert import DEFAULT_PARTITION_ROWS, convert_dask
+
+        return convert_dask(
+            src_p,
+            out_p,
+            s=s,
+            d=d,
+            x=x,
+            y=y,
+            h=h,
+            params=params,
+            rejects=rejects,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            workers=workers,
+            memory_limit=memory_limit,
+            scheduler=scheduler,
+            partition_rows=partition_rows or DEFAULT_PARTITION_ROWS,
+        )
+    if engine != "memory":
+        raise InputError(f"unknown engine {engine!r}; use memory or dask")
+    dask_only = {"workers": workers, "memory_limit": memory_limit, "scheduler": scheduler}
+    given = [k for k, v in {**dask_only, "partition_rows": partition_rows}.items() if v]
+    if given:
+        raise InputError(f"{', '.join(given)}: only for engine='dask'")
     in_fmt = format_for(src_p, purpose="input", allowed=_IN_FORMATS)
     out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
