@@ -173,7 +173,7 @@ def _convert_partition(task: _Task) -> _Result:
     name = f"part.{task.index:06d}.parquet"
     tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
     try:
-        _write_parquet(tmp, converted(), conv, task.dst)
+        _write_parquet(tmp, converted(), conv, task.dst, geo_in_schema=True)
         os.replace(tmp, folder / name)
     finally:
         with contextlib.suppress(OSError):
@@ -237,7 +237,7 @@ def _plan(src_p: Path, partition_rows: int) -> _Plan:
         sample = fh.read(1 << 20)
     lines = max(sample.count(b"\n"), 1)
     per_row = max(len(sample) // lines, 1)
-    block_bytes = max(per_row * partition_rows, 1 << 16)
+    block_bytes = max(per_row * partition_rows, 1 << 10)
     blocks, odd = plan_csv(src_p, block_bytes)
     return _Plan("csv", list(blocks), [src_p], [b.end - b.start for b in blocks], "B", odd)
 
@@ -280,7 +280,7 @@ def _connect(scheduler: str | None, workers: int | None, memory_limit: str | Non
         threads_per_worker=1,
         processes=True,
         memory_limit=memory_limit if memory_limit is not None else "auto",
-        dashboard_address=None,
+        dashboard_address=":0",
     )
     try:
         return _Cluster(Client(cluster), cluster)
@@ -346,6 +346,13 @@ def convert_dask(
     partition_rows: int = DEFAULT_PARTITION_ROWS,
 ) -> ConvertSummary:
     """The Dask engine of :func:`suigeo.crs.batch.convert_file` (see the module docstring)."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError(
+            "the Dask engine needs Dask: pip install 'suigeo[dask]' (dask, distributed, "
+            "dask-geopandas)"
+        ) from None
     if partition_rows < 1:
         raise InputError(f"partition_rows must be at least 1, got {partition_rows}")
     if format_for(out_p, purpose="output") != "parquet":
@@ -382,7 +389,6 @@ def convert_dask(
         len(plan.parts),
         ", ".join(source.coord_columns) or "(geometry)",
     )
-    conv = _Converter(s, d, None, source)  # the reject messages only (no conversion here)
     sink = _RejectsSink(
         rej_p,
         [i for i in inputs if i is not None],
@@ -396,8 +402,8 @@ def convert_dask(
     try:
         with atomic_dataset(out_p, inputs=inputs) as folder:
             cl = _connect(scheduler, workers, memory_limit)
-            _run(cl.client, plan, source, s, d, params_path, params_key, folder, chunk_rows,
-                 merge, bar, src_p)
+            tasks = _tasks(plan, source, s, d, params_path, params_key, folder, chunk_rows)
+            _run(cl.client, tasks, plan, merge, bar, src_p)
             _check_parts(folder, merge, len(plan.parts))
             sink.finish()
         done = True
@@ -412,7 +418,6 @@ def convert_dask(
         raise AssertionError(
             f"lost rows: read {merge.read} != written {merge.written} + rejected {merge.rejected}"
         )
-    del conv
     log.info(
         "%s: %d rows read, %d written, %d rejected (%d partitions)",
         src_p,
@@ -435,22 +440,10 @@ def convert_dask(
 
 
 def _run(
-    client: Any,
-    plan: _Plan,
-    source: _Source,
-    s: System,
-    d: System,
-    params_path: str | None,
-    params_key: str | None,
-    folder: Path,
-    chunk_rows: int,
-    merge: _Merge,
-    bar: Any,
-    src_p: Path,
+    client: Any, tasks: list[_Task], plan: _Plan, merge: _Merge, bar: Any, src_p: Path
 ) -> None:
     from distributed import as_completed
 
-    tasks = _tasks(plan, source, s, d, params_path, params_key, folder, chunk_rows)
     run = uuid.uuid4().hex[:12]
     futures = [
         client.submit(_convert_partition, t, key=f"suigeo-convert-{run}-{t.index}", pure=False)

@@ -22,6 +22,7 @@ workers:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import shutil
@@ -141,8 +142,7 @@ def read_parquet_part(part: ParquetPart, chunk_rows: int) -> Iterator[pa.RecordB
         return
     try:
         with pq.ParquetFile(part.path) as pf:
-            for b in pf.iter_batches(batch_size=chunk_rows, row_groups=list(part.row_groups)):
-                yield b
+            yield from pf.iter_batches(batch_size=chunk_rows, row_groups=list(part.row_groups))
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"cannot read {part.path!r} as Parquet: {exc}") from None
 
@@ -201,7 +201,7 @@ def plan_csv(path: Path, block_bytes: int) -> tuple[list[CsvBlock], bool]:
             quotes += chunk.count(b'"', i)
             pos = base + len(chunk)
     bounds.append(max(size, start))
-    blocks = [CsvBlock(info, header, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    blocks = [CsvBlock(info, header, a, b) for a, b in itertools.pairwise(bounds)]
     return blocks, quotes % 2 == 1
 
 
@@ -221,7 +221,7 @@ class CsvBlockReader:
         with open(info.path, "rb") as fh:
             fh.seek(b.start)
             data = fh.read(b.end - b.start)
-        bad, handler = _invalid_rows()
+        _bad, handler = _invalid_rows()
         where = f"{str(info.path)!r} (bytes {b.start} to {b.end})"
         try:
             with _quiet_row_handler():

@@ -1,0 +1,68 @@
+"""The Dask engine of ``crs convert`` under faults: a worker process killed mid-run.
+
+Its own module: the other Dask tests share an in-process cluster, and this one needs worker
+processes (a LocalCluster with processes=True) started after that cluster is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+
+import pytest
+from dask_refs import _points_csv, _same_output, _same_rejects
+
+from suigeo.crs.batch import convert_file
+from suigeo.crs.params import EXAMPLE_FILE
+from suigeo.io.partitions import dataset_parts
+
+distributed = pytest.importorskip("distributed")
+
+
+# --------------------------------------------------------------------------------------------
+# faults: a worker process killed mid-run
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_worker_killed_mid_run_is_retried_and_the_output_is_identical(tmp_path):
+    inp = _points_csv(tmp_path / "in.csv", 60_000, seed=5)
+    out = tmp_path / "o.parquet"
+    kw = dict(src="CGCS2000", dst="GZ2000", params=EXAMPLE_FILE)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as c:
+        pids = [nanny.pid for nanny in c.workers.values()]  # the worker processes
+        assert len(pids) == 2 and all(pids) and os.getpid() not in pids
+        victim = min(pids)
+        killed: list[int] = []
+
+        def kill_when_the_first_part_is_written() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                for tmp in tmp_path.glob(".o.parquet.suigeo-tmp-*"):
+                    done = len(list(tmp.glob("part.*.parquet")))
+                    if done >= 1:
+                        os.kill(victim, signal.SIGKILL)
+                        killed.append(done)
+                        return
+                time.sleep(0.005)
+
+        killer = threading.Thread(target=kill_when_the_first_part_is_written)
+        killer.start()
+        got = convert_file(inp, out, engine="dask", scheduler=c.scheduler_address,
+                           partition_rows=1500, **kw)  # fmt: skip
+        killer.join()
+        assert killed, "the worker was not killed"
+        parts = len(dataset_parts(out))
+        assert killed[0] < parts  # killed while partitions were left to convert
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, 0)
+            pytest.fail("the worker survived SIGKILL")
+    mem = convert_file(inp, tmp_path / "m.parquet", **kw)
+    assert (got.read, got.written, got.rejected) == (mem.read, mem.written, mem.rejected)
+    _same_output(out, tmp_path / "m.parquet")
+    _same_rejects(tmp_path / "o.rejects.csv", tmp_path / "m.rejects.csv")
+    assert not list(out.glob(".*"))  # no half-written part left in the dataset
