@@ -397,13 +397,15 @@ def convert_dask(
     )
     merge = _Merge(sink)
     bar = _bar(progress, sum(plan.weights), plan.unit)
-    cl: _Cluster | None = None
     done = False
     try:
         with atomic_dataset(out_p, inputs=inputs) as folder:
             cl = _connect(scheduler, workers, memory_limit)
-            tasks = _tasks(plan, source, s, d, params_path, params_key, folder, chunk_rows)
-            _run(cl.client, tasks, plan, merge, bar, src_p)
+            try:
+                tasks = _tasks(plan, source, s, d, params_path, params_key, folder, chunk_rows)
+                _run(cl.client, tasks, plan, merge, bar, src_p)
+            finally:  # a local cluster's workers stop before the folder is removed
+                cl.close()
             _check_parts(folder, merge, len(plan.parts))
             sink.finish()
         done = True
@@ -412,8 +414,6 @@ def convert_dask(
             sink.close_on_error()
         if bar is not None:
             bar.close()
-        if cl is not None:
-            cl.close()
     if merge.read != merge.written + merge.rejected:  # pragma: no cover - an invariant
         raise AssertionError(
             f"lost rows: read {merge.read} != written {merge.written} + rejected {merge.rejected}"

@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from dask_refs import _points_csv, _same_output, _same_rejects
@@ -20,6 +23,8 @@ from suigeo.crs.params import EXAMPLE_FILE
 from suigeo.io.partitions import dataset_parts
 
 distributed = pytest.importorskip("distributed")
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------------------------
@@ -66,3 +71,25 @@ def test_a_worker_killed_mid_run_is_retried_and_the_output_is_identical(tmp_path
     _same_output(out, tmp_path / "m.parquet")
     _same_rejects(tmp_path / "o.rejects.csv", tmp_path / "m.rejects.csv")
     assert not list(out.glob(".*"))  # no half-written part left in the dataset
+
+
+def test_a_terminated_run_leaves_no_dataset_and_no_temporary_folder(tmp_path):
+    """SIGTERM to ``suigeo crs convert --engine dask`` mid-run (its own LocalCluster)."""
+    inp = _points_csv(tmp_path / "in.csv", 60_000, seed=9)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "suigeo", "crs", "convert", str(inp), "-o",
+         str(tmp_path / "o.parquet"), "--from", "CGCS2000", "--to", "GZ2000", "--params",
+         str(EXAMPLE_FILE), "--engine", "dask", "--workers", "1", "--partition-rows", "1500"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(t.glob("part.*.parquet") for t in tmp_path.glob(".o.parquet.suigeo-tmp-*")):
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
