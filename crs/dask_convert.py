@@ -289,13 +289,18 @@ def _connect(scheduler: str | None, workers: int | None, memory_limit: str | Non
         raise
 
 
-def _reraise_csv(src_p: Path, exc: BaseException) -> None:
-    """A block failed to parse: report it as the single-process reader does (naming the
-    line), by reading the whole file; the block's own error if that reader passes."""
-    with contextlib.suppress(StopIteration):
-        for _ in stream_csv(src_p, chunk_rows=1 << 20):
-            pass
-    raise exc
+def _reraise_csv(src_p: Path, exc: BaseException | None) -> None:
+    """A CSV block failed to parse: raise the single-process reader's error (naming the
+    line), found by reading the whole file. If that reader passes, the file could not be
+    split (a ``"`` inside an unquoted cell): say so, or return when ``exc`` is ``None``."""
+    for _ in stream_csv(src_p, chunk_rows=1 << 20):
+        pass
+    if exc is None:
+        return
+    raise InputError(
+        f"{str(src_p)!r} could not be split into blocks ({exc}); a quote character inside "
+        "an unquoted cell misleads the split: convert it with the single-process engine"
+    ) from None
 
 
 @dataclass
@@ -362,8 +367,12 @@ def convert_dask(
         )
     params_path, params_key = _params_path(params, s, d)
     plan = _plan(src_p, partition_rows)
-    if plan.odd_quotes:
-        _reraise_csv(src_p, InputError(f"{str(src_p)!r}: a quoted cell is never closed"))
+    if plan.odd_quotes:  # an unclosed quoted cell (the reader's error), or a stray quote
+        _reraise_csv(src_p, None)  # inside a cell: the file is then read in one block
+        first, last = plan.parts[0], plan.parts[-1]
+        assert isinstance(first, CsvBlock) and isinstance(last, CsvBlock)
+        plan.parts = [CsvBlock(first.info, first.header, first.start, last.end)]
+        plan.weights = [last.end - first.start]
     inputs: list[Path | None] = [*plan.inputs, src_p]
     if params_path is not None:
         inputs.append(Path(params_path))

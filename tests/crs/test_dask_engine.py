@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 import pytest
@@ -189,6 +190,21 @@ def test_gz2000_with_the_example_parameter_file(tmp_path, address):
     assert np.abs(xy[:, 1] - kept["lat"].astype(float).to_numpy()).max() < 1e-8
 
 
+def test_plain_parquet_table_with_numeric_columns(tmp_path, address):
+    lon = np.array([113.3, np.nan, 23.1, 113.4, 150.0, 113.25] * 50)
+    lat = np.array([23.1, 23.0, 113.3, None, 23.0, 23.05] * 50, dtype=float)
+    table = pa.table({"id": np.arange(300), "x": lon, "y": lat, "tag": ["a", "b", None] * 100})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=40)
+    kw = dict(src=4490, dst=GK, x="x", y="y")
+    mem = convert_file(tmp_path / "t.parquet", tmp_path / "m.parquet", **kw)
+    got = convert_file(tmp_path / "t.parquet", tmp_path / "d.parquet", engine="dask",
+                       scheduler=address, partition_rows=70, **kw)  # fmt: skip
+    assert (got.read, got.written, got.rejected) == (300, 100, 200)
+    assert got.reasons == mem.reasons
+    _same_output(tmp_path / "d.parquet", tmp_path / "m.parquet")
+    _same_rejects(tmp_path / "d.rejects.csv", tmp_path / "m.rejects.csv")
+
+
 def test_empty_input_writes_an_empty_dataset(tmp_path, address):
     inp = tmp_path / "in.csv"
     inp.write_text("id,lon,lat\n", encoding="utf-8")
@@ -217,6 +233,26 @@ def test_a_bad_row_in_a_later_block_is_reported_as_by_the_memory_engine(tmp_path
     assert "line 1701" in str(got.value)
     assert not (tmp_path / "d.parquet").exists()
     assert not list(tmp_path.glob(".d.parquet*"))
+
+
+def test_an_unclosed_quote_is_reported_and_a_stray_quote_reads_in_one_block(tmp_path, address):
+    kw = dict(src=4490, dst=GK)
+    rows = "".join(f"{i},113.{i:04d},23.1,plain\n" for i in range(400))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,lon,lat,note\n" + rows + '401,113.3,23.1,"never closed\n' + rows)
+    with pytest.raises(InputError) as mem:
+        convert_file(bad, tmp_path / "m.parquet", **kw)
+    with pytest.raises(InputError) as got:
+        convert_file(bad, tmp_path / "d.parquet", engine="dask", scheduler=address,
+                     partition_rows=50, **kw)  # fmt: skip
+    assert str(got.value) == str(mem.value) and "never closed" in str(got.value)
+    stray = tmp_path / "stray.csv"  # 12" is a cell of three characters, quote included
+    stray.write_text("id,lon,lat,note\n" + rows + '401,113.3,23.1,12"\n' + rows)
+    mem_s = convert_file(stray, tmp_path / "m.parquet", **kw)
+    got_s = convert_file(stray, tmp_path / "d.parquet", engine="dask", scheduler=address,
+                         partition_rows=50, **kw)  # fmt: skip
+    assert got_s.read == mem_s.read == 801
+    _same_output(tmp_path / "d.parquet", tmp_path / "m.parquet")
 
 
 @pytest.mark.parametrize(
