@@ -454,3 +454,14 @@ def test_cli_engine_dask_on_a_local_cluster(tmp_path):
     mem = convert_file(inp, tmp_path / "m.parquet", src=4490, dst="GZ2000", params=EXAMPLE_FILE)
     _same_output(tmp_path / "o.parquet", tmp_path / "m.parquet")
     assert f"written {mem.written}, rejected {mem.rejected}" in run.stdout
+
+
+def test_a_temporary_folder_of_a_killed_run_is_removed_by_the_next(tmp_path, address):
+    inp = _points_csv(tmp_path / "in.csv", 100)
+    dead = tmp_path / ".o.parquet.suigeo-tmp-999999999-x1"  # no such process
+    dead.mkdir()
+    (dead / "part.000000.parquet").write_bytes(b"half")
+    convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
+                 scheduler=address)  # fmt: skip
+    assert not dead.exists()
+    assert len(dataset_parts(tmp_path / "o.parquet")) == 1
