@@ -367,11 +367,22 @@ def test_parameters_never_travel_with_the_tasks(tmp_path, cluster, monkeypatch, 
 
     monkeypatch.setattr(dc, "_tasks", tasks)
     caplog.set_level(logging.DEBUG)
+    held: list[bytes] = []  # what the scheduler holds for each task (the graph it keeps)
+
+    class Probe(distributed.diagnostics.plugin.SchedulerPlugin):
+        def update_graph(self, scheduler, *, tasks, **kwargs):
+            for key in tasks:
+                spec = scheduler.tasks[key].run_spec
+                held.append(pickle.dumps(spec) + repr(spec).encode())
+
+    c.scheduler.add_plugin(Probe(), name="secrets-probe")
     with distributed.get_task_stream(client) as stream:
         s = convert_file(inp, tmp_path / "o.parquet", src=4490, dst="GZ2000", params=params,
                          engine="dask", scheduler=c.scheduler_address,
                          partition_rows=100)  # fmt: skip
+    c.scheduler.remove_plugin("secrets-probe")
     assert s.written > 700 and len(sent) == 1
+    assert len(held) == len(dataset_parts(tmp_path / "o.parquet")) > 5
     # the values did reach the workers: a different parameter file gives other coordinates
     ref = convert_file(inp, tmp_path / "m.parquet", src=4490, dst="GZ2000", params=params)
     _same_output(tmp_path / "o.parquet", tmp_path / "m.parquet")
@@ -383,7 +394,7 @@ def test_parameters_never_travel_with_the_tasks(tmp_path, cluster, monkeypatch, 
         repr([t["key"] for t in stream.data]),
         caplog.text,
     ]
-    blobs = [sent[0], pickle.dumps(logs)]
+    blobs = [sent[0], pickle.dumps(logs), *held]
     for p in dataset_parts(tmp_path / "o.parquet"):
         blobs.append(p.read_bytes())
     blobs.append((tmp_path / "o.rejects.csv").read_bytes())
@@ -395,7 +406,9 @@ def test_parameters_never_travel_with_the_tasks(tmp_path, cluster, monkeypatch, 
             assert b not in blob
     for text in _SECRETS:
         assert all(text not in entry for entry in logs)
-    assert str(params.absolute()).encode() in sent[0]  # the path does travel
+    # the search can see: the path does travel, in the pickled tasks and the scheduler's
+    assert str(params.absolute()).encode() in sent[0]
+    assert all(str(params.absolute()).encode() in h for h in held)
 
 
 # --------------------------------------------------------------------------------------------
