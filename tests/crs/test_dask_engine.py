@@ -478,3 +478,19 @@ def test_a_temporary_folder_of_a_killed_run_is_removed_by_the_next(tmp_path, add
                  scheduler=address)  # fmt: skip
     assert not dead.exists()
     assert len(dataset_parts(tmp_path / "o.parquet")) == 1
+
+
+def test_cli_replaces_an_earlier_dataset_and_refuses_the_input(tmp_path, address, capsys):
+    inp = _points_csv(tmp_path / "in.csv", 300)
+    out = tmp_path / "o.parquet"
+    args = ["crs", "convert", str(inp), "-o", str(out), "--from", "CGCS2000", "--to", GK,
+            "--engine", "dask", "--scheduler", address, "--partition-rows", "100"]  # fmt: skip
+    assert main(args) == 0
+    first = {p.name: p.read_bytes() for p in dataset_parts(out)}
+    assert main(args) == 0  # the earlier dataset (a folder) is replaced, not refused
+    assert {p.name: p.read_bytes() for p in dataset_parts(out)} == first
+    back = ["crs", "convert", str(out), "-o", str(out), "--from", GK, "--to", "CGCS2000",
+            "--engine", "dask", "--scheduler", address]  # fmt: skip
+    assert main(back) == 2
+    assert "never overwrites an input" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in dataset_parts(out)} == first
