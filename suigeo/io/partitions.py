@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from suigeo.errors import InputError, OutputError
-from suigeo.io.atomic import TEMP_MARK
+from suigeo.io.atomic import TEMP_MARK, package_roots
 from suigeo.io.csvtable import (
     CsvInfo,
     _blank,
@@ -108,19 +108,26 @@ def plan_parquet(files: list[Path], partition_rows: int) -> list[ParquetPart]:
 
     parts: list[ParquetPart] = []
     first_schema: pa.Schema | None = None
+    first_geo: object = None
     for f in files:
         try:
             meta = pq.read_metadata(f)
-            schema = pq.read_schema(f).remove_metadata()
+            full = pq.read_schema(f)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"cannot read {str(f)!r} as Parquet: {exc}") from None
-        schema = pa.schema([fld.remove_metadata() for fld in schema])
+        schema = pa.schema([fld.remove_metadata() for fld in full.remove_metadata()])
+        geo = _geo_column(meta.metadata, full.metadata)
         if first_schema is None:
-            first_schema = schema
+            first_schema, first_geo = schema, geo
         elif not schema.equals(first_schema):
             raise InputError(
                 f"{str(f)!r}: its columns differ from those of {str(files[0])!r} "
                 "(every part of a dataset needs the same columns and types)"
+            )
+        elif geo != first_geo:
+            raise InputError(
+                f"{str(f)!r}: its geometry column or CRS (GeoParquet metadata) differs from "
+                f"that of {str(files[0])!r}; every part of a dataset needs the same"
             )
         groups: list[int] = []
         rows = 0
@@ -133,6 +140,23 @@ def plan_parquet(files: list[Path], partition_rows: int) -> list[ParquetPart]:
         if groups or not any(p.path == str(f) for p in parts):
             parts.append(ParquetPart(str(f), tuple(groups), rows))
     return parts
+
+
+def _geo_column(*metas: dict[bytes, bytes] | None) -> object:
+    """(geometry column, its CRS) from a file's GeoParquet ``geo`` metadata, or ``None``."""
+    import json
+
+    for meta in metas:
+        raw = (meta or {}).get(b"geo")
+        if raw is None:
+            continue
+        try:
+            geo = json.loads(raw)
+            name = geo["primary_column"]
+            return name, json.dumps(geo["columns"][name].get("crs"), sort_keys=True)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return "invalid"
+    return None
 
 
 def read_parquet_part(part: ParquetPart, chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -368,6 +392,12 @@ def check_dataset_output(out: Path, inputs: list[Path | None]) -> None:
             raise OutputError(
                 f"cannot write {str(out)!r}: it is (or holds) a file this command reads "
                 f"({str(inp)!r}); suigeo never overwrites an input, choose another output path"
+            )
+    for root in package_roots():
+        if out_real == root or root in out_real.parents:
+            raise OutputError(
+                f"cannot write {str(out)!r}: it is inside the installed suigeo package "
+                f"({root}); write outputs somewhere else"
             )
     _replaceable(out)
     parent = out.parent if str(out.parent) else Path(".")

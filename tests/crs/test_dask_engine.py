@@ -141,6 +141,11 @@ def test_geoparquet_dataset_in_and_out(tmp_path, address):
     _same_rejects(tmp_path / "dask.rejects.csv", tmp_path / "mem.rejects.csv")
     rows = pd.read_csv(tmp_path / "dask.rejects.csv")["row"].tolist()
     assert rows == [6, 41, 78, 124, 301]  # numbered across the dataset's parts
+    # a part in another CRS is refused, not converted as if it were in the first's
+    gdf.iloc[:10].to_crs(4547).to_parquet(folder / "03.parquet")
+    with pytest.raises(InputError, match=r"CRS \(GeoParquet metadata\) differs"):
+        convert_file(folder, tmp_path / "x.parquet", src=4490, dst=GK, engine="dask",
+                     scheduler=address)  # fmt: skip
 
     # GeoParquet that geopandas, dask-geopandas and GDAL read, with its CRS
     back = gpd.read_parquet(tmp_path / "dask.parquet")
@@ -282,6 +287,10 @@ def test_an_input_dataset_is_never_the_output(tmp_path, address):
     with pytest.raises(OutputError, match="other files than dataset parts"):
         convert_file(folder, other, src=4490, dst=GK, engine="dask", scheduler=address)
     assert (other / "notes.txt").read_text() == "mine"
+    inside = ROOT / "crs" / "examples" / "o.parquet"
+    with pytest.raises(OutputError, match="inside the installed suigeo package"):
+        convert_file(folder, inside, src=4490, dst=GK, engine="dask", scheduler=address)
+    assert not inside.exists()
 
 
 def test_parameters_as_a_mapping_are_refused(tmp_path):
