@@ -369,10 +369,10 @@ def convert_dask(
     plan = _plan(src_p, partition_rows)
     if plan.odd_quotes:  # an unclosed quoted cell (the reader's error), or a stray quote
         _reraise_csv(src_p, None)  # inside a cell: the file is then read in one block
-        first, last = plan.parts[0], plan.parts[-1]
-        assert isinstance(first, CsvBlock) and isinstance(last, CsvBlock)
-        plan.parts = [CsvBlock(first.info, first.header, first.start, last.end)]
-        plan.weights = [last.end - first.start]
+        head, tail = plan.parts[0], plan.parts[-1]
+        assert isinstance(head, CsvBlock) and isinstance(tail, CsvBlock)
+        plan.parts = [CsvBlock(head.info, head.header, head.start, tail.end)]
+        plan.weights = [tail.end - head.start]
     inputs: list[Path | None] = [*plan.inputs, src_p]
     if params_path is not None:
         inputs.append(Path(params_path))
