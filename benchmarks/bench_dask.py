@@ -160,7 +160,7 @@ def breakdown(path: Path, partition_rows: int) -> dict[str, float]:
         _open_source,
         _write_parquet,
     )
-    from suigeo.crs.dask_convert import _ListSink
+    from suigeo.crs.dask_convert import _ListSink, _Result, _Task
     from suigeo.io.partitions import plan_parquet, read_parquet_part
 
     s, d = resolve("CGCS2000"), resolve("CGCS2000-3GK-CM114")
@@ -181,8 +181,16 @@ def breakdown(path: Path, partition_rows: int) -> dict[str, float]:
         _write_parquet(Path(tmp) / "p.parquet", iter(out), conv, d, geo_in_schema=True)
         write_s = time.process_time() - t
         size = (Path(tmp) / "p.parquet").stat().st_size
+    import cloudpickle
+
+    task = _Task(
+        0, part, str(path), source.schema, source.geometry, source.point_layer,
+        source.has_z, source.coord_columns, s, d, None, None, str(DATA), 200_000,
+    )  # fmt: skip
     t = time.process_time()
-    result = pickle.dumps((conv.read, conv.written, conv.reasons, None), protocol=5)
+    sent = cloudpickle.dumps(task)
+    back = _Result(0, conv.read, conv.written, conv.rejected, conv.read, conv.reasons, None, "p")
+    result = pickle.dumps(back, protocol=5) + sent
     pickle_s = time.process_time() - t
     return {
         "rows": part.rows,
@@ -245,12 +253,26 @@ def main() -> None:
     rows = compare(mem_out, dask_out)
     print(f"outputs identical: {rows} rows, ids and WKB bytes")
     if not args.no_breakdown:
+        code = (
+            "import time; t = time.perf_counter()\n"
+            "from suigeo.crs.dask_convert import _connect\n"
+            f"c = _connect(None, {args.workers}, {args.memory_limit!r}); "
+            "print(time.perf_counter() - t); c.close()\n"
+        )
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        t = time.perf_counter()
+        started = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                 text=True, check=True).stdout.split()[-1]  # fmt: skip
+        print(
+            f"local cluster of {args.workers} workers: import + start {float(started):.1f} s, "
+            f"with close and interpreter {time.perf_counter() - t:.1f} s"
+        )
         b = breakdown(src, args.partition_rows)
         total = b["read_s"] + b["convert_s"] + b["write_s"] + b["result_pickle_s"]
         print(
             f"one partition of {b['rows']:,} rows (CPU s): read {b['read_s']:.2f}, convert "
-            f"(checks + PROJ) {b['convert_s']:.2f}, write {b['write_s']:.2f}, pickle result "
-            f"{b['result_pickle_s']:.4f} ({b['result_bytes']} B); total {total:.2f} s; "
+            f"(checks + PROJ) {b['convert_s']:.2f}, write {b['write_s']:.2f}, pickle task and "
+            f"result {b['result_pickle_s']:.4f} ({b['result_bytes']} B); total {total:.2f} s; "
             f"input {b['input_mib']:.0f} MiB, part {b['part_mib']:.0f} MiB"
         )
     if not args.keep:
