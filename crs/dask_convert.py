@@ -246,6 +246,7 @@ def _plan(src_p: Path, partition_rows: int) -> _Plan:
 class _Cluster:
     client: Any
     cluster: Any = None
+    log_level: int | None = None  # the "distributed" logger's level before a local cluster
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -253,6 +254,8 @@ class _Cluster:
         if self.cluster is not None:
             with contextlib.suppress(Exception):
                 self.cluster.close()
+        if self.log_level is not None:
+            logging.getLogger("distributed").setLevel(self.log_level)
 
 
 def _connect(scheduler: str | None, workers: int | None, memory_limit: str | None) -> _Cluster:
@@ -261,20 +264,15 @@ def _connect(scheduler: str | None, workers: int | None, memory_limit: str | Non
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        if workers is not None or memory_limit is not None:
-            raise InputError(
-                "workers and memory limit are those of the cluster at the scheduler; give "
-                "them without a scheduler address (a local cluster), or not at all"
-            )
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         return _Cluster(client)
     n = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if n < 1:
-        raise InputError(f"workers must be at least 1, got {n}")
-    _logging.getLogger("distributed").setLevel(max(log.getEffectiveLevel(), _logging.WARNING))
+    dlog = _logging.getLogger("distributed")  # its start-up and shut-down chatter: not ours
+    level = dlog.level
+    dlog.setLevel(max(log.getEffectiveLevel(), _logging.WARNING))
     cluster = LocalCluster(
         n_workers=n,
         threads_per_worker=1,
@@ -283,9 +281,10 @@ def _connect(scheduler: str | None, workers: int | None, memory_limit: str | Non
         dashboard_address=":0",
     )
     try:
-        return _Cluster(Client(cluster), cluster)
+        return _Cluster(Client(cluster), cluster, level)
     except BaseException:
         cluster.close()
+        dlog.setLevel(level)
         raise
 
 
@@ -360,6 +359,13 @@ def convert_dask(
         ) from None
     if partition_rows < 1:
         raise InputError(f"partition_rows must be at least 1, got {partition_rows}")
+    if workers is not None and workers < 1:
+        raise InputError(f"workers must be at least 1, got {workers}")
+    if scheduler is not None and (workers is not None or memory_limit is not None):
+        raise InputError(
+            "workers and memory limit are those of the cluster at the scheduler; give "
+            "them without a scheduler address (a local cluster), or not at all"
+        )
     if format_for(out_p, purpose="output") != "parquet":
         raise OutputError(
             f"the Dask engine writes a GeoParquet dataset (a folder of parts): give an "

@@ -309,6 +309,10 @@ def test_engine_options_need_the_dask_engine(tmp_path, capsys):
         convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, workers=2)
     with pytest.raises(InputError, match="unknown engine"):
         convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="spark")
+    with pytest.raises(InputError, match="those of the cluster at the scheduler"):
+        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
+                     scheduler="tcp://127.0.0.1:9", workers=2)  # fmt: skip
+    assert not (tmp_path / "o.parquet").exists()
     code = main(["crs", "convert", str(inp), "-o", str(tmp_path / "o.parquet"),
                  "--from", "CGCS2000", "--to", GK, "--workers", "2"])  # fmt: skip
     assert code == 2
