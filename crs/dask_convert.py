@@ -331,25 +331,14 @@ class _Merge:
             self.next_index += 1
 
 
-def convert_dask(
-    src_p: Path,
+def _check_options(
     out_p: Path,
-    *,
-    s: System,
-    d: System,
-    x: str | None,
-    y: str | None,
-    h: str | None,
-    params: Params,
-    rejects: str | os.PathLike[str] | None,
-    chunk_rows: int,
-    progress: bool | None,
-    workers: int | None = None,
-    memory_limit: str | None = None,
-    scheduler: str | None = None,
-    partition_rows: int = DEFAULT_PARTITION_ROWS,
-) -> ConvertSummary:
-    """The Dask engine of :func:`suigeo.crs.batch.convert_file` (see the module docstring)."""
+    workers: int | None,
+    memory_limit: str | None,
+    scheduler: str | None,
+    partition_rows: int,
+) -> None:
+    """Dask installed, the engine options and the output format, before any work."""
     try:
         import distributed  # noqa: F401
     except ImportError:
@@ -371,6 +360,28 @@ def convert_dask(
             f"the Dask engine writes a GeoParquet dataset (a folder of parts): give an "
             f"output ending in .parquet, not {str(out_p)!r}"
         )
+
+
+def convert_dask(
+    src_p: Path,
+    out_p: Path,
+    *,
+    s: System,
+    d: System,
+    x: str | None,
+    y: str | None,
+    h: str | None,
+    params: Params,
+    rejects: str | os.PathLike[str] | None,
+    chunk_rows: int,
+    progress: bool | None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    scheduler: str | None = None,
+    partition_rows: int = DEFAULT_PARTITION_ROWS,
+) -> ConvertSummary:
+    """The Dask engine of :func:`suigeo.crs.batch.convert_file` (see the module docstring)."""
+    _check_options(out_p, workers, memory_limit, scheduler, partition_rows)
     params_path, params_key = _params_path(params, s, d)
     plan = _plan(src_p, partition_rows)
     if plan.odd_quotes:  # an unclosed quoted cell (the reader's error), or a stray quote
