@@ -21,6 +21,7 @@ task's result (what a worker sends back to the client): where the time of a part
 Usage::
 
     python benchmarks/bench_dask.py [--rows 10000000] [--partition-rows 1000000]
+        [--workers 2] [--also-workers 1] [--memory-limit 2GB]
 """
 
 from __future__ import annotations
@@ -212,6 +213,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--partition-rows", type=int, default=1_000_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--also-workers", type=int, nargs="*", default=[], help="other worker counts to run"
+    )
     ap.add_argument("--memory-limit", default="2GB")
     ap.add_argument("--no-breakdown", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the outputs")
@@ -238,18 +242,25 @@ def main() -> None:
     mem_out, dask_out = DATA / "dask-bench-memory.parquet", DATA / "dask-bench-dask.parquet"
     results = {}
     results["memory"] = run([*base, "-o", str(mem_out)])
-    results["dask"] = run(
+    for extra in args.also_workers:  # the same with other numbers of workers
+        out = DATA / f"dask-bench-dask-{extra}.parquet"
+        results[f"dask-{extra}w"] = run(
+            [*base, "-o", str(out), "--engine", "dask", "--workers", str(extra),
+             "--memory-limit", args.memory_limit, "--partition-rows", str(args.partition_rows)]
+        )  # fmt: skip
+        shutil.rmtree(out)
+    results[f"dask-{args.workers}w"] = run(
         [*base, "-o", str(dask_out), "--engine", "dask", "--workers", str(args.workers),
          "--memory-limit", args.memory_limit, "--partition-rows", str(args.partition_rows)]
     )  # fmt: skip
     for name, r in results.items():
         print(
-            f"{name:7s} wall {r['wall_s']:6.1f} s  {args.rows / r['wall_s'] / 1e6:5.2f} M rows/s  "
+            f"{name:8s} wall {r['wall_s']:6.1f} s  {args.rows / r['wall_s'] / 1e6:5.2f} M rows/s  "
             f"peak RSS: all processes {r['peak_sum_mib']:6.0f} MiB, client "
             f"{r['peak_client_mib']:6.0f} MiB, largest worker {r['peak_worker_mib']:6.0f} MiB "
             f"({r['processes']} processes)"
         )
-        print(f"        {r['line']}")
+        print(f"         {r['line']}")
     rows = compare(mem_out, dask_out)
     print(f"outputs identical: {rows} rows, ids and WKB bytes")
     if not args.no_breakdown:
