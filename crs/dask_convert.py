@@ -440,10 +440,6 @@ def convert_dask(
             sink.close_on_error()
         if bar is not None:
             bar.close()
-    if merge.read != merge.written + merge.rejected:  # pragma: no cover - an invariant
-        raise AssertionError(
-            f"lost rows: read {merge.read} != written {merge.written} + rejected {merge.rejected}"
-        )
     log.info(
         "%s: %d rows read, %d written, %d rejected (%d partitions)",
         src_p,
@@ -469,25 +465,36 @@ def _run(
     client: Any, tasks: list[_Task], plan: _Plan, merge: _Merge, bar: Any, src_p: Path
 ) -> None:
     from distributed import as_completed
+    from distributed.scheduler import KilledWorker
 
-    run = uuid.uuid4().hex[:12]
-    futures = [
-        client.submit(_convert_partition, t, key=f"suigeo-convert-{run}-{t.index}", pure=False)
+    run = uuid.uuid4().hex[:12]  # task names: suigeo-convert-<run>-<partition>, no values
+    pending = {
+        t.index: client.submit(
+            _convert_partition, t, key=f"suigeo-convert-{run}-{t.index}", pure=False
+        )
         for t in tasks
-    ]
+    }
     try:
-        for fut in as_completed(futures):
+        for fut in as_completed(list(pending.values())):
             try:
                 result = fut.result()
             except SuigeoError as exc:
                 if plan.kind == "csv" and isinstance(exc, InputError):
                     _reraise_csv(src_p, exc)
                 raise
+            except KilledWorker:
+                raise SuigeoError(
+                    f"the Dask workers died again and again on a partition of {str(src_p)!r} "
+                    "(out of memory?): raise the memory limit or lower --partition-rows; "
+                    "nothing was written"
+                ) from None
+            del pending[result.index]  # its result (rejects) leaves the worker's memory
+            fut.release()
             merge.add(result)
             if bar is not None:
                 bar.update(plan.weights[result.index])
     finally:
-        client.cancel(futures)
+        client.cancel(list(pending.values()))
 
 
 def _tasks(
@@ -527,6 +534,10 @@ def _check_parts(folder: Path, merge: _Merge, n: int) -> None:
 
     if merge.next_index != n:  # pragma: no cover - as_completed returns every future
         raise OutputError(f"only {merge.next_index} of {n} partitions were converted")
+    if merge.read != merge.written + merge.rejected:  # pragma: no cover - an invariant
+        raise AssertionError(
+            f"lost rows: read {merge.read} != written {merge.written} + rejected {merge.rejected}"
+        )
     for stray in folder.glob(".part.*.tmp"):  # left by a worker killed while writing
         stray.unlink()
     parts = dataset_parts(folder)
