@@ -18,8 +18,8 @@ How it runs
    ``written`` rows, then renames the folder to the output.
 
 Guangzhou 2000 parameters never travel with the tasks: a task carries the parameter file's
-path and an opaque digest of its values (:attr:`Gz2000Params.key`); each worker reads the
-file itself and refuses one whose digest differs. So the values are in no task, task name,
+path and a salted HMAC of the digest of its values (:attr:`Gz2000Params.key`); each worker
+reads the file itself and refuses it if the HMAC differs. So the values are in no task, task name,
 log line or pickled graph. The workers must see the file (and the input and output folder)
 at the same path: a shared file system, as for the data.
 
@@ -31,8 +31,11 @@ part never counts, and a part written twice is the same part.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
+import secrets
 import sys
 import uuid
 from collections.abc import Iterator
@@ -100,7 +103,9 @@ class _Task:
     src: System
     dst: System
     params_path: str | None
-    params_key: str | None  # Gz2000Params.key: a digest, no value
+    #: "salt:HMAC" of Gz2000Params.key (itself a digest) under a random salt of this run:
+    #: proves the worker read the same values, and reveals none, not even a fixed digest
+    params_key: str | None
     folder: str
     chunk_rows: int
 
@@ -132,7 +137,7 @@ def _worker_params(task: _Task) -> Gz2000Params | None:
         return None
     params = load_params(task.params_path)
     assert params is not None  # a path always loads or raises
-    if params.key != task.params_key:
+    if task.params_key is None or _seal(params, task.params_key.split(":")[0]) != task.params_key:
         raise ParameterFileError(
             f"parameter file {task.params_path} changed during the run (or the worker sees "
             "another file at that path); run again"
@@ -195,7 +200,7 @@ def _needs_params(s: System, d: System) -> bool:
 
 
 def _params_path(params: Params, s: System, d: System) -> tuple[str | None, str | None]:
-    """(absolute path of the parameter file, digest of its values) for the workers."""
+    """(absolute path of the parameter file, its seal: see :class:`_Task`) for the workers."""
     if params is None and not _needs_params(s, d):
         return None, None
     path = params_file(params)
@@ -208,7 +213,13 @@ def _params_path(params: Params, s: System, d: System) -> tuple[str | None, str 
         )
     loaded = load_params(params if params is not None else path)
     assert loaded is not None
-    return str(path.absolute()), loaded.key
+    return str(path.absolute()), _seal(loaded, secrets.token_hex(16))
+
+
+def _seal(params: Gz2000Params, salt: str) -> str:
+    """``salt:HMAC-SHA256(salt, params.key)``."""
+    mac = hmac.new(bytes.fromhex(salt), params.key.encode(), hashlib.sha256).hexdigest()
+    return f"{salt}:{mac}"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pyproj import Transformer
 import suigeo.crs.dask_convert as dc
 from suigeo.cli import main
 from suigeo.crs.batch import convert_file
-from suigeo.crs.params import EXAMPLE_FILE
+from suigeo.crs.params import EXAMPLE_FILE, load_params
 from suigeo.errors import InputError, OutputError
 from suigeo.io.partitions import dataset_parts, plan_csv
 
@@ -419,6 +419,8 @@ def test_parameters_never_travel_with_the_tasks(tmp_path, cluster, monkeypatch, 
             assert b not in blob
     for text in _SECRETS:
         assert all(text not in entry for entry in logs)
+    digest = load_params(params).key.encode()  # not even the values' fixed digest travels
+    assert not any(digest in blob for blob in blobs)
     # the search can see: the path does travel, in the pickled tasks and the scheduler's
     assert str(params.absolute()).encode() in sent[0]
     assert all(str(params.absolute()).encode() in h for h in held)
@@ -507,3 +509,19 @@ def test_cli_replaces_an_earlier_dataset_and_refuses_the_input(tmp_path, address
     assert main(back) == 2
     assert "never overwrites an input" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in dataset_parts(out)} == first
+
+
+def test_a_worker_refuses_a_parameter_file_that_changed(tmp_path):
+    from suigeo.crs.systems import resolve
+    from suigeo.errors import ParameterFileError
+
+    params = tmp_path / "p.toml"
+    params.write_text(_SECRET_TOML, encoding="utf-8")
+    path, seal = dc._params_path(params, resolve("CGCS2000"), resolve("GZ2000"))
+    task = dc._Task(0, None, "in", pa.schema([]), None, True, None, (), resolve("CGCS2000"),
+                    resolve("GZ2000"), path, seal, str(tmp_path), 10)  # type: ignore[arg-type]  # fmt: skip
+    assert dc._worker_params(task) == load_params(params)
+    params.write_text(_SECRET_TOML.replace("scale_ppm = 5.0", "scale_ppm = 5.5"), encoding="utf-8")
+    with pytest.raises(ParameterFileError, match="changed during the run") as err:
+        dc._worker_params(task)
+    assert not any(t in str(err.value) for t in _SECRETS)
