@@ -519,7 +519,7 @@ def test_a_worker_refuses_a_parameter_file_that_changed(tmp_path):
     params.write_text(_SECRET_TOML, encoding="utf-8")
     path, seal = dc._params_path(params, resolve("CGCS2000"), resolve("GZ2000"))
     task = dc._Task(0, None, "in", pa.schema([]), None, True, None, (), resolve("CGCS2000"),
-                    resolve("GZ2000"), path, seal, str(tmp_path), 10)  # type: ignore[arg-type]  # fmt: skip
+                    resolve("GZ2000"), path, seal, str(tmp_path), 10)  # fmt: skip
     assert dc._worker_params(task) == load_params(params)
     params.write_text(_SECRET_TOML.replace("scale_ppm = 5.0", "scale_ppm = 5.5"), encoding="utf-8")
     with pytest.raises(ParameterFileError, match="changed during the run") as err:
