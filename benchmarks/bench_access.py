@@ -214,6 +214,184 @@ def bench_raster(n: int, minutes: float, road_kmh: float, repeat: int, repeat_mc
     )
 
 
+_RUN = """
+import sys, time, resource
+import geopandas as gpd
+from suigeo.geo.access import rings
+kind, lon, lat, minutes, cell, data = sys.argv[1:7]
+kw = {"roads": gpd.read_file(f"{data}/roads.gpkg"), "dem": f"{data}/dem.tif"}
+if kind == "friction":
+    kw = {"friction": f"{data}/friction.tif"}
+t = time.perf_counter()
+res = rings((float(lon), float(lat)), minutes=[float(minutes)], engine="raster", rail=False,
+            raster_out=f"{data}/out_{kind}.tif",
+            settings={"raster.cell_m": float(cell), "raster.max_cells": 1e9}, **kw)
+print(f"{time.perf_counter() - t:.2f} {res['area_km2'].iloc[0]:.4f}")
+"""
+
+
+def _timed(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+) -> tuple[float, float, str]:
+    """Wall seconds and peak resident memory (GB) of a command (``/usr/bin/time -v``), and
+    its standard output."""
+    import subprocess
+
+    t = time.perf_counter()
+    out = subprocess.run(
+        ["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=True, cwd=cwd
+    )
+    wall = time.perf_counter() - t
+    kb = next(int(x.split(":")[1]) for x in out.stderr.splitlines() if "Maximum resident" in x)
+    return wall, kb / 2**20, out.stdout
+
+
+def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
+    """Raster engine with a cut-off on an n × n DEM (30 m cells, synthetic hills), local
+    roads (secondary, 30 km/h, every 3 km) and a motorway (90 km/h) far off, so the grid
+    the fastest speed could reach is much larger than the ring: each source tree in
+    ``trees`` (``label=path``, e.g. the code before and after the window search) end to
+    end in its own process; then GRASS ``r.cost`` with ``max_cost`` on the same friction
+    (off-road 3.02 km/h, roads burned) against the engine on that friction raster, and
+    ``r.walk`` on the DEM, if ``grass`` is installed."""
+    import os
+    import shutil
+    import tempfile
+
+    cell = 30.0
+    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+    west, north = x0 - n / 2 * cell, y0 + n / 2 * cell
+    import rasterio
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    tr = Affine(cell, 0, west, 0, -cell, north)
+    data = tempfile.mkdtemp(prefix="bench_cutoff_")
+    rows = np.arange(n, dtype=np.float32)[:, None] * cell
+    cols = np.arange(n, dtype=np.float32)[None, :] * cell
+    dem = 400 + 250 * np.sin(cols / 2900) * np.cos(rows / 3700) + 80 * np.sin(rows / 830)
+    dem = dem + 40 * np.cos((cols + rows) / 510)
+    prof = dict(
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4547",
+        transform=tr,
+        compress="deflate",
+        tiled=True,
+    )
+    with rasterio.open(f"{data}/dem.tif", "w", **prof) as dst:
+        dst.write(dem.astype(np.float32), 1)
+    del dem, rows, cols
+    k = np.arange(-30_000, 30_001, 3000.0)
+    lines = [shapely.LineString([(x0 - 30_000, y0 + d), (x0 + 30_000, y0 + d)]) for d in k]
+    lines += [shapely.LineString([(x0 + d, y0 - 30_000), (x0 + d, y0 + 30_000)]) for d in k]
+    cls = ["secondary"] * len(lines)
+    lines.append(shapely.LineString([(west, y0 - 45_000), (west + n * cell, y0 - 45_000)]))
+    cls.append("motorway")
+    roads = gpd.GeoDataFrame({"highway": cls}, geometry=lines, crs=4547)
+    roads.to_file(f"{data}/roads.gpkg")
+    p = resolve_settings(None)
+    walk = float(6 * np.exp(-3.5 * 0.05) * p["walk.off_path_factor"])
+    kmh = rasterize(
+        [(g, 30.0 if c == "secondary" else 90.0) for g, c in zip(lines, cls, strict=True)],
+        out_shape=(n, n),
+        transform=tr,
+        fill=walk,
+        dtype="float32",
+    )
+    with rasterio.open(f"{data}/friction.tif", "w", **prof) as dst:
+        dst.write(kmh, 1)
+    with rasterio.open(f"{data}/cost.tif", "w", **prof) as dst:  # minutes per cell
+        dst.write((cell / (kmh * 1000 / 60)).astype(np.float32), 1)
+    del kmh
+    print(
+        f"cut-off benchmark: {n}×{n} = {n * n / 1e6:.0f} M cells of {cell:g} m (synthetic "
+        f"hills), {len(lines) - 1} secondary roads 30 km/h every 3 km + a motorway 90 km/h "
+        f"45 km off; cut-off {minutes:g} min; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
+    grass = shutil.which("grass") is not None
+    if grass:
+        db = f"{data}/grassdb"
+        _timed(["grass", "-c", "EPSG:4547", "-e", f"{db}/loc"])
+        g = ["grass", f"{db}/loc/PERMANENT", "--exec"]
+        t = time.perf_counter()
+        for name in ("cost", "dem"):
+            _timed([*g, "r.in.gdal", f"input={data}/{name}.tif", f"output={name}", "-o"])
+        _timed([*g, "g.region", "raster=cost"])
+        _timed([*g, "r.mapcalc", "expression=zero = 0.0"])
+        print(
+            f"  (GRASS import of the cost and DEM rasters, not timed below: "
+            f"{time.perf_counter() - t:.1f} s)"
+        )
+    else:
+        print("  GRASS not installed: r.cost / r.walk skipped")
+    origins = {
+        "in the hills, 1.5 km from the nearest road": (x0 + 1500 + cell / 2, y0 + 1500 - cell / 2),
+        "on a road crossing": (x0 + cell / 2, y0 - cell / 2),
+    }
+    for where, (ox, oy) in origins.items():
+        lon, lat = crs.transform([ox], [oy], src=4547, dst="CGCS2000")
+        print(f" origin {where}:")
+        args = [str(float(lon[0])), str(float(lat[0])), str(minutes), str(cell), data]
+        for label, tree in (t.split("=", 1) for t in trees):
+            env = {**os.environ, "PYTHONPATH": tree}
+            # run in the data folder: `python -c` puts the working folder first on the path
+            wall, gb, out = _timed([sys.executable, "-c", _RUN, "dem", *args], env, cwd=data)
+            secs, area = out.split()
+            with rasterio.open(f"{data}/out_dem.tif") as src:
+                built = f"{src.width}×{src.height}"
+            print(
+                f"  suigeo [{label}] DEM + roads, rings end to end: {float(secs):.2f} s "
+                f"(process {wall:.2f} s with imports), peak {gb:.2f} GB; ring {area} km²; "
+                f"grid built and searched {built} cells"
+            )
+        label, tree = trees[-1].split("=", 1)
+        env = {**os.environ, "PYTHONPATH": tree}
+        wall, gb, out = _timed([sys.executable, "-c", _RUN, "friction", *args], env, cwd=data)
+        secs, area = out.split()
+        print(
+            f"  suigeo [{label}] the same as a friction raster (no DEM), rings end to end: "
+            f"{float(secs):.2f} s (process {wall:.2f} s), peak {gb:.2f} GB; ring {area} km²"
+        )
+        if not grass:
+            continue
+        start = f"start_coordinates={ox},{oy}"
+        wall, gb, _ = _timed(
+            [*g, "r.cost", "input=cost", "output=rcost", start, f"max_cost={minutes}", "--o"]
+        )
+        print(f"  GRASS r.cost max_cost={minutes:g} (8 neighbours): {wall:.2f} s, peak {gb:.2f} GB")
+        _timed([*g, "r.out.gdal", "input=rcost", f"output={data}/rcost.tif", "type=Float64", "--o"])
+        with (
+            rasterio.open(f"{data}/rcost.tif") as a,
+            rasterio.open(f"{data}/out_friction.tif") as b,
+        ):
+            ref, ref_tr = a.read(1, masked=True).filled(np.nan), a.transform
+            ours, our_tr = b.read(1).astype(float), b.transform
+        c0 = round((our_tr.c - ref_tr.c) / cell)
+        r0 = round((ref_tr.f - our_tr.f) / cell)
+        sub = ref[r0 : r0 + ours.shape[0], c0 : c0 + ours.shape[1]]
+        both = (ours >= 0) & np.isfinite(sub)
+        print(
+            f"    r.cost vs suigeo on the same friction: cells within {minutes:g} min "
+            f"{int((ref <= minutes).sum()):,} vs {int((ours >= 0).sum()):,}; "
+            f"max |Δt| {np.abs(ours[both] - sub[both]).max():.2e} min"
+        )
+        walk = [*g, "r.walk", "elevation=dem", "friction=zero", "output=rwalk", start]
+        wall, gb, _ = _timed([*walk, f"max_cost={minutes * 60}", "--o"])
+        print(
+            f"  GRASS r.walk max_cost={minutes * 60:g} s on the DEM (its own hiking model, no "
+            f"roads: times differ): {wall:.2f} s, peak {gb:.2f} GB"
+        )
+    if not os.environ.get("BENCH_KEEP"):
+        shutil.rmtree(data)
+    else:
+        print(f"  data kept in {data}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n", type=int, default=500, help="nodes per side (default 500)")
@@ -230,7 +408,26 @@ def main() -> None:
     )
     ap.add_argument("--raster-minutes", type=float, default=90.0)
     ap.add_argument("--raster-road-kmh", type=float, default=45.0)
+    ap.add_argument(
+        "--cutoff-grid",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only the cut-off benchmark on an N × N DEM (and GRASS r.cost / r.walk)",
+    )
+    ap.add_argument("--cutoff-minutes", type=float, default=30.0)
+    ap.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="source tree to time in the cut-off benchmark (repeatable; default this one)",
+    )
     args = ap.parse_args()
+    if args.cutoff_grid:
+        here = str(Path(__file__).resolve().parents[1])
+        bench_cutoff(args.cutoff_grid, args.cutoff_minutes, args.tree or [f"this={here}"])
+        return
     if args.raster:
         bench_raster(
             args.raster, args.raster_minutes, args.raster_road_kmh, args.repeat, args.repeat_nx

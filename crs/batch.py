@@ -7,14 +7,20 @@ read is either written or reported in the rejects file, so ``read == written + r
 
 Formats (chosen by suffix, in and out: the one table of :mod:`suigeo.io.formats`)
 --------------------------------------------------------------------------------
-``.csv`` / ``.txt`` (comma-separated, UTF-8, a header line), ``.tsv`` (tab-separated),
-``.gpkg``, ``.geojson`` / ``.json``, ``.fgb``, ``.parquet`` / ``.geoparquet``, and ``.shp``
-as input only. A Parquet file without GeoParquet ``geo`` metadata is read as a table with
-coordinate columns, like a CSV. Files are read by :func:`suigeo.io.chunks.open_chunks` (CSV
-by :func:`suigeo.io.csvtable.stream_csv`, with its checks).
+``.csv`` / ``.txt`` (comma-separated, a header line; UTF-8, GBK or UTF-16:
+:mod:`suigeo.io.encodings`), ``.tsv`` (tab-separated), ``.xlsx`` / ``.xls`` (input only:
+:mod:`suigeo.io.sheets`), ``.dat`` (南方CASS, no header), ``.shp`` (code pages:
+:mod:`suigeo.io.shapefile`), ``.gpkg`` (``layer=``), ``.geojson`` / ``.json``, ``.fgb``,
+``.parquet`` / ``.geoparquet``. A Parquet file without GeoParquet ``geo`` metadata is read
+as a table with coordinate columns, like a CSV. Files are read by
+:func:`suigeo.io.chunks.open_chunks` (CSV by :func:`suigeo.io.csvtable.stream_csv`, with
+its checks).
 
-- Table in (CSV, plain Parquet): the x/y (and h) columns are replaced in place by the
-  converted values; every other column is kept, in order, with its text unchanged.
+- Table in (CSV, Excel, CASS, plain Parquet): the x/y (and h) columns are replaced in place
+  by the converted values and renamed to what they hold (``E``/``N``, ``lon``/``lat``;
+  ``keep_names=True`` keeps them); every other column is kept, in order, with its text
+  unchanged.
+- CASS out: ``点名,编码,东坐标,北坐标,高程`` per point, no header.
 - Geometry in (GPKG, GeoJSON, GeoParquet): the geometry is converted, vertex by vertex
   (any geometry type); attributes are kept in order.
 - Table in, spatial out: the x/y (and h) columns become a point geometry ``geometry``
@@ -81,7 +87,7 @@ from suigeo.io.atomic import atomic_output, check_not_input, check_outputs, disk
 from suigeo.io.cells import neutralise_table
 from suigeo.io.chunks import Chunks, open_chunks
 from suigeo.io.formats import DRIVERS, format_for
-from suigeo.io.rejects import REJECT_COLUMNS, text_columns
+from suigeo.io.rejects import REJECT_COLUMNS, storage_table, text_columns
 from suigeo.io.vector import WKT_COLUMN, detect_xy
 
 if TYPE_CHECKING:
@@ -129,8 +135,8 @@ _REASON_OF = {v: k for k, v in _CODES.items()}
 _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|infinity)$"
 
 # what convert_file reads and writes (formats of suigeo.io.formats)
-_IN_FORMATS = ("csv", "gpkg", "geojson", "fgb", "shp", "parquet")
-_OUT_FORMATS = ("csv", "gpkg", "geojson", "fgb", "parquet")
+_IN_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "shp", "parquet", "dxf")
+_OUT_FORMATS = ("csv", "cass", "gpkg", "geojson", "fgb", "parquet", "shp", "dxf")
 
 _REJECT_COLUMNS = list(REJECT_COLUMNS)
 
@@ -149,6 +155,9 @@ class ConvertSummary:
     columns_detected: bool = False
     #: an older file at the default rejects path, not written by this run (no rejects)
     stale_rejects: Path | None = None
+    #: the layers converted, for a whole multi-layer GeoPackage (each layer's rejects in
+    #: ``OUT.<layer>.rejects.csv``)
+    layers: tuple[str, ...] = ()
 
     def line(self) -> str:
         """One human line: ``read N, written M, rejected K (...)``."""
@@ -157,6 +166,8 @@ class ConvertSummary:
             parts = ", ".join(f"{k} {v}" for k, v in self.reasons.items() if v)
             text += f" ({parts})"
         text += f"; output {self.out_path}"
+        if self.layers:
+            text += f" (layers {', '.join(self.layers)})"
         if self.rejects_path is not None:
             text += f"; rejects {self.rejects_path}"
         if self.read and self.reasons.get("swapped", 0) * 2 >= self.read:
@@ -195,6 +206,9 @@ def convert_file(
     memory_limit: str | None = None,
     scheduler: str | None = None,
     partition_rows: int | None = None,
+    axis_order: str = "en",
+    keep_names: bool = False,
+    layer: str | None = None,
 ) -> ConvertSummary:
     """Convert every row of ``src_path`` from ``src`` to ``dst`` into ``out_path``.
 
@@ -232,10 +246,22 @@ def convert_file(
         instead of a local cluster.
     partition_rows
         Dask engine: rows per partition (default 1,000,000; whole Parquet row groups).
+    axis_order
+        ``"en"`` (default): columns named X and Y hold the easting and the northing;
+        ``"ne"``: the Chinese surveying convention, X is the northing and Y the easting.
+    keep_names
+        Keep the coordinate columns' names in a table output; by default they are renamed
+        to say what they now hold: ``lon``/``lat``, ``E``/``N`` (or ``X``/``Y``/``Z``).
+    layer
+        The layer of a multi-layer input (GeoPackage); its name is kept in a GeoPackage
+        output.
 
     Returns
     -------
     ConvertSummary
+
+    A run in which every row with coordinates is rejected as ``swapped`` writes nothing and
+    raises an :class:`InputError` naming the option to rerun with.
 
     Raises
     ------
@@ -269,11 +295,17 @@ def convert_file(
             rejects=rejects,
             chunk_rows=chunk_rows,
             progress=progress,
+            axis_order=axis_order,
+            layer=layer,
         )
     in_fmt = format_for(src_p, purpose="input", allowed=_IN_FORMATS)
     out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
+    kwargs = dict(src=s, dst=d, params=params, chunk_rows=chunk_rows, progress=progress)
+    whole = _whole_file(src_p, out_p, in_fmt, out_fmt, layer, rejects, kwargs)
+    if whole is not None:
+        return whole
     inputs = [src_p, params_file(params)]
     check_not_input(out_p, inputs)
     if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
@@ -289,7 +321,7 @@ def convert_file(
     check_outputs([out_p, rej_p], inputs)  # before any work
 
     log.info("%s (%s) -> %s (%s), %s to %s", src_p, in_fmt, out_p, out_fmt, s.name, d.name)
-    source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s)
+    source = _open_source(src_p, in_fmt, chunk_rows, x, y, h, s, axis_order, layer)
     try:
         _check_source(source, s, d, h)
     except BaseException:
@@ -307,14 +339,18 @@ def convert_file(
         ", ".join(source.coord_columns) or "(geometry)",
     )
     conv = _Converter(s, d, params, source)
+    conv.keep_names = keep_names
     sink = _RejectsSink(
         rej_p, inputs, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
     )
     bar = _progress_bar(progress, source)
     done = False
     try:
-        with atomic_output(out_p, inputs=inputs) as tmp:
-            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, out_p.stem)
+        conv.out_path = out_p
+        with _atomic(out_p, out_fmt, inputs) as tmp:
+            layer_name = source.layer_name or out_p.stem
+            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, layer_name)
+            _refuse_all_swapped(conv, source, axis_order)
             sink.finish()
         done = True
     finally:
@@ -430,13 +466,17 @@ def _frame_column(col: pd.Series) -> pa.Array:
         return pa.array(col.astype("string"), from_pandas=True)
 
 
-def detect_columns(names: list[str], system: System) -> tuple[str, str] | None:
+def detect_columns(
+    names: list[str], system: System, *, axis_order: str = "en"
+) -> tuple[str, str] | None:
     """Return the (x, y) column pair recognised in ``names``, or ``None``.
 
     Lon/lat names are tried first for a geographic ``system``, easting/northing names first
-    otherwise. Matching ignores case and surrounding spaces; the first pair found wins.
+    otherwise. Matching ignores case, surrounding spaces and a bracketed note; the first
+    pair found wins. Columns X and Y are east and north, or with ``axis_order="ne"`` north
+    and east (the Chinese surveying convention): :func:`suigeo.io.vector.detect_xy`.
     """
-    return detect_xy(names, geographic=system.is_geographic)
+    return detect_xy(names, geographic=system.is_geographic, axis_order=axis_order)
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,11 +500,13 @@ def _open_source(
     y: str | None,
     h: str | None,
     system: System,
+    axis_order: str = "en",
+    layer: str | None = None,
 ) -> _Source:
-    source = open_chunks(path, chunk_rows=chunk_rows, kind=_Source)
+    source = open_chunks(path, chunk_rows=chunk_rows, kind=_Source, layer=layer)
     try:
         if source.geometry is None:
-            _choose_columns(source, x, y, h, system)
+            _choose_columns(source, x, y, h, system, axis_order)
         elif x is not None or y is not None or h is not None:
             raise InputError(
                 f"{str(path)!r} has a geometry column ({source.geometry!r}): its coordinates "
@@ -504,11 +546,16 @@ def _check_source(source: _Source, s: System, d: System, h: str | None) -> None:
 
 
 def _choose_columns(
-    source: _Source, x: str | None, y: str | None, h: str | None, system: System
+    source: _Source,
+    x: str | None,
+    y: str | None,
+    h: str | None,
+    system: System,
+    axis_order: str = "en",
 ) -> None:
     names = list(source.schema.names)
     if x is None and y is None:
-        found = detect_columns(names, system)
+        found = detect_columns(names, system, axis_order=axis_order)
         if found is None:
             raise InputError(
                 f"{str(source.path)!r}: no coordinate columns recognised among "
@@ -594,6 +641,8 @@ class _Converter:
         self.dst_bounds = None if dst.kind == "offset" else _area_of_use(dst)
         self.read = self.written = self.rejected = 0
         self.next_row = 1
+        self.out_path: Path | None = None
+        self.keep_names = False
         self.reasons: dict[int, int] = {}
         decimals = 9 if dst.is_geographic else 4
         self.decimals = (decimals, decimals, 4)
@@ -872,11 +921,167 @@ def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) 
 # --------------------------------------------------------------------------------------------
 
 
+def _whole_file(
+    src_p: Path, out_p: Path, in_fmt: str, out_fmt: str, layer: str | None, rejects: object,
+    kwargs: dict,
+) -> ConvertSummary | None:  # fmt: skip
+    """A DXF drawing, or a GeoPackage of several layers into a GeoPackage, converted whole;
+    ``None`` for everything else."""
+    if "dxf" in (in_fmt, out_fmt):
+        return _convert_dxf(
+            src_p, out_p, kwargs["src"], kwargs["dst"], kwargs["params"], in_fmt, out_fmt
+        )
+    if in_fmt == "gpkg" and out_fmt == "gpkg" and layer is None:
+        names = _gpkg_layers(src_p)
+        if len(names) > 1:  # the whole GeoPackage, layer by layer
+            return _convert_layers(src_p, out_p, names, rejects, kwargs)
+    return None
+
+
+def _convert_dxf(
+    src_p: Path, out_p: Path, s: System, d: System, params: Params, in_fmt: str, out_fmt: str
+) -> ConvertSummary:
+    """A DXF drawing to a DXF drawing (:mod:`suigeo.io.dxf`): plane systems only; every
+    point must lie in the source system's area of use."""
+    from suigeo.crs.transform import area_mask
+    from suigeo.io.dxf import convert_dxf
+
+    if in_fmt != out_fmt:
+        raise InputError(f"a DXF drawing converts to a DXF drawing: {out_p} is not .dxf")
+    for system in (s, d):
+        if system.kind != "projected":
+            raise InputError(
+                f"a DXF drawing holds plane coordinates in metres; {system.name} is not a "
+                "plane system"
+            )
+    inputs = [src_p, params_file(params)]
+    check_outputs([out_p], inputs)
+
+    def fn(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inside = area_mask(x, y, src=s, params=params)
+        if len(x) and not inside.all():
+            i = int(np.flatnonzero(~inside)[0])
+            swapped = bool(area_mask(y[i : i + 1], x[i : i + 1], src=s, params=params)[0])
+            hint = " (x and y look swapped)" if swapped else ""
+            raise InputError(
+                f"{str(src_p)!r}: {int((~inside).sum())} points lie outside {s.name}'s area "
+                f"of use{hint}, the first at {x[i]:.3f}, {y[i]:.3f}; check --from"
+            )
+        ex, ny = transform(x, y, src=s, dst=d, params=params)
+        return np.asarray(ex), np.asarray(ny)
+
+    got = convert_dxf(src_p, out_p, fn, inputs=inputs)
+    return ConvertSummary(
+        read=got.read, written=got.read, rejected=0, out_path=out_p, rejects_path=None,
+        reasons={}, columns=(),
+    )  # fmt: skip
+
+
+def _gpkg_layers(path: Path) -> list[str]:
+    import pyogrio
+
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # GDAL says why when the file is read
+        return []
+
+
+def _convert_layers(
+    src_p: Path, out_p: Path, names: list[str], rejects: object, kwargs: dict
+) -> ConvertSummary:
+    """Convert every layer of a GeoPackage into one GeoPackage (names and geometry types
+    kept), each layer's rejects in ``OUT.<layer>.rejects.csv`` (or ``REJECTS`` likewise)."""
+    import tempfile
+
+    import pyogrio
+    import pyogrio.raw
+
+    check_outputs([out_p], [src_p, params_file(kwargs["params"])])
+    base = Path(str(rejects)) if rejects is not None else out_p.with_suffix(".rejects.csv")
+    parts: list[tuple[str, Path, ConvertSummary]] = []
+    parent = out_p.parent if str(out_p.parent) else Path(".")
+    with tempfile.TemporaryDirectory(prefix=f".{out_p.stem}.suigeo-", dir=parent) as folder:
+        for i, name in enumerate(names):
+            part = Path(folder) / f"{i}.gpkg"
+            rej = base.with_name(f"{base.name.split('.')[0]}.{name}.rejects.csv")
+            got = convert_file(
+                src_p, part, layer=name, rejects=rej if rejects is not None else None, **kwargs
+            )
+            if rejects is None and got.rejects_path is not None:
+                os.replace(got.rejects_path, rej)
+                got.rejects_path = rej
+            parts.append((name, part, got))
+        with atomic_output(out_p, inputs=[src_p]) as tmp:
+            for i, (name, part, _) in enumerate(parts):
+                info = pyogrio.read_info(part, layer=name)
+                with (
+                    pyogrio.raw.open_arrow(part, layer=name, use_pyarrow=True) as (meta, reader),
+                    warnings.catch_warnings(),
+                ):
+                    warnings.filterwarnings("ignore", message="'crs' was not provided")
+                    pyogrio.raw.write_arrow(
+                        reader, tmp, layer=name, driver="GPKG", append=i > 0,
+                        geometry_name=meta.get("geometry_name") or "geom",
+                        geometry_type=info["geometry_type"], crs=meta.get("crs"),
+                    )  # fmt: skip
+    reasons: dict[str, int] = {}
+    for _, _, got in parts:
+        for k, v in got.reasons.items():
+            reasons[k] = reasons.get(k, 0) + v
+    written_rejects = [got.rejects_path for _, _, got in parts if got.rejects_path is not None]
+    log.info("%s: %d layers converted into %s", src_p, len(parts), out_p)
+    return ConvertSummary(
+        read=sum(g.read for _, _, g in parts),
+        written=sum(g.written for _, _, g in parts),
+        rejected=sum(g.rejected for _, _, g in parts),
+        out_path=out_p,
+        rejects_path=written_rejects[0] if written_rejects else None,
+        reasons=reasons,
+        layers=tuple(names),
+    )
+
+
+def _refuse_all_swapped(conv: _Converter, source: _Source, axis_order: str) -> None:
+    """Stop (nothing written) when every row with coordinates looks swapped: the columns
+    were read the wrong way round; say the exact option to rerun with."""
+    swapped = conv.reasons.get(_SWAPPED, 0)
+    unreadable = sum(conv.reasons.get(c, 0) for c in (_EMPTY, _NON_NUMERIC, _NOT_FINITE))
+    if conv.written or not swapped or swapped < conv.read - unreadable:
+        return
+    if source.geometry is not None:
+        fix = "the file's geometries hold northing before easting: fix the file"
+    else:
+        xcol, ycol = source.coord_columns[:2]
+        if source.detected and {xcol.strip().lower(), ycol.strip().lower()} == {"x", "y"}:
+            other = "en" if axis_order == "ne" else "ne"
+            fix = f"rerun with --axis-order {other}"
+            if other == "ne":
+                fix += " (X = northing, Y = easting, as Chinese survey sheets write them)"
+        else:
+            fix = f"rerun with --x {ycol} --y {xcol}"
+    raise InputError(
+        f"{str(source.path)!r}: all {swapped} rows with coordinates look swapped (outside "
+        f"{conv.src.name}'s area of use, inside with x and y exchanged); nothing was "
+        f"written: {fix}"
+    )
+
+
+def _atomic(out: Path, fmt: str, inputs: list) -> contextlib.AbstractContextManager[Path]:
+    """The atomic output of one file, or of the several files of a Shapefile."""
+    if fmt == "shp":
+        from suigeo.io.shapefile import atomic_shapefile, write_encoding
+
+        return atomic_shapefile(out, inputs=inputs, encoding=write_encoding())
+    return atomic_output(out, inputs=inputs)
+
+
 def _write(
     fmt: str, tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System, layer: str
 ) -> None:
     if fmt == "csv":
         _write_csv(tmp, batches, conv, dst)
+    elif fmt == "cass":
+        _write_cass(tmp, batches, conv, dst)
     elif fmt == "parquet":
         _write_parquet(tmp, batches, conv, dst)
     else:
@@ -891,9 +1096,12 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
     table = ob.table
     source = conv.source
     if ob.points is not None:
-        for name, values, dec in zip(source.coord_columns, ob.points, conv.decimals, strict=False):
+        renamed = _renamed(source.coord_columns, conv, dst)
+        for name, new, values, dec in zip(
+            source.coord_columns, renamed, ob.points, conv.decimals, strict=False
+        ):
             i = table.schema.get_field_index(name)
-            table = table.set_column(i, name, pa.array(_round(values, dec)))
+            table = table.set_column(i, new, pa.array(_round(values, dec)))
         return table
     geoms = ob.geoms
     assert geoms is not None  # a batch has converted points or geometries
@@ -910,6 +1118,21 @@ def _csv_table(ob: _OutBatch, conv: _Converter, dst: System) -> pa.Table:
         return table
     wkt = shapely.to_wkt(geoms, rounding_precision=conv.decimals[0])
     return table.append_column(_unique(WKT_COLUMN, table.schema.names), pa.array(wkt, pa.string()))
+
+
+def _renamed(columns: tuple[str, ...], conv: _Converter, dst: System) -> list[str]:
+    """The names of the converted coordinate columns: what they now hold (``lon``/``lat``,
+    ``E``/``N``, ``X``/``Y``/``Z``), unless ``keep_names``; the height column keeps its
+    name (except geocentric Z)."""
+    if conv.keep_names:
+        return list(columns)
+    if dst.kind == "geocentric":
+        new = ["X", "Y", "Z"]
+    else:
+        new = ["lon", "lat"] if dst.is_geographic else ["E", "N"]
+        new += list(columns[2:])
+    others = [n for n in conv.source.schema.names if n not in columns]
+    return [_unique(n, others) for n in new[: len(columns)]]
 
 
 def _file_has_z(source: _Source, geoms: np.ndarray) -> bool:
@@ -960,8 +1183,77 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             opts = pcsv.WriteOptions(
                 include_header=header, delimiter=delimiter, quoting_style="needed"
             )
+            table = storage_table(table)  # extension columns (GDAL's JSON fields) as text
             pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
+
+
+#: column names (lower case) that hold a point's name, its CASS code and its height
+_ID_NAMES = ("点名", "点号", "id", "name", "点", "pt", "point")
+_CODE_NAMES = ("编码", "code", "代码")
+_HEIGHT_NAMES = ("高程", "h", "z", "height", "elevation")
+
+
+def _pick(names: list[str], wanted: tuple[str, ...]) -> str | None:
+    lowered = {n.strip().lower(): n for n in names}
+    return next((lowered[w] for w in wanted if w in lowered), None)
+
+
+def _write_cass(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System) -> None:
+    """南方CASS ``.dat``: ``点名,编码,东坐标,北坐标,高程`` per point, no header."""
+    from suigeo.io.shapefile import write_encoding
+    from suigeo.io.sheets import write_cass
+
+    source = conv.source
+    if dst.is_geographic or dst.kind == "geocentric":
+        raise OutputError(
+            f"a CASS .dat file holds plane coordinates (east, north); {dst.name} is not a "
+            "plane system: write .csv instead"
+        )
+    if source.geometry is not None and not source.point_layer:
+        raise OutputError(f"a CASS .dat file holds points; {source.path} is not a point layer")
+    names = [n for n in source.schema.names if n not in source.coord_columns[:2]]
+    ident = _pick(names, _ID_NAMES)
+    if ident is None:
+        raise OutputError(
+            f"a CASS .dat file needs a point name: {source.path} has no column 点名, 点号, id "
+            f"or name (its columns are {', '.join(source.schema.names)})"
+        )
+    code = _pick(names, _CODE_NAMES)
+    converted_h = len(source.coord_columns) == 3
+    height = None if converted_h else _pick(names, _HEIGHT_NAMES)
+    encoding = write_encoding()
+
+    def lines() -> Iterator[list[str]]:
+        for ob in batches:
+            t = ob.table
+            if ob.points is not None:
+                pts = list(ob.points)
+            else:
+                assert ob.geoms is not None
+                coords = shapely.get_coordinates(ob.geoms, include_z=True)
+                pts = [coords[:, 0], coords[:, 1], coords[:, 2]]
+                converted_z = bool(shapely.has_z(ob.geoms).any())
+                if not converted_z:
+                    pts = pts[:2]
+            ids = t.column(ident).to_pylist()
+            codes = t.column(code).to_pylist() if code is not None else [""] * len(ids)
+            hs: list = [""] * len(ids)
+            if len(pts) == 3:
+                hs = [f"{v:.4f}" for v in pts[2]]
+            elif height is not None:
+                hs = t.column(height).to_pylist()
+            for i in range(len(ids)):
+                yield [
+                    "" if ids[i] is None else str(ids[i]),
+                    "" if codes[i] is None else str(codes[i]),
+                    f"{pts[0][i]:.4f}",
+                    f"{pts[1][i]:.4f}",
+                    "" if hs[i] is None else str(hs[i]),
+                ]
+
+    with tmp.open("wb") as fh:
+        write_cass(lines(), fh, encoding=encoding)
 
 
 def _spatial_table(ob: _OutBatch, conv: _Converter) -> tuple[pa.Table, str, np.ndarray]:
@@ -985,7 +1277,8 @@ def _geometry_type(conv: _Converter, table: pa.Table, name: str) -> str:
     if conv.source.point_layer:
         geoms = shapely.from_wkb(np.asarray(table.column(name), dtype=object))
         return "Point Z" if len(geoms) and bool(shapely.has_z(geoms).any()) else "Point"
-    return "Unknown"
+    declared = conv.source.geometry_type  # kept: a converted layer has the same types
+    return declared if declared and not declared.startswith("Unknown") else "Unknown"
 
 
 def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str) -> None:
@@ -995,6 +1288,13 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
     table, name, _ = _spatial_table(first, conv)
     schema = table.schema
     failure: list[BaseException] = []
+    options: dict[str, str] = {}
+    if fmt == "shp":  # field names it would cut are refused; the code page is written
+        from suigeo.io.shapefile import check_field_names, write_encoding
+
+        options["encoding"] = write_encoding()
+        names = [n for n in schema.names if n != name]
+        check_field_names(names, conv.out_path or tmp, options["encoding"])
 
     def stream() -> Iterator[pa.RecordBatch]:
         try:
@@ -1019,6 +1319,7 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
                 geometry_name=name,
                 geometry_type=_geometry_type(conv, table, name),
                 crs=crs,
+                **options,
             )
     except Exception as exc:
         if failure:

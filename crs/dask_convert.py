@@ -56,6 +56,7 @@ from suigeo.crs.batch import (
     _Converter,
     _open_source,
     _OutBatch,
+    _refuse_all_swapped,
     _RejectsSink,
     _Source,
     _write_parquet,
@@ -390,9 +391,13 @@ def convert_dask(
     memory_limit: str | None = None,
     scheduler: str | None = None,
     partition_rows: int = DEFAULT_PARTITION_ROWS,
+    axis_order: str = "en",
+    layer: str | None = None,
 ) -> ConvertSummary:
     """The Dask engine of :func:`suigeo.crs.batch.convert_file` (see the module docstring)."""
     _check_options(out_p, workers, memory_limit, scheduler, partition_rows)
+    if layer is not None:
+        raise InputError("layer: the Dask engine reads CSV and Parquet, which have no layers")
     params_path, params_key = _params_path(params, s, d)
     plan = _plan(src_p, partition_rows)
     if plan.odd_quotes:  # an unclosed quoted cell (the reader's error), or a stray quote
@@ -412,7 +417,7 @@ def convert_dask(
     check_outputs([rej_p], [i for i in inputs if i is not None])
 
     first = plan.inputs[0]
-    source = _open_source(first, plan.kind, chunk_rows, x, y, h, s)
+    source = _open_source(first, plan.kind, chunk_rows, x, y, h, s, axis_order)
     for close in source.closers:
         close()
     _check_source(source, s, d, h)
@@ -444,6 +449,9 @@ def convert_dask(
             finally:  # a local cluster's workers stop before the folder is removed
                 cl.close()
             _check_parts(folder, merge, len(plan.parts))
+            conv = _Converter(s, d, None, source)  # counts only, for the all-swapped check
+            conv.read, conv.written, conv.reasons = merge.read, merge.written, merge.reasons
+            _refuse_all_swapped(conv, source, axis_order)
             sink.finish()
         done = True
     finally:

@@ -300,23 +300,69 @@ def _numbers(rows: _Rows, col: int, name: str, path: str) -> Floats:
     return out
 
 
-def read_control(
-    path: str | os.PathLike[str], model: str, projection: Projection | None = None
-) -> ControlPoints:
-    """Read a control or check CSV (UTF-8, comma separated, one header line).
+#: the roles a control table's columns play (``columns=`` maps them to a sheet's own names)
+ROLES: tuple[str, ...] = (
+    "id",
+    *dict.fromkeys(
+        c for group in (*_SOURCE_3D, *_SOURCE_2D, *_TARGET_2D, *_TARGET_3D) for c in group
+    ),
+)
+#: column names taken as the point id when there is no ``id`` column
+_ID_NAMES = ("点号", "点名")
 
-    Errors name the file, the row (data rows counted from 1; ``line`` counts the header)
-    and the column.
+
+def _map_columns(
+    header: list[str], columns: Mapping[str, str] | None, path: str
+) -> tuple[list[str], dict[str, str]]:
+    """``header`` with the columns named in ``columns`` (role -> column) given their role
+    names, and role -> the file's name, for messages."""
+    shown: dict[str, str] = {}
+    out = list(header)
+    mapping = dict(columns or {})
+    if "id" not in out and "id" not in mapping:
+        found = next((n for n in _ID_NAMES if n in out), None)
+        if found is not None:
+            mapping["id"] = found
+    for role, name in mapping.items():
+        if role not in ROLES:
+            raise InputError(f"--columns: unknown role {role!r}; the roles are {', '.join(ROLES)}")
+        if name not in header:
+            raise InputError(
+                f"{path}: no column {name!r} (given for {role}); the columns are "
+                f"{', '.join(header)}"
+            )
+        i = header.index(name)
+        if role in out and out.index(role) != i:  # a column already named like the role
+            out[out.index(role)] = f"_{role}"
+        out[i] = role
+        shown[role] = name
+    return out, shown
+
+
+def read_control(
+    path: str | os.PathLike[str],
+    model: str,
+    projection: Projection | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+) -> ControlPoints:
+    """Read a control or check table (CSV in any encoding, Excel, ...: the shared reader).
+
+    ``columns`` maps roles (:data:`ROLES`: ``id``, ``src_e``, ``src_n``, ``dst_e``...) to
+    the table's own column names, e.g. ``{"id": "点号", "src_e": "Y", "src_n": "X"}``; a
+    column 点号 or 点名 is the id when there is no ``id`` column. Errors name the file, the
+    row (data rows counted from 1; ``line`` counts the header) and the column.
     """
     _check_model(model)
     p = str(path)
     header, rows = _read_table(path)
+    header, shown = _map_columns(header, columns, p)
     dim = _DIM[model]
     src_cols = _pick(header, _SOURCE_2D if dim == 2 else _SOURCE_3D, "source", p)
     dst_cols = _pick(header, _TARGET_2D if dim == 2 else _TARGET_3D, "target", p)
 
     def col(name: str) -> Floats:
-        return _numbers(rows, header.index(name), name, p)
+        return _numbers(rows, header.index(name), shown.get(name, name), p)
 
     src = np.column_stack([col(c) for c in src_cols])
     dst = np.column_stack([col(c) for c in dst_cols])
@@ -842,8 +888,11 @@ def fit_file(
     check: str | os.PathLike[str] | None = None,
     convention: str = "position_vector",
     threshold: float = DEFAULT_OUTLIER_THRESHOLD,
+    columns: Mapping[str, str] | None = None,
 ) -> FitResult:
     """Read ``control`` (and ``check``), fit ``model``, write the parameter file ``out``.
+
+    ``columns`` maps roles to the tables' own column names (:func:`read_control`).
 
     The projection comes from ``projection`` or from the base parameter file ``base``
     (whose ``[height]`` table is carried over); exactly one of them is required.
@@ -864,8 +913,8 @@ def fit_file(
     problem = _projection_problem(projection, height, str(base or "(projection options)"))
     if problem is not None:
         raise ParameterFileError(problem)
-    cp = read_control(control, model, projection)
-    ck = read_control(check, model, projection) if check is not None else None
+    cp = read_control(control, model, projection, columns=columns)
+    ck = read_control(check, model, projection, columns=columns) if check is not None else None
     log.info(
         "fit %s: %d control points from %s%s",
         model,

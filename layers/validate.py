@@ -102,8 +102,16 @@ class LayerValidationError(InputError):
             table[frame.geometry.name] = frame.geometry.to_wkt().to_numpy()
         by_row = {int(r): i for i, r in enumerate(self.rows)} if self.rows is not None else {}
         take = [by_row.get(r) if r is not None else None for r in rows]
+        aside: dict[int, dict[str, Any]] = {}
+        if self.set_aside is not None and len(self.set_aside):
+            fields = [c for c in self.set_aside.columns if c not in head.columns]
+            for rec in self.set_aside[["row", *fields]].to_dict("records"):
+                aside[int(rec.pop("row"))] = rec
         original = pd.DataFrame(
-            [table.iloc[i].to_dict() if i is not None else {} for i in take],
+            [
+                table.iloc[i].to_dict() if i is not None else aside.get(r, {}) if r else {}
+                for i, r in zip(take, rows, strict=True)
+            ],
             columns=table.columns,
         )
         original.columns = [
@@ -117,6 +125,8 @@ class LayerValidationError(InputError):
         #: the features read (for the rejects report) and their 1-based rows in the file
         self.features: pd.DataFrame | None = None
         self.rows: np.ndarray | None = None
+        #: the rows the reader set aside, with their own fields (suigeo.io.rejects columns)
+        self.set_aside: pd.DataFrame | None = None
         lines = [str(p) for p in self.problems[:limit]]
         if len(self.problems) > limit:
             lines.append(f"... and {len(self.problems) - limit} more")
@@ -170,16 +180,20 @@ class _Labels:
 
     Built on demand, only for features that have a problem."""
 
-    def __init__(self, gdf: gpd.GeoDataFrame, id_field: str | None) -> None:
+    def __init__(
+        self, gdf: gpd.GeoDataFrame, id_field: str | None, rows: np.ndarray | None = None
+    ) -> None:
         self._ids = gdf[id_field] if id_field and id_field in gdf.columns else None
         self._field = id_field
+        self._rows = rows
 
     def __getitem__(self, i: int) -> str:
+        n = int(self._rows[i]) if self._rows is not None else i + 1  # 1-based, as GIS tools
         if self._ids is None:
-            return str(i)
+            return str(n)
         v = self._ids.iloc[i]
         v = v.item() if hasattr(v, "item") else v
-        return f"{i} ({self._field}={v!r})"
+        return f"{n} ({self._field}={v!r})"
 
 
 # --- attribute checks -------------------------------------------------------------------
@@ -378,8 +392,14 @@ def validate(
     *,
     schema: str | os.PathLike[str] | dict[str, Any],
     file: str = "<GeoDataFrame>",
+    rows: np.ndarray | None = None,
 ) -> list[Problem]:
     """Every problem of a user layer against a schema (an empty list means valid).
+
+    Features are named in messages by their 1-based position, as GIS tools number them,
+    plus their id; ``rows``, when given (as :func:`read` does), holds each feature's 1-based
+    row in its file, and the messages use it, so they match the rejects report even when
+    the reader set rows aside. (:attr:`Problem.index` stays the 0-based position.)
 
     Checks: CRS present and known, geometries present, of an allowed type and valid,
     required fields present and filled, values of the declared type, in ``values`` and
@@ -387,7 +407,7 @@ def validate(
     recognised as such).
     """
     spec = load_schema(schema)
-    labels = _Labels(gdf, spec.get("id_field"))
+    labels = _Labels(gdf, spec.get("id_field"), rows)
     if isinstance(gdf, gpd.GeoDataFrame) and gdf.active_geometry_name is not None:
         src, problems = _resolve_crs(gdf, file)
         geom_problems, has_geom = _check_geometry(gdf, list(spec["geometry"]), labels, file)
@@ -450,7 +470,7 @@ def read(
         for r in got.rejects.itertuples()
     ]
     moved = len(got.rejects) > 0 or not np.array_equal(got.rows, np.arange(1, len(gdf) + 1))
-    for p in validate(gdf, schema=spec, file=file):
+    for p in validate(gdf, schema=spec, file=file, rows=got.rows):
         if moved and p.index is not None:  # positions in the file, not in the frame read
             p = replace(p, index=int(got.rows[p.index]) - 1)
         problems.append(p)
@@ -463,7 +483,7 @@ def read(
     )
     if problems:
         err = LayerValidationError(problems, file=file)
-        err.features, err.rows = gdf, got.rows
+        err.features, err.rows, err.set_aside = gdf, got.rows, got.rejects
         raise err
     if dst is not None:
         return _convert(gdf, dst)

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from suigeo.maps.demo import DEMO_RINGS, demo_map, demo_rings
     from suigeo.maps.escape import escape_text
     from suigeo.maps.export import render_html, save_html, save_map, save_png
-    from suigeo.maps.files import read_named, read_vector
+    from suigeo.maps.files import read_named, read_user_layers, read_vector
     from suigeo.maps.offline import OfflineAssetError
+    from suigeo.maps.printing import print_map
+    from suigeo.maps.ringparts import ring_parts
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -30,9 +32,12 @@ __all__ = [
     "demo_map",
     "demo_rings",
     "escape_text",
+    "print_map",
     "read_named",
+    "read_user_layers",
     "read_vector",
     "render_html",
+    "ring_parts",
     "save_html",
     "save_map",
     "save_png",
@@ -55,6 +60,9 @@ lazy_package(
         "save_png": "suigeo.maps.export",
         "read_named": "suigeo.maps.files",
         "read_vector": "suigeo.maps.files",
+        "read_user_layers": "suigeo.maps.files",
         "OfflineAssetError": "suigeo.maps.offline",
+        "print_map": "suigeo.maps.printing",
+        "ring_parts": "suigeo.maps.ringparts",
     },
 )

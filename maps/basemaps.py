@@ -11,7 +11,10 @@ from typing import Any
 
 from suigeo.errors import InputError
 
-__all__ = ["Basemap", "basemap", "basemaps"]
+__all__ = ["TILE_DATUMS", "Basemap", "basemap", "basemaps", "tile_basemap", "vector_basemap"]
+
+#: Datums a tile server may be drawn in, and the suigeo system the data are shown in on it.
+TILE_DATUMS = {"CGCS2000": "CGCS2000", "WGS84": "WGS84", "GCJ02": "GCJ02"}
 
 _PATH = Path(__file__).with_name("basemaps.toml")
 
@@ -36,6 +39,9 @@ class Basemap:
         self.datum: str = table["datum"]
         self.display_system: str = table["display_system"]
         self.datum_note: str = table.get("datum_note", table["datum"])
+        #: an offline vector basemap shipped in maps/basemap/ (file name), or None
+        self.vector: str | None = table.get("vector")
+        self.attribution: str = table.get("attribution", "")
         self.tiles: list[dict[str, Any]] = []
         for t in table.get("tiles", []):
             tile = dict(t)
@@ -76,3 +82,60 @@ def basemap(name: str, *, key: str | None = None) -> Basemap:
                 f"is 32 hexadecimal digits); check --tianditu-key or {env}"
             )
     return Basemap(name, table, key)
+
+
+@functools.cache
+def vector_basemap(name: str) -> dict[str, Any]:
+    """The GeoJSON of a shipped vector basemap (``maps/basemap/NAME``), parsed."""
+    import json
+
+    path = Path(__file__).with_name("basemap") / name
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def tile_basemap(url: str, *, attribution: str, datum: str, max_zoom: int = 18) -> Basemap:
+    """A basemap from a tile server of your own (an office intranet's), by URL template.
+
+    Parameters
+    ----------
+    url
+        ``http(s)://host/path/{z}/{x}/{y}.png``; ``{s}`` (subdomain) and ``{r}`` (retina)
+        may appear too.
+    attribution
+        Who made the tiles (printed on the map).
+    datum
+        What the tiles are drawn in: ``CGCS2000``, ``WGS84`` or ``GCJ02`` (then the layers
+        are shifted to GCJ-02 for display, as on the amap basemap).
+
+    Raises
+    ------
+    suigeo.errors.InputError
+        Not an http(s) URL, no {z}/{x}/{y}, another placeholder, quotes, spaces or template
+        syntax in it, an empty attribution or an unknown datum.
+    """
+    if datum not in TILE_DATUMS:
+        raise InputError(f"tile datum {datum!r}: choose one of {', '.join(TILE_DATUMS)}")
+    if not attribution or not attribution.strip():
+        raise InputError("--tiles needs --tiles-attribution: who made the tiles")
+    if not re.match(r"https?://[^/\s]+", url):
+        raise InputError(f"tiles {url!r}: give an http:// or https:// URL template")
+    names = _PLACEHOLDER.findall(url)
+    if not {"z", "x", "y"} <= set(names) or set(names) - {"z", "x", "y", "s", "r"}:
+        raise InputError(
+            f"tiles {url!r}: the template needs {{z}}, {{x}} and {{y}} and may have only "
+            "{s} and {r} besides"
+        )
+    # branca parses the URL again as a Jinja template and the page puts it in a JS string
+    if re.search(r"\{\{|\}\}|\{%|%\}|\{#|[\s\"'<>\\`]", url):
+        raise InputError(f"tiles {url!r}: quotes, spaces, backslashes or template syntax")
+    table = {
+        "title": f"Tiles from {url.split('/')[2]}",
+        "datum": datum,
+        "display_system": TILE_DATUMS[datum],
+        "datum_note": f"{datum} (as stated with --tiles-datum)",
+        "tiles": [{"url": url, "attribution": attribution.strip(), "max_zoom": max_zoom}],
+    }
+    return Basemap("tiles", table, None)

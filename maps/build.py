@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -30,19 +31,29 @@ from folium.utilities import JsCode
 
 from suigeo import crs
 from suigeo.errors import InputError, UnknownSystemError
-from suigeo.maps.basemaps import Basemap
+from suigeo.maps.basemaps import Basemap, tile_basemap, vector_basemap
 from suigeo.maps.basemaps import basemap as _basemap
 from suigeo.maps.controls import (
+    EmbeddedTiles,
+    FocusBounds,
     FooterControl,
     HtmlControl,
-    LabelDeclutter,
+    LabelLayout,
+    LandLayer,
+    MetricScale,
     TitleBox,
     add_attribution,
     add_css,
 )
 from suigeo.maps.escape import escape_text
 from suigeo.maps.offline import OfflineAssets
-from suigeo.maps.symbology import field_label, kind_style, status_dash, symbology
+from suigeo.maps.symbology import (
+    field_label,
+    kind_style,
+    point_status,
+    status_dash,
+    symbology,
+)
 
 __all__ = ["DEFAULT_SIMPLIFY_M", "build"]
 
@@ -66,6 +77,7 @@ class _Layer:
     gdf: gpd.GeoDataFrame
     group: str = "other"
     sources: tuple[str, ...] = ()  # layer-level sources (unescaped), e.g. from the catalogue
+    label: str | None = None  # user layers: the column labelled on the map
 
 
 # --------------------------------------------------------------------------------------
@@ -287,8 +299,12 @@ def _ring_color(minutes: float) -> str:
     return r["colors"][min(max(i, 0), len(r["colors"]) - 1)]
 
 
-def _styles_for(keys: Iterable[str], role: str) -> dict[str, dict[str, Any]]:
-    """Leaflet path style per style key (kind|status, or minutes for rings)."""
+def _styles_for(keys: Iterable[str], role: str, points: bool = False) -> dict[str, dict[str, Any]]:
+    """Leaflet path style per style key (kind|status, or minutes for rings).
+
+    Points draw their status (stations: in service / under construction / planned /
+    unknown) with the ``point_*`` fill, outline and dash of ``[status.*]``; lines by dash.
+    """
     out: dict[str, dict[str, Any]] = {}
     if role == "rings":
         r = symbology()["rings"]
@@ -310,13 +326,15 @@ def _styles_for(keys: Iterable[str], role: str) -> dict[str, dict[str, Any]]:
     for key in keys:
         kind, _, status = key.partition("|")
         st = kind_style(kind, user=role == "user")
+        ps = point_status(status) if points and role != "user" else {}
+        dash = ps.get("point_dash", "") if points else status_dash(status)
         out[key] = {
-            "color": st["color"],
-            "weight": st.get("weight", 1.5),
-            "fillColor": st.get("fill_color", st["color"]),
-            "fillOpacity": 0.85 if "radius" in st else 0.35,
+            "color": ps.get("point_color", st["color"]),
+            "weight": ps.get("point_weight", 1.5 if points else st.get("weight", 1.5)),
+            "fillColor": ps.get("point_fill", st.get("fill_color", st["color"])),
+            "fillOpacity": 0.85 if points else 0.35,
             "radius": st.get("radius", 5),
-            "dashArray": status_dash(status) or None,
+            "dashArray": dash or None,
             "lineCap": "round",
         }
     return out
@@ -339,15 +357,24 @@ def _group_of(gdf: gpd.GeoDataFrame, role: str, key: str) -> str:
 
 # A permanent label per feature from the escaped ``_l`` property (set with innerHTML, so
 # the escaped text shows as the original characters and runs nothing), registered with its
-# layer's priority ``_p`` (a number we write) for the declutter pass (controls.LabelDeclutter).
+# layer's priority ``_p`` (a number we write) for the label layout (controls.LabelLayout).
 _LABEL_JS = """function (feature, layer) {
     if (feature.properties._l) {
-        layer.bindTooltip(feature.properties._l, {permanent: true, direction: "right",
-            offset: [7, 0], className: "suigeo-label", interactive: false});
         (window.suigeoLabels = window.suigeoLabels || []).push(
-            [Number(feature.properties._p) || 0, layer]);
+            [Number(feature.properties._p) || 0, layer, feature.properties._l]);
     }
 }"""
+
+
+def _label_text(layer: _Layer) -> pd.Series | None:
+    """The unescaped label of each feature, or ``None`` when the layer is not labelled."""
+    lab = symbology()["labels"]
+    gdf = layer.gdf
+    if layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf:
+        return _short_labels(gdf, lab["field"], lab["short_from"])
+    if layer.role == "user" and layer.label:
+        return gdf[layer.label]
+    return None
 
 
 def _label_priority(key: str) -> int:
@@ -362,17 +389,22 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
     keys = _style_keys(gdf, layer.role)
     # the page carries a style code per feature, never the raw kind/status text from data
     codes, uniques = pd.factorize(keys)
-    by_key = _styles_for(uniques, layer.role)
+    by_key = _styles_for(uniques, layer.role, _shape(gdf) == "point")
     styles = {f"s{i}": by_key[k] for i, k in enumerate(uniques)}
     props = pd.DataFrame(
         {f"p{i}": _format_column(_labelled(gdf[c], c)) for i, c in enumerate(cols)}
     )
     props["_s"] = np.char.add("s", codes.astype(str)).astype(object)
-    lab = symbology()["labels"]
-    labelled = layer.role == "data" and layer.key in lab["layers"] and lab["field"] in gdf
-    if labelled:
-        props["_l"] = _format_column(_short_labels(gdf, lab["field"], lab["short_from"])).to_numpy()
-        props["_p"] = _label_priority(layer.key)
+    text = _label_text(layer)
+    labelled = text is not None
+    if text is not None:
+        props["_l"] = _format_column(text).to_numpy()
+        props["_p"] = _label_priority(layer.key if layer.role == "data" else "user")
+        points = gdf.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+        if not points.all():  # lines and polygons: label at a point inside the feature
+            rep = shapely.point_on_surface(gdf.geometry.values)
+            props["_ax"] = np.where(points, None, np.round(shapely.get_x(rep), 6))
+            props["_ay"] = np.where(points, None, np.round(shapely.get_y(rep), 6))
     display = gpd.GeoDataFrame(props, geometry=gdf.geometry.values).reset_index(drop=True)
     data = json.loads(display.to_json(drop_id=False, to_wgs84=False))
     data.pop("crs", None)  # RFC 7946: lon/lat; the display datum is in the attribution
@@ -419,10 +451,11 @@ def _geojson_layer(layer: _Layer) -> folium.GeoJson:
 def _swatch(style: dict[str, Any], shape: str) -> str:
     e = escape_text
     if shape == "point":
+        dash = style.get("dashArray") or ""
         return (
             '<svg width="28" height="16"><circle cx="14" cy="8" r="5" '
             f'fill="{e(style["fillColor"])}" stroke="{e(style["color"])}" '
-            'stroke-width="1.5"/></svg>'
+            f'stroke-width="{e(style["weight"])}" stroke-dasharray="{e(dash)}"/></svg>'
         )
     if shape == "polygon":
         return (
@@ -471,9 +504,11 @@ def _legend_html(layers: Sequence[_Layer]) -> str:
         rows: dict[str, str] = {}
         for layer in (lay for lay in layers if lay.group == group and not lay.gdf.empty):
             keys = pd.unique(_style_keys(layer.gdf, layer.role))
-            styles, shape = _styles_for(keys, layer.role), _shape(layer.gdf)
+            shape = _shape(layer.gdf)
+            styles = _styles_for(keys, layer.role, shape == "point")
             for key in keys:
-                label = _legend_label(key, layer.role)
+                # a user layer is one legend row under its own title
+                label = layer.title if layer.role == "user" else _legend_label(key, layer.role)
                 rows.setdefault(label, _swatch(styles[key], shape))
         if not rows:
             continue
@@ -545,7 +580,7 @@ def _footer_html(
 # the map
 
 
-def _collect(layers: Any, rings: Any, user_layers: Any) -> list[_Layer]:
+def _collect(layers: Any, rings: Any, user_layers: Any, label: str | None) -> list[_Layer]:
     out: list[_Layer] = []
     for name, obj in _named(layers, "layer"):
         gdf, title, sources = _load_shipped(obj) if isinstance(obj, str) else (obj, name, ())
@@ -559,9 +594,14 @@ def _collect(layers: Any, rings: Any, user_layers: Any) -> list[_Layer]:
         src = ("suigeo geo.access rings (method and parameters in each ring's popup)",)
         out.append(_Layer(name, escape_text(_ring_title(gdf, name)), "rings", gdf, sources=src))
     for name, obj in _named(user_layers, "user layer"):
-        out.append(
-            _Layer(name, escape_text(name), "user", _check_frame(obj, f"user layer {name!r}"))
-        )
+        gdf = _check_frame(obj, f"user layer {name!r}")
+        if label is not None and label not in gdf.columns:
+            cols = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+            raise InputError(
+                f"user layer {name!r}: no column {label!r} to label the features with "
+                f"(columns: {cols})"
+            )
+        out.append(_Layer(name, escape_text(name), "user", gdf, label=label))
     return out
 
 
@@ -581,6 +621,59 @@ def _ring_title(gdf: gpd.GeoDataFrame, default: str) -> str:
     return f"{origin}: {mins} min" + (f" ({'; '.join(how)})" if how else "")
 
 
+def _parse_focus(focus: Any) -> tuple[str, Any]:
+    """``None`` | ``"rings"`` | ``"layer NAME"`` / ``("layer", NAME)`` | a bbox -> (how, what)."""
+    if focus is None:
+        return "default", None
+    if isinstance(focus, str):
+        text = focus.strip()
+        if text == "rings":
+            return "rings", None
+        if text.startswith("layer ") or text.startswith("layer:"):
+            return "layer", text[6:].strip()
+        parts = [x for x in re.split(r"[,\s]+", text) if x]
+    elif len(focus) == 2 and focus[0] == "layer":
+        return "layer", str(focus[1])
+    else:
+        parts = list(focus)
+    try:
+        box = [float(x) for x in parts]
+    except (TypeError, ValueError):
+        box = []
+    if len(box) != 4 or not all(math.isfinite(v) for v in box):
+        raise InputError(
+            f"focus {focus!r}: give 'rings', 'layer NAME' or a box MINLON,MINLAT,MAXLON,MAXLAT "
+            "(CGCS2000 degrees)"
+        )
+    x0, y0, x1, y1 = box
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise InputError(
+            f"focus box {focus!r}: need MINLON < MAXLON within -180..180 and MINLAT < MAXLAT "
+            "within -90..90 (CGCS2000 degrees, lon first)"
+        )
+    return "bbox", box
+
+
+def _focus_layers(layers: Sequence[_Layer], focus: Any) -> list[list[float]] | None:
+    """Bounds of the initial view: by default the rings and user layers, else everything."""
+    how, what = _parse_focus(focus)
+    if how == "bbox":
+        return [[what[1], what[0]], [what[3], what[2]]]
+    if how == "rings":
+        chosen = [lay for lay in layers if lay.role == "rings"]
+        if not chosen:
+            raise InputError("focus 'rings': the map has no rings (give --rings)")
+        return _bounds(chosen)
+    if how == "layer":
+        chosen = [lay for lay in layers if what == lay.key or escape_text(what) == lay.title]
+        if not chosen:
+            names = ", ".join(lay.key for lay in layers)
+            raise InputError(f"focus layer {what!r}: no such layer on the map ({names})")
+        return _bounds(chosen)
+    chosen = [lay for lay in layers if lay.role in ("rings", "user") and not lay.gdf.empty]
+    return _bounds(chosen or layers)
+
+
 def _bounds(layers: Sequence[_Layer]) -> list[list[float]] | None:
     boxes = np.array([lay.gdf.total_bounds for lay in layers if not lay.gdf.empty])
     if boxes.size == 0:
@@ -590,18 +683,53 @@ def _bounds(layers: Sequence[_Layer]) -> list[list[float]] | None:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
+def _resolve_basemap(
+    basemap: str,
+    key: str | None,
+    tiles: str | None,
+    tiles_attribution: str | None,
+    tiles_datum: str | None,
+) -> tuple[Basemap, Any]:
+    """The basemap, and the MBTiles tiles to embed (or ``None``)."""
+    embedded = None
+    if tiles is not None:
+        if tiles_datum is None:
+            raise InputError("--tiles needs --tiles-datum: CGCS2000, WGS84 or GCJ02")
+        if str(tiles).lower().endswith((".mbtiles", ".pmtiles")):
+            from suigeo.maps.mbtiles import read_mbtiles
+
+            embedded = read_mbtiles(tiles)
+            attribution = tiles_attribution or embedded.attribution
+            bm = tile_basemap(
+                "https://file/{z}/{x}/{y}", attribution=attribution, datum=tiles_datum
+            )
+            bm.tiles = []  # drawn from the page itself (controls.EmbeddedTiles)
+            bm.title = f"{embedded.name} (MBTiles {Path(tiles).name}, tiles in the page)"
+            bm.attribution = attribution
+        else:
+            bm = tile_basemap(str(tiles), attribution=tiles_attribution or "", datum=tiles_datum)
+    else:
+        bm = _basemap(basemap, key=key)
+    return bm, embedded
+
+
 def build(
     layers: Any = (),
     rings: Any = None,
     user_layers: Any = (),
     *,
-    basemap: str = "none",
+    basemap: str = "land",
     tianditu_key: str | None = None,
     review_number: str | None = None,
     offline: bool = True,
     title: str | None = None,
     made_on: dt.date | None = None,
     simplify_m: float = DEFAULT_SIMPLIFY_M,
+    label: str | None = None,
+    focus: str | Sequence[Any] | None = None,
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
+    tiles_datum: str | None = None,
 ) -> folium.Map:
     """Build a planning map.
 
@@ -614,9 +742,12 @@ def build(
         Travel-time rings (``geo.access.rings`` output: ``minutes``, ``engine``, ``origin``),
         one GeoDataFrame, a mapping or a sequence as for ``layers``; one map layer each.
     user_layers
-        The user's own layers, as for ``layers`` (the name is the file name).
+        The user's own layers, as for ``layers``; the name is the layer's title in the layer
+        control and the legend (:func:`maps.read_user_layers` gives ``FILE:TITLE`` or the
+        file's layer name).
     basemap
-        ``"none"`` (default, needs no tile server), ``"osm"``, ``"tianditu"`` or ``"amap"``;
+        ``"land"`` (default: the shipped Natural Earth 1:10m land and sea, offline, no tile
+        server), ``"none"`` (a plain background), ``"osm"``, ``"tianditu"`` or ``"amap"``;
         see ``maps/basemaps.toml``. On ``amap`` a display copy is shifted to GCJ-02.
     tianditu_key
         Tianditu key; otherwise the ``SUIGEO_TIANDITU_KEY`` environment variable.
@@ -632,6 +763,20 @@ def build(
         Date printed in the footer (default today).
     simplify_m
         Display simplification tolerance in metres (0 keeps every vertex).
+    label
+        Column of the user layers whose value labels each feature on the map (every user
+        layer must have it). The shipped towns, parks and hubs are always labelled.
+    focus
+        The initial view: ``"rings"``, ``"layer NAME"`` (a layer's name or title; also
+        ``("layer", NAME)``) or a box ``(minlon, minlat, maxlon, maxlat)`` / ``"MINLON,MINLAT,
+        MAXLON,MAXLAT"`` in CGCS2000 degrees. Default: the rings and user layers when there
+        are any (not the whole rail network), else every layer.
+    tiles, tiles_attribution, tiles_datum
+        Tiles of your own instead of ``basemap``: a tile server's URL template
+        (``https://host/{z}/{x}/{y}.png``) or an ``.mbtiles`` file, whose raster tiles are
+        put into the page (offline, :mod:`maps.mbtiles`); who made the tiles (an MBTiles
+        file's own attribution otherwise); and the datum they are drawn in (``CGCS2000``,
+        ``WGS84`` or ``GCJ02``; required, so the layers are shown in it).
 
     Returns
     -------
@@ -648,8 +793,8 @@ def build(
     >>> m = build({"parks": parks_gdf}, rings=geo.access.rings(...))  # doctest: +SKIP
     >>> save_html(m, "map.html")  # doctest: +SKIP
     """
-    bm = _basemap(basemap, key=tianditu_key)
-    collected = _collect(layers, rings, user_layers)
+    bm, embedded = _resolve_basemap(basemap, tianditu_key, tiles, tiles_attribution, tiles_datum)
+    collected = _collect(layers, rings, user_layers, label)
     for lay in collected:
         log.info("map: %s layer %r, %d feature(s)", lay.role, lay.key, len(lay.gdf))
         shown = _to_display(lay.gdf, bm.display_system, f"layer {lay.key!r}")
@@ -661,8 +806,9 @@ def build(
     # zoomSnap 0.25: fit_bounds may stop at quarter levels, so a map fills its page (labels get
     # room) instead of jumping to the whole level below
     m = folium.Map(
-        location=None, tiles=None, control_scale=True, zoom_start=8, maxZoom=18, zoomSnap=0.25
+        location=None, tiles=None, control_scale=False, zoom_start=8, maxZoom=18, zoomSnap=0.25
     )
+    MetricScale().add_to(m)
     for tile in bm.tiles:
         folium.TileLayer(
             tiles=tile["url"],
@@ -674,6 +820,17 @@ def build(
             control=False,
         ).add_to(m)
     add_css(m)
+    if embedded is not None:
+        EmbeddedTiles(
+            embedded.tiles,
+            min_zoom=embedded.min_zoom,
+            max_zoom=embedded.max_zoom,
+            attribution=escape_text(bm.attribution),
+        ).add_to(m)
+        log.info("map: %d tiles (%d bytes) from %s", len(embedded.tiles), embedded.nbytes, tiles)
+    if bm.vector:
+        LandLayer(vector_basemap(bm.vector)).add_to(m)
+        add_attribution(m, escape_text(bm.attribution))
     add_attribution(m, escape_text(f"basemap datum: {bm.datum_note}; data: CGCS2000 (EPSG:4490)"))
 
     groups: dict[str, list[folium.GeoJson]] = {}
@@ -693,14 +850,14 @@ def build(
     HtmlControl(_legend_html(collected), position="bottomright", css_class="suigeo-legend").add_to(
         m
     )
-    if any(lay.role == "data" and lay.key in symbology()["labels"]["layers"] for lay in collected):
-        LabelDeclutter(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
+    if any(_label_text(lay) is not None for lay in collected):
+        LabelLayout(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
     made = made_on or dt.date.today()
     FooterControl(_footer_html(collected, review_number, bm, made)).add_to(m)
     if title:
         TitleBox(escape_text(title)).add_to(m)
 
-    bounds = _bounds(collected)
+    bounds = _focus_layers(collected, focus)
     if bounds is None:
         m.location = [23.13, 113.26]  # central Guangzhou when there is nothing to fit
     else:
@@ -708,6 +865,7 @@ def build(
         m.fit_bounds(
             bounds, padding_top_left=(40, 60), padding_bottom_right=(350, 120), max_zoom=14
         )
+        FocusBounds(bounds).add_to(m)
     if offline:
         m.get_root().add_child(OfflineAssets(), name="suigeo_offline_assets")
     log.info("map: %d layer(s), basemap %s, offline=%s", len(collected), bm.name, offline)

@@ -14,9 +14,13 @@ from branca.element import MacroElement
 from folium.template import Template
 
 __all__ = [
+    "EmbeddedTiles",
+    "FocusBounds",
     "FooterControl",
     "HtmlControl",
-    "LabelDeclutter",
+    "LabelLayout",
+    "LandLayer",
+    "MetricScale",
     "TitleBox",
     "add_attribution",
     "add_css",
@@ -45,18 +49,23 @@ _CSS = """
     pointer-events: none; max-width: 60vw; text-align: center;
 }
 .leaflet-container { background: #f4f3ef; }
+.leaflet-container.suigeo-sea { background: #dce8f1; }
 .foliumpopup table, .foliumtooltip table { font-size: 12px; line-height: 1.3; }
 .foliumpopup th, .foliumtooltip th {
     font-weight: 600; padding: 1px 10px 1px 0; vertical-align: top; max-width: 180px;
 }
 .foliumpopup td, .foliumtooltip td { padding: 1px 0; vertical-align: top; }
-.leaflet-tooltip.suigeo-label {
-    background: transparent; border: none; box-shadow: none; padding: 0;
-    font-size: 11px; color: #222;
+.suigeo-label {
+    position: absolute; white-space: nowrap; padding: 0 1px;
+    font: 11px/1.25 "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC",
+          "Helvetica Neue", Arial, sans-serif;
+    color: #222;
     text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 3px #fff;
 }
-.leaflet-tooltip.suigeo-label::before { display: none; }
-.leaflet-tooltip.suigeo-label.suigeo-label-hidden { visibility: hidden; }
+.suigeo-label.suigeo-label-hidden { visibility: hidden; }
+.suigeo-leader {
+    position: absolute; height: 0; border-top: 1px solid #555; transform-origin: 0 0;
+}
 .leaflet-control-layers-expanded {
     padding: 4px 8px; font-size: 12px; line-height: 1.3; max-height: 45vh; overflow-y: auto;
     max-width: 320px;
@@ -128,18 +137,21 @@ class TitleBox(MacroElement):
         self.html = html
 
 
-class LabelDeclutter(MacroElement):
-    """Thin the permanent labels so that none overlaps another label or a labelled point.
+class LabelLayout(MacroElement):
+    """Place every permanent label beside its feature, moving rather than dropping labels.
 
-    Labels register themselves in ``window.suigeoLabels`` as ``[priority, layer]`` (see
-    ``maps.build``). After every zoom, pan, resize and layer switch the labels are placed
-    greedily in priority order (lower first, then feature order): a label whose box, grown by
-    ``pad_px``, meets a label already placed, the marker of another labelled feature (unless
-    that marker touches the feature's own: coincident points share one label) or one of
-    the map's panels (layer control, legend, footer, title) is hidden (CSS class
-    ``suigeo-label-hidden``), and comes back when zooming in gives it room — the
-    label-collision rule of desktop GIS. Hidden names stay on hover and in the popup.
-    Nothing is fetched and no text is touched: only a class is toggled.
+    Features register themselves in ``window.suigeoLabels`` as ``[priority, layer, html]``
+    (see ``maps.build``); the html is already escaped. The labels live in their own pane,
+    above the vector layers. After every zoom, pan, resize and layer switch the labels are
+    placed greedily in priority order (lower first, then feature order). Each label tries
+    :data:`CANDIDATES` positions around its point — right, left, above, below and the four
+    diagonals, first touching the marker, then further out with a leader line — and takes the
+    first whose box, grown by ``pad_px``, lies inside the map, meets no label already
+    placed, no marker (circle markers of every visible layer, its own included) and none of
+    the map's panels (layer control, legend, footer, title, scale bar). Only a label for
+    which no position fits at this zoom is hidden (CSS class ``suigeo-label-hidden``); it
+    comes back when zooming in makes room, and its name stays in the hover tooltip.
+    ``window.suigeoLayout()`` runs the placement at once (used by the tests and printing).
     """
 
     _template = Template(
@@ -148,62 +160,267 @@ class LabelDeclutter(MacroElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             var pad = {{ this.pad_px|tojson }};
-            function meets(r, k) {
-                return r.left < k.right + pad && r.right + pad > k.left &&
-                    r.top < k.bottom + pad && r.bottom + pad > k.top;
+            var steps = {{ this.steps_px|tojson }};
+            var pane = map.getPane("suigeoLabels") || map.createPane("suigeoLabels");
+            pane.style.zIndex = 450;
+            pane.style.pointerEvents = "none";
+            var items = null;
+            // directions: unit offsets of the label box from the point, in this order
+            var dirs = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1]];
+            function meets(a, b, g) {
+                return a[0] < b[2] + g && a[2] + g > b[0] && a[1] < b[3] + g && a[3] + g > b[1];
             }
-            function declutter() {
-                var items = (window.suigeoLabels || []).map(function (it, i) {
-                    return {p: it[0], i: i, layer: it[1]};
-                }).filter(function (it) {
-                    var tip = it.layer.getTooltip && it.layer.getTooltip();
-                    it.el = tip && tip.getElement && tip.getElement();
-                    return it.el && map.hasLayer(it.layer);
+            function make() {
+                items = (window.suigeoLabels || []).map(function (it, i) {
+                    var el = L.DomUtil.create("div", "suigeo-label", pane);
+                    el.innerHTML = it[2];
+                    var line = L.DomUtil.create("div", "suigeo-leader", pane);
+                    return {p: it[0], i: i, layer: it[1], el: el, line: line};
                 });
                 items.sort(function (a, b) { return a.p - b.p || a.i - b.i; });
-                var marks = items.map(function (it) {
-                    var path = it.layer.getElement && it.layer.getElement();
-                    return path ? path.getBoundingClientRect() : null;
+            }
+            function anchor(layer) {
+                if (layer.getLatLng) { return map.latLngToLayerPoint(layer.getLatLng()); }
+                var f = layer.feature && layer.feature.properties;
+                if (f && f._ay !== undefined) {
+                    return map.latLngToLayerPoint([Number(f._ay), Number(f._ax)]);
+                }
+                return map.latLngToLayerPoint(layer.getBounds().getCenter());
+            }
+            function markers() {
+                var out = [];
+                map.eachLayer(function (l) {
+                    if (l instanceof L.CircleMarker && l._point) {
+                        var r = l.getRadius() + (l.options.stroke ? l.options.weight / 2 : 0);
+                        var q = map.latLngToLayerPoint(l.getLatLng());
+                        out.push({layer: l, box: [q.x - r, q.y - r, q.x + r, q.y + r], r: r});
+                    }
                 });
-                // the map's own panels (layer control, legend, footer, title) are taken
-                var panels = map.getContainer().querySelectorAll(".leaflet-control, .suigeo-title");
-                var placed = Array.prototype.map.call(panels, function (el) {
-                    return el.getBoundingClientRect();
+                return out;
+            }
+            // boxes in a uniform grid (cells of 64 px), so a candidate meets only its
+            // neighbours: placing n labels costs about n, not n squared
+            function Grid() { this.cells = new Map(); }
+            Grid.prototype.keys = function (b, g, fn) {
+                var x0 = Math.floor((b[0] - g) / 64), x1 = Math.floor((b[2] + g) / 64);
+                var y0 = Math.floor((b[1] - g) / 64), y1 = Math.floor((b[3] + g) / 64);
+                for (var x = x0; x <= x1; x++) {
+                    for (var y = y0; y <= y1; y++) { if (fn(x + ":" + y)) { return true; } }
+                }
+                return false;
+            };
+            Grid.prototype.add = function (b) {
+                var cells = this.cells;
+                this.keys(b, 0, function (k) {
+                    var c = cells.get(k);
+                    if (c) { c.push(b); } else { cells.set(k, [b]); }
+                    return false;
                 });
-                items.forEach(function (it, n) {
-                    it.el.classList.remove("suigeo-label-hidden");
-                    var r = it.el.getBoundingClientRect();
-                    var own = marks[n];
-                    // markers touching this feature's own marker (coincident points) share
-                    // its label rather than blocking it
-                    var clash = placed.some(function (k) { return meets(r, k); }) ||
-                        marks.some(function (k, m) {
-                            return k && m !== n && !(own && meets(own, k)) && meets(r, k);
-                        });
-                    if (clash) {
-                        it.el.classList.add("suigeo-label-hidden");
-                    } else {
-                        placed.push(r);
+            };
+            Grid.prototype.hits = function (b, g) {
+                var cells = this.cells;
+                return this.keys(b, g, function (k) {
+                    var c = cells.get(k);
+                    return !!c && c.some(function (o) { return meets(b, o, g); });
+                });
+            };
+            function layout() {
+                if (!items) { make(); }
+                var c = map.getContainer().getBoundingClientRect();
+                var o = map.containerPointToLayerPoint([0, 0]);
+                var view = [o.x, o.y, o.x + c.width, o.y + c.height];
+                var placed = new Grid();
+                Array.prototype.forEach.call(
+                    map.getContainer().querySelectorAll(".leaflet-control, .suigeo-title"),
+                    function (el) {
+                        var r = el.getBoundingClientRect();
+                        placed.add([o.x + r.left - c.left, o.y + r.top - c.top,
+                                    o.x + r.right - c.left, o.y + r.bottom - c.top]);
+                    });
+                var marks = new Grid(), own = new Map();
+                markers().forEach(function (m) {
+                    marks.add(m.box);
+                    own.set(m.layer, m.r);
+                });
+                // read every size first (one reflow), then write every position
+                items.forEach(function (it) {
+                    if (!it.w) { it.w = it.el.offsetWidth; it.h = it.el.offsetHeight; }
+                });
+                items.forEach(function (it) {
+                    it.el.classList.add("suigeo-label-hidden");
+                    it.line.style.display = "none";
+                    if (!map.hasLayer(it.layer)) { return; }
+                    var q = anchor(it.layer);
+                    if (q.x < view[0] || q.x > view[2] || q.y < view[1] || q.y > view[3]) {
+                        return;  // out of view
+                    }
+                    var r0 = own.get(it.layer) || 0, w = it.w, h = it.h;
+                    for (var s = 0; s < steps.length; s++) {
+                        for (var d = 0; d < dirs.length; d++) {
+                            var dx = dirs[d][0], dy = dirs[d][1], k = r0 + steps[s];
+                            if (dx && dy) { k = k * 0.75; }
+                            var x = q.x + dx * k + (dx > 0 ? 0 : dx < 0 ? -w : -w / 2);
+                            var y = q.y + dy * k + (dy > 0 ? 0 : dy < 0 ? -h : -h / 2);
+                            var box = [x, y, x + w, y + h];
+                            if (box[0] < view[0] + 2 || box[2] > view[2] - 2 ||
+                                box[1] < view[1] + 2 || box[3] > view[3] - 2) { continue; }
+                            if (placed.hits(box, pad) || marks.hits(box, pad)) { continue; }
+                            placed.add(box);
+                            L.DomUtil.setPosition(it.el, L.point(x, y));
+                            it.el.classList.remove("suigeo-label-hidden");
+                            if (s > 0) {
+                                // leader line from the marker's edge to the nearest box point
+                                var tx = Math.max(box[0], Math.min(q.x, box[2]));
+                                var ty = Math.max(box[1], Math.min(q.y, box[3]));
+                                var len = Math.hypot(tx - q.x, ty - q.y);
+                                var a = Math.atan2(ty - q.y, tx - q.x);
+                                var sx = q.x + Math.cos(a) * r0, sy = q.y + Math.sin(a) * r0;
+                                it.line.style.display = "";
+                                it.line.style.width = Math.max(0, len - r0) + "px";
+                                L.DomUtil.setPosition(it.line, L.point(sx, sy));
+                                it.line.style.transform += " rotate(" + a + "rad)";
+                            }
+                            return;
+                        }
                     }
                 });
             }
             var timer = null;
             function later() {
                 clearTimeout(timer);
-                timer = setTimeout(declutter, 30);
+                timer = setTimeout(function () { layout(); pane.style.visibility = ""; }, 30);
             }
+            map.on("zoomstart", function () { pane.style.visibility = "hidden"; });
             map.on("zoomend moveend resize overlayadd overlayremove", later);
             map.whenReady(later);
-            window.suigeoDeclutter = declutter;
+            if (document.fonts && document.fonts.ready) {
+                document.fonts.ready.then(function () {
+                    (items || []).forEach(function (it) { it.w = 0; });  // measure again
+                    later();
+                });
+            }
+            window.suigeoLayout = function () { layout(); pane.style.visibility = ""; };
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, pad_px: float = 2.0) -> None:
+    #: Distances (px) from the marker's edge tried in turn; beyond the first, a leader line.
+    CANDIDATE_STEPS = (2.0, 12.0, 26.0, 44.0)
+
+    def __init__(self, pad_px: float = 2.0, steps_px: tuple[float, ...] = CANDIDATE_STEPS) -> None:
         super().__init__()
-        self._name = "LabelDeclutter"
+        self._name = "LabelLayout"
         self.pad_px = float(pad_px)
+        self.steps_px = [float(x) for x in steps_px]
+
+
+class FocusBounds(MacroElement):
+    """Record the initial view's bounds as ``window.suigeoFocus`` (print layouts refit to it)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.suigeoFocus = {{ this.bounds|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FocusBounds"
+        self.bounds = bounds
+
+
+class LandLayer(MacroElement):
+    """An offline vector basemap: land drawn quietly on a sea-coloured map, under every layer.
+
+    The land sits in its own pane (z-index 350, below the overlay pane's 400) with its own
+    SVG renderer, takes no mouse events and is not in the layer control.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var pane = map.createPane("suigeoBase");
+            pane.style.zIndex = 350;
+            pane.style.pointerEvents = "none";
+            map.getContainer().classList.add("suigeo-sea");
+            L.geoJSON({{ this.data|tojson }}, {
+                pane: "suigeoBase", interactive: false,
+                renderer: L.svg({pane: "suigeoBase", padding: 0.5}),
+                style: {stroke: true, color: "#8fa9bd", weight: 0.8, opacity: 1,
+                        fillColor: "#f4f3ef", fillOpacity: 1}
+            }).addTo(map);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "LandLayer"
+        self.data = data
+
+
+class EmbeddedTiles(MacroElement):
+    """A tile layer whose tiles are in the page (``{"z/x/y": data URI}``): nothing is fetched.
+
+    Tiles the file does not have are a blank pixel (a ``data:`` URI too), so no request is
+    made and no tile error raised. Drawn beyond the file's deepest zoom by scaling its tiles.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var tiles = {{ this.tiles|tojson }};
+            var blank = "data:image/gif;base64," +
+                "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+            var Embedded = L.TileLayer.extend({
+                getTileUrl: function (c) {
+                    return tiles[c.z + "/" + c.x + "/" + c.y] || blank;
+                }
+            });
+            new Embedded("", {minZoom: 0, maxZoom: 18, minNativeZoom: {{ this.min_zoom }},
+                              maxNativeZoom: {{ this.max_zoom }},
+                              attribution: {{ this.attribution|tojson }}})
+                .addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, tiles: dict[str, str], *, min_zoom: int, max_zoom: int, attribution: str
+    ) -> None:
+        super().__init__()
+        self._name = "EmbeddedTiles"
+        self.tiles = tiles
+        self.min_zoom = int(min_zoom)
+        self.max_zoom = int(max_zoom)
+        self.attribution = attribution
+
+
+class MetricScale(MacroElement):
+    """A metric-only scale bar (Leaflet's scale control without the miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true, maxWidth: 160,
+                         position: {{ this.position|tojson }}})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, position: str = "bottomleft") -> None:
+        super().__init__()
+        self._name = "MetricScale"
+        self.position = position
 
 
 class _Attribution(MacroElement):

@@ -13,6 +13,7 @@ import folium
 from suigeo.errors import OutputError, SuigeoError
 from suigeo.io.atomic import atomic_output, check_outputs
 from suigeo.maps.browser import chromium
+from suigeo.maps.pagecheck import check_rendered, install_probe
 
 __all__ = ["render_html", "save_html", "save_map", "save_png"]
 
@@ -79,6 +80,7 @@ def _screenshot(page: Path, out, width: int, height: int, settle_s: float, input
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
+        install_probe(driver)  # records failed scripts, stylesheets and tiles
         driver.get(page.as_uri())
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -89,6 +91,7 @@ def _screenshot(page: Path, out, width: int, height: int, settle_s: float, input
             if ready:
                 break
             time.sleep(0.1)
+        check_rendered(driver, repr(str(out)))  # loaded, not blank; else nothing is written
         time.sleep(settle_s)  # let tiles (if any, and reachable) and fonts settle
         with atomic_output(out, inputs=inputs) as tmp:
             if not driver.save_screenshot(str(tmp)):

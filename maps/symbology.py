@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["field_label", "kind_style", "status_dash", "symbology"]
+__all__ = ["field_label", "kind_style", "point_status", "status_dash", "symbology"]
 
 _PATH = Path(__file__).with_name("symbology.toml")
 
@@ -34,6 +34,12 @@ def kind_style(kind: str | None, *, user: bool = False) -> dict[str, Any]:
 def status_dash(status: str | None) -> str:
     """Return the SVG dash pattern for a line status ('' = solid, also for unknown status)."""
     return symbology()["status"].get(str(status), {}).get("dash_array", "")
+
+
+def point_status(status: str | None) -> dict[str, Any]:
+    """Return the ``point_*`` keys of a status (how a station of that status is drawn)."""
+    table = symbology()["status"].get(str(status), {})
+    return {k: v for k, v in table.items() if k.startswith("point_")}
 
 
 def field_label(column: str) -> str:

@@ -27,16 +27,28 @@ from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import ground_m_per_min, sketch_graph
 from suigeo.io.vector import read_vector
 
-__all__ = ["Coverage", "coverage", "read_points"]
+__all__ = ["Coverage", "PeopleCovered", "coverage", "read_points"]
 
 log = logging.getLogger(__name__)
 
 
+class PeopleCovered(NamedTuple):
+    """People of a population raster within the coverage bound: ``covered`` of ``total``
+    (every populated cell of the raster), ``share`` = covered ÷ total, and the rule."""
+
+    total: float
+    covered: float
+    share: float
+    rule: str
+
+
 class Coverage(NamedTuple):
-    """``table``: one row per target; ``uncovered``: the targets not covered."""
+    """``table``: one row per target; ``uncovered``: the targets not covered; ``people``:
+    the people covered when a population raster was given."""
 
     table: gpd.GeoDataFrame
     uncovered: gpd.GeoDataFrame
+    people: PeopleCovered | None = None
 
 
 def read_points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
@@ -134,14 +146,23 @@ def coverage(
     stations: gpd.GeoDataFrame | None = None,
     include_planned: bool = False,
     settings: Mapping[str, Any] | Settings | None = None,
+    population: str | os.PathLike[str] | None = None,
 ) -> Coverage:
     """Nearest facility for every target and whether it lies within ``km`` or ``minutes``.
+
+    With ``population`` (a GeoTIFF of people per cell, any CRS) the people covered too:
+    with ``km`` the cells whose centre is within ``km`` (geodesic) of the nearest
+    facility, exactly as a target; with ``minutes`` the cells whose centre lies in the ring
+    of the facilities reached within ``minutes`` (:func:`rings` with ``direction="to"``,
+    ``nearest=True``, the same engine); the share is of every person in the raster (clip
+    it to the study area).
 
     Returns
     -------
     Coverage
         ``table`` (GeoDataFrame of the targets in CGCS2000 with ``target``, ``facility``,
-        ``distance_km`` or ``minutes``, ``covered``, ``criterion``) and ``uncovered``.
+        ``distance_km`` or ``minutes``, ``covered``, ``criterion``), ``uncovered`` and
+        ``people`` (:class:`PeopleCovered`, or None without ``population``).
     """
     if (km is None) == (minutes is None):
         raise InputError("give exactly one of km= or minutes=")
@@ -184,4 +205,49 @@ def coverage(
     if p is not None:
         keys = ["ground.", "rail."] if engine == "sketch" else ["network.", "walk.", "rail."]
         table["settings"] = p.to_json(keys)
-    return Coverage(table, table[~table["covered"]].reset_index(drop=True))
+    people = None
+    if population is not None:
+        people = _people(
+            population,
+            fac,
+            km=km,
+            minutes=minutes,
+            engine=engine,
+            roads=roads,
+            rail=rail,
+            rails=rails,
+            stations=stations,
+            include_planned=include_planned,
+            settings=p,
+        )
+        log.info("coverage: %.0f of %.0f people covered", people.covered, people.total)
+    return Coverage(table, table[~table["covered"]].reset_index(drop=True), people)
+
+
+def _people(
+    population: str | os.PathLike[str], fac: gpd.GeoDataFrame, *, km: float | None, **opts: Any
+) -> PeopleCovered:
+    from suigeo.geo.access.people import population_cells, population_in
+
+    lon, lat, people = population_cells(population)
+    total = float(people.sum())
+    if total <= 0:
+        raise InputError(f"population raster {str(population)!r} holds no people")
+    if km is not None:
+        cells = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=CGCS2000)
+        _, dist = _by_km(fac, cells)
+        covered = float(people[dist <= km].sum())
+        rule = f"cells whose centre is within {km:g} km (geodesic) of the nearest facility"
+    else:
+        from suigeo.geo.access.rings import rings
+
+        minutes = opts.pop("minutes")
+        ring = rings(fac, minutes=[minutes], direction="to", nearest=True, **opts)
+        covered = float(population_in(ring.geometry.values, population)[0])
+        rule = (
+            f"cells whose centre lies in the {opts['engine']} ring of the nearest facility "
+            f"within {minutes:g} min (direction to)"
+        )
+    return PeopleCovered(
+        total, covered, covered / total, rule + "; share of all the raster's people"
+    )

@@ -17,7 +17,9 @@ Edges, all in minutes:
   says trains run on from line A onto line B at junction station J, arrival on A at J
   (travelling towards J along the service) → departure on B at J (onwards along the
   service) costs only A's stop penalty, as an intermediate stop would; the reverse
-  direction likewise with B's penalty. Other changes of line at J keep the transfer time.
+  direction likewise with B's penalty. When the table lists the service's ``stops`` and J
+  is not among them, the trains pass J without stopping and the junction costs nothing.
+  Other changes of line at J keep the transfer time.
 
 Track length between stations: the geodesic distance between them × (published line length
 ÷ sum of station-to-station distances) when the line has a published length, otherwise ×
@@ -28,8 +30,10 @@ most ``rail.max_speed_kmh`` of its kind.
 Through-service table (e.g. :func:`layers.through_services`): columns ``id``, ``lines``
 (line ids in running order joined by ``;``), ``via`` (start, junctions and end station ids
 joined by ``;``, one more than the lines; leg k runs on ``lines[k]`` from ``via[k]`` to
-``via[k+1]``) and optionally ``status``. A service is used when its status belongs to the
-scenario and all its lines are in the graph; trains are taken to run both ways.
+``via[k+1]``) and optionally ``status`` and ``stops`` (the stations the trains call at,
+joined by ``;``; empty or absent: they call at every junction). A service is used when its
+status belongs to the scenario and all its lines are in the graph; trains are taken to run
+both ways.
 
 A user timetable (``from``, ``to``, ``minutes``; station ids or names) replaces the lines:
 each row is a ride from one station to another in that direction, with access, egress and
@@ -241,10 +245,11 @@ def _legs(
         cells = through[col].fillna("").astype(str)
         return [[x.strip() for x in v.split(";") if x.strip()] for v in cells]
 
+    stops = ids_of("stops") if "stops" in through.columns else [[] for _ in range(len(through))]
     rows = []
     # a small table (a handful of services): one pass over its rows to check and unfold them
-    for r, (sid, st, lines, via) in enumerate(
-        zip(ids, status, ids_of("lines"), ids_of("via"), strict=True)
+    for r, (sid, st, lines, via, stop) in enumerate(
+        zip(ids, status, ids_of("lines"), ids_of("via"), stops, strict=True)
     ):
         if not lines or len(via) != len(lines) + 1:
             raise InputError(
@@ -258,8 +263,14 @@ def _legs(
                 f"{unknown[0]!r}"
             )
         if st in wanted and set(lines) <= used:
-            rows += [(sid, r, k, ln, via[k], via[k + 1]) for k, ln in enumerate(lines)]
-    return pd.DataFrame(rows, columns=["service", "row", "k", "line", "frm", "to"])
+            # a junction the train passes without stopping: listed stops that leave it out
+            halt = [not stop or via[k] in stop for k in range(len(lines))]
+            rows += [
+                (sid, r, k, ln, via[k], via[k + 1], halt[k], ";".join(stop))
+                for k, ln in enumerate(lines)
+            ]
+    cols = ["service", "row", "k", "line", "frm", "to", "halt", "stops"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _through_table(
@@ -280,6 +291,15 @@ def _through_table(
             f"through-service table row {leg['row'] + 1} ({leg['service']}), column 'via': "
             f"{leg['frm']} → {leg['to']} is not a leg of line {leg['line']!r}"
         )
+    on_lines = set(long["line"] + "\x00" + long["station"])
+    for leg in legs[legs["k"] == 0].itertuples():
+        mine = legs.loc[legs["row"] == leg.row, "line"]
+        for x in filter(None, leg.stops.split(";")):
+            if not any(f"{ln}\x00{x}" in on_lines for ln in mine):
+                raise InputError(
+                    f"through-service table row {leg.row + 1} ({leg.service}), column "
+                    f"'stops': {x} is not a station of the service's lines"
+                )
     pos = long["pos"].to_numpy()
     a, b = r_from.to_numpy(dtype=np.int64), r_to.to_numpy(dtype=np.int64)
     # direction 0 runs towards higher positions on the line (see _edges)
@@ -287,14 +307,15 @@ def _through_table(
     nxt = legs.assign(k=legs["k"] - 1)
     j = legs.merge(nxt, on=["row", "k"], suffixes=("_a", "_b"))
     pen = long["penalty"].to_numpy(dtype=float)
+    halt = j["halt_b"].to_numpy(dtype=bool)  # leg b starts at the junction
     return pd.DataFrame(
         {
             "ra": j["r_to_a"].to_numpy(),
             "da": j["d_a"].to_numpy(),
             "rb": j["r_from_b"].to_numpy(),
             "db": j["d_b"].to_numpy(),
-            "wa": pen[j["r_to_a"].to_numpy()],
-            "wb": pen[j["r_from_b"].to_numpy()],
+            "wa": np.where(halt, pen[j["r_to_a"].to_numpy()], 0.0),
+            "wb": np.where(halt, pen[j["r_from_b"].to_numpy()], 0.0),
         }
     )
 

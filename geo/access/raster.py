@@ -8,7 +8,11 @@ Moves go to the 8 neighbouring cells. A move a → b of length d costs
 ``d/2 · (1/v_a + 1/v_b)`` — the convention of scikit-image's ``MCP_Geometric`` — where
 ``v`` is the road speed burned into a road cell, and elsewhere off-path walking by Tobler's
 function of the signed slope of the move, ``6·exp(−3.5·|S + 0.05|) × walk.off_path_factor``
-km/h (flat when there is no DEM). Roads of ``raster.limited_access_classes`` (expressways)
+km/h (flat when there is no DEM; a move into, out of or between cells without a height —
+DEM nodata or outside the DEM — is level, slope 0). A friction raster gives off-road speeds
+on the flat instead (scaled by Tobler's slope factor on a DEM, used as given without one).
+The grid spans what the fastest speed present (roads, friction, walking) reaches within
+the largest threshold. Roads of ``raster.limited_access_classes`` (expressways)
 are not burned: they form their own graph, entered and left only at their interchanges
 (line ends shared with an ordinary road). Rail likewise joins the grid only at station
 cells. Dijkstra (scipy) stops at the largest threshold. Rings are the cells within each
@@ -42,6 +46,7 @@ from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
 from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.settings import Settings
 from suigeo.io.atomic import atomic_output
+from suigeo.io.raster import open_raster, reading
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -153,21 +158,9 @@ def _onto_grid(
 ) -> tuple[np.ndarray, str]:
     """Band 1 of a GeoTIFF resampled onto the grid (NaN where it has no data), and a note
     naming the CRS it was reprojected from ('' when it already is the grid's)."""
-    from pyproj.exceptions import CRSError
-    from rasterio._err import CPLE_BaseError
-
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"cannot read {what} {str(path)!r}: {exc}") from None
-    with src:
-        if src.crs is None:
-            raise InputError(f"{what} {str(path)!r} has no coordinate system")
-        if src.count < 1:
-            raise InputError(f"{what} {str(path)!r} has no band")
+    with open_raster(path, what=what) as src:
         out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
-        failure = None
-        try:  # a damaged file opens, then fails while its blocks are read
+        with reading(path, what=what):  # a damaged file opens, then fails while read
             reproject(
                 source=rasterio.band(src, 1),
                 destination=out,
@@ -178,13 +171,6 @@ def _onto_grid(
                 resampling=resampling,
             )
             same = CRS(src.crs) == grid.plane
-        except (rasterio.errors.RasterioError, CPLE_BaseError, CRSError, ValueError) as exc:
-            failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        if failure is not None:
-            raise InputError(
-                f"cannot read {what} {str(path)!r}: its data is damaged or not a raster GDAL "
-                f"can warp ({failure[:200]})"
-            )
         return out, "" if same else src.crs.to_string()
 
 
@@ -197,7 +183,8 @@ def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
     if missing.any():
         note += (
             f"; the DEM covers {100 * (1 - missing.mean()):.1f}% of the grid: "
-            "cells outside it are walked as flat"
+            "cells outside it or without data are walked as flat (every move into, out of "
+            "or between them counts as level, slope 0)"
         )
     return out, note
 
@@ -253,7 +240,7 @@ def grid_csr(
             pads = (
                 np.pad(base, 1, constant_values=np.nan),
                 np.pad(speed, 1, constant_values=np.nan),
-                np.pad(np.nan_to_num(heights, nan=0.0), 1),
+                np.pad(heights, 1, constant_values=np.nan),  # NaN: no height (see _block)
             )
         rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
         buf = np.empty((rows * w, 8)), np.empty((rows * w, 8), dtype=itype)
@@ -301,6 +288,9 @@ def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
         else:
             base, speed, hgt = pads
             rise = hgt[here] - hgt[there] if reverse else hgt[there] - hgt[here]
+            # a move into, out of or between cells without a height (DEM nodata, outside
+            # the DEM) is level: walked as on the flat, never a cliff from a made-up height
+            np.copyto(rise, 0.0, where=np.isnan(rise))
             slope = tobler_kmh(rise / d) / flat
             v_here = np.where(np.isfinite(speed[here]), speed[here], base[here] * slope)
             v_there = np.where(np.isfinite(speed[there]), speed[there], base[there] * slope)
@@ -311,12 +301,60 @@ def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
     np.copyto(cols, idx, where=bad)
 
 
-def _friction(path: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
+def _friction(path: str | os.PathLike[str], grid: Grid) -> np.ndarray:
     """Off-road speeds (km/h) from a friction GeoTIFF, resampled onto the grid (nearest)."""
     out, _ = _onto_grid(path, grid, "friction raster", Resampling.nearest)
     if (out < 0).any():
         raise InputError(f"friction raster {str(path)!r} holds negative speeds")
-    return out, "; off-road speeds from the friction raster (km/h, 0 = impassable)"
+    return out
+
+
+def _offroad_text(friction: bool, dem: bool) -> str:
+    """How off-road cells are crossed, for the method column."""
+    if not friction:
+        return "off road Tobler walking × off-path factor" + (
+            " on DEM slopes" if dem else " on the flat (no DEM)"
+        )
+    return (
+        "off road the friction raster's speeds (km/h, 0 = impassable) "
+        + ("× Tobler's slope factor on DEM slopes" if dem else "as given (no DEM)")
+        + ", Tobler walking × off-path factor where it has no data"
+    )
+
+
+def _raster_max(path: str | os.PathLike[str], what: str) -> float:
+    """The largest value of band 1 (NaN when it holds no data)."""
+    top = -math.inf
+    # block by block: memory stays small on a large raster
+    with open_raster(path, what=what) as src, reading(path, what=what):
+        for _, win in src.block_windows(1):
+            band = src.read(1, window=win, masked=True)
+            vals = np.asarray(band.compressed(), dtype=np.float64)
+            vals = vals[np.isfinite(vals)]
+            if vals.size:
+                top = max(top, float(vals.max()))
+    return top if math.isfinite(top) else math.nan
+
+
+def _fastest_kmh(
+    kmh: np.ndarray | None,
+    friction: str | os.PathLike[str] | None,
+    has_dem: bool,
+    settings: Settings,
+) -> float:
+    """The fastest speed anywhere on the grid (km/h): roads (burned and expressways), the
+    friction raster (× Tobler's steepest-downhill gain 6 / 5.04 on a DEM) and off-road
+    walking (Tobler × off-path factor; its maximum at slope −0.05 on a DEM). It sizes the
+    grid: nothing farther than this speed × the largest threshold can be reached."""
+    gain = float(tobler_kmh(-0.05) / tobler_kmh(0.0)) if has_dem else 1.0
+    fastest = float(tobler_kmh(0.0)) * gain * settings["walk.off_path_factor"]
+    if kmh is not None and len(kmh):
+        fastest = max(fastest, float(np.max(kmh)))
+    if friction is not None:
+        top = _raster_max(friction, "friction raster")
+        if math.isfinite(top):
+            fastest = max(fastest, top * gain)
+    return fastest
 
 
 def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
@@ -409,6 +447,156 @@ def _contour(times: np.ndarray, t: float, grid: Grid) -> shapely.Geometry:
     return shapely.union_all(polys)
 
 
+WINDOWED = True  # search a window grown from the origins (False: the whole grid; tests)
+
+
+def flat_kmh(settings: Settings) -> float:
+    """Off-path walking on the flat (km/h): Tobler at slope 0 × ``walk.off_path_factor``."""
+    return float(tobler_kmh(0.0)) * settings["walk.off_path_factor"]
+
+
+def _typical_kmh(path: str | os.PathLike[str]) -> float:
+    """The median positive speed of a friction raster (a first guess of the reach only)."""
+    with rasterio.open(path) as src:
+        step = max(1, max(src.width, src.height) // 512)  # a decimated read is enough
+        band = src.read(
+            1,
+            masked=True,
+            out_shape=(max(1, src.height // step), max(1, src.width // step)),
+        )
+    vals = np.asarray(band.compressed(), dtype=np.float64)
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    return float(np.median(vals)) if vals.size else 1.0
+
+
+def _to_window(ids: np.ndarray, grid: Grid, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Node ids of the whole grid (cells, then linked nodes) as ids of the window ``box``
+    (row0, row1, col0, col1); -1 for a cell outside it."""
+    r0, r1, c0, c1 = box
+    ww = c1 - c0
+    ids = np.asarray(ids, dtype=np.int64)
+    row, col = np.divmod(ids, grid.width)
+    inside = (row >= r0) & (row < r1) & (col >= c0) & (col < c1)
+    cell = np.where(inside, (row - r0) * ww + (col - c0), -1)
+    return np.where(ids >= grid.size, ids - grid.size + (r1 - r0) * ww, cell)
+
+
+def _link_arrays(links: csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The links as (u, v, w) arrays, built from the rows that hold any (a few among the
+    grid's millions)."""
+    count = np.diff(links.indptr)
+    rows = np.flatnonzero(count)
+    u = np.repeat(rows.astype(np.int64), count[rows])
+    return u, links.indices.astype(np.int64), np.asarray(links.data)
+
+
+def _window_links(
+    links: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_links: int,
+    grid: Grid,
+    box: tuple[int, int, int, int],
+) -> tuple[csr_array, np.ndarray, np.ndarray]:
+    """The links (``_link_arrays``; ``n_links`` nodes) among the window's nodes (window
+    numbering), and the links that leave it: their window source node and whole-grid
+    target cell."""
+    u, v, w = links
+    r0, r1, c0, c1 = box
+    n_win = (r1 - r0) * (c1 - c0) + n_links - grid.size
+    nu, nv = _to_window(u, grid, box), _to_window(v, grid, box)
+    keep = (nu >= 0) & (nv >= 0)
+    sub = csr_array((w[keep], (nu[keep], nv[keep])), shape=(n_win, n_win))
+    leak = (nu >= 0) & (nv < 0)
+    return sub, nu[leak], v[leak]
+
+
+def _side_growth(away: int, t_edge: float, t_max: float) -> int:
+    """Cells to move a window side out by when a cell on it was reached: the side is
+    ``away`` cells from the origins and first reached at ``t_edge`` minutes, so at the same
+    pace the cut-off reaches ``away · t_max / t_edge`` (+ 5 % and 2 cells); doubling when
+    that cannot be told (an origin on the side). Always at least one cell."""
+    if away <= 0 or t_edge <= 0:
+        return max(1, away)
+    return max(1, math.ceil(away * t_max / t_edge * 1.05) + 2 - away)
+
+
+def _windowed_search(
+    grid, speed, links, o_cells, t_max, first_kmh, layers, settings, reverse, nearest
+):
+    """Dijkstra with a cut-off on a window of the grid, grown until it holds every node
+    reached: the window starts at the origins ± ``t_max`` × ``first_kmh`` and a side grows
+    (doubling its distance from the origins) while a cell on it is reached, and to take in
+    the target cell of a link (rail, expressway) that leaves it from a reached node. A
+    shortest path within the cut-off only passes nodes within it, so when no reached node
+    touches the window's edge the window's times are the whole grid's (a test checks it).
+    Returns the window's grid, its box, the times and the DEM heights with their note."""
+    row, col = np.divmod(np.asarray(o_cells, dtype=np.int64), grid.width)
+    reach = max(1, math.ceil(t_max * first_kmh * 1000 / 60 / grid.cell))
+    box = (
+        max(0, int(row.min()) - reach),
+        min(grid.height, int(row.max()) + reach + 1),
+        max(0, int(col.min()) - reach),
+        min(grid.width, int(col.max()) + reach + 1),
+    )
+    if not WINDOWED:
+        box = (0, grid.height, 0, grid.width)
+    link_uvw = _link_arrays(links)
+    while True:
+        r0, r1, c0, c1 = box
+        win = Grid(
+            grid.transform @ Affine.translation(c0, r0), c1 - c0, r1 - r0, grid.cell, grid.plane
+        )
+        heights, dem_note, offroad = layers(win)
+        sub, leak_u, leak_v = _window_links(link_uvw, links.shape[0], grid, box)
+        graph = grid_csr(
+            speed[r0:r1, c0:c1],
+            heights,
+            grid.cell,
+            settings,
+            sub.shape[0],
+            offroad,
+            reverse=reverse,
+            links=sub,
+        )
+        dist, _ = shortest_times(
+            graph, _to_window(o_cells, grid, box), limit=t_max, nearest=nearest
+        )
+        hit = np.isfinite(dist).any(axis=0)
+        cells = hit[: win.size].reshape(win.height, win.width)
+        grow = [
+            r0 > 0 and cells[0].any(),
+            r1 < grid.height and cells[-1].any(),
+            c0 > 0 and cells[:, 0].any(),
+            c1 < grid.width and cells[:, -1].any(),
+        ]
+        out = leak_v[hit[leak_u]]
+        if not (any(grow) or out.size):
+            log.info(
+                "raster: searched a window of %d x %d cells (%.1f%% of the grid)",
+                win.width,
+                win.height,
+                100 * win.size / grid.size,
+            )
+            return win, box, dist, (heights, dem_note)
+        first_t = dist[:, : win.size].min(axis=0).reshape(win.height, win.width)
+        edges = (first_t[0], first_t[-1], first_t[:, 0], first_t[:, -1])
+        away = (
+            int(row.min()) - r0,
+            r1 - 1 - int(row.max()),
+            int(col.min()) - c0,
+            c1 - 1 - int(col.max()),
+        )
+        more = [
+            _side_growth(d, float(t.min()), t_max) if g else 0
+            for d, t, g in zip(away, edges, grow, strict=True)
+        ]
+        nr0, nr1, nc0, nc1 = r0 - more[0], r1 + more[1], c0 - more[2], c1 + more[3]
+        if out.size:  # take in the link targets and a first reach around them
+            t_row, t_col = np.divmod(out, grid.width)
+            nr0, nr1 = min(nr0, int(t_row.min()) - reach), max(nr1, int(t_row.max()) + reach + 1)
+            nc0, nc1 = min(nc0, int(t_col.min()) - reach), max(nc1, int(t_col.max()) + reach + 1)
+        box = (max(0, nr0), min(grid.height, nr1), max(0, nc0), min(grid.width, nc1))
+
+
 def raster_rings(
     lon: np.ndarray,
     lat: np.ndarray,
@@ -439,7 +627,7 @@ def raster_rings(
     )
     gdf = None if roads is None else load_roads(roads)
     kmh = None if gdf is None else road_speeds(gdf, settings)
-    vmax = float(tobler_kmh(-0.05)) if kmh is None else max(6.0, float(kmh.max()))
+    vmax = _fastest_kmh(kmh, friction, dem is not None, settings)
     bounds = _extent(
         np.asarray(ox),
         np.asarray(oy),
@@ -456,8 +644,6 @@ def raster_rings(
         settings,
     )
     log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
-    heights, dem_note = (None, "") if dem is None else _heights(dem, grid)
-    offroad, fr_note = (None, "") if friction is None else _friction(friction, grid)
     edges = EdgeList()
     edges.add_nodes(grid.size)
     speed = _roads(gdf, kmh, grid, settings, edges)
@@ -466,28 +652,31 @@ def raster_rings(
     ok = st_cells >= 0
     edges.add(st_nodes[ok], st_cells[ok], ZERO, both=True)
     o_cells = grid.cell_of(np.asarray(ox), np.asarray(oy))
+    reverse = direction == "to"
+    links = edges.csr(reverse=reverse)
+    t_max = max(thresholds)
+
+    def layers(win: Grid) -> tuple[np.ndarray | None, str, np.ndarray | None]:
+        heights, dem_note = (None, "") if dem is None else _heights(dem, win)
+        offroad = None if friction is None else _friction(friction, win)
+        return heights, dem_note, offroad
+
+    first = flat_kmh(settings) if friction is None else _typical_kmh(friction)
+    win, box, dist, (heights, dem_note) = _windowed_search(
+        grid, speed, links, o_cells, t_max, first, layers, settings, reverse, nearest
+    )
     if heights is not None:
-        outside = np.isnan(heights.ravel()[np.maximum(o_cells, 0)])
+        outside = np.isnan(heights.ravel()[_to_window(o_cells, grid, box)])
         if outside.any():
             raise InputError(
-                f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM"
+                f"origin {labels[int(np.flatnonzero(outside)[0])]!r} is outside the DEM "
+                "or on a cell without data"
             )
-    reverse = direction == "to"
-    graph = grid_csr(  # with rail and expressway links
-        speed,
-        heights,
-        grid.cell,
-        settings,
-        edges.n,
-        offroad,
-        reverse=reverse,
-        links=edges.csr(reverse=reverse),
-    )
-    dist, _ = shortest_times(graph, o_cells, limit=max(thresholds), nearest=nearest)
+    st_nodes = _to_window(st_nodes, grid, box)
     if raster_out is not None:
-        _write_tif(raster_out, dist[:, : grid.size], grid, [x for x in (dem, friction) if x])
+        _write_tif(raster_out, dist[:, : win.size], win, [x for x in (dem, friction) if x])
     geoms = [
-        [_contour(dist[r, : grid.size], t, grid) for t in thresholds] for r in range(dist.shape[0])
+        [_contour(dist[r, : win.size], t, win) for t in thresholds] for r in range(dist.shape[0])
     ]
     from suigeo.geo.access.sketch import _station_frame
 
@@ -495,13 +684,11 @@ def raster_rings(
     method = (
         f"raster: {grid.cell:g} m grid, 8-neighbour cost distance; "
         + ("roads burned at their speeds, " if roads is not None else "no roads given, ")
-        + "off road Tobler walking × off-path factor"
-        + (" on DEM slopes" if heights is not None else " on the flat (no DEM)")
+        + _offroad_text(friction is not None, heights is not None)
         + ("; rail linked only at station cells" if len(st_nodes) else "; no rail")
         + ("; expressways entered only at interchanges" if roads is not None else "")
         + note
         + dem_note
-        + fr_note
     )
     keys = (
         ["raster.", "walk."]

@@ -21,7 +21,7 @@ from suigeo.geo.access.result import EngineOutput, to_frame
 from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import sketch_rings
 
-__all__ = ["ENGINES", "check_minutes", "rings", "station_times"]
+__all__ = ["ENGINES", "add_people", "check_minutes", "compare_rings", "rings", "station_times"]
 
 ENGINES = ("sketch", "network", "raster")
 DIRECTIONS = ("from", "to")
@@ -198,6 +198,9 @@ def rings(
     raster_out: str | os.PathLike[str] | None = None,
     friction: str | os.PathLike[str] | None = None,
     through: pd.DataFrame | str | os.PathLike[str] | None = None,
+    population: str | os.PathLike[str] | None = None,
+    count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    count_field: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -235,18 +238,30 @@ def rings(
         cover; nodata = walking, 0 = impassable), scaled by slope when a DEM is given.
     through
         Through services, a DataFrame or a CSV path (columns ``id``, ``lines``, ``via``,
-        optional ``status``; see
+        optional ``status`` and ``stops``; see
         :func:`layers.through_services`): at their junctions trains run on without a
-        change, so only the stop penalty is charged. Default: the shipped table when the
+        change, so only the stop penalty is charged (nothing where ``stops`` leaves the
+        junction out). Default: the shipped table when the
         shipped lines are used, none with user ``rails``. ``settings={"rail.through_running":
         False}`` charges the transfer time at every change of line.
+    population
+        A population raster (GeoTIFF of people per cell, any CRS, e.g. WorldPop): adds a
+        ``population`` column, the people of the cells whose centre lies in the ring or on
+        its edge (whole cells, no area weighting; cells without data count 0).
+    count
+        A point or polygon layer (a vector file, a lon/lat CSV or a GeoDataFrame:
+        villages, schools, firms): adds a ``count`` column, the features whose
+        representative point lies in the ring or on its edge.
+    count_field
+        With ``count``: sum this numeric column (e.g. jobs) instead of counting features.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per origin and threshold in CGCS2000 (EPSG:4490), columns ``origin``,
         ``minutes``, ``direction``, ``engine``, ``scenario``, ``area_km2``, ``method``,
-        ``settings`` (JSON of the values used) and ``geometry``.
+        ``settings`` (JSON of the values used) and ``geometry``; ``population`` and
+        ``count`` when asked for.
 
     Examples
     --------
@@ -270,7 +285,7 @@ def rings(
         friction=friction,
         through=through,
     )
-    return to_frame(
+    frame = to_frame(
         out,
         thresholds,
         engine=engine,
@@ -280,6 +295,33 @@ def rings(
         ),
         settings_json=p.to_json(out.setting_keys),
     )
+    return add_people(frame, population=population, count=count, count_field=count_field)
+
+
+def add_people(
+    frame: gpd.GeoDataFrame,
+    *,
+    population: str | os.PathLike[str] | None = None,
+    count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    count_field: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Add ``population`` and ``count`` columns to rings (rules in
+    :mod:`geo.access.people`), and the rules used to the ``method`` column."""
+    from suigeo.geo.access.people import COUNT_RULE, POPULATION_RULE, count_in, population_in
+
+    if count_field is not None and count is None:
+        raise InputError("count_field= (--count-field) needs a count layer (count=, --count)")
+    notes = []
+    if population is not None:
+        frame["population"] = population_in(frame.geometry.values, population)
+        notes.append(POPULATION_RULE)
+    if count is not None:
+        got = count_in(frame.geometry.values, count, count_field)
+        frame["count"] = got if count_field else got.astype(np.int64)
+        notes.append(COUNT_RULE + (f" (sum of {count_field!r})" if count_field else ""))
+    if notes:
+        frame["method"] = frame["method"] + "; " + "; ".join(notes)
+    return frame
 
 
 def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
@@ -311,3 +353,69 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
     st = out.station_times
     st["minutes"] = np.asarray(st["minutes"], dtype=float)
     return st
+
+
+COMPARISONS = ("planned",)
+
+
+def compare_rings(
+    origin: Any,
+    *,
+    compare: str = "planned",
+    minutes: float | Iterable[float] = (30, 90),
+    population: str | os.PathLike[str] | None = None,
+    count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
+    count_field: str | None = None,
+    **options: Any,
+) -> gpd.GeoDataFrame:
+    """What a scenario changes: the areas gained and lost per origin and threshold.
+
+    ``compare="planned"``: rail in service (the base) against rail in service + under
+    construction + planned (the scenario), every other option (``options``: the keywords
+    of :func:`rings` but ``include_planned``) the same.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Two rows per origin and threshold in CGCS2000: ``change`` ``"gained"`` (in the
+        scenario's ring, not in the base's) and ``"lost"`` (the reverse), with
+        ``area_km2`` (in the plane of the rings), ``base_km2``, ``scenario_km2``,
+        ``scenario``, ``method``, ``settings`` and, when asked for, ``population`` and
+        ``count`` of the changed areas by the rules of :func:`rings`.
+    """
+    if compare not in COMPARISONS:
+        raise InputError(f"unknown comparison {compare!r}; use one of {', '.join(COMPARISONS)}")
+    if "include_planned" in options:
+        raise InputError("compare='planned' sets include_planned itself; leave it out")
+    if options.get("rail") is False:
+        raise InputError("compare='planned' compares rail scenarios: leave rail on")
+    base = rings(origin, minutes=minutes, include_planned=False, **options)
+    scen = rings(origin, minutes=minutes, include_planned=True, **options)
+    from suigeo.geo.access.plane import plane_crs
+
+    plane = plane_crs(shapely.get_x(shapely.centroid(base.geometry.values)))
+    rows = []
+    for b, s in zip(base.itertuples(), scen.itertuples(), strict=True):
+        for change, geom in (
+            ("gained", shapely.difference(s.geometry, b.geometry)),
+            ("lost", shapely.difference(b.geometry, s.geometry)),
+        ):
+            rows.append(
+                {
+                    "origin": b.origin,
+                    "minutes": b.minutes,
+                    "change": change,
+                    "base_km2": b.area_km2,
+                    "scenario_km2": s.area_km2,
+                    "scenario": f"{b.scenario} → {s.scenario}",
+                    "engine": b.engine,
+                    "direction": b.direction,
+                    "method": s.method,
+                    "settings": s.settings,
+                    "geometry": geom,
+                }
+            )
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=base.crs)
+    area = out.geometry.to_crs(plane).area.to_numpy() / 1e6
+    out.insert(3, "area_km2", np.round(area, 4))
+    return add_people(out, population=population, count=count, count_field=count_field)

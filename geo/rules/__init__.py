@@ -12,7 +12,7 @@ rules whose inputs are missing are ``not_evaluable``, never a pass:
 >>> res.to_frame().set_index("rule").loc["site-area", ["status", "bound_text"]].tolist()
 ['review', '>= 5 ha']
 >>> res.counts()["not_evaluable"], res.any_failed
-(6, False)
+(8, False)
 >>> res = check({**project, "central_urban": True}, "village-industrial-2022", as_of="2024-06-30")
 >>> res.to_frame().set_index("rule").loc["site-area", ["status", "bound_text"]].tolist()
 ['pass', '>= 3 ha (central urban area)']
@@ -25,9 +25,17 @@ from typing import TYPE_CHECKING
 from suigeo._lazy import lazy_package
 
 if TYPE_CHECKING:
-    from suigeo.geo.rules.check import STATUSES, CheckResult, RuleOutcome, check, check_file
+    from suigeo.geo.rules.check import (
+        STATUSES,
+        CheckResult,
+        NotInForceWarning,
+        RuleOutcome,
+        check,
+        check_file,
+    )
     from suigeo.geo.rules.formula import Condition, FormulaError, Quantity
     from suigeo.geo.rules.inputs import Projects, gk_zone_for_longitude, prepare, read_input
+    from suigeo.geo.rules.parcels import ParcelResult, check_parcels
     from suigeo.geo.rules.report import describe, render, summary
     from suigeo.geo.rules.ruleset import Bound, Field, Rule, RuleSet, load_ruleset, ruleset_names
 
@@ -38,6 +46,8 @@ __all__ = [
     "Condition",
     "Field",
     "FormulaError",
+    "NotInForceWarning",
+    "ParcelResult",
     "Projects",
     "Quantity",
     "Rule",
@@ -45,6 +55,7 @@ __all__ = [
     "RuleSet",
     "check",
     "check_file",
+    "check_parcels",
     "describe",
     "gk_zone_for_longitude",
     "load_ruleset",
@@ -63,6 +74,9 @@ lazy_package(
         "RuleOutcome": "suigeo.geo.rules.check",
         "check": "suigeo.geo.rules.check",
         "check_file": "suigeo.geo.rules.check",
+        "NotInForceWarning": "suigeo.geo.rules.check",
+        "ParcelResult": "suigeo.geo.rules.parcels",
+        "check_parcels": "suigeo.geo.rules.parcels",
         "Condition": "suigeo.geo.rules.formula",
         "FormulaError": "suigeo.geo.rules.formula",
         "Quantity": "suigeo.geo.rules.formula",

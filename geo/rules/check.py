@@ -27,18 +27,27 @@ import datetime as dt
 import logging
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from suigeo.errors import InputError
-from suigeo.geo.rules.formula import U
+from suigeo.geo.rules.formula import U, decimal_fraction
 from suigeo.geo.rules.inputs import Projects, prepare, read_input
 from suigeo.geo.rules.ruleset import Bound, Rule, RuleSet, load_ruleset
 
-__all__ = ["STATUSES", "CheckResult", "RuleOutcome", "check", "check_file"]
+__all__ = [
+    "STATUSES",
+    "CheckResult",
+    "NotInForceWarning",
+    "RuleOutcome",
+    "check",
+    "check_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,11 @@ STATUSES = (
     "not_in_force",
 )
 PASS, FAIL, REVIEW, NA, NE, EXPIRED, NOT_IN_FORCE = range(7)
+
+
+class NotInForceWarning(UserWarning):
+    """No rule of the set was in force on the as-of date: every result is ``expired`` or
+    ``not_in_force``, so nothing was checked (see :attr:`CheckResult.in_force`)."""
 
 
 @dataclass
@@ -75,6 +89,29 @@ class CheckResult:
     as_of: dt.date
     projects: Projects
     outcomes: list[RuleOutcome] = field(default_factory=list)
+
+    @property
+    def in_force(self) -> bool:
+        """True when at least one rule of the set was in force on the as-of date.
+
+        False means nothing was checked: every result is ``expired`` (after the last valid
+        day) or ``not_in_force`` (before the first day). Such a run is not a success:
+        :func:`check` warns (:class:`NotInForceWarning`) and ``suigeo rules check`` exits 1,
+        unless expired rules were asked for (``allow_expired=True``, ``--allow-expired``).
+        """
+        return any(_rule_in_force(o.rule, self.ruleset, self.as_of) for o in self.outcomes)
+
+    def not_in_force_message(self) -> str:
+        """One line saying that no rule was in force and the rule set's validity dates."""
+        rs = self.ruleset
+        until = rs.expires.isoformat() if rs.expires else "(no expiry)"
+        when = "expired" if rs.expires is not None and self.as_of > rs.expires else "not in force"
+        return (
+            f"no rule of {rs.name} ({rs.document_number}) is in force on "
+            f"{self.as_of.isoformat()}: {when}; valid {rs.effective.isoformat()} .. {until} "
+            "(both days included); nothing was checked. Give --as-of YYYY-MM-DD (as_of=) "
+            "inside the validity, or --allow-expired (allow_expired=True) to report anyway"
+        )
 
     @property
     def any_failed(self) -> bool:
@@ -152,6 +189,7 @@ class CheckResult:
             "document": f"{rs.document} {rs.document_number}",
             "effective": rs.effective.isoformat(),
             "expires": rs.expires.isoformat() if rs.expires else None,
+            "in_force": self.in_force,
             "counts": self.counts(),
             "rejected_rows": int(self.projects.rejects["row"].nunique()),
             "results": self._result_dicts(),
@@ -227,6 +265,7 @@ def check(
     as_of: dt.date | str | None = None,
     area_system: str | int | None = None,
     on_error: str = "raise",
+    allow_expired: bool = False,
 ) -> CheckResult:
     """Check every project against every rule of ``ruleset`` on the ``as_of`` date.
 
@@ -241,6 +280,15 @@ def check(
         The date the rules are judged on (default: today).
     area_system, on_error
         Passed to :func:`~geo.rules.inputs.prepare`.
+    allow_expired
+        When no rule of the set is in force on ``as_of`` (all ``expired`` or
+        ``not_in_force``), :func:`check` warns with :class:`NotInForceWarning` and
+        ``result.in_force`` is False; ``True`` accepts such a run without the warning.
+
+    Warns
+    -----
+    NotInForceWarning
+        Nothing was in force on ``as_of`` (unless ``allow_expired``); nothing was checked.
 
     Examples
     --------
@@ -271,6 +319,8 @@ def check(
     )
     if len(projects.rejects):
         log.info("rules check: %d row(s) set aside as rejects", len(projects.rejects))
+    if not allow_expired and not result.in_force:
+        warnings.warn(result.not_in_force_message(), NotInForceWarning, stacklevel=2)
     return result
 
 
@@ -282,6 +332,7 @@ def check_file(
     area_system: str | int | None = None,
     src: str | None = None,
     on_error: str = "raise",
+    allow_expired: bool = False,
 ) -> CheckResult:
     """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
 
@@ -318,7 +369,12 @@ def check_file(
         on_error=on_error,
         line_offset=1 if str(path).lower().endswith(".csv") else 0,  # the header line
     )
-    return check(projects, rs, as_of=as_of)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotInForceWarning)
+        result = check(projects, rs, as_of=as_of, allow_expired=True)
+    if not allow_expired and not result.in_force:
+        warnings.warn(result.not_in_force_message(), NotInForceWarning, stacklevel=2)
+    return result
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -390,8 +446,11 @@ def _check_rule(rule: Rule, rs: RuleSet, p: Projects, as_of: dt.date) -> RuleOut
     if rule.kind == "cycle":
         value, due = _cycle(rule, data, case, open_, status, reason, as_of)
         exact_rows = 0
+    elif rule.kind == "interval":
+        value, due = _interval(rule, data, case, open_, status, reason), None
+        exact_rows = 0
     else:
-        value, exact_rows = _ratio(rule, data, case, open_, status, reason)
+        value, exact_rows = _ratio(rule, p, case, open_, status, reason)
         due = None
 
     _apply_dates(rule, rs, as_of, status, reason)
@@ -422,8 +481,9 @@ def _select_case(rule: Rule, data, n, open_, status, reason) -> np.ndarray:
     return case
 
 
-def _ratio(rule: Rule, data, case, open_, status, reason) -> tuple[np.ndarray, int]:
-    value, err = rule.quantity.evaluate(data)
+def _ratio(rule: Rule, p: Projects, case, open_, status, reason) -> tuple[np.ndarray, int]:
+    data = p.data
+    value, err = rule.quantity.evaluate(data, p.rel_err())
     value = np.broadcast_to(value, case.shape).astype(np.float64)
     err = np.broadcast_to(err, case.shape)
     missing = _name_missing(reason, open_, rule.quantity.fields, data)
@@ -436,8 +496,13 @@ def _ratio(rule: Rule, data, case, open_, status, reason) -> tuple[np.ndarray, i
     passed = np.zeros(len(case), bool)
     for j, b in enumerate(rule.bounds):
         rows = ok & (case == j)
+        if b.fields:  # a limit given per project (a height limit): missing -> not_evaluable
+            lacking = _name_missing(reason, rows, b.fields, data)
+            status[lacking] = NE
+            ok &= ~lacking
+            rows &= ~lacking
         if rows.any():
-            good, k = _within(rule, b, value, err, rows, data)
+            good, k = _within(rule, b, value, err, rows, p)
             passed |= good
             exact_rows += k
     bad = ok & ~passed
@@ -445,16 +510,32 @@ def _ratio(rule: Rule, data, case, open_, status, reason) -> tuple[np.ndarray, i
     return value, exact_rows
 
 
-def _within(rule: Rule, b: Bound, value, err, rows, data) -> tuple[np.ndarray, int]:
+def _limits(b: Bound, p: Projects):
+    """(float limit, its error bound, exact limit or field name, is_min, inclusive) of each
+    side of bound ``b``: a constant from the rule file or a field of each project."""
+    rel = p.rel_err()
+    out: list[tuple[Any, Any, Fraction | str, bool, bool]] = []
+    for lim, fname, is_min, incl in (
+        (b.min, b.min_field, True, b.min_inclusive),
+        (b.max, b.max_field, False, b.max_inclusive),
+    ):
+        if lim is not None:
+            lf = float(lim)
+            out.append((lf, abs(lf) * U, lim, is_min, incl))
+        elif fname is not None:
+            lv = p.data[fname]
+            out.append((lv, np.abs(lv) * rel.get(fname, U), fname, is_min, incl))
+    return out
+
+
+def _within(rule: Rule, b: Bound, value, err, rows, p: Projects) -> tuple[np.ndarray, int]:
     """Rows (within ``rows``) that satisfy bound ``b``, deciding close calls exactly."""
     good = rows.copy()
     close = np.zeros(len(rows), bool)
-    for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive)):
-        if lim is None:
-            continue
-        lf = float(lim)
+    limits = _limits(b, p)
+    for lf, lerr, _, is_min, incl in limits:
         with np.errstate(invalid="ignore"):
-            near = rows & (np.abs(value - lf) <= 2.0 * (err + abs(lf) * U) + 1e-300)
+            near = rows & (np.abs(value - lf) <= 2.0 * (err + lerr + np.abs(lf) * U) + 1e-300)
             if is_min:
                 fine = value >= lf if incl else value > lf
             else:
@@ -462,12 +543,14 @@ def _within(rule: Rule, b: Bound, value, err, rows, data) -> tuple[np.ndarray, i
         close |= near
         good &= fine | near
     idx = np.flatnonzero(close)
-    cols = {f: data[f][idx].tolist() for f in rule.quantity.fields}
-    limits = [
-        (lim.numerator, lim.denominator, is_min, incl)
-        for lim, is_min, incl in ((b.min, True, b.min_inclusive), (b.max, False, b.max_inclusive))
-        if lim is not None
-    ]
+    cols = {f: p.exact_cells(f, idx) for f in rule.quantity.fields}
+    exact_limits = []
+    for _, _, lim, is_min, incl in limits:
+        if isinstance(lim, Fraction):
+            exact_limits.append(([lim] * len(idx), is_min, incl))
+        else:  # a field: each row's own limit, exactly
+            cells = p.exact_cells(lim, idx)
+            exact_limits.append(([_fraction(c) for c in cells], is_min, incl))
     for j, i in enumerate(idx):  # exact decision for the few rows near a threshold
         pair = rule.quantity.exact_ratio({f: c[j] for f, c in cols.items()})
         if pair is None:
@@ -476,14 +559,18 @@ def _within(rule: Rule, b: Bound, value, err, rows, data) -> tuple[np.ndarray, i
         num, den = pair  # den > 0
         value[i] = num / den  # int / int is correctly rounded
         ok = True
-        for p, q, is_min, incl in limits:  # num/den vs p/q, both denominators positive
-            lhs, rhs = num * q, p * den
+        for lims, is_min, incl in exact_limits:  # num/den vs a/b, both denominators positive
+            lhs, rhs = num * lims[j].denominator, lims[j].numerator * den
             if is_min:
                 ok &= lhs >= rhs if incl else lhs > rhs
             else:
                 ok &= lhs <= rhs if incl else lhs < rhs
         good[i] = ok
     return good, len(idx)
+
+
+def _fraction(cell: float | Fraction) -> Fraction:
+    return cell if isinstance(cell, Fraction) else decimal_fraction(cell)
 
 
 def _violations(rule: Rule, data, bad, status, reason) -> None:
@@ -542,6 +629,46 @@ def _cycle(rule: Rule, data, case, open_, status, reason, as_of: dt.date):
     status[late] = FAIL if rule.severity == "mandatory" else REVIEW
     reason[late] = "overdue"
     return value, due
+
+
+def _interval(rule: Rule, data, case, open_, status, reason) -> np.ndarray:
+    """``kind = "interval"``: the later date (the quantity) must not fall within N years of
+    the ``since`` date: the N years from day D end on D + N years - 1 day (the convention of
+    the validity periods), so the later event may happen from D + N years on."""
+    (later,) = rule.quantity.fields
+    to, since = data[later], data[rule.since]
+    none = open_ & np.isnat(to)
+    status[none] = NA
+    reason[none] = f"not applicable: no {later} given"
+    rows = open_ & ~none
+    missing = _name_missing(reason, rows, (rule.since,), data)
+    status[missing] = NE
+    ok = rows & ~missing
+    backwards = ok & (to < since)
+    status[backwards] = NE
+    reason[backwards] = f"{later} is before {rule.since}"
+    ok &= ~backwards
+    earliest = np.full(len(case), np.datetime64("NaT"), dtype="datetime64[D]")
+    for j, b in enumerate(rule.bounds):
+        sel = ok & (case == j)
+        assert b.cycle_years is not None  # a survey-cycle rule's bounds are all cycles
+        earliest[sel] = _add_years(since[sel], int(b.cycle_years))
+    value = np.where(ok, (to - since).astype("timedelta64[D]").astype(np.float64), np.nan)
+    early = ok & (to < earliest)
+    status[early] = FAIL if rule.severity == "mandatory" else REVIEW
+    idx = np.flatnonzero(ok)
+    if len(idx):
+        when = np.datetime_as_string(to[idx]).astype(object)
+        first = np.datetime_as_string(earliest[idx]).astype(object)
+        state = np.where(early[idx], "too early", "allowed").astype(object)
+        reason[idx] = f"{later} " + when + ": " + state + "; allowed from " + first
+    return value
+
+
+def _rule_in_force(rule: Rule, rs: RuleSet, as_of: dt.date) -> bool:
+    eff = rule.effective or rs.effective
+    exp = rule.expires or rs.expires
+    return eff <= as_of and (exp is None or as_of <= exp)
 
 
 def _apply_dates(rule: Rule, rs: RuleSet, as_of: dt.date, status, reason) -> None:

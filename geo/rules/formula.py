@@ -136,20 +136,24 @@ class Quantity:
         root = _build_arith(_parse(text), text)
         return cls(text=text, root=root, fields=tuple(_fields(root, [])))
 
-    def evaluate(self, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(
+        self, data: Mapping[str, np.ndarray], rel_err: Mapping[str, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Vectorised float value and a bound on its absolute error, per row.
 
-        The error bound is ``inf`` where a denominator's interval contains zero; the value is
-        ``nan`` where an input is missing or a denominator is exactly zero.
+        A field's floats are taken to be within ``rel_err[name]`` (default u, a correctly
+        rounded decimal) of the exact input. The error bound is ``inf`` where a
+        denominator's interval contains zero; the value is ``nan`` where an input is missing
+        or a denominator is exactly zero.
         """
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return _eval(self.root, data)
+            return _eval(self.root, data, rel_err or {})
 
     def exact(self, row: Mapping[str, float]) -> Fraction | None:
         """Exact rational value for one row from the inputs' decimal digits (None: 0 divisor)."""
         return _exact(self.root, row)
 
-    def exact_ratio(self, row: Mapping[str, float]) -> tuple[int, int] | None:
+    def exact_ratio(self, row: Mapping[str, float | Fraction]) -> tuple[int, int] | None:
         """Like :meth:`exact` but as an unreduced ``(num, den)`` pair with ``den > 0``.
 
         Plain integer arithmetic without gcd reductions: about 5x faster than Fractions,
@@ -158,16 +162,16 @@ class Quantity:
         return _pair(self.root, row)
 
 
-def _eval(n: _Node, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _eval(n: _Node, data: Mapping[str, np.ndarray], rel: Mapping[str, float]):
     if n.op == "field":
         v = np.asarray(data[n.name], dtype=np.float64)
-        return v, np.abs(v) * U
+        return v, np.abs(v) * rel.get(n.name, U)
     if n.op == "const":
         return np.asarray(n.value, np.float64), np.asarray(abs(n.value) * U, np.float64)
     if n.op == "neg":
-        v, e = _eval(n.args[0], data)
+        v, e = _eval(n.args[0], data, rel)
         return -v, e
-    (a, ea), (b, eb) = _eval(n.args[0], data), _eval(n.args[1], data)
+    (a, ea), (b, eb) = _eval(n.args[0], data, rel), _eval(n.args[1], data, rel)
     if n.op in "+-":
         v = a + b if n.op == "+" else a - b
         return v, ea + eb + np.abs(v) * U
@@ -182,9 +186,10 @@ def _eval(n: _Node, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndar
     return v, np.where(margin > 0, err, np.inf)
 
 
-def _exact(n: _Node, row: Mapping[str, float]) -> Fraction | None:
+def _exact(n: _Node, row: Mapping[str, float | Fraction]) -> Fraction | None:
     if n.op == "field":
-        return decimal_fraction(row[n.name])
+        v = row[n.name]
+        return v if isinstance(v, Fraction) else decimal_fraction(v)
     if n.op == "const":
         return n.exact
     if n.op == "neg":
@@ -202,9 +207,10 @@ def _exact(n: _Node, row: Mapping[str, float]) -> Fraction | None:
     return None if b == 0 else a / b
 
 
-def _pair(n: _Node, row: Mapping[str, float]) -> tuple[int, int] | None:
+def _pair(n: _Node, row: Mapping[str, float | Fraction]) -> tuple[int, int] | None:
     if n.op == "field":
-        return decimal_ratio(row[n.name])
+        v = row[n.name]
+        return (v.numerator, v.denominator) if isinstance(v, Fraction) else decimal_ratio(v)
     if n.op == "const":
         return n.exact.numerator, n.exact.denominator
     if n.op == "neg":

@@ -21,7 +21,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -41,26 +41,38 @@ from suigeo.io.formats import format_for
 from suigeo.io.rejects import REJECT_COLUMNS as IO_REJECT_COLUMNS
 from suigeo.io.vector import read_layer
 
-__all__ = ["Projects", "gk_zone_for_longitude", "prepare", "read_input"]
+__all__ = ["AREA_UNITS", "Projects", "area_unit", "gk_zone_for_longitude", "prepare", "read_input"]
 
 RESERVED = ("id", "geometry", "name", "note", "crs")
 #: the table formats read (suigeo.io.formats), besides project files (.toml, .json)
-TABLE_FORMATS = ("csv", "parquet", "gpkg", "geojson", "fgb", "shp")
+TABLE_FORMATS = ("csv", "xlsx", "cass", "parquet", "gpkg", "geojson", "fgb", "shp")
 MAX_LISTED = 10
 REJECT_COLUMNS = list(IO_REJECT_COLUMNS)
 
-_AREA_UNITS = {
-    "m2": Decimal(1),
-    "m²": Decimal(1),
-    "sqm": Decimal(1),
-    "平方米": Decimal(1),
-    "ha": Decimal(10000),
-    "公顷": Decimal(10000),
-    "km2": Decimal(1000000),
-    "km²": Decimal(1000000),
-    "平方公里": Decimal(1000000),
-    "亩": None,  # refused: 1 亩 = 10000/15 m² is not a finite decimal
+#: area units -> square metres, exact (1 亩 = 10000/15 m²: 15 亩 make a hectare)
+AREA_UNITS: dict[str, Fraction] = {
+    "m2": Fraction(1),
+    "m²": Fraction(1),
+    "㎡": Fraction(1),
+    "sqm": Fraction(1),
+    "平方米": Fraction(1),
+    "平米": Fraction(1),
+    "万平方米": Fraction(10000),
+    "万m2": Fraction(10000),
+    "万m²": Fraction(10000),
+    "万㎡": Fraction(10000),
+    "ha": Fraction(10000),
+    "hm2": Fraction(10000),
+    "hm²": Fraction(10000),
+    "公顷": Fraction(10000),
+    "km2": Fraction(1000000),
+    "km²": Fraction(1000000),
+    "平方公里": Fraction(1000000),
+    "平方千米": Fraction(1000000),
+    "亩": Fraction(10000, 15),
+    "mu": Fraction(10000, 15),
 }
+_HEADER_UNIT = re.compile(r"^(.*?)\s*[(（\[【]\s*([^()（）\[\]【】]+?)\s*[)）\]】]\s*$")
 _NUM_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 _TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
@@ -76,9 +88,115 @@ class Projects:
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     notes: dict[str, np.ndarray] = field(default_factory=dict)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    #: exact values (Fractions) of cells whose float in ``data`` is not the decimal the user
+    #: wrote, e.g. ``6.1亩`` = 12200/3 m²: one object array per field, None elsewhere
+    exact: dict[str, np.ndarray] = field(default_factory=dict)
+    #: columns given in another unit by their header (``site_area(亩)``): field -> (the
+    #: cells as written, exact factor); ``data`` holds cells x factor, within 2.5 u
+    scaled: dict[str, tuple[np.ndarray, Fraction]] = field(default_factory=dict)
+
+    def rel_err(self) -> dict[str, float]:
+        """Relative error bound of each field's floats beyond the unit round-off model of
+        :meth:`~geo.rules.formula.Quantity.evaluate` (header-scaled columns: 3 u)."""
+        return {name: 3.0 * 2.0**-53 for name in self.scaled}
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def exact_cells(self, name: str, idx: np.ndarray) -> list[float | Fraction]:
+        """The cells ``idx`` of field ``name`` for an exact evaluation: the exact Fraction
+        where a unit conversion made the float inexact, else the float (read exactly from
+        its decimal digits by :func:`~geo.rules.formula.decimal_fraction`)."""
+        vals: list[float | Fraction] = self.data[name][idx].tolist()
+        if name in self.scaled:
+            raw, factor = self.scaled[name]
+            vals = [v if v != v else Fraction(repr(v)) * factor for v in raw[idx].tolist()]
+        ex = self.exact.get(name)
+        if ex is not None:
+            for j, e in enumerate(ex[idx].tolist()):
+                if e is not None:
+                    vals[j] = e
+        return vals
+
+
+def area_unit(unit: str) -> Fraction | None:
+    """Square metres per ``unit`` (亩, 平方米/㎡/m², 万平方米, 公顷/ha, km²), exact; None
+    when the unit is not an area unit.
+
+    Examples
+    --------
+    >>> area_unit("亩"), area_unit("公顷"), area_unit("万平方米")
+    (Fraction(2000, 3), Fraction(10000, 1), Fraction(10000, 1))
+    """
+    key = unit.strip()
+    return AREA_UNITS.get(key, AREA_UNITS.get(key.lower()))
+
+
+def _header_unit(column: str) -> tuple[str, str] | None:
+    """``site_area(亩)`` / ``用地面积（公顷）`` -> (name, unit); None without a unit."""
+    m = _HEADER_UNIT.match(str(column))
+    if not m or not m.group(1):
+        return None
+    return m.group(1), m.group(2)
+
+
+def _header_factor(f: Field, unit: str, col: object, source: str) -> Fraction:
+    """The exact factor from a header's unit to field ``f``'s unit (refused if none)."""
+    if f.type == "area":
+        got = area_unit(unit)
+        if got is None:
+            raise InputError(
+                f"{source}: column {str(col)!r}: {unit!r} is not an area unit "
+                "(m²/平方米/㎡, 万平方米, ha/公顷, 亩, km²)"
+            )
+        return got
+    if f.type in ("count", "length") and unit in (f.unit, "1", "米" if f.unit == "m" else ""):
+        return Fraction(1)
+    raise InputError(
+        f"{source}: column {str(col)!r}: a unit is only understood for area fields "
+        f"({f.name} is {f.type}{' in ' + f.unit if f.unit else ''})"
+    )
+
+
+def _resolve_headers(
+    table: pd.DataFrame, known: dict[str, Field], source: str
+) -> tuple[pd.DataFrame, dict[str, tuple[str, Fraction]]]:
+    """Rename headers with a unit or an alias to their field names.
+
+    ``site_area(亩)`` and ``用地面积（公顷）`` (a field name, the name without ``_m2`` or an
+    alias, then the unit in ASCII or full-width brackets) become ``site_area_m2`` with the
+    column's cells in that unit. Returns the renamed table and, per renamed field, the
+    original header and the exact factor to the field's unit.
+    """
+    aliases = {a: f.name for f in known.values() for a in f.aliases}
+    rename: dict[object, str] = {}
+    scales: dict[str, tuple[str, Fraction]] = {}
+    for col in table.columns:
+        if col in known or col in RESERVED:
+            continue
+        split = _header_unit(col)
+        name, unit = split if split else (str(col).strip(), "")
+        target = None
+        # ``site_area`` alone stays unknown (m² or ha?); with a unit it names site_area_m2
+        for cand in (name, f"{name}_m2" if unit else None, aliases.get(name)):
+            if cand is not None and cand in known:
+                target = cand
+                break
+        if target is None or (not unit and target == col):
+            continue
+        factor = _header_factor(known[target], unit, col, source) if unit else Fraction(1)
+        if target in table.columns or target in rename.values():
+            raise InputError(
+                f"{source}: columns {str(col)!r} and {target!r} both give field {target!r}"
+            )
+        rename[col] = target
+        if factor != 1:
+            scales[target] = (str(col), factor)
+    if rename:
+        attrs = dict(table.attrs)
+        table = table.rename(columns=rename)
+        table.attrs.update(attrs)
+    return table, scales
 
 
 def _all_fields(rs: RuleSet) -> dict[str, Field]:
@@ -102,7 +220,7 @@ def read_input(path: str | os.PathLike[str], *, src: str | None = None) -> pd.Da
     if p.suffix.lower() == ".toml":
         return _from_mapping(load_toml(p, what="project file"), str(p), src)
     fmt = format_for(p, allowed=TABLE_FORMATS)
-    if fmt == "csv":
+    if fmt in ("csv", "xlsx", "cass"):  # the one CSV reader (suigeo.io.sheets)
         table = read_csv(p)
         frame = table.to_pandas(empty_as_null=True)
         # keyed by row label, so a sorted or filtered frame still finds its lines
@@ -241,6 +359,7 @@ def prepare(
     if not isinstance(table, pd.DataFrame):
         raise InputError(f"{source}: expected a table of projects, got {type(table).__name__}")
     known = _all_fields(ruleset)
+    table, header_units = _resolve_headers(table, known, source)
     _check_columns(table, known, ruleset, source)
     _check_some_field(table, ruleset, source)
     n = len(table)
@@ -249,16 +368,29 @@ def prepare(
     ids = _ids(table, source, lines, rows)
     errors = _Errors(source, ids, lines, rows)
     data: dict[str, np.ndarray] = {}
+    exact: dict[str, np.ndarray] = {}
+    scaled: dict[str, tuple[np.ndarray, Fraction]] = {}
     for name, f in ruleset.fields.items():
-        if name in table.columns:
-            data[name] = _coerce(table[name], f, errors)
-        else:
+        if name not in table.columns:
             data[name] = _missing(f, n)
+            continue
+        cell_exact = np.full(n, None, dtype=object)
+        data[name] = _coerce(table[name], f, errors, cell_exact)
+        given = np.not_equal(cell_exact, None)  # type: ignore[call-overload]  # numpy's stubs refuse None; elementwise `is not None`
+        if name in header_units:  # cells without their own unit are in the header's unit
+            _header, factor = header_units[name]
+            raw = np.where(given, np.nan, data[name])
+            scaled[name] = (raw, factor)
+            data[name] = np.where(given, data[name], raw * float(factor))
+            if given.any():
+                exact[name] = cell_exact
+        elif given.any():
+            exact[name] = cell_exact
     notes = _areas_from_geometry(table, ruleset, data, source, area_system, errors)
     _check_values(ruleset, data, errors)
     if on_error == "raise" or not errors.groups:
         errors.raise_if_any()
-        return Projects(ids, data, source, rows, notes)
+        return Projects(ids, data, source, rows, notes, exact=exact, scaled=scaled)
     items = errors.items
     bad = np.zeros(n, bool)
     bad[[it[0] for it in items]] = True
@@ -292,6 +424,8 @@ def prepare(
         rows[keep],
         {k: v[keep] for k, v in notes.items()},
         rejects,
+        exact={k: v[keep] for k, v in exact.items()},
+        scaled={k: (raw[keep], fac) for k, (raw, fac) in scaled.items()},
     )
 
 
@@ -310,7 +444,10 @@ def _check_columns(table: pd.DataFrame, known: dict, rs: RuleSet, source: str) -
             unit = f" in {f.unit}" if f.unit and f.unit != "1" else ""
             msg += f"; did you mean {hint[0]!r} ({f.type}{unit})?"
         if str(col).endswith(("_ha", "_km2", "_mu")):
-            msg += " Areas are given in m² (fields ending _m2); 1 ha = 10000 m²."
+            msg += (
+                " Areas are given in m² (fields ending _m2; 1 ha = 10000 m²), or with the unit"
+                " in the header: site_area(亩), site_area(ha)."
+            )
         lines.append(msg)
     head = f"{source}: " if len(lines) == 1 else f"{source}: {len(lines)} unknown fields:\n  "
     raise InputError(head + "\n  ".join(lines) + f"\nFields of {rs.name}: {', '.join(rs.fields)}")
@@ -401,9 +538,9 @@ def _missing(f: Field, n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-def _coerce(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
-    if f.type in ("area", "count"):
-        return _numeric(s, f, errors)
+def _coerce(s: pd.Series, f: Field, errors: _Errors, exact: np.ndarray) -> np.ndarray:
+    if f.type in ("area", "length", "count"):
+        return _numeric(s, f, errors, exact)
     if f.type == "bool":
         return _boolean(s, f, errors)
     if f.type == "date":
@@ -420,7 +557,9 @@ def _isna(x: object) -> bool:
     return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and np.isnan(x))
 
 
-def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
+def _numeric(s: pd.Series, f: Field, errors: _Errors, exact: np.ndarray) -> np.ndarray:
+    """Numbers of one column; a cell with an area unit (``6亩``) is converted, its exact
+    value stored in ``exact`` where the float is not the decimal of the result."""
     if pd.api.types.is_bool_dtype(s.dtype):
         errors.add(np.ones(len(s), bool), f.name, s.to_numpy(object), f"{f.type} must be a number")
         return np.full(len(s), np.nan)
@@ -444,7 +583,8 @@ def _numeric(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
         if reason:
             errors.add(_one(len(s), int(i)), f.name, raw, reason)
         else:
-            out[i] = value
+            out[i] = float(value)
+            exact[i] = value
     return out
 
 
@@ -483,23 +623,26 @@ def _one(n: int, i: int) -> np.ndarray:
     return m
 
 
-def _with_unit(text: str, f: Field) -> tuple[float, str]:
+def _with_unit(text: str, f: Field) -> tuple[Fraction, str]:
+    """A number with a unit, as an exact Fraction in the field's unit (or a reason)."""
     m = _NUM_UNIT.match(text)
     if not m:
-        return np.nan, f"not a number ({f.type}{' in ' + f.unit if f.unit else ''})"
+        return Fraction(0), f"not a number ({f.type}{' in ' + f.unit if f.unit else ''})"
     number, unit = m.group(1), m.group(2)
     if f.type == "area":
-        factor = _AREA_UNITS.get(unit.lower()) if unit else Decimal(1)
+        factor = area_unit(unit) if unit else Fraction(1)
         if factor is None:
-            return np.nan, f"wrong unit {unit!r}: give the area in m² (or ha, km²)"
-    elif unit in ("", f.unit):
-        factor = Decimal(1)
+            units = "平方米/㎡, 万平方米, ha/公顷, 亩, km²"
+            return Fraction(0), f"wrong unit {unit!r}: give the area in m² (or {units})"
+    elif unit in ("", f.unit) or (f.type == "length" and f.unit == "m" and unit in ("米", "m")):
+        factor = Fraction(1)
     else:
-        return np.nan, f"wrong unit {unit!r}: {f.name} is a count of {f.unit or 'items'}"
+        what = f"in {f.unit}" if f.type == "length" else f"a count of {f.unit or 'items'}"
+        return Fraction(0), f"wrong unit {unit!r}: {f.name} is {what}"
     try:
-        return float(Decimal(number) * factor), ""
-    except InvalidOperation:
-        return np.nan, "not a number"
+        return Fraction(number) * factor, ""
+    except (ValueError, ZeroDivisionError):
+        return Fraction(0), "not a number"
 
 
 def _boolean(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
@@ -531,7 +674,7 @@ def _dates(s: pd.Series, f: Field, errors: _Errors) -> np.ndarray:
 def _check_values(rs: RuleSet, data: dict[str, np.ndarray], errors: _Errors) -> None:
     for name, f in rs.fields.items():
         v = data[name]
-        if f.type in ("area", "count"):
+        if f.type in ("area", "length", "count"):
             with np.errstate(invalid="ignore"):
                 errors.add(v < 0, name, v, f"negative {f.type}")
                 errors.add(~np.isfinite(v) & ~np.isnan(v), name, v, "not a finite number")

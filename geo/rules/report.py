@@ -50,6 +50,7 @@ def render(result: CheckResult, fmt: str = "table") -> str:
     head = (
         f"# {rs.name} {rs.version} ({rs.document_number}), as of {result.as_of.isoformat()}: "
         + ", ".join(f"{k} {v}" for k, v in result.counts().items() if v)
+        + ("" if result.in_force else " -- NOT IN FORCE on this date: nothing was checked")
     )
     cols = ["project", "rule", "clause", "status", "value", "unit", "bound_text", "reason"]
     frame["value"] = [("-" if v != v else f"{v:.15g}") for v in frame["value"]]
@@ -112,7 +113,8 @@ def describe(rs: RuleSet) -> str:
         unit = f" [{f.unit}]" if f.unit else ""
         extra = f" (part of {f.part_of})" if f.part_of else ""
         vals = f" one of {', '.join(f.values)}" if f.values else ""
-        out.append(f"  {f.name:<34} {f.type}{unit}{extra}{vals}: {f.description}")
+        alias = f" (also {', '.join(f.aliases)})" if f.aliases else ""
+        out.append(f"  {f.name:<34} {f.type}{unit}{extra}{vals}{alias}: {f.description}")
     out.append("rules:")
     for r in rs.rules:
         out.append(f"  {r.id}  [{r.severity}]  {r.clause}")

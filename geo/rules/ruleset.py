@@ -14,13 +14,15 @@ File format
     One per input field: ``type`` (``area``, ``count``, ``bool``, ``text``, ``date``),
     ``unit``, ``description``, and optional ``positive``, ``part_of`` (a field this one is
     a part of, so a share over 100 % is refused), ``from_geometry`` (computed from a
-    polygon when absent) and ``values`` (the allowed texts).
+    polygon when absent), ``values`` (the allowed texts) and ``aliases`` (other headers
+    that mean this field, e.g. ``用地面积``; with a unit in brackets, ``用地面积（公顷）``).
 ``[[rules]]``
     ``id``, ``clause``, ``requirement`` (Chinese), ``quantity`` (a formula over field
     names, see :mod:`suigeo.geo.rules.formula`), ``unit``, ``severity`` (``mandatory``,
     ``in_principle``, ``preferred``), optional ``applies_when`` (a condition) and
     ``exemption`` (a bool field), ``note``, and ``kind = "cycle"`` for survey update
-    cycles (default a ratio).
+    cycles, ``kind = "interval"`` with ``since`` (an earlier date field) for "not before N
+    years after" rules such as 12号 (十三)'s re-transfer (default a ratio).
 ``[[rules.bounds]]``
     One or more cases per rule, each with an optional ``when`` condition, ``min`` / ``max``
     as exact decimal strings (or ``cycle_years``), ``min_inclusive`` / ``max_inclusive``
@@ -57,8 +59,8 @@ __all__ = [
 
 RULESET_DIR = Path(__file__).parent
 SEVERITIES = ("mandatory", "in_principle", "preferred")
-FIELD_TYPES = ("area", "count", "bool", "text", "date")
-KINDS = ("ratio", "cycle")
+FIELD_TYPES = ("area", "length", "count", "bool", "text", "date")
+KINDS = ("ratio", "cycle", "interval")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Field:
     part_of: str | None = None
     from_geometry: bool = False
     values: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,16 +89,26 @@ class Bound:
     max_inclusive: bool = True
     cycle_years: int | None = None
     text: str = ""
+    min_field: str | None = None
+    max_field: str | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields that give this bound's limits per project (``min_field``/``max_field``)."""
+        return tuple(dict.fromkeys(f for f in (self.min_field, self.max_field) if f))
 
     def as_dict(self) -> dict[str, object]:
-        """The bound as JSON: ``{"cycle_years": N}`` or min/max with their inclusivity."""
+        """The bound as JSON: ``{"cycle_years": N}`` or min/max with their inclusivity (a
+        limit given per project shows as the name of its field)."""
         if self.cycle_years is not None:
             return {"cycle_years": self.cycle_years}
+        lo = self.min_field if self.min is None else float(self.min)
+        hi = self.max_field if self.max is None else float(self.max)
         return {
-            "min": None if self.min is None else float(self.min),
-            "min_inclusive": self.min_inclusive if self.min is not None else None,
-            "max": None if self.max is None else float(self.max),
-            "max_inclusive": self.max_inclusive if self.max is not None else None,
+            "min": lo,
+            "min_inclusive": self.min_inclusive if lo is not None else None,
+            "max": hi,
+            "max_inclusive": self.max_inclusive if hi is not None else None,
         }
 
 
@@ -116,16 +129,20 @@ class Rule:
     effective: dt.date | None = None
     expires: dt.date | None = None
     note: str = ""
+    since: str | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """Every input field the rule may read (quantity, conditions, exemption)."""
+        """Every input field the rule may read (quantity, conditions, limits, exemption)."""
         out: list[str] = []
         conds = [self.applies_when] + [b.when for b in self.bounds]
-        for names in [self.quantity.fields] + [c.fields for c in conds if c is not None]:
+        groups = [self.quantity.fields] + [c.fields for c in conds if c is not None]
+        groups += [b.fields for b in self.bounds]
+        for names in groups:
             out += [n for n in names if n not in out]
-        if self.exemption and self.exemption not in out:
-            out.append(self.exemption)
+        for extra in (self.exemption, self.since):
+            if extra and extra not in out:
+                out.append(extra)
         return tuple(out)
 
 
@@ -222,6 +239,7 @@ def _build(doc: dict, path: Path) -> RuleSet:
             part_of=spec.get("part_of"),
             from_geometry=bool(spec.get("from_geometry", False)),
             values=tuple(spec.get("values", ())),
+            aliases=tuple(spec.get("aliases", ())),
         )
     rules = tuple(_rule(r, fields) for r in doc.get("rules", []))
     ids = [r.id for r in rules]
@@ -270,16 +288,22 @@ def _rule(r: dict, fields: dict[str, Field]) -> Rule:
             max_inclusive=bool(b.get("max_inclusive", True)),
             cycle_years=b.get("cycle_years"),
             text=b.get("text", ""),
+            min_field=b.get("min_field"),
+            max_field=b.get("max_field"),
         )
         for b in r["bounds"]
     )
     if not bounds:
         raise ValueError(f"rule {rid!r} has no bounds")
     for b in bounds:
-        if kind == "cycle" and not isinstance(b.cycle_years, int):
-            raise ValueError(f"rule {rid!r}: a cycle bound needs an integer cycle_years")
-        if kind == "ratio" and b.min is None and b.max is None:
-            raise ValueError(f"rule {rid!r}: a bound needs min and/or max")
+        if kind in ("cycle", "interval") and not isinstance(b.cycle_years, int):
+            raise ValueError(f"rule {rid!r}: a {kind} bound needs an integer cycle_years")
+        if kind == "ratio" and b.min is None and b.max is None and not b.fields:
+            raise ValueError(f"rule {rid!r}: a bound needs min and/or max (or min_field/max_field)")
+        if (b.min is not None and b.min_field) or (b.max is not None and b.max_field):
+            raise ValueError(f"rule {rid!r}: give min or min_field (max or max_field), not both")
+    if kind == "interval" and not r.get("since"):
+        raise ValueError(f"rule {rid!r}: an interval rule needs since (the earlier date field)")
     rule = Rule(
         id=rid,
         clause=r["clause"],
@@ -294,6 +318,7 @@ def _rule(r: dict, fields: dict[str, Field]) -> Rule:
         effective=_date(r.get("effective"), f"rule {rid!r} effective"),
         expires=_date(r.get("expires"), f"rule {rid!r} expires"),
         note=r.get("note", ""),
+        since=r.get("since"),
     )
     unknown = [f for f in rule.fields if f not in fields]
     if unknown:

@@ -37,9 +37,9 @@ EXIT_BAD_INPUT = 2
 INPUT_DESTS = (
     "input", "file", "control", "check", "base", "params", "schema", "ruleset", "roads",
     "dem", "friction", "timetable", "through", "origins", "facilities", "targets", "rings",
-    "user_layer",
+    "user_layer", "parcels", "buildings", "green",
 )  # fmt: skip
-OUTPUT_DESTS = ("output", "rejects", "problems", "raster_out", "png", "pdf")
+OUTPUT_DESTS = ("output", "rejects", "raster_out", "png", "pdf", "map", "straddling")
 
 Fill = Callable[[argparse.ArgumentParser], None]
 
@@ -205,7 +205,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_BAD_INPUT
     try:
         check_files(args)
-        return int(func(args))
+        from suigeo.cli.options import reading
+
+        # --encoding, --bom, --sheet (suigeo.cli.options) reach every reader and CSV writer
+        with reading(args):
+            return int(func(args))
     except SuigeoError as exc:
         print(f"suigeo: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from suigeo.cli.options import add_text_options
 from suigeo.errors import InputError
 
 if TYPE_CHECKING:
@@ -22,6 +24,13 @@ _RINGS_EXAMPLE = """examples:
       --set ground.speed_kmh=40 -o gz90.geojson
   suigeo access rings --origin 广州塔 --minutes 90 --set rail.through_running=false \\
       -o transfers.geojson      # charge a transfer even where trains run through
+  suigeo access rings --origin 113.77,23.49 --minutes 30 90 --population worldpop.tif \\
+      --count villages.gpkg -o paitan_people.gpkg   # people and villages in each ring
+  suigeo access rings --origin 广梅产业园 --minutes 90 --compare planned \\
+      --population worldpop.tif -o gained.gpkg      # areas and people the planned lines add
+
+People: a population raster's cells count whole when their centre lies in the ring.
+Count: a layer's features count when their representative point lies in the ring.
 
 Through running: with the shipped lines, trains listed in the shipped through-service table
 (layers.through_services(), e.g. 广州东—梅州西 via 广汕/赣深/梅龙) run on at a junction for a
@@ -42,6 +51,8 @@ _COVERAGE_EXAMPLE = """examples:
   suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --no-rail -o report.csv
   suigeo access coverage clinics.gpkg villages.gpkg --minutes 15 --engine network \\
       --roads roads.gpkg --no-rail -o report.csv
+  suigeo access coverage stations.csv villages.csv --km 5 --population worldpop.tif \\
+      -o report.csv             # also the share of the raster's people covered
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
 lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
@@ -147,12 +158,35 @@ def _fill_rings(r: argparse.ArgumentParser) -> None:
     _set_option(r)
     r.add_argument("--raster-out", metavar="TIF", help="raster engine: travel-time GeoTIFF")
     r.add_argument(
+        "--population",
+        metavar="RASTER",
+        help="population GeoTIFF (people per cell, any CRS, e.g. WorldPop): add the people "
+        "of each ring (cells whose centre lies in it)",
+    )
+    r.add_argument(
+        "--count",
+        metavar="FILE",
+        help="point or polygon layer (villages, schools, firms): add how many lie in each ring",
+    )
+    r.add_argument(
+        "--compare",
+        choices=("planned",),
+        help="write what a scenario changes instead of the rings: planned = the areas gained "
+        "and lost per threshold when rail under construction and planned is added",
+    )
+    r.add_argument(
+        "--count-field",
+        metavar="COLUMN",
+        help="with --count: sum this numeric column (e.g. jobs) instead of counting features",
+    )
+    r.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="FILE",
         help="output: .geojson, .gpkg, .fgb, .parquet, .csv (WKT)",
     )
+    add_text_options(r, bom=True)
     r.set_defaults(func=_rings)
 
 
@@ -177,8 +211,15 @@ def _fill_coverage(c: argparse.ArgumentParser) -> None:
     )
     _set_option(c)
     c.add_argument(
+        "--population",
+        metavar="RASTER",
+        help="population GeoTIFF (people per cell, any CRS): also report the share of its "
+        "people covered",
+    )
+    c.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="report (.csv, or a vector format)"
     )
+    add_text_options(c, bom=True)
     c.set_defaults(func=_coverage)
 
 
@@ -198,7 +239,16 @@ def _rings(args: argparse.Namespace) -> int:
     from suigeo.geo.access.output import check_output
 
     settings = resolve_settings(_settings(args.settings))
-    files = (args.roads, args.dem, args.friction, args.timetable, args.through, args.origins)
+    files = (
+        args.roads,
+        args.dem,
+        args.friction,
+        args.timetable,
+        args.through,
+        args.origins,
+        args.population,
+        args.count,
+    )
     inputs = [x for x in files if x]
     check_output(args.output, inputs=inputs)  # before the work, not after it
     origin = (
@@ -206,14 +256,26 @@ def _rings(args: argparse.Namespace) -> int:
         if args.origins
         else (args.origin[0] if len(args.origin) == 1 else args.origin)
     )
-    result = rings(
+    if args.compare and (args.include_planned or args.no_rail):
+        raise InputError(
+            "--compare planned compares rail scenarios: drop --include-planned and --no-rail"
+        )
+    opts: dict[str, Any] = {}
+    run: Callable[..., Any] = rings
+    if args.compare:
+        from suigeo.geo.access.rings import compare_rings
+
+        run = compare_rings
+        opts["compare"] = args.compare
+    else:
+        opts["include_planned"] = args.include_planned
+    result = run(
         origin,
         minutes=args.minutes,
         engine=args.engine,
         direction=args.direction,
         roads=args.roads,
         dem=args.dem,
-        include_planned=args.include_planned,
         rail=not args.no_rail,
         settings=settings,
         timetable=args.timetable,
@@ -221,13 +283,29 @@ def _rings(args: argparse.Namespace) -> int:
         raster_out=args.raster_out,
         friction=args.friction,
         through=args.through,
+        population=args.population,
+        count=args.count,
+        count_field=args.count_field,
+        **opts,
     )
     write(result, args.output, inputs=inputs)
     for row in result.itertuples():
-        print(f"{row.origin}\t{row.minutes:g} min\t{row.area_km2:.1f} km²\t{row.scenario}")
+        extra = ""
+        if args.population:
+            extra += f"\t{row.population:,.0f} people"
+        if args.count:
+            extra += (
+                f"\t{row.count:,.0f} {'of ' + args.count_field if args.count_field else 'features'}"
+            )
+        change = f"\t{row.change}" if args.compare else ""
+        print(
+            f"{row.origin}\t{row.minutes:g} min{change}\t{row.area_km2:.1f} km²\t"
+            f"{row.scenario}{extra}"
+        )
     print(f"method: {result['method'].iloc[0]}")
     _print_settings(settings, result["settings"].iloc[0])
-    print(f"wrote {len(result)} rings to {args.output}")
+    what = "changed areas" if args.compare else "rings"
+    print(f"wrote {len(result)} {what} to {args.output}")
     return 0
 
 
@@ -246,7 +324,7 @@ def _coverage(args: argparse.Namespace) -> int:
     from suigeo.geo.access.output import check_output
 
     settings = resolve_settings(_settings(args.settings))
-    inputs = [x for x in (args.facilities, args.targets, args.roads) if x]
+    inputs = [x for x in (args.facilities, args.targets, args.roads, args.population) if x]
     check_output(args.output, inputs=inputs)  # before the work, not after it
     res = coverage(
         args.facilities,
@@ -258,10 +336,17 @@ def _coverage(args: argparse.Namespace) -> int:
         rail=not args.no_rail,
         include_planned=args.include_planned,
         settings=settings,
+        population=args.population,
     )
     write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)
     print(f"{n - bad} of {n} targets covered ({res.table['criterion'].iloc[0]})")
+    if res.people is not None:
+        pc = res.people
+        print(
+            f"{pc.covered:,.0f} of {pc.total:,.0f} people covered ({100 * pc.share:.1f}%; "
+            f"{pc.rule})"
+        )
     if "settings" in res.table.columns:
         _print_settings(settings, res.table["settings"].iloc[0])
     if bad:

@@ -6,16 +6,28 @@ import argparse
 import sys
 
 from suigeo.cli.crs import load_cli_params
+from suigeo.cli.options import add_text_options
 
 _EPILOG = """\
 Examples:
   suigeo crs convert points.csv -o points_gk.csv --from CGCS2000 --to CGCS2000-3GK-CM114
   suigeo crs convert survey.csv -o survey.gpkg --from CGCS2000-3GK-CM114 --to CGCS2000 \\
       --x E --y N --rejects bad_rows.csv
+  suigeo crs convert 控制点.xlsx -o gk.dat --from CGCS2000 --to CGCS2000-3GK-CM114
+  suigeo crs convert 点号XY.csv -o out.csv --from CGCS2000-3GK-CM114 --to CGCS2000 \\
+      --axis-order ne
+  suigeo crs convert parcels.shp -o parcels_gk.shp --from CGCS2000 --to CGCS2000-3GK-CM114 \\
+      --encoding gbk
 
+Files: CSV/TXT/TSV (UTF-8, GBK or UTF-16: --encoding), Excel .xlsx/.xls (first sheet or
+--sheet), 南方CASS .dat (点名,编码,东坐标,北坐标,高程, no header), Shapefile, GeoPackage
+(--layer), GeoJSON, FlatGeobuf, GeoParquet, DXF (to DXF, plane systems).
 Coordinate columns are detected from their names (lon/lat, longitude/latitude, lng/lat,
-经度/纬度, x/y, E/N, easting/northing) unless --x/--y are given; the height column only with
---h. Every row read is either written or listed in the rejects file (default OUT with the
+经度/纬度, E/N, easting/northing, 东坐标/北坐标, X/Y) unless --x/--y are given; X/Y are
+east/north unless --axis-order ne (X = north). The height column only with --h. Converted
+coordinate columns are renamed lon,lat or E,N (--keep-names keeps them). A run where every
+row looks swapped writes nothing and exits 2 with the option to rerun with.
+Every row read is either written or listed in the rejects file (default OUT with the
 suffix .rejects.csv, written only when rows are rejected) with its row number (1 = first data
 row after the header), column and reason: {reasons}.
 
@@ -40,13 +52,31 @@ def _fill(p: argparse.ArgumentParser) -> None:
     from suigeo.crs.batch import DEFAULT_CHUNK_ROWS, REASONS
 
     p.epilog = _EPILOG.format(reasons=", ".join(REASONS))
-    p.add_argument("input", metavar="IN", help="input file (.csv .tsv .gpkg .geojson .parquet)")
+    p.add_argument(
+        "input",
+        metavar="IN",
+        help="input file (.csv .txt .tsv .xlsx .dat(CASS) .shp .gpkg .geojson .fgb .parquet .dxf)",
+    )
     p.add_argument("-o", "--output", metavar="OUT", required=True, help="output file")
     p.add_argument("--from", dest="src", metavar="SYSTEM", required=True, help="source system")
     p.add_argument("--to", dest="dst", metavar="SYSTEM", required=True, help="target system")
     p.add_argument("--x", metavar="COL", help="x column (longitude or easting)")
     p.add_argument("--y", metavar="COL", help="y column (latitude or northing)")
     p.add_argument("--h", metavar="COL", help="height column (never guessed)")
+    p.add_argument(
+        "--axis-order",
+        choices=("en", "ne"),
+        default="en",
+        help="columns named X and Y: en (default) X = easting; ne: X = northing, Y = easting "
+        "(the Chinese surveying convention: 点号,X,Y,H sheets)",
+    )
+    p.add_argument(
+        "--keep-names",
+        action="store_true",
+        help="keep the coordinate columns' names (default: renamed to what they now hold: "
+        "lon,lat or E,N)",
+    )
+    p.add_argument("--layer", metavar="NAME", help="layer inside a multi-layer GeoPackage")
     p.add_argument("--params", metavar="FILE", help="Guangzhou 2000 parameter file (TOML)")
     p.add_argument("--rejects", metavar="FILE", help="rejects CSV (default OUT.rejects.csv)")
     p.add_argument(
@@ -79,6 +109,7 @@ def _fill(p: argparse.ArgumentParser) -> None:
     d.add_argument(
         "--partition-rows", metavar="N", type=_positive, help="rows per partition (1000000)"
     )
+    add_text_options(p, bom=True)
     p.set_defaults(func=_convert)
 
 
@@ -123,6 +154,9 @@ def _convert(args: argparse.Namespace) -> int:
         rejects=args.rejects,
         chunk_rows=args.chunk_rows,
         **_engine(args),
+        axis_order=args.axis_order,
+        keep_names=args.keep_names,
+        layer=args.layer,
     )
     if summary.columns_detected:
         cols = ", ".join(f"{r}={c}" for r, c in zip("xy", summary.columns, strict=False))

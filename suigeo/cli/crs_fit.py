@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from suigeo.cli.options import add_text_options
+
 if TYPE_CHECKING:
     from suigeo.crs.fit import FitResult, Projection
 
@@ -101,7 +103,29 @@ def _fill(p: argparse.ArgumentParser) -> None:
         metavar="M",
         help="false northing (default 0)",
     )
+    p.add_argument(
+        "--columns",
+        metavar="ROLE=COL,...",
+        type=_columns,
+        help="the tables' own column names, e.g. id=点号,src_e=Y,src_n=X,dst_e=y_gz,dst_n=x_gz "
+        "(roles: id, src_e, src_n, src_lon, src_lat, src_x, src_y, src_z, src_h, dst_e, dst_n, "
+        "dst_x, dst_y, dst_z, dst_lon, dst_lat, dst_h)",
+    )
+    add_text_options(p)
     p.set_defaults(func=_fit)
+
+
+def _columns(text: str) -> dict[str, str]:
+    """``--columns id=点号,src_e=Y``: role -> column (a usage error when malformed)."""
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        role, sep, name = part.partition("=")
+        if not sep or not role.strip() or not name.strip():
+            raise argparse.ArgumentTypeError(f"{part!r} is not ROLE=COLUMN (e.g. src_e=Y)")
+        if role.strip() in out:
+            raise argparse.ArgumentTypeError(f"the role {role.strip()!r} is given twice")
+        out[role.strip()] = name.strip()
+    return out
 
 
 def _projection(args: argparse.Namespace) -> Projection | None:
@@ -132,6 +156,7 @@ def _fit(args: argparse.Namespace) -> int:
         check=args.check,
         convention=args.convention,
         threshold=args.outlier_threshold,
+        columns=args.columns,
     )
     _print(result, args)
     return 1 if result.outliers.any() else 0

@@ -44,6 +44,13 @@ def _fill(p: argparse.ArgumentParser) -> None:
     p.add_argument("x", type=float, help="lon (degrees) or easting/X (metres)")
     p.add_argument("y", type=float, help="lat (degrees) or northing/Y (metres)")
     p.add_argument("h", type=float, nargs="?", help="height (metres), optional")
+    p.add_argument(
+        "--axis-order",
+        choices=("en", "ne"),
+        default="en",
+        help="en (default): x y are easting northing (lon lat); ne: northing first, as "
+        "Chinese survey sheets write X Y",
+    )
     p.set_defaults(func=_point)
 
 
@@ -58,11 +65,21 @@ def _point(args: argparse.Namespace) -> int:
 
     src, dst = crs.resolve(args.src), crs.resolve(args.dst)
     params = load_cli_params(args.params, src, dst)
+    if args.axis_order == "ne":  # northing first: put the easting first
+        args.x, args.y = args.y, args.x
     if (
         src.kind not in ("height", "geocentric")
         and not crs.area_mask([args.x], [args.y], src=src, params=params)[0]
     ):
         w, s, e, n = src.area_of_use
+        if crs.area_mask([args.y], [args.x], src=src, params=params)[0]:  # the same test as
+            other = "en" if args.axis_order == "ne" else "ne"  # crs convert's "swapped"
+            raise InputError(
+                f"swapped? the point lies outside {src.name}'s area of use (lon {w:g}..{e:g}, "
+                f"lat {s:g}..{n:g}), but inside with x and y exchanged: give "
+                f"{'lon lat' if src.is_geographic else 'easting northing'} in that order, "
+                f"or add --axis-order {other}"
+            )
         print(
             f"suigeo: warning: the point lies outside {src.name}'s area of use "
             f"(lon {w:g}..{e:g}, lat {s:g}..{n:g})",

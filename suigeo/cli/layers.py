@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from suigeo.cli.options import add_text_options
+
 _GROUP_EXAMPLES = """\
 examples:
   suigeo layers list
@@ -124,6 +126,7 @@ def _fill_check(cp: argparse.ArgumentParser) -> None:
         default=None,
         help="also write every problem (file, index, feature, field, message) to this CSV",
     )
+    add_text_options(cp)
     cp.set_defaults(func=_check)
 
 

@@ -22,7 +22,8 @@ import pyarrow as pa
 
 from suigeo.errors import InputError, SuigeoError
 from suigeo.io.csvtable import stream_csv
-from suigeo.io.formats import format_for
+from suigeo.io.encodings import output_bom
+from suigeo.io.formats import TABLES, format_for
 from suigeo.io.rejects import REJECT_COLUMNS
 from suigeo.io.vector import REASONS, gdal_notes, geojson_entries, geoparquet_column
 
@@ -54,16 +55,30 @@ class Chunks:
     #: rows set aside while opening (GeoJSON features entries that are no Feature), in the
     #: rejects columns followed by the file's (empty) columns
     pre_rejects: pa.Table | None = None
-    #: a CSV that starts with a UTF-8 byte order mark (a CSV writer keeps it)
+    #: the geometry type the layer declares (``Polygon``, ``MultiLineString Z``...), if any
+    geometry_type: str | None = None
+    #: the layer's name inside a multi-layer file (GeoPackage), if any
+    layer_name: str | None = None
+    #: a CSV output written from this input starts with a UTF-8 byte order mark
+    #: (:func:`suigeo.io.encodings.output_bom`: the input had one, or was GBK/UTF-16, or
+    #: ``--bom``)
     bom: bool = False
 
 
 C = TypeVar("C", bound=Chunks)
 
 
-def open_chunks(path: Path, *, chunk_rows: int, kind: type[C] = Chunks) -> C:  # type: ignore[assignment]
+def open_chunks(
+    path: Path,
+    *,
+    chunk_rows: int,
+    kind: type[C] = Chunks,  # type: ignore[assignment]
+    encoding: str | None = None,
+    layer: str | None = None,
+) -> C:
     """Open ``path`` (any format of :mod:`suigeo.io.formats`) for reading in chunks of
-    ``chunk_rows`` rows; ``kind`` is the :class:`Chunks` (sub)class returned.
+    ``chunk_rows`` rows; ``kind`` is the :class:`Chunks` (sub)class returned; ``encoding``
+    is the text encoding of a table (``None``: the command's, :mod:`suigeo.io.encodings`).
 
     Raises
     ------
@@ -73,15 +88,20 @@ def open_chunks(path: Path, *, chunk_rows: int, kind: type[C] = Chunks) -> C:  #
     """
     fmt = format_for(path)
     log.info("%s: %s, read in chunks of %d rows", path, fmt, chunk_rows)
-    if fmt == "csv":
-        return _open_csv(path, chunk_rows, kind)
+    if layer is not None and fmt != "gpkg":
+        raise InputError(f"{str(path)!r}: --layer picks a layer inside a GeoPackage only")
+    if fmt in TABLES:  # CSV, Excel, CASS: the one CSV reader
+        return _open_csv(path, chunk_rows, kind, encoding)
     if fmt == "parquet":
-        return _open_parquet(path, chunk_rows, kind)
-    return _open_ogr(path, chunk_rows, kind)
+        source = _open_parquet(path, chunk_rows, kind)
+    else:
+        source = _open_ogr(path, chunk_rows, kind, _layer(path, layer) if fmt == "gpkg" else None)
+    source.bom = output_bom(None)
+    return source
 
 
-def _open_csv(path: Path, chunk_rows: int, kind: type[C]) -> C:
-    stream = stream_csv(path, chunk_rows=chunk_rows)
+def _open_csv(path: Path, chunk_rows: int, kind: type[C], encoding: str | None) -> C:
+    stream = stream_csv(path, chunk_rows=chunk_rows, encoding=encoding)
     chunks = iter(stream)
     source = kind(
         path,
@@ -89,7 +109,7 @@ def _open_csv(path: Path, chunk_rows: int, kind: type[C]) -> C:
         stream.schema,
         closers=[stream.close],
         size=stream.info.size,
-        bom=stream.info.bom,
+        bom=output_bom(stream.info.detected),
     )
     source.position = lambda: stream.position() if stream.position is not None else 0
     return source
@@ -105,10 +125,10 @@ def _open_parquet(path: Path, chunk_rows: int, kind: type[C]) -> C:
 
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+        schema = pf.schema_arrow
+        meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
+    except (pa.ArrowException, OSError, ValueError) as exc:  # ValueError: bad UTF-8 in a name
         raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
-    schema = pf.schema_arrow
-    meta = {**(pf.metadata.metadata or {}), **(schema.metadata or {})}
     geometry, col_meta = geoparquet_column(path, meta, schema)
     point_layer, has_z = True, None
     if geometry is not None:
@@ -124,7 +144,7 @@ def _open_parquet(path: Path, chunk_rows: int, kind: type[C]) -> C:
         try:
             for b in pf.iter_batches(batch_size=chunk_rows):
                 yield b, None
-        except (pa.ArrowInvalid, OSError) as exc:
+        except (pa.ArrowException, OSError, ValueError) as exc:
             raise InputError(f"cannot read {str(path)!r} as Parquet: {exc}") from None
 
     return kind(
@@ -145,15 +165,82 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
-    import pyogrio.raw
+def _gdal_path(path: Path) -> tuple[Path, list[Callable[[], object]]]:
+    """The path GDAL reads: a Shapefile's with its code page (.cpg, the .dbf's byte or
+    --encoding: :func:`suigeo.io.shapefile.gdal_source`), and what to close after."""
+    if path.suffix.lower() != ".shp":
+        return path, []
+    from suigeo.io.shapefile import gdal_source
+
+    source = gdal_source(path)
+    gpath = source.__enter__()
+    return gpath, [lambda: source.__exit__(None, None, None)]
+
+
+def _geojson_pre_rejects(
+    path: Path, schema: pa.Schema
+) -> tuple[np.ndarray | None, pa.Table | None]:
+    """For a GeoJSON file whose ``features`` array holds entries that are no Feature: the
+    row numbers of the Features, and the rejects of the others (else ``None, None``)."""
+    entries = geojson_entries(path) if path.suffix.lower() in (".geojson", ".json") else None
+    if entries is None or not (~entries[0]).any():
+        return None, None
+    mask, others = entries
+    kept_rows = np.flatnonzero(mask).astype(np.int64) + 1
+    wrong = np.flatnonzero(~mask) + 1
+    text = [f"{REASONS['not_a_feature']}: {json.dumps(o)[:80]}" for o in others]
+    pre = pa.table(
+        [
+            pa.array(wrong, pa.int64()),
+            pa.array(["features"] * len(wrong), pa.string()),
+            pa.array(["not_a_feature"] * len(wrong), pa.string()),
+            pa.array(text, pa.string()),
+            *[pa.nulls(len(wrong), pa.string()) for _ in schema.names],
+        ],
+        names=list(REJECT_COLUMNS) + list(schema.names),
+    )
+    return kept_rows, pre
+
+
+def _layer(path: Path, layer: str | None) -> str | None:
+    """The layer of a GeoPackage to read: ``layer``, else its only layer; a GeoPackage of
+    several layers needs ``--layer`` (the message lists them)."""
+    import pyogrio
 
     try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # GDAL says why when the file is opened
+        return layer
+    if layer is not None:
+        if layer not in names:
+            raise InputError(
+                f"{str(path)!r} has no layer {layer!r}; its layers are "
+                f"{', '.join(map(repr, names))}"
+            )
+        return layer
+    if len(names) > 1:
+        raise InputError(
+            f"{str(path)!r} holds {len(names)} layers ({', '.join(map(repr, names))}); "
+            "pick one with --layer NAME (or write a .gpkg to convert them all)"
+        )
+    return names[0] if names else None
+
+
+def _open_ogr(path: Path, chunk_rows: int, kind: type[C], layer: str | None = None) -> C:
+    import pyogrio.raw
+
+    gpath, closers = _gdal_path(path)
+    try:
         with gdal_notes(path):
-            ctx = pyogrio.raw.open_arrow(path, batch_size=chunk_rows, use_pyarrow=True)
+            ctx = pyogrio.raw.open_arrow(
+                gpath, layer=layer, batch_size=chunk_rows, use_pyarrow=True
+            )
             meta, reader = ctx.__enter__()
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        for close in closers:
+            close()
         raise InputError(f"cannot read {str(path)!r}: {_first_line(exc)}") from None
+    closers.insert(0, lambda: ctx.__exit__(None, None, None))
     geometry = meta.get("geometry_name") or "wkb_geometry"
     schema = reader.schema
     if geometry not in schema.names:
@@ -162,24 +249,7 @@ def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
     point_layer = gtype.startswith("Point")
     has_z = gtype.endswith("Z") if point_layer else None
     schema = pa.schema([f.remove_metadata() for f in schema])
-    entries = geojson_entries(path) if path.suffix.lower() in (".geojson", ".json") else None
-    kept_rows: np.ndarray | None = None
-    pre = None
-    if entries is not None and (~entries[0]).any():
-        mask, others = entries
-        kept_rows = np.flatnonzero(mask).astype(np.int64) + 1
-        wrong = np.flatnonzero(~mask) + 1
-        text = [f"{REASONS['not_a_feature']}: {json.dumps(o)[:80]}" for o in others]
-        pre = pa.table(
-            [
-                pa.array(wrong, pa.int64()),
-                pa.array(["features"] * len(wrong), pa.string()),
-                pa.array(["not_a_feature"] * len(wrong), pa.string()),
-                pa.array(text, pa.string()),
-                *[pa.nulls(len(wrong), pa.string()) for _ in schema.names],
-            ],
-            names=list(REJECT_COLUMNS) + list(schema.names),
-        )
+    kept_rows, pre = _geojson_pre_rejects(path, schema)
 
     def batches() -> Iterator[tuple[pa.RecordBatch, np.ndarray | None]]:
         done = 0
@@ -211,7 +281,9 @@ def _open_ogr(path: Path, chunk_rows: int, kind: type[C]) -> C:
         schema,
         geometry=geometry,
         point_layer=point_layer,
-        closers=[lambda: ctx.__exit__(None, None, None)],
+        closers=closers,
+        geometry_type=gtype or None,
+        layer_name=layer,
         declared=meta.get("crs"),
         has_z=has_z,
         pre_rejects=pre,

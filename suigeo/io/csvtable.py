@@ -34,7 +34,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from suigeo.errors import InputError
+from suigeo.io.encodings import Detected
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,9 +79,23 @@ class CsvInfo:
     delimiter: str = ","
     #: the file starts with a UTF-8 byte order mark (a writer may keep it, Excel likes it)
     bom: bool = False
-    #: the text encoding read (pyarrow's name)
-    encoding: str = "utf8"
+    #: the text encoding of the file given (a Python codec name: ``utf-8``, ``gbk``...)
+    encoding: str = "utf-8"
     size: int = 0
+    #: how the encoding was chosen (:func:`suigeo.io.encodings.detect`)
+    detected: Detected | None = None
+    #: the file given, when :attr:`path` is a UTF-8 copy of it (removed after reading)
+    shown: Path | None = None
+
+    @property
+    def name(self) -> Path:
+        """The file as the user gave it."""
+        return self.shown or self.path
+
+    def discard(self) -> None:
+        """Remove the UTF-8 copy, if one was made."""
+        if self.shown is not None:
+            self.path.unlink(missing_ok=True)
 
 
 class CsvChunk(NamedTuple):
@@ -99,10 +114,13 @@ class CsvTable:
     rows: np.ndarray
     info: CsvInfo
     blank: int = 0
+    _lines: np.ndarray | None = field(default=None, repr=False)
 
     def lines(self) -> np.ndarray:
         """The file line on which each row starts (1-based): ``rows + 1``, unless a quoted
         cell runs over several lines; only then is the file walked record by record."""
+        if self._lines is not None:
+            return self._lines
         if not len(self.rows) or _count_lines(self.info.path) == int(self.rows[-1]) + 1:
             return self.rows + 1
         starts = _record_starts(self.info.path)
@@ -121,28 +139,11 @@ def _name(path: Path) -> str:
     return repr(str(path))
 
 
-def _encoding(path: Path, head: bytes) -> str:
-    """The text encoding of a CSV file, from its first bytes.
-
-    The one hook for encodings: today UTF-8 only (with or without a BOM). Another encoding
-    returns its pyarrow name here and the readers transcode (``ReadOptions(encoding=)``).
-    """
-    return "utf8"
-
-
-def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
-    """Check that ``path`` is a readable, non-empty text CSV file and read its header.
-
-    Raises
-    ------
-    InputError
-        Missing, unreadable, empty or binary file, undecodable or oversized header,
-        duplicate column names.
-    """
-    p = Path(path)
+def _read_head(p: Path, n: int) -> tuple[bytes, int]:
+    """The first ``n`` bytes of ``p`` and its size; a clear error when it cannot be read."""
     try:
         with p.open("rb") as fh:
-            head = fh.read(_SNIFF)
+            head = fh.read(n)
         size = p.stat().st_size
     except IsADirectoryError:
         raise InputError(f"cannot read {_name(p)}: it is a folder, not a file") from None
@@ -150,6 +151,76 @@ def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
         raise InputError(f"cannot read {_name(p)}: no such file") from None
     except OSError as exc:
         raise InputError(f"cannot read {_name(p)}: {exc.strerror or exc}") from None
+    return head, size
+
+
+@contextlib.contextmanager
+def _shown(info_path: Path, shown: Path | None) -> Iterator[None]:
+    """Errors about a UTF-8 copy (``info_path``) name the file the user gave (``shown``)."""
+    if shown is None:
+        yield
+        return
+    try:
+        yield
+    except InputError as exc:
+        text = str(exc).replace(repr(str(info_path)), repr(str(shown)))
+        raise InputError(text.replace(str(info_path), str(shown))) from None
+
+
+def inspect_csv(path: str | os.PathLike[str], *, encoding: str | None = None) -> CsvInfo:
+    """Check that ``path`` is a readable, non-empty text CSV file and read its header.
+
+    ``encoding`` is ``auto`` (detect: :mod:`suigeo.io.encodings`), a codec name, or ``None``
+    for the command's (:func:`suigeo.io.encodings.current_encoding`). A file that is not
+    UTF-8 is read through a UTF-8 copy (:attr:`CsvInfo.path`; :attr:`CsvInfo.shown` is the
+    file given, and names it in every message); the caller removes the copy
+    (:func:`read_csv` and :class:`CsvStream` do).
+
+    Raises
+    ------
+    InputError
+        Missing, unreadable, empty or binary file, undecodable or oversized header,
+        duplicate column names.
+    """
+    from suigeo.io.encodings import SAMPLE_BYTES, detect, transcode
+    from suigeo.io.sheets import EXCEL_SUFFIXES, cass_to_csv, excel_to_csv
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        _read_head(p, 1)  # a missing or unreadable file: the usual message
+        # a CSV output keeps Excel reading UTF-8: it gets a byte order mark
+        return _inspect_copy(p, excel_to_csv(p), Detected("utf-8", True, "Excel workbook"))
+    sample, size = _read_head(p, SAMPLE_BYTES)
+    if not sample.strip():
+        raise InputError(f"{_name(p)} is empty: a CSV file needs a header line")
+    detected = detect(p, sample, encoding=encoding, final=len(sample) >= size)
+    if suffix == ".dat":  # 南方CASS: no header; one is put in front
+        text = p if detected.utf8 else transcode(p, detected)
+        try:
+            tmp = cass_to_csv(p, text)
+        finally:
+            if text != p:
+                text.unlink(missing_ok=True)
+        return _inspect_copy(p, tmp, detected)
+    if detected.utf8:
+        return _inspect(p, sample[:_SNIFF], size, detected)
+    return _inspect_copy(p, transcode(p, detected, suffix=p.suffix), detected)
+
+
+def _inspect_copy(p: Path, tmp: Path, detected: Detected) -> CsvInfo:
+    """:func:`_inspect` of a UTF-8 copy ``tmp`` of ``p`` (removed on error)."""
+    try:
+        with _shown(tmp, p):
+            head, tsize = _read_head(tmp, _SNIFF)
+            info = _inspect(tmp, head, tsize, detected)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return replace(info, shown=p)
+
+
+def _inspect(p: Path, head: bytes, size: int, detected: Detected) -> CsvInfo:
     bom = head.startswith(_BOM)
     if not head[len(_BOM) if bom else 0 :].strip():
         raise InputError(f"{_name(p)} is empty: a CSV file needs a header line")
@@ -158,19 +229,21 @@ def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
             f"{_name(p)} is not a text file (it holds binary data); give a CSV file "
             "(UTF-8 text, one header line)"
         )
-    delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
-    encoding = _encoding(p, head)
+    encoding = "utf8"
     import pyarrow.csv as pcsv
 
     first = _first_line(p, head)
-    if encoding == "utf8":
+    # .tsv, or a header of tab-separated names without a comma (Excel's "Unicode text")
+    tabs = b"\t" in first and b"," not in first
+    delimiter = "\t" if p.suffix.lower() == ".tsv" or tabs else ","
+    if detected.utf8:
         try:
             first.decode("utf-8")
         except UnicodeDecodeError as exc:
             if "unexpected end" not in exc.reason:  # not a character cut by the sniff
                 raise InputError(
-                    f"{_name(p)} is not UTF-8 text (line 1, byte {exc.start}); save it as "
-                    "UTF-8 (for example from Excel: CSV UTF-8)"
+                    f"{_name(p)} is not UTF-8 text (line 1, byte {exc.start}); give its "
+                    "encoding with --encoding NAME (e.g. gbk), or save it as UTF-8"
                 ) from None
     try:
         with pcsv.open_csv(
@@ -194,8 +267,8 @@ def inspect_csv(path: str | os.PathLike[str]) -> CsvInfo:
     dupes = sorted({n for n in header if header.count(n) > 1})
     if dupes:
         raise InputError(f"{_name(p)}: duplicate column names {', '.join(map(repr, dupes))}")
-    log.info("%s: CSV (%s%s), %d columns", p, encoding, ", BOM" if bom else "", len(header))
-    return CsvInfo(p, header, delimiter, bom, encoding, size)
+    log.info("%s: CSV, %d columns", p, len(header))
+    return CsvInfo(p, header, delimiter, bom or detected.bom, detected.encoding, size, detected)
 
 
 def _first_line(path: Path, head: bytes) -> bytes:
@@ -259,7 +332,7 @@ def _open(info: CsvInfo, handler: Callable):
     try:
         reader = pcsv.open_csv(
             raw,
-            read_options=_read_options(info.encoding),
+            read_options=_read_options("utf8"),
             parse_options=pcsv.ParseOptions(
                 delimiter=info.delimiter,
                 newlines_in_values=True,
@@ -419,8 +492,8 @@ def _arrow_error(
     if "UTF8" in text or "UTF-8" in text or "utf8" in text.lower():
         line, byte = _bad_utf8_line(path)
         return InputError(
-            f"{_name(path)} is not UTF-8 text (line {line}, byte {byte}); save it as UTF-8 "
-            "(for example from Excel: CSV UTF-8)"
+            f"{_name(path)} is not UTF-8 text (line {line}, byte {byte}); give its encoding "
+            "with --encoding NAME (e.g. --encoding gbk for Chinese Excel), or save it as UTF-8"
         )
     if "straddl" in text:
         return InputError(
@@ -443,24 +516,36 @@ def _blank(batch: pa.RecordBatch | pa.Table) -> np.ndarray | None:
     return out if out.any() else None
 
 
-def read_csv(path: str | os.PathLike[str]) -> CsvTable:
+def read_csv(path: str | os.PathLike[str], *, encoding: str | None = None) -> CsvTable:
     """Read a whole CSV file; every cell as text. See the module docstring for the checks.
+
+    ``encoding``: ``auto``, a codec name, or ``None`` for the command's
+    (:mod:`suigeo.io.encodings`).
 
     Raises
     ------
     InputError
         Naming the file (and the line, for a row error).
     """
-    info = inspect_csv(path)
-    chunks = list(_chunks(info, None))
-    if chunks:
-        table = pa.Table.from_batches([c.batch for c in chunks])
-        rows = np.concatenate([c.rows for c in chunks])
-    else:
-        table = pa.table({n: pa.array([], pa.string()) for n in info.header})
-        rows = np.zeros(0, dtype=np.int64)
-    blank = int(rows[-1]) - len(rows) if len(rows) else 0
-    return CsvTable(table, rows, info, max(blank, 0))
+    info = inspect_csv(path, encoding=encoding)
+    try:
+        with _shown(info.path, info.shown):
+            chunks = list(_chunks(info, None))
+        if chunks:
+            table = pa.Table.from_batches([c.batch for c in chunks])
+            rows = np.concatenate([c.rows for c in chunks])
+        else:
+            table = pa.table({n: pa.array([], pa.string()) for n in info.header})
+            rows = np.zeros(0, dtype=np.int64)
+        blank = int(rows[-1]) - len(rows) if len(rows) else 0
+        out = CsvTable(table, rows, info, max(blank, 0))
+        if info.shown is not None:  # the lines, before the UTF-8 copy goes
+            out._lines = out.lines()
+    finally:
+        info.discard()
+    if info.shown is not None:
+        out.info = replace(info, path=info.shown, shown=None)
+    return out
 
 
 def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = None):
@@ -507,7 +592,7 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
         if held is not None:
             _check_end(info, held.batch)
             yield held
-        log.info("%s: read %d rows (%d blank lines skipped)", info.path, kept, first - 1 - kept)
+        log.info("%s: read %d rows (%d blank lines skipped)", info.name, kept, first - 1 - kept)
     finally:
         with contextlib.suppress(Exception):
             reader.close()
@@ -548,17 +633,27 @@ class CsvStream:
 
     def __iter__(self) -> Iterator[CsvChunk]:
         if self._iter is None:
-            self._iter = _chunks(self.info, self.chunk_rows, self)
+            self._iter = self._read()
         return self._iter
+
+    def _read(self) -> Iterator[CsvChunk]:
+        try:
+            with _shown(self.info.path, self.info.shown):
+                yield from _chunks(self.info, self.chunk_rows, self)
+        finally:
+            self.info.discard()
 
     def close(self) -> None:
         """Release the file (also done when iteration ends)."""
         if self._iter is not None:
             with contextlib.suppress(Exception):
                 self._iter.close()  # type: ignore[attr-defined]
+        self.info.discard()
 
 
-def stream_csv(path: str | os.PathLike[str], *, chunk_rows: int) -> CsvStream:
+def stream_csv(
+    path: str | os.PathLike[str], *, chunk_rows: int, encoding: str | None = None
+) -> CsvStream:
     """Open a CSV file for reading in chunks of ``chunk_rows`` rows, with flat memory.
 
     The header is checked now; row errors are raised while iterating (before the chunk that
@@ -567,7 +662,7 @@ def stream_csv(path: str | os.PathLike[str], *, chunk_rows: int) -> CsvStream:
     """
     if chunk_rows < 1:
         raise InputError(f"chunk_rows must be at least 1, got {chunk_rows}")
-    info = inspect_csv(path)
+    info = inspect_csv(path, encoding=encoding)
     stream = CsvStream(info, chunk_rows)
     stream.schema = pa.schema([(n, pa.string()) for n in info.header])
     return stream

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from suigeo.errors import InputError, OutputError
 
-__all__ = ["DRIVERS", "FORMATS", "format_for"]
+__all__ = ["DRIVERS", "FORMATS", "TABLES", "format_for"]
 
 #: suffix (lower case, with its dot) -> format name
 FORMATS: dict[str, str] = {
@@ -26,7 +26,17 @@ FORMATS: dict[str, str] = {
     ".parquet": "parquet",
     ".geoparquet": "parquet",
     ".shp": "shp",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xlsx",
+    ".ods": "xlsx",
+    ".dat": "cass",
+    ".dxf": "dxf",
 }
+
+#: formats read as a table of text cells by the one CSV reader (:mod:`suigeo.io.sheets`
+#: turns a workbook or a CASS file into CSV first)
+TABLES: tuple[str, ...] = ("csv", "xlsx", "cass")
 
 #: format name -> GDAL/OGR driver (the formats pyogrio reads and writes)
 DRIVERS: dict[str, str] = {
@@ -44,7 +54,7 @@ def format_for(
     allowed: tuple[str, ...] | None = None,
 ) -> str:
     """The format of ``path`` from its suffix: ``csv``, ``gpkg``, ``geojson``, ``fgb``,
-    ``parquet`` or ``shp``.
+    ``parquet``, ``shp``, ``xlsx`` (Excel workbooks) or ``cass`` (南方CASS ``.dat``).
 
     Parameters
     ----------

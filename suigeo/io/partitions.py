@@ -193,7 +193,13 @@ def plan_csv(path: Path, block_bytes: int) -> tuple[list[CsvBlock], bool]:
     never closed: the caller reports it as the single-process reader does).
 
     The file is read once, at the speed of the disk (counting line breaks and quotes)."""
-    info = inspect_csv(path)
+    info = inspect_csv(path, encoding="auto")
+    if info.shown is not None or (info.detected is not None and not info.detected.utf8):
+        info.discard()  # a UTF-8 copy of a GBK/UTF-16 file: not split (yet)
+        raise InputError(
+            f"{str(path)!r} is {info.encoding}, not UTF-8: the Dask engine splits UTF-8 CSV "
+            "files only; convert it with the single-process engine, or save it as UTF-8"
+        )
     with path.open("rb") as fh:
         head = fh.read(64 << 10)
     from suigeo.io.csvtable import _first_line

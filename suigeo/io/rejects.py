@@ -25,7 +25,7 @@ from suigeo.io.cells import neutralise_table
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["REJECT_COLUMNS", "reject_table", "text_columns", "write_rejects"]
+__all__ = ["REJECT_COLUMNS", "reject_table", "storage_table", "text_columns", "write_rejects"]
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,14 @@ def _nested(col: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def text_columns(table: pa.Table | pa.RecordBatch) -> list[pa.Array | pa.ChunkedArray]:
-    """The columns of ``table`` in a form every CSV writer takes: nested values (list,
-    struct, map) as JSON text, binary values as their length, others unchanged."""
+    """The columns of ``table`` in a form every CSV writer takes: extension types as their
+    storage, nested values (list, struct, map) as JSON text, binary values as their length,
+    others unchanged."""
     out = []
     for col in table.columns:
         t = col.type
+        if isinstance(t, pa.BaseExtensionType):  # e.g. GDAL's JSON fields: arrow.json over text
+            col, t = _storage(col), t.storage_type
         if pa.types.is_dictionary(t):
             t = t.value_type
         if pa.types.is_nested(t):
@@ -55,6 +58,19 @@ def text_columns(table: pa.Table | pa.RecordBatch) -> list[pa.Array | pa.Chunked
             col = pc.cast(pc.binary_length(col), pa.string())
         out.append(col)
     return out
+
+
+def _storage(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    if isinstance(col, pa.ChunkedArray):
+        return pa.chunked_array([c.storage for c in col.chunks], col.type.storage_type)
+    return col.storage
+
+
+def storage_table(table: pa.Table) -> pa.Table:
+    """``table`` with its extension-type columns (GDAL's JSON fields come as ``arrow.json``)
+    replaced by their storage, which every CSV writer takes; other columns unchanged."""
+    cols = [_storage(c) if isinstance(c.type, pa.BaseExtensionType) else c for c in table.columns]
+    return pa.table(cols, names=table.schema.names)
 
 
 def reject_table(

@@ -49,7 +49,7 @@ import pyarrow as pa
 from suigeo.errors import InputError, OutputError
 from suigeo.io.atomic import atomic_output
 from suigeo.io.cells import neutralise_frame
-from suigeo.io.formats import DRIVERS, format_for
+from suigeo.io.formats import DRIVERS, TABLES, format_for
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -79,12 +79,17 @@ LONLAT_PAIRS: tuple[tuple[str, str], ...] = (
     ("经度", "纬度"),
 )
 EN_PAIRS: tuple[tuple[str, str], ...] = (
-    ("x", "y"),
+    ("x", "y"),  # ambiguous: x is the easting unless axis_order="ne" (Chinese survey: X north)
     ("e", "n"),
     ("easting", "northing"),
     ("east", "north"),
+    ("东坐标", "北坐标"),
+    ("东", "北"),
 )
 XY_PAIRS = LONLAT_PAIRS + EN_PAIRS
+#: the pair whose meaning depends on the axis order: ``en`` x = east; ``ne`` X = north
+AMBIGUOUS_PAIR = ("x", "y")
+AXIS_ORDERS = ("en", "ne")
 
 #: reasons a row of a layer is set aside while reading
 REASONS: dict[str, str] = {
@@ -108,18 +113,34 @@ def gdal_notes(path: Path) -> Iterator[None]:
         log.info("%s: GDAL: %s", path, w.message)
 
 
+def _key(name: object) -> str:
+    """A column name as matched: lower case, no spaces, no bracketed note (``北坐标(X)``)."""
+    text = re.sub(r"[(（][^)）]*[)）]", "", str(name)).strip().lower()
+    return text or str(name).strip().lower()
+
+
 def detect_xy(
-    names: list[str] | tuple[str, ...], *, geographic: bool = True
+    names: list[str] | tuple[str, ...], *, geographic: bool = True, axis_order: str = "en"
 ) -> tuple[str, str] | None:
-    """The (x, y) column pair of :data:`XY_PAIRS` found in ``names``, or ``None``.
+    """The (east or lon, north or lat) column pair of :data:`XY_PAIRS` found in ``names``,
+    or ``None``.
 
     Lon/lat names are tried first when ``geographic``, easting/northing names first
-    otherwise; matching ignores case and surrounding spaces; the first pair found wins.
+    otherwise; matching ignores case, surrounding spaces and a bracketed note (``东坐标(Y)``);
+    the first pair found wins. Columns named X and Y mean east and north with
+    ``axis_order="en"`` (the default); ``"ne"`` applies the Chinese surveying convention,
+    X = northing and Y = easting, and returns ``(Y, X)``.
     """
-    lowered = {str(n).strip().lower(): n for n in names}
+    if axis_order not in AXIS_ORDERS:
+        raise InputError(f"the axis order is en or ne, got {axis_order!r}")
+    lowered: dict[str, str] = {}
+    for n in names:
+        lowered.setdefault(_key(n), n)
     pairs = LONLAT_PAIRS + EN_PAIRS if geographic else EN_PAIRS + LONLAT_PAIRS
     for a, b in pairs:
         if a in lowered and b in lowered:
+            if (a, b) == AMBIGUOUS_PAIR and axis_order == "ne":
+                return lowered[b], lowered[a]
             return lowered[a], lowered[b]
     return None
 
@@ -223,7 +244,7 @@ def read_layer(
         raise InputError(f"{what} {str(p)!r}: cannot read it (permission denied)")
     if layer is not None and fmt != "gpkg":
         raise InputError(f"{what} {str(p)!r}: --layer picks a layer inside a GeoPackage only")
-    if fmt == "csv":
+    if fmt in TABLES:  # CSV, Excel, CASS: the one CSV reader
         from suigeo.io.csvtable import read_csv
 
         csvt = read_csv(p)
@@ -468,18 +489,25 @@ def _read_ogr(path: Path, fmt: str, layer: str | int | None, what: str):
     import pyogrio
     import shapely
 
+    source: contextlib.AbstractContextManager[Path] = contextlib.nullcontext(path)
+    if fmt == "shp":  # the code page from .cpg, the .dbf's byte, or --encoding
+        from suigeo.io.shapefile import gdal_source
+
+        source = gdal_source(path)
     try:
-        with gdal_notes(path):
+        with gdal_notes(path), source as gpath:
             try:  # one pass when every geometry is valid (nearly always)
-                whole = pyogrio.read_dataframe(path, layer=layer)
-                info = pyogrio.read_info(path, layer=layer)
+                whole = pyogrio.read_dataframe(gpath, layer=layer)
+                info = pyogrio.read_info(gpath, layer=layer)
                 meta = {"crs": info.get("crs"), "geometry_name": info.get("geometry_name")}
                 frame, bad = whole, np.zeros(len(whole), dtype=bool)
             except shapely.errors.GEOSException:  # a geometry GEOS refuses: set that row aside
                 whole = None
-                frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
-                meta, _, wkb, _ = pyogrio.raw.read(path, layer=layer, columns=[])
+                frame = pyogrio.read_dataframe(gpath, layer=layer, read_geometry=False)
+                meta, _, wkb, _ = pyogrio.raw.read(gpath, layer=layer, columns=[])
                 geoms, bad = _from_wkb(wkb, path)
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{what} {str(path)!r}: cannot read it as {fmt}: {text}") from None
@@ -544,12 +572,13 @@ def write_vector(
 ) -> None:
     """Write ``gdf`` to ``path`` atomically; the format follows the suffix.
 
-    GeoPackage, GeoJSON and FlatGeobuf go through pyogrio (``layer`` defaults to the file
-    name's stem; a Shapefile is refused: several files cannot appear atomically), GeoParquet
-    through
-    GeoPandas/pyarrow, CSV through ``csv_frame(gdf)`` (default :func:`to_csv_frame`: points
-    as ``lon``/``lat`` or ``x``/``y`` columns, other geometries as one ``wkt`` column;
-    tab-separated for ``.tsv``). ``fmt`` (a format name) overrides the suffix.
+    GeoPackage, GeoJSON, FlatGeobuf and Shapefile go through pyogrio (``layer`` defaults to
+    the file name's stem; a Shapefile's parts are written together,
+    :func:`suigeo.io.shapefile.atomic_shapefile`, in UTF-8 or ``--encoding``, and field names
+    it would cut are refused), GeoParquet through GeoPandas/pyarrow, CSV through
+    ``csv_frame(gdf)`` (default :func:`to_csv_frame`: points as ``lon``/``lat`` or ``x``/``y``
+    columns, other geometries as one ``wkt`` column; tab-separated for ``.tsv``). ``fmt`` (a
+    format name) overrides the suffix.
 
     Raises
     ------
@@ -559,20 +588,28 @@ def write_vector(
     out = Path(path)
     if fmt is None:
         fmt = format_for(out, purpose="output", allowed=allowed)
-    if fmt == "shp":  # several files (.shp, .shx, .dbf, .prj) cannot appear atomically
-        raise OutputError(
-            f"cannot write {str(out)!r}: a Shapefile is several files and cuts field names to "
-            "10 characters; write .gpkg, .fgb, .geojson or .parquet"
-        )
     if layer is None:
         layer = re.sub(r"\W+", "_", out.stem) or "layer"
-    with atomic_output(out, inputs=inputs) as tmp:
+    shp: dict[str, Any] = {}
+    opened: contextlib.AbstractContextManager[Path]
+    if fmt == "shp":  # several files, each renamed into place (suigeo.io.shapefile)
+        from suigeo.io.shapefile import atomic_shapefile, check_field_names, write_encoding
+
+        shp = {"encoding": write_encoding()}
+        check_field_names([c for c in gdf.columns if c != gdf.geometry.name], out, **shp)
+        opened = atomic_shapefile(out, inputs=inputs, **shp)
+    else:
+        opened = atomic_output(out, inputs=inputs)
+    with opened as tmp:
         try:
             if fmt == "csv":
                 # no spreadsheet formulas (suigeo.io.cells)
                 frame = neutralise_frame((csv_frame or to_csv_frame)(gdf))
                 sep = "\t" if out.suffix.lower() == ".tsv" else ","
-                frame.to_csv(tmp, index=False, encoding="utf-8", sep=sep)
+                from suigeo.io.encodings import output_bom
+
+                enc = "utf-8-sig" if output_bom(None) else "utf-8"  # --bom: for Excel
+                frame.to_csv(tmp, index=False, encoding=enc, sep=sep)
             elif fmt == "parquet":
                 gdf.to_parquet(tmp, index=False)
             else:
@@ -580,7 +617,10 @@ def write_vector(
 
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message="'crs' was not provided")
-                    pyogrio.write_dataframe(gdf, tmp, driver=DRIVERS[fmt], layer=layer)
+                    if shp:
+                        pyogrio.write_dataframe(gdf, tmp, driver=DRIVERS[fmt], **shp)
+                    else:
+                        pyogrio.write_dataframe(gdf, tmp, driver=DRIVERS[fmt], layer=layer)
         except (OutputError, InputError):
             raise
         except OSError as exc:

@@ -189,3 +189,36 @@ def test_help_shows_example(capsys):
     out = capsys.readouterr().out
     assert "suigeo crs fit control.csv --model helmert4" in out
     assert "helmert4 3, affine6 4" in out
+
+
+def test_columns_map_a_survey_sheet(tmp_path, capsys):
+    """A GBK sheet as surveyors keep it: 点号, X (north), Y (east), x_gz, y_gz; the mapped
+    fit equals the fit of the same numbers under the English names."""
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(113.0, 114.0, 8), rng.uniform(22.6, 23.9, 8)
+    e, n = Transformer.from_pipeline(TM).transform(lon, lat)
+    de, dn = Transformer.from_pipeline(HELMERT).transform(e, n)
+    de, dn = de + rng.normal(0, 0.005, 8), dn + rng.normal(0, 0.005, 8)
+    english = ["id,src_e,src_n,dst_e,dst_n"]
+    survey = ["点号,X,Y,x_gz,y_gz"]
+    for i in range(8):
+        v = [repr(float(x[i])) for x in (e, n, de, dn)]
+        english.append(f"P{i},{v[0]},{v[1]},{v[2]},{v[3]}")
+        survey.append(f"测{i},{v[1]},{v[0]},{v[3]},{v[2]}")
+    a, b = tmp_path / "en.csv", tmp_path / "zh.csv"
+    a.write_text("\n".join(english) + "\n", encoding="utf-8")
+    b.write_bytes(("\r\n".join(survey) + "\r\n").encode("gbk"))
+    fit = ["crs", "fit", "--model", "helmert4", *PROJ_ARGS]
+    assert main([*fit, str(a), "-o", str(tmp_path / "a.toml")]) == 0
+    columns = "src_e=Y,src_n=X,dst_e=y_gz,dst_n=x_gz"
+    assert main([*fit, str(b), "--columns", columns, "-o", str(tmp_path / "b.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "测0" in out  # 点号 is the id
+    ta = tomllib.loads((tmp_path / "a.toml").read_text())
+    tb = tomllib.loads((tmp_path / "b.toml").read_text())
+    assert ta["similarity"] == tb["similarity"] and ta["projection"] == tb["projection"]
+    assert main([*fit, str(b), "--columns", "src_e=Q", "-o", str(tmp_path / "c.toml")]) == 2
+    assert "no column 'Q' (given for src_e)" in capsys.readouterr().err
+    assert main([*fit, str(b), "--columns", "east=Y", "-o", str(tmp_path / "c.toml")]) == 2
+    assert "unknown role 'east'" in capsys.readouterr().err
+    assert main([*fit, str(b), "--columns", "src_e", "-o", str(tmp_path / "c.toml")]) == 2

@@ -159,8 +159,8 @@ def test_check_reports_all_problems_exit_1(tmp_path, capsys):
     pyogrio.write_dataframe(gdf, path)
     assert main(["layers", "check", str(path), "--schema", "roads"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert any("feature 0 (id='a'): field 'geometry'" in line and "swapped" in line for line in out)
-    assert any("feature 1 (id='b'): field 'road_class'" in line for line in out)
+    assert any("feature 1 (id='a'): field 'geometry'" in line and "swapped" in line for line in out)
+    assert any("feature 2 (id='b'): field 'road_class'" in line for line in out)
     good = gdf.iloc[[1]].assign(road_class="county")
     pyogrio.write_dataframe(good, tmp_path / "g.gpkg")
     assert main(["layers", "check", str(tmp_path / "g.gpkg"), "--schema", "roads"]) == 0
@@ -237,3 +237,27 @@ def test_export_to_systems_without_a_proj_crs(tmp_path, caplog):
     dlat = d["lat"].to_numpy() - ref.geometry.y.to_numpy()
     shift_m = np.hypot(dlon * 102_000, dlat * 111_000)
     assert ((shift_m > 100) & (shift_m < 1000)).all()
+
+
+def test_feature_numbers_and_rejects_agree_when_the_reader_sets_rows_aside(tmp_path, capsys):
+    """Messages number features from 1 by their row in the file, as the rejects file does,
+    and a row the reader set aside (no coordinate) keeps its own fields in the rejects."""
+    import csv
+
+    src = tmp_path / "v.csv"
+    src.write_text(
+        "id,name,town,kind,lon,lat\n"
+        "v1,A,派潭镇,village,113.3,23.1\n"
+        "v2,B,派潭镇,village,23.1,113.3\n"
+        "v3,C,派潭镇,village,,\n",
+        encoding="utf-8",
+    )
+    rej = tmp_path / "r.csv"
+    assert main(["layers", "check", str(src), "--schema", "villages", "--rejects", str(rej)]) == 1
+    out = capsys.readouterr().out
+    assert "feature 2 (id='v2'): field 'geometry'" in out and "swapped" in out
+    assert "feature 3: field 'lon'" in out
+    with rej.open(encoding="utf-8") as fh:
+        rows = {r["row"]: r for r in csv.DictReader(fh)}
+    assert rows["2"]["name"] == "B" and rows["2"]["reason"] == "invalid_feature"
+    assert rows["3"]["name"] == "C" and rows["3"]["id"] == "v3" and rows["3"]["reason"] == "empty"

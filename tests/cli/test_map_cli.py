@@ -212,9 +212,14 @@ def test_demo_rings_claim_no_more_than_the_engine_computed():
 
     st = layers.load("rail_stations").set_index("id")
     by_name = dict(zip(st["name_zh"], st.geometry, strict=True))
-    rings90 = {
-        g["scenario"].iloc[0]: g.iloc[0] for _, g in demo_rings() if g["minutes"].iloc[0] == 90
-    }
+    # each ring comes as its parts (the part around the origin and those reached via a
+    # station); the whole ring is their union
+    ninety = [g for _, g in demo_rings() if g["minutes"].iloc[0] == 90]
+    rings90 = {g["scenario"].iloc[0]: g.iloc[0] for g in ninety}
+    whole = {g["scenario"].iloc[0]: shapely.union_all(g.geometry.values) for g in ninety}
+    for g in ninety:  # every detached part names its station, with minutes within 90
+        via = g.loc[g["via"] != "", "via"]
+        assert len(via) == len(g) - 1 and via.str.match(r"via .+站.*, \d+ min$").all(), list(via)
     assert set(rings90) == {
         "rail in service",
         "rail in service + under construction + planned (scenario)",
@@ -223,13 +228,13 @@ def test_demo_rings_claim_no_more_than_the_engine_computed():
     for scenario, ring in rings90.items():
         within = ring["meizhou_west_min"] <= 90
         # the ring covers 梅州西站 exactly when the text says it is within 90 minutes
-        assert ring.geometry.contains(meizhou) == within, scenario
+        assert whole[scenario].contains(meizhou) == within, scenario
         assert ("NOT within" in ring["policy_check"]) == (not within)
         # every station the text lists as reached lies inside the ring
         for item in ring["meizhou_path_reached"].split("; "):
             name, minutes, _ = item.rsplit(" ", 2)
             assert float(minutes) <= 90
-            assert ring.geometry.contains(by_name[name]), (scenario, name)
+            assert whole[scenario].contains(by_name[name]), (scenario, name)
     # only the scenario reaches the planned 广河高铁's placeholder station
     assert (
         "龙门"
@@ -279,3 +284,90 @@ def test_png_into_a_missing_folder_is_refused_before_anything_is_written(tmp_pat
     assert main(argv) == 2
     assert "no-such-folder" in capsys.readouterr().err
     assert not html.exists()  # no half-done output: the PNG's folder is checked first
+
+
+def _inner_htmls(html: str) -> list[str]:
+    """The HTML the page's controls set with innerHTML (JSON strings in the script)."""
+    import json
+    import re
+
+    dec = json.JSONDecoder()
+    return [
+        dec.raw_decode(html, m.end())[0]
+        for m in re.finditer(r"innerHTML = ", html)
+        if html[m.end()] == '"'
+    ]
+
+
+def test_user_layer_title_and_label_column(tmp_path, capsys):
+    villages = gpd.GeoDataFrame(
+        {"村名": ["石门村", "溪头村", "<b>x</b>"], "人口": [1200, 800, 5]},
+        geometry=gpd.points_from_xy([113.60, 113.62, 113.64], [23.60, 23.62, 23.64]),
+        crs=4490,
+    )
+    gj = tmp_path / "v.geojson"
+    villages.to_file(gj, driver="GeoJSON", engine="pyogrio")
+    gpkg = tmp_path / "p.gpkg"
+    villages.to_file(gpkg, layer="规划村庄", engine="pyogrio")
+    out = tmp_path / "m.html"
+    argv = ["map", "build", "--user-layer", f"{gj}:从化村庄", "--user-layer", str(gpkg)]
+    assert main([*argv, "--label", "村名", "-o", str(out)]) == 0, capsys.readouterr().err
+    html = out.read_text(encoding="utf-8")
+    names = control_names(html)
+    # the given title, and the GeoPackage's own layer name; never the file name
+    assert set(names) == {"从化村庄", "规划村庄"}
+    gj_layer = geojson_layers(html)[names["从化村庄"]]
+    labels = [f["properties"]["_l"] for f in gj_layer["features"]]
+    assert labels == ["石门村", "溪头村", "&lt;b&gt;x&lt;/b&gt;"]
+    legend = next(h for h in _inner_htmls(html) if "suigeo-legend-title" in h)
+    assert "<span>从化村庄</span>" in legend and "<span>规划村庄</span>" in legend
+    assert "<span>feature</span>" not in legend
+    # a label column the file does not have: exit 2, the file and its columns named
+    code = main(["map", "build", "--user-layer", str(gj), "--label", "名称", "-o", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no column '名称'" in err and "村名" in err
+
+
+def test_scale_bar_is_metric_only(tmp_path):
+    from suigeo import maps
+
+    html = maps.render_html(maps.build(["rail_stations"]))
+    assert "imperial: false" in html
+    assert "L.control.scale({imperial: false" in html
+    assert html.count("L.control.scale(") == 1
+
+
+def test_map_build_focus_option(tmp_path, capsys):
+    out = tmp_path / "f.html"
+    argv = ["map", "build", "--shipped", "rail_lines", "--shipped", "north8_towns"]
+    assert main([*argv, "--focus", "layer", "north8_towns", "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    towns = layers.load("north8_towns").total_bounds
+    want = f"[[{towns[1]}, {towns[0]}], [{towns[3]}, {towns[2]}]]"
+    assert want in html
+    assert main([*argv, "--focus", "113.5,23.4,113.9,23.8", "-o", str(out)]) == 0
+    assert "[[23.4, 113.5], [23.8, 113.9]]" in out.read_text(encoding="utf-8")
+    assert main([*argv, "--focus", "rings", "-o", str(out)]) == 2
+    assert "no rings" in capsys.readouterr().err
+
+
+def test_csv_user_layer_with_label_works_like_geojson(tmp_path, capsys):
+    csv = tmp_path / "villages.csv"
+    csv.write_text("村名,经度,纬度,人口\n石门村,113.60,23.60,1200\n溪头村,113.62,23.62,800\n",
+                   encoding="utf-8")  # fmt: skip
+    out = tmp_path / "v.html"
+    argv = ["map", "build", "--user-layer", str(csv), "--label", "村名", "-o", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    html = out.read_text(encoding="utf-8")
+    names = control_names(html)
+    assert list(names) == ["villages.csv"]
+    feats = geojson_layers(html)[names["villages.csv"]]["features"]
+    assert [f["properties"]["_l"] for f in feats] == ["石门村", "溪头村"]
+    assert [f["geometry"]["coordinates"] for f in feats] == [[113.6, 23.6], [113.62, 23.62]]
+    # a bad row: exit 2, the file, the row and the columns named
+    csv.write_text("村名,经度,纬度\n石门村,113.60,23.60\n溪头村,abc,23.62\n", encoding="utf-8")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    # rows of a CSV are its data rows (suigeo.io): the second one
+    assert "villages.csv" in err and "row 2" in err and "column '经度'" in err

@@ -25,6 +25,12 @@ VILLAGE = {
     "strata_min_unit_m2": 600,
     "strata_exception": False,
     "strata_transfer_gfa_m2": 72000,
+    "legacy_construction_land_m2": 2000,  # (七): offset 50% = 1000 m²
+    "quota_offset_m2": 1000,
+    "building_height_m": 40,  # (十): under the 50 m limit
+    "height_limit_m": 50,
+    "strata_transfer_date": "2018-01-01",  # (十三): re-transfer after 6 years
+    "strata_retransfer_date": "2024-01-01",
 }
 
 
@@ -84,7 +90,7 @@ def test_check_json_shape_and_exit_0(project, capsys):
     assert {"ruleset", "version", "as_of", "results"} <= set(doc)
     assert doc["ruleset"] == VI and doc["as_of"] == "2024-06-30"
     assert doc["version"] == "2022-08-22.r1"
-    assert len(doc["results"]) == 7
+    assert len(doc["results"]) == 10
     for r in doc["results"]:
         assert {"project", "rule", "clause", "status", "value", "bound"} <= set(r)
     pr = next(r for r in doc["results"] if r["rule"] == "plot-ratio")
@@ -108,12 +114,38 @@ def test_check_exit_1_when_a_rule_fails(tmp_path, capsys):
     assert "plot-ratio" in out and "fail" in out
 
 
-def test_check_expired_on_default_today_is_exit_0(project, capsys):
-    assert main(["rules", "check", str(project), "--ruleset", VI, "--format", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+def test_check_expired_on_default_today_is_not_a_success(project, capsys):
+    rc = main(["rules", "check", str(project), "--ruleset", VI, "--format", "json"])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
     assert doc["as_of"] == dt.date.today().isoformat()
     if dt.date.today() > dt.date(2025, 8, 21):
+        assert rc == 1
         assert {r["status"] for r in doc["results"]} == {"expired"}
+        assert doc["in_force"] is False
+        assert "no rule of village-industrial-2022" in captured.err
+        assert "2022-08-22 .. 2025-08-21" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("as_of", "in_force"),
+    [("2022-08-21", False), ("2022-08-22", True), ("2025-08-21", True), ("2025-08-22", False)],
+)
+@pytest.mark.parametrize("allow", [False, True])
+def test_check_exit_status_at_the_validity_edges(project, capsys, as_of, in_force, allow):
+    args = ["rules", "check", str(project), "--ruleset", VI, "--format", "json", "--as-of", as_of]
+    rc = main(args + (["--allow-expired"] if allow else []))
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["in_force"] is in_force
+    assert (doc["effective"], doc["expires"]) == ("2022-08-22", "2025-08-21")
+    assert rc == (0 if in_force or allow else 1)
+    assert ("nothing was checked" in captured.err) == (not in_force)
+
+
+def test_check_table_head_says_not_in_force(project, capsys):
+    assert main(["rules", "check", str(project), "--ruleset", VI, "--as-of", "2025-08-22"]) == 1
+    assert "NOT IN FORCE" in capsys.readouterr().out
 
 
 def test_check_csv_to_file_and_input_never_overwritten(tmp_path, capsys):
@@ -137,7 +169,7 @@ def test_check_csv_to_file_and_input_never_overwritten(tmp_path, capsys):
     )
     assert rc == 1
     res = pd.read_csv(out)
-    assert len(res) == 14 and set(res["ruleset"]) == {VI} and set(res["as_of"]) == {"2024-06-30"}
+    assert len(res) == 20 and set(res["ruleset"]) == {VI} and set(res["as_of"]) == {"2024-06-30"}
     v2 = res[(res["project"] == "V2") & (res["rule"] == "plot-ratio")].iloc[0]
     assert v2["status"] == "fail" and v2["value"] == 10.0
     before = src.read_bytes()

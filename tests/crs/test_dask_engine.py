@@ -275,6 +275,14 @@ def test_refusals(tmp_path, inp, out, error, text):
         convert_file(tmp_path / inp, tmp_path / out, src=4490, dst=GK, engine="dask")
 
 
+def test_a_gbk_csv_is_refused(tmp_path):
+    inp = tmp_path / "gbk.csv"
+    inp.write_bytes("点号,经度,纬度\n1,113.3,23.1\n2,113.4,23.2\n".encode("gbk"))
+    with pytest.raises(InputError, match="splits UTF-8 CSV files only"):
+        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gbk.csv"]
+
+
 def test_an_input_dataset_is_never_the_output(tmp_path, address):
     folder = tmp_path / "ds.parquet"
     folder.mkdir()

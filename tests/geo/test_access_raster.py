@@ -236,10 +236,11 @@ def test_rail_links_station_cells(tmp_path):
         raster_out=tif,
     )
     t, tr = _read(tif)
-    # the grid spans A ± 30 min of ground reach (the 6 km/h walking bound: 3 km) and B ±
-    # what is left after the ride (a lower bound of the 21 min, so at least 9 min: 900 m)
+    # the grid spans A ± 30 min of ground reach (off-path walking on the flat, the fastest
+    # speed here: 1512 m) and B ± what is left after the ride (21 min: 9 min, 454 m)
     width = t.shape[1] * CELL
-    assert 20_000 + 3000 + 900 <= width <= 20_000 + 2 * 3000
+    assert width >= 20_000 + 30 * OFF_PATH_FLAT + 9 * OFF_PATH_FLAT
+    assert width <= 20_000 + 2 * 30 * OFF_PATH_FLAT + 2 * CELL
     rb, cb = _cell(tr, *b)
     assert t[rb, cb] == pytest.approx(10 + 6 + 5, abs=1e-4)  # 20 km at 200 km/h = 6 min
     assert t[rb, cb + 8] == pytest.approx(21 + 8 * CELL / OFF_PATH_FLAT, rel=1e-5)
@@ -415,7 +416,7 @@ def test_a_dem_covering_part_of_the_grid_is_said_on_the_result(tmp_path):
     assert "walked as flat" not in inside["method"].iloc[0]
     wide = rings(_lonlat(X0, Y0), minutes=[120], **kw)
     method = wide["method"].iloc[0]
-    assert "cells outside it are walked as flat" in method
+    assert "cells outside it or without data are walked as flat" in method
     covered = float(method.split("the DEM covers ")[1].split("%")[0])
     # 120 min of flat off-path walking reach about 120 * OFF_PATH_FLAT metres each way, so
     # the grid is at least that wide and the 5 km DEM covers well under all of it
@@ -448,3 +449,154 @@ def test_dem_nodata_cells_are_walked_as_flat_not_as_a_cliff(tmp_path):
     flat = rings(origin, **kw)
     assert "walked as flat" in with_dem["method"].iloc[0]
     assert with_dem["area_km2"].iloc[0] == pytest.approx(flat["area_km2"].iloc[0], rel=1e-9)
+
+
+def _write_nodata_dem(path, heights, transform, nodata=-9999.0):
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=heights.shape[1],
+        height=heights.shape[0],
+        count=1,
+        dtype="float64",
+        crs="EPSG:4547",
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
+        dst.write(np.where(np.isnan(heights), nodata, heights), 1)
+
+
+def test_nodata_strip_on_a_high_plateau_is_level_not_a_cliff(tmp_path):
+    # a 500 m plateau with a 3-cell nodata strip 10 cells east of the origin: moves into,
+    # out of and along the strip are level, so the 30-min ring is the plateau's own ring
+    # (before the fix the strip sat at 0 m: a 500 m cliff that cut the ring)
+    n = 160  # 8 km: covers the grid (the 30-min reach, even the 6 km/h bound of old)
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2
+    tr = Affine(CELL, 0, ox - CELL / 2 - n / 2 * CELL, 0, -CELL, oy + CELL / 2 + n / 2 * CELL)
+    plateau = np.full((n, n), 500.0)
+    strip = plateau.copy()
+    strip[:, n // 2 + 10 : n // 2 + 13] = np.nan
+    kw = {"minutes": [30], "engine": "raster", "rail": False, "settings": {"raster.cell_m": CELL}}
+    got = {}
+    for name, h in (("plateau", plateau), ("strip", strip)):
+        _write_nodata_dem(tmp_path / f"{name}.tif", h, tr)
+        got[name] = rings(_lonlat(ox, oy), dem=tmp_path / f"{name}.tif", **kw)
+    assert "walked as flat" in got["strip"]["method"].iloc[0]
+    assert "walked as flat" not in got["plateau"]["method"].iloc[0]
+    # independent reference: MCP_Geometric on a level grid (the plateau), cells ≤ 30 min
+    m = 2 * n
+    ref, _ = skimage_graph.MCP_Geometric(
+        np.full((m, m), 1 / OFF_PATH_FLAT), sampling=(CELL, CELL)
+    ).find_costs([(n, n)])
+    ref_km2 = (ref <= 30 * (1 + 1e-9)).sum() * CELL**2 / 1e6
+    assert ref_km2 == pytest.approx(6.47, abs=0.05)  # 2√2 (30 · 50.4 m/min)² ≈ 6.47 km²
+    for name in ("plateau", "strip"):
+        assert got[name]["area_km2"].iloc[0] == pytest.approx(ref_km2, abs=1e-4)
+
+
+def test_friction_faster_than_walking_sizes_the_grid(tmp_path):
+    # 10 km/h everywhere for 30 min reaches 5 km: the grid must be sized for 10 km/h, not
+    # for walking (a 6 km/h grid capped the ring at the 6 × 6 km grid, 36 km²)
+    cell = 100.0
+    n = 161  # 16 km square, centred on the origin: wider than the 10 km the ring needs
+    ox, oy = X0 + cell / 2, Y0 - cell / 2
+    west, north = ox - cell / 2 - (n // 2) * cell, oy + cell / 2 + (n // 2) * cell
+    path = tmp_path / "fast.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float64",
+        crs="EPSG:4547",
+        transform=Affine(cell, 0, west, 0, -cell, north),
+    ) as dst:
+        dst.write(np.full((n, n), 10.0), 1)
+    res = rings(
+        _lonlat(ox, oy),
+        minutes=[30],
+        engine="raster",
+        rail=False,
+        friction=path,
+        settings={"raster.cell_m": cell},
+    )
+    ref, _ = skimage_graph.MCP_Geometric(
+        np.full((n, n), 60 / 10_000), sampling=(cell, cell)
+    ).find_costs([(n // 2, n // 2)])
+    assert ref[0, n // 2] > 30 and ref[n // 2, 0] > 30  # the reference grid is big enough
+    # the 4 cells on the axes at exactly 5 km are ties at 30.000 min: either side is right
+    lo, hi = ((ref <= 30 + e).sum() * cell**2 / 1e6 for e in (-1e-6, 1e-6))
+    assert hi - lo == pytest.approx(4 * cell**2 / 1e6)
+    assert lo == pytest.approx(2 * math.sqrt(2) * 5**2, rel=0.03)  # octagon, 70.7 km²
+    assert lo - 1e-4 <= res["area_km2"].iloc[0] <= hi + 1e-4
+    # friction speeds are used as given (no DEM): the method must not claim Tobler walking
+    method = res["method"].iloc[0]
+    assert "friction raster's speeds" in method and "as given (no DEM)" in method
+    assert "off road Tobler walking" not in method
+
+
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_window_search_equals_the_whole_grid(tmp_path, monkeypatch, direction):
+    # hills, a short road through the origin, a fast road far off (so the fastest-speed
+    # bound spans a grid many times the ring) and a rail link from beside the origin to a
+    # station 8 km east: the window grown from the origin must give the whole grid's times
+    from suigeo.geo.access import raster
+
+    n = 400
+    west, north = X0 - n / 2 * CELL, Y0 + n / 2 * CELL
+    tr = Affine(CELL, 0, west, 0, -CELL, north)
+    yy, xx = np.mgrid[0:n, 0:n] * CELL
+    hills = 300 + 120 * np.sin(xx / 1700) * np.cos(yy / 2300) + 0.02 * xx
+    dem = tmp_path / "hills.tif"
+    _write_dem(dem, hills, tr)
+    ox, oy = X0 + CELL / 2, Y0 - CELL / 2
+    roads = gpd.GeoDataFrame(
+        {"maxspeed": ["30", "80"]},
+        geometry=[
+            shapely.LineString([(ox, oy - 1500), (ox + 200, oy + 1500)]),
+            shapely.LineString([(ox - 9000, oy + 6000), (ox + 9000, oy + 6000)]),
+        ],
+        crs=4547,
+    )
+    a, b = (ox + 300, oy), (ox + 8000, oy - 500)
+    st = gpd.GeoDataFrame(
+        {"id": ["A", "B"]},
+        geometry=[shapely.Point(_lonlat(*a)), shapely.Point(_lonlat(*b))],
+        crs="EPSG:4490",
+    )
+    ln = gpd.GeoDataFrame(
+        {"id": ["L"], "kind": ["intercity"], "design_speed_kmh": [200.0], "stations": ["A;B"]},
+        geometry=[shapely.LineString([_lonlat(*a), _lonlat(*b)])],
+        crs="EPSG:4490",
+    )
+    kw = {
+        "minutes": [12, 25],
+        "engine": "raster",
+        "roads": roads,
+        "dem": dem,
+        "rails": ln,
+        "stations": st,
+        "direction": direction,
+        "settings": {"raster.cell_m": CELL, "rail.access_min": 2, "rail.egress_min": 2},
+    }
+    got = rings(_lonlat(ox, oy), raster_out=tmp_path / "win.tif", **kw)
+    monkeypatch.setattr(raster, "WINDOWED", False)
+    whole = rings(_lonlat(ox, oy), raster_out=tmp_path / "whole.tif", **kw)
+    t_win, tr_win = _read(tmp_path / "win.tif")
+    t_all, tr_all = _read(tmp_path / "whole.tif")
+    assert t_win.size < t_all.size / 4  # the window is a small part of the bound
+    r0, c0 = _cell(tr_all, tr_win.c + CELL / 2, tr_win.f - CELL / 2)
+    inner = t_all[r0 : r0 + t_win.shape[0], c0 : c0 + t_win.shape[1]]
+    np.testing.assert_array_equal(t_win, inner)  # the same times, to the bit
+    rest = np.ones(t_all.shape, bool)
+    rest[r0 : r0 + t_win.shape[0], c0 : c0 + t_win.shape[1]] = False
+    assert (t_all[rest] == -1).all()  # nothing reached outside the window
+    # the rail ride took the ring to B: the window grew round the far station
+    rb, cb = _cell(tr_win, *b)
+    assert 0 <= t_win[rb, cb] <= 25
+    for g1, g2 in zip(got.geometry, whole.geometry, strict=True):
+        assert g1.symmetric_difference(g2).area < 1e-12
+    assert (got["area_km2"].to_numpy() == whole["area_km2"].to_numpy()).all()

@@ -208,3 +208,32 @@ def test_shipped_guangzhou_to_meizhou_west_by_hand(through, planned):
     )
     got = dict(zip(t["station"], t["minutes"], strict=True))
     assert got["meizhou_west_stn"] == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("stops", "junction_min"),
+    [
+        ("A;J;B", 5.0),  # the trains call at J: one stop penalty there
+        ("A;B", 0.0),  # they pass J without stopping: nothing charged at the junction
+        ("", 5.0),  # no list: taken to call at every junction
+    ],
+)
+def test_junction_charged_only_where_the_trains_stop(net, stops, junction_min):
+    ln, st, through = net
+    got = _times("A", ln, st, through.assign(stops=stops))
+    # by hand: access 15 + ride A→J + junction + ride J→B + egress 5 (PROJ geodesics)
+    assert got["B"] == pytest.approx(
+        15 + _ride("A", "J") + junction_min + _ride("J", "B") + 5, abs=1e-6
+    )
+    back = _times("B", ln, st, through.assign(stops=stops))
+    assert back["A"] == pytest.approx(
+        15 + _ride("B", "J") + junction_min + _ride("J", "A") + 5, abs=1e-6
+    )
+    # a change of line at J (A → C) is a transfer whatever the through trains do
+    assert got["C"] == pytest.approx(15 + _ride("A", "J") + 15 + _ride("J", "C") + 5, abs=1e-6)
+
+
+def test_stops_must_be_stations_of_the_service(net):
+    ln, st, through = net
+    with pytest.raises(InputError, match=r"row 1 \(AB\), column 'stops': C is not a station"):
+        _times("A", ln, st, through.assign(stops="A;C;B"))

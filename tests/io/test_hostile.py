@@ -231,8 +231,13 @@ def test_nested_parquet_columns_survive_the_rejects_file(tmp_path, capsys):
 CSV_CASES = {
     "binary": (b"\x00\x01\x02\x03 data\x00\n\x00\x00", "binary"),
     "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not UTF-8"),
-    "gbk": ("经度,纬度\n113.3,23.1\n".encode("gbk"), "not UTF-8"),
-    "gbk-row": ("lon,lat,name\n113.3,23.1,石门\n".encode("gbk"), "line 2"),
+    # GBK is read (suigeo.io.encodings); text in no encoding auto can tell is refused
+    "latin-1": ("name,lon,lat\ncafé,113.3,23.1\nnaïve,113.4,23.2\n".encode("cp1252"), "--encoding"),
+    # UTF-8 for the first MiB (the sample that decides), then a GBK row: its line is named
+    "gbk-late-row": (
+        b"lon,lat,name\n" + b"113.3,23.1,a\n" * 90_000 + "113.3,23.1,石门\n".encode("gbk"),
+        "line 90002",
+    ),
     "empty": (b"", "empty"),
     "blank-only": (b"\n\n  \n", "empty"),
     "unterminated": (b'lon,lat,name\n113.3,23.1,"open\n113.4,23.2,x\n', "line 2"),

@@ -68,12 +68,12 @@ def test_invalid_and_wrong_geometry(tmp_path):
     path = _write(_roads(geometry=geoms), tmp_path / "bad_geom.gpkg")
     err = _problems(path)
     msgs = {(p.feature, p.field): p.message for p in err.problems if "invalid" in p.message}
-    assert ("0 (id='r1')", "geometry") in msgs and "Self-intersection" in msgs[
-        ("0 (id='r1')", "geometry")
+    assert ("1 (id='r1')", "geometry") in msgs and "Self-intersection" in msgs[
+        ("1 (id='r1')", "geometry")
     ]
-    assert ("1 (id='r2')", "geometry") in msgs  # zero-length line
+    assert ("2 (id='r2')", "geometry") in msgs  # zero-length line
     wrong = [p for p in err.problems if "not in ['LineString'" in p.message]
-    assert {p.feature for p in wrong} == {"0 (id='r1')", "2 (id='r3')"}
+    assert {p.feature for p in wrong} == {"1 (id='r1')", "3 (id='r3')"}
 
 
 def test_missing_field_and_empty_required_value(tmp_path):
@@ -82,7 +82,7 @@ def test_missing_field_and_empty_required_value(tmp_path):
     err = _problems(path)
     got = {(p.feature, p.field) for p in err.problems}
     assert (None, "id") in got
-    assert ("1", "road_class") in got  # no id field, so features are named by position
+    assert ("2", "road_class") in got  # no id field: named by 1-based position
     assert "required field is missing" in str(err)
 
 
@@ -93,11 +93,11 @@ def test_wrong_type_and_value_names_feature_and_field(tmp_path):
     path = _write(gdf, tmp_path / "types.geojson")
     err = _problems(path)
     by = {(p.feature, p.field): p.message for p in err.problems}
-    assert "not of type float" in by[("1 (id='r2')", "speed_kmh")]
-    assert "'fast'" in by[("1 (id='r2')", "speed_kmh")]
-    assert "not in" in by[("1 (id='r2')", "road_class")]
+    assert "not of type float" in by[("2 (id='r2')", "speed_kmh")]
+    assert "'fast'" in by[("2 (id='r2')", "speed_kmh")]
+    assert "not in" in by[("2 (id='r2')", "road_class")]
     assert len(err.problems) == 2  # "60" and "40" are numbers written as text: accepted
-    assert "feature 1 (id='r2'): field 'speed_kmh'" in str(err)
+    assert "feature 2 (id='r2'): field 'speed_kmh'" in str(err)
 
 
 def test_lon_lat_swapped(tmp_path):
@@ -109,7 +109,7 @@ def test_lon_lat_swapped(tmp_path):
     path = _write(_roads(geometry=geoms), tmp_path / "swapped.gpkg")
     err = _problems(path)
     swapped = [p for p in err.problems if "swapped" in p.message]
-    assert {p.feature for p in swapped} == {"0 (id='r1')", "2 (id='r3')"}
+    assert {p.feature for p in swapped} == {"1 (id='r1')", "3 (id='r3')"}
     assert all(p.field == "geometry" for p in swapped)
 
 
@@ -122,7 +122,7 @@ def test_outside_guangdong(tmp_path):
     err = _problems(_write(_roads(geometry=geoms), tmp_path / "shanghai.gpkg"))
     assert len(err.problems) == 1
     p = err.problems[0]
-    assert (p.feature, p.field) == ("0 (id='r1')", "geometry")
+    assert (p.feature, p.field) == ("1 (id='r1')", "geometry")
     assert "outside Guangdong" in p.message
 
 
@@ -132,9 +132,9 @@ def test_projected_easting_northing_swapped(tmp_path):
     swapped.geometry = good.geometry.map(lambda g: LineString([(y, x) for x, y in g.coords]))
     err = _problems(_write(swapped, tmp_path / "swapped_xy.gpkg"))
     assert {p.feature for p in err.problems if "x/y given as y/x" in p.message} == {
-        "0 (id='r1')",
-        "1 (id='r2')",
-        "2 (id='r3')",
+        "1 (id='r1')",
+        "2 (id='r2')",
+        "3 (id='r3')",
     }
 
 
@@ -173,7 +173,7 @@ def test_villages_schema_int_population(tmp_path):
         crs=4490,
     )
     problems = layers.validate(gdf, schema="villages", file="v.gpkg")
-    assert [(p.feature, p.field) for p in problems] == [("1 (id=2)", "population")]
+    assert [(p.feature, p.field) for p in problems] == [("2 (id=2)", "population")]
 
 
 def test_unknown_schema_and_missing_file(tmp_path):
@@ -218,7 +218,7 @@ def test_table_without_geometry_is_a_reported_problem_not_a_crash(tmp_path):
     err = _problems(path, schema="villages")
     found = {(p.feature, p.field) for p in err.problems}
     assert (None, "geometry") in found  # the file-level problem: no geometry at all
-    assert ("0 (id='v1')", "population") in found  # the attributes are still checked
+    assert ("1 (id='v1')", "population") in found  # the attributes are still checked
     assert "no geometry" in str(err)
 
 

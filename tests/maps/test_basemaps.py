@@ -13,6 +13,7 @@ from suigeo.errors import InputError
 def test_registry_records_each_providers_datum():
     reg = maps.basemaps()
     assert {k: v["datum"] for k, v in reg.items()} == {
+        "land": "WGS84",
         "none": "CGCS2000",
         "osm": "WGS84",
         "tianditu": "CGCS2000",
@@ -23,7 +24,59 @@ def test_registry_records_each_providers_datum():
 def test_default_needs_no_tile_server(parks):
     html = maps.render_html(maps.build({"P": parks}))
     assert "L.tileLayer(" not in html
-    assert "basemap datum: CGCS2000" in html
+    assert "basemap datum: WGS 84 (= CGCS2000 within 1 m)" in html
+    assert 'createPane("suigeoBase")' in html and "Land: Natural Earth (public domain)" in html
+    html = maps.render_html(maps.build({"P": parks}, basemap="none"))
+    assert "suigeoBase" not in html and "basemap datum: CGCS2000" in html
+
+
+def test_shipped_land_is_land_where_the_map_says_so():
+    import geopandas as gpd
+    import shapely
+
+    from suigeo.maps.basemaps import vector_basemap
+
+    data = vector_basemap("land_ne10m.geojson")
+    assert [f["properties"]["name"] for f in data["features"]] == ["land"]  # land only
+    land = gpd.GeoDataFrame.from_features(data["features"]).geometry.iloc[0]
+    assert land.geom_type == "MultiPolygon" and land.is_valid
+    on_land = {
+        "广州塔": (113.3245, 23.1064),
+        "梅州市中心": (116.122, 24.289),
+        "潮州": (116.62, 23.66),
+        "香港 太平山": (114.145, 22.271),
+        "海口": (110.33, 20.03),
+    }
+    at_sea = {
+        "珠江口 伶仃洋": (113.78, 22.45),
+        "南海 (Dangan)": (114.6, 21.8),
+        "台湾海峡": (118.5, 23.5),
+        "北部湾": (108.8, 21.0),
+    }
+    for name, xy in on_land.items():
+        assert land.contains(shapely.Point(xy)), name
+    for name, xy in at_sea.items():
+        assert not land.contains(shapely.Point(xy)), name
+
+
+def test_topojson_decoder_on_a_hand_made_topology():
+    from importlib import util
+    from pathlib import Path
+
+    spec = util.spec_from_file_location(
+        "make_land", Path(maps.__file__).parent / "basemap" / "make_land.py"
+    )
+    mod = util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    # a unit square as two arcs, delta-encoded and quantised (TopoJSON spec, section 2.1.2)
+    topo = {
+        "transform": {"scale": [0.5, 0.25], "translate": [100.0, 20.0]},
+        "arcs": [[[0, 0], [2, 0], [0, 4]], [[2, 4], [-2, 0], [0, -4]]],
+        "objects": {"land": {"geometries": [{"type": "Polygon", "arcs": [[0, 1]]}]}},
+    }
+    land = mod.land(topo)
+    assert land.bounds == (100.0, 20.0, 101.0, 21.0)
+    assert land.area == pytest.approx(1.0)
 
 
 def test_tianditu_needs_a_key(parks, monkeypatch):

@@ -304,3 +304,90 @@ def test_a_blank_review_number_still_marks_the_map_internal(parks, blank):
     html = _html(maps.build({"P": parks}, review_number=blank, offline=False))
     assert "not for publication" in html
     assert "Map review No." not in html
+
+
+# --------------------------------------------------------------------------------------
+# focus: the initial view
+
+
+def _fit(m) -> list[float]:
+    """The initial view, flat: [south, west, north, east]."""
+    html = maps.render_html(m)
+    found = re.findall(r"\.fitBounds\(\s*(\[\[[-0-9.]+, [-0-9.]+\], \[.*?\]\])", html, re.S)
+    assert found, "no fitBounds in the page"
+    (s, w), (n, e) = json.loads(found[-1])  # the map's own (the last), not Leaflet's code
+    return [s, w, n, e]
+
+
+def test_focus_defaults_to_rings_and_user_layers_not_the_rail_network(rail, ring, parks):
+    # rail reaches 116.1E (Meizhou); the ring is 113.32 +- 0.8 degrees
+    b = _fit(maps.build({"rail_lines": rail}, rings=[ring]))
+    minx, miny, maxx, maxy = ring.total_bounds
+    assert b == pytest.approx([miny, minx, maxy, maxx], abs=1e-6)
+    # a user layer joins the rings; with neither, every layer counts
+    b = _fit(maps.build({"rail_lines": rail}, rings=[ring], user_layers={"u": parks.iloc[:1]}))
+    assert b[3] == pytest.approx(max(maxx, parks.geometry.x.iloc[0]), abs=1e-6)
+    b = _fit(maps.build({"rail_lines": rail}))
+    assert b == pytest.approx([23.2, 113.2, 24.3, 116.1], abs=1e-6)
+
+
+def test_focus_rings_layer_and_box(rail, ring, parks):
+    b = _fit(maps.build({"rail_lines": rail, "P": parks}, rings=[ring], focus="layer P"))
+    assert b == pytest.approx([24.04, 115.979, 24.31, 116.12], abs=1e-6)
+    b = _fit(maps.build({"rail_lines": rail}, rings=[ring], focus=("layer", "rail_lines")))
+    assert b == pytest.approx([23.2, 113.2, 24.3, 116.1], abs=1e-6)
+    b = _fit(maps.build({"rail_lines": rail}, focus="113.5,23.4,113.9,23.8"))
+    assert b == [23.4, 113.5, 23.8, 113.9]
+    b = _fit(maps.build({"rail_lines": rail}, rings=[ring], focus="rings"))
+    assert b[1] == pytest.approx(113.32 - 0.8, abs=1e-3)
+    for bad, msg in [
+        ("rings", "has no rings"),
+        ("layer nope", "no such layer"),
+        ("114,23,113,24", "MINLON < MAXLON"),
+        ("1,2,3", "give 'rings'"),
+    ]:
+        with pytest.raises(InputError, match=msg):
+            maps.build({"rail_lines": rail}, focus=bad)
+
+
+# --------------------------------------------------------------------------------------
+# ring parts reached through a station
+
+
+def test_ring_parts_name_the_station_that_reaches_a_detached_part():
+    import pandas as pd
+    from pyproj import Geod
+
+    o, a, b, far = (113.0, 23.0), (114.0, 23.0), (113.05, 23.0), (115.0, 23.0)
+    disc_o = shapely.Point(o).buffer(0.2)
+    disc_a = shapely.Point(a).buffer(0.1)
+    ring = gpd.GeoDataFrame(
+        {"origin": ["O"], "minutes": [60.0], "area_km2": [1.0]},
+        geometry=[shapely.MultiPolygon([disc_o, disc_a])],
+        crs=4490,
+    )
+    stations = gpd.GeoDataFrame(
+        {"id": ["a", "b", "a2", "far"]},
+        geometry=gpd.points_from_xy([a[0], b[0], a[0] + 0.05, far[0]], [a[1], b[1], a[1], far[1]]),
+        crs=4490,
+    )
+    times = pd.DataFrame(
+        {
+            "origin": ["O"] * 4,
+            "station": ["a", "b", "a2", "far"],
+            "name_zh": ["甲站", "乙站", "丙站", "远站"],
+            "minutes": [30.4, 5.0, 38.0, 20.0],  # 远站 is not in any part
+        }
+    )
+    parts = maps.ring_parts(ring, times, stations=stations, origins={"O": o})
+    assert list(parts["via"]) == ["", "via 甲站, 30 min"]  # 甲 reached before 丙
+    geod = Geod(ellps="GRS80")
+    want = [abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in (disc_o, disc_a)]
+    assert list(parts["part_area_km2"]) == pytest.approx(want, abs=1e-3)
+    assert list(parts["ring_area_km2"]) == [1.0, 1.0]
+    # the map shows it in the part's tooltip
+    html = maps.render_html(maps.build(rings=[parts]))
+    tip = re.search(r"GeoJsonTooltip\(|L\.tooltip|bindTooltip", html)
+    assert tip
+    feats = next(iter(geojson_layers(html).values()))["features"]
+    assert any("via 甲站, 30 min" in f["properties"].values() for f in feats)

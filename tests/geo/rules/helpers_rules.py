@@ -21,12 +21,19 @@ VILLAGE = {
     "strata_min_unit_m2": 600,
     "strata_exception": False,
     "strata_transfer_gfa_m2": 72000,
+    "legacy_construction_land_m2": 2000,  # (七): offset 50% = 1000 m²
+    "quota_offset_m2": 1000,
+    "building_height_m": 40,  # (十): under the 50 m limit
+    "height_limit_m": 50,
+    "strata_transfer_date": "2018-01-01",  # (十三): re-transfer after 6 years
+    "strata_retransfer_date": "2024-01-01",
 }
 
 
 def outcome(ruleset: str, project: dict, rule: str, as_of: str = AS_OF) -> tuple[str, float, str]:
     """(status, value, reason) of one rule for one project."""
-    frame = check(project, ruleset, as_of=as_of).to_frame().set_index("rule")
+    res = check(project, ruleset, as_of=as_of, allow_expired=True)
+    frame = res.to_frame().set_index("rule")
     row = frame.loc[rule]
     return str(row["status"]), float(row["value"]), str(row["reason"])
 

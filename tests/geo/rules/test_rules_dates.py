@@ -6,11 +6,13 @@ Dates from the documents (shared/domain.md): 穗府办规〔2022〕12号 issued 
 day follows Guangzhou's register of normative documents: start + N years - 1 day.
 """
 
+import warnings
+
 import pandas as pd
 import pytest
 from helpers_rules import outcome, village
 
-from suigeo.geo.rules import check
+from suigeo.geo.rules import NotInForceWarning, check
 
 HOUSING = {"id": "R1", "policy_housing_units": 100, "policy_small_dorm_units": 30}
 MINE = {"id": "M1", "mine_restored_area_m2": 1000, "mine_industrial_area_m2": 30}
@@ -49,12 +51,49 @@ def test_expired_result_says_the_date_and_keeps_the_value():
     assert "2025-08-21" in reason and "2025-08-22" in reason
 
 
-def test_expired_fail_is_not_a_failure():
+def test_expired_fail_is_not_a_failure_but_not_a_success_either():
     p = village(counted_gfa_m2=600000)  # plot ratio 10
-    res = check(p, "village-industrial-2022", as_of="2025-08-22")
-    assert not res.any_failed
+    with pytest.warns(NotInForceWarning, match="2022-08-22 .. 2025-08-21"):
+        res = check(p, "village-industrial-2022", as_of="2025-08-22")
+    assert not res.any_failed and not res.in_force
     res = check(p, "village-industrial-2022", as_of="2025-08-21")
-    assert res.any_failed
+    assert res.any_failed and res.in_force
+
+
+# 穗府办规〔2022〕12号: issued and in force 2022-08-22, valid 3 years -> last day 2025-08-21.
+@pytest.mark.parametrize(
+    ("as_of", "in_force", "status"),
+    [
+        ("2022-08-21", False, "not_in_force"),  # the day before the first day
+        ("2022-08-22", True, "pass"),  # the first day
+        ("2025-08-21", True, "pass"),  # the last valid day (expiry day, inclusive)
+        ("2025-08-22", False, "expired"),  # the day after
+    ],
+)
+def test_in_force_flag_and_warning_at_the_edges(as_of, in_force, status):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if in_force:
+            res = check(village(), "village-industrial-2022", as_of=as_of)
+        else:
+            with pytest.warns(NotInForceWarning) as rec:
+                res = check(village(), "village-industrial-2022", as_of=as_of)
+            msg = str(rec[0].message)
+            assert as_of in msg and "2022-08-22" in msg and "2025-08-21" in msg
+            state = "expired;" if status == "expired" else "not in force;"
+            assert f"{as_of}: {state}" in msg
+    assert res.in_force is in_force
+    assert set(res.to_frame()["status"]) <= {status, "not_evaluable", "not_applicable", "pass"}
+    assert (res.to_frame()["status"] == status).any()
+    assert res.to_dict()["in_force"] is in_force
+    assert (res.to_dict()["effective"], res.to_dict()["expires"]) == ("2022-08-22", "2025-08-21")
+
+
+def test_allow_expired_gives_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = check(village(), "village-industrial-2022", as_of="2025-08-22", allow_expired=True)
+    assert not res.in_force
 
 
 def test_default_as_of_is_today():

@@ -24,7 +24,7 @@ def test_check_file_csv_names_file_lines_and_renders_every_format(tmp_path):
     assert (plot["status"], plot["value"]) == ("pass", 5.0)
     table = pd.read_csv(io.StringIO(render(res, "csv")))
     assert list(table.columns[:3]) == ["ruleset", "version", "as_of"]
-    assert set(table["as_of"]) == {AS_OF} and len(table) == 7
+    assert set(table["as_of"]) == {AS_OF} and len(table) == 10
     head = render(res, "table").splitlines()[0]
     assert head.startswith("# village-industrial-2022 2022-08-22.r1") and AS_OF in head
     with pytest.raises(ValueError, match="format"):

@@ -1,0 +1,124 @@
+# ruff: noqa: E501  (the timed scripts are kept as they would be typed)
+"""GBK CSV and GBK Shapefile conversion: suigeo crs convert against geopandas + pyproj.
+
+Makes the files the way Chinese Excel and ArcGIS write them (GBK, CRLF; a Shapefile whose
+.dbf holds GBK with only the language driver byte 0x4D), converts CGCS2000 -> GK CM114
+with ``suigeo.crs.batch.convert_file`` and with the usual geopandas script
+(``read_csv(encoding="gbk")`` / ``read_file`` + ``pyproj.Transformer`` / ``to_crs``),
+each in a fresh process, and prints CPU time, wall time and peak memory (ru_maxrss).
+
+    python benchmarks/bench_survey_files.py --rows 1000000 --features 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SUIGEO = """
+import resource, sys, time
+from suigeo.crs.batch import convert_file
+t, c = time.perf_counter(), time.process_time()
+s = convert_file(sys.argv[1], sys.argv[2], src="CGCS2000", dst="CGCS2000-3GK-CM114")
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {s.written}")
+"""
+GEOPANDAS_CSV = """
+import resource, sys, time
+import pandas as pd
+from pyproj import Transformer
+t, c = time.perf_counter(), time.process_time()
+df = pd.read_csv(sys.argv[1], encoding="gbk", dtype={"名称": str})
+e, n = Transformer.from_crs(4490, 4547, always_xy=True).transform(df["经度"].to_numpy(), df["纬度"].to_numpy())
+df["经度"], df["纬度"] = e.round(4), n.round(4)
+df.to_csv(sys.argv[2], index=False, encoding="utf-8-sig")
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {len(df)}")
+"""
+GEOPANDAS_SHP = """
+import resource, sys, time
+import geopandas as gpd
+t, c = time.perf_counter(), time.process_time()
+g = gpd.read_file(sys.argv[1], encoding="gbk", engine="pyogrio").to_crs(4547)
+g.to_file(sys.argv[2], encoding="utf-8", engine="pyogrio")
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {len(g)}")
+"""
+
+
+def make_files(folder: Path, rows: int, features: int) -> tuple[Path, Path]:
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    rng = np.random.default_rng(1)
+    lon, lat = rng.uniform(113.0, 114.0, rows), rng.uniform(22.6, 24.0, rows)
+    csv = folder / "gbk.csv"
+    with csv.open("wb") as fh:
+        fh.write("编号,名称,经度,纬度\r\n".encode("gbk"))
+        for i in range(0, rows, 100_000):
+            part = "".join(
+                f"{j},测点{j}号,{lon[j]:.9f},{lat[j]:.9f}\r\n"
+                for j in range(i, min(rows, i + 100_000))
+            )
+            fh.write(part.encode("gbk"))
+    x, y = lon[:features], lat[:features]
+    polys = shapely.box(x, y, x + 0.001, y + 0.001)
+    gdf = gpd.GeoDataFrame(
+        {"名称": [f"地块{i}" for i in range(features)], "用地": ["村庄建设用地"] * features},
+        geometry=polys,
+        crs=4490,
+    )
+    shp = folder / "parcels.shp"
+    pyogrio.write_dataframe(gdf, shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink()
+    dbf = bytearray(shp.with_suffix(".dbf").read_bytes())
+    dbf[29] = 0x4D
+    shp.with_suffix(".dbf").write_bytes(bytes(dbf))
+    return csv, shp
+
+
+def run(code: str, src: Path, out: Path) -> list[str]:
+    got = subprocess.run([sys.executable, "-c", code, str(src), str(out)], capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    return got.stdout.split()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--features", type=int, default=200_000)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--make", metavar="FOLDER", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.make:  # in its own process: Linux keeps a parent's peak memory across exec
+        make_files(Path(args.make), args.rows, args.features)
+        return
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        subprocess.run(
+            [sys.executable, __file__, "--make", d, "--rows", str(args.rows),
+             "--features", str(args.features)],
+            check=True,
+        )  # fmt: skip
+        csv, shp = folder / "gbk.csv", folder / "parcels.shp"
+        print(f"GBK CSV {args.rows:,} rows, {csv.stat().st_size / 2**20:.0f} MiB; "
+              f"GBK Shapefile {args.features:,} polygons")  # fmt: skip
+        print("what                      tool        CPU s   wall s   peak MiB   rows")
+        for _ in range(args.repeat):
+            for what, src, tools in (
+                ("GBK CSV -> GK CM114", csv, (("suigeo", SUIGEO, ".csv"), ("geopandas", GEOPANDAS_CSV, ".csv"))),
+                ("GBK SHP -> GK CM114", shp, (("suigeo", SUIGEO, ".shp"), ("geopandas", GEOPANDAS_SHP, ".shp"))),
+            ):  # fmt: skip
+                for tool, code, suffix in tools:
+                    out = folder / f"out_{tool}{suffix}"
+                    cpu, wall, mem, n = run(code, src, out)
+                    print(f"{what:<25} {tool:<10} {cpu:>7} {wall:>8} {mem:>10} {n:>7}")
+
+
+if __name__ == "__main__":
+    main()
