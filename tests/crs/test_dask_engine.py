@@ -275,6 +275,18 @@ def test_refusals(tmp_path, inp, out, error, text):
         convert_file(tmp_path / inp, tmp_path / out, src=4490, dst=GK, engine="dask")
 
 
+def test_an_all_swapped_file_is_refused_as_by_the_memory_engine(tmp_path, address):
+    inp = tmp_path / "in.csv"
+    inp.write_text("id,x,y\n" + "".join(f"{i},23.1{i:03d},113.3\n" for i in range(500)))
+    with pytest.raises(InputError) as mem:
+        convert_file(inp, tmp_path / "m.parquet", src=4490, dst=GK)
+    with pytest.raises(InputError) as got:
+        convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, engine="dask",
+                     scheduler=address, partition_rows=100)  # fmt: skip
+    assert str(got.value) == str(mem.value) and "look swapped" in str(got.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
 def test_a_gbk_csv_is_refused(tmp_path):
     inp = tmp_path / "gbk.csv"
     inp.write_bytes("点号,经度,纬度\n1,113.3,23.1\n2,113.4,23.2\n".encode("gbk"))
