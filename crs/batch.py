@@ -201,6 +201,11 @@ def convert_file(
     rejects: str | os.PathLike[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool | None = None,
+    engine: str = "memory",
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    scheduler: str | None = None,
+    partition_rows: int | None = None,
     axis_order: str = "en",
     keep_names: bool = False,
     layer: str | None = None,
@@ -227,6 +232,20 @@ def convert_file(
         Rows converted at a time; memory use is bounded by this, not by the file size.
     progress
         Show a progress bar on standard error; ``None`` shows it when stderr is a terminal.
+    engine
+        ``"memory"`` (default): this process, chunk by chunk. ``"dask"``: partitions
+        converted in parallel on Dask (:mod:`suigeo.crs.dask_convert`; needs the ``dask``
+        extra), with the same rows, bits and rejects; it reads CSV/TSV and Parquet files or
+        dataset folders and writes a GeoParquet dataset (a folder of parts named
+        ``out_path``). Nothing imports Dask unless it is asked for.
+    workers, memory_limit
+        Dask engine: the local cluster's worker processes (default: the cores, at most 4)
+        and the memory limit of each (``"2GB"``; default: memory shared out).
+    scheduler
+        Dask engine: the address of an existing cluster's scheduler (``tcp://host:8786``)
+        instead of a local cluster.
+    partition_rows
+        Dask engine: rows per partition (default 1,000,000; whole Parquet row groups).
     axis_order
         ``"en"`` (default): columns named X and Y hold the easting and the northing;
         ``"ne"``: the Chinese surveying convention, X is the northing and Y the easting.
@@ -255,6 +274,30 @@ def convert_file(
     s, d = resolve(src), resolve(dst)
     if not 1 <= chunk_rows <= MAX_CHUNK_ROWS:
         raise InputError(f"chunk_rows must be from 1 to {MAX_CHUNK_ROWS:,}, got {chunk_rows}")
+    engine_options = {
+        "workers": workers,
+        "memory_limit": memory_limit,
+        "scheduler": scheduler,
+        "partition_rows": partition_rows,
+    }
+    if engine != "memory" or any(v is not None for v in engine_options.values()):
+        return _other_engine(
+            engine,
+            engine_options,
+            src_p,
+            out_p,
+            s=s,
+            d=d,
+            x=x,
+            y=y,
+            h=h,
+            params=params,
+            rejects=rejects,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            axis_order=axis_order,
+            layer=layer,
+        )
     in_fmt = format_for(src_p, purpose="input", allowed=_IN_FORMATS)
     out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
@@ -338,6 +381,20 @@ def convert_file(
         columns_detected=source.detected,
         stale_rejects=rej_p if not sink.written and rej_p.exists() else None,
     )
+
+
+def _other_engine(engine: str, options: dict, src_p: Path, out_p: Path, **kwargs) -> ConvertSummary:
+    """``convert_file`` on another engine than ``memory`` (today: ``dask``)."""
+    if engine == "memory":
+        given = [k for k, v in options.items() if v is not None]
+        raise InputError(f"{', '.join(given)}: only for engine='dask'")
+    if engine != "dask":
+        raise InputError(f"unknown engine {engine!r}; use memory or dask")
+    from suigeo.crs.dask_convert import DEFAULT_PARTITION_ROWS, convert_dask
+
+    if options["partition_rows"] is None:
+        options = {**options, "partition_rows": DEFAULT_PARTITION_ROWS}
+    return convert_dask(src_p, out_p, **options, **kwargs)
 
 
 def convert_frame(
@@ -1272,14 +1329,22 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
         raise OutputError(f"cannot write {fmt}: {exc}") from None
 
 
-def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
+def _write_parquet(
+    tmp, batches, conv: _Converter, dst: System, *, geo_in_schema: bool = False
+) -> None:
+    """Write a GeoParquet file. The ``geo`` metadata (bbox and geometry types of the rows
+    written) goes in the file's footer once every batch is written; with ``geo_in_schema``
+    the batches are held and written after it, so it is also in the Arrow schema, where
+    readers of a dataset folder (geopandas) look: a Dask engine part."""
     import pyarrow.parquet as pq
 
     out_crs = _output_crs(dst)
     writer = None
+    held: list[pa.Table] = []
     types: set[str] = set()
     bbox = [np.inf, np.inf, -np.inf, -np.inf]
     name = "geometry"
+    schema = None
     try:
         for ob in batches:
             table, name, geoms = _spatial_table(ob, conv)
@@ -1292,8 +1357,12 @@ def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
                     max(bbox[2], b[2]),
                     max(bbox[3], b[3]),
                 ]
-            if writer is None:
+            if schema is None:
                 schema = table.schema
+            if geo_in_schema:
+                held.append(table.cast(schema))
+                continue
+            if writer is None:
                 writer = pq.ParquetWriter(tmp, schema)
             writer.write_table(table.cast(schema))
         geo = {
@@ -1309,7 +1378,11 @@ def _write_parquet(tmp, batches, conv: _Converter, dst: System) -> None:
                 }
             },
         }
-        if writer is not None:
+        if geo_in_schema and schema is not None:
+            writer = pq.ParquetWriter(tmp, schema.with_metadata({"geo": json.dumps(geo)}))
+            while held:
+                writer.write_table(held.pop(0))
+        elif writer is not None:
             writer.add_key_value_metadata({"geo": json.dumps(geo)})
     finally:
         if writer is not None:

@@ -137,7 +137,17 @@ def check_files(args: argparse.Namespace) -> None:
     env = os.environ.get("SUIGEO_GZ2000_PARAMS", "").strip()
     if env and hasattr(args, "params") and not args.params:  # a command that may read it
         inputs.append(("SUIGEO_GZ2000_PARAMS", env))
-    check_outputs(_files(args, OUTPUT_DESTS), inputs)
+    outputs = _files(args, OUTPUT_DESTS)
+    if getattr(args, "engine", None) == "dask":  # -o names a dataset folder, checked as such
+        from pathlib import Path
+
+        from suigeo.io.partitions import check_dataset_output
+
+        out = [v for label, v in outputs if label == "-o"]
+        for v in out:
+            check_dataset_output(Path(v), [Path(i) for _, i in inputs])
+        outputs = [(label, v) for label, v in outputs if label != "-o"]
+    check_outputs(outputs, inputs)
 
 
 class _StderrHandler(logging.StreamHandler):

@@ -5,7 +5,9 @@
 - :mod:`suigeo.io.vector`: the one layer reader and writer (:func:`read_layer`,
   :func:`read_vector`, :func:`write_vector`), CSV geometry by one rule;
 - :mod:`suigeo.io.rejects`: the one rejects report (:func:`write_rejects`);
-- :mod:`suigeo.io.atomic`: atomic outputs that never overwrite an input.
+- :mod:`suigeo.io.atomic`: atomic outputs that never overwrite an input;
+- :mod:`suigeo.io.partitions`: inputs split into partitions and datasets written
+  atomically (the Dask engine).
 
 The submodules load on first use, so importing :mod:`suigeo.io` stays cheap.
 """

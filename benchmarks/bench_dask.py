@@ -1,0 +1,295 @@
+"""Benchmark: ``crs convert`` of N points (default 10 M), GeoParquet in and out, on the
+single-process engine and on the Dask engine (a LocalCluster of 2 worker processes).
+
+Generates ``benchmarks/data/dask-points-<N>.parquet`` once (id, GeoParquet point geometry,
+Guangzhou-area CGCS2000 lon/lat, row groups of 250,000 rows), then converts it CGCS2000 ->
+CGCS2000-3GK-CM114:
+
+- ``memory``: ``suigeo crs convert IN -o OUT.parquet`` (one process, chunk by chunk);
+- ``dask``: ``suigeo crs convert IN -o OUT.parquet --engine dask --workers 2
+  --memory-limit 2GB`` (a folder of parts).
+
+Each run is a child process; wall time and resident memory are sampled every 50 ms over the
+child's whole process tree (psutil): the peak of the sum over the processes (client, Dask
+workers, their nannies) and the peak of any single process. The two outputs are compared
+row for row (ids and WKB bytes).
+
+Then one partition's costs are split out in this process (``--breakdown``, default on):
+reading its row groups, the conversion (checks and PROJ), writing the part, and pickling the
+task's result (what a worker sends back to the client): where the time of a partition goes.
+
+Usage::
+
+    python benchmarks/bench_dask.py [--rows 10000000] [--partition-rows 1000000]
+        [--workers 2] [--also-workers 1] [--memory-limit 2GB]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import pickle
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+ROOT = HERE.parent
+GROUP = 250_000
+
+
+def generate(path: Path, rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shapely
+    from pyproj import CRS
+
+    geo = {
+        "version": "1.1.0",
+        "primary_column": "geometry",
+        "columns": {
+            "geometry": {
+                "encoding": "WKB",
+                "geometry_types": ["Point"],
+                "crs": CRS.from_epsg(4490).to_json_dict(),
+            }
+        },
+    }
+    schema = pa.schema([("id", pa.int64()), ("geometry", pa.binary())]).with_metadata(
+        {"geo": json.dumps(geo)}
+    )
+    rng = np.random.default_rng(2026)
+    tmp = path.with_suffix(".tmp")
+    with pq.ParquetWriter(tmp, schema) as w:
+        for start in range(0, rows, GROUP):
+            n = min(GROUP, rows - start)
+            lon = rng.uniform(112.95, 114.05, n)
+            lat = rng.uniform(22.55, 23.95, n)
+            wkb = shapely.to_wkb(shapely.points(lon, lat))
+            ids = np.arange(start, start + n, dtype=np.int64)
+            w.write_table(pa.table([ids, pa.array(wkb, pa.binary())], schema=schema))
+    tmp.rename(path)
+
+
+def run(cmd: list[str]) -> dict[str, float]:
+    import psutil
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    root = psutil.Process(proc.pid)
+    peak_sum = 0
+    peaks: dict[int, int] = {}  # peak RSS of each process of the tree
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        total = 0
+        for p in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                rss = p.memory_info().rss
+                total += rss
+                peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
+        peak_sum = max(peak_sum, total)
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()}")
+    return {
+        "wall_s": wall,
+        "peak_sum_mib": peak_sum / 2**20,
+        "peak_client_mib": peaks.get(proc.pid, 0) / 2**20,
+        # the largest other process: a Dask worker (the multiprocessing helpers are small)
+        "peak_worker_mib": max((v for k, v in peaks.items() if k != proc.pid), default=0) / 2**20,
+        "processes": len(peaks),
+        "line": out.decode().strip(),
+    }
+
+
+def compare(mem: Path, dask: Path) -> int:
+    import pyarrow.parquet as pq
+
+    from suigeo.io.partitions import dataset_parts
+
+    a = pq.ParquetFile(mem)
+    rows = 0
+    parts = iter(dataset_parts(dask))
+    pending = None
+    for batch in a.iter_batches(batch_size=GROUP):
+        need = batch.num_rows
+        got = []
+        while need:
+            if pending is None or pending.num_rows == 0:
+                pending = pq.read_table(next(parts))
+            take = pending.slice(0, need)
+            pending = pending.slice(take.num_rows)
+            need -= take.num_rows
+            got.append(take)
+        import pyarrow as pa
+
+        b = pa.concat_tables(got).combine_chunks()
+        if (
+            not pa.Table.from_batches([batch])
+            .replace_schema_metadata(None)
+            .equals(b.replace_schema_metadata(None))
+        ):
+            sys.exit(f"outputs differ in rows {rows}..{rows + batch.num_rows}")
+        rows += batch.num_rows
+    return rows
+
+
+def breakdown(path: Path, partition_rows: int) -> dict[str, float]:
+    """One partition's costs, in this process: read, convert, write, pickle the result."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from suigeo.crs import resolve
+    from suigeo.crs.batch import (
+        _convert_batch,
+        _Converter,
+        _open_source,
+        _write_parquet,
+    )
+    from suigeo.crs.dask_convert import _ListSink, _Result, _Task
+    from suigeo.io.partitions import plan_parquet, read_parquet_part
+
+    s, d = resolve("CGCS2000"), resolve("CGCS2000-3GK-CM114")
+    part = plan_parquet([path], partition_rows)[0]
+    source = _open_source(path, "parquet", 200_000, None, None, None, s)
+    for close in source.closers:
+        close()
+    t = time.process_time()
+    batches = list(read_parquet_part(part, 200_000))
+    read_s = time.process_time() - t
+    conv = _Converter(s, d, None, source)
+    sink = _ListSink()
+    t = time.process_time()
+    out = [_convert_batch((b, None), source, conv, sink) for b in batches]  # type: ignore[arg-type]
+    convert_s = time.process_time() - t
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        t = time.process_time()
+        _write_parquet(Path(tmp) / "p.parquet", iter(out), conv, d, geo_in_schema=True)
+        write_s = time.process_time() - t
+        size = (Path(tmp) / "p.parquet").stat().st_size
+    import cloudpickle
+
+    task = _Task(
+        0, part, str(path), source.schema, source.geometry, source.point_layer,
+        source.has_z, source.coord_columns, s, d, None, None, str(DATA), 200_000,
+    )  # fmt: skip
+    t = time.process_time()
+    sent = cloudpickle.dumps(task)
+    back = _Result(0, conv.read, conv.written, conv.rejected, conv.read, conv.reasons, None, "p")
+    result = pickle.dumps(back, protocol=5) + sent
+    pickle_s = time.process_time() - t
+    return {
+        "rows": part.rows,
+        "read_s": read_s,
+        "convert_s": convert_s,
+        "write_s": write_s,
+        "result_pickle_s": pickle_s,
+        "result_bytes": len(result),
+        "part_mib": size / 2**20,
+        "input_mib": sum(
+            pq.read_metadata(path).row_group(g).total_byte_size for g in part.row_groups
+        )
+        / 2**20,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--partition-rows", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--also-workers", type=int, nargs="*", default=[], help="other worker counts to run"
+    )
+    ap.add_argument("--memory-limit", default="2GB")
+    ap.add_argument("--no-breakdown", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the outputs")
+    args = ap.parse_args()
+
+    DATA.mkdir(exist_ok=True)
+    src = DATA / f"dask-points-{args.rows}.parquet"
+    if not src.exists():
+        t = time.perf_counter()
+        generate(src, args.rows)
+        print(f"generated {src} ({src.stat().st_size / 2**20:.0f} MiB) in "
+              f"{time.perf_counter() - t:.1f} s")  # fmt: skip
+    import dask
+    import distributed
+    import pyproj
+
+    print(
+        f"# {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"pyproj {pyproj.__version__} (PROJ {pyproj.proj_version_str}), dask {dask.__version__}, "
+        f"distributed {distributed.__version__}"
+    )
+    base = [sys.executable, "-m", "suigeo", "crs", "convert", str(src), "--from", "CGCS2000",
+            "--to", "CGCS2000-3GK-CM114"]  # fmt: skip
+    mem_out, dask_out = DATA / "dask-bench-memory.parquet", DATA / "dask-bench-dask.parquet"
+    results = {}
+    results["memory"] = run([*base, "-o", str(mem_out)])
+    for extra in args.also_workers:  # the same with other numbers of workers
+        out = DATA / f"dask-bench-dask-{extra}.parquet"
+        results[f"dask-{extra}w"] = run(
+            [*base, "-o", str(out), "--engine", "dask", "--workers", str(extra),
+             "--memory-limit", args.memory_limit, "--partition-rows", str(args.partition_rows)]
+        )  # fmt: skip
+        shutil.rmtree(out)
+    results[f"dask-{args.workers}w"] = run(
+        [*base, "-o", str(dask_out), "--engine", "dask", "--workers", str(args.workers),
+         "--memory-limit", args.memory_limit, "--partition-rows", str(args.partition_rows)]
+    )  # fmt: skip
+    for name, r in results.items():
+        print(
+            f"{name:8s} wall {r['wall_s']:6.1f} s  {args.rows / r['wall_s'] / 1e6:5.2f} M rows/s  "
+            f"peak RSS: all processes {r['peak_sum_mib']:6.0f} MiB, client "
+            f"{r['peak_client_mib']:6.0f} MiB, largest worker {r['peak_worker_mib']:6.0f} MiB "
+            f"({r['processes']} processes)"
+        )
+        print(f"         {r['line']}")
+    rows = compare(mem_out, dask_out)
+    print(f"outputs identical: {rows} rows, ids and WKB bytes")
+    if not args.no_breakdown:
+        code = (
+            "import time; t = time.perf_counter()\n"
+            "from suigeo.crs.dask_convert import _connect\n"
+            f"c = _connect(None, {args.workers}, {args.memory_limit!r}); "
+            "print(time.perf_counter() - t); c.close()\n"
+        )
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        t = time.perf_counter()
+        started = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                 text=True, check=True).stdout.split()[-1]  # fmt: skip
+        print(
+            f"local cluster of {args.workers} workers: import + start {float(started):.1f} s, "
+            f"with close and interpreter {time.perf_counter() - t:.1f} s"
+        )
+        b = breakdown(src, args.partition_rows)
+        total = b["read_s"] + b["convert_s"] + b["write_s"] + b["result_pickle_s"]
+        print(
+            f"one partition of {b['rows']:,} rows (CPU s): read {b['read_s']:.2f}, convert "
+            f"(checks + PROJ) {b['convert_s']:.2f}, write {b['write_s']:.2f}, pickle task and "
+            f"result {b['result_pickle_s']:.4f} ({b['result_bytes']} B); total {total:.2f} s; "
+            f"input {b['input_mib']:.0f} MiB, part {b['part_mib']:.0f} MiB"
+        )
+    if not args.keep:
+        mem_out.unlink()
+        shutil.rmtree(dask_out)
+
+
+if __name__ == "__main__":
+    main()
