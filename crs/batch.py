@@ -70,7 +70,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -370,16 +370,30 @@ def convert_file(
         conv.rejected,
         f" (listed in {rej_p})" if sink.written else "",
     )
+    return _summary(conv, source, out_p, rej_p, sink.written)
+
+
+class _Counts(Protocol):
+    read: int
+    written: int
+    rejected: int
+    reasons: dict[int, int]
+
+
+def _summary(
+    counts: _Counts, source: _Source, out_p: Path, rej_p: Path, rejects_written: bool
+) -> ConvertSummary:
+    """The summary of a conversion from its counts (both engines)."""
     return ConvertSummary(
-        read=conv.read,
-        written=conv.written,
-        rejected=conv.rejected,
+        read=counts.read,
+        written=counts.written,
+        rejected=counts.rejected,
         out_path=out_p,
-        rejects_path=rej_p if sink.written else None,
-        reasons={_REASON_OF[c]: n for c, n in sorted(conv.reasons.items())},
+        rejects_path=rej_p if rejects_written else None,
+        reasons={_REASON_OF[c]: n for c, n in sorted(counts.reasons.items())},
         columns=source.coord_columns,
         columns_detected=source.detected,
-        stale_rejects=rej_p if not sink.written and rej_p.exists() else None,
+        stale_rejects=rej_p if not rejects_written and rej_p.exists() else None,
     )
 
 

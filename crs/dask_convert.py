@@ -48,7 +48,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from suigeo.crs.batch import (
-    _REASON_OF,
     _REJECT_COLUMNS,
     ConvertSummary,
     _check_source,
@@ -59,6 +58,7 @@ from suigeo.crs.batch import (
     _refuse_all_swapped,
     _RejectsSink,
     _Source,
+    _summary,
     _write_parquet,
 )
 from suigeo.crs.params import Gz2000Params, load_params, params_file
@@ -467,17 +467,7 @@ def convert_dask(
         merge.rejected,
         len(plan.parts),
     )
-    return ConvertSummary(
-        read=merge.read,
-        written=merge.written,
-        rejected=merge.rejected,
-        out_path=out_p,
-        rejects_path=rej_p if sink.written else None,
-        reasons={_REASON_OF[c]: n for c, n in sorted(merge.reasons.items())},
-        columns=source.coord_columns,
-        columns_detected=source.detected,
-        stale_rejects=rej_p if not sink.written and rej_p.exists() else None,
-    )
+    return _summary(merge, source, out_p, rej_p, sink.written)
 
 
 def _run(
