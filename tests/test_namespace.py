@@ -110,7 +110,17 @@ def test_installed_wheel_imports_as_suigeo_only(wheel, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     got = json.loads(run.stdout)
-    assert not [p for p in got["path"] if p and Path(p).resolve().is_relative_to(ROOT)]
+    # the venv's site-packages may sit inside the checkout (the README's .venv): only the
+    # repository's own source must be off the path
+    venv = [Path(d).resolve() for d in site_dirs]
+    in_repo = [
+        p
+        for p in got["path"]
+        if p
+        and Path(p).resolve().is_relative_to(ROOT)
+        and not any(Path(p).resolve().is_relative_to(v) for v in venv)
+    ]
+    assert not in_repo, in_repo
     assert "_EditableFinder" not in got["meta_path"]
     for f in got["files"]:
         assert Path(f).is_relative_to(target), f
