@@ -5,8 +5,9 @@
 Synthetic data in CGCS2000 3-degree GK (CM 114E): a grid of square parcels (60 m) with
 their limits, ``--buildings`` rectangular footprints (three slots per parcel, some shifted
 across the parcel edge so they straddle two parcels, some with a given GFA, the others with
-floors), one green square per parcel. Footprints do not overlap each other, so the recipe's
-plain sums are right and both must agree.
+floors; more than three a parcel are stacked in rows), one green square per parcel.
+Footprints do not overlap each other, so the recipe's plain sums are right and both must
+agree.
 
 * ``suigeo``: :func:`suigeo.geo.rules.check_parcels` (STRtree + vectorised intersections);
 * ``overlay``: the obvious geopandas script: ``gpd.overlay(buildings, parcels)``, piece
@@ -62,14 +63,23 @@ def make(n_parcels: int, n_buildings: int, seed: int = 1):
         crs=GK,
     )
     # three 10-m-wide slots per parcel (x 5..15, 25..35, 45..55); slot 3 shifted +8 m
-    # straddles into the next parcel's empty strip (x 60..65) in 20 % of the cases
+    # straddles into the next parcel's empty strip (x 60..65) in 20 % of the cases. More
+    # than three buildings a parcel: the slots are stacked in rows (bands of 60/rows m), so
+    # footprints still never overlap.
+    per = max(3, -(-n_buildings // n_parcels))
+    rows = -(-per // 3)
     j = np.arange(n_buildings)
-    cell, slot = j // 3 % n_parcels, j % 3
+    cell, s = j // per % n_parcels, j % per
+    slot, row = s % 3, s // 3
     bx = X0 + (cell % side) * CELL + 5 + 20 * slot
-    by = Y0 + (cell // side) * CELL + rng.uniform(2, 20, n_buildings)
+    if rows == 1:
+        by = Y0 + (cell // side) * CELL + rng.uniform(2, 20, n_buildings)
+    else:
+        band = CELL / rows
+        by = Y0 + (cell // side) * CELL + row * band + rng.uniform(1, 0.15 * band, n_buildings)
     shift = (slot == 2) & (rng.random(n_buildings) < 0.2)
     bx = bx + np.where(shift, 8.0, 0.0)
-    h = rng.uniform(5, 35, n_buildings)
+    h = rng.uniform(5, 35, n_buildings) if rows == 1 else rng.uniform(0.2, 0.75, n_buildings) * band
     given = rng.random(n_buildings) < 0.3
     buildings = gpd.GeoDataFrame(
         {
