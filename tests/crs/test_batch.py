@@ -164,6 +164,7 @@ def test_every_reason_has_a_test():
         *("empty", "non_numeric", "not_finite", "swapped"),
         *("outside_area", "outside_target_area", "projection_failed"),
         *("invalid_geometry", "not_a_feature"),  # tests/io/test_hostile.py
+        "outside_geoid",  # tests/crs/test_heights.py
     }
     assert set(REASONS) == tested
 
