@@ -1029,17 +1029,22 @@ def fit_file(
     convention: str = "position_vector",
     threshold: float = DEFAULT_OUTLIER_THRESHOLD,
     columns: Mapping[str, str] | None = None,
+    report: str | os.PathLike[str] | None = None,
 ) -> FitResult:
     """Read ``control`` (and ``check``), fit ``model``, write the parameter file ``out``.
 
     ``columns`` maps roles to the tables' own column names (:func:`read_control`).
+    ``report`` (``.html`` or ``.pdf``) also writes the fit report of
+    :mod:`suigeo.crs.report` (residuals, statistics, a plan; never the parameters).
 
     The projection comes from ``projection`` or from the base parameter file ``base``
     (whose ``[height]`` table is carried over); exactly one of them is required.
     """
     _check_model(model)
     inputs = [control, check, base]
-    check_outputs([out], inputs)  # before any work
+    check_outputs([out] if report is None else [out, report], inputs)  # before any work
+    if report is not None and Path(report).suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise InputError(f"{str(report)!r}: a fit report is .html or .pdf")
     if (projection is None) == (base is None):
         raise InputError(
             "give the transverse Mercator of the target system: either a base parameter "
@@ -1083,4 +1088,16 @@ def fit_file(
         source_name=Path(control).name,
         plane_tables=plane_tables,
     )
+    if report is not None:
+        from suigeo.crs.report import write_report
+
+        write_report(
+            result,
+            report,
+            cp,
+            ck,
+            inputs=inputs,
+            control_name=Path(control).name,
+            check_name=Path(check).name if check is not None else "",
+        )
     return result

@@ -63,6 +63,12 @@ def _fill(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check", metavar="CSV", help="held-out check points, same columns")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="parameter file")
     p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write a fit report to file (.html, or .pdf via headless Chromium): plan "
+        "with residual vectors, residual table, RMS, sigma0, outliers; never the parameters",
+    )
+    p.add_argument(
         "--convention",
         choices=CONVENTIONS,
         default="position_vector",
@@ -167,6 +173,7 @@ def _fit(args: argparse.Namespace) -> int:
         convention=args.convention,
         threshold=args.outlier_threshold,
         columns=args.columns,
+        report=args.report,
     )
     _print(result, args)
     return 1 if result.outliers.any() else 0
@@ -218,3 +225,5 @@ def _print(result: FitResult, args: argparse.Namespace) -> None:
             )
         print(f"check RMS {c.rms:.4f} m, maximum {c.max:.4f} m")
     print(f"wrote {args.output} (fitted parameters; not shown here)")
+    if args.report:
+        print(f"wrote {args.report} (fit report)")
