@@ -708,7 +708,7 @@ def fit(
     return result
 
 
-def _height_params(model: str, x: Floats, scale: float, c_src: Floats) -> dict[str, dict[str, Any]]:
+def _height_params(model: str, x: Any, scale: float, c_src: Any) -> dict[str, dict[str, Any]]:
     """The ``[height]`` keys of a fitted anomaly surface (SECRET)."""
     table: dict[str, Any] = {
         "anomaly_model": HEIGHT_MODELS[model],

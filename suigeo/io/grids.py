@@ -61,7 +61,7 @@ class NodeGrid:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""
-        return self.values.shape  # type: ignore[return-value]
+        return self.values.shape
 
     def node(self, i: int, j: int) -> tuple[float, float]:
         """Longitude and latitude of node ``(i, j)``."""
