@@ -139,7 +139,7 @@ _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|
 
 # what convert_file reads and writes (formats of suigeo.io.formats)
 _IN_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "shp", "parquet", "dxf")
-_OUT_FORMATS = ("csv", "cass", "gpkg", "geojson", "fgb", "parquet", "shp", "dxf")
+_OUT_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "parquet", "shp", "dxf")
 
 _REJECT_COLUMNS = list(REJECT_COLUMNS)
 
@@ -1127,6 +1127,8 @@ def _write(
 ) -> None:
     if fmt == "csv":
         _write_csv(tmp, batches, conv, dst)
+    elif fmt == "xlsx":
+        _write_xlsx(tmp, batches, conv, dst)
     elif fmt == "cass":
         _write_cass(tmp, batches, conv, dst)
     elif fmt == "parquet":
@@ -1233,6 +1235,38 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             table = storage_table(table)  # extension columns (GDAL's JSON fields) as text
             pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
+
+
+def _write_xlsx(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System) -> None:
+    """The CSV output's table as an Excel workbook (:class:`suigeo.io.sheets.XlsxTableWriter`:
+    numbers as numbers, headers kept)."""
+    from suigeo.io.sheets import XlsxTableWriter
+
+    out = conv.out_path or tmp
+    if out.suffix.lower() != ".xlsx":
+        raise OutputError(f"{str(out)!r}: suigeo writes Excel workbooks as .xlsx only")
+    writer = XlsxTableWriter(tmp, sheet=out.stem)
+    names: list[str] | None = None
+    try:
+        for ob in batches:
+            table = storage_table(_csv_table(ob, conv, dst))
+            if names is None:
+                names = table.schema.names
+            elif table.schema.names != names:
+                raise OutputError(
+                    f"{conv.source.path}: the point layer mixes 2-D and 3-D points; "
+                    "convert it to .gpkg or .parquet instead of .xlsx"
+                )
+            writer.write(table)
+        if names is None:  # nothing read: still a sheet with the header
+            writer.write(storage_table(_empty_table(conv)))
+    finally:
+        writer.close()
+
+
+def _empty_table(conv: _Converter) -> pa.Table:
+    schema = conv.source.schema
+    return pa.table({n: pa.array([], pa.string()) for n in schema.names})
 
 
 #: column names (lower case) that hold a point's name, its CASS code and its height
