@@ -436,6 +436,7 @@ def convert_frame(
     y: str | None = None,
     h: str | None = None,
     params: Params = None,
+    geoid: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Convert the coordinate columns of one pandas DataFrame: a chunk, or a dask partition.
 
@@ -454,6 +455,8 @@ def convert_frame(
         :func:`detect_columns`) when both are ``None``; ``h`` is never guessed.
     params
         Parameter file or object for systems that need one (``GZ2000``).
+    geoid
+        A quasi-geoid grid for ellipsoidal <-> normal heights (as :func:`convert_file`).
 
     Returns
     -------
@@ -477,7 +480,7 @@ def convert_frame(
     _choose_columns(source, x, y, h, s)
     cols = source.coord_columns
     batch = pa.RecordBatch.from_arrays([_frame_column(df[labels[c]]) for c in cols], names=cols)
-    codes, names, result = _Converter(s, d, params, source).table_chunk(batch)
+    codes, names, result = _Converter(s, d, params, source, geoid).table_chunk(batch)
     out = df.copy()
     for name, values in zip(cols, result, strict=True):
         out[labels[name]] = values

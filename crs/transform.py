@@ -490,6 +490,7 @@ def to_crs(
     params: Params = None,
     *,
     src: str | int | CRS | System | None = None,
+    geoid: str | os.PathLike[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` converted to ``dst``, any geometry type, vectorised.
 
@@ -498,7 +499,8 @@ def to_crs(
     GCJ02, BD09 and ``...+HGZ`` it is ``None``. In every case
     ``result.attrs["suigeo_crs"]`` holds the suigeo name of ``dst``, so the frame can be
     converted back with ``to_crs(result, "CGCS2000")``. Z coordinates are heights as in
-    :func:`transform`; 2-D geometries stay 2-D.
+    :func:`transform` (``geoid`` as there: ellipsoidal <-> normal heights); 2-D geometries
+    stay 2-D.
     """
     import geopandas as gpd
     import shapely
@@ -507,7 +509,7 @@ def to_crs(
     d = resolve(dst)
 
     def func(x, y, z=None):
-        return transform(x, y, z, src=s, dst=d, params=params)
+        return transform(x, y, z, src=s, dst=d, params=params, geoid=geoid)
 
     geoms = shapely.transform(
         np.asarray(gdf.geometry.array), func, include_z=None, interleaved=False

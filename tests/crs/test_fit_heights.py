@@ -155,3 +155,52 @@ def test_heights_columns_are_required(tmp_path):
     path.write_text("id,src_lon,src_lat,src_h\nA,113.3,23.1,10\n", encoding="utf-8")
     with pytest.raises(InputError, match="dst_h"):
         F.fit_file(path, "height-plane", tmp_path / "o.toml", base=EXAMPLE)
+
+
+SECRET_ANOMALY = {
+    "anomaly_model": "quadratic", "anomaly_e0_m": 91234.56789, "anomaly_n0_m": 61234.98765,
+    "anomaly_scale_m": 43210.98765, "anomaly_a0": -3.2345678, "anomaly_a1": 0.1234567,
+    "anomaly_a2": -0.0765432, "anomaly_a3": 0.0087654, "anomaly_a4": -0.0065432,
+    "anomaly_a5": 0.0054321,
+}  # fmt: skip
+ANOMALY_TOKENS = ["91234.5", "61234.9", "43210.9", "3.23456", "0.12345", "0.07654", "0.00876",
+                  "0.00654", "0.00543", "+proj", "tmerc"]  # fmt: skip
+
+
+def test_a_fitted_surface_never_leaks(tmp_path, capsys, caplog, monkeypatch):
+    import logging
+
+    lines = ['[suigeo]\nformat = "suigeo-gz2000/1"\nkind = "fitted"\n[projection]',
+             "central_meridian_deg = 113.5\nscale = 1.0\nfalse_easting_m = 100000.0",
+             "false_northing_m = -2500000.0\n[height]"]  # fmt: skip
+    lines += [f"{k} = {v!r}" if isinstance(v, float) else f'{k} = "{v}"'
+              for k, v in SECRET_ANOMALY.items()]  # fmt: skip
+    path = tmp_path / "gz-h.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("PROJ_DEBUG", "3")
+    caplog.set_level(logging.DEBUG)
+    code = main(["-vv", "crs", "point", "--from", "CGCS2000", "--to", "CGCS2000+H1985",
+                 "--params", str(path), "113.3", "23.1", "10"])  # fmt: skip
+    out = capsys.readouterr()
+    text = out.out + out.err + caplog.text
+    assert code == 0, text
+    # the value printed is the height, computed by the surface from a hand-written reference
+    e, n = TM.transform(113.3, 23.1)
+    u = (e - SECRET_ANOMALY["anomaly_e0_m"]) / SECRET_ANOMALY["anomaly_scale_m"]
+    v = (n - SECRET_ANOMALY["anomaly_n0_m"]) / SECRET_ANOMALY["anomaly_scale_m"]
+    a = [SECRET_ANOMALY[f"anomaly_a{i}"] for i in range(6)]
+    zeta = a[0] + a[1] * u + a[2] * v + a[3] * u * u + a[4] * u * v + a[5] * v * v
+    assert abs(float(out.out.split()[2]) - (10 - zeta)) < 1e-4
+    for token in ANOMALY_TOKENS:
+        assert token not in text, token
+    p = crs.load_params(path)
+    assert all(t not in repr(p) for t in ANOMALY_TOKENS)
+    broken = tmp_path / "gz-bad.toml"
+    broken.write_text(path.read_text(encoding="utf-8").replace("anomaly_a5", "anomaly_a9"),
+                      encoding="utf-8")  # fmt: skip
+    code = main(["crs", "point", "--from", "CGCS2000", "--to", "CGCS2000+H1985",
+                 "--params", str(broken), "113.3", "23.1", "10"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "height.anomaly_a9" in err
+    for token in ANOMALY_TOKENS:
+        assert token not in err, token

@@ -383,3 +383,21 @@ def test_crs_grid_cli_and_bad_grids(tmp_path, capsys):
     word.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, _, err = _cli(["crs", "grid", word, "-o", tmp_path / "w.tif"], capsys)
     assert code == 2 and "line 22: 'x3.5'" in err
+
+
+def test_frames_take_the_geoid_too(geoid):
+    import geopandas as gpd
+    import pandas as pd
+    from shapely import Point
+
+    from suigeo.crs.batch import convert_frame
+
+    path, nodes = geoid
+    ref = 25.0 - _bilinear(nodes, np.array([113.3]), np.array([23.1]))[0]
+    gdf = gpd.GeoDataFrame(geometry=[Point(113.3, 23.1, 25.0)], crs="EPSG:4490")
+    out = crs.to_crs(gdf, "CGCS2000+H1985", geoid=path)
+    assert abs(out.geometry.iloc[0].z - ref) < 1e-3
+    df = pd.DataFrame({"lon": ["113.3", "112.5"], "lat": ["23.1", "23.1"], "h": ["25", "25"]})
+    got = convert_frame(df, src="CGCS2000", dst="CGCS2000+H1985", h="h", geoid=path)
+    assert abs(got["h"].iloc[0] - ref) < 1e-3
+    assert list(got["reject_reason"].fillna("")) == ["", "outside_geoid"]
