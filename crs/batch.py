@@ -123,8 +123,8 @@ REASONS: dict[str, str] = {
     "outside_area": "outside the area of use of {src} (lon {w:g}..{e:g}, lat {s:g}..{n:g})",
     "outside_target_area": "outside the area of use of the target {dst} (lon {tw:g}..{te:g}, "
     "lat {ts:g}..{tn:g}): the converted point would be meaningless there (wrong zone?)",
-    "outside_geoid": "outside the quasi-geoid grid (or on a node without data): no height "
-    "anomaly there, so the height cannot be converted",
+    "outside_geoid": "no height anomaly there (outside the quasi-geoid grid, next to a node "
+    "without data, or outside the area of a fitted surface), so the height cannot be converted",
     "projection_failed": "PROJ could not convert the point (it returned inf or NaN)",
 }
 _CODES = {name: i + 1 for i, name in enumerate(REASONS)}  # 0 = ok

@@ -39,7 +39,10 @@ computed here):
 
     written to the ``[height]`` table (``anomaly_model``, ``anomaly_e0_m``, ``anomaly_n0_m``,
     ``anomaly_scale_m``, ``anomaly_a0`` ...), where :func:`suigeo.crs.transform` applies it
-    to convert ellipsoidal <-> normal heights. Unknowns 3 / 6, one equation per point.
+    to convert ellipsoidal <-> normal heights, inside the control points' extent widened by
+    10 % of its larger span (at least 500 m; ``anomaly_e_min_m`` ... ``anomaly_n_max_m``):
+    outside it the surface would be an extrapolated guess, and a point there has no anomaly
+    (``outside_geoid``). Unknowns 3 / 6, one equation per point.
     Columns: ``src_e, src_n`` (or ``src_lon, src_lat``), ``src_h`` (ellipsoidal height h)
     and ``dst_h`` (normal height H). Residuals are ζ observed minus ζ fitted, which is also
     the normal height computed minus the levelled one.
@@ -678,7 +681,7 @@ def fit(
     a = _design(model, d_src / scale)
     if model in HEIGHT_MODELS:
         x, *_ = np.linalg.lstsq(a, dst[:, 0], rcond=None)
-        params = _height_params(model, x, scale, c_src)
+        params = _height_params(model, x, scale, c_src, src)
     else:
         obs = (dst - c_dst if model != "helmert7" else dst - src - (c_dst - c_src)).reshape(-1)
         x, *_ = np.linalg.lstsq(a, obs, rcond=None)
@@ -708,7 +711,15 @@ def fit(
     return result
 
 
-def _height_params(model: str, x: Any, scale: float, c_src: Any) -> dict[str, dict[str, Any]]:
+#: the area a fitted anomaly surface holds in: the control points' extent, widened on every
+#: side by this share of the larger span (at least ``AREA_MARGIN_MIN_M``)
+AREA_MARGIN = 0.1
+AREA_MARGIN_MIN_M = 500.0
+
+
+def _height_params(
+    model: str, x: Any, scale: float, c_src: Any, src: Floats
+) -> dict[str, dict[str, Any]]:
     """The ``[height]`` keys of a fitted anomaly surface (SECRET)."""
     table: dict[str, Any] = {
         "anomaly_model": HEIGHT_MODELS[model],
@@ -717,6 +728,16 @@ def _height_params(model: str, x: Any, scale: float, c_src: Any) -> dict[str, di
         "anomaly_scale_m": float(scale),
     }
     table.update({f"anomaly_a{i}": float(v) for i, v in enumerate(x)})
+    lo, hi = src.min(axis=0), src.max(axis=0)
+    margin = max(AREA_MARGIN * float((hi - lo).max()), AREA_MARGIN_MIN_M)
+    table.update(
+        {
+            "anomaly_e_min_m": float(lo[0] - margin),
+            "anomaly_e_max_m": float(hi[0] + margin),
+            "anomaly_n_min_m": float(lo[1] - margin),
+            "anomaly_n_max_m": float(hi[1] + margin),
+        }
+    )
     return {"height": table}
 
 

@@ -11,7 +11,8 @@ quasi-geoid above the ellipsoid, some -5 to -2 m around Guangzhou). suigeo takes
   node without data, has no anomaly (``inf``), never an extrapolated guess;
 * or a surface fitted from levelled GNSS control points (``crs fit --model height-plane`` or
   ``height-quadratic``; ``[height] anomaly_model``), a polynomial of the [projection]'s
-  plane coordinates.
+  plane coordinates, held only inside its area (``anomaly_e_min_m`` ... ``anomaly_n_max_m``,
+  written by the fit: the control points' extent plus a margin); outside it, ``inf``.
 
 The Guangzhou height system is ``HGZ = H1985 + offset_m`` (``model = "offset"``) or
 ``HGZ = H1985 + c`` with ``c`` read from ``[height] correction_grid`` (``model = "grid"``),
@@ -192,9 +193,15 @@ def _surface(
     if t is None:  # pragma: no cover - the same projection was accepted when loaded
         raise ParameterFileError(f"parameter file {params.source}: PROJ rejected the projection")
     e, n = t.transform(lon, lat, errcheck=False)
-    u = (np.asarray(e) - e0) / scale
-    v = (np.asarray(n) - n0) / scale
-    return anomaly_polynomial(model, a, u, v)
+    e, n = np.asarray(e, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    z = anomaly_polynomial(model, a, (e - e0) / scale, (n - n0) / scale)
+    area = params._anomaly_extent()
+    if area is not None:  # outside the control points' area the surface would be a guess
+        e_min, e_max, n_min, n_max = area
+        with np.errstate(invalid="ignore"):
+            inside = (e >= e_min) & (e <= e_max) & (n >= n_min) & (n <= n_max)
+        z = np.where(inside, z, np.inf)
+    return z
 
 
 def anomaly_polynomial(

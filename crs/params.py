@@ -70,6 +70,8 @@ _KINDS = ("example", "fitted", "official", "unspecified")
 ANOMALY_MODELS = {"plane": 3, "quadratic": 6}
 #: the centring and scaling of a fitted anomaly surface: u = (E - e0) / scale, v = (N - n0) / scale
 ANOMALY_KEYS = ("e0_m", "n0_m", "scale_m")
+#: the optional area of a fitted surface (E, N of the [projection]): outside it, no anomaly
+ANOMALY_AREA = ("e_min_m", "e_max_m", "n_min_m", "n_max_m")
 _CONVENTIONS = ("position_vector", "coordinate_frame")
 
 # table -> (required keys, optional keys with defaults)
@@ -96,6 +98,7 @@ _NUMERIC_TABLES: dict[str, tuple[tuple[str, ...], dict[str, float | None]]] = {
         {
             "offset_m": DEFAULT_HEIGHT_OFFSET_M,
             **{f"anomaly_{k}": None for k in ANOMALY_KEYS},
+            **{f"anomaly_{k}": None for k in ANOMALY_AREA},
             **{f"anomaly_a{i}": None for i in range(6)},
         },
     ),
@@ -129,6 +132,7 @@ class Gz2000Params:
 
     __slots__ = (
         "_anomaly",
+        "_anomaly_area",
         "_digest",
         "_height_offset",
         "_pipeline_text",
@@ -164,6 +168,9 @@ class Gz2000Params:
         #: ``model = "grid"``), an absolute path, or ``None``.
         self.correction_grid: Path | None = _grid_path(height.get("correction_grid"), folder)
         self._anomaly: tuple[str, float, float, float, tuple[float, ...]] | None = None
+        self._anomaly_area: tuple[float, ...] | None = None
+        if height.get("anomaly_e_min_m") is not None:
+            self._anomaly_area = tuple(float(height[f"anomaly_{k}"]) for k in ANOMALY_AREA)
         if height.get("anomaly_model") is not None:
             model = height["anomaly_model"]
             n = ANOMALY_MODELS[model]
@@ -182,6 +189,7 @@ class Gz2000Params:
                     str(self.geoid),
                     str(self.correction_grid),
                     repr(self._anomaly),
+                    repr(self._anomaly_area),
                 )
             ).encode()
         ).hexdigest()
@@ -226,6 +234,10 @@ class Gz2000Params:
             return None
         model, e0, n0, scale, coeffs = self._anomaly
         return model, self._projection_text, e0, n0, scale, coeffs
+
+    def _anomaly_extent(self) -> tuple[float, ...] | None:
+        """``(e_min, e_max, n_min, n_max)`` where the fitted surface holds, or ``None``."""
+        return self._anomaly_area
 
 
 def _grid_path(value: str | None, folder: Path) -> Path | None:
@@ -605,6 +617,14 @@ def _check_anomaly(given: Mapping[str, Any], h: dict[str, Any], source: str) -> 
             raise _fail(source, f"height.anomaly_a{i}", f"is not used by anomaly_model {anomaly}")
     if not h["anomaly_scale_m"] > 0:
         raise _fail(source, "height.anomaly_scale_m", "must be positive")
+    area = [h.get(f"anomaly_{k}") is not None for k in ANOMALY_AREA]
+    if any(area) and not all(area):
+        missing = ANOMALY_AREA[area.index(False)]
+        raise _fail(source, f"height.anomaly_{missing}", "is missing (give all four or none)")
+    if all(area) and not (
+        h["anomaly_e_min_m"] < h["anomaly_e_max_m"] and h["anomaly_n_min_m"] < h["anomaly_n_max_m"]
+    ):
+        raise _fail(source, "height.anomaly_e_min_m", "and the other limits must be min < max")
 
 
 def _number(value: Any, source: str, key: str) -> float:

@@ -99,8 +99,9 @@ def _point(args: argparse.Namespace) -> int:
     values = [float(np.asarray(v)[0]) for v in out]
     if mixed and all(np.isfinite(values[:2])) and not np.isfinite(values[2]):
         raise InputError(
-            "outside_geoid: the point lies outside the quasi-geoid grid (or on a node without "
-            "data); there is no height anomaly there, so the height cannot be converted"
+            "outside_geoid: no height anomaly at the point (outside the quasi-geoid grid, next "
+            "to a node without data, or outside the area of a fitted surface), so the height "
+            "cannot be converted"
         )
     if not all(np.isfinite(values)):
         raise InputError(

@@ -77,9 +77,18 @@ def test_fit_reproduces_the_surface_and_lstsq_and_is_applied(tmp_path, model, n)
     # residuals equal lstsq's
     ref_pred, ref_res = _lstsq_reference(model, e, nn, h - normal, e, nn)
     np.testing.assert_allclose(result.residuals[:, 0], ref_res, rtol=0, atol=1e-7)
-    # the written file converts ellipsoidal -> normal heights with the fitted surface
+    # the written file converts ellipsoidal -> normal heights with the fitted surface, inside
+    # the control points' extent widened by 10 % of its larger span; outside: no anomaly
     clon, clat, ce, cn, ch, _ = _points(model, 25, seed=12)
+    clon, clat, ch = np.append(clon, 114.45), np.append(clat, 23.2), np.append(ch, 50.0)
+    ce, cn = TM.transform(clon, clat)
+    margin = 0.1 * max(np.ptp(e), np.ptp(nn))
+    inside = (ce >= e.min() - margin) & (ce <= e.max() + margin)
+    inside &= (cn >= nn.min() - margin) & (cn <= nn.max() + margin)
+    assert not inside[-1] and inside.sum() >= 10
     _, _, got = crs.transform(clon, clat, ch, src="CGCS2000", dst="CGCS2000+H1985", params=out)
+    np.testing.assert_array_equal(np.isfinite(got), inside)
+    clon, clat, ce, cn, ch, got = (a[inside] for a in (clon, clat, ce, cn, ch, got))
     ref_pred, _ = _lstsq_reference(model, e, nn, h - normal, ce, cn)
     np.testing.assert_allclose(got, ch - ref_pred, rtol=0, atol=1e-6)
     # and reproduces the true surface to the noise (5 mm) level
