@@ -401,3 +401,17 @@ def test_frames_take_the_geoid_too(geoid):
     got = convert_frame(df, src="CGCS2000", dst="CGCS2000+H1985", h="h", geoid=path)
     assert abs(got["h"].iloc[0] - ref) < 1e-3
     assert list(got["reject_reason"].fillna("")) == ["", "outside_geoid"]
+
+
+def test_a_gtx_grid_works_like_the_geotiff(tmp_path, geoid):
+    """GTX (NOAA's binary grid), written here by hand: big-endian header of the south-west
+    node, steps and counts, then Float32 rows from south to north."""
+    _, nodes = geoid
+    south = NORTH - (ROWS - 1) * STEP
+    path = tmp_path / "qg.gtx"
+    head = np.array([south, WEST, STEP, STEP], dtype=">f8").tobytes()
+    head += np.array([ROWS, COLS], dtype=">i4").tobytes()
+    path.write_bytes(head + nodes[::-1].astype(">f4").tobytes())
+    lon, lat, h = _points(40, seed=9)
+    _, _, normal = crs.transform(lon, lat, h, src="CGCS2000", dst="CGCS2000+H1985", geoid=path)
+    np.testing.assert_allclose(normal, h - _bilinear(nodes, lon, lat), rtol=0, atol=1e-3)
