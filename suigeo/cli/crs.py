@@ -116,3 +116,15 @@ def load_cli_params(
             file=sys.stderr,
         )
     return params
+
+
+def check_geoid(geoid: str | None, mixed: bool, height_given: str) -> None:
+    """``--geoid`` is refused where it would not be used (nothing is ignored silently)."""
+    if geoid is not None and not mixed:
+        from suigeo.errors import InputError
+
+        raise InputError(
+            "--geoid converts ellipsoidal <-> normal heights: give "
+            f"{height_given} and name a height system on one side only (e.g. --from "
+            "CGCS2000 --to CGCS2000+H1985); here it would not be used"
+        )

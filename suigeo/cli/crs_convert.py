@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from suigeo.cli.crs import load_cli_params
+from suigeo.cli.crs import check_geoid, load_cli_params
 from suigeo.cli.options import add_text_options
 
 _EPILOG = """\
@@ -150,6 +150,7 @@ def _convert(args: argparse.Namespace) -> int:
 
     src, dst = resolve(args.src), resolve(args.dst)
     mixed = args.h is not None and (src.height is None) != (dst.height is None)
+    check_geoid(args.geoid, mixed, "the height column (--h COL)")
     summary = convert_file(
         args.input,
         args.output,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from suigeo.cli.crs import load_cli_params
+from suigeo.cli.crs import check_geoid, load_cli_params
 from suigeo.errors import InputError
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def _point(args: argparse.Namespace) -> int:
 
     src, dst = crs.resolve(args.src), crs.resolve(args.dst)
     mixed = args.h is not None and (src.height is None) != (dst.height is None)
+    check_geoid(args.geoid, mixed, "the height h")
     params = load_cli_params(args.params, src, dst, heights=mixed and args.geoid is None)
     if args.axis_order == "ne":  # northing first: put the easting first
         args.x, args.y = args.y, args.x

@@ -415,3 +415,19 @@ def test_a_gtx_grid_works_like_the_geotiff(tmp_path, geoid):
     lon, lat, h = _points(40, seed=9)
     _, _, normal = crs.transform(lon, lat, h, src="CGCS2000", dst="CGCS2000+H1985", geoid=path)
     np.testing.assert_allclose(normal, h - _bilinear(nodes, lon, lat), rtol=0, atol=1e-3)
+
+
+def test_geoid_where_it_would_not_be_used_is_refused(geoid, tmp_path, capsys):
+    path, _ = geoid
+    code, _, err = _cli(
+        ["crs", "point", "--from", "CGCS2000", "--to", "CGCS2000-3GK-CM114", "--geoid", path,
+         "113.3", "23.1", "5"], capsys,
+    )  # fmt: skip
+    assert code == 2 and "would not be used" in err
+    inp = tmp_path / "in.csv"
+    inp.write_text("lon,lat,h\n113.3,23.1,5\n", encoding="utf-8")
+    code, _, err = _cli(
+        ["crs", "convert", inp, "-o", tmp_path / "o.csv", "--from", "CGCS2000", "--to",
+         "CGCS2000+H1985", "--geoid", path], capsys,
+    )  # fmt: skip
+    assert code == 2 and "--h COL" in err and not (tmp_path / "o.csv").exists()
