@@ -145,3 +145,27 @@ def test_pdf_report(tmp_path, capsys):
     assert data.startswith(b"%PDF") and len(data) > 2000
     for text in _secret_texts(out):
         assert text.encode() not in data
+
+
+def test_helmert7_report_draws_the_horizontal_residuals(tmp_path):
+    from suigeo.crs.report import write_report
+
+    rng = np.random.default_rng(4)
+    lon, lat, h = rng.uniform(113, 114, 8), rng.uniform(22.6, 23.9, 8), rng.uniform(0, 300, 8)
+    cart = Transformer.from_pipeline("+proj=cart +a=6378137 +rf=298.257222101")
+    src = np.column_stack(cart.transform(np.radians(lon), np.radians(lat), h))
+    dst = np.column_stack(
+        Transformer.from_pipeline(
+            "+proj=helmert +x=12.3 +y=-4.5 +z=6.7 +rx=1.1 +ry=-0.4 +rz=2.2 +s=3.3 "
+            "+convention=position_vector"
+        ).transform(*src.T)
+    ) + rng.normal(0, 0.01, (8, 3))
+    cp = F.ControlPoints(ids=[f"X{i}" for i in range(8)], src=src, dst=dst, path="x")
+    result = F.fit(cp, "helmert7")
+    out = write_report(result, tmp_path / "h7.html", cp)
+    page = out.read_text(encoding="utf-8")
+    assert page.count('stroke-width="1.6" marker-end') == 8
+    assert "dX (m)" in page and "dZ (m)" in page
+    for key, value in result.params["helmert7"].items():
+        if key != "convention":
+            assert f"{value:.4f}" not in page and repr(value) not in page, key
