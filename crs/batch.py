@@ -123,12 +123,15 @@ REASONS: dict[str, str] = {
     "outside_area": "outside the area of use of {src} (lon {w:g}..{e:g}, lat {s:g}..{n:g})",
     "outside_target_area": "outside the area of use of the target {dst} (lon {tw:g}..{te:g}, "
     "lat {ts:g}..{tn:g}): the converted point would be meaningless there (wrong zone?)",
+    "outside_geoid": "no height anomaly there (outside the quasi-geoid grid, next to a node "
+    "without data, or outside the area of a fitted surface), so the height cannot be converted",
     "projection_failed": "PROJ could not convert the point (it returned inf or NaN)",
 }
 _CODES = {name: i + 1 for i, name in enumerate(REASONS)}  # 0 = ok
 _EMPTY, _NON_NUMERIC, _NOT_FINITE = _CODES["empty"], _CODES["non_numeric"], _CODES["not_finite"]
 _SWAPPED, _OUTSIDE, _FAILED = _CODES["swapped"], _CODES["outside_area"], _CODES["projection_failed"]
 _OUTSIDE_TARGET = _CODES["outside_target_area"]
+_OUTSIDE_GEOID = _CODES["outside_geoid"]
 _INVALID, _NOT_FEATURE = _CODES["invalid_geometry"], _CODES["not_a_feature"]
 _REASON_OF = {v: k for k, v in _CODES.items()}
 
@@ -136,7 +139,7 @@ _NUMBER_RE = r"(?i)^[+-]?(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|nan|inf|
 
 # what convert_file reads and writes (formats of suigeo.io.formats)
 _IN_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "shp", "parquet", "dxf")
-_OUT_FORMATS = ("csv", "cass", "gpkg", "geojson", "fgb", "parquet", "shp", "dxf")
+_OUT_FORMATS = ("csv", "xlsx", "cass", "gpkg", "geojson", "fgb", "parquet", "shp", "dxf")
 
 _REJECT_COLUMNS = list(REJECT_COLUMNS)
 
@@ -209,6 +212,7 @@ def convert_file(
     axis_order: str = "en",
     keep_names: bool = False,
     layer: str | None = None,
+    geoid: str | os.PathLike[str] | None = None,
 ) -> ConvertSummary:
     """Convert every row of ``src_path`` from ``src`` to ``dst`` into ``out_path``.
 
@@ -255,6 +259,10 @@ def convert_file(
     layer
         The layer of a multi-layer input (GeoPackage); its name is kept in a GeoPackage
         output.
+    geoid
+        A quasi-geoid grid of height anomalies (GeoTIFF/GTX) for ellipsoidal <-> normal
+        heights (``CGCS2000`` -> ``CGCS2000+H1985``), as in :func:`suigeo.crs.transform`;
+        a row outside the grid is rejected as ``outside_geoid``.
 
     Returns
     -------
@@ -297,16 +305,19 @@ def convert_file(
             progress=progress,
             axis_order=axis_order,
             layer=layer,
+            geoid=geoid,
         )
     in_fmt = format_for(src_p, purpose="input", allowed=_IN_FORMATS)
     out_fmt = format_for(out_p, purpose="output", allowed=_OUT_FORMATS)
     if not src_p.is_file():
         raise InputError(f"cannot read {str(src_p)!r}: no such file")
-    kwargs = dict(src=s, dst=d, params=params, chunk_rows=chunk_rows, progress=progress)
+    kwargs = dict(
+        src=s, dst=d, params=params, chunk_rows=chunk_rows, progress=progress, geoid=geoid
+    )
     whole = _whole_file(src_p, out_p, in_fmt, out_fmt, layer, rejects, kwargs)
     if whole is not None:
         return whole
-    inputs = [src_p, params_file(params)]
+    inputs = [src_p, params_file(params), None if geoid is None else Path(geoid)]
     check_not_input(out_p, inputs)
     if out_fmt == "geojson" and _output_crs(d) is None and not d.is_geographic:
         raise OutputError(
@@ -338,7 +349,7 @@ def convert_file(
         d.name,
         ", ".join(source.coord_columns) or "(geometry)",
     )
-    conv = _Converter(s, d, params, source)
+    conv = _Converter(s, d, params, source, geoid)
     conv.keep_names = keep_names
     sink = _RejectsSink(
         rej_p, inputs, _REJECT_COLUMNS + list(source.schema.names), always=explicit_rejects
@@ -399,6 +410,11 @@ def _summary(
 
 def _other_engine(engine: str, options: dict, src_p: Path, out_p: Path, **kwargs) -> ConvertSummary:
     """``convert_file`` on another engine than ``memory`` (today: ``dask``)."""
+    if kwargs.pop("geoid", None) is not None:
+        raise InputError(
+            "geoid= (--geoid) is not taken by the Dask engine; name the grid in the "
+            'parameter file\'s [height] geoid = "FILE" instead'
+        )
     if engine == "memory":
         given = [k for k, v in options.items() if v is not None]
         raise InputError(f"{', '.join(given)}: only for engine='dask'")
@@ -420,6 +436,7 @@ def convert_frame(
     y: str | None = None,
     h: str | None = None,
     params: Params = None,
+    geoid: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Convert the coordinate columns of one pandas DataFrame: a chunk, or a dask partition.
 
@@ -438,6 +455,8 @@ def convert_frame(
         :func:`detect_columns`) when both are ``None``; ``h`` is never guessed.
     params
         Parameter file or object for systems that need one (``GZ2000``).
+    geoid
+        A quasi-geoid grid for ellipsoidal <-> normal heights (as :func:`convert_file`).
 
     Returns
     -------
@@ -461,7 +480,7 @@ def convert_frame(
     _choose_columns(source, x, y, h, s)
     cols = source.coord_columns
     batch = pa.RecordBatch.from_arrays([_frame_column(df[labels[c]]) for c in cols], names=cols)
-    codes, names, result = _Converter(s, d, params, source).table_chunk(batch)
+    codes, names, result = _Converter(s, d, params, source, geoid).table_chunk(batch)
     out = df.copy()
     for name, values in zip(cols, result, strict=True):
         out[labels[name]] = values
@@ -648,8 +667,18 @@ def _inside(lon: np.ndarray, lat: np.ndarray, bounds: tuple[float, float, float,
 class _Converter:
     """Converts chunks; counts rows and reasons."""
 
-    def __init__(self, src: System, dst: System, params: Params, source: _Source):
+    def __init__(
+        self,
+        src: System,
+        dst: System,
+        params: Params,
+        source: _Source,
+        geoid: str | os.PathLike[str] | None = None,
+    ):
         self.src, self.dst, self.params, self.source = src, dst, params, source
+        self.geoid = geoid
+        #: ellipsoidal <-> normal heights: a height that alone is not finite is outside_geoid
+        self.mixed_heights = (src.height is None) != (dst.height is None)
         self.bounds = _area_of_use(src)
         # GCJ-02/BD-09 pass points outside China through by their rule: no target check
         self.dst_bounds = None if dst.kind == "offset" else _area_of_use(dst)
@@ -691,12 +720,17 @@ class _Converter:
             res.append(np.full(len(x), np.nan))
         if ok.size:
             hs = h[ok] if h is not None else None
-            conv = transform(x[ok], y[ok], hs, src=self.src, dst=self.dst, params=self.params)
+            conv = transform(
+                x[ok], y[ok], hs, src=self.src, dst=self.dst, params=self.params, geoid=self.geoid
+            )
             failed = np.zeros(ok.size, dtype=bool)
             for target, values in zip(res, conv, strict=True):
                 target[ok] = values
                 failed |= ~np.isfinite(values)
             codes[ok[failed]] = _FAILED
+            if hs is not None and self.mixed_heights:
+                plane_ok = np.isfinite(conv[0]) & np.isfinite(conv[1])
+                codes[ok[plane_ok & ~np.isfinite(conv[2])]] = _OUTSIDE_GEOID
         return tuple(res)
 
     def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray) -> None:
@@ -746,6 +780,8 @@ class _Converter:
         names = np.array([*cols, ",".join(cols[:2])], dtype=object)
         area = np.isin(codes, (_SWAPPED, _OUTSIDE, _OUTSIDE_TARGET, _FAILED))
         which[area] = len(cols)
+        if len(cols) == 3:
+            which[codes == _OUTSIDE_GEOID] = 2
         return codes, names[which], result
 
     # -- geometries ----------------------------------------------------------------------------
@@ -1094,6 +1130,8 @@ def _write(
 ) -> None:
     if fmt == "csv":
         _write_csv(tmp, batches, conv, dst)
+    elif fmt == "xlsx":
+        _write_xlsx(tmp, batches, conv, dst)
     elif fmt == "cass":
         _write_cass(tmp, batches, conv, dst)
     elif fmt == "parquet":
@@ -1200,6 +1238,38 @@ def _write_csv(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: S
             table = storage_table(table)  # extension columns (GDAL's JSON fields) as text
             pcsv.write_csv(neutralise_table(table), fh, opts)  # no spreadsheet formulas
             header = False
+
+
+def _write_xlsx(tmp: Path, batches: Iterator[_OutBatch], conv: _Converter, dst: System) -> None:
+    """The CSV output's table as an Excel workbook (:class:`suigeo.io.sheets.XlsxTableWriter`:
+    numbers as numbers, headers kept)."""
+    from suigeo.io.sheets import XlsxTableWriter
+
+    out = conv.out_path or tmp
+    if out.suffix.lower() != ".xlsx":
+        raise OutputError(f"{str(out)!r}: suigeo writes Excel workbooks as .xlsx only")
+    writer = XlsxTableWriter(tmp, sheet=out.stem)
+    names: list[str] | None = None
+    try:
+        for ob in batches:
+            table = storage_table(_csv_table(ob, conv, dst))
+            if names is None:
+                names = table.schema.names
+            elif table.schema.names != names:
+                raise OutputError(
+                    f"{conv.source.path}: the point layer mixes 2-D and 3-D points; "
+                    "convert it to .gpkg or .parquet instead of .xlsx"
+                )
+            writer.write(table)
+        if names is None:  # nothing read: still a sheet with the header
+            writer.write(storage_table(_empty_table(conv)))
+    finally:
+        writer.close()
+
+
+def _empty_table(conv: _Converter) -> pa.Table:
+    schema = conv.source.schema
+    return pa.table({n: pa.array([], pa.string()) for n in schema.names})
 
 
 #: column names (lower case) that hold a point's name, its CASS code and its height

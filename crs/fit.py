@@ -27,6 +27,26 @@ computed here):
     + q x X``, so the least-squares solution is exact, not iterated. Unknowns 7, equations
     3 per point.
 
+``height-plane`` / ``height-quadratic`` (GPS 水准拟合)
+    The height anomaly ``ζ = h - H`` (CGCS2000 ellipsoidal height minus 1985 normal height,
+    from control points that were both observed by GNSS and levelled) as a surface of the
+    plane coordinates E, N of the ``projection``, centred and scaled for conditioning::
+
+        u = (E - e0) / scale,  v = (N - n0) / scale      (e0, n0 the control points' mean,
+                                                          scale their largest |offset|)
+        ζ = a0 + a1 u + a2 v                             height-plane
+          + a3 u² + a4 u v + a5 v²                       height-quadratic
+
+    written to the ``[height]`` table (``anomaly_model``, ``anomaly_e0_m``, ``anomaly_n0_m``,
+    ``anomaly_scale_m``, ``anomaly_a0`` ...), where :func:`suigeo.crs.transform` applies it
+    to convert ellipsoidal <-> normal heights, inside the control points' extent widened by
+    10 % of its larger span (at least 500 m; ``anomaly_e_min_m`` ... ``anomaly_n_max_m``):
+    outside it the surface would be an extrapolated guess, and a point there has no anomaly
+    (``outside_geoid``). Unknowns 3 / 6, one equation per point.
+    Columns: ``src_e, src_n`` (or ``src_lon, src_lat``), ``src_h`` (ellipsoidal height h)
+    and ``dst_h`` (normal height H). Residuals are ζ observed minus ζ fitted, which is also
+    the normal height computed minus the levelled one.
+
 Minimum number of points, and why (a fit needs redundancy: more equations than unknowns,
 or there is nothing to check the points against — every residual would be zero):
 
@@ -34,6 +54,8 @@ or there is nothing to check the points against — every residual would be zero
   Three give 6 equations, redundancy 2.
 * affine6: 4 points, not all on one line. Three give 6 equations for 6 unknowns (exact);
   four give redundancy 2.
+* height-plane: 4 points, not on one line. Three determine the plane exactly; four give
+  redundancy 1. height-quadratic: 7 points (6 determine it; not all on one conic).
 * helmert7: 3 points, not on one line. Two points give 6 equations for 7 unknowns
   (the rotation about the line through them is undetermined); three give 9 equations,
   redundancy 2. With fewer than 4 points a single wrong point can be detected (large
@@ -107,11 +129,13 @@ __all__ = [
 
 Floats = NDArray[np.float64]
 
-MODELS = ("helmert4", "affine6", "helmert7")
+MODELS = ("helmert4", "affine6", "helmert7", "height-plane", "height-quadratic")
+#: the height-anomaly models (GPS 水准拟合) -> their ``[height] anomaly_model``
+HEIGHT_MODELS = {"height-plane": "plane", "height-quadratic": "quadratic"}
 #: Minimum number of control points per model (see the module docstring for why).
-MIN_POINTS = {"helmert4": 3, "affine6": 4, "helmert7": 3}
-_UNKNOWNS = {"helmert4": 4, "affine6": 6, "helmert7": 7}
-_DIM = {"helmert4": 2, "affine6": 2, "helmert7": 3}
+MIN_POINTS = {"helmert4": 3, "affine6": 4, "helmert7": 3, "height-plane": 4, "height-quadratic": 7}
+_UNKNOWNS = {"helmert4": 4, "affine6": 6, "helmert7": 7, "height-plane": 3, "height-quadratic": 6}
+_DIM = {"helmert4": 2, "affine6": 2, "helmert7": 3, "height-plane": 2, "height-quadratic": 2}
 CONVENTIONS = ("position_vector", "coordinate_frame")
 DEFAULT_OUTLIER_THRESHOLD = 3.0
 
@@ -358,6 +382,8 @@ def read_control(
     header, rows = _read_table(path)
     header, shown = _map_columns(header, columns, p)
     dim = _DIM[model]
+    if model in HEIGHT_MODELS:
+        return _read_heights(header, rows, shown, p, projection)
     src_cols = _pick(header, _SOURCE_2D if dim == 2 else _SOURCE_3D, "source", p)
     dst_cols = _pick(header, _TARGET_2D if dim == 2 else _TARGET_3D, "target", p)
 
@@ -383,6 +409,32 @@ def read_control(
         if dst_cols[0] == "dst_lon":
             dst = _cart(dst)
     return ControlPoints(ids=ids, src=src, dst=dst, path=p, src_lonlat=src_lonlat)
+
+
+def _read_heights(
+    header: list[str], rows: _Rows, shown: dict[str, str], p: str, projection: Projection | None
+) -> ControlPoints:
+    """Control points of a height-anomaly fit: plane E, N and ζ = h - H (n x 1)."""
+    src_cols = _pick(header, _SOURCE_2D, "source", p)
+    h_cols = _pick(
+        header, (("src_h", "dst_h"),), "height (src_h = ellipsoidal h, dst_h = normal H)", p
+    )
+
+    def col(name: str) -> Floats:
+        return _numbers(rows, header.index(name), shown.get(name, name), p)
+
+    src = np.column_stack([col(c) for c in src_cols])
+    h, normal = (col(c) for c in h_cols)
+    ids = _read_ids(header, rows, p)
+    src_lonlat = None
+    if src_cols[0] == "src_lon":
+        _check_lonlat(src, src_cols, p, rows)
+        if projection is None:
+            raise InputError(f"{p}: src_lon/src_lat need a projection to project them")
+        src_lonlat = src
+        src = _project(projection, src)
+    zeta = (h - normal).reshape(-1, 1)
+    return ControlPoints(ids=ids, src=src, dst=zeta, path=p, src_lonlat=src_lonlat)
 
 
 class _Rows(list):
@@ -531,6 +583,12 @@ class FitResult(_ResidualStats):
 def _design(model: str, src: Floats) -> Floats:
     """Design matrix for the linear models on centred source coordinates."""
     n = src.shape[0]
+    if model in HEIGHT_MODELS:  # unknowns: a0, a1, a2 (, a3, a4, a5)
+        u, v = src[:, 0], src[:, 1]
+        cols = [np.ones(n), u, v]
+        if model == "height-quadratic":
+            cols += [u * u, u * v, v * v]
+        return np.column_stack(cols)
     if model == "helmert4":  # unknowns: cE, cN, a, b
         e, nn = src[:, 0], src[:, 1]
         a = np.zeros((2 * n, 4))
@@ -570,7 +628,10 @@ def _check_geometry(model: str, cp: ControlPoints) -> None:
     a = _design(model, centred / scale)
     rank = np.linalg.matrix_rank(a, tol=1e-9 * max(a.shape))
     if rank < _UNKNOWNS[model]:
-        shape = "coincide" if model == "helmert4" else "coincide or lie on one line"
+        shape = {
+            "helmert4": "coincide",
+            "height-quadratic": "coincide, lie on one line or on one conic section",
+        }.get(model, "coincide or lie on one line")
         raise InputError(
             f"{cp.path}: the control points {shape}; {model} cannot be determined from them "
             "(spread the points around the area)"
@@ -582,6 +643,11 @@ _WHY = {
     "so 3 are needed for any redundancy (a check on the points)",
     "affine6": "3 points give 6 equations for the 6 unknowns and always fit exactly, "
     "so 4 (not on one line) are needed for any redundancy",
+    "height-plane": "3 points give 3 equations for the 3 unknowns of the plane and always fit "
+    "exactly, so 4 (not on one line) are needed for any redundancy",
+    "height-quadratic": "6 points give 6 equations for the 6 unknowns of the quadratic surface "
+    "and always fit exactly, so 7 are needed for any redundancy (10 or more, spread over the "
+    "area, are recommended)",
     "helmert7": "2 points give 6 equations for the 7 unknowns (the rotation about the line "
     "through them is undetermined); 3 points not on one line give 9 equations, "
     "redundancy 2 (4 or more are recommended to identify a wrong point)",
@@ -613,9 +679,13 @@ def fit(
     d_src = src - c_src
     scale = float(np.abs(d_src).max()) or 1.0
     a = _design(model, d_src / scale)
-    obs = (dst - c_dst if model != "helmert7" else dst - src - (c_dst - c_src)).reshape(-1)
-    x, *_ = np.linalg.lstsq(a, obs, rcond=None)
-    params = _params(model, x, scale, c_src, c_dst, convention)
+    if model in HEIGHT_MODELS:
+        x, *_ = np.linalg.lstsq(a, dst[:, 0], rcond=None)
+        params = _height_params(model, x, scale, c_src, src)
+    else:
+        obs = (dst - c_dst if model != "helmert7" else dst - src - (c_dst - c_src)).reshape(-1)
+        x, *_ = np.linalg.lstsq(a, obs, rcond=None)
+        params = _params(model, x, scale, c_src, c_dst, convention)
     residuals = dst - apply(model, params, src)
     # statistics of the linear model
     red_total = residuals.size - _UNKNOWNS[model]
@@ -639,6 +709,36 @@ def fit(
     if check is not None:
         result.check = CheckResult(list(check.ids), check.dst - apply(model, params, check.src))
     return result
+
+
+#: the area a fitted anomaly surface holds in: the control points' extent, widened on every
+#: side by this share of the larger span (at least ``AREA_MARGIN_MIN_M``)
+AREA_MARGIN = 0.1
+AREA_MARGIN_MIN_M = 500.0
+
+
+def _height_params(
+    model: str, x: Any, scale: float, c_src: Any, src: Floats
+) -> dict[str, dict[str, Any]]:
+    """The ``[height]`` keys of a fitted anomaly surface (SECRET)."""
+    table: dict[str, Any] = {
+        "anomaly_model": HEIGHT_MODELS[model],
+        "anomaly_e0_m": float(c_src[0]),
+        "anomaly_n0_m": float(c_src[1]),
+        "anomaly_scale_m": float(scale),
+    }
+    table.update({f"anomaly_a{i}": float(v) for i, v in enumerate(x)})
+    lo, hi = src.min(axis=0), src.max(axis=0)
+    margin = max(AREA_MARGIN * float((hi - lo).max()), AREA_MARGIN_MIN_M)
+    table.update(
+        {
+            "anomaly_e_min_m": float(lo[0] - margin),
+            "anomaly_e_max_m": float(hi[0] + margin),
+            "anomaly_n_min_m": float(lo[1] - margin),
+            "anomaly_n_max_m": float(hi[1] + margin),
+        }
+    )
+    return {"height": table}
 
 
 def _params(
@@ -719,7 +819,18 @@ def _pipeline(model: str, params: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def apply(model: str, params: Mapping[str, Mapping[str, Any]], src: Floats) -> Floats:
-    """Apply fitted parameters to source coordinates with PROJ (plane or geocentric)."""
+    """Apply fitted parameters to source coordinates with PROJ (plane or geocentric); for a
+    height model, the anomaly surface at plane E, N (n x 1), by the same function that
+    :func:`suigeo.crs.transform` uses."""
+    if model in HEIGHT_MODELS:
+        from suigeo.crs.heights import anomaly_polynomial
+
+        h = params["height"]
+        n = 3 if h["anomaly_model"] == "plane" else 6
+        u = (src[:, 0] - h["anomaly_e0_m"]) / h["anomaly_scale_m"]
+        v = (src[:, 1] - h["anomaly_n0_m"]) / h["anomaly_scale_m"]
+        coeffs = tuple(h[f"anomaly_a{i}"] for i in range(n))
+        return anomaly_polynomial(h["anomaly_model"], coeffs, u, v).reshape(-1, 1)
     t = secret_transformer(_pipeline(model, params))
     if t is None:  # PROJ's message would quote the values
         raise InputError(
@@ -756,12 +867,23 @@ def write_params(
     inputs: Sequence[str | os.PathLike[str] | None] = (),
     height: Mapping[str, Any] | None = None,
     source_name: str = "",
+    plane_tables: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write a ``suigeo-gz2000/1`` file with ``kind = "fitted"``, atomically.
 
-    The residual summary goes in as comments; ``inputs`` are never overwritten.
+    The residual summary goes in as comments; ``inputs`` are never overwritten. ``height``
+    is the base file's ``[height]`` table; a height model's fitted surface is merged into it
+    (replacing a ``geoid``). ``plane_tables`` are the base file's ``[helmert7]``,
+    ``[similarity]`` or ``[affine6]``, kept by a height fit.
     """
-    tables = _Hidden({"suigeo": {"format": FORMAT, "kind": "fitted"}, **result.params})
+    if result.model in HEIGHT_MODELS:
+        planes = dict(plane_tables or {})
+        drop = ("geoid", "anomaly_")
+        merged = {k: v for k, v in (height or {}).items() if not k.startswith(drop)}
+        height = {**merged, **result.params["height"]}
+    else:
+        planes = dict(result.params)
+    tables = _Hidden({"suigeo": {"format": FORMAT, "kind": "fitted"}, **planes})
     tables["projection"] = projection.table()
     if height:
         tables["height"] = dict(height)
@@ -771,22 +893,29 @@ def write_params(
     lines += ["[suigeo]", f'format = "{FORMAT}"', 'kind = "fitted"']
     desc = f"Fitted by suigeo crs fit ({result.model}, {len(result.ids)} control points)"
     lines += [f"description = {_toml_value(desc)}", ""]
-    if "helmert7" in result.params:
-        lines += _helmert7_comment(result.params["helmert7"]["convention"])
-        lines += _table("helmert7", result.params["helmert7"])
+    if "helmert7" in planes:
+        lines += _helmert7_comment(planes["helmert7"]["convention"])
+        lines += _table("helmert7", planes["helmert7"])
     lines += _table("projection", projection.table())
-    if "similarity" in result.params:
+    if "similarity" in planes:
         lines += [
             "# E' = dx_m + (1 + scale_ppm*1e-6) * (E*cos(t) - N*sin(t))",
             "# N' = dy_m + (1 + scale_ppm*1e-6) * (E*sin(t) + N*cos(t))",
             "# t = rotation_arcsec, POSITIVE ANTICLOCKWISE (east towards north): the rotation",
             "# of the position vector.",
         ]
-        lines += _table("similarity", result.params["similarity"])
-    if "affine6" in result.params:
+        lines += _table("similarity", planes["similarity"])
+    if "affine6" in planes:
         lines += ["# E' = a0 + a1*E + a2*N ;  N' = b0 + b1*E + b2*N"]
-        lines += _table("affine6", result.params["affine6"])
+        lines += _table("affine6", planes["affine6"])
     if height:
+        if "anomaly_model" in height:
+            lines += [
+                "# height anomaly zeta = h - H1985 (GPS levelling fit) of the [projection]'s E, N:",
+                "# u = (E - anomaly_e0_m) / anomaly_scale_m,",
+                "# v = (N - anomaly_n0_m) / anomaly_scale_m,",
+                "# zeta = a0 + a1*u + a2*v (+ a3*u^2 + a4*u*v + a5*v^2 for quadratic)",
+            ]
         lines += _table("height", dict(height))
     text = _HiddenText("\n".join(lines) + "\n")
     del lines  # the values live on only in ``text``, whose repr hides them
@@ -828,10 +957,16 @@ def _wrap(text: str, width: int = 86) -> list[str]:
     return lines
 
 
+def components(model: str) -> tuple[str, ...]:
+    """The names of a model's residual components (``dE, dN``; ``dX, dY, dZ``; ``dzeta``)."""
+    if model in HEIGHT_MODELS:
+        return ("dzeta",)
+    return ("dE", "dN") if _DIM[model] == 2 else ("dX", "dY", "dZ")
+
+
 def _header_lines(result: FitResult, source_name: str) -> list[str]:
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    dim = result.residuals.shape[1]
-    comps = ("dE", "dN") if dim == 2 else ("dX", "dY", "dZ")
+    comps = components(result.model)
     lines = [
         "# =====================================================================================",
         "#  FITTED PARAMETERS - your own survey result. Treat this file like the official",
@@ -878,6 +1013,32 @@ def _projection_problem(projection: Projection, height: dict | None, source: str
     return None
 
 
+def _absolute_grids(height: dict | None, base: Path) -> dict | None:
+    """The base's ``[height]`` with its grid paths made absolute (they were relative to the
+    base file; the fitted file may be written elsewhere)."""
+    if not height:
+        return height
+    out = _Hidden(height)
+    for key in ("geoid", "correction_grid"):
+        value = out.get(key)
+        if isinstance(value, str) and value.strip() and not Path(value).expanduser().is_absolute():
+            out[key] = str((base.resolve().parent / Path(value).expanduser()).resolve())
+    return out
+
+
+def _base_plane_tables(base: str | os.PathLike[str]) -> dict[str, Any]:
+    """The base file's ``[helmert7]``, ``[similarity]`` and ``[affine6]`` (kept by a height
+    fit). Checked when the fitted file is validated before it is written."""
+    data = load_toml(base, what="base parameter file", error=ParameterFileError)
+    return _Hidden(
+        {
+            k: dict(data[k])
+            for k in ("helmert7", "similarity", "affine6")
+            if isinstance(data.get(k), dict)
+        }
+    )
+
+
 def fit_file(
     control: str | os.PathLike[str],
     model: str,
@@ -889,25 +1050,34 @@ def fit_file(
     convention: str = "position_vector",
     threshold: float = DEFAULT_OUTLIER_THRESHOLD,
     columns: Mapping[str, str] | None = None,
+    report: str | os.PathLike[str] | None = None,
 ) -> FitResult:
     """Read ``control`` (and ``check``), fit ``model``, write the parameter file ``out``.
 
     ``columns`` maps roles to the tables' own column names (:func:`read_control`).
+    ``report`` (``.html`` or ``.pdf``) also writes the fit report of
+    :mod:`suigeo.crs.report` (residuals, statistics, a plan; never the parameters).
 
     The projection comes from ``projection`` or from the base parameter file ``base``
     (whose ``[height]`` table is carried over); exactly one of them is required.
     """
     _check_model(model)
     inputs = [control, check, base]
-    check_outputs([out], inputs)  # before any work
+    check_outputs([out] if report is None else [out, report], inputs)  # before any work
+    if report is not None and Path(report).suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise InputError(f"{str(report)!r}: a fit report is .html or .pdf")
     if (projection is None) == (base is None):
         raise InputError(
             "give the transverse Mercator of the target system: either a base parameter "
             "file (--base FILE) or --central-meridian with --scale or --projection-height"
         )
     height = None
+    plane_tables = None
     if base is not None:
         projection, height = Projection.from_params_file(base)
+        height = _absolute_grids(height, Path(base))
+        if model in HEIGHT_MODELS:
+            plane_tables = _base_plane_tables(base)
     assert projection is not None
     # the same checks as a parameter file, before PROJ ever sees the values
     problem = _projection_problem(projection, height, str(base or "(projection options)"))
@@ -931,6 +1101,24 @@ def fit_file(
         out,
     )
     write_params(
-        result, out, projection, inputs=inputs, height=height, source_name=Path(control).name
+        result,
+        out,
+        projection,
+        inputs=inputs,
+        height=height,
+        source_name=Path(control).name,
+        plane_tables=plane_tables,
     )
+    if report is not None:
+        from suigeo.crs.report import write_report
+
+        write_report(
+            result,
+            report,
+            cp,
+            ck,
+            inputs=inputs,
+            control_name=Path(control).name,
+            check_name=Path(check).name if check is not None else "",
+        )
     return result

@@ -66,6 +66,12 @@ HOW_TO_SUPPLY = (
 )
 
 _KINDS = ("example", "fitted", "official", "unspecified")
+#: [height] anomaly_model -> number of coefficients (a0 + a1 u + a2 v [+ a3 u^2 + a4 u v + a5 v^2])
+ANOMALY_MODELS = {"plane": 3, "quadratic": 6}
+#: the centring and scaling of a fitted anomaly surface: u = (E - e0) / scale, v = (N - n0) / scale
+ANOMALY_KEYS = ("e0_m", "n0_m", "scale_m")
+#: the optional area of a fitted surface (E, N of the [projection]): outside it, no anomaly
+ANOMALY_AREA = ("e_min_m", "e_max_m", "n_min_m", "n_max_m")
 _CONVENTIONS = ("position_vector", "coordinate_frame")
 
 # table -> (required keys, optional keys with defaults)
@@ -87,12 +93,20 @@ _NUMERIC_TABLES: dict[str, tuple[tuple[str, ...], dict[str, float | None]]] = {
     ),
     "similarity": (("dx_m", "dy_m", "rotation_arcsec", "scale_ppm"), {}),
     "affine6": (("a0", "a1", "a2", "b0", "b1", "b2"), {}),
-    "height": ((), {"offset_m": DEFAULT_HEIGHT_OFFSET_M}),
+    "height": (
+        (),
+        {
+            "offset_m": DEFAULT_HEIGHT_OFFSET_M,
+            **{f"anomaly_{k}": None for k in ANOMALY_KEYS},
+            **{f"anomaly_{k}": None for k in ANOMALY_AREA},
+            **{f"anomaly_a{i}": None for i in range(6)},
+        },
+    ),
 }
 _TEXT_KEYS = {
     "suigeo": {"format", "kind", "description"},
     "helmert7": {"convention"},
-    "height": {"model", "correction_grid"},
+    "height": {"model", "correction_grid", "geoid", "anomaly_model"},
 }
 _TABLES = ("suigeo", "helmert7", "projection", "similarity", "affine6", "height")
 
@@ -116,18 +130,68 @@ class Gz2000Params:
     Two parameter sets compare equal when their values are equal.
     """
 
-    __slots__ = ("_digest", "_height_offset", "_pipeline_text", "has_helmert7", "kind", "source")
+    __slots__ = (
+        "_anomaly",
+        "_anomaly_area",
+        "_digest",
+        "_height_offset",
+        "_pipeline_text",
+        "_projection_text",
+        "correction_grid",
+        "geoid",
+        "has_helmert7",
+        "kind",
+        "source",
+    )
 
-    def __init__(self, values: Mapping[str, Mapping[str, Any]], source: str, kind: str) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Mapping[str, Any]],
+        source: str,
+        kind: str,
+        base_dir: Path | None = None,
+    ) -> None:
         self.source = source
         self.kind = kind
         #: Whether a geocentric [helmert7] step is present (its plane result then depends
         #: on the height).
         self.has_helmert7 = "helmert7" in values
         self._pipeline_text = _build_pipeline(values)
-        self._height_offset = float(values["height"]["offset_m"])  # defaulted when read
+        self._projection_text = _projection_pipeline(values["projection"])
+        height = values["height"]
+        self._height_offset = float(height["offset_m"])  # defaulted when read
+        folder = base_dir if base_dir is not None else Path.cwd()
+        #: The quasi-geoid grid of height anomalies (``[height] geoid``), an absolute path,
+        #: or ``None``.
+        self.geoid: Path | None = _grid_path(height.get("geoid"), folder)
+        #: The grid of HGZ - H1985 corrections (``[height] correction_grid``, with
+        #: ``model = "grid"``), an absolute path, or ``None``.
+        self.correction_grid: Path | None = _grid_path(height.get("correction_grid"), folder)
+        self._anomaly: tuple[str, float, float, float, tuple[float, ...]] | None = None
+        self._anomaly_area: tuple[float, ...] | None = None
+        if height.get("anomaly_e_min_m") is not None:
+            self._anomaly_area = tuple(float(height[f"anomaly_{k}"]) for k in ANOMALY_AREA)
+        if height.get("anomaly_model") is not None:
+            model = height["anomaly_model"]
+            n = ANOMALY_MODELS[model]
+            self._anomaly = (
+                model,
+                float(height["anomaly_e0_m"]),
+                float(height["anomaly_n0_m"]),
+                float(height["anomaly_scale_m"]),
+                tuple(float(height[f"anomaly_a{i}"]) for i in range(n)),
+            )
         self._digest = hashlib.sha256(
-            (self._pipeline_text + "|" + repr(self._height_offset)).encode()
+            "|".join(
+                (
+                    self._pipeline_text,
+                    repr(self._height_offset),
+                    str(self.geoid),
+                    str(self.correction_grid),
+                    repr(self._anomaly),
+                    repr(self._anomaly_area),
+                )
+            ).encode()
         ).hexdigest()
 
     def __repr__(self) -> str:
@@ -157,6 +221,45 @@ class Gz2000Params:
     def _pipeline(self) -> str:
         """The PROJ pipeline CGCS2000 (lon, lat degrees, h) -> GZ2000 (E, N, h). SECRET."""
         return self._pipeline_text
+
+    @property
+    def has_anomaly_model(self) -> bool:
+        """Whether ``[height]`` holds a fitted height-anomaly surface (``anomaly_model``)."""
+        return self._anomaly is not None
+
+    def _anomaly_surface(self) -> tuple[str, str, float, float, float, tuple[float, ...]] | None:
+        """``(model, projection pipeline, e0, n0, scale, coefficients)`` of the fitted
+        height-anomaly surface, or ``None``. SECRET."""
+        if self._anomaly is None:
+            return None
+        model, e0, n0, scale, coeffs = self._anomaly
+        return model, self._projection_text, e0, n0, scale, coeffs
+
+    def _anomaly_extent(self) -> tuple[float, ...] | None:
+        """``(e_min, e_max, n_min, n_max)`` where the fitted surface holds, or ``None``."""
+        return self._anomaly_area
+
+
+def _grid_path(value: str | None, folder: Path) -> Path | None:
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    return (path if path.is_absolute() else folder / path).resolve()
+
+
+def _projection_pipeline(p: Mapping[str, Any]) -> str:
+    """CGCS2000 lon/lat degrees -> the [projection]'s transverse Mercator E, N. SECRET."""
+    if p["scale"] is not None:
+        k0 = p["scale"]
+    else:
+        radius = p["earth_radius_m"] if p["earth_radius_m"] is not None else MEAN_RADIUS_M
+        k0 = (radius + p["projection_height_m"]) / radius
+    return (
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=tmerc +lat_0={p['latitude_of_origin_deg']!r}"
+        f" +lon_0={p['central_meridian_deg']!r} +k_0={k0!r}"
+        f" +x_0={p['false_easting_m']!r} +y_0={p['false_northing_m']!r} {_ELLPS}"
+    )
 
 
 def load_params(
@@ -279,7 +382,7 @@ def _read_and_build(path: Path, where: str) -> Gz2000Params | str:
     del raw
     if problem is not None:
         return f"parameter file {where}: {problem}"
-    return _build_or_message(data, str(path))
+    return _build_or_message(data, str(path), path.resolve().parent)
 
 
 def _parse_toml(raw: bytes) -> tuple[dict[str, Any], str | None]:
@@ -325,10 +428,12 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> Gz2000Params:
     return outcome
 
 
-def _build_or_message(data: Mapping[str, Any], source: str) -> Gz2000Params | str:
+def _build_or_message(
+    data: Mapping[str, Any], source: str, base_dir: Path | None = None
+) -> Gz2000Params | str:
     """The parameter set, or the message of the first problem (key named, value never)."""
     try:
-        return _build(data, source)
+        return _build(data, source, base_dir)
     except ParameterFileError as exc:
         return str(exc)
     except (ArithmeticError, TypeError, ValueError, RecursionError):
@@ -338,12 +443,24 @@ def _build_or_message(data: Mapping[str, Any], source: str) -> Gz2000Params | st
         )
 
 
-def _build(data: Mapping[str, Any], source: str) -> Gz2000Params:
+def _build(data: Mapping[str, Any], source: str, base_dir: Path | None = None) -> Gz2000Params:
     values = _validate(data, source)
     kind = values["suigeo"].get("kind", "unspecified")
+    folder = base_dir if base_dir is not None else Path.cwd()
+    for key in ("geoid", "correction_grid"):
+        grid = _grid_path(values["height"].get(key), folder)
+        if grid is not None and not grid.is_file():
+            where = "the parameter file's folder" if base_dir is not None else "the current folder"
+            raise _fail(
+                source,
+                f"height.{key}",
+                f"names a grid file that does not exist (a relative path is taken from {where})",
+            )
+        if grid is not None and any(c in str(grid) for c in '",'):
+            raise _fail(source, f"height.{key}", "names a file whose path holds a quote or comma")
     built: Gz2000Params | None = None
     with contextlib.suppress(_PipelineRejected):
-        built = Gz2000Params(values, source, kind)
+        built = Gz2000Params(values, source, kind, base_dir)
     if built is None:
         raise ParameterFileError(
             f"parameter file {source}: PROJ rejected the parameters (values not shown); "
@@ -449,16 +566,65 @@ def _check_text_keys(
                 "(how the rotation signs are to be read)",
             )
         values["helmert7"]["convention"] = data["helmert7"]["convention"]
-    height = data.get("height", {})
-    if "correction_grid" in height:
-        raise _fail(
-            source,
-            "height.correction_grid",
-            "is reserved for a later version and not supported yet; remove it "
-            "(only the constant offset model is implemented)",
-        )
-    if height.get("model", "offset") != "offset":
-        raise _fail(source, "height.model", 'must be "offset" (the only model implemented)')
+    _check_height(data.get("height", {}), values["height"], source)
+
+
+def _check_height(given: Mapping[str, Any], h: dict[str, Any], source: str) -> None:
+    """The [height] table's text keys and its models (keys named, values never)."""
+    model = given.get("model", "offset")
+    if model not in ("offset", "grid"):
+        raise _fail(source, "height.model", 'must be "offset" or "grid"')
+    h["model"] = model
+    if model == "grid":
+        if "correction_grid" not in given:
+            raise _fail(
+                source, "height.correction_grid", 'is missing: model = "grid" needs the grid file'
+            )
+        if "offset_m" in given:
+            raise _fail(
+                source, "height.offset_m", 'cannot be given with model = "grid" (the grid holds it)'
+            )
+    elif "correction_grid" in given:
+        raise _fail(source, "height.correction_grid", 'is used only with model = "grid"')
+    for key in ("correction_grid", "geoid"):
+        if key in given:
+            if not isinstance(given[key], str) or not given[key].strip():
+                raise _fail(source, f"height.{key}", "must be the path of a grid file (text)")
+            h[key] = given[key]
+    _check_anomaly(given, h, source)
+
+
+def _check_anomaly(given: Mapping[str, Any], h: dict[str, Any], source: str) -> None:
+    """A fitted height-anomaly surface: its model and exactly its keys."""
+    anomaly = given.get("anomaly_model")
+    if anomaly is None:
+        extra = [k for k in h if k.startswith("anomaly_") and h[k] is not None]
+        if extra:
+            raise _fail(source, f"height.{extra[0]}", "is used only with anomaly_model")
+        return
+    if "geoid" in given:
+        raise _fail(source, "height.anomaly_model", "cannot be given together with geoid")
+    if anomaly not in ANOMALY_MODELS:
+        raise _fail(source, "height.anomaly_model", f"must be one of {', '.join(ANOMALY_MODELS)}")
+    h["anomaly_model"] = anomaly
+    wanted = [f"anomaly_{k}" for k in ANOMALY_KEYS]
+    wanted += [f"anomaly_a{i}" for i in range(ANOMALY_MODELS[anomaly])]
+    for key in wanted:
+        if h.get(key) is None:
+            raise _fail(source, f"height.{key}", f"is missing (anomaly_model {anomaly})")
+    for i in range(ANOMALY_MODELS[anomaly], 6):
+        if h.get(f"anomaly_a{i}") is not None:
+            raise _fail(source, f"height.anomaly_a{i}", f"is not used by anomaly_model {anomaly}")
+    if not h["anomaly_scale_m"] > 0:
+        raise _fail(source, "height.anomaly_scale_m", "must be positive")
+    area = [h.get(f"anomaly_{k}") is not None for k in ANOMALY_AREA]
+    if any(area) and not all(area):
+        missing = ANOMALY_AREA[area.index(False)]
+        raise _fail(source, f"height.anomaly_{missing}", "is missing (give all four or none)")
+    if all(area) and not (
+        h["anomaly_e_min_m"] < h["anomaly_e_max_m"] and h["anomaly_n_min_m"] < h["anomaly_n_max_m"]
+    ):
+        raise _fail(source, "height.anomaly_e_min_m", "and the other limits must be min < max")
 
 
 def _number(value: Any, source: str, key: str) -> float:

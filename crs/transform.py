@@ -210,7 +210,7 @@ def _height_offset(params: Params) -> float:
     return DEFAULT_HEIGHT_OFFSET_M if loaded is None else loaded.height_offset_m
 
 
-def _check_pair(s: System, d: System, with_h: bool) -> None:
+def _check_pair(s: System, d: System, with_h: bool, anomaly: bool = False) -> None:
     if not with_h and "geocentric" in (s.kind, d.kind):
         geo = s if s.kind == "geocentric" else d
         raise InputError(
@@ -222,13 +222,15 @@ def _check_pair(s: System, d: System, with_h: bool) -> None:
             f"cannot convert between {s.name} and {d.name}: a height system alone converts "
             "only to another height system; name the plane too, e.g. CGCS2000+H1985"
         )
-    if with_h and (s.height is None) != (d.height is None):
+    if with_h and (s.height is None) != (d.height is None) and not anomaly:
         named, bare = (s, d) if s.height is not None else (d, s)
         raise UnknownSystemError(
             f"cannot convert heights between {named.name} and {bare.name}: "
             f"{named.height} heights are normal heights and {bare.name} carries ellipsoidal "
-            "heights, and suigeo has no quasi-geoid model; name a height system on both "
-            f"sides (e.g. {bare.name}+H1985) or on neither"
+            "heights, and no quasi-geoid model is given: pass a grid of height anomalies "
+            "(--geoid FILE; Python geoid=FILE), or a parameter file whose [height] names a "
+            "geoid or holds a fitted anomaly surface (crs fit --model height-plane); or name "
+            f"a height system on both sides (e.g. {bare.name}+H1985) or on neither"
         )
 
 
@@ -250,6 +252,7 @@ def transform(
     src: str | int | System,
     dst: str | int | System,
     params: Params = None,
+    geoid: str | os.PathLike[str] | None = None,
 ) -> tuple[np.ndarray, ...]:
     """Convert coordinates from ``src`` to ``dst``.
 
@@ -270,7 +273,15 @@ def transform(
     params
         Guangzhou 2000 parameters (a path, a mapping, or :func:`crs.load_params`'s result);
         default the file named by ``SUIGEO_GZ2000_PARAMS``. Needed when either side is GZ2000.
-        Also gives the HGZ height offset (default 4.256 m without a file).
+        Also gives the HGZ height offset (default 4.256 m without a file), or its
+        ``correction_grid``, and may name a quasi-geoid grid or hold a fitted
+        height-anomaly surface (``[height]``).
+    geoid
+        A quasi-geoid grid of height anomalies ζ = h - H1985 (metres, on CGCS2000 lon/lat;
+        GeoTIFF or GTX: any grid PROJ's ``vgridshift`` reads). With it (or a ``[height]``
+        geoid or fitted surface in ``params``), ellipsoidal heights of a bare system convert
+        to and from normal heights of a named one: ``CGCS2000`` (h) -> ``CGCS2000+H1985``
+        (H = h - ζ). Points outside the grid come back as ``inf`` (no guess).
 
     Returns
     -------
@@ -309,7 +320,13 @@ def transform(
     (113.305373, 23.097352)
     """
     s, d = resolve(src), resolve(dst)
-    _check_pair(s, d, h is not None)
+    mixed = h is not None and (s.height is None) != (d.height is None)
+    anomaly = None
+    if mixed and s.kind != "height" and d.kind != "height":
+        from suigeo.crs.heights import anomaly_source
+
+        anomaly = anomaly_source(geoid, load_params(params, required=False))
+    _check_pair(s, d, h is not None, anomaly is not None)
     xa, ya = _as_float_array(x, "x"), _as_float_array(y, "y")
     if xa.shape != ya.shape:
         raise InputError(f"x and y differ in shape: {xa.shape} and {ya.shape}")
@@ -318,6 +335,9 @@ def transform(
         ha = _as_float_array(h, "h")
         if ha.shape != xa.shape:
             raise InputError(f"h differs in shape from x and y: {ha.shape} and {xa.shape}")
+    if anomaly is not None:
+        assert ha is not None
+        return _mixed_heights(s, d, xa, ya, ha, params, anomaly)
     if s.kind == "height":
         steps: list[Step] = []
     else:
@@ -327,12 +347,80 @@ def transform(
         return (xo, yo) if zo is None else (xo, yo, zo)
     # Named heights on both sides: the plane sees the H1985 height, the height model
     # (not PROJ) gives the output height.
+    if "HGZ" in (s.height, d.height) and _hgz_grid(params):
+        return _hgz_by_grid(s, d, xa, ya, ha, params, steps)
     offset = _height_offset(params) if "HGZ" in (s.height, d.height) else 0.0
     h1985 = ha if s.height == "H1985" else ha - offset
     xo, yo, _ = _run(steps, xa, ya, h1985)
     if d.height == "HGZ":
         return xo, yo, h1985 + offset
     return xo, yo, (h1985.copy() if h1985 is ha else h1985)
+
+
+def _hgz_grid(params: Params) -> bool:
+    loaded = load_params(params, required=False)
+    return loaded is not None and loaded.correction_grid is not None
+
+
+def _hub_lonlat(s: System, x: np.ndarray, y: np.ndarray, params: Params) -> Arrays:
+    """CGCS2000 lon/lat of plane points of ``s`` (heights not involved)."""
+    if s.kind == "height":  # x, y are CGCS2000 lon/lat by convention of the caller
+        return x, y, None
+    return _run(_to_hub(s, params, carry_h=False), x, y, None)
+
+
+def _hgz_by_grid(
+    s: System, d: System, x: np.ndarray, y: np.ndarray, h: np.ndarray, params: Params,
+    steps: list[Step],
+) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """Named heights on both sides with HGZ = H1985 + correction_grid(lon, lat)."""
+    from suigeo.crs.heights import hgz_correction
+
+    if s.kind == "height":
+        raise UnknownSystemError(
+            "the Guangzhou heights of this parameter file come from a correction grid, which "
+            "needs the points' position: name the plane too (e.g. CGCS2000+H1985 -> "
+            "CGCS2000+HGZ, with lon lat)"
+        )
+    lon, lat, _ = _hub_lonlat(s, x, y, params)
+    c = hgz_correction(_require(params), DEFAULT_HEIGHT_OFFSET_M, lon, lat, x.shape)
+    h1985 = h if s.height == "H1985" else h - c
+    xo, yo, _ = _run(steps, x, y, h1985)
+    out = h1985 + c if d.height == "HGZ" else np.array(h1985, copy=True)
+    return xo, yo, out
+
+
+def _mixed_heights(
+    s: System, d: System, x: np.ndarray, y: np.ndarray, h: np.ndarray, params: Params,
+    anomaly: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> tuple[np.ndarray, ...]:  # fmt: skip
+    """Ellipsoidal heights (bare side) <-> normal heights (named side) through CGCS2000
+    lon/lat, with ζ = h - H1985 from ``anomaly`` (``inf`` where it has none)."""
+    from suigeo.crs.heights import hgz_correction
+
+    named = s if s.height is not None else d
+
+    def correction(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        if named.height != "HGZ":
+            return np.zeros(lon.shape)
+        return hgz_correction(
+            load_params(params, required=False), DEFAULT_HEIGHT_OFFSET_M, lon, lat, lon.shape
+        )
+
+    if s.height is None:  # ellipsoidal -> normal
+        lon, lat, h_ell = _run(_to_hub(s, params, carry_h=True), x, y, h)
+        assert h_ell is not None
+        with np.errstate(invalid="ignore"):
+            normal = h_ell - anomaly(lon, lat) + correction(lon, lat)
+        xo, yo, _ = _run(_from_hub(d, params, carry_h=False), lon, lat, normal)
+        return xo, yo, normal
+    # normal -> ellipsoidal
+    lon, lat, _ = _run(_to_hub(s, params, carry_h=False), x, y, h)
+    with np.errstate(invalid="ignore"):
+        h_ell = h - correction(lon, lat) + anomaly(lon, lat)
+    xo, yo, ho = _run(_from_hub(d, params, carry_h=True), lon, lat, h_ell)
+    assert ho is not None
+    return xo, yo, ho
 
 
 def _run(steps: list[Step], x: np.ndarray, y: np.ndarray, z: np.ndarray | None) -> Arrays:
@@ -402,6 +490,7 @@ def to_crs(
     params: Params = None,
     *,
     src: str | int | CRS | System | None = None,
+    geoid: str | os.PathLike[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` converted to ``dst``, any geometry type, vectorised.
 
@@ -410,7 +499,8 @@ def to_crs(
     GCJ02, BD09 and ``...+HGZ`` it is ``None``. In every case
     ``result.attrs["suigeo_crs"]`` holds the suigeo name of ``dst``, so the frame can be
     converted back with ``to_crs(result, "CGCS2000")``. Z coordinates are heights as in
-    :func:`transform`; 2-D geometries stay 2-D.
+    :func:`transform` (``geoid`` as there: ellipsoidal <-> normal heights); 2-D geometries
+    stay 2-D.
     """
     import geopandas as gpd
     import shapely
@@ -419,7 +509,7 @@ def to_crs(
     d = resolve(dst)
 
     def func(x, y, z=None):
-        return transform(x, y, z, src=s, dst=d, params=params)
+        return transform(x, y, z, src=s, dst=d, params=params, geoid=geoid)
 
     geoms = shapely.transform(
         np.asarray(gdf.geometry.array), func, include_z=None, interleaved=False

@@ -16,10 +16,16 @@ examples:
   suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114 113.3 23.1
   suigeo crs convert points.csv -o points_gk.csv --from CGCS2000 --to CGCS2000-3GK-CM114
   suigeo crs fit control.csv --model helmert4 --base gz2000-base.toml -o fitted.toml
+  suigeo crs grid quasigeoid.isg -o quasigeoid.tif
 Each subcommand's --help shows more."""
 
 # Subcommands that live in their own modules (each exposes ``register(group)``).
-_SUBCOMMAND_MODULES = ("suigeo.cli.crs_point", "suigeo.cli.crs_convert", "suigeo.cli.crs_fit")
+_SUBCOMMAND_MODULES = (
+    "suigeo.cli.crs_point",
+    "suigeo.cli.crs_convert",
+    "suigeo.cli.crs_fit",
+    "suigeo.cli.crs_grid",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,9 +62,12 @@ def _fill_group(p: argparse.ArgumentParser) -> None:
 _HEIGHT_HELP = """\
 Heights: append a height system to a plane system with '+', on both sides:
   CGCS2000+H1985, CGCS2000-3GK-CM114+H1985, GZ2000+HGZ, EPSG:4547+5737 (5737 = H1985).
-  HGZ = H1985 + offset from the parameter file's [height] table (default +4.256 m).
-  Bare systems carry ellipsoidal heights through PROJ unchanged in meaning; suigeo has no
-  quasi-geoid, so it refuses to mix a named height system with a bare one.
+  HGZ = H1985 + offset from the parameter file's [height] table (default +4.256 m), or
+  + a correction grid ([height] model = "grid").
+  Bare systems carry ellipsoidal heights. A named height system and a bare one mix only
+  with a height-anomaly model: --geoid FILE (a quasi-geoid grid PROJ reads; `suigeo crs
+  grid` converts ISG/Surfer grids), or the parameter file's [height] geoid or fitted
+  surface (`suigeo crs fit --model height-plane`): CGCS2000 h <-> CGCS2000+H1985 H.
 Any EPSG code (EPSG:32650, 4547 ...) is accepted wherever a name is.
 GZ2000 needs a parameter file: --params FILE or SUIGEO_GZ2000_PARAMS (`suigeo crs fit`
 makes one from control points; crs/examples/gz2000-example.toml shows the format)."""
@@ -83,15 +92,20 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_cli_params(path: str | None, *systems: System) -> Gz2000Params | None:
+def load_cli_params(
+    path: str | None, *systems: System, heights: bool = False
+) -> Gz2000Params | None:
     """The parameter set for a command: from ``--params``, else ``SUIGEO_GZ2000_PARAMS``
-    when a system needs it (GZ2000, or HGZ heights); ``None`` when nothing needs one (so a
-    stale environment variable does not stop other conversions). Warns on stderr when the
-    file is the example.
+    when a system needs it (GZ2000, or HGZ heights, or ``heights``: ellipsoidal <-> normal
+    heights without --geoid, whose anomaly the file's [height] may give); ``None`` when
+    nothing needs one (so a stale environment variable does not stop other conversions).
+    Warns on stderr when the file is the example.
     """
     from suigeo.crs.params import load_params
 
-    needed = any(s.needs_params or s.plane == "GZ2000" or s.height == "HGZ" for s in systems)
+    needed = heights or any(
+        s.needs_params or s.plane == "GZ2000" or s.height == "HGZ" for s in systems
+    )
     if path is None and not needed:
         return None
     params = load_params(path, required=any(s.needs_params or s.plane == "GZ2000" for s in systems))
@@ -102,3 +116,15 @@ def load_cli_params(path: str | None, *systems: System) -> Gz2000Params | None:
             file=sys.stderr,
         )
     return params
+
+
+def check_geoid(geoid: str | None, mixed: bool, height_given: str) -> None:
+    """``--geoid`` is refused where it would not be used (nothing is ignored silently)."""
+    if geoid is not None and not mixed:
+        from suigeo.errors import InputError
+
+        raise InputError(
+            "--geoid converts ellipsoidal <-> normal heights: give "
+            f"{height_given} and name a height system on one side only (e.g. --from "
+            "CGCS2000 --to CGCS2000+H1985); here it would not be used"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from suigeo.cli.crs import load_cli_params
+from suigeo.cli.crs import check_geoid, load_cli_params
 from suigeo.cli.options import add_text_options
 
 _EPILOG = """\
@@ -78,6 +78,13 @@ def _fill(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--layer", metavar="NAME", help="layer inside a multi-layer GeoPackage")
     p.add_argument("--params", metavar="FILE", help="Guangzhou 2000 parameter file (TOML)")
+    p.add_argument(
+        "--geoid",
+        metavar="FILE",
+        help="quasi-geoid grid of height anomalies (GeoTIFF/GTX, metres) for ellipsoidal <-> "
+        "normal heights (--h COL, e.g. --from CGCS2000 --to CGCS2000+H1985); rows outside "
+        "the grid are rejected as outside_geoid",
+    )
     p.add_argument("--rejects", metavar="FILE", help="rejects CSV (default OUT.rejects.csv)")
     p.add_argument(
         "--chunk-rows",
@@ -142,6 +149,8 @@ def _convert(args: argparse.Namespace) -> int:
     from suigeo.crs.batch import convert_file
 
     src, dst = resolve(args.src), resolve(args.dst)
+    mixed = args.h is not None and (src.height is None) != (dst.height is None)
+    check_geoid(args.geoid, mixed, "the height column (--h COL)")
     summary = convert_file(
         args.input,
         args.output,
@@ -150,13 +159,14 @@ def _convert(args: argparse.Namespace) -> int:
         x=args.x,
         y=args.y,
         h=args.h,
-        params=load_cli_params(args.params, src, dst),
+        params=load_cli_params(args.params, src, dst, heights=mixed and args.geoid is None),
         rejects=args.rejects,
         chunk_rows=args.chunk_rows,
         **_engine(args),
         axis_order=args.axis_order,
         keep_names=args.keep_names,
         layer=args.layer,
+        **({"geoid": args.geoid} if args.geoid is not None else {}),
     )
     if summary.columns_detected:
         cols = ", ".join(f"{r}={c}" for r, c in zip("xy", summary.columns, strict=False))

@@ -24,10 +24,18 @@ in CGCS2000 degrees instead of src_e,src_n):
   K01,112345.678,28765.432,112400.120,28701.987
 for helmert7 (geocentric metres, or src_lon,src_lat,src_h / dst_lon,dst_lat,dst_h):
   id,src_x,src_y,src_z,dst_x,dst_y,dst_z
+for height-plane / height-quadratic (GPS levelling: ellipsoidal h and 1985 normal H of the
+same points; the anomaly zeta = h - H is fitted as a surface of the projection's E, N):
+  id,src_lon,src_lat,src_h,dst_h       (or src_e,src_n instead of src_lon,src_lat)
+  suigeo crs fit gps-levelling.csv --model height-plane --base gz2000.toml -o gz-h.toml \\
+      --report fit.html
 
 Minimum points (redundancy needed): helmert4 3, affine6 4 (not on a line), helmert7 3 (not
-on a line; 4+ recommended). Prints each point's residuals, RMS, maximum and outliers
-(|standardised residual| > 3); never the parameters, which go to the output file only.
+on a line; 4+ recommended), height-plane 4 (not on a line), height-quadratic 7.
+Prints each point's residuals, RMS, maximum and outliers (|standardised residual| > 3);
+never the parameters, which go to the output file only. --report FILE.html writes the
+same for filing: a plan of the points with residual vectors to scale, the table, RMS,
+sigma0, outliers and the model name (never the parameters); FILE.pdf prints it to PDF.
 Exit status: 0 fitted, 1 fitted but outliers flagged, 2 bad input or refused.
 """
 
@@ -36,7 +44,8 @@ def register(group: argparse._SubParsersAction) -> None:
     """Add ``crs fit`` to the argument parser."""
     group.add_parser(
         "fit",
-        help="fit parameters (helmert4, affine6, helmert7) from common control points",
+        help="fit parameters (helmert4, affine6, helmert7) or a height-anomaly surface "
+        "(height-plane, height-quadratic) from control points",
         description="Least-squares fit of Guangzhou 2000 style parameters from control "
         "points known in both systems; writes a suigeo-gz2000/1 parameter file "
         '(kind = "fitted").',
@@ -53,6 +62,12 @@ def _fill(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, choices=MODELS, help="transformation model")
     p.add_argument("--check", metavar="CSV", help="held-out check points, same columns")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="parameter file")
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write a fit report to file (.html, or .pdf via headless Chromium): plan "
+        "with residual vectors, residual table, RMS, sigma0, outliers; never the parameters",
+    )
     p.add_argument(
         "--convention",
         choices=CONVENTIONS,
@@ -109,7 +124,8 @@ def _fill(p: argparse.ArgumentParser) -> None:
         type=_columns,
         help="the tables' own column names, e.g. id=点号,src_e=Y,src_n=X,dst_e=y_gz,dst_n=x_gz "
         "(roles: id, src_e, src_n, src_lon, src_lat, src_x, src_y, src_z, src_h, dst_e, dst_n, "
-        "dst_x, dst_y, dst_z, dst_lon, dst_lat, dst_h)",
+        "dst_x, dst_y, dst_z, dst_lon, dst_lat, dst_h; height fits: src_h = ellipsoidal h, "
+        "dst_h = normal H)",
     )
     add_text_options(p)
     p.set_defaults(func=_fit)
@@ -157,6 +173,7 @@ def _fit(args: argparse.Namespace) -> int:
         convention=args.convention,
         threshold=args.outlier_threshold,
         columns=args.columns,
+        report=args.report,
     )
     _print(result, args)
     return 1 if result.outliers.any() else 0
@@ -165,16 +182,18 @@ def _fit(args: argparse.Namespace) -> int:
 def _print(result: FitResult, args: argparse.Namespace) -> None:
     import numpy as np
 
-    from suigeo.crs.fit import MIN_POINTS
+    from suigeo.crs.fit import HEIGHT_MODELS, MIN_POINTS, components
 
-    dim = result.residuals.shape[1]
-    comps = ("dE", "dN") if dim == 2 else ("dX", "dY", "dZ")
+    comps = components(result.model)
     head = f"{'id':<12}" + "".join(f"{c:>11}" for c in comps) + f"{'|v|':>10}{'max|w|':>8}"
     print(
         f"{args.model}: {len(result.ids)} control points (minimum {MIN_POINTS[args.model]}), "
         f"degrees of freedom {result.degrees_of_freedom}"
     )
-    print("residuals, target minus fitted (metres):")
+    if result.model in HEIGHT_MODELS:
+        print("residuals, height anomaly zeta = h - H observed minus fitted (metres):")
+    else:
+        print("residuals, target minus fitted (metres):")
     print(head)
     for ident, v, w in zip(result.ids, result.residuals, result.standardised, strict=True):
         wmax = float(np.abs(w).max())
@@ -206,3 +225,5 @@ def _print(result: FitResult, args: argparse.Namespace) -> None:
             )
         print(f"check RMS {c.rms:.4f} m, maximum {c.max:.4f} m")
     print(f"wrote {args.output} (fitted parameters; not shown here)")
+    if args.report:
+        print(f"wrote {args.report} (fit report)")

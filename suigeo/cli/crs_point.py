@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from suigeo.cli.crs import load_cli_params
+from suigeo.cli.crs import check_geoid, load_cli_params
 from suigeo.errors import InputError
 
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ EXAMPLES = """\
 examples:
   suigeo crs point --from CGCS2000 --to CGCS2000-3GK-CM114 113.3 23.1
   suigeo crs point --from CGCS2000+H1985 --to GZ2000+HGZ --params gz2000.toml 113.3 23.1 21.5
+  suigeo crs point --from CGCS2000 --to CGCS2000+H1985 --geoid quasigeoid.tif 113.3 23.1 -1.2
   suigeo crs point --from GCJ02 --to WGS84 113.32 23.12
   suigeo crs point --from EPSG:4547 --to EPSG:4526 428285.9562 2555783.9288
 
@@ -41,6 +42,12 @@ def _fill(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="src", required=True, metavar="SYSTEM", help="source system")
     p.add_argument("--to", dest="dst", required=True, metavar="SYSTEM", help="target system")
     p.add_argument("--params", metavar="FILE", help="Guangzhou 2000 parameter file (TOML)")
+    p.add_argument(
+        "--geoid",
+        metavar="FILE",
+        help="quasi-geoid grid of height anomalies (GeoTIFF/GTX, metres) for ellipsoidal <-> "
+        "normal heights, e.g. --from CGCS2000 --to CGCS2000+H1985",
+    )
     p.add_argument("x", type=float, help="lon (degrees) or easting/X (metres)")
     p.add_argument("y", type=float, help="lat (degrees) or northing/Y (metres)")
     p.add_argument("h", type=float, nargs="?", help="height (metres), optional")
@@ -64,7 +71,9 @@ def _point(args: argparse.Namespace) -> int:
     from suigeo import crs
 
     src, dst = crs.resolve(args.src), crs.resolve(args.dst)
-    params = load_cli_params(args.params, src, dst)
+    mixed = args.h is not None and (src.height is None) != (dst.height is None)
+    check_geoid(args.geoid, mixed, "the height h")
+    params = load_cli_params(args.params, src, dst, heights=mixed and args.geoid is None)
     if args.axis_order == "ne":  # northing first: put the easting first
         args.x, args.y = args.y, args.x
     if (
@@ -87,8 +96,14 @@ def _point(args: argparse.Namespace) -> int:
         )
     _warn_outside_target(src, dst, args, params)
     h = None if args.h is None else [args.h]
-    out = crs.transform([args.x], [args.y], h, src=src, dst=dst, params=params)
+    out = crs.transform([args.x], [args.y], h, src=src, dst=dst, params=params, geoid=args.geoid)
     values = [float(np.asarray(v)[0]) for v in out]
+    if mixed and all(np.isfinite(values[:2])) and not np.isfinite(values[2]):
+        raise InputError(
+            "outside_geoid: no height anomaly at the point (outside the quasi-geoid grid, next "
+            "to a node without data, or outside the area of a fitted surface), so the height "
+            "cannot be converted"
+        )
     if not all(np.isfinite(values)):
         raise InputError(
             f"PROJ could not convert the point from {src.name} to {dst.name} "

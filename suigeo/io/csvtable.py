@@ -164,6 +164,8 @@ def _shown(info_path: Path, shown: Path | None) -> Iterator[None]:
         yield
     except InputError as exc:
         text = str(exc).replace(repr(str(info_path)), repr(str(shown)))
+        if shown.suffix.lower() == ".dat":  # a CASS file's copy has a header line put in front
+            text = re.sub(r"\bline (\d+)", lambda m: f"line {int(m.group(1)) - 1}", text)
         raise InputError(text.replace(str(info_path), str(shown))) from None
 
 

@@ -13,6 +13,13 @@ mean the same thing: row 1 is the first row below the header (Excel row 2; CASS 
 - **南方CASS** ``.dat``: ``点名,编码,东坐标,北坐标,高程`` on every line, no header, east (CASS
   calls it Y) before north (X); a blank 编码 is allowed. The columns are named
   :data:`CASS_COLUMNS`. The text encoding is detected like a CSV's (CASS writes GBK).
+
+Writing ``.xlsx`` (:class:`XlsxTableWriter`, with XlsxWriter, streaming: rows are written
+as they come, in constant memory): the header row as text (Chinese names kept), numeric
+columns as numbers, and a text cell as a number only when it is a plain decimal number
+whose text Excel would give back unchanged (``2573956.479``, ``12``; not ``001``, ``1.50``
+or ``1e3``, which stay text); text cells are neutralised like every CSV's
+(:mod:`suigeo.io.cells`); empty and missing cells are left empty.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import datetime as dt
 import io
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +39,14 @@ from typing import Any
 
 from suigeo.errors import InputError, OutputError
 
-__all__ = ["CASS_COLUMNS", "EXCEL_SUFFIXES", "cass_to_csv", "excel_to_csv", "use_sheet"]
+__all__ = [
+    "CASS_COLUMNS",
+    "EXCEL_SUFFIXES",
+    "XlsxTableWriter",
+    "cass_to_csv",
+    "excel_to_csv",
+    "use_sheet",
+]
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +175,91 @@ def write_cass(
             raise OutputError(
                 f"point {r[0]!r} cannot be written in {encoding}; use --encoding utf-8"
             ) from None
+
+
+#: Excel's limits: rows (with the header) and characters in a cell.
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_CELL = 32_767
+_PLAIN = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$")
+
+
+def _number_or_text(value: str) -> float | int | str:
+    """``value`` as a number when Excel would show exactly this text for it, else the text."""
+    if len(value) > 17 or not _PLAIN.match(value):
+        return value
+    number = float(value)
+    if "." not in value:
+        return int(value) if abs(int(value)) < 2**53 else value
+    return number if repr(number) == value else value
+
+
+class XlsxTableWriter:
+    """Write pyarrow tables (one header, then their rows) to one sheet of an ``.xlsx``."""
+
+    def __init__(self, path: str | os.PathLike[str], sheet: str = "Sheet1") -> None:
+        import xlsxwriter
+
+        self._book = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "strings_to_numbers": False,
+                        "strings_to_formulas": False, "strings_to_urls": False}
+        )  # fmt: skip
+        name = re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "Sheet1"
+        self._sheet = self._book.add_worksheet(name)
+        self._row = 0
+        self._names: list[str] | None = None
+
+    def write(self, table: Any) -> None:
+        """Append the rows of a pyarrow table (the first call writes the header)."""
+        import pyarrow as pa
+
+        from suigeo.io.cells import neutralise_cell
+
+        if self._names is None:
+            self._names = list(table.schema.names)
+            for j, name in enumerate(self._names):
+                self._sheet.write_string(0, j, str(neutralise_cell(name)))
+            self._row = 1
+        if self._row + table.num_rows > XLSX_MAX_ROWS:
+            raise OutputError(
+                f"an Excel sheet holds at most {XLSX_MAX_ROWS:,} rows; write .csv, .gpkg or "
+                ".parquet instead"
+            )
+        numeric = [
+            pa.types.is_integer(c.type) or pa.types.is_floating(c.type) for c in table.columns
+        ]
+        columns = [c.to_pylist() for c in table.columns]
+        for i in range(table.num_rows):  # row by row: constant_memory flushes finished rows
+            r = self._row + i
+            for j, values in enumerate(columns):
+                self._cell(r, j, values[i], numeric[j])
+        self._row += table.num_rows
+
+    def _cell(self, r: int, j: int, v: Any, numeric: bool) -> None:
+        from suigeo.io.cells import neutralise_cell
+
+        if v is None or (isinstance(v, float) and v != v):
+            return
+        if isinstance(v, bool):
+            self._sheet.write_boolean(r, j, v)
+            return
+        if numeric:
+            if v in (float("inf"), float("-inf")):
+                self._sheet.write_string(r, j, str(v))
+            else:
+                self._sheet.write_number(r, j, v)
+            return
+        got = _number_or_text(v if isinstance(v, str) else str(v))
+        if not isinstance(got, str):
+            self._sheet.write_number(r, j, got)
+            return
+        if len(got) > XLSX_MAX_CELL:
+            assert self._names is not None
+            raise OutputError(
+                f"row {r}, column {self._names[j]!r}: {len(got):,} characters; an Excel cell "
+                f"holds at most {XLSX_MAX_CELL:,}"
+            )
+        self._sheet.write_string(r, j, str(neutralise_cell(got)))
+
+    def close(self) -> None:
+        """Finish the workbook (writes the file)."""
+        self._book.close()
