@@ -105,6 +105,35 @@ def _check_inputs(engine: str, **given: Any) -> None:
             )
 
 
+def _transit_conflicts(transit: dict[str, Any], **given: Any) -> None:
+    """Refuse options a GTFS feed replaces or cannot honour."""
+    if transit.get("depart") is None:
+        raise InputError("a GTFS feed needs a departure: depart= (--depart 2026-12-03T08:00)")
+    if given["direction"] != "from":
+        raise InputError(
+            "timetables (gtfs=, --gtfs) run forward from the departure time: direction 'to' "
+            "is not supported with a feed"
+        )
+    if not given["rail"]:
+        raise InputError("gtfs= (--gtfs) rides the feed's vehicles: leave rail on")
+    for name in ("include_planned", "timetable", "through", "rails", "stations"):
+        if given[name] is not None and given[name] is not False:
+            raise InputError(
+                f"{name}= (--{name.replace('_', '-')}) is about the shipped rail lines; a GTFS "
+                "feed replaces them: leave it out"
+            )
+
+
+def _transit_options(
+    gtfs: Any, depart: Any, window: int, percentiles: Any
+) -> dict[str, Any] | None:
+    if gtfs is None:
+        if depart is not None:
+            raise InputError("depart= (--depart) needs a GTFS feed: gtfs= (--gtfs FEED)")
+        return None
+    return {"gtfs": gtfs, "depart": depart, "window": window, "percentiles": percentiles}
+
+
 def _run(
     origin: Any,
     *,
@@ -123,6 +152,7 @@ def _run(
     raster_out: str | os.PathLike[str] | None,
     friction: str | os.PathLike[str] | None = None,
     through: pd.DataFrame | str | os.PathLike[str] | None = None,
+    transit: dict[str, Any] | None = None,
 ) -> tuple[EngineOutput, list[float], Settings]:
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -138,6 +168,31 @@ def _run(
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
     common: dict[str, Any]  # keyword arguments shared by the three engines
+    if transit is not None:
+        _transit_conflicts(
+            transit,
+            direction=direction,
+            rail=rail,
+            include_planned=include_planned,
+            timetable=timetable,
+            through=through,
+            rails=rails,
+            stations=stations,
+        )
+        from suigeo.geo.access.transit import transit_rings
+
+        out = transit_rings(
+            engine,
+            lon,
+            lat,
+            labels,
+            thresholds,
+            settings=p,
+            nearest=nearest,
+            roads=roads,
+            **transit,
+        )
+        return out, thresholds, p
     net = _rail(rail, rails, stations, p, include_planned, timetable, through)
     log.info(
         "rings: %d origin(s), engine %s, %s the origin, thresholds %s min; rail: %d line(s), "
@@ -201,6 +256,10 @@ def rings(
     population: str | os.PathLike[str] | None = None,
     count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     count_field: str | None = None,
+    gtfs: Any = None,
+    depart: str | Any = None,
+    window: int = 60,
+    percentiles: float | Iterable[float] = (50,),
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -254,6 +313,18 @@ def rings(
         representative point lies in the ring or on its edge.
     count_field
         With ``count``: sum this numeric column (e.g. jobs) instead of counting features.
+    gtfs
+        A GTFS feed (a ``.zip`` path, a folder, or a :class:`suigeo.io.gtfs.GtfsFeed`)
+        whose trips replace the shipped rail lines: waits, rides and transfers from its
+        stop_times, calendar and transfers (:mod:`geo.access.transit`); sketch and network
+        engines, direction ``"from"``.
+    depart
+        With ``gtfs``: the first departure, ``"2026-12-03T08:00"`` (the feed's local time).
+    window
+        With ``gtfs``: departures every minute for this many minutes (default 60).
+    percentiles
+        With ``gtfs``: travel-time percentiles over the window (nearest rank; default 50,
+        the median), one ring per origin, percentile and threshold (``percentile`` column).
 
     Returns
     -------
@@ -284,13 +355,15 @@ def rings(
         raster_out=raster_out,
         friction=friction,
         through=through,
+        transit=_transit_options(gtfs, depart, window, percentiles),
     )
     frame = to_frame(
         out,
         thresholds,
         engine=engine,
         direction=direction,
-        scenario=scenario_name(
+        scenario=out.scenario
+        or scenario_name(
             rail=rail, include_planned=include_planned, timetable=timetable is not None
         ),
         settings_json=p.to_json(out.setting_keys),
