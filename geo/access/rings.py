@@ -400,7 +400,9 @@ def add_people(
 def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
     """Minutes from (or to) each origin to every rail station, by the same engines and
     options as :func:`rings`: columns ``origin``, ``station``, ``name_zh``, ``minutes``
-    (``inf`` beyond the largest threshold)."""
+    (``inf`` beyond the largest threshold). With ``gtfs=`` the stations are the feed's
+    stops and the minutes the first of ``percentiles`` over the window (a stop reached
+    only on the ground, with no ride, is ``inf``)."""
     opts: dict[str, Any] = {
         "minutes": (30, 90),
         "engine": "sketch",
@@ -418,11 +420,13 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
         "friction": None,
         "through": None,
     }
-    unknown = set(kwargs) - set(opts)
+    feed = {"gtfs": None, "depart": None, "window": 60, "percentiles": (50,)}
+    unknown = set(kwargs) - set(opts) - set(feed)
     if unknown:
         raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}")
+    feed.update({k: kwargs.pop(k) for k in list(kwargs) if k in feed})
     opts.update(kwargs)
-    out, _, _ = _run(origin, **opts)
+    out, _, _ = _run(origin, transit=_transit_options(**feed), **opts)
     st = out.station_times
     st["minutes"] = np.asarray(st["minutes"], dtype=float)
     return st

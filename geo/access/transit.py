@@ -258,11 +258,12 @@ def build_timetable(
     """
     inst = _instances(feed, day, lo, hi)
     if inst.empty or inst["inst"].max() < 0:
-        day_trips = _instances(feed, day, -DAY, 3 * DAY)
+        own = feed.trips.loc[feed.trips["service_id"].isin(feed.services_on(day)), "trip_id"]
+        day_st = feed.stop_times[feed.stop_times["trip_id"].isin(set(own))]
         hours = (
-            f"that day's trips run {_clock(day_trips['departure'].min())}–"
-            f"{_clock(day_trips['arrival'].max())}"
-            if len(day_trips)
+            f"that day's trips run {_clock(day_st['departure'].min())}–"
+            f"{_clock(day_st['arrival'].max())}"
+            if len(day_st)
             else "no trip has stop times"
         )
         raise InputError(

@@ -250,12 +250,13 @@ def _stops(f: pd.DataFrame, rj: _Rejects) -> pd.DataFrame:
     f = f[~dup]
     loc = f["location_type"] if "location_type" in f.columns else pd.Series("", index=f.index)
     station_only = loc.isin(["2", "3", "4"]).to_numpy()  # entrances, nodes, boarding areas
-    lat = pd.to_numeric(f["stop_lat"], errors="coerce").to_numpy(dtype=float)
-    lon = pd.to_numeric(f["stop_lon"], errors="coerce").to_numpy(dtype=float)
-    for col, val, lo, hi in (("stop_lat", lat, -90, 90), ("stop_lon", lon, -180, 180)):
+    for col, lo, hi in (("stop_lat", -90, 90), ("stop_lon", -180, 180)):
+        val = pd.to_numeric(f[col], errors="coerce").to_numpy(dtype=float)
         bad = ~station_only & ~((val >= lo) & (val <= hi))
         rj.add(name, f, bad, col, "bad position", f"{col} must be a number in [{lo}, {hi}]")
-        f, lat, lon, station_only = f[~bad], lat[~bad], lon[~bad], station_only[~bad]
+        f, station_only = f[~bad], station_only[~bad]
+    lat = pd.to_numeric(f["stop_lat"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(f["stop_lon"], errors="coerce").to_numpy(dtype=float)
     parent = f["parent_station"] if "parent_station" in f.columns else pd.Series("", index=f.index)
     return pd.DataFrame(
         {
