@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import zipfile
 from pathlib import Path
@@ -139,73 +140,77 @@ def _running(cal, cdates, day: dt.date) -> set[str]:
     return out
 
 
+def _ref_instances(trips, st, cal, cdates, freq, day: dt.date) -> list[list[tuple[str, int, int]]]:
+    """Trip instances of the day before, the day and the day after: (stop, arr, dep)."""
+    by_trip: dict[str, list[tuple[int, str, int, int]]] = {}
+    for r in st:
+        a = r["arrival_time"] or r["departure_time"]
+        d = r["departure_time"] or r["arrival_time"]
+        by_trip.setdefault(r["trip_id"], []).append(
+            (int(r["stop_sequence"]), r["stop_id"], _secs(a), _secs(d))
+        )
+    instances = []
+    for offset in (-1, 0, 1):
+        svc = _running(cal, cdates, day + dt.timedelta(days=offset))
+        for t in (t for t in trips if t["service_id"] in svc):
+            calls = sorted(by_trip[t["trip_id"]])
+            shifts = [0]
+            f = [r for r in freq if r["trip_id"] == t["trip_id"]]
+            if f:
+                shifts = [
+                    s - calls[0][3]
+                    for r in f
+                    for s in range(
+                        _secs(r["start_time"]), _secs(r["end_time"]), int(r["headway_secs"])
+                    )
+                ]
+            for sh in shifts:
+                base = offset * 86400 + sh
+                instances.append([(s, a + base, d + base) for _, s, a, d in calls])
+    return instances
+
+
+def _ref_moves(stops, transfers, transfer_s: float) -> dict[str, list[tuple[str, float]]]:
+    """Where one may board after alighting at a stop, and after how many seconds."""
+    self_s: dict[str, float] = {r["stop_id"]: transfer_s for r in stops}
+    pairs: dict[tuple[str, str], float] = {}
+    kids: dict[str, list[str]] = {}
+    for r in stops:
+        if r.get("parent_station"):
+            kids.setdefault(r["parent_station"], []).append(r["stop_id"])
+    for group in kids.values():
+        pairs.update({(a, b): transfer_s for a in group for b in group if a != b})
+    kinds = {0: None, 1: 0.0, 3: math.inf}
+    for r in transfers:
+        kind = int(r["transfer_type"] or 0)
+        x = kinds.get(kind) if kind != 2 else float(r["min_transfer_time"])
+        if x is None:
+            x = float(r["min_transfer_time"]) if r["min_transfer_time"] else transfer_s
+        if r["from_stop_id"] == r["to_stop_id"]:
+            self_s[r["from_stop_id"]] = x
+        else:
+            pairs[(r["from_stop_id"], r["to_stop_id"])] = x
+    moves: dict[str, list[tuple[str, float]]] = {s: [(s, self_s[s])] for s in self_s}
+    for (a, b), x in pairs.items():
+        moves[a].append((b, x))
+    return moves
+
+
 class Reference:
     """Brute-force earliest arrivals over a time-expanded graph."""
 
     def __init__(self, path: Path, day: dt.date, transfer_s: float, board_s: float):
         with zipfile.ZipFile(path) as z:
-            stops = _table(z, "stops.txt")
-            trips = _table(z, "trips.txt")
-            st = _table(z, "stop_times.txt")
-            cal, cdates = _table(z, "calendar.txt"), _table(z, "calendar_dates.txt")
-            freq, transfers = _table(z, "frequencies.txt"), _table(z, "transfers.txt")
+            stops, trips, st, cal, cdates, freq, transfers = (
+                _table(z, f"{n}.txt")
+                for n in (
+                    "stops", "trips", "stop_times", "calendar", "calendar_dates",
+                    "frequencies", "transfers",
+                )
+            )  # fmt: skip
         self.board_s = board_s
-        by_trip: dict[str, list[tuple[int, str, int, int]]] = {}
-        for r in st:
-            a = r["arrival_time"] or r["departure_time"]
-            d = r["departure_time"] or r["arrival_time"]
-            by_trip.setdefault(r["trip_id"], []).append(
-                (int(r["stop_sequence"]), r["stop_id"], _secs(a), _secs(d))
-            )
-        instances: list[list[tuple[str, int, int]]] = []
-        for offset in (-1, 0, 1):
-            svc = _running(cal, cdates, day + dt.timedelta(days=offset))
-            for t in trips:
-                if t["service_id"] not in svc:
-                    continue
-                calls = sorted(by_trip[t["trip_id"]])
-                f = [r for r in freq if r["trip_id"] == t["trip_id"]]
-                shifts = [0]
-                if f:
-                    first = calls[0][3]
-                    shifts = []
-                    for r in f:
-                        s = _secs(r["start_time"])
-                        while s < _secs(r["end_time"]):
-                            shifts.append(s - first)
-                            s += int(r["headway_secs"])
-                for sh in shifts:
-                    base = offset * 86400 + sh
-                    instances.append([(s, a + base, d + base) for _, s, a, d in calls])
-        # transfers: same stop, parent siblings, then transfers.txt
-        self_s: dict[str, float] = {r["stop_id"]: transfer_s for r in stops}
-        pairs: dict[tuple[str, str], float] = {}
-        kids: dict[str, list[str]] = {}
-        for r in stops:
-            if r.get("parent_station"):
-                kids.setdefault(r["parent_station"], []).append(r["stop_id"])
-        for group in kids.values():
-            for a in group:
-                for b in group:
-                    if a != b:
-                        pairs[(a, b)] = transfer_s
-        for r in transfers:
-            kind = int(r["transfer_type"] or 0)
-            if kind == 0:
-                x = float(r["min_transfer_time"]) if r["min_transfer_time"] else transfer_s
-            elif kind == 1:
-                x = 0.0
-            elif kind == 2:
-                x = float(r["min_transfer_time"])
-            else:
-                x = math.inf
-            if r["from_stop_id"] == r["to_stop_id"]:
-                self_s[r["from_stop_id"]] = x
-            else:
-                pairs[(r["from_stop_id"], r["to_stop_id"])] = x
-        moves: dict[str, list[tuple[str, float]]] = {s: [(s, self_s[s])] for s in self_s}
-        for (a, b), x in pairs.items():
-            moves[a].append((b, x))
+        instances = _ref_instances(trips, st, cal, cdates, freq, day)
+        moves = _ref_moves(stops, transfers, transfer_s)
         g = nx.DiGraph()
         deps: dict[str, list[int]] = {}
         for i, inst in enumerate(instances):
@@ -218,13 +223,11 @@ class Reference:
                     g.add_edge(("a", i, k), ("d", i, k), weight=d - a)
         self.deps = {s: sorted(set(v)) for s, v in deps.items()}
         for s, times in self.deps.items():
-            for t1, t2 in zip(times, times[1:], strict=False):
+            for t1, t2 in itertools.pairwise(times):
                 g.add_edge(("w", s, t1), ("w", s, t2), weight=t2 - t1)
         self.arrivals: list[tuple[tuple, str, int]] = []
         for i, inst in enumerate(instances):
-            for k, (s, a, _) in enumerate(inst):
-                if k == 0:
-                    continue
+            for k, (s, a, _) in enumerate(inst[1:], start=1):
                 self.arrivals.append((("a", i, k), s, a))
                 for s2, x in moves.get(s, []):
                     t = self._next(s2, a + x)
@@ -426,10 +429,10 @@ def test_depart_outside_the_service_hours(tmp_path):
 
 def test_missing_file_and_column(tmp_path):
     feed = _write(tmp_path / "f.zip", {k: v for k, v in BASE.items() if k != "trips.txt"})
-    with pytest.raises(InputError, match="has no trips.txt"):
+    with pytest.raises(InputError, match=r"has no trips\.txt"):
         read_gtfs(feed)
     bad = dict(BASE, **{"stops.txt": "stop_id,stop_lat\nA,23.1\n"})
-    with pytest.raises(InputError, match="stops.txt has no column 'stop_lon'"):
+    with pytest.raises(InputError, match=r"stops\.txt has no column 'stop_lon'"):
         read_gtfs(_write(tmp_path / "g.zip", bad))
     (tmp_path / "h.zip").write_text("not a zip")
     with pytest.raises(InputError, match="is not a zip file"):
