@@ -21,7 +21,15 @@ from suigeo.geo.access.result import EngineOutput, to_frame
 from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import sketch_rings
 
-__all__ = ["ENGINES", "add_people", "check_minutes", "compare_rings", "rings", "station_times"]
+__all__ = [
+    "ENGINES",
+    "SCENARIO_OPTIONS",
+    "add_people",
+    "check_minutes",
+    "compare_rings",
+    "rings",
+    "station_times",
+]
 
 ENGINES = ("sketch", "network", "raster")
 DIRECTIONS = ("from", "to")
@@ -433,12 +441,68 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
 
 
 COMPARISONS = ("planned",)
+#: the options of :func:`rings` a scenario may change (``compare={...}``)
+SCENARIO_OPTIONS = (
+    "roads",
+    "gtfs",
+    "depart",
+    "rails",
+    "stations",
+    "timetable",
+    "through",
+    "settings",
+    "include_planned",
+    "dem",
+    "friction",
+)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (str, os.PathLike)):
+        return os.path.basename(os.fspath(value))
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return type(value).__name__ if not isinstance(value, (bool, int, float)) else str(value)
+
+
+def _scenario_options(compare: Any, options: dict[str, Any]) -> tuple[dict, dict, str]:
+    """Keyword arguments of the base and of the scenario, and a statement of the change."""
+    if isinstance(compare, str):
+        if compare not in COMPARISONS:
+            raise InputError(
+                f"unknown comparison {compare!r}; use one of {', '.join(COMPARISONS)} or a "
+                f"mapping of the options the scenario changes ({', '.join(SCENARIO_OPTIONS)})"
+            )
+        if "include_planned" in options:
+            raise InputError("compare='planned' sets include_planned itself; leave it out")
+        if options.get("rail") is False:
+            raise InputError("compare='planned' compares rail scenarios: leave rail on")
+        return dict(options, include_planned=False), dict(options, include_planned=True), ""
+    if not isinstance(compare, Mapping) or not compare:
+        raise InputError(
+            "compare= is 'planned' or a mapping of the options the scenario changes, e.g. "
+            "{'roads': 'roads_2030.gpkg'}"
+        )
+    unknown = sorted(set(compare) - set(SCENARIO_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"compare: {', '.join(unknown)} cannot differ between scenarios; use "
+            f"{', '.join(SCENARIO_OPTIONS)}"
+        )
+    if "gtfs" in compare and options.get("gtfs") is None:
+        raise InputError("compare={'gtfs': ...} needs the base feed: gtfs= (--gtfs FEED)")
+    if "roads" in compare and options.get("roads") is None:
+        raise InputError("compare={'roads': ...} needs the base roads: roads= (--roads FILE)")
+    change = "; ".join(
+        f"{k}: {_describe(options.get(k))} → {_describe(v)}" for k, v in compare.items()
+    )
+    return dict(options), dict(options, **compare), change
 
 
 def compare_rings(
     origin: Any,
     *,
-    compare: str = "planned",
+    compare: str | Mapping[str, Any] = "planned",
     minutes: float | Iterable[float] = (30, 90),
     population: str | os.PathLike[str] | None = None,
     count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
@@ -451,29 +515,30 @@ def compare_rings(
     construction + planned (the scenario), every other option (``options``: the keywords
     of :func:`rings` but ``include_planned``) the same.
 
+    ``compare={option: value, ...}``: the base is ``options`` as given, the scenario the
+    same with these options changed (any of :data:`SCENARIO_OPTIONS`): two road networks
+    (``{"roads": "roads_2030.gpkg"}`` against ``roads=``), two timetables
+    (``{"gtfs": "feed_2030.zip"}`` against ``gtfs=``), other settings.
+
     Returns
     -------
     geopandas.GeoDataFrame
-        Two rows per origin and threshold in CGCS2000: ``change`` ``"gained"`` (in the
-        scenario's ring, not in the base's) and ``"lost"`` (the reverse), with
-        ``area_km2`` (in the plane of the rings), ``base_km2``, ``scenario_km2``,
-        ``scenario``, ``method``, ``settings`` and, when asked for, ``population`` and
-        ``count`` of the changed areas by the rules of :func:`rings`.
+        Two rows per origin and threshold (and percentile, with a feed) in CGCS2000:
+        ``change`` ``"gained"`` (in the scenario's ring, not in the base's) and ``"lost"``
+        (the reverse), with ``area_km2`` (in the plane of the rings), ``base_km2``,
+        ``scenario_km2``, ``scenario`` (base → scenario, and what changed), ``method``,
+        ``settings`` and, when asked for, ``population`` and ``count`` of the changed areas
+        by the rules of :func:`rings`.
     """
-    if compare not in COMPARISONS:
-        raise InputError(f"unknown comparison {compare!r}; use one of {', '.join(COMPARISONS)}")
-    if "include_planned" in options:
-        raise InputError("compare='planned' sets include_planned itself; leave it out")
-    if options.get("rail") is False:
-        raise InputError("compare='planned' compares rail scenarios: leave rail on")
-    base = rings(origin, minutes=minutes, include_planned=False, **options)
-    scen = rings(origin, minutes=minutes, include_planned=True, **options)
+    base_opts, scen_opts, change = _scenario_options(compare, options)
+    base = rings(origin, minutes=minutes, **base_opts)
+    scen = rings(origin, minutes=minutes, **scen_opts)
     from suigeo.geo.access.plane import plane_crs
 
     plane = plane_crs(shapely.get_x(shapely.centroid(base.geometry.values)))
     rows = []
     for b, s in zip(base.itertuples(), scen.itertuples(), strict=True):
-        for change, geom in (
+        for kind, geom in (
             ("gained", shapely.difference(s.geometry, b.geometry)),
             ("lost", shapely.difference(b.geometry, s.geometry)),
         ):
@@ -481,10 +546,11 @@ def compare_rings(
                 {
                     "origin": b.origin,
                     "minutes": b.minutes,
-                    "change": change,
+                    **({"percentile": b.percentile} if "percentile" in base.columns else {}),
+                    "change": kind,
                     "base_km2": b.area_km2,
                     "scenario_km2": s.area_km2,
-                    "scenario": f"{b.scenario} → {s.scenario}",
+                    "scenario": f"{b.scenario} → {s.scenario}" + (f" ({change})" if change else ""),
                     "engine": b.engine,
                     "direction": b.direction,
                     "method": s.method,

@@ -377,6 +377,9 @@ def stop_minutes(
     o, s = access_min.shape
     board = settings["gtfs.board_min"] * 60.0
     ready = deps[None, :, None] + access_min[:, None, :] * 60.0 + board
+    # to the millisecond: the graph engines floor zero-cost links at 1e-9 min, and that
+    # noise must not make a train leaving at the very second one arrives uncatchable
+    ready = np.round(ready, 3)
     arr = earliest_arrivals(tt, ready.reshape(o * len(deps), s)).reshape(o, len(deps), s)
     mins = (arr - deps[None, :, None]) / 60.0 + settings["gtfs.egress_min"]
     return Journeys(mins, deps, tt)
@@ -554,7 +557,7 @@ def _network(
         aug.add(su[live], sv[live], sw[live])
         g = aug.csr()
         dist = dijkstra(g, indices=sup, limit=limit)[:, :n]
-        dist = np.where(dist < 1e-6, 0.0, dist)
+        dist = np.round(dist, 6)  # zero-cost links are floored at 1e-9 min (graph.ZERO)
         per = reduce_percentiles(dist, pcts)  # (P, N)
         per_stop[:, row, attached] = per[:, snode[attached]]
         for k in range(len(pcts)):

@@ -17,13 +17,15 @@ import math
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
+import shapely
 from pyproj import Geod
 
 from suigeo.errors import InputError
-from suigeo.geo.access import gtfs_from_rail, rings, station_times
+from suigeo.geo.access import coverage, gtfs_from_rail, rings, station_times
 from suigeo.geo.access.settings import resolve_settings
 from suigeo.geo.access.transit import feed_window, stop_minutes
 from suigeo.io.gtfs import read_gtfs
@@ -464,3 +466,172 @@ def test_refused_combinations(tmp_path):
         rings((113.3, 23.1), gtfs=feed, depart="2026-12-03T08:00", include_planned=True)
     with pytest.raises(InputError, match="percentile"):
         rings((113.3, 23.1), gtfs=feed, depart="2026-12-03T08:00", percentiles=[0])
+
+
+# ---------------------------------------------------------------- network engine, coverage
+
+
+def _two_towns(tmp_path: Path):
+    """Two 11 × 11 street grids (500 m, 30 km/h: 1 min a block) 20 km apart, and a feed
+    whose stops sit on grid nodes: A1, A2 in the first town, B1, B2 in the second."""
+    from pyproj import Transformer
+
+    to_ll = Transformer.from_crs(4547, 4490, always_xy=True)
+    x0, y0 = Transformer.from_crs(4490, 4547, always_xy=True).transform(113.3, 23.1)
+    geoms, edges = [], []
+    for town in (0, 1):
+        dx = town * 20000
+        for i in range(11):
+            for j in range(10):
+                for a, b in (((j, i), (j + 1, i)), ((i, j), (i, j + 1))):
+                    pa = (x0 + dx + a[0] * 500, y0 + a[1] * 500)
+                    pb = (x0 + dx + b[0] * 500, y0 + b[1] * 500)
+                    geoms.append(shapely.LineString([pa, pb]))
+                    edges.append(((town, *a), (town, *b)))
+    roads = gpd.GeoDataFrame({"maxspeed": ["30"] * len(geoms)}, geometry=geoms, crs=4547)
+    g = nx.Graph()
+    g.add_edges_from(edges, weight=1.0)  # 500 m at 30 km/h
+
+    def ll(town, i, j):
+        return to_ll.transform(x0 + town * 20000 + i * 500, y0 + j * 500)
+
+    nodes = {"A1": (0, 2, 2), "A2": (0, 8, 8), "B1": (1, 2, 2), "B2": (1, 8, 8)}
+    stops = "stop_id,stop_name,stop_lat,stop_lon\n" + "".join(
+        f"{k},{k},{ll(*v)[1]:.9f},{ll(*v)[0]:.9f}\n" for k, v in nodes.items()
+    )
+    rows, trips = [], []
+    for k, start in enumerate(range(8 * 60 + 3, 9 * 60 + 30, 11)):
+        for name, a, b, ride in (("x", "A1", "B1", 17), ("y", "A2", "B2", 19)):
+            t = f"{name}{k}"
+            trips.append(f"R,S,{t}\n")
+            rows.append(f"{t},{_hms(start * 60)},{_hms(start * 60)},{a},1\n")
+            rows.append(f"{t},{_hms((start + ride) * 60)},{_hms((start + ride) * 60)},{b},2\n")
+    files = {
+        "stops.txt": stops,
+        "trips.txt": "route_id,service_id,trip_id\n" + "".join(trips),
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        + "".join(rows),
+        "calendar_dates.txt": f"service_id,date,exception_type\nS,{DATE:%Y%m%d},1\n",
+    }
+    feed = _write(tmp_path / "towns.zip", files)
+    return roads, g, nodes, ll, feed
+
+
+def test_network_engine_stop_times_equal_the_brute_force(tmp_path):
+    roads, g, nodes, ll, feed = _two_towns(tmp_path)
+    origin = (0, 0, 0)
+    s = resolve_settings({"gtfs.board_min": 2, "gtfs.egress_min": 1})
+    got = station_times(
+        ll(*origin),
+        engine="network",
+        roads=roads,
+        gtfs=feed,
+        depart=f"{DATE}T08:00",
+        window=40,
+        percentiles=[50],
+        minutes=[60],
+        settings=s,
+    )
+    d = nx.single_source_dijkstra_path_length(g, origin)
+    ref = Reference(feed, DATE, transfer_s=300, board_s=120)
+    access = {k: d[v] * 60 for k, v in nodes.items() if v in d and d[v] <= 60}
+    per: dict[str, list[float]] = {k: [] for k in nodes}
+    for m in range(40):
+        t0 = 8 * 3600 + 60 * m
+        arr = ref.arrivals_from(t0, access)
+        tau = {k: (a - t0) / 60 + 1 for k, a in arr.items()}
+        for k, v in nodes.items():
+            by_ground = d.get(v, np.inf)
+            by_ride = min(
+                (
+                    tau[k2] + nx.shortest_path_length(g, nodes[k2], v, weight="weight")
+                    for k2 in tau
+                    if nx.has_path(g, nodes[k2], v)
+                ),
+                default=np.inf,
+            )
+            t = min(by_ground, by_ride)
+            per[k].append(t if t <= 60 else np.inf)
+    want = {k: _median_rank(v, 50) for k, v in per.items()}
+    have = dict(zip(got["station"], got["minutes"], strict=True))
+    assert np.isfinite(want["B2"]) and want["B2"] > want["B1"] > 0  # rides, then the grid
+    for k in nodes:
+        assert have[k] == pytest.approx(want[k], abs=1e-6), k
+
+
+def test_network_rings_reach_the_far_town_by_the_timetable(tmp_path):
+    roads, _g, _nodes, ll, feed = _two_towns(tmp_path)
+    r = rings(
+        ll(0, 0, 0),
+        minutes=[45],
+        engine="network",
+        roads=roads,
+        gtfs=feed,
+        depart=f"{DATE}T08:00",
+        window=20,
+        percentiles=[25, 75],
+    )
+    assert r["percentile"].tolist() == [25.0, 75.0]
+    b1 = shapely.Point(ll(1, 2, 2))
+    assert all(geom.contains(b1) for geom in r.geometry)  # B1 is well within 45 min
+    assert r["area_km2"].iloc[0] >= r["area_km2"].iloc[1]  # the 25th reaches farther
+    # roads far from every stop: the feed and the roads do not meet
+    far = roads.copy()
+    far["geometry"] = roads.geometry.translate(0, 300000)
+    with pytest.raises(InputError, match="no stop of the GTFS feed lies within"):
+        rings(
+            (*ll(0, 0, 0)[0:1], ll(0, 0, 0)[1] + 2.7),
+            minutes=[30],
+            engine="network",
+            roads=far,
+            gtfs=feed,
+            depart=f"{DATE}T08:00",
+        )
+
+
+def test_coverage_by_timetable_equals_the_brute_force(tmp_path):
+    roads, g, nodes, ll, feed = _two_towns(tmp_path)
+    fac = gpd.GeoDataFrame(
+        {"name": ["clinic"]}, geometry=[shapely.Point(ll(1, 5, 5))], crs="EPSG:4490"
+    )
+    tgt = gpd.GeoDataFrame(
+        {"name": ["t1", "t2", "t3"]},
+        geometry=[
+            shapely.Point(ll(0, 0, 0)),
+            shapely.Point(ll(0, 9, 9)),
+            shapely.Point(ll(1, 0, 0)),
+        ],
+        crs="EPSG:4490",
+    )
+    s = resolve_settings({"gtfs.board_min": 2, "gtfs.egress_min": 1})
+    cov = coverage(
+        fac,
+        tgt,
+        minutes=50,
+        engine="network",
+        roads=roads,
+        gtfs=feed,
+        depart=f"{DATE}T08:00",
+        window=30,
+        settings=s,
+    )
+    ref = Reference(feed, DATE, transfer_s=300, board_s=120)
+    f = (1, 5, 5)
+    want = []
+    for tnode in [(0, 0, 0), (0, 9, 9), (1, 0, 0)]:
+        d = nx.single_source_dijkstra_path_length(g, tnode)
+        access = {k: d[v] * 60 for k, v in nodes.items() if v in d and d[v] <= 50}
+        times = []
+        for m in range(30):
+            t0 = 8 * 3600 + 60 * m
+            arr = ref.arrivals_from(t0, access)
+            via = [
+                (a - t0) / 60 + 1 + nx.shortest_path_length(g, nodes[k], f, weight="weight")
+                for k, a in arr.items()
+                if nx.has_path(g, nodes[k], f)
+            ]
+            times.append(min([d.get(f, np.inf), *via]))
+        want.append(_median_rank(times, 50))
+    np.testing.assert_allclose(cov.table["minutes"].to_numpy(), np.round(want, 4), atol=1e-4)
+    assert cov.table["covered"].tolist() == [w <= 50 for w in want]
+    assert want[2] == 10.0  # t3 walks: 5 + 5 blocks in the second town
