@@ -428,7 +428,7 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
         "friction": None,
         "through": None,
     }
-    feed = {"gtfs": None, "depart": None, "window": 60, "percentiles": (50,)}
+    feed: dict[str, Any] = {"gtfs": None, "depart": None, "window": 60, "percentiles": (50,)}
     unknown = set(kwargs) - set(opts) - set(feed)
     if unknown:
         raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}")

@@ -349,7 +349,7 @@ def _stop_times(
 
 
 def _calendar(f: pd.DataFrame | None, rj: _Rejects) -> pd.DataFrame:
-    cols = {c: [] for c in CALENDAR}
+    cols: dict[str, list] = {c: [] for c in CALENDAR}
     if f is None:
         return pd.DataFrame(cols)
     name = "calendar.txt"
