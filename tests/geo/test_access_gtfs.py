@@ -201,7 +201,14 @@ def _ref_moves(stops, transfers, transfer_s: float) -> dict[str, list[tuple[str,
 class Reference:
     """Brute-force earliest arrivals over a time-expanded graph."""
 
-    def __init__(self, path: Path, day: dt.date, transfer_s: float, board_s: float):
+    def __init__(
+        self,
+        path: Path,
+        day: dt.date,
+        transfer_s: float,
+        board_s: float,
+        span: tuple[float, float] = (-math.inf, math.inf),
+    ):
         with zipfile.ZipFile(path) as z:
             stops, trips, st, cal, cdates, freq, transfers = (
                 _table(z, f"{n}.txt")
@@ -212,6 +219,10 @@ class Reference:
             )  # fmt: skip
         self.board_s = board_s
         instances = _ref_instances(trips, st, cal, cdates, freq, day)
+        # optionally only the calls within a span of time (the benchmark's horizon)
+        lo, hi = span
+        instances = [[c for c in inst if lo <= c[2] and c[1] <= hi] for inst in instances]
+        instances = [inst for inst in instances if len(inst) > 1]
         moves = _ref_moves(stops, transfers, transfer_s)
         g = nx.DiGraph()
         deps: dict[str, list[int]] = {}
