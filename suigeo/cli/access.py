@@ -28,6 +28,13 @@ _RINGS_EXAMPLE = """examples:
       --count villages.gpkg -o paitan_people.gpkg   # people and villages in each ring
   suigeo access rings --origin 广梅产业园 --minutes 90 --compare planned \\
       --population worldpop.tif -o gained.gpkg      # areas and people the planned lines add
+  suigeo access rings --origin 派潭 --minutes 60 90 --gtfs feed.zip \\
+      --depart 2026-12-03T08:00 --window 60 --percentiles 25,50,75 -o tt.gpkg
+  suigeo access rings --origin 113.77,23.49 --minutes 30 --engine network --roads roads.gpkg \\
+      --compare-roads roads_2030.gpkg --no-rail -o new_road.gpkg   # gained and lost areas
+
+Timetables: --gtfs rides the feed's trips (waits, rides, transfers) for every minute of the
+window from --depart and draws the chosen percentiles of the travel time (default median).
 
 People: a population raster's cells count whole when their centre lies in the ring.
 Count: a layer's features count when their representative point lies in the ring.
@@ -53,6 +60,8 @@ _COVERAGE_EXAMPLE = """examples:
       --roads roads.gpkg --no-rail -o report.csv
   suigeo access coverage stations.csv villages.csv --km 5 --population worldpop.tif \\
       -o report.csv             # also the share of the raster's people covered
+  suigeo access coverage clinics.gpkg villages.gpkg --minutes 45 --gtfs feed.zip \\
+      --depart 2026-12-03T08:00 -o report.csv   # by timetable: median over 60 minutes
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
 lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.

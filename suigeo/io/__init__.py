@@ -7,7 +7,9 @@
 - :mod:`suigeo.io.rejects`: the one rejects report (:func:`write_rejects`);
 - :mod:`suigeo.io.atomic`: atomic outputs that never overwrite an input;
 - :mod:`suigeo.io.partitions`: inputs split into partitions and datasets written
-  atomically (the Dask engine).
+  atomically (the Dask engine);
+- :mod:`suigeo.io.gtfs`: GTFS feeds (a zip of CSV files) read and checked, bad rows as
+  rejects (:func:`read_gtfs`).
 
 The submodules load on first use, so importing :mod:`suigeo.io` stays cheap.
 """
@@ -23,6 +25,7 @@ __all__ = [
     "check_not_input",
     "format_for",
     "read_csv",
+    "read_gtfs",
     "read_layer",
     "read_vector",
     "stream_csv",
@@ -36,6 +39,7 @@ _HOME = {
     "check_not_input": "atomic",
     "format_for": "formats",
     "read_csv": "csvtable",
+    "read_gtfs": "gtfs",
     "read_layer": "vector",
     "read_vector": "vector",
     "stream_csv": "csvtable",
