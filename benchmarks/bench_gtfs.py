@@ -102,8 +102,7 @@ def make_feed(path: Path, n_stops: int, n_trips: int, seed: int = 7) -> dict[str
     transfers = [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
     transfers += [[f"S{a}", f"S{b}", "2", "240"] for a, b in zip(i, j, strict=True)]
     cal = [
-        ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
-        + ["sunday", "start_date", "end_date"],
+        ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "start_date", "end_date"],
         ["WK", 1, 1, 1, 1, 1, 0, 0, "20260101", "20261231"],
     ]
     files = {
@@ -157,7 +156,9 @@ def main() -> None:
     t_table = time.perf_counter() - t
     ids = feed.stops["stop_id"].to_numpy()
     lon, lat = feed.stops["lon"].to_numpy(), feed.stops["lat"].to_numpy()
-    _, _, dist = Geod(ellps="GRS80").inv(np.full(len(lon), CENTRE[0]), np.full(len(lon), CENTRE[1]), lon, lat)
+    _, _, dist = Geod(ellps="GRS80").inv(
+        np.full(len(lon), CENTRE[0]), np.full(len(lon), CENTRE[1]), lon, lat
+    )
     walk = dist * 1.2 / (5000 / 60)
     acc = np.where(walk <= horizon, walk, np.inf)[None, :]
     t = time.perf_counter()
@@ -167,8 +168,9 @@ def main() -> None:
     print(
         f"suigeo: read {t_read:.2f} s, timetable of the date {t_table:.2f} s "
         f"({len(tt.dep):,} connections, {tt.n_trips:,} trip instances), rides for "
-        f"{len(deps)} minutes + median {t_rides:.3f} s; stops with access {np.isfinite(acc).sum()}, "
-        f"reached (median) {np.isfinite(med).sum()}; peak {peak_mb():.0f} MB"
+        f"{len(deps)} minutes + median {t_rides:.3f} s; stops with access "
+        f"{np.isfinite(acc).sum()}, reached (median) {np.isfinite(med).sum()}; "
+        f"peak {peak_mb():.0f} MB"
     )
     t = time.perf_counter()
     r = rings(
