@@ -102,7 +102,8 @@ def make_feed(path: Path, n_stops: int, n_trips: int, seed: int = 7) -> dict[str
     transfers = [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
     transfers += [[f"S{a}", f"S{b}", "2", "240"] for a, b in zip(i, j, strict=True)]
     cal = [
-        ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "start_date", "end_date"],
+        "service_id monday tuesday wednesday thursday friday saturday sunday start_date "
+        "end_date".split(),
         ["WK", 1, 1, 1, 1, 1, 0, 0, "20260101", "20261231"],
     ]
     files = {
