@@ -50,6 +50,7 @@ from suigeo.geo.access.transit import (  # noqa: E402
 from suigeo.io.gtfs import read_gtfs  # noqa: E402
 
 DATE = dt.date(2026, 12, 3)
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CENTRE = (113.3, 23.1)
 
 
@@ -102,8 +103,7 @@ def make_feed(path: Path, n_stops: int, n_trips: int, seed: int = 7) -> dict[str
     transfers = [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
     transfers += [[f"S{a}", f"S{b}", "2", "240"] for a, b in zip(i, j, strict=True)]
     cal = [
-        "service_id monday tuesday wednesday thursday friday saturday sunday start_date "
-        "end_date".split(),
+        ["service_id", *WEEK, "start_date", "end_date"],
         ["WK", 1, 1, 1, 1, 1, 0, 0, "20260101", "20261231"],
     ]
     files = {
