@@ -409,8 +409,9 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
     """Minutes from (or to) each origin to every rail station, by the same engines and
     options as :func:`rings`: columns ``origin``, ``station``, ``name_zh``, ``minutes``
     (``inf`` beyond the largest threshold). With ``gtfs=`` the stations are the feed's
-    stops and the minutes the first of ``percentiles`` over the window (a stop reached
-    only on the ground, with no ride, is ``inf``)."""
+    stops and the minutes the first of ``percentiles`` over the window: by a ride (sketch:
+    a stop reached only on the ground is ``inf``), or at the stop's road node, on the
+    ground included (network)."""
     opts: dict[str, Any] = {
         "minutes": (30, 90),
         "engine": "sketch",

@@ -153,3 +153,32 @@ def test_compare_two_road_networks(tmp_path, capsys):
     )  # fmt: skip
     assert code == 2
     assert "--compare-roads needs the base network" in capsys.readouterr().err
+
+
+def test_coverage_by_timetable_on_the_command_line(tmp_path, capsys):
+    """Villages by stop B, a clinic by stop A: each village reaches it by the 08:10 train
+    (boarding needs A 5 min before; the walk from B at 50 km/h ÷ 1.2 is short) or not."""
+    feed = _feed(
+        tmp_path / "f.zip", FAST.replace(",A,", ",X,").replace(",B,", ",A,").replace(",X,", ",B,")
+    )
+    pd.DataFrame({"name": ["clinic"], "lon": [A[0]], "lat": [A[1]]}).to_csv(
+        tmp_path / "fac.csv", index=False
+    )
+    pd.DataFrame(
+        {"name": ["near B", "far"], "lon": [B[0], B[0] + 0.5], "lat": [B[1], B[1]]}
+    ).to_csv(tmp_path / "tgt.csv", index=False)
+    out = tmp_path / "cov.csv"
+    code = main(
+        [
+            "access", "coverage", str(tmp_path / "fac.csv"), str(tmp_path / "tgt.csv"),
+            "--minutes", "40", "--gtfs", str(feed), "--depart", "2026-12-03T08:00",
+            "--window", "5", "-o", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 1  # the far village is not covered
+    rows = pd.read_csv(out)
+    # near B: at B from 08:00, boards at 08:10 (ready 08:05 at the latest), at A 08:30 + 5:
+    # 35..31 min over 08:00..08:04, the median (3rd of 5) 33 min
+    assert rows["minutes"].tolist()[0] == pytest.approx(33.0)
+    assert rows["covered"].tolist() == [True, False]
+    assert "gtfs.board_min" in capsys.readouterr().out
