@@ -6,6 +6,7 @@ import json
 import re
 
 import geopandas as gpd
+import pytest
 import shapely
 from maps_html import control_names, geojson_layers
 from maps_xss import XSS_ALL, XSS_IMG
@@ -94,3 +95,31 @@ def test_map_build_takes_a_compare_file(tmp_path, capsys):
     assert len(layer["features"]) == 2
     assert "#1a9850" in _style(html, names[title])
     capsys.readouterr()
+
+
+@pytest.mark.browser
+def test_changes_layer_in_a_real_browser(tmp_path):
+    """Chromium: the gained/lost areas are drawn, every popup opens with its people and the
+    hostile origin name as text, and nothing runs."""
+    from test_browser import _OPEN_ALL, _map_var, _open, _severe
+
+    from suigeo.maps.browser import browser_available, chromium
+
+    ok, why = browser_available()
+    if not ok:
+        pytest.skip(f"headless browser not installed: {why}")
+    out = maps.save_html(maps.build(rings=[_changes(XSS_IMG)]), tmp_path / "changes.html")
+    with chromium(width=1200, height=800) as driver:
+        _open(driver, out)
+        assert _severe(driver) == []
+        n_paths = driver.execute_script(
+            "return document.querySelectorAll('.leaflet-overlay-pane path').length"
+        )
+        assert n_paths == 3
+        recs = driver.execute_script(_OPEN_ALL, _map_var(driver))
+        assert len(recs) == 3 and all(r["popup"] for r in recs)
+        texts = " ".join(r["popup"] for r in recs)
+        assert XSS_IMG in texts and "678901" in texts and "gained" in texts and "lost" in texts
+        assert all(r["popupImgs"] == 0 for r in recs)
+        assert driver.execute_script("return window.__canary") == "untouched"
+        assert driver.execute_script("return window.__alerts") == []
