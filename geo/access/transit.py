@@ -24,7 +24,8 @@ calendar_dates.txt's exceptions (1 adds, 2 removes the service that day); trips 
 day before whose times pass 24:00:00 run into the date, and trips of the next day are
 included when the window and thresholds reach past midnight. frequencies.txt trips run
 every ``headway_secs`` from ``start_time`` up to (not including) ``end_time``, the first
-stop time of the trip's stop_times being the template's start.
+stop time of the trip's stop_times being the template's start (as with ``exact_times=1``;
+R5 draws random offsets for ``exact_times=0`` and would differ there).
 
 Over the window the travel time to each place is a list of ``window`` values; rings are
 drawn for chosen percentiles of it (the nearest-rank percentile: the ⌈p/100 · n⌉-th
