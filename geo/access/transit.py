@@ -628,7 +628,7 @@ def transit_rings(
             "origin": np.repeat(base, n),
             "station": np.tile(tt.stops["stop_id"].to_numpy(), len(base)),
             "name_zh": np.tile(tt.stops["stop_name"].to_numpy(), len(base)),
-            "minutes": per[0].ravel(),
+            "minutes": np.where(per[0] <= max(thresholds), per[0], INF).ravel(),
         }
     )
     method = _method(engine, settings, deps, extra)
