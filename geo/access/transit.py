@@ -425,14 +425,6 @@ def reduce_percentiles(times: np.ndarray, percentiles: list[float]) -> np.ndarra
     return np.stack([srt[percentile_rank(p, n)] for p in percentiles])
 
 
-def _check(kwargs: dict[str, Any]) -> None:
-    if kwargs.get("direction", "from") != "from":
-        raise InputError(
-            "timetables (gtfs=, --gtfs) run forward from the departure time: direction "
-            "'to' is not supported with a feed"
-        )
-
-
 def _stop_xy(tt: Timetable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lon = tt.stops["lon"].to_numpy(dtype=float)
     lat = tt.stops["lat"].to_numpy(dtype=float)
