@@ -69,7 +69,8 @@ _COORD_DECIMALS = 6  # 1e-6 degree = 0.11 m
 
 @dataclass
 class _Layer:
-    """One layer to draw: its escaped title, role (data, rings, user) and display copy."""
+    """One layer to draw: its escaped title, role (data, rings, changes, user) and display
+    copy."""
 
     key: str
     title: str  # already escaped
@@ -261,6 +262,9 @@ def _popup_columns(gdf: gpd.GeoDataFrame) -> list[str]:
 
 
 def _style_keys(gdf: gpd.GeoDataFrame, role: str) -> pd.Series:
+    if role == "changes":  # change|minutes: fill by change, outline by threshold
+        minutes = pd.to_numeric(gdf["minutes"], errors="coerce").to_numpy(dtype=float)
+        return gdf["change"].astype(str) + "|" + pd.Series(np.char.mod("%g", minutes), gdf.index)
     if role == "rings":
         if "minutes" not in gdf:
             return pd.Series("", index=gdf.index)
@@ -306,6 +310,23 @@ def _styles_for(keys: Iterable[str], role: str, points: bool = False) -> dict[st
     unknown) with the ``point_*`` fill, outline and dash of ``[status.*]``; lines by dash.
     """
     out: dict[str, dict[str, Any]] = {}
+    if role == "changes":
+        table, base = symbology()["changes"], symbology()["changes"]["style"]
+        for key in keys:
+            change, _, minutes = key.partition("|")
+            fill = table.get(change, {}).get("color", "#666666")
+            try:
+                outline = _ring_color(float(minutes))
+            except ValueError:
+                outline = _ring_color(math.nan)
+            out[key] = {
+                "color": outline,
+                "weight": base["weight"],
+                "fillColor": fill,
+                "fillOpacity": base["fill_opacity"],
+                "dashArray": None,
+            }
+        return out
     if role == "rings":
         r = symbology()["rings"]
         for key in keys:
@@ -343,6 +364,8 @@ def _styles_for(keys: Iterable[str], role: str, points: bool = False) -> dict[st
 def _group_of(gdf: gpd.GeoDataFrame, role: str, key: str) -> str:
     if role in ("rings", "user"):
         return role
+    if role == "changes":
+        return "rings"
     if key in symbology()["layer_groups"]:
         return str(symbology()["layer_groups"][key])
     if "kind" not in gdf or gdf.empty:
@@ -481,6 +504,10 @@ def _shape(gdf: gpd.GeoDataFrame) -> str:
 
 
 def _legend_label(key: str, role: str) -> str:
+    if role == "changes":
+        change, _, minutes = key.partition("|")
+        label = symbology()["changes"].get(change, {}).get("label", change)
+        return escape_text(f"{label}: within {minutes} min 分钟以内")
     if role == "rings":
         minutes, _, scenario = key.partition("|")
         label = f"within {minutes} min 分钟以内"
@@ -587,11 +614,20 @@ def _collect(layers: Any, rings: Any, user_layers: Any, label: str | None) -> li
         gdf = _check_frame(gdf, f"layer {name!r}")
         out.append(_Layer(name, escape_text(title), "data", gdf, sources=sources))
     for name, obj in _named(rings, "rings"):
+        if isinstance(obj, gpd.GeoDataFrame) and "change" in obj:
+            # compare_rings: an empty change (nothing lost) has no area to draw
+            empty = obj.geometry.isna() | obj.geometry.is_empty
+            log.info("map: %s: %d empty change(s) (nothing gained or lost)", name, empty.sum())
+            obj = obj[~empty]
         gdf = _check_frame(obj, f"rings {name!r}")
         if "minutes" not in gdf:
             raise InputError(f"rings {name!r}: no 'minutes' column (threshold of each ring)")
         gdf = gdf.sort_values("minutes", ascending=False, kind="stable")
         src = ("suigeo geo.access rings (method and parameters in each ring's popup)",)
+        if "change" in gdf:  # compare_rings: areas gained and lost, a layer of their own
+            title = _ring_title(gdf, name).replace(" min", " min gained/lost 增减", 1)
+            out.append(_Layer(name, escape_text(title), "changes", gdf, sources=src))
+            continue
         out.append(_Layer(name, escape_text(_ring_title(gdf, name)), "rings", gdf, sources=src))
     for name, obj in _named(user_layers, "user layer"):
         gdf = _check_frame(obj, f"user layer {name!r}")
@@ -660,7 +696,7 @@ def _focus_layers(layers: Sequence[_Layer], focus: Any) -> list[list[float]] | N
     if how == "bbox":
         return [[what[1], what[0]], [what[3], what[2]]]
     if how == "rings":
-        chosen = [lay for lay in layers if lay.role == "rings"]
+        chosen = [lay for lay in layers if lay.role in ("rings", "changes")]
         if not chosen:
             raise InputError("focus 'rings': the map has no rings (give --rings)")
         return _bounds(chosen)
@@ -670,7 +706,9 @@ def _focus_layers(layers: Sequence[_Layer], focus: Any) -> list[list[float]] | N
             names = ", ".join(lay.key for lay in layers)
             raise InputError(f"focus layer {what!r}: no such layer on the map ({names})")
         return _bounds(chosen)
-    chosen = [lay for lay in layers if lay.role in ("rings", "user") and not lay.gdf.empty]
+    chosen = [
+        lay for lay in layers if lay.role in ("rings", "changes", "user") and not lay.gdf.empty
+    ]
     return _bounds(chosen or layers)
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from suigeo.geo.access.output import FORMATS, write
     from suigeo.geo.access.rings import ENGINES, rings, station_times
     from suigeo.geo.access.settings import Settings, defaults, resolve_settings
+    from suigeo.geo.access.synthetic import gtfs_from_rail
     from suigeo.geo.access.tobler import tobler_kmh
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -37,6 +38,7 @@ __all__ = [
     "Settings",
     "coverage",
     "defaults",
+    "gtfs_from_rail",
     "resolve_settings",
     "rings",
     "station_times",
@@ -56,6 +58,7 @@ lazy_package(
         "Settings": "suigeo.geo.access.settings",
         "defaults": "suigeo.geo.access.settings",
         "resolve_settings": "suigeo.geo.access.settings",
+        "gtfs_from_rail": "suigeo.geo.access.synthetic",
         "tobler_kmh": "suigeo.geo.access.tobler",
     },
 )

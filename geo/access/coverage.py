@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import geopandas as gpd
@@ -133,6 +133,119 @@ def _by_network(
     return which[t_ids], dist[0, t_ids]
 
 
+def _ground(
+    fac: gpd.GeoDataFrame,
+    tgt: gpd.GeoDataFrame,
+    slon: np.ndarray,
+    slat: np.ndarray,
+    p: Settings,
+    engine: str,
+    roads: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ground minutes target → stop, target → facility and stop → facility."""
+    fx, fy = fac.geometry.x.to_numpy(), fac.geometry.y.to_numpy()
+    tx, ty = tgt.geometry.x.to_numpy(), tgt.geometry.y.to_numpy()
+    ok = np.isfinite(slon) & np.isfinite(slat)
+    a = np.full((len(tgt), len(slon)), np.inf)
+    e = np.full((len(slon), len(fac)), np.inf)
+    if engine == "sketch":
+        v = ground_m_per_min(p)
+        a[:, ok] = geodesic_m(tx[:, None], ty[:, None], slon[None, ok], slat[None, ok]) / v
+        e[ok] = geodesic_m(slon[ok, None], slat[ok, None], fx[None, :], fy[None, :]) / v
+        return a, geodesic_m(tx[:, None], ty[:, None], fx[None, :], fy[None, :]) / v, e
+    if engine != "network":
+        raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
+    if roads is None:
+        raise InputError("coverage by the network engine needs roads= (--roads FILE)")
+    from suigeo.geo.access.network import build_network
+    from suigeo.geo.access.rail import build_rail
+
+    labels = [str(x) for x in np.concatenate([fac["origin"], tgt["origin"]])]
+    g = build_network(
+        np.concatenate([fx, tx, slon[ok]]),
+        np.concatenate([fy, ty, slat[ok]]),
+        labels + ["stop"] * int(ok.sum()),
+        roads,
+        build_rail(None, None, p),
+        p,
+        must_attach=len(fac),
+    )
+    nf, nt = len(fac), len(tgt)
+    f_ids, t_ids, s_ids = g.points[:nf], g.points[nf : nf + nt], g.points[nf + nt :]
+    fwd, _ = shortest_times(g.graph(), t_ids)
+    back, _ = shortest_times(g.graph(reverse=True), f_ids)
+    a[:, ok] = fwd[:, s_ids]
+    e[ok] = back[:, s_ids].T
+    return a, fwd[:, f_ids], e
+
+
+def _by_timetable(
+    fac: gpd.GeoDataFrame,
+    tgt: gpd.GeoDataFrame,
+    p: Settings,
+    engine: str,
+    roads: Any,
+    limit: float,
+    gtfs: Any,
+    depart: Any,
+    window: int,
+    percentiles: float | Iterable[float],
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Nearest facility and time (a percentile over the window) by a GTFS timetable."""
+    from suigeo.geo.access.transit import (
+        feed_window,
+        percentile_rank,
+        percentiles_of,
+        stop_minutes,
+    )
+
+    if depart is None:
+        raise InputError("a GTFS feed needs a departure: depart= (--depart 2026-12-03T08:00)")
+    pcts = percentiles_of(percentiles)
+    if len(pcts) != 1:
+        raise InputError("coverage reports one percentile of the travel time: give one")
+    tt, deps, scenario = feed_window(gtfs, depart, window, limit, p)
+    slon = tt.stops["lon"].to_numpy(dtype=float)
+    slat = tt.stops["lat"].to_numpy(dtype=float)
+    a, d, e = _ground(fac, tgt, slon, slat, p, engine, roads)
+    a = np.where(a <= limit, a, np.inf)
+    k = percentile_rank(pcts[0], len(deps))
+    which = np.full(len(tgt), -1, dtype=np.int64)
+    value = np.full(len(tgt), np.inf)
+    for i in range(len(tgt)):
+        tau = stop_minutes(tt, a[i : i + 1], deps, p).minutes[0]  # (M, S)
+        live = np.isfinite(tau).any(axis=0)
+        via = (tau[:, live, None] + e[None, live, :]).min(axis=1, initial=np.inf)  # (M, F)
+        t = np.minimum(via, d[i][None, :])
+        best = t.min(axis=1)
+        m = int(np.argsort(best, kind="stable")[k])
+        value[i] = best[m]
+        if np.isfinite(best[m]):
+            which[i] = int(np.argmin(t[m]))
+    return which, value, f"{scenario}, percentile {pcts[0]:g}"
+
+
+def _by_rail(
+    fac: gpd.GeoDataFrame,
+    tgt: gpd.GeoDataFrame,
+    p: Settings,
+    engine: str,
+    roads: Any,
+    rail: bool,
+    rails: Any,
+    stations: Any,
+    include_planned: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    net = _rail(rail, rails, stations, p, include_planned, None)
+    if engine == "network":
+        if roads is None:
+            raise InputError("coverage by the network engine needs roads= (--roads FILE)")
+        return _by_network(fac, tgt, p, net, roads)
+    if engine == "sketch":
+        return _by_minutes(fac, tgt, p, net)
+    raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
+
+
 def coverage(
     facilities: gpd.GeoDataFrame | str | os.PathLike[str],
     targets: gpd.GeoDataFrame | str | os.PathLike[str],
@@ -147,6 +260,10 @@ def coverage(
     include_planned: bool = False,
     settings: Mapping[str, Any] | Settings | None = None,
     population: str | os.PathLike[str] | None = None,
+    gtfs: Any = None,
+    depart: Any = None,
+    window: int = 60,
+    percentiles: float | Iterable[float] = (50,),
 ) -> Coverage:
     """Nearest facility for every target and whether it lies within ``km`` or ``minutes``.
 
@@ -163,6 +280,13 @@ def coverage(
         ``table`` (GeoDataFrame of the targets in CGCS2000 with ``target``, ``facility``,
         ``distance_km`` or ``minutes``, ``covered``, ``criterion``), ``uncovered`` and
         ``people`` (:class:`PeopleCovered`, or None without ``population``).
+
+    With ``gtfs`` (and ``minutes``): travel by the feed's timetable instead of the rail
+    lines (:mod:`geo.access.transit`), from each target to the facilities, for every
+    departure minute of the window from ``depart``; a target's time is the ``percentiles``
+    value (one, nearest rank; default the median) over the window of its time to the
+    nearest facility in that minute, and ``facility`` the nearest in the minute that gives
+    it. Ground legs by the engine (sketch or network).
     """
     if (km is None) == (minutes is None):
         raise InputError("give exactly one of km= or minutes=")
@@ -175,17 +299,23 @@ def coverage(
         which, value = _by_km(fac, tgt)
         col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"
         p = None
-    else:
+    elif gtfs is not None:
         p = resolve_settings(settings)
-        net = _rail(rail, rails, stations, p, include_planned, None)
-        if engine == "network":
-            if roads is None:
-                raise InputError("coverage by the network engine needs roads= (--roads FILE)")
-            which, value = _by_network(fac, tgt, p, net, roads)
-        elif engine == "sketch":
-            which, value = _by_minutes(fac, tgt, p, net)
-        else:
-            raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
+        if population is not None:
+            raise InputError(
+                "population= with gtfs=: the people covered need rings towards the "
+                "facilities, which a timetable (run forward from the departure) does not give"
+            )
+        which, value, scenario = _by_timetable(
+            fac, tgt, p, engine, roads, limit, gtfs, depart, window, percentiles
+        )
+        col = "minutes"
+        crit = f"{engine} travel time to the facility ≤ {limit:g} min ({scenario})"
+    else:
+        if depart is not None:
+            raise InputError("depart= (--depart) needs a GTFS feed: gtfs= (--gtfs FEED)")
+        p = resolve_settings(settings)
+        which, value = _by_rail(fac, tgt, p, engine, roads, rail, rails, stations, include_planned)
         col = "minutes"
         scenario = scenario_name(rail=rail, include_planned=include_planned, timetable=False)
         crit = f"{engine} travel time to the facility ≤ {limit:g} min ({scenario})"
@@ -204,6 +334,8 @@ def coverage(
     )
     if p is not None:
         keys = ["ground.", "rail."] if engine == "sketch" else ["network.", "walk.", "rail."]
+        if gtfs is not None:
+            keys = [k for k in keys if k != "rail."] + ["gtfs."]
         table["settings"] = p.to_json(keys)
     people = None
     if population is not None:

@@ -26,6 +26,9 @@ class EngineOutput:
     method: str
     setting_keys: list[str]
     station_times: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: timetables (GTFS): the travel-time percentile of each label row, and the scenario
+    percentiles: list[float] | None = None
+    scenario: str | None = None
 
 
 def discs(x: np.ndarray, y: np.ndarray, radius_m: np.ndarray) -> shapely.Geometry:
@@ -68,4 +71,6 @@ def to_frame(
         geometry=geoms.to_crs(CGCS2000).values,
         crs=CGCS2000,
     )
+    if out.percentiles is not None:
+        frame.insert(2, "percentile", np.repeat(np.asarray(out.percentiles), len(thresholds)))
     return frame

@@ -21,7 +21,15 @@ from suigeo.geo.access.result import EngineOutput, to_frame
 from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.geo.access.sketch import sketch_rings
 
-__all__ = ["ENGINES", "add_people", "check_minutes", "compare_rings", "rings", "station_times"]
+__all__ = [
+    "ENGINES",
+    "SCENARIO_OPTIONS",
+    "add_people",
+    "check_minutes",
+    "compare_rings",
+    "rings",
+    "station_times",
+]
 
 ENGINES = ("sketch", "network", "raster")
 DIRECTIONS = ("from", "to")
@@ -105,6 +113,35 @@ def _check_inputs(engine: str, **given: Any) -> None:
             )
 
 
+def _transit_conflicts(transit: dict[str, Any], **given: Any) -> None:
+    """Refuse options a GTFS feed replaces or cannot honour."""
+    if transit.get("depart") is None:
+        raise InputError("a GTFS feed needs a departure: depart= (--depart 2026-12-03T08:00)")
+    if given["direction"] != "from":
+        raise InputError(
+            "timetables (gtfs=, --gtfs) run forward from the departure time: direction 'to' "
+            "is not supported with a feed"
+        )
+    if not given["rail"]:
+        raise InputError("gtfs= (--gtfs) rides the feed's vehicles: leave rail on")
+    for name in ("include_planned", "timetable", "through", "rails", "stations"):
+        if given[name] is not None and given[name] is not False:
+            raise InputError(
+                f"{name}= (--{name.replace('_', '-')}) is about the shipped rail lines; a GTFS "
+                "feed replaces them: leave it out"
+            )
+
+
+def _transit_options(
+    gtfs: Any, depart: Any, window: int, percentiles: Any
+) -> dict[str, Any] | None:
+    if gtfs is None:
+        if depart is not None:
+            raise InputError("depart= (--depart) needs a GTFS feed: gtfs= (--gtfs FEED)")
+        return None
+    return {"gtfs": gtfs, "depart": depart, "window": window, "percentiles": percentiles}
+
+
 def _run(
     origin: Any,
     *,
@@ -123,6 +160,7 @@ def _run(
     raster_out: str | os.PathLike[str] | None,
     friction: str | os.PathLike[str] | None = None,
     through: pd.DataFrame | str | os.PathLike[str] | None = None,
+    transit: dict[str, Any] | None = None,
 ) -> tuple[EngineOutput, list[float], Settings]:
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -138,6 +176,31 @@ def _run(
     lat = shapely.get_y(org.geometry.values).astype(float)
     labels = [str(x) for x in org["origin"]]
     common: dict[str, Any]  # keyword arguments shared by the three engines
+    if transit is not None:
+        _transit_conflicts(
+            transit,
+            direction=direction,
+            rail=rail,
+            include_planned=include_planned,
+            timetable=timetable,
+            through=through,
+            rails=rails,
+            stations=stations,
+        )
+        from suigeo.geo.access.transit import transit_rings
+
+        out = transit_rings(
+            engine,
+            lon,
+            lat,
+            labels,
+            thresholds,
+            settings=p,
+            nearest=nearest,
+            roads=roads,
+            **transit,
+        )
+        return out, thresholds, p
     net = _rail(rail, rails, stations, p, include_planned, timetable, through)
     log.info(
         "rings: %d origin(s), engine %s, %s the origin, thresholds %s min; rail: %d line(s), "
@@ -201,6 +264,10 @@ def rings(
     population: str | os.PathLike[str] | None = None,
     count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
     count_field: str | None = None,
+    gtfs: Any = None,
+    depart: str | Any = None,
+    window: int = 60,
+    percentiles: float | Iterable[float] = (50,),
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -254,6 +321,18 @@ def rings(
         representative point lies in the ring or on its edge.
     count_field
         With ``count``: sum this numeric column (e.g. jobs) instead of counting features.
+    gtfs
+        A GTFS feed (a ``.zip`` path, a folder, or a :class:`suigeo.io.gtfs.GtfsFeed`)
+        whose trips replace the shipped rail lines: waits, rides and transfers from its
+        stop_times, calendar and transfers (:mod:`geo.access.transit`); sketch and network
+        engines, direction ``"from"``.
+    depart
+        With ``gtfs``: the first departure, ``"2026-12-03T08:00"`` (the feed's local time).
+    window
+        With ``gtfs``: departures every minute for this many minutes (default 60).
+    percentiles
+        With ``gtfs``: travel-time percentiles over the window (nearest rank; default 50,
+        the median), one ring per origin, percentile and threshold (``percentile`` column).
 
     Returns
     -------
@@ -284,13 +363,15 @@ def rings(
         raster_out=raster_out,
         friction=friction,
         through=through,
+        transit=_transit_options(gtfs, depart, window, percentiles),
     )
     frame = to_frame(
         out,
         thresholds,
         engine=engine,
         direction=direction,
-        scenario=scenario_name(
+        scenario=out.scenario
+        or scenario_name(
             rail=rail, include_planned=include_planned, timetable=timetable is not None
         ),
         settings_json=p.to_json(out.setting_keys),
@@ -327,7 +408,10 @@ def add_people(
 def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
     """Minutes from (or to) each origin to every rail station, by the same engines and
     options as :func:`rings`: columns ``origin``, ``station``, ``name_zh``, ``minutes``
-    (``inf`` beyond the largest threshold)."""
+    (``inf`` beyond the largest threshold). With ``gtfs=`` the stations are the feed's
+    stops and the minutes the first of ``percentiles`` over the window: by a ride (sketch:
+    a stop reached only on the ground is ``inf``), or at the stop's road node, on the
+    ground included (network)."""
     opts: dict[str, Any] = {
         "minutes": (30, 90),
         "engine": "sketch",
@@ -345,23 +429,81 @@ def station_times(origin: Any, **kwargs: Any) -> pd.DataFrame:
         "friction": None,
         "through": None,
     }
-    unknown = set(kwargs) - set(opts)
+    feed: dict[str, Any] = {"gtfs": None, "depart": None, "window": 60, "percentiles": (50,)}
+    unknown = set(kwargs) - set(opts) - set(feed)
     if unknown:
         raise InputError(f"unknown option(s) {', '.join(sorted(unknown))}")
+    feed.update({k: kwargs.pop(k) for k in list(kwargs) if k in feed})
     opts.update(kwargs)
-    out, _, _ = _run(origin, **opts)
+    out, _, _ = _run(origin, transit=_transit_options(**feed), **opts)
     st = out.station_times
     st["minutes"] = np.asarray(st["minutes"], dtype=float)
     return st
 
 
 COMPARISONS = ("planned",)
+#: the options of :func:`rings` a scenario may change (``compare={...}``)
+SCENARIO_OPTIONS = (
+    "roads",
+    "gtfs",
+    "depart",
+    "rails",
+    "stations",
+    "timetable",
+    "through",
+    "settings",
+    "include_planned",
+    "dem",
+    "friction",
+)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (str, os.PathLike)):
+        return os.path.basename(os.fspath(value))
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return type(value).__name__ if not isinstance(value, (bool, int, float)) else str(value)
+
+
+def _scenario_options(compare: Any, options: dict[str, Any]) -> tuple[dict, dict, str]:
+    """Keyword arguments of the base and of the scenario, and a statement of the change."""
+    if isinstance(compare, str):
+        if compare not in COMPARISONS:
+            raise InputError(
+                f"unknown comparison {compare!r}; use one of {', '.join(COMPARISONS)} or a "
+                f"mapping of the options the scenario changes ({', '.join(SCENARIO_OPTIONS)})"
+            )
+        if "include_planned" in options:
+            raise InputError("compare='planned' sets include_planned itself; leave it out")
+        if options.get("rail") is False:
+            raise InputError("compare='planned' compares rail scenarios: leave rail on")
+        return dict(options, include_planned=False), dict(options, include_planned=True), ""
+    if not isinstance(compare, Mapping) or not compare:
+        raise InputError(
+            "compare= is 'planned' or a mapping of the options the scenario changes, e.g. "
+            "{'roads': 'roads_2030.gpkg'}"
+        )
+    unknown = sorted(set(compare) - set(SCENARIO_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"compare: {', '.join(unknown)} cannot differ between scenarios; use "
+            f"{', '.join(SCENARIO_OPTIONS)}"
+        )
+    if "gtfs" in compare and options.get("gtfs") is None:
+        raise InputError("compare={'gtfs': ...} needs the base feed: gtfs= (--gtfs FEED)")
+    if "roads" in compare and options.get("roads") is None:
+        raise InputError("compare={'roads': ...} needs the base roads: roads= (--roads FILE)")
+    change = "; ".join(
+        f"{k}: {_describe(options.get(k))} → {_describe(v)}" for k, v in compare.items()
+    )
+    return dict(options), dict(options, **compare), change
 
 
 def compare_rings(
     origin: Any,
     *,
-    compare: str = "planned",
+    compare: str | Mapping[str, Any] = "planned",
     minutes: float | Iterable[float] = (30, 90),
     population: str | os.PathLike[str] | None = None,
     count: gpd.GeoDataFrame | str | os.PathLike[str] | None = None,
@@ -374,29 +516,30 @@ def compare_rings(
     construction + planned (the scenario), every other option (``options``: the keywords
     of :func:`rings` but ``include_planned``) the same.
 
+    ``compare={option: value, ...}``: the base is ``options`` as given, the scenario the
+    same with these options changed (any of :data:`SCENARIO_OPTIONS`): two road networks
+    (``{"roads": "roads_2030.gpkg"}`` against ``roads=``), two timetables
+    (``{"gtfs": "feed_2030.zip"}`` against ``gtfs=``), other settings.
+
     Returns
     -------
     geopandas.GeoDataFrame
-        Two rows per origin and threshold in CGCS2000: ``change`` ``"gained"`` (in the
-        scenario's ring, not in the base's) and ``"lost"`` (the reverse), with
-        ``area_km2`` (in the plane of the rings), ``base_km2``, ``scenario_km2``,
-        ``scenario``, ``method``, ``settings`` and, when asked for, ``population`` and
-        ``count`` of the changed areas by the rules of :func:`rings`.
+        Two rows per origin and threshold (and percentile, with a feed) in CGCS2000:
+        ``change`` ``"gained"`` (in the scenario's ring, not in the base's) and ``"lost"``
+        (the reverse), with ``area_km2`` (in the plane of the rings), ``base_km2``,
+        ``scenario_km2``, ``scenario`` (base → scenario, and what changed), ``method``,
+        ``settings`` and, when asked for, ``population`` and ``count`` of the changed areas
+        by the rules of :func:`rings`.
     """
-    if compare not in COMPARISONS:
-        raise InputError(f"unknown comparison {compare!r}; use one of {', '.join(COMPARISONS)}")
-    if "include_planned" in options:
-        raise InputError("compare='planned' sets include_planned itself; leave it out")
-    if options.get("rail") is False:
-        raise InputError("compare='planned' compares rail scenarios: leave rail on")
-    base = rings(origin, minutes=minutes, include_planned=False, **options)
-    scen = rings(origin, minutes=minutes, include_planned=True, **options)
+    base_opts, scen_opts, change = _scenario_options(compare, options)
+    base = rings(origin, minutes=minutes, **base_opts)
+    scen = rings(origin, minutes=minutes, **scen_opts)
     from suigeo.geo.access.plane import plane_crs
 
     plane = plane_crs(shapely.get_x(shapely.centroid(base.geometry.values)))
     rows = []
     for b, s in zip(base.itertuples(), scen.itertuples(), strict=True):
-        for change, geom in (
+        for kind, geom in (
             ("gained", shapely.difference(s.geometry, b.geometry)),
             ("lost", shapely.difference(b.geometry, s.geometry)),
         ):
@@ -404,10 +547,11 @@ def compare_rings(
                 {
                     "origin": b.origin,
                     "minutes": b.minutes,
-                    "change": change,
+                    **({"percentile": b.percentile} if "percentile" in base.columns else {}),
+                    "change": kind,
                     "base_km2": b.area_km2,
                     "scenario_km2": s.area_km2,
-                    "scenario": f"{b.scenario} → {s.scenario}",
+                    "scenario": f"{b.scenario} → {s.scenario}" + (f" ({change})" if change else ""),
                     "engine": b.engine,
                     "direction": b.direction,
                     "method": s.method,

@@ -28,6 +28,13 @@ _RINGS_EXAMPLE = """examples:
       --count villages.gpkg -o paitan_people.gpkg   # people and villages in each ring
   suigeo access rings --origin 广梅产业园 --minutes 90 --compare planned \\
       --population worldpop.tif -o gained.gpkg      # areas and people the planned lines add
+  suigeo access rings --origin 派潭 --minutes 60 90 --gtfs feed.zip \\
+      --depart 2026-12-03T08:00 --window 60 --percentiles 25,50,75 -o tt.gpkg
+  suigeo access rings --origin 113.77,23.49 --minutes 30 --engine network --roads roads.gpkg \\
+      --compare-roads roads_2030.gpkg --no-rail -o new_road.gpkg   # gained and lost areas
+
+Timetables: --gtfs rides the feed's trips (waits, rides, transfers) for every minute of the
+window from --depart and draws the chosen percentiles of the travel time (default median).
 
 People: a population raster's cells count whole when their centre lies in the ring.
 Count: a layer's features count when their representative point lies in the ring.
@@ -53,6 +60,8 @@ _COVERAGE_EXAMPLE = """examples:
       --roads roads.gpkg --no-rail -o report.csv
   suigeo access coverage stations.csv villages.csv --km 5 --population worldpop.tif \\
       -o report.csv             # also the share of the raster's people covered
+  suigeo access coverage clinics.gpkg villages.gpkg --minutes 45 --gtfs feed.zip \\
+      --depart 2026-12-03T08:00 -o report.csv   # by timetable: median over 60 minutes
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
 lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
@@ -100,6 +109,46 @@ def _set_option(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a travel-time setting (defaults.toml), e.g. ground.speed_kmh=40; repeatable",
     )
+
+
+def _gtfs_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--gtfs",
+        metavar="FEED",
+        help="GTFS feed (.zip): ride its trips (waits, rides, transfers from the timetable) "
+        "instead of the shipped rail lines; needs --depart",
+    )
+    p.add_argument(
+        "--depart",
+        metavar="TIME",
+        help="with --gtfs: first departure, e.g. 2026-12-03T08:00 (the feed's local time)",
+    )
+    p.add_argument(
+        "--window",
+        type=int,
+        default=60,
+        metavar="MIN",
+        help="with --gtfs: departures every minute for MIN minutes (default 60)",
+    )
+    p.add_argument(
+        "--percentiles",
+        type=_percentiles,
+        default=[50.0],
+        metavar="P[,P...]",
+        help="with --gtfs: travel-time percentiles over the window (default 50: the median)",
+    )
+    p.add_argument(
+        "--rejects",
+        metavar="FILE",
+        help="with --gtfs: write the feed's rows set aside (file, row, column, reason) here",
+    )
+
+
+def _percentiles(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give numbers like 25,50,75") from None
 
 
 def _fill_rings(r: argparse.ArgumentParser) -> None:
@@ -168,11 +217,23 @@ def _fill_rings(r: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="point or polygon layer (villages, schools, firms): add how many lie in each ring",
     )
+    _gtfs_options(r)
     r.add_argument(
         "--compare",
         choices=("planned",),
         help="write what a scenario changes instead of the rings: planned = the areas gained "
         "and lost per threshold when rail under construction and planned is added",
+    )
+    r.add_argument(
+        "--compare-roads",
+        metavar="FILE",
+        help="write what a second road network changes (the scenario) against --roads (the "
+        "base): areas gained and lost per threshold",
+    )
+    r.add_argument(
+        "--compare-gtfs",
+        metavar="FEED",
+        help="write what a second GTFS feed changes (the scenario) against --gtfs (the base)",
     )
     r.add_argument(
         "--count-field",
@@ -210,6 +271,7 @@ def _fill_coverage(c: argparse.ArgumentParser) -> None:
         help="--minutes: add rail lines under construction and planned (a scenario)",
     )
     _set_option(c)
+    _gtfs_options(c)
     c.add_argument(
         "--population",
         metavar="RASTER",
@@ -248,27 +310,32 @@ def _rings(args: argparse.Namespace) -> int:
         args.origins,
         args.population,
         args.count,
+        args.gtfs,
+        args.compare_roads,
+        args.compare_gtfs,
     )
     inputs = [x for x in files if x]
     check_output(args.output, inputs=inputs)  # before the work, not after it
+    feed = _read_feed(args, inputs)
     origin = (
         read_points(args.origins, "origins")
         if args.origins
         else (args.origin[0] if len(args.origin) == 1 else args.origin)
     )
-    if args.compare and (args.include_planned or args.no_rail):
-        raise InputError(
-            "--compare planned compares rail scenarios: drop --include-planned and --no-rail"
-        )
+    compare = _compare(args)
     opts: dict[str, Any] = {}
     run: Callable[..., Any] = rings
-    if args.compare:
+    if compare is not None:
         from suigeo.geo.access.rings import compare_rings
 
         run = compare_rings
-        opts["compare"] = args.compare
-    else:
+        opts["compare"] = compare
+    if compare != "planned":
         opts["include_planned"] = args.include_planned
+    if feed is not None:
+        opts.update(gtfs=feed, depart=args.depart, window=args.window, percentiles=args.percentiles)
+    elif args.depart is not None:
+        raise InputError("--depart needs a GTFS feed: --gtfs FEED")
     result = run(
         origin,
         minutes=args.minutes,
@@ -297,16 +364,78 @@ def _rings(args: argparse.Namespace) -> int:
             extra += (
                 f"\t{row.count:,.0f} {'of ' + args.count_field if args.count_field else 'features'}"
             )
-        change = f"\t{row.change}" if args.compare else ""
+        change = f"\t{row.change}" if compare is not None else ""
+        pct = f"\tp{row.percentile:g}" if "percentile" in result.columns else ""
         print(
-            f"{row.origin}\t{row.minutes:g} min{change}\t{row.area_km2:.1f} km²\t"
+            f"{row.origin}\t{row.minutes:g} min{pct}{change}\t{row.area_km2:.1f} km²\t"
             f"{row.scenario}{extra}"
         )
     print(f"method: {result['method'].iloc[0]}")
     _print_settings(settings, result["settings"].iloc[0])
-    what = "changed areas" if args.compare else "rings"
+    what = "changed areas" if compare is not None else "rings"
     print(f"wrote {len(result)} {what} to {args.output}")
     return 0
+
+
+def _read_feed(args: argparse.Namespace, inputs: list[str]) -> Any:
+    """The ``--gtfs`` feed, read once; its rejects written to ``--rejects`` or counted."""
+    if args.rejects and not args.gtfs:
+        raise InputError("--rejects lists the rows of a GTFS feed set aside: give --gtfs FEED")
+    if not args.gtfs:
+        return None
+    from suigeo.io.gtfs import read_gtfs
+
+    feed = read_gtfs(args.gtfs)
+    _report_rejects(feed, args.rejects, inputs)
+    return feed
+
+
+def _report_rejects(feed: Any, path: str | None, inputs: list[str]) -> None:
+    n = len(feed.rejects)
+    if path:
+        from suigeo.io.rejects import write_rejects
+
+        write_rejects(feed.rejects, path, inputs=inputs)
+        print(f"{n} row(s) of {feed.name} set aside, listed in {path}", file=sys.stderr)
+    elif n:
+        print(
+            f"{n} row(s) of {feed.name} set aside (write them with --rejects FILE)",
+            file=sys.stderr,
+        )
+
+
+def _compare(args: argparse.Namespace) -> Any:
+    """``--compare planned`` or the scenario's own roads / feed (one of them)."""
+    given = [
+        x
+        for x in (
+            args.compare,
+            args.compare_roads and "--compare-roads",
+            args.compare_gtfs and "--compare-gtfs",
+        )
+        if x
+    ]
+    if len(given) > 1:
+        raise InputError("give one of --compare, --compare-roads, --compare-gtfs")
+    if args.compare:
+        if args.include_planned or args.no_rail:
+            raise InputError(
+                "--compare planned compares rail scenarios: drop --include-planned and --no-rail"
+            )
+        return args.compare
+    if args.compare_roads:
+        if not args.roads:
+            raise InputError("--compare-roads needs the base network: --roads FILE")
+        return {"roads": args.compare_roads}
+    if args.compare_gtfs:
+        if not args.gtfs:
+            raise InputError("--compare-gtfs needs the base feed: --gtfs FEED")
+        from suigeo.io.gtfs import read_gtfs
+
+        other = read_gtfs(args.compare_gtfs)
+        _report_rejects(other, None, [])
+        return {"gtfs": other}
+    return None
 
 
 def _print_settings(settings: Settings, used_json: str) -> None:
@@ -324,8 +453,20 @@ def _coverage(args: argparse.Namespace) -> int:
     from suigeo.geo.access.output import check_output
 
     settings = resolve_settings(_settings(args.settings))
-    inputs = [x for x in (args.facilities, args.targets, args.roads, args.population) if x]
+    files = (args.facilities, args.targets, args.roads, args.population, args.gtfs)
+    inputs = [x for x in files if x]
     check_output(args.output, inputs=inputs)  # before the work, not after it
+    feed = _read_feed(args, inputs)
+    transit: dict[str, Any] = {}
+    if feed is not None:
+        transit = {
+            "gtfs": feed,
+            "depart": args.depart,
+            "window": args.window,
+            "percentiles": args.percentiles,
+        }
+    elif args.depart is not None:
+        raise InputError("--depart needs a GTFS feed: --gtfs FEED")
     res = coverage(
         args.facilities,
         args.targets,
@@ -337,6 +478,7 @@ def _coverage(args: argparse.Namespace) -> int:
         include_planned=args.include_planned,
         settings=settings,
         population=args.population,
+        **transit,
     )
     write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)

@@ -11,6 +11,8 @@
 - :mod:`suigeo.io.sheets`: Excel and 南方CASS tables in, ``.xlsx`` and CASS out;
 - :mod:`suigeo.io.grids`: text height grids (ISG, Surfer ASCII) in, GeoTIFF grids PROJ
   reads out.
+- :mod:`suigeo.io.gtfs`: GTFS feeds (a zip of CSV files) read and checked, bad rows as
+  rejects (:func:`read_gtfs`).
 
 The submodules load on first use, so importing :mod:`suigeo.io` stays cheap.
 """
@@ -26,6 +28,7 @@ __all__ = [
     "check_not_input",
     "format_for",
     "read_csv",
+    "read_gtfs",
     "read_layer",
     "read_vector",
     "stream_csv",
@@ -39,6 +42,7 @@ _HOME = {
     "check_not_input": "atomic",
     "format_for": "formats",
     "read_csv": "csvtable",
+    "read_gtfs": "gtfs",
     "read_layer": "vector",
     "read_vector": "vector",
     "stream_csv": "csvtable",
