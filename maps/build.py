@@ -829,7 +829,7 @@ def build(
         ).add_to(m)
         log.info("map: %d tiles (%d bytes) from %s", len(embedded.tiles), embedded.nbytes, tiles)
     if bm.vector:
-        LandLayer(vector_basemap(bm.vector)).add_to(m)
+        LandLayer([f for name in bm.vector for f in vector_basemap(name)["features"]]).add_to(m)
         add_attribution(m, escape_text(bm.attribution))
     add_attribution(m, escape_text(f"basemap datum: {bm.datum_note}; data: CGCS2000 (EPSG:4490)"))
 
@@ -850,7 +850,7 @@ def build(
     HtmlControl(_legend_html(collected), position="bottomright", css_class="suigeo-legend").add_to(
         m
     )
-    if any(_label_text(lay) is not None for lay in collected):
+    if bm.vector or any(_label_text(lay) is not None for lay in collected):
         LabelLayout(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
     made = made_on or dt.date.today()
     FooterControl(_footer_html(collected, review_number, bm, made)).add_to(m)

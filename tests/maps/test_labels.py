@@ -25,15 +25,18 @@ _MEASURE = """
 const box = (e) => {
     const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
 const map = Object.values(window).find(v => v instanceof L.Map);
-// label elements are made in the order the features registered (window.suigeoLabels)
-const reg = window.suigeoLabels || [];
+// label elements are made in the order the features registered (window.suigeoLabels);
+// the basemap's place names register as fixed labels with their own class
+const reg = (window.suigeoLabels || []).filter(r => !(r[3] && r[3].fixed));
 const labels = [...document.querySelectorAll('.suigeo-label')].map((e, i) => ({
     text: e.textContent, shown: !e.classList.contains('suigeo-label-hidden'), box: box(e),
     inView: map.getBounds().contains(reg[i][1].getLatLng())}));
+const places = [...document.querySelectorAll('.suigeo-place')].map(e => ({
+    text: e.textContent, shown: !e.classList.contains('suigeo-label-hidden'), box: box(e)}));
 const marks = [...document.querySelectorAll('.leaflet-overlay-pane path')]
     .filter(p => /a/.test(p.getAttribute('d') || '')).map(box);
 const view = box(map.getContainer());
-return {labels, marks, view, zoom: map.getZoom()};
+return {labels, places, marks, view, zoom: map.getZoom()};
 """
 
 
@@ -42,8 +45,9 @@ def _meets(a, b) -> bool:
 
 
 def _check(m: dict) -> list[str]:
-    """Overlaps between shown labels and between shown labels and markers (brute force)."""
-    shown = [lab for lab in m["labels"] if lab["shown"]]
+    """Overlaps between shown labels (planning labels and basemap place names) and between
+    shown labels and markers (brute force)."""
+    shown = [lab for lab in m["labels"] + m.get("places", []) if lab["shown"]]
     bad = [
         f"{a['text']} / {b['text']}"
         for i, a in enumerate(shown)
