@@ -690,7 +690,7 @@ def _resolve_basemap(
     tiles_attribution: str | None,
     tiles_datum: str | None,
 ) -> tuple[Basemap, Any]:
-    """The basemap, and the MBTiles tiles to embed (or ``None``)."""
+    """The basemap, and the MBTiles/PMTiles tiles to embed (or ``None``)."""
     embedded = None
     if tiles is not None:
         if tiles_datum is None:
@@ -704,7 +704,8 @@ def _resolve_basemap(
                 "https://file/{z}/{x}/{y}", attribution=attribution, datum=tiles_datum
             )
             bm.tiles = []  # drawn from the page itself (controls.EmbeddedTiles)
-            bm.title = f"{embedded.name} (MBTiles {Path(tiles).name}, tiles in the page)"
+            kind = "PMTiles" if str(tiles).lower().endswith(".pmtiles") else "MBTiles"
+            bm.title = f"{embedded.name} ({kind} {Path(tiles).name}, tiles in the page)"
             bm.attribution = attribution
         else:
             bm = tile_basemap(str(tiles), attribution=tiles_attribution or "", datum=tiles_datum)
@@ -773,8 +774,8 @@ def build(
         are any (not the whole rail network), else every layer.
     tiles, tiles_attribution, tiles_datum
         Tiles of your own instead of ``basemap``: a tile server's URL template
-        (``https://host/{z}/{x}/{y}.png``) or an ``.mbtiles`` file, whose raster tiles are
-        put into the page (offline, :mod:`maps.mbtiles`); who made the tiles (an MBTiles
+        (``https://host/{z}/{x}/{y}.png``) or an ``.mbtiles`` or ``.pmtiles`` file, whose raster
+        tiles are put into the page (offline, :mod:`maps.mbtiles`); who made the tiles (the
         file's own attribution otherwise); and the datum they are drawn in (``CGCS2000``,
         ``WGS84`` or ``GCJ02``; required, so the layers are shown in it).
 

