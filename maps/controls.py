@@ -358,12 +358,13 @@ class LandLayer(MacroElement):
     """The offline vector basemap, drawn quietly on a sea-coloured map, under every layer.
 
     ``features`` are GeoJSON features of the files in ``maps/basemap/`` with a ``kind``:
-    land (no kind), ``lake``, ``river``, ``boundary`` (``level`` province, prefecture or
-    county; county lines only from zoom 8) and ``place`` (a name, registered with the label
-    layout as a fixed label after every planning label: shown centred on its point where it
-    meets no planning label, marker, panel or other name, else hidden; prefecture names from
-    zoom 7, county names from zoom 9). Everything sits in its own pane (z-index 350, below
-    the overlay pane's 400) with its own SVG renderer, takes no mouse events and is not in
+    land (no kind), ``lake``, ``river_area``, ``river``, ``boundary`` (``level`` province,
+    prefecture or county; county lines only from zoom 8) and ``place`` (a name, registered
+    with the label layout as a fixed label after every planning label: shown centred on its
+    point where it meets no planning label, marker, panel or other name, else hidden;
+    prefecture names from zoom 7, county names from zoom 9). Everything sits in its own pane
+    (z-index 350, below the overlay pane's 400) with its own SVG renderer, takes no mouse
+    events and is not in
     the layer control.
     """
 
@@ -389,7 +390,8 @@ class LandLayer(MacroElement):
                     style: function (f) { return styles[kind(f)]; }
                 });
             }
-            ["land", "lake", "river", "boundary-province", "boundary-prefecture"].forEach(
+            ["land", "lake", "river_area", "river", "boundary-province",
+             "boundary-prefecture"].forEach(
                 function (k) { draw(function (f) { return kind(f) === k; }).addTo(map); });
             var county = draw(function (f) { return kind(f) === "boundary-county"; });
             function counties() {
@@ -418,6 +420,8 @@ class LandLayer(MacroElement):
                  "fillColor": "#f4f3ef", "fillOpacity": 1},
         "lake": {"stroke": True, "color": "#9fbbd3", "weight": 0.6, "opacity": 1,
                  "fillColor": "#dce8f1", "fillOpacity": 1},
+        "river_area": {"stroke": True, "color": "#9fbbd3", "weight": 0.6, "opacity": 1,
+                       "fillColor": "#dce8f1", "fillOpacity": 1},
         "river": {"color": "#a9c6df", "weight": 1.3, "opacity": 1, "fill": False},
         "boundary-province": {"color": "#9d8fa3", "weight": 1.8, "opacity": 0.9,
                               "dashArray": "8 3 2 3", "fill": False},

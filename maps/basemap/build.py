@@ -18,7 +18,8 @@ Inputs (checked against their SHA-256 in :data:`WHEELS`; read straight from the 
 
 Outputs (deterministic: fixed key order, coordinates rounded to 1e-4 degree, 11 m):
 
-* ``water_gshhg.geojson``: rivers (``kind`` ``river``) and lakes/reservoirs (``lake``),
+* ``water_gshhg.geojson``: rivers (``kind`` ``river``), lakes/reservoirs (``lake``) and
+  GSHHG's river-lakes (``river_area``: wide reaches of the Xi Jiang and the delta),
   clipped to :data:`CLIP`, simplified to :data:`WATER_TOLERANCE`.
 * ``admin_amap.geojson``: boundary lines between Chinese administrative units only —
   ``province`` lines, ``prefecture`` lines inside Guangdong and ``county`` lines of
@@ -214,7 +215,8 @@ def water(zf: zipfile.ZipFile) -> list[dict[str, Any]]:
         poly = _round(shapely.simplify(poly, WATER_TOLERANCE))
         if poly.is_empty or poly.area == 0:
             continue
-        feats.append({"kind": "lake", "geometry": poly})
+        # GSHHG marks river-lakes (wide river reaches) with a negative area
+        feats.append({"kind": "lake" if float(f[1]) > 0 else "river_area", "geometry": poly})
     return feats
 
 

@@ -97,6 +97,8 @@ def test_demo_labels_towns_and_parks_without_overlap(tmp_path):
         # at the initial view nearly every label in view has room (measured: all but one)
         assert len(hidden) <= 2, hidden
         assert len(in_view) >= 30
+        # the basemap's place names are placed too, after the planning labels, clear of them
+        assert sum(p["shown"] for p in m["places"]) >= 5, m["places"]
         driver.save_screenshot(str(tmp_path / "initial.png"))
         # two closer zooms on the northern towns: every town and forest park there labelled
         for zoom in (10, 11):
@@ -107,6 +109,7 @@ def test_demo_labels_towns_and_parks_without_overlap(tmp_path):
             want = {"鳌头镇", "温泉镇", "良口镇", "派潭镇", "王子山森林公园", "石门国家森林公园"}
             want |= {"白江湖森林公园", "华南国家植物园从化示范区"}
             assert want <= shown, (zoom, want - shown)
+            assert any(p["shown"] for p in m["places"]), zoom  # county names at these zooms
 
 
 def test_a_cluster_is_spread_by_moving_labels_not_dropping_them(tmp_path):
