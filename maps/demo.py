@@ -6,7 +6,9 @@ carry the engine's time to 梅州西站 and the stations of the Guangzhou-Meizho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import inf
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -110,6 +112,7 @@ def demo_map(
     review_number: str | None = None,
     title: str | None = None,
     offline: bool = True,
+    focus: str | Sequence[Any] | None = None,
 ) -> folium.Map:
     """Build the demo map: every shipped layer and :func:`demo_rings` (offline by default).
 
@@ -117,6 +120,10 @@ def demo_map(
     ----------
     basemap, tianditu_key, review_number, offline
         As for :func:`maps.build`.
+    focus
+        The initial view, as for :func:`maps.build`: default the four rings (central
+        Guangzhou to 广梅产业园); e.g. ``"layer north8_towns"`` for the eight northern towns,
+        ``"layer meizhou_parks"`` for Meizhou.
     title
         Title at the top of the map (default :data:`DEMO_TITLE`).
 
@@ -133,4 +140,5 @@ def demo_map(
         review_number=review_number,
         offline=offline,
         title=title or DEMO_TITLE,
+        focus=focus,
     )
