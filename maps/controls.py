@@ -328,7 +328,7 @@ class LabelLayout(MacroElement):
     )
 
     #: Distances (px) from the marker's edge tried in turn; beyond the first, a leader line.
-    CANDIDATE_STEPS = (2.0, 12.0, 26.0, 44.0)
+    CANDIDATE_STEPS = (2.0, 12.0, 26.0, 44.0, 66.0)
 
     def __init__(self, pad_px: float = 2.0, steps_px: tuple[float, ...] = CANDIDATE_STEPS) -> None:
         super().__init__()
