@@ -47,8 +47,9 @@ def _fill(p: argparse.ArgumentParser) -> None:
         "--focus",
         nargs="+",
         metavar="WHAT",
-        help="initial view: 'rings' (default: central Guangzhou to 广梅产业园), 'layer NAME' "
-        "(e.g. layer north8_towns) or a box MINLON,MINLAT,MAXLON,MAXLAT (CGCS2000 degrees)",
+        help="initial view: 'rings', 'layer NAME' (e.g. layer north8_towns) or a box "
+        "MINLON,MINLAT,MAXLON,MAXLAT (CGCS2000 degrees); default the rings, every co-built "
+        "park and the eight towns",
     )
     add_map_options(p)
     p.set_defaults(func=_demo)
