@@ -9,12 +9,21 @@ Lines are smooth curves sampled every ~2 m (like densified or GPS-traced data), 
 circles of 200 vertices: the kind of geometry display simplification helps with.
 
 Run: python benchmarks/bench_maps.py [--features 10000] [--no-browser]
+
+``--demo [--before SRC]``: the demo map (``suigeo demo``) instead — build time, page size,
+first contentful paint and the time until the map's layers (basemap, planning layers and
+laid-out labels) are drawn, in headless Chromium. With ``--before SRC`` (a checkout of an
+older suigeo, e.g. ``git archive main | tar -x -C SRC``) the same measurements are made for
+that version too: the demo is built in a subprocess with SRC first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,11 +112,108 @@ def browser_load(path: Path, expected_paths: int) -> float:
         return time.perf_counter() - t0
 
 
+# Built in a subprocess so that the suigeo on PYTHONPATH is the one measured.
+_BUILD_DEMO = """
+import sys, time
+t0 = time.perf_counter()
+from suigeo import maps
+t1 = time.perf_counter()
+m = maps.demo_map()
+maps.save_html(m, sys.argv[1])
+t2 = time.perf_counter()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f}")
+"""
+
+# Runs in the page before any of its scripts: records when the map's layers are drawn — the
+# planning layers' paths, the basemap's paths (when the page has a basemap pane) and at least
+# one laid-out label — at the first animation frame after they all are there.
+_PROBE = """
+window.__suigeoDrawn = null;
+(function poll() {
+    const ov = document.querySelectorAll('.leaflet-overlay-pane path').length;
+    const base = document.querySelector('.leaflet-suigeoBase-pane');
+    const baseOk = !base || base.querySelectorAll('path').length > 0;
+    const pane = document.querySelector('.leaflet-suigeoLabels-pane');
+    const labels = pane && pane.style.visibility !== 'hidden' &&
+        pane.querySelector('.suigeo-label:not(.suigeo-label-hidden)');
+    if (ov > 0 && baseOk && labels) {
+        requestAnimationFrame(() => { window.__suigeoDrawn = performance.now(); });
+        return;
+    }
+    requestAnimationFrame(poll);
+})();
+"""
+
+
+def demo_case(src: Path, out: Path, runs: int) -> dict[str, float]:
+    """Build the demo with the suigeo in ``src``; measure it in Chromium ``runs`` times."""
+    env = dict(os.environ, PYTHONPATH=str(src))
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILD_DEMO, str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=src,
+    )
+    wall = time.perf_counter() - t0
+    t_import, t_build = (float(x) for x in done.stdout.split()[-2:])
+    row = {"import_s": t_import, "build_s": t_build, "wall_s": wall, "bytes": out.stat().st_size}
+    fcp, drawn = [], []
+    with chromium(width=1600, height=1000) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _PROBE})
+        for _ in range(runs):
+            driver.get("about:blank")
+            driver.get(out.resolve().as_uri())
+            t_end = time.perf_counter() + 60
+            while time.perf_counter() < t_end:
+                got = driver.execute_script(
+                    "const p = performance.getEntriesByName('first-contentful-paint')[0];"
+                    "return [p ? p.startTime : null, window.__suigeoDrawn];"
+                )
+                if got[0] is not None and got[1] is not None:
+                    break
+                time.sleep(0.05)
+            fcp.append(got[0] / 1000)
+            drawn.append(got[1] / 1000)
+    row |= {"fcp_s": statistics.median(fcp), "drawn_s": statistics.median(drawn)}
+    row |= {"fcp_max_s": max(fcp), "drawn_max_s": max(drawn)}
+    return row
+
+
+def demo(before: Path | None, runs: int) -> int:
+    here = Path(__file__).resolve().parents[1]
+    cases = [("after (this tree)", here)]
+    if before is not None:
+        cases.insert(0, ("before (" + str(before) + ")", before))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (label, src) in enumerate(cases):
+            rows.append((label, demo_case(src, Path(tmp) / f"demo{i}.html", runs)))
+    print(json.dumps(rows, indent=1))
+    print()
+    print("| case | import s | build s | page MB | first contentful paint s | layers drawn s |")
+    print("|---|---|---|---|---|---|")
+    for label, r in rows:
+        print(
+            f"| {label} | {r['import_s']:.2f} | {r['build_s']:.2f} | {r['bytes'] / 1e6:.2f} "
+            f"| {r['fcp_s']:.2f} (max {r['fcp_max_s']:.2f}) "
+            f"| {r['drawn_s']:.2f} (max {r['drawn_max_s']:.2f}) |"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--features", type=int, default=10_000)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--demo", action="store_true", help="measure the demo map instead")
+    ap.add_argument("--before", type=Path, help="with --demo: an older suigeo checkout too")
+    ap.add_argument("--runs", type=int, default=5, help="with --demo: page loads per case")
     args = ap.parse_args(argv)
+    if args.demo:
+        return demo(args.before, args.runs)
     gdf = make_data(args.features)
     n_vertices = int(shapely.get_num_coordinates(gdf.geometry.values).sum())
     print(f"data: {len(gdf)} features, {n_vertices} vertices")

@@ -39,8 +39,9 @@ class Basemap:
         self.datum: str = table["datum"]
         self.display_system: str = table["display_system"]
         self.datum_note: str = table.get("datum_note", table["datum"])
-        #: an offline vector basemap shipped in maps/basemap/ (file name), or None
-        self.vector: str | None = table.get("vector")
+        #: the files of an offline vector basemap shipped in maps/basemap/, drawn in order
+        vector = table.get("vector") or []
+        self.vector: list[str] = [vector] if isinstance(vector, str) else list(vector)
         self.attribution: str = table.get("attribution", "")
         self.tiles: list[dict[str, Any]] = []
         for t in table.get("tiles", []):

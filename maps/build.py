@@ -728,7 +728,7 @@ def _resolve_basemap(
     tiles_attribution: str | None,
     tiles_datum: str | None,
 ) -> tuple[Basemap, Any]:
-    """The basemap, and the MBTiles tiles to embed (or ``None``)."""
+    """The basemap, and the MBTiles/PMTiles tiles to embed (or ``None``)."""
     embedded = None
     if tiles is not None:
         if tiles_datum is None:
@@ -742,7 +742,8 @@ def _resolve_basemap(
                 "https://file/{z}/{x}/{y}", attribution=attribution, datum=tiles_datum
             )
             bm.tiles = []  # drawn from the page itself (controls.EmbeddedTiles)
-            bm.title = f"{embedded.name} (MBTiles {Path(tiles).name}, tiles in the page)"
+            kind = "PMTiles" if str(tiles).lower().endswith(".pmtiles") else "MBTiles"
+            bm.title = f"{embedded.name} ({kind} {Path(tiles).name}, tiles in the page)"
             bm.attribution = attribution
         else:
             bm = tile_basemap(str(tiles), attribution=tiles_attribution or "", datum=tiles_datum)
@@ -811,8 +812,8 @@ def build(
         are any (not the whole rail network), else every layer.
     tiles, tiles_attribution, tiles_datum
         Tiles of your own instead of ``basemap``: a tile server's URL template
-        (``https://host/{z}/{x}/{y}.png``) or an ``.mbtiles`` file, whose raster tiles are
-        put into the page (offline, :mod:`maps.mbtiles`); who made the tiles (an MBTiles
+        (``https://host/{z}/{x}/{y}.png``) or an ``.mbtiles`` or ``.pmtiles`` file, whose raster
+        tiles are put into the page (offline, :mod:`maps.mbtiles`); who made the tiles (the
         file's own attribution otherwise); and the datum they are drawn in (``CGCS2000``,
         ``WGS84`` or ``GCJ02``; required, so the layers are shown in it).
 
@@ -867,7 +868,7 @@ def build(
         ).add_to(m)
         log.info("map: %d tiles (%d bytes) from %s", len(embedded.tiles), embedded.nbytes, tiles)
     if bm.vector:
-        LandLayer(vector_basemap(bm.vector)).add_to(m)
+        LandLayer([f for name in bm.vector for f in vector_basemap(name)["features"]]).add_to(m)
         add_attribution(m, escape_text(bm.attribution))
     add_attribution(m, escape_text(f"basemap datum: {bm.datum_note}; data: CGCS2000 (EPSG:4490)"))
 
@@ -888,7 +889,7 @@ def build(
     HtmlControl(_legend_html(collected), position="bottomright", css_class="suigeo-legend").add_to(
         m
     )
-    if any(_label_text(lay) is not None for lay in collected):
+    if bm.vector or any(_label_text(lay) is not None for lay in collected):
         LabelLayout(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
     made = made_on or dt.date.today()
     FooterControl(_footer_html(collected, review_number, bm, made)).add_to(m)

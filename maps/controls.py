@@ -7,7 +7,7 @@ Each takes HTML that the caller has already built from escaped text
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
 from branca.element import MacroElement
@@ -63,6 +63,14 @@ _CSS = """
     text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 3px #fff;
 }
 .suigeo-label.suigeo-label-hidden { visibility: hidden; }
+.suigeo-place {
+    position: absolute; white-space: nowrap; padding: 0 1px; letter-spacing: 1px;
+    font: 12px/1.2 "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC",
+          "Helvetica Neue", Arial, sans-serif;
+    color: #7a6f80; text-shadow: 0 0 2px #f4f3ef, 0 0 2px #f4f3ef, 0 0 3px #f4f3ef;
+}
+.suigeo-place.suigeo-place-county { font-size: 10.5px; color: #8f8894; letter-spacing: 0; }
+.suigeo-place.suigeo-label-hidden { visibility: hidden; }
 .suigeo-leader {
     position: absolute; height: 0; border-top: 1px solid #555; transform-origin: 0 0;
 }
@@ -172,10 +180,12 @@ class LabelLayout(MacroElement):
             }
             function make() {
                 items = (window.suigeoLabels || []).map(function (it, i) {
-                    var el = L.DomUtil.create("div", "suigeo-label", pane);
-                    el.innerHTML = it[2];
+                    var opt = it[3] || {};
+                    var el = L.DomUtil.create("div", opt.cls || "suigeo-label", pane);
+                    if (opt.fixed) { el.textContent = it[2]; } else { el.innerHTML = it[2]; }
                     var line = L.DomUtil.create("div", "suigeo-leader", pane);
-                    return {p: it[0], i: i, layer: it[1], el: el, line: line};
+                    return {p: it[0], i: i, layer: it[1], el: el, line: line,
+                            fixed: !!opt.fixed, minZoom: opt.minZoom || 0};
                 });
                 items.sort(function (a, b) { return a.p - b.p || a.i - b.i; });
             }
@@ -249,12 +259,24 @@ class LabelLayout(MacroElement):
                 items.forEach(function (it) {
                     it.el.classList.add("suigeo-label-hidden");
                     it.line.style.display = "none";
-                    if (!map.hasLayer(it.layer)) { return; }
+                    if (!it.fixed && !map.hasLayer(it.layer)) { return; }
+                    if (map.getZoom() < it.minZoom) { return; }
                     var q = anchor(it.layer);
                     if (q.x < view[0] || q.x > view[2] || q.y < view[1] || q.y > view[3]) {
                         return;  // out of view
                     }
                     var r0 = own.get(it.layer) || 0, w = it.w, h = it.h;
+                    if (it.fixed) {
+                        // a basemap place name: centred on its point or not at all
+                        var fb = [q.x - w / 2, q.y - h / 2, q.x + w / 2, q.y + h / 2];
+                        if (fb[0] < view[0] + 2 || fb[2] > view[2] - 2 ||
+                            fb[1] < view[1] + 2 || fb[3] > view[3] - 2 ||
+                            placed.hits(fb, pad + 2) || marks.hits(fb, pad)) { return; }
+                        placed.add(fb);
+                        L.DomUtil.setPosition(it.el, L.point(fb[0], fb[1]));
+                        it.el.classList.remove("suigeo-label-hidden");
+                        return;
+                    }
                     for (var s = 0; s < steps.length; s++) {
                         for (var d = 0; d < dirs.length; d++) {
                             var dx = dirs[d][0], dy = dirs[d][1], k = r0 + steps[s];
@@ -306,7 +328,7 @@ class LabelLayout(MacroElement):
     )
 
     #: Distances (px) from the marker's edge tried in turn; beyond the first, a leader line.
-    CANDIDATE_STEPS = (2.0, 12.0, 26.0, 44.0)
+    CANDIDATE_STEPS = (2.0, 12.0, 26.0, 44.0, 66.0)
 
     def __init__(self, pad_px: float = 2.0, steps_px: tuple[float, ...] = CANDIDATE_STEPS) -> None:
         super().__init__()
@@ -333,10 +355,17 @@ class FocusBounds(MacroElement):
 
 
 class LandLayer(MacroElement):
-    """An offline vector basemap: land drawn quietly on a sea-coloured map, under every layer.
+    """The offline vector basemap, drawn quietly on a sea-coloured map, under every layer.
 
-    The land sits in its own pane (z-index 350, below the overlay pane's 400) with its own
-    SVG renderer, takes no mouse events and is not in the layer control.
+    ``features`` are GeoJSON features of the files in ``maps/basemap/`` with a ``kind``:
+    land (no kind), ``lake``, ``river_area``, ``river``, ``boundary`` (``level`` province,
+    prefecture or county; county lines only from zoom 8) and ``place`` (a name, registered
+    with the label layout as a fixed label after every planning label: shown centred on its
+    point where it meets no planning label, marker, panel or other name, else hidden;
+    prefecture names from zoom 7, county names from zoom 9). Everything sits in its own pane
+    (z-index 350, below the overlay pane's 400) with its own SVG renderer, takes no mouse
+    events and is not in
+    the layer control.
     """
 
     _template = Template(
@@ -348,21 +377,68 @@ class LandLayer(MacroElement):
             pane.style.zIndex = 350;
             pane.style.pointerEvents = "none";
             map.getContainer().classList.add("suigeo-sea");
-            L.geoJSON({{ this.data|tojson }}, {
-                pane: "suigeoBase", interactive: false,
-                renderer: L.svg({pane: "suigeoBase", padding: 0.5}),
-                style: {stroke: true, color: "#8fa9bd", weight: 0.8, opacity: 1,
-                        fillColor: "#f4f3ef", fillOpacity: 1}
-            }).addTo(map);
+            var feats = {{ this.features|tojson }};
+            var renderer = L.svg({pane: "suigeoBase", padding: 0.5});
+            var styles = {{ this.styles|tojson }};
+            function kind(f) {
+                var p = f.properties || {};
+                return p.kind === "boundary" ? "boundary-" + p.level : (p.kind || "land");
+            }
+            function draw(keep) {
+                return L.geoJSON({type: "FeatureCollection", features: feats.filter(keep)}, {
+                    pane: "suigeoBase", interactive: false, renderer: renderer,
+                    style: function (f) { return styles[kind(f)]; }
+                });
+            }
+            ["land", "lake", "river_area", "river", "boundary-province",
+             "boundary-prefecture"].forEach(
+                function (k) { draw(function (f) { return kind(f) === k; }).addTo(map); });
+            var county = draw(function (f) { return kind(f) === "boundary-county"; });
+            function counties() {
+                if (map.getZoom() >= 8) { county.addTo(map); } else { county.remove(); }
+            }
+            map.on("zoomend", counties);
+            map.whenReady(counties);
+            var labels = window.suigeoLabels = window.suigeoLabels || [];
+            feats.forEach(function (f) {
+                var p = f.properties || {};
+                if (p.kind !== "place" || !p.name) { return; }
+                var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+                var county = p.level === "county";
+                labels.push([county ? 1001 : 1000, {getLatLng: function () { return ll; }},
+                             String(p.name), {fixed: true, minZoom: county ? 9 : 7,
+                             cls: county ? "suigeo-place suigeo-place-county" : "suigeo-place"}]);
+            });
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    #: Quiet styles per kind: no fill but land and lakes, thin grey-violet boundaries.
+    STYLES: ClassVar[dict[str, dict[str, Any]]] = {
+        "land": {"stroke": True, "color": "#8fa9bd", "weight": 0.8, "opacity": 1,
+                 "fillColor": "#f4f3ef", "fillOpacity": 1},
+        "lake": {"stroke": True, "color": "#9fbbd3", "weight": 0.6, "opacity": 1,
+                 "fillColor": "#dce8f1", "fillOpacity": 1},
+        "river_area": {"stroke": True, "color": "#9fbbd3", "weight": 0.6, "opacity": 1,
+                       "fillColor": "#dce8f1", "fillOpacity": 1},
+        "river": {"color": "#a9c6df", "weight": 1.3, "opacity": 1, "fill": False},
+        "boundary-province": {"color": "#9d8fa3", "weight": 1.8, "opacity": 0.9,
+                              "dashArray": "8 3 2 3", "fill": False},
+        "boundary-prefecture": {"color": "#aa9fae", "weight": 1.2, "opacity": 0.9,
+                                "dashArray": "6 3", "fill": False},
+        "boundary-county": {"color": "#c4bcc7", "weight": 0.8, "opacity": 0.9,
+                            "dashArray": "2 3", "fill": False},
+        "place": {},
+    }  # fmt: skip
+
+    def __init__(self, features: list[dict[str, Any]] | dict[str, Any]) -> None:
         super().__init__()
         self._name = "LandLayer"
-        self.data = data
+        if isinstance(features, dict):  # a FeatureCollection
+            features = list(features["features"])
+        self.features = features
+        self.styles = self.STYLES
 
 
 class EmbeddedTiles(MacroElement):

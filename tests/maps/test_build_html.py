@@ -248,8 +248,8 @@ def test_permanent_labels_carry_their_layer_priority_and_a_declutter_pass(parks)
     assert not any("_l" in f["properties"] for f in gj[2]["features"])  # not a labelled layer
     assert html.count("suigeo-label-hidden") >= 2  # the CSS rule and the script toggling it
     assert "window.suigeoLabels" in html
-    # no labelled layer, no declutter script
-    assert "window.suigeoLabels" not in _html(maps.build({"other": parks}))
+    # no labelled layer and no basemap place names, no declutter script
+    assert "window.suigeoLabels" not in _html(maps.build({"other": parks}, basemap="none"))
 
 
 # branca re-parses every rendered script as a Jinja template, so "{{ ... }}" in data would be

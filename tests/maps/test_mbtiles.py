@@ -1,8 +1,10 @@
-"""Tiles from an MBTiles file, put into the page: read (TMS rows flipped), drawn offline in
-Chromium with nothing fetched, north tiles above south tiles."""
+"""Tiles from an MBTiles or PMTiles file, put into the page: read (TMS rows flipped; PMTiles
+directories with runs of identical tiles), drawn offline in Chromium with nothing fetched,
+north tiles above south tiles."""
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import sqlite3
@@ -15,7 +17,7 @@ from PIL import Image
 from suigeo.cli import main
 from suigeo.errors import InputError
 from suigeo.maps.browser import browser_available, chromium
-from suigeo.maps.mbtiles import read_mbtiles
+from suigeo.maps.mbtiles import read_mbtiles, read_pmtiles
 from suigeo.maps.pagecheck import check_rendered, install_probe
 
 NORTH, SOUTH = (200, 30, 200), (30, 200, 200)
@@ -29,6 +31,8 @@ def _xyz(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 
 def _make(path, zooms=(7, 8), box=(112.0, 22.0, 116.0, 25.0), fmt="png") -> dict:
+    if str(path).endswith(".pmtiles"):
+        return _make_pmtiles(path, zooms, box, fmt)
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE metadata (name text, value text)")
     con.execute(
@@ -57,6 +61,67 @@ def _make(path, zooms=(7, 8), box=(112.0, 22.0, 116.0, 25.0), fmt="png") -> dict
     return made
 
 
+def _tiles(zooms, box):
+    """(z, x, y, north) of every tile of the box, XYZ rows (from the north)."""
+    split = _xyz(0, 23.5, 8)[1]
+    for z in zooms:
+        x0, y0 = _xyz(box[0], box[3], z)
+        x1, y1 = _xyz(box[2], box[1], z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                yield z, x, y, ((y << (8 - z)) < split if z <= 8 else y < split << (z - 8))
+
+
+def _make_pmtiles(path, zooms, box, fmt) -> dict:
+    """A PMTiles v3 file written by the ``pmtiles`` package's own writer (an independent
+    implementation of the format): identical tiles are stored once, as runs."""
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import Writer
+
+    made = {}
+    pictures = {}
+    for north in (True, False):
+        buf = io.BytesIO()
+        Image.new("RGB", (256, 256), NORTH if north else SOUTH).save(buf, "PNG")
+        pictures[north] = buf.getvalue()
+    tiles = sorted(_tiles(zooms, box), key=lambda t: zxy_to_tileid(t[0], t[1], t[2]))
+    with open(path, "wb") as fh:
+        w = Writer(fh)
+        for z, x, y, north in tiles:
+            data = b"\x1a\x00" if fmt == "pbf" else pictures[north]
+            w.write_tile(zxy_to_tileid(z, x, y), data)
+            made[f"{z}/{x}/{y}"] = north
+        kind = TileType.MVT if fmt == "pbf" else TileType.PNG
+        header = {"tile_type": kind, "tile_compression": Compression.NONE}
+        header |= {"min_lon_e7": int(box[0] * 1e7), "min_lat_e7": int(box[1] * 1e7)}
+        header |= {"max_lon_e7": int(box[2] * 1e7), "max_lat_e7": int(box[3] * 1e7)}
+        header |= {"center_zoom": zooms[0], "center_lon_e7": 0, "center_lat_e7": 0}
+        w.finalize(header, {"name": "test tiles", "attribution": "© 测试瓦片"})
+    return made
+
+
+def test_pmtiles_read_with_runs_and_refused_when_vector(tmp_path):
+    made = _make(tmp_path / "t.pmtiles", zooms=(6, 7, 8))
+    t = read_pmtiles(tmp_path / "t.pmtiles")
+    assert set(t.tiles) == set(made)  # every tile, runs of identical tiles expanded
+    assert (t.min_zoom, t.max_zoom, t.attribution, t.name) == (6, 8, "© 测试瓦片", "test tiles")
+    # the north tiles hold the north picture: decode two of them back
+    for key, north in list(made.items())[:40]:
+        png = base64.b64decode(t.tiles[key].split(",", 1)[1])
+        assert Image.open(io.BytesIO(png)).getpixel((5, 5)) == (NORTH if north else SOUTH)
+    assert set(read_mbtiles(tmp_path / "t.pmtiles", max_zoom=6).tiles) == {
+        k for k in made if k.startswith("6/")
+    }
+    _make(tmp_path / "v.pmtiles", fmt="pbf")
+    with pytest.raises(InputError, match=r"vector \(MVT\) tiles; only raster"):
+        read_pmtiles(tmp_path / "v.pmtiles")
+    (tmp_path / "x.pmtiles").write_bytes(b"not a pmtiles file at all" * 10)
+    with pytest.raises(InputError, match=r"x\.pmtiles.*not a PMTiles version 3 file"):
+        read_pmtiles(tmp_path / "x.pmtiles")
+    with pytest.raises(InputError, match="no tiles in zooms 12-14"):
+        read_pmtiles(tmp_path / "t.pmtiles", min_zoom=12, max_zoom=14)
+
+
 def test_read_flips_tms_rows_and_refuses_what_it_cannot_draw(tmp_path):
     made = _make(tmp_path / "t.mbtiles")
     t = read_mbtiles(tmp_path / "t.mbtiles")
@@ -72,20 +137,22 @@ def test_read_flips_tms_rows_and_refuses_what_it_cannot_draw(tmp_path):
     (tmp_path / "x.mbtiles").write_text("not sqlite")
     with pytest.raises(InputError, match=r"x\.mbtiles"):
         read_mbtiles(tmp_path / "x.mbtiles")
-    with pytest.raises(InputError, match="PMTiles"):
+    with pytest.raises(InputError, match=r"a\.pmtiles.*no such file"):
         read_mbtiles(tmp_path / "a.pmtiles")
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not browser_available()[0], reason="headless browser not installed")
-def test_mbtiles_drawn_in_the_page_with_nothing_fetched(tmp_path, parks, capsys):
-    _make(tmp_path / "t.mbtiles")
+@pytest.mark.parametrize("suffix", [".mbtiles", ".pmtiles"])
+def test_mbtiles_drawn_in_the_page_with_nothing_fetched(tmp_path, parks, capsys, suffix):
+    tiles = tmp_path / f"t{suffix}"
+    _make(tiles)
     gj = tmp_path / "p.geojson"
     parks.iloc[:1].assign(geometry=parks.geometry.iloc[:1].translate(-2.7, -0.6)).to_file(
         gj, driver="GeoJSON", engine="pyogrio"
     )  # one park near 113.3E 23.4N, in the tiles
     out = tmp_path / "m.html"
-    argv = ["map", "build", "--user-layer", str(gj), "--tiles", str(tmp_path / "t.mbtiles")]
+    argv = ["map", "build", "--user-layer", str(gj), "--tiles", str(tiles)]
     argv += ["--tiles-datum", "WGS84", "--focus", "112.5,22.5,114.5,26.0", "-o", str(out)]
     assert main(argv) == 0, capsys.readouterr().err
     with chromium(width=1000, height=800) as driver:
