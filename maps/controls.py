@@ -503,6 +503,8 @@ class _Attribution(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix(
+            '<a href="https://leafletjs.com">Leaflet</a>');
         {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.html|tojson }});
         {% endmacro %}
         """

@@ -241,6 +241,11 @@ def test_the_offline_demo_shows_rivers_boundaries_and_place_names(tmp_path):
         driver.get(html.resolve().as_uri())
         time.sleep(1.5)
         first = driver.execute_script(_PATHS)
+        # the attribution line carries no emblem or flag, only text links
+        attribution = driver.execute_script(
+            "const a = document.querySelector('.leaflet-control-attribution');"
+            "return [a.querySelectorAll('svg, img').length, a.textContent];"
+        )
         driver.save_screenshot(str(tmp_path / "demo.png"))
         driver.execute_script(
             "Object.values(window).find(v => v instanceof L.Map)"
@@ -255,6 +260,7 @@ def test_the_offline_demo_shows_rivers_boundaries_and_place_names(tmp_path):
         assert paths.get(k, 0) >= 1, (kind, paths)
     if first["zoom"] < 8:
         assert key["boundary-county"] not in paths  # county lines from zoom 8 only
+    assert attribution[0] == 0 and attribution[1].startswith("Leaflet | "), attribution
     assert {"清远市", "河源市"} <= set(first["places"]), first["places"]
     paths = {k.strip(): n for k, n in closer["paths"].items()}
     assert paths.get(key["boundary-county"], 0) >= 1
