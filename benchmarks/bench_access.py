@@ -250,7 +250,7 @@ def _timed(
 
 def _real_dem(path: str, cell: float) -> tuple[np.ndarray, str]:
     """A real DEM (any GDAL raster, e.g. an SRTM ``.hgt`` tile) reprojected to its UTM
-    zone at ``cell`` metres (bilinear) and cropped to the rectangle inside the tile (500 m
+    zone at ``cell`` metres (bilinear) and cropped to the rectangle inside the tile (250 m
     in from its edges), so every cell has a height; and a line saying what was done."""
     import rasterio
     from affine import Affine
@@ -266,8 +266,8 @@ def _real_dem(path: str, cell: float) -> tuple[np.ndarray, str]:
         xs, ys = to.transform(
             [b.left, b.left, b.right, b.right], [b.bottom, b.top, b.bottom, b.top]
         )
-        west, east = max(xs[0], xs[1]) + 500, min(xs[2], xs[3]) - 500
-        south, north = max(ys[0], ys[2]) + 500, min(ys[1], ys[3]) - 500
+        west, east = max(xs[0], xs[1]) + 250, min(xs[2], xs[3]) - 250
+        south, north = max(ys[0], ys[2]) + 250, min(ys[1], ys[3]) - 250
         w, h = int((east - west) // cell), int((north - south) // cell)
         out = np.full((h, w), np.nan, dtype=np.float32)
         reproject(
@@ -284,7 +284,7 @@ def _real_dem(path: str, cell: float) -> tuple[np.ndarray, str]:
         raise SystemExit(f"{path}: {int(np.isnan(out).sum())} cells without a height")
     what = (
         f"real DEM {Path(path).name} ({native}, heights {out.min():.0f}-{out.max():.0f} m) "
-        f"reprojected to EPSG:{utm} at {cell:g} m (bilinear), the rectangle 500 m inside the "
+        f"reprojected to EPSG:{utm} at {cell:g} m (bilinear), the rectangle 250 m inside the "
         f"tile: {w}×{h} = {w * h / 1e6:.1f} M cells, placed on EPSG:4547 near 113.3E 23.1N"
     )
     return out, what
