@@ -225,32 +225,54 @@ def grid_csr(
         else np.where(np.isfinite(offroad), offroad, flat * factor)
     )
     road = np.isfinite(speed)
-    extra = np.zeros(n_total, np.int64) if links is None else np.diff(links.indptr)
-    shift = np.append(0, np.cumsum(extra))  # link entries before each row
-    nnz = 8 * n + int(shift[-1])
+    if links is None or not links.nnz:  # no links: no per-row shift to track
+        links, extra, shift = None, None, None
+        nnz = 8 * n
+    else:
+        extra = np.diff(links.indptr)
+        shift = np.append(0, np.cumsum(extra))  # link entries before each row
+        nnz = 8 * n + int(shift[-1])
     itype = np.int32 if nnz < 2**31 - 1 and n_total < 2**31 - 1 else np.int64
     data = np.empty(nnz)
     cols = np.empty(nnz, dtype=itype)
-    linked = np.flatnonzero(extra[:n])
+    linked = np.flatnonzero(extra[:n]) if extra is not None else np.empty(0, np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         if heights is None:  # no slope: one friction (minutes per metre) per cell
             pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
+            del base
             pads: tuple[np.ndarray, ...] = (pad_inv,)
         else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
             pads = (
                 np.pad(base, 1, constant_values=np.nan),
                 np.pad(speed, 1, constant_values=np.nan),
                 np.pad(heights, 1, constant_values=np.nan),  # NaN: no height (see _block)
+                np.pad(road, 1, constant_values=False),
             )
+            del base
+        del road
         rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
         buf = np.empty((rows * w, 8)), np.empty((rows * w, 8), dtype=itype)
         for r0 in range(0, h, rows):
             r1 = min(h, r0 + rows)
             m = (r1 - r0) * w
-            _block(buf[0][:m], buf[1][:m], r0, r1, w, cell, pads, flat, reverse)
-            # cells [a, b) lie contiguously in the CSR; a linked cell's links follow its moves
             c0 = r0 * w
             cut = linked[np.searchsorted(linked, c0) : np.searchsorted(linked, r1 * w)]
+            if not cut.size:  # no linked cell: the block's moves go straight into the CSR
+                at = 8 * c0 + (0 if shift is None else int(shift[c0]))
+                _block(
+                    data[at : at + 8 * m],
+                    cols[at : at + 8 * m],
+                    r0,
+                    r1,
+                    w,
+                    cell,
+                    pads,
+                    flat,
+                    reverse,
+                )
+                continue
+            _block(buf[0][:m], buf[1][:m], r0, r1, w, cell, pads, flat, reverse)
+            # cells [a, b) lie contiguously in the CSR; a linked cell's links follow its moves
             for a, b in zip(np.append(c0, cut + 1), np.append(cut + 1, r1 * w), strict=True):
                 if a == b:  # the block's last cell is linked
                     continue
@@ -259,11 +281,16 @@ def grid_csr(
                 cols[at : at + 8 * (b - a)] = buf[1][a - c0 : b - c0].ravel()
                 if b - 1 in cut:
                     _put_links(data, cols, links, b - 1, 8 * b + int(shift[b - 1]))
-    if links is not None:  # the rows beyond the grid hold only links
+    del pads, buf
+    if shift is None:
+        indptr = np.arange(0, 8 * n + 1, 8, dtype=itype)
+        if n_total > n:  # the rows beyond the grid are empty
+            indptr = np.concatenate([indptr, np.full(n_total - n, 8 * n, dtype=itype)])
+    else:  # the rows beyond the grid hold only links
         data[8 * n + int(shift[n]) :] = links.data[links.indptr[n] :]
         cols[8 * n + int(shift[n]) :] = links.indices[links.indptr[n] :]
-    indptr = 8 * np.minimum(np.arange(n_total + 1), n) + shift
-    return csr_array((data, cols, indptr.astype(itype)), shape=(n_total, n_total))
+        indptr = (8 * np.minimum(np.arange(n_total + 1), n) + shift).astype(itype)
+    return csr_array((data, cols, indptr), shape=(n_total, n_total))
 
 
 def _put_links(data, cols, links, row, at) -> None:
@@ -276,25 +303,48 @@ _STEP = np.array([dr for dr, _ in _OFFSETS]), np.array([dc for _, dc in _OFFSETS
 
 
 def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
-    """Moves of grid rows ``r0:r1`` into ``data``/``cols`` (one row of 8 per cell)."""
+    """Moves of grid rows ``r0:r1`` into ``data``/``cols`` (one row of 8 per cell). With
+    heights, each move's cost is worked out in place in block-sized buffers, in the order
+    of operations of :func:`tobler_kmh` and ``d/2 · (1/v_a + 1/v_b)`` (the same bits)."""
     here = (slice(1 + r0, 1 + r1), slice(1, 1 + w))
     idx = np.arange(r0 * w, r1 * w, dtype=cols.dtype).reshape(r1 - r0, w, 1)
     data, cols = data.reshape(r1 - r0, w, 8), cols.reshape(r1 - r0, w, 8)
+    if len(pads) > 1:
+        shape = (r1 - r0, w)
+        rise, v_a, v_b = np.empty(shape), np.empty(shape), np.empty(shape)
+        nan = np.empty(shape, dtype=bool)
     for k, (dr, dc) in enumerate(_OFFSETS):
         there = (slice(1 + r0 + dr, 1 + r1 + dr), slice(1 + dc, 1 + dc + w))
         d = cell * math.hypot(dr, dc)
         if len(pads) == 1:
             np.multiply(pads[0][here] + pads[0][there], d / 2, out=data[:, :, k])
+            continue
+        base, speed, hgt, road = pads
+        if reverse:
+            np.subtract(hgt[here], hgt[there], out=rise)
         else:
-            base, speed, hgt = pads
-            rise = hgt[here] - hgt[there] if reverse else hgt[there] - hgt[here]
-            # a move into, out of or between cells without a height (DEM nodata, outside
-            # the DEM) is level: walked as on the flat, never a cliff from a made-up height
-            np.copyto(rise, 0.0, where=np.isnan(rise))
-            slope = tobler_kmh(rise / d) / flat
-            v_here = np.where(np.isfinite(speed[here]), speed[here], base[here] * slope)
-            v_there = np.where(np.isfinite(speed[there]), speed[there], base[there] * slope)
-            data[:, :, k] = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+            np.subtract(hgt[there], hgt[here], out=rise)
+        # a move into, out of or between cells without a height (DEM nodata, outside
+        # the DEM) is level: walked as on the flat, never a cliff from a made-up height
+        np.copyto(rise, 0.0, where=np.isnan(rise, out=nan))
+        # slope factor: tobler_kmh(rise / d) / flat, i.e. 6·exp(−3.5·|S + 0.05|) / flat
+        np.divide(rise, d, out=rise)
+        np.add(rise, 0.05, out=rise)
+        np.abs(rise, out=rise)
+        np.multiply(-3.5, rise, out=rise)
+        np.exp(rise, out=rise)
+        np.multiply(6.0, rise, out=rise)
+        np.divide(rise, flat, out=rise)
+        # speeds at both ends: the road's where burned, else off-road × slope factor
+        np.multiply(base[here], rise, out=v_a)
+        np.copyto(v_a, speed[here], where=road[here])
+        np.multiply(base[there], rise, out=v_b)
+        np.copyto(v_b, speed[there], where=road[there])
+        np.divide(1.0, v_a, out=v_a)
+        np.divide(1.0, v_b, out=v_b)
+        np.add(v_a, v_b, out=v_a)
+        np.multiply(d / 2, v_a, out=v_a)
+        np.multiply(v_a, 0.06, out=data[:, :, k])
     np.add(idx, (_STEP[0] * w + _STEP[1]).astype(cols.dtype), out=cols)
     bad = ~np.isfinite(data)  # off the grid or impassable: a zero-cost self-loop
     np.copyto(data, ZERO, where=bad)
