@@ -427,11 +427,30 @@ def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
     return (x0, y0, x1, y1)
 
 
-def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> np.ndarray:
+@dataclass
+class _Burned:
+    """Ordinary roads burned onto the grid: ``rank`` holds, per cell, 1 + the index into
+    ``speeds`` (km/h) of the road burned there, 0 off road (2 bytes a cell where a float
+    grid of speeds would take 8: the grid spans everything reachable, the search a window
+    of it)."""
+
+    rank: np.ndarray
+    speeds: np.ndarray
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """Road speeds (km/h) of the window's cells, NaN off road."""
+        rank = self.rank[r0:r1, c0:c1]
+        out = np.full(rank.shape, np.nan)
+        on = rank > 0
+        out[on] = self.speeds[rank[on] - 1]
+        return out
+
+
+def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> _Burned:
     """Burn ordinary roads (fastest wins); add expressways as a linked graph."""
-    speed = np.full((grid.height, grid.width), np.nan)
+    rank = np.zeros((grid.height, grid.width), np.uint16)
     if gdf is None:
-        return speed
+        return _Burned(rank, np.zeros(0))
     limited_cls = set(settings["raster.limited_access_classes"])
     cls = gdf["highway"].astype("string").str.lower() if "highway" in gdf.columns else None
     limited = (
@@ -439,14 +458,18 @@ def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> np.ndar
     )
     geoms = gdf.geometry.to_crs(grid.plane).values
     order = np.argsort(kmh[~limited], kind="stable")  # later shapes overwrite: fastest wins
-    shapes_ = list(zip(np.asarray(geoms[~limited])[order], kmh[~limited][order], strict=True))
+    speeds = np.unique(kmh[~limited])
+    ranks = np.searchsorted(speeds, kmh[~limited][order]) + 1
+    if speeds.size >= 2**16:
+        rank = rank.astype(np.uint32)
+    shapes_ = list(zip(np.asarray(geoms[~limited])[order], ranks.tolist(), strict=True))
     if shapes_:
-        speed = rasterize(
+        rank = rasterize(
             shapes_,
-            out_shape=speed.shape,
+            out_shape=rank.shape,
             transform=grid.transform,
-            fill=np.nan,
-            dtype="float64",
+            fill=0,
+            dtype=rank.dtype,
         )
     if limited.any():
         sub = gdf[limited].reset_index(drop=True)
@@ -461,9 +484,9 @@ def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> np.ndar
         cells = grid.cell_of(xy[:, 0], xy[:, 1])
         on_road = np.zeros(g.n_nodes, bool)
         ok = cells >= 0
-        on_road[ok] = np.isfinite(speed.ravel()[cells[ok]])
+        on_road[ok] = rank.ravel()[cells[ok]] > 0
         edges.add(ids[on_road], cells[on_road], ZERO, both=True)
-    return speed
+    return _Burned(rank, speeds)
 
 
 def _write_tif(path, times: np.ndarray, grid: Grid, inputs: list) -> None:
@@ -531,13 +554,20 @@ def _to_window(ids: np.ndarray, grid: Grid, box: tuple[int, int, int, int]) -> n
     return np.where(ids >= grid.size, ids - grid.size + (r1 - r0) * ww, cell)
 
 
-def _link_arrays(links: csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The links as (u, v, w) arrays, built from the rows that hold any (a few among the
-    grid's millions)."""
-    count = np.diff(links.indptr)
-    rows = np.flatnonzero(count)
-    u = np.repeat(rows.astype(np.int64), count[rows])
-    return u, links.indices.astype(np.int64), np.asarray(links.data)
+def _link_arrays(edges: EdgeList, *, reverse: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The links (rail, expressways) as (u, v, w) arrays, backwards when ``reverse``,
+    keeping the cheapest of parallel links (as ``EdgeList.csr`` does, without its row
+    pointer over the millions of grid cells)."""
+    u, v, w = edges.arrays()
+    if reverse:
+        u, v = v, u
+    if u.size:
+        order = np.lexsort((w, v, u))
+        u, v, w = u[order], v[order], w[order]
+        first = np.ones(u.size, dtype=bool)
+        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        u, v, w = u[first], v[first], w[first]
+    return u, v, w
 
 
 def _window_links(
@@ -570,7 +600,7 @@ def _side_growth(away: int, t_edge: float, t_max: float) -> int:
 
 
 def _windowed_search(
-    grid, speed, links, o_cells, t_max, first_kmh, layers, settings, reverse, nearest
+    grid, burned, links, n_links, o_cells, t_max, first_kmh, layers, settings, reverse, nearest
 ):
     """Dijkstra with a cut-off on a window of the grid, grown until it holds every node
     reached: the window starts at the origins ± ``t_max`` × ``first_kmh`` and a side grows
@@ -589,16 +619,15 @@ def _windowed_search(
     )
     if not WINDOWED:
         box = (0, grid.height, 0, grid.width)
-    link_uvw = _link_arrays(links)
     while True:
         r0, r1, c0, c1 = box
         win = Grid(
             grid.transform @ Affine.translation(c0, r0), c1 - c0, r1 - r0, grid.cell, grid.plane
         )
         heights, dem_note, offroad = layers(win)
-        sub, leak_u, leak_v = _window_links(link_uvw, links.shape[0], grid, box)
+        sub, leak_u, leak_v = _window_links(links, n_links, grid, box)
         graph = grid_csr(
-            speed[r0:r1, c0:c1],
+            burned.window(r0, r1, c0, c1),
             heights,
             grid.cell,
             settings,
@@ -694,16 +723,15 @@ def raster_rings(
         settings,
     )
     log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
-    edges = EdgeList()
-    edges.add_nodes(grid.size)
-    speed = _roads(gdf, kmh, grid, settings, edges)
+    edges = EdgeList(n=grid.size)  # the grid's cells are nodes 0 .. size - 1
+    burned = _roads(gdf, kmh, grid, settings, edges)
     st_nodes = rail.attach(edges)
     st_cells = grid.cell_of(np.asarray(sx), np.asarray(sy))
     ok = st_cells >= 0
     edges.add(st_nodes[ok], st_cells[ok], ZERO, both=True)
     o_cells = grid.cell_of(np.asarray(ox), np.asarray(oy))
     reverse = direction == "to"
-    links = edges.csr(reverse=reverse)
+    links = _link_arrays(edges, reverse=reverse)
     t_max = max(thresholds)
 
     def layers(win: Grid) -> tuple[np.ndarray | None, str, np.ndarray | None]:
@@ -713,7 +741,7 @@ def raster_rings(
 
     first = flat_kmh(settings) if friction is None else _typical_kmh(friction)
     win, box, dist, (heights, dem_note) = _windowed_search(
-        grid, speed, links, o_cells, t_max, first, layers, settings, reverse, nearest
+        grid, burned, links, edges.n, o_cells, t_max, first, layers, settings, reverse, nearest
     )
     if heights is not None:
         outside = np.isnan(heights.ravel()[_to_window(o_cells, grid, box)])
