@@ -405,8 +405,26 @@ def bench_cutoff(
             f"  ({version}; import of the cost and DEM rasters, not timed below: "
             f"{time.perf_counter() - t:.1f} s)"
         )
+        # what every GRASS module run pays before its work: the session start-up
+        wall, gb, _, cpu = min(_timed([*g, "g.region", "-u"]) for _ in range(3))
+        print(
+            f"  (GRASS start-up, `--exec g.region -u`, best of 3: {wall:.2f} s wall, "
+            f"{cpu:.2f} s CPU)"
+        )
     else:
         print("  GRASS not installed: r.cost / r.walk skipped")
+    for label, tree in (t.split("=", 1) for t in trees[-1:]):
+        env = {**os.environ, "PYTHONPATH": tree}
+        imports = (
+            "import geopandas, rasterio, scipy.sparse.csgraph; from suigeo.geo.access import rings"
+        )
+        wall, gb, _, cpu = min(
+            _timed([sys.executable, "-c", imports], env, cwd=data) for _ in range(3)
+        )
+        print(
+            f"  (suigeo [{label}] start-up, the imports of a rings() run, best of 3: {wall:.2f} s "
+            f"wall, {cpu:.2f} s CPU, {gb:.2f} GB)"
+        )
     origins = {
         "in the hills, 1.5 km from the nearest road": (x0 + 1500 + cell / 2, y0 + 1500 - cell / 2),
         "on a road crossing": (x0 + cell / 2, y0 - cell / 2),
