@@ -271,6 +271,7 @@ def grid_csr(
                     reverse,
                 )
                 continue
+            assert shift is not None  # a linked cell: there are links
             _block(buf[0][:m], buf[1][:m], r0, r1, w, cell, pads, flat, reverse)
             # cells [a, b) lie contiguously in the CSR; a linked cell's links follow its moves
             for a, b in zip(np.append(c0, cut + 1), np.append(cut + 1, r1 * w), strict=True):
@@ -282,7 +283,7 @@ def grid_csr(
                 if b - 1 in cut:
                     _put_links(data, cols, links, b - 1, 8 * b + int(shift[b - 1]))
     del pads, buf
-    if shift is None:
+    if shift is None or links is None:
         indptr = np.arange(0, 8 * n + 1, 8, dtype=itype)
         if n_total > n:  # the rows beyond the grid are empty
             indptr = np.concatenate([indptr, np.full(n_total - n, 8 * n, dtype=itype)])
