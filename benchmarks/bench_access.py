@@ -406,9 +406,9 @@ def bench_cutoff(
             f"{time.perf_counter() - t:.1f} s)"
         )
         # what every GRASS module run pays before its work: the session start-up
-        wall, gb, _, cpu = min(_timed([*g, "g.region", "-u"]) for _ in range(3))
+        wall, gb, _, cpu = min(_timed([*g, "g.region", "-p"]) for _ in range(3))
         print(
-            f"  (GRASS start-up, `--exec g.region -u`, best of 3: {wall:.2f} s wall, "
+            f"  (GRASS start-up, `--exec g.region -p`, best of 3: {wall:.2f} s wall, "
             f"{cpu:.2f} s CPU)"
         )
     else:
