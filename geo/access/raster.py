@@ -219,11 +219,6 @@ def grid_csr(
     n_total = n if n_total is None else n_total
     factor = settings["walk.off_path_factor"]
     flat = float(tobler_kmh(0.0))
-    base = (
-        np.full((h, w), flat * factor)
-        if offroad is None
-        else np.where(np.isfinite(offroad), offroad, flat * factor)
-    )
     road = np.isfinite(speed)
     if links is None or not links.nnz:  # no links: no per-row shift to track
         links, extra, shift = None, None, None
@@ -237,18 +232,23 @@ def grid_csr(
     cols = np.empty(nnz, dtype=itype)
     linked = np.flatnonzero(extra[:n]) if extra is not None else np.empty(0, np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
+        # padded grids built in place (one allocation each: this is the peak of a large run)
         if heights is None:  # no slope: one friction (minutes per metre) per cell
-            pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
-            del base
+            pad_inv = np.full((h + 2, w + 2), np.inf)
+            inner = pad_inv[1:-1, 1:-1]
+            _offroad_into(inner, offroad, flat * factor)
+            np.copyto(inner, speed, where=road)
+            np.divide(0.06, inner, out=inner)
             pads: tuple[np.ndarray, ...] = (pad_inv,)
         else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
+            base = np.full((h + 2, w + 2), np.nan)
+            _offroad_into(base[1:-1, 1:-1], offroad, flat * factor)
             pads = (
-                np.pad(base, 1, constant_values=np.nan),
+                base,
                 np.pad(speed, 1, constant_values=np.nan),
                 np.pad(heights, 1, constant_values=np.nan),  # NaN: no height (see _block)
                 np.pad(road, 1, constant_values=False),
             )
-            del base
         del road
         rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
         buf = np.empty((rows * w, 8)), np.empty((rows * w, 8), dtype=itype)
@@ -292,6 +292,16 @@ def grid_csr(
         cols[8 * n + int(shift[n]) :] = links.indices[links.indptr[n] :]
         indptr = (8 * np.minimum(np.arange(n_total + 1), n) + shift).astype(itype)
     return csr_array((data, cols, indptr), shape=(n_total, n_total))
+
+
+def _offroad_into(out: np.ndarray, offroad: np.ndarray | None, walk: float) -> None:
+    """Off-road speeds on the flat (km/h) into ``out``: the friction raster's, else (and
+    where it has no data) ``walk``."""
+    if offroad is None:
+        out.fill(walk)
+    else:
+        np.copyto(out, offroad)
+        np.copyto(out, walk, where=~np.isfinite(offroad))
 
 
 def _put_links(data, cols, links, row, at) -> None:
