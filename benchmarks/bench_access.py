@@ -232,9 +232,9 @@ print(f"{time.perf_counter() - t:.2f} {res['area_km2'].iloc[0]:.4f}")
 
 def _timed(
     cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None
-) -> tuple[float, float, str]:
-    """Wall seconds and peak resident memory (GB) of a command (``/usr/bin/time -v``), and
-    its standard output."""
+) -> tuple[float, float, str, float]:
+    """Wall seconds, peak resident memory (GB) of a command and its children
+    (``/usr/bin/time -v``), its standard output and its CPU seconds (user + system)."""
     import subprocess
 
     t = time.perf_counter()
@@ -242,39 +242,104 @@ def _timed(
         ["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, check=True, cwd=cwd
     )
     wall = time.perf_counter() - t
-    kb = next(int(x.split(":")[1]) for x in out.stderr.splitlines() if "Maximum resident" in x)
-    return wall, kb / 2**20, out.stdout
+    info = dict(x.strip().rsplit(": ", 1) for x in out.stderr.splitlines() if ": " in x)
+    kb = int(info["Maximum resident set size (kbytes)"])
+    cpu = float(info["User time (seconds)"]) + float(info["System time (seconds)"])
+    return wall, kb / 2**20, out.stdout, cpu
 
 
-def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
-    """Raster engine with a cut-off on an n × n DEM (30 m cells, synthetic hills), local
-    roads (secondary, 30 km/h, every 3 km) and a motorway (90 km/h) far off, so the grid
+def _real_dem(path: str, cell: float) -> tuple[np.ndarray, str]:
+    """A real DEM (any GDAL raster, e.g. an SRTM ``.hgt`` tile) reprojected to its UTM
+    zone at ``cell`` metres (bilinear) and cropped to the rectangle inside the tile (250 m
+    in from its edges), so every cell has a height; and a line saying what was done."""
+    import rasterio
+    from affine import Affine
+    from pyproj import Transformer
+    from rasterio.warp import Resampling, reproject
+
+    with rasterio.open(path) as src:
+        b = src.bounds
+        lon = (b.left + b.right) / 2
+        lat = (b.bottom + b.top) / 2
+        utm = 32600 + int((lon + 180) // 6) + 1 if lat >= 0 else 32700 + int((lon + 180) // 6) + 1
+        to = Transformer.from_crs(src.crs, utm, always_xy=True)
+        xs, ys = to.transform(
+            [b.left, b.left, b.right, b.right], [b.bottom, b.top, b.bottom, b.top]
+        )
+        west, east = max(xs[0], xs[1]) + 250, min(xs[2], xs[3]) - 250
+        south, north = max(ys[0], ys[2]) + 250, min(ys[1], ys[3]) - 250
+        w, h = int((east - west) // cell), int((north - south) // cell)
+        out = np.full((h, w), np.nan, dtype=np.float32)
+        reproject(
+            source=rasterio.band(src, 1),
+            destination=out,
+            dst_transform=Affine(cell, 0, west, 0, -cell, north),
+            dst_crs=f"EPSG:{utm}",
+            src_nodata=src.nodata,
+            dst_nodata=np.nan,
+            resampling=Resampling.bilinear,
+        )
+        native = f"{src.width}×{src.height} cells of {src.res[0] * 3600:g}″"
+    if np.isnan(out).any():
+        raise SystemExit(f"{path}: {int(np.isnan(out).sum())} cells without a height")
+    what = (
+        f"real DEM {Path(path).name} ({native}, heights {out.min():.0f}-{out.max():.0f} m) "
+        f"reprojected to EPSG:{utm} at {cell:g} m (bilinear), the rectangle 250 m inside the "
+        f"tile: {w}×{h} = {w * h / 1e6:.1f} M cells, placed on EPSG:4547 near 113.3E 23.1N"
+    )
+    return out, what
+
+
+def bench_cutoff(
+    n: int,
+    minutes: float,
+    trees: list[str],
+    real_dem: str | None = None,
+    whole: bool = False,
+    cell: float = 30.0,
+) -> None:
+    """Raster engine with a cut-off on a DEM (30 m cells): an n × n synthetic one (hills of
+    sines) or ``real_dem`` (a real DEM reprojected to 30 m, see ``_real_dem``), with local
+    roads (secondary, 30 km/h, every 3 km) and a motorway (90 km/h) 45 km off, so the grid
     the fastest speed could reach is much larger than the ring: each source tree in
     ``trees`` (``label=path``, e.g. the code before and after the window search) end to
     end in its own process; then GRASS ``r.cost`` with ``max_cost`` on the same friction
-    (off-road 3.02 km/h, roads burned) against the engine on that friction raster, and
-    ``r.walk`` on the DEM, if ``grass`` is installed."""
+    (roads burned; off road walking, on a real DEM at Tobler's speed for the cell's
+    steepest slope) against the engine on that friction raster, and ``r.walk`` on the DEM,
+    if ``grass`` is installed. ``whole``: also the whole grid without a cut-off, the
+    engine's graph and Dijkstra (this tree) against ``r.cost`` and ``r.walk`` without
+    ``max_cost``."""
     import os
     import shutil
+    import subprocess
     import tempfile
 
-    cell = 30.0
-    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
-    west, north = x0 - n / 2 * cell, y0 + n / 2 * cell
     import rasterio
     from affine import Affine
     from rasterio.features import rasterize
 
+    from suigeo.geo.access.tobler import tobler_kmh
+
+    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+    p = resolve_settings(None)
+    if real_dem:
+        dem, what = _real_dem(real_dem, cell)
+        h, w = dem.shape
+    else:
+        h = w = n
+        rows = np.arange(n, dtype=np.float32)[:, None] * cell
+        cols = np.arange(n, dtype=np.float32)[None, :] * cell
+        dem = 400 + 250 * np.sin(cols / 2900) * np.cos(rows / 3700) + 80 * np.sin(rows / 830)
+        dem = (dem + 40 * np.cos((cols + rows) / 510)).astype(np.float32)
+        del rows, cols
+        what = f"{n}×{n} = {n * n / 1e6:.0f} M cells of {cell:g} m (synthetic hills)"
+    west, north = x0 - w // 2 * cell, y0 + h // 2 * cell
     tr = Affine(cell, 0, west, 0, -cell, north)
     data = tempfile.mkdtemp(prefix="bench_cutoff_")
-    rows = np.arange(n, dtype=np.float32)[:, None] * cell
-    cols = np.arange(n, dtype=np.float32)[None, :] * cell
-    dem = 400 + 250 * np.sin(cols / 2900) * np.cos(rows / 3700) + 80 * np.sin(rows / 830)
-    dem = dem + 40 * np.cos((cols + rows) / 510)
     prof = dict(
         driver="GTiff",
-        width=n,
-        height=n,
+        width=w,
+        height=h,
         count=1,
         dtype="float32",
         crs="EPSG:4547",
@@ -283,34 +348,45 @@ def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
         tiled=True,
     )
     with rasterio.open(f"{data}/dem.tif", "w", **prof) as dst:
-        dst.write(dem.astype(np.float32), 1)
-    del dem, rows, cols
+        dst.write(dem, 1)
+    half_w, half_h = w // 2 * cell, h // 2 * cell
     k = np.arange(-30_000, 30_001, 3000.0)
-    lines = [shapely.LineString([(x0 - 30_000, y0 + d), (x0 + 30_000, y0 + d)]) for d in k]
-    lines += [shapely.LineString([(x0 + d, y0 - 30_000), (x0 + d, y0 + 30_000)]) for d in k]
+    kx, ky = k[np.abs(k) < half_w], k[np.abs(k) < half_h]
+    lines = [shapely.LineString([(west, y0 + d), (west + w * cell, y0 + d)]) for d in ky]
+    lines += [shapely.LineString([(x0 + d, north - h * cell), (x0 + d, north)]) for d in kx]
     cls = ["secondary"] * len(lines)
-    lines.append(shapely.LineString([(west, y0 - 45_000), (west + n * cell, y0 - 45_000)]))
+    lines.append(shapely.LineString([(west, y0 - 45_000), (west + w * cell, y0 - 45_000)]))
     cls.append("motorway")
     roads = gpd.GeoDataFrame({"highway": cls}, geometry=lines, crs=4547)
     roads.to_file(f"{data}/roads.gpkg")
-    p = resolve_settings(None)
-    walk = float(6 * np.exp(-3.5 * 0.05) * p["walk.off_path_factor"])
+    factor = p["walk.off_path_factor"]
+    if real_dem:  # an isotropic stand-in for the terrain: walking up the cell's steepest slope
+        gy, gx = np.gradient(dem.astype(np.float64), cell)
+        walk = tobler_kmh(np.hypot(gx, gy), off_path_factor=factor).astype(np.float32)
+        del gx, gy
+        walk_text = "off road Tobler × 0.6 at the cell's steepest slope (uphill)"
+    else:
+        walk = np.float32(tobler_kmh(0.0, off_path_factor=factor))
+        walk_text = "off road 3.02 km/h"
+    del dem
     kmh = rasterize(
         [(g, 30.0 if c == "secondary" else 90.0) for g, c in zip(lines, cls, strict=True)],
-        out_shape=(n, n),
+        out_shape=(h, w),
         transform=tr,
-        fill=walk,
+        fill=0,
         dtype="float32",
     )
+    kmh = np.where(kmh > 0, kmh, walk).astype(np.float32)
+    del walk
     with rasterio.open(f"{data}/friction.tif", "w", **prof) as dst:
         dst.write(kmh, 1)
     with rasterio.open(f"{data}/cost.tif", "w", **prof) as dst:  # minutes per cell
         dst.write((cell / (kmh * 1000 / 60)).astype(np.float32), 1)
     del kmh
     print(
-        f"cut-off benchmark: {n}×{n} = {n * n / 1e6:.0f} M cells of {cell:g} m (synthetic "
-        f"hills), {len(lines) - 1} secondary roads 30 km/h every 3 km + a motorway 90 km/h "
-        f"45 km off; cut-off {minutes:g} min; load average {os.getloadavg()[0]:.1f} on "
+        f"cut-off benchmark: {what}; {len(lines) - 1} secondary roads 30 km/h every 3 km + a "
+        f"motorway 90 km/h 45 km off; friction raster for r.cost: roads burned, {walk_text}; "
+        f"cut-off {minutes:g} min; load average {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} cores"
     )
     grass = shutil.which("grass") is not None
@@ -323,12 +399,32 @@ def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
             _timed([*g, "r.in.gdal", f"input={data}/{name}.tif", f"output={name}", "-o"])
         _timed([*g, "g.region", "raster=cost"])
         _timed([*g, "r.mapcalc", "expression=zero = 0.0"])
+        version = subprocess.run(["grass", "--version"], capture_output=True, text=True)
+        version = (version.stdout + version.stderr).strip().splitlines()[0]
         print(
-            f"  (GRASS import of the cost and DEM rasters, not timed below: "
+            f"  ({version}; import of the cost and DEM rasters, not timed below: "
             f"{time.perf_counter() - t:.1f} s)"
+        )
+        # what every GRASS module run pays before its work: the session start-up
+        wall, gb, _, cpu = min(_timed([*g, "g.region", "-p"]) for _ in range(3))
+        print(
+            f"  (GRASS start-up, `--exec g.region -p`, best of 3: {wall:.2f} s wall, "
+            f"{cpu:.2f} s CPU)"
         )
     else:
         print("  GRASS not installed: r.cost / r.walk skipped")
+    for label, tree in (t.split("=", 1) for t in trees[-1:]):
+        env = {**os.environ, "PYTHONPATH": tree}
+        imports = (
+            "import geopandas, rasterio, scipy.sparse.csgraph; from suigeo.geo.access import rings"
+        )
+        wall, gb, _, cpu = min(
+            _timed([sys.executable, "-c", imports], env, cwd=data) for _ in range(3)
+        )
+        print(
+            f"  (suigeo [{label}] start-up, the imports of a rings() run, best of 3: {wall:.2f} s "
+            f"wall, {cpu:.2f} s CPU, {gb:.2f} GB)"
+        )
     origins = {
         "in the hills, 1.5 km from the nearest road": (x0 + 1500 + cell / 2, y0 + 1500 - cell / 2),
         "on a road crossing": (x0 + cell / 2, y0 - cell / 2),
@@ -340,56 +436,156 @@ def bench_cutoff(n: int, minutes: float, trees: list[str]) -> None:
         for label, tree in (t.split("=", 1) for t in trees):
             env = {**os.environ, "PYTHONPATH": tree}
             # run in the data folder: `python -c` puts the working folder first on the path
-            wall, gb, out = _timed([sys.executable, "-c", _RUN, "dem", *args], env, cwd=data)
+            wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "dem", *args], env, cwd=data)
             secs, area = out.split()
             with rasterio.open(f"{data}/out_dem.tif") as src:
                 built = f"{src.width}×{src.height}"
             print(
                 f"  suigeo [{label}] DEM + roads, rings end to end: {float(secs):.2f} s "
-                f"(process {wall:.2f} s with imports), peak {gb:.2f} GB; ring {area} km²; "
+                f"(process {wall:.2f} s wall, {cpu:.2f} s CPU with imports), peak {gb:.2f} GB; "
+                f"ring {area} km²; "
                 f"grid built and searched {built} cells"
             )
         label, tree = trees[-1].split("=", 1)
         env = {**os.environ, "PYTHONPATH": tree}
-        wall, gb, out = _timed([sys.executable, "-c", _RUN, "friction", *args], env, cwd=data)
+        wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "friction", *args], env, cwd=data)
         secs, area = out.split()
         print(
             f"  suigeo [{label}] the same as a friction raster (no DEM), rings end to end: "
-            f"{float(secs):.2f} s (process {wall:.2f} s), peak {gb:.2f} GB; ring {area} km²"
+            f"{float(secs):.2f} s (process {wall:.2f} s wall, {cpu:.2f} s CPU), peak {gb:.2f} GB; "
+            f"ring {area} km²"
         )
         if not grass:
             continue
         start = f"start_coordinates={ox},{oy}"
-        wall, gb, _ = _timed(
+        wall, gb, _, cpu = _timed(
             [*g, "r.cost", "input=cost", "output=rcost", start, f"max_cost={minutes}", "--o"]
         )
-        print(f"  GRASS r.cost max_cost={minutes:g} (8 neighbours): {wall:.2f} s, peak {gb:.2f} GB")
-        _timed([*g, "r.out.gdal", "input=rcost", f"output={data}/rcost.tif", "type=Float64", "--o"])
-        with (
-            rasterio.open(f"{data}/rcost.tif") as a,
-            rasterio.open(f"{data}/out_friction.tif") as b,
-        ):
-            ref, ref_tr = a.read(1, masked=True).filled(np.nan), a.transform
-            ours, our_tr = b.read(1).astype(float), b.transform
-        c0 = round((our_tr.c - ref_tr.c) / cell)
-        r0 = round((ref_tr.f - our_tr.f) / cell)
-        sub = ref[r0 : r0 + ours.shape[0], c0 : c0 + ours.shape[1]]
-        both = (ours >= 0) & np.isfinite(sub)
         print(
-            f"    r.cost vs suigeo on the same friction: cells within {minutes:g} min "
-            f"{int((ref <= minutes).sum()):,} vs {int((ours >= 0).sum()):,}; "
-            f"max |Δt| {np.abs(ours[both] - sub[both]).max():.2e} min"
+            f"  GRASS r.cost max_cost={minutes:g} (8 neighbours): {wall:.2f} s wall, {cpu:.2f} s "
+            f"CPU, peak {gb:.2f} GB"
         )
+        _compare(g, "rcost", f"{data}/out_friction.tif", data, cell, minutes)
         walk = [*g, "r.walk", "elevation=dem", "friction=zero", "output=rwalk", start]
-        wall, gb, _ = _timed([*walk, f"max_cost={minutes * 60}", "--o"])
+        wall, gb, _, cpu = _timed([*walk, f"max_cost={minutes * 60}", "--o"])
         print(
             f"  GRASS r.walk max_cost={minutes * 60:g} s on the DEM (its own hiking model, no "
-            f"roads: times differ): {wall:.2f} s, peak {gb:.2f} GB"
+            f"roads: times differ): {wall:.2f} s wall, {cpu:.2f} s CPU, peak {gb:.2f} GB"
         )
+    if whole:
+        _whole_grid(g if grass else None, trees[-1], data, origins, cell)
     if not os.environ.get("BENCH_KEEP"):
         shutil.rmtree(data)
     else:
         print(f"  data kept in {data}")
+
+
+def _compare(g, name, ours_tif, data, cell, minutes) -> None:
+    """GRASS raster ``name`` against the engine's travel-time GeoTIFF on its cells."""
+    import rasterio
+
+    _timed([*g, "r.out.gdal", f"input={name}", f"output={data}/{name}.tif", "type=Float64", "--o"])
+    with rasterio.open(f"{data}/{name}.tif") as a, rasterio.open(ours_tif) as b:
+        ref, ref_tr = a.read(1, masked=True).filled(np.nan), a.transform
+        ours, our_tr = b.read(1).astype(float), b.transform
+        ours[ours == b.nodata] = np.nan
+    c0 = round((our_tr.c - ref_tr.c) / cell)
+    r0 = round((ref_tr.f - our_tr.f) / cell)
+    sub = ref[r0 : r0 + ours.shape[0], c0 : c0 + ours.shape[1]]
+    both = np.isfinite(ours) & np.isfinite(sub)
+    d = np.abs(ours[both] - sub[both])
+    rel = d / np.maximum(sub[both], 1e-9)
+    lim = minutes if minutes < np.inf else np.inf
+    print(
+        f"    {name} vs suigeo on the same friction: cells within {lim:g} min "
+        f"{int((ref <= lim).sum()):,} vs {int((ours <= lim).sum()):,}; "
+        f"max |Δt| {d.max():.2e} min, max relative {rel[sub[both] > 1].max(initial=0.0):.1e} "
+        f"(cells over 1 min)"
+    )
+
+
+_WHOLE = """
+import sys, time
+import numpy as np
+import rasterio
+from rasterio.features import rasterize
+import geopandas as gpd
+from suigeo.geo.access.graph import shortest_times
+from suigeo.geo.access.raster import grid_csr
+from suigeo.geo.access.settings import resolve_settings
+kind, row, col, data = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+t = time.perf_counter()
+p = resolve_settings(None)
+with rasterio.open(f"{data}/dem.tif") as src:
+    prof, cell = src.profile, src.res[0]
+    if kind == "dem":
+        heights = src.read(1).astype(np.float64)
+        roads = gpd.read_file(f"{data}/roads.gpkg")
+        kmh = np.where(roads["highway"] == "motorway", 90.0, 30.0)
+        speed = rasterize(list(zip(roads.geometry, kmh)), out_shape=heights.shape,
+                          transform=src.transform, fill=np.nan, dtype="float64")
+        offroad = None
+if kind == "friction":
+    with rasterio.open(f"{data}/friction.tif") as src:
+        offroad = src.read(1).astype(np.float64)
+    heights, speed = None, np.full(offroad.shape, np.nan)
+t_read = time.perf_counter() - t
+graph = grid_csr(speed, heights, cell, p, offroad=offroad)
+del speed, heights, offroad
+t_graph = time.perf_counter() - t - t_read
+dist, _ = shortest_times(graph, np.array([row * prof["width"] + col]))
+del graph
+t_search = time.perf_counter() - t - t_read - t_graph
+prof.update(dtype="float32", nodata=-1.0)
+with rasterio.open(f"{data}/whole_{kind}.tif", "w", **prof) as dst:
+    dst.write(np.where(np.isfinite(dist[0]), dist[0], -1).astype(np.float32)
+              .reshape(prof["height"], prof["width"]), 1)
+print(f"{time.perf_counter() - t:.2f} {t_read:.2f} {t_graph:.2f} {t_search:.2f}")
+"""
+
+
+def _whole_grid(g, tree: str, data: str, origins: dict, cell: float) -> None:
+    """The whole grid without a cut-off from the first origin: the engine's graph build
+    (``grid_csr``) and Dijkstra on the DEM (Tobler, roads burned) and on the friction
+    raster, each in its own process, against ``r.walk`` and ``r.cost`` without
+    ``max_cost``."""
+    import os
+
+    import rasterio
+
+    label, path = tree.split("=", 1)
+    env = {**os.environ, "PYTHONPATH": path}
+    ox, oy = next(iter(origins.values()))
+    with rasterio.open(f"{data}/dem.tif") as src:
+        row, col = src.index(ox, oy)
+        size = f"{src.width}×{src.height} = {src.width * src.height / 1e6:.1f} M cells"
+    print(f" whole grid ({size}), no cut-off, from the first origin:")
+    for kind in ("friction", "dem"):
+        what = "friction raster" if kind == "friction" else "DEM (Tobler) + roads"
+        cmd = [sys.executable, "-c", _WHOLE, kind, str(row), str(col), data]
+        wall, gb, out, cpu = _timed(cmd, env, cwd=data)
+        total, t_read, t_graph, t_search = out.split()
+        print(
+            f"  suigeo [{label}] {what}, read + graph + Dijkstra + write: {total} s (read "
+            f"{t_read} s, graph {t_graph} s, Dijkstra {t_search} s; process {wall:.2f} s wall, "
+            f"{cpu:.2f} s CPU with imports), peak {gb:.2f} GB"
+        )
+        if g is None:
+            continue
+        start = f"start_coordinates={ox},{oy}"
+        if kind == "friction":
+            wall, gb, _, cpu = _timed([*g, "r.cost", "input=cost", "output=rcostall", start, "--o"])
+            print(
+                f"  GRASS r.cost, no max_cost: {wall:.2f} s wall, {cpu:.2f} s CPU, peak {gb:.2f} GB"
+            )
+            _compare(g, "rcostall", f"{data}/whole_friction.tif", data, cell, np.inf)
+        else:
+            walk = [*g, "r.walk", "elevation=dem", "friction=zero", "output=rwalkall", start]
+            wall, gb, _, cpu = _timed([*walk, "--o"])
+            print(
+                f"  GRASS r.walk, no max_cost (its own hiking model, no roads): {wall:.2f} s wall, "
+                f"{cpu:.2f} s CPU, peak {gb:.2f} GB"
+            )
 
 
 def main() -> None:
@@ -417,6 +613,17 @@ def main() -> None:
     )
     ap.add_argument("--cutoff-minutes", type=float, default=30.0)
     ap.add_argument(
+        "--real-dem",
+        metavar="FILE",
+        help="cut-off benchmark on this real DEM (e.g. an SRTM .hgt tile), reprojected to 30 m "
+        "(instead of the synthetic N × N hills)",
+    )
+    ap.add_argument(
+        "--whole",
+        action="store_true",
+        help="cut-off benchmark: also the whole grid without a cut-off vs r.cost / r.walk",
+    )
+    ap.add_argument(
         "--tree",
         action="append",
         default=[],
@@ -424,9 +631,15 @@ def main() -> None:
         help="source tree to time in the cut-off benchmark (repeatable; default this one)",
     )
     args = ap.parse_args()
-    if args.cutoff_grid:
+    if args.cutoff_grid or args.real_dem:
         here = str(Path(__file__).resolve().parents[1])
-        bench_cutoff(args.cutoff_grid, args.cutoff_minutes, args.tree or [f"this={here}"])
+        bench_cutoff(
+            args.cutoff_grid,
+            args.cutoff_minutes,
+            args.tree or [f"this={here}"],
+            real_dem=args.real_dem,
+            whole=args.whole,
+        )
         return
     if args.raster:
         bench_raster(

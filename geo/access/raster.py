@@ -219,38 +219,61 @@ def grid_csr(
     n_total = n if n_total is None else n_total
     factor = settings["walk.off_path_factor"]
     flat = float(tobler_kmh(0.0))
-    base = (
-        np.full((h, w), flat * factor)
-        if offroad is None
-        else np.where(np.isfinite(offroad), offroad, flat * factor)
-    )
     road = np.isfinite(speed)
-    extra = np.zeros(n_total, np.int64) if links is None else np.diff(links.indptr)
-    shift = np.append(0, np.cumsum(extra))  # link entries before each row
-    nnz = 8 * n + int(shift[-1])
+    if links is None or not links.nnz:  # no links: no per-row shift to track
+        links, extra, shift = None, None, None
+        nnz = 8 * n
+    else:
+        extra = np.diff(links.indptr)
+        shift = np.append(0, np.cumsum(extra))  # link entries before each row
+        nnz = 8 * n + int(shift[-1])
     itype = np.int32 if nnz < 2**31 - 1 and n_total < 2**31 - 1 else np.int64
     data = np.empty(nnz)
     cols = np.empty(nnz, dtype=itype)
-    linked = np.flatnonzero(extra[:n])
+    linked = np.flatnonzero(extra[:n]) if extra is not None else np.empty(0, np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
+        # padded grids built in place (one allocation each: this is the peak of a large run)
         if heights is None:  # no slope: one friction (minutes per metre) per cell
-            pad_inv = np.pad(0.06 / np.where(road, speed, base), 1, constant_values=np.inf)
+            pad_inv = np.full((h + 2, w + 2), np.inf)
+            inner = pad_inv[1:-1, 1:-1]
+            _offroad_into(inner, offroad, flat * factor)
+            np.copyto(inner, speed, where=road)
+            np.divide(0.06, inner, out=inner)
             pads: tuple[np.ndarray, ...] = (pad_inv,)
         else:  # off-grid neighbours are NaN: their moves are dropped like impassable ones
+            base = np.full((h + 2, w + 2), np.nan)
+            _offroad_into(base[1:-1, 1:-1], offroad, flat * factor)
             pads = (
-                np.pad(base, 1, constant_values=np.nan),
+                base,
                 np.pad(speed, 1, constant_values=np.nan),
                 np.pad(heights, 1, constant_values=np.nan),  # NaN: no height (see _block)
+                np.pad(road, 1, constant_values=False),
             )
+        del road
         rows = max(1, 2**13 // w)  # 8 moves × 8 bytes × 2**13 cells = 512 kB per block
         buf = np.empty((rows * w, 8)), np.empty((rows * w, 8), dtype=itype)
         for r0 in range(0, h, rows):
             r1 = min(h, r0 + rows)
             m = (r1 - r0) * w
-            _block(buf[0][:m], buf[1][:m], r0, r1, w, cell, pads, flat, reverse)
-            # cells [a, b) lie contiguously in the CSR; a linked cell's links follow its moves
             c0 = r0 * w
             cut = linked[np.searchsorted(linked, c0) : np.searchsorted(linked, r1 * w)]
+            if not cut.size:  # no linked cell: the block's moves go straight into the CSR
+                at = 8 * c0 + (0 if shift is None else int(shift[c0]))
+                _block(
+                    data[at : at + 8 * m],
+                    cols[at : at + 8 * m],
+                    r0,
+                    r1,
+                    w,
+                    cell,
+                    pads,
+                    flat,
+                    reverse,
+                )
+                continue
+            assert shift is not None  # a linked cell: there are links
+            _block(buf[0][:m], buf[1][:m], r0, r1, w, cell, pads, flat, reverse)
+            # cells [a, b) lie contiguously in the CSR; a linked cell's links follow its moves
             for a, b in zip(np.append(c0, cut + 1), np.append(cut + 1, r1 * w), strict=True):
                 if a == b:  # the block's last cell is linked
                     continue
@@ -259,11 +282,26 @@ def grid_csr(
                 cols[at : at + 8 * (b - a)] = buf[1][a - c0 : b - c0].ravel()
                 if b - 1 in cut:
                     _put_links(data, cols, links, b - 1, 8 * b + int(shift[b - 1]))
-    if links is not None:  # the rows beyond the grid hold only links
+    del pads, buf
+    if shift is None or links is None:
+        indptr = np.arange(0, 8 * n + 1, 8, dtype=itype)
+        if n_total > n:  # the rows beyond the grid are empty
+            indptr = np.concatenate([indptr, np.full(n_total - n, 8 * n, dtype=itype)])
+    else:  # the rows beyond the grid hold only links
         data[8 * n + int(shift[n]) :] = links.data[links.indptr[n] :]
         cols[8 * n + int(shift[n]) :] = links.indices[links.indptr[n] :]
-    indptr = 8 * np.minimum(np.arange(n_total + 1), n) + shift
-    return csr_array((data, cols, indptr.astype(itype)), shape=(n_total, n_total))
+        indptr = (8 * np.minimum(np.arange(n_total + 1), n) + shift).astype(itype)
+    return csr_array((data, cols, indptr), shape=(n_total, n_total))
+
+
+def _offroad_into(out: np.ndarray, offroad: np.ndarray | None, walk: float) -> None:
+    """Off-road speeds on the flat (km/h) into ``out``: the friction raster's, else (and
+    where it has no data) ``walk``."""
+    if offroad is None:
+        out.fill(walk)
+    else:
+        np.copyto(out, offroad)
+        np.copyto(out, walk, where=~np.isfinite(offroad))
 
 
 def _put_links(data, cols, links, row, at) -> None:
@@ -276,25 +314,48 @@ _STEP = np.array([dr for dr, _ in _OFFSETS]), np.array([dc for _, dc in _OFFSETS
 
 
 def _block(data, cols, r0, r1, w, cell, pads, flat, reverse) -> None:
-    """Moves of grid rows ``r0:r1`` into ``data``/``cols`` (one row of 8 per cell)."""
+    """Moves of grid rows ``r0:r1`` into ``data``/``cols`` (one row of 8 per cell). With
+    heights, each move's cost is worked out in place in block-sized buffers, in the order
+    of operations of :func:`tobler_kmh` and ``d/2 · (1/v_a + 1/v_b)`` (the same bits)."""
     here = (slice(1 + r0, 1 + r1), slice(1, 1 + w))
     idx = np.arange(r0 * w, r1 * w, dtype=cols.dtype).reshape(r1 - r0, w, 1)
     data, cols = data.reshape(r1 - r0, w, 8), cols.reshape(r1 - r0, w, 8)
+    if len(pads) > 1:
+        shape = (r1 - r0, w)
+        rise, v_a, v_b = np.empty(shape), np.empty(shape), np.empty(shape)
+        nan = np.empty(shape, dtype=bool)
     for k, (dr, dc) in enumerate(_OFFSETS):
         there = (slice(1 + r0 + dr, 1 + r1 + dr), slice(1 + dc, 1 + dc + w))
         d = cell * math.hypot(dr, dc)
         if len(pads) == 1:
             np.multiply(pads[0][here] + pads[0][there], d / 2, out=data[:, :, k])
+            continue
+        base, speed, hgt, road = pads
+        if reverse:
+            np.subtract(hgt[here], hgt[there], out=rise)
         else:
-            base, speed, hgt = pads
-            rise = hgt[here] - hgt[there] if reverse else hgt[there] - hgt[here]
-            # a move into, out of or between cells without a height (DEM nodata, outside
-            # the DEM) is level: walked as on the flat, never a cliff from a made-up height
-            np.copyto(rise, 0.0, where=np.isnan(rise))
-            slope = tobler_kmh(rise / d) / flat
-            v_here = np.where(np.isfinite(speed[here]), speed[here], base[here] * slope)
-            v_there = np.where(np.isfinite(speed[there]), speed[there], base[there] * slope)
-            data[:, :, k] = d / 2 * (1 / v_here + 1 / v_there) * 0.06
+            np.subtract(hgt[there], hgt[here], out=rise)
+        # a move into, out of or between cells without a height (DEM nodata, outside
+        # the DEM) is level: walked as on the flat, never a cliff from a made-up height
+        np.copyto(rise, 0.0, where=np.isnan(rise, out=nan))
+        # slope factor: tobler_kmh(rise / d) / flat, i.e. 6·exp(−3.5·|S + 0.05|) / flat
+        np.divide(rise, d, out=rise)
+        np.add(rise, 0.05, out=rise)
+        np.abs(rise, out=rise)
+        np.multiply(-3.5, rise, out=rise)
+        np.exp(rise, out=rise)
+        np.multiply(6.0, rise, out=rise)
+        np.divide(rise, flat, out=rise)
+        # speeds at both ends: the road's where burned, else off-road × slope factor
+        np.multiply(base[here], rise, out=v_a)
+        np.copyto(v_a, speed[here], where=road[here])
+        np.multiply(base[there], rise, out=v_b)
+        np.copyto(v_b, speed[there], where=road[there])
+        np.divide(1.0, v_a, out=v_a)
+        np.divide(1.0, v_b, out=v_b)
+        np.add(v_a, v_b, out=v_a)
+        np.multiply(d / 2, v_a, out=v_a)
+        np.multiply(v_a, 0.06, out=data[:, :, k])
     np.add(idx, (_STEP[0] * w + _STEP[1]).astype(cols.dtype), out=cols)
     bad = ~np.isfinite(data)  # off the grid or impassable: a zero-cost self-loop
     np.copyto(data, ZERO, where=bad)
@@ -377,11 +438,30 @@ def _extent(ox, oy, sx, sy, rail: RailNet, t_max: float, v_mpm: float):
     return (x0, y0, x1, y1)
 
 
-def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> np.ndarray:
+@dataclass
+class _Burned:
+    """Ordinary roads burned onto the grid: ``rank`` holds, per cell, 1 + the index into
+    ``speeds`` (km/h) of the road burned there, 0 off road (2 bytes a cell where a float
+    grid of speeds would take 8: the grid spans everything reachable, the search a window
+    of it)."""
+
+    rank: np.ndarray
+    speeds: np.ndarray
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """Road speeds (km/h) of the window's cells, NaN off road."""
+        rank = self.rank[r0:r1, c0:c1]
+        out = np.full(rank.shape, np.nan)
+        on = rank > 0
+        out[on] = self.speeds[rank[on] - 1]
+        return out
+
+
+def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> _Burned:
     """Burn ordinary roads (fastest wins); add expressways as a linked graph."""
-    speed = np.full((grid.height, grid.width), np.nan)
+    rank = np.zeros((grid.height, grid.width), np.uint16)
     if gdf is None:
-        return speed
+        return _Burned(rank, np.zeros(0))
     limited_cls = set(settings["raster.limited_access_classes"])
     cls = gdf["highway"].astype("string").str.lower() if "highway" in gdf.columns else None
     limited = (
@@ -389,14 +469,18 @@ def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> np.ndar
     )
     geoms = gdf.geometry.to_crs(grid.plane).values
     order = np.argsort(kmh[~limited], kind="stable")  # later shapes overwrite: fastest wins
-    shapes_ = list(zip(np.asarray(geoms[~limited])[order], kmh[~limited][order], strict=True))
+    speeds = np.unique(kmh[~limited])
+    ranks = np.searchsorted(speeds, kmh[~limited][order]) + 1
+    if speeds.size >= 2**16:
+        rank = rank.astype(np.uint32)
+    shapes_ = list(zip(np.asarray(geoms[~limited])[order], ranks.tolist(), strict=True))
     if shapes_:
-        speed = rasterize(
+        rank = rasterize(
             shapes_,
-            out_shape=speed.shape,
+            out_shape=rank.shape,
             transform=grid.transform,
-            fill=np.nan,
-            dtype="float64",
+            fill=0,
+            dtype=rank.dtype,
         )
     if limited.any():
         sub = gdf[limited].reset_index(drop=True)
@@ -411,9 +495,9 @@ def _roads(gdf, kmh, grid: Grid, settings: Settings, edges: EdgeList) -> np.ndar
         cells = grid.cell_of(xy[:, 0], xy[:, 1])
         on_road = np.zeros(g.n_nodes, bool)
         ok = cells >= 0
-        on_road[ok] = np.isfinite(speed.ravel()[cells[ok]])
+        on_road[ok] = rank.ravel()[cells[ok]] > 0
         edges.add(ids[on_road], cells[on_road], ZERO, both=True)
-    return speed
+    return _Burned(rank, speeds)
 
 
 def _write_tif(path, times: np.ndarray, grid: Grid, inputs: list) -> None:
@@ -481,13 +565,20 @@ def _to_window(ids: np.ndarray, grid: Grid, box: tuple[int, int, int, int]) -> n
     return np.where(ids >= grid.size, ids - grid.size + (r1 - r0) * ww, cell)
 
 
-def _link_arrays(links: csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The links as (u, v, w) arrays, built from the rows that hold any (a few among the
-    grid's millions)."""
-    count = np.diff(links.indptr)
-    rows = np.flatnonzero(count)
-    u = np.repeat(rows.astype(np.int64), count[rows])
-    return u, links.indices.astype(np.int64), np.asarray(links.data)
+def _link_arrays(edges: EdgeList, *, reverse: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The links (rail, expressways) as (u, v, w) arrays, backwards when ``reverse``,
+    keeping the cheapest of parallel links (as ``EdgeList.csr`` does, without its row
+    pointer over the millions of grid cells)."""
+    u, v, w = edges.arrays()
+    if reverse:
+        u, v = v, u
+    if u.size:
+        order = np.lexsort((w, v, u))
+        u, v, w = u[order], v[order], w[order]
+        first = np.ones(u.size, dtype=bool)
+        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        u, v, w = u[first], v[first], w[first]
+    return u, v, w
 
 
 def _window_links(
@@ -520,7 +611,7 @@ def _side_growth(away: int, t_edge: float, t_max: float) -> int:
 
 
 def _windowed_search(
-    grid, speed, links, o_cells, t_max, first_kmh, layers, settings, reverse, nearest
+    grid, burned, links, n_links, o_cells, t_max, first_kmh, layers, settings, reverse, nearest
 ):
     """Dijkstra with a cut-off on a window of the grid, grown until it holds every node
     reached: the window starts at the origins ± ``t_max`` × ``first_kmh`` and a side grows
@@ -539,16 +630,15 @@ def _windowed_search(
     )
     if not WINDOWED:
         box = (0, grid.height, 0, grid.width)
-    link_uvw = _link_arrays(links)
     while True:
         r0, r1, c0, c1 = box
         win = Grid(
             grid.transform @ Affine.translation(c0, r0), c1 - c0, r1 - r0, grid.cell, grid.plane
         )
         heights, dem_note, offroad = layers(win)
-        sub, leak_u, leak_v = _window_links(link_uvw, links.shape[0], grid, box)
+        sub, leak_u, leak_v = _window_links(links, n_links, grid, box)
         graph = grid_csr(
-            speed[r0:r1, c0:c1],
+            burned.window(r0, r1, c0, c1),
             heights,
             grid.cell,
             settings,
@@ -644,16 +734,15 @@ def raster_rings(
         settings,
     )
     log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
-    edges = EdgeList()
-    edges.add_nodes(grid.size)
-    speed = _roads(gdf, kmh, grid, settings, edges)
+    edges = EdgeList(n=grid.size)  # the grid's cells are nodes 0 .. size - 1
+    burned = _roads(gdf, kmh, grid, settings, edges)
     st_nodes = rail.attach(edges)
     st_cells = grid.cell_of(np.asarray(sx), np.asarray(sy))
     ok = st_cells >= 0
     edges.add(st_nodes[ok], st_cells[ok], ZERO, both=True)
     o_cells = grid.cell_of(np.asarray(ox), np.asarray(oy))
     reverse = direction == "to"
-    links = edges.csr(reverse=reverse)
+    links = _link_arrays(edges, reverse=reverse)
     t_max = max(thresholds)
 
     def layers(win: Grid) -> tuple[np.ndarray | None, str, np.ndarray | None]:
@@ -663,7 +752,7 @@ def raster_rings(
 
     first = flat_kmh(settings) if friction is None else _typical_kmh(friction)
     win, box, dist, (heights, dem_note) = _windowed_search(
-        grid, speed, links, o_cells, t_max, first, layers, settings, reverse, nearest
+        grid, burned, links, edges.n, o_cells, t_max, first, layers, settings, reverse, nearest
     )
     if heights is not None:
         outside = np.isnan(heights.ravel()[_to_window(o_cells, grid, box)])
