@@ -501,7 +501,7 @@ def prepare(
     edges = net.edges
     missing = edges["maxspeed"].isna().to_numpy()
     if missing.any():
-        filled = road_speeds(edges.assign(maxspeed=np.nan)[missing], s)
+        filled = road_speeds(edges[missing].drop(columns="maxspeed"), s)
         edges.loc[missing, "maxspeed"] = filled
         edges.loc[missing, "speed_source"] = "class " + edges.loc[missing, "highway"].astype(str)
     edges["mode"] = net.mode

@@ -73,6 +73,8 @@ def load_roads(
 def _on_unique(values: pd.Series, func) -> np.ndarray:
     """Apply a vectorised string function to the distinct values only, then spread back."""
     codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    if len(uniques) == 0:  # an empty column: nothing to parse (was an IndexError)
+        return np.full(len(values), np.nan)
     out = func(pd.Series(uniques, dtype="string"))
     res = np.asarray(out)[np.maximum(codes, 0)]
     if (codes < 0).any():

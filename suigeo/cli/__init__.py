@@ -37,7 +37,7 @@ EXIT_BAD_INPUT = 2
 INPUT_DESTS = (
     "input", "file", "control", "check", "base", "params", "schema", "ruleset", "roads",
     "dem", "friction", "timetable", "through", "origins", "facilities", "targets", "rings",
-    "user_layer", "parcels", "buildings", "green",
+    "user_layer", "parcels", "buildings", "green", "clip",
 )  # fmt: skip
 OUTPUT_DESTS = ("output", "rejects", "raster_out", "png", "pdf", "map", "straddling")
 
