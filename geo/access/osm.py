@@ -211,7 +211,8 @@ def _read_ways(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.nda
     xs: list[int] = []
     ys: list[int] = []
     try:
-        for w in fp:
+        for obj in fp:
+            w: Any = obj  # a Way (the filter lets only ways through)
             ids.append(w.id)
             tg = w.tags
             for k in _KEYS:
