@@ -228,7 +228,8 @@ def main() -> None:
     else:
         t = time.perf_counter()
         pbf = write_grid(args.grid, tmp / f"grid{args.grid}.osm.pbf")
-        what = f"synthetic grid extract {args.grid}×{args.grid} (written in {time.perf_counter() - t:.0f} s)"
+        took = time.perf_counter() - t
+        what = f"synthetic grid extract {args.grid}×{args.grid} (written in {took:.0f} s)"
     size = pbf.stat().st_size / 2**20
     node, lon, lat = origin_node(pbf)
     print(f"extract: {what}, {size:.1f} MiB; origin: OSM node {node} ({lon:.6f}, {lat:.6f}); "
@@ -254,11 +255,12 @@ def main() -> None:
     a, b = res["suigeo"]["times"], res["osmnx"]["times"]
     common = sorted(set(a) & set(b))
     diff = np.array([a[k] - b[k] for k in common])
+    rel = np.abs(diff) / np.maximum([b[k] for k in common], 1.0) if diff.size else [math.nan]
     print(
         f"  times: {len(common)} OSM nodes reached by both ({len(set(a) - set(b))} by suigeo "
         f"only, {len(set(b) - set(a))} by the OSMnx route only); max |Δt| "
         f"{np.abs(diff).max() if diff.size else math.nan:.4f} s, max relative "
-        f"{np.max(np.abs(diff) / np.maximum([b[k] for k in common], 1.0)) if diff.size else math.nan:.2e}"
+        f"{np.max(rel):.2e}"
     )
     sw = min(w for w, _ in res["suigeo"]["runs"])
     sc = min(c for _, c in res["suigeo"]["runs"])
