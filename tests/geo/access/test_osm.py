@@ -370,3 +370,29 @@ def test_real_network_times_equal_a_dijkstra_on_the_prepared_edges(hel_gz, tmp_p
         assert m == pytest.approx(want.get(t, math.inf), abs=1e-3), t
         reached += math.isfinite(m)
     assert reached > 40
+
+
+def test_without_pyosmium_the_error_names_the_extra(extract, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "osmium", None)  # import osmium raises ImportError
+    with pytest.raises(InputError, match=r"needs pyosmium: pip install 'suigeo\[osm\]'"):
+        read_osm(extract)
+
+
+def test_the_raster_engine_and_walk_mode_read_an_extract(hel_gz):
+    origin = moved(24.9440, 60.1690)
+    ras = rings(origin, minutes=[5], engine="raster", roads=hel_gz, rail=False)
+    drive = rings(origin, minutes=[5], engine="network", roads=hel_gz, rail=False)
+    walk = rings(
+        origin,
+        minutes=[5],
+        engine="network",
+        roads=hel_gz,
+        rail=False,
+        settings={"network.osm.mode": "walk"},
+    )
+    assert ras["area_km2"].iloc[0] > 0
+    # walking 5 minutes (420 m) reaches far less than driving at 30-50 km/h
+    assert 0 < walk["area_km2"].iloc[0] < drive["area_km2"].iloc[0] / 2
+    assert '"network.osm.mode":"walk"' in walk["settings"].iloc[0]
