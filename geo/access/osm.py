@@ -221,9 +221,8 @@ def _read_ways(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.nda
             counts.append(len(nl))
             for n in nl:
                 refs.append(n.ref)
-                loc = n.location
-                xs.append(loc.x)
-                ys.append(loc.y)
+                xs.append(n.x)  # fixed-point 1e-7 degrees; 2**31 - 1 when the node is missing
+                ys.append(n.y)
     except RuntimeError as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"OpenStreetMap extract {str(path)!r}: cannot read it: {text}") from None
