@@ -64,7 +64,10 @@ def settings_table() -> str:
 
     rows = ["| key | default | source |", "|---|---|---|"]
     for key, (value, source) in defaults().items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else f"{value:g}"
+        if isinstance(value, list):
+            shown = ", ".join(map(str, value))
+        else:
+            shown = value if isinstance(value, str) else f"{value:g}"
         if isinstance(value, bool):
             shown = str(value).lower()
         cell = source.replace("|", "\\|")

@@ -128,7 +128,7 @@ def build_network(
     the others may not (they stay unreached)."""
     plane = plane_crs(lon)
     must = len(lon) if must_attach is None else must_attach
-    road = road_graph(load_roads(roads), settings, plane)
+    road = road_graph(load_roads(roads, settings), settings, plane)
     log.info("network: %d road line(s), %d node(s)", len(road.geoms), road.n_nodes)
     edges = EdgeList()
     edges.add_nodes(road.n_nodes)

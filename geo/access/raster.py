@@ -715,7 +715,7 @@ def raster_rings(
     sx, sy = crs.transform(
         rail.stations["lon"].to_numpy(), rail.stations["lat"].to_numpy(), src="CGCS2000", dst=epsg
     )
-    gdf = None if roads is None else load_roads(roads)
+    gdf = None if roads is None else load_roads(roads, settings)
     kmh = None if gdf is None else road_speeds(gdf, settings)
     vmax = _fastest_kmh(kmh, friction, dem is not None, settings)
     bounds = _extent(

@@ -32,11 +32,22 @@ _REVERSE = {"-1", "reverse"}
 _MPH = 1.609344
 
 
-def load_roads(roads: gpd.GeoDataFrame | str | os.PathLike[str]) -> gpd.GeoDataFrame:
-    """Road lines from a GeoDataFrame or a file of any format of :mod:`suigeo.io`."""
+def load_roads(
+    roads: gpd.GeoDataFrame | str | os.PathLike[str], settings: Settings | None = None
+) -> gpd.GeoDataFrame:
+    """Road lines from a GeoDataFrame or a file of any format of :mod:`suigeo.io`; an
+    OpenStreetMap extract (``.osm.pbf``, ``.osm``) becomes its edges between junctions
+    (:func:`suigeo.geo.access.osm.read_osm`, mode ``network.osm.mode`` of ``settings``)."""
+    from suigeo.geo.access.osm import is_osm
+
     if isinstance(roads, gpd.GeoDataFrame):
         gdf = roads
         what = "the roads"
+    elif is_osm(roads):
+        from suigeo.geo.access.osm import read_osm
+
+        gdf = read_osm(roads, settings=settings).edges
+        what = f"OpenStreetMap extract {str(roads)!r}"
     else:
         path = Path(roads)
         what = f"roads file {str(path)!r}"
@@ -62,6 +73,8 @@ def load_roads(roads: gpd.GeoDataFrame | str | os.PathLike[str]) -> gpd.GeoDataF
 def _on_unique(values: pd.Series, func) -> np.ndarray:
     """Apply a vectorised string function to the distinct values only, then spread back."""
     codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    if len(uniques) == 0:  # an empty column: nothing to parse (was an IndexError)
+        return np.full(len(values), np.nan)
     out = func(pd.Series(uniques, dtype="string"))
     res = np.asarray(out)[np.maximum(codes, 0)]
     if (codes < 0).any():

@@ -131,7 +131,7 @@ def resolve_settings(overrides: Mapping[str, Any] | Settings | None = None) -> S
     for key, val in _flatten_user(overrides or {}).items():
         if key not in base:
             # a new highway class may be added to the speed table
-            if key.startswith("network.highway_speeds_kmh."):
+            if key.startswith(("network.highway_speeds_kmh.", "network.osm.zone_speeds_kmh.")):
                 values[key] = _check_type(key, 1.0, val)
                 sources[key] = "user"
                 continue

@@ -38,7 +38,7 @@ INPUT_DESTS = (
     "input", "file", "control", "check", "base", "params", "schema", "ruleset", "roads",
     "dem", "friction", "timetable", "through", "origins", "facilities", "targets", "rings",
     "user_layer", "parcels", "buildings", "green", "geoid", "gtfs", "compare_roads",
-    "compare_gtfs",
+    "compare_gtfs", "clip",
 )  # fmt: skip
 OUTPUT_DESTS = (
     "output", "rejects", "raster_out", "png", "pdf", "map", "straddling", "report",

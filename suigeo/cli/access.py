@@ -50,6 +50,7 @@ examples:
   suigeo access rings --origin 113.77,23.49 --minutes 30 --no-rail --set ground.speed_kmh=30 \\
       -o paitan.geojson
   suigeo access coverage stations.csv villages.csv --km 5 -o report.csv
+  suigeo access prepare guangdong.osm.pbf --bbox 113.2,23.0,113.5,23.3 -o roads.parquet
 Travel-time settings (speeds, allowances; `--set KEY=VALUE`) and their sources are printed
 with every result. Each subcommand's --help shows more."""
 
@@ -65,6 +66,21 @@ _COVERAGE_EXAMPLE = """examples:
 
 FACILITIES and TARGETS: a vector file (GeoPackage, GeoJSON, GeoParquet ...) or a CSV with
 lon, lat columns (CGCS2000). Exit status 1 when some targets are not covered.
+"""
+
+
+_PREPARE_EXAMPLE = """examples:
+  suigeo access prepare guangdong-latest.osm.pbf -o gz_drive.parquet \\
+      --bbox 112.9,22.5,114.1,23.95
+  suigeo access prepare guangdong-latest.osm.pbf --clip conghua.gpkg --mode walk \\
+      -o conghua_walk.parquet
+  suigeo access rings --origin 113.59,23.55 --engine network --roads gz_drive.parquet \\
+      --minutes 30 60 -o conghua.geojson
+
+The network is written once (edges between junctions with maxspeed in km/h, oneway,
+highway, the OSM way and node ids and where each speed came from) and read by every
+engine and by coverage like any road line file. --roads EXTRACT.osm.pbf reads an extract
+directly (mode: --set network.osm.mode=walk).
 """
 
 
@@ -97,6 +113,15 @@ def _fill_group(p: argparse.ArgumentParser) -> None:
         epilog=_COVERAGE_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         fill=_fill_coverage,
+    )
+    g.add_parser(
+        "prepare",
+        help="an OpenStreetMap extract (.osm.pbf, .osm) -> a road network file for --roads",
+        description="Build the road network of an OpenStreetMap extract once (drive or walk) "
+        "and write it for --roads.",
+        epilog=_PREPARE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_prepare,
     )
 
 
@@ -180,7 +205,12 @@ def _fill_rings(r: argparse.ArgumentParser) -> None:
         default="from",
         help="travel from the origin or to it (default from)",
     )
-    r.add_argument("--roads", metavar="FILE", help="road lines (network and raster engines)")
+    r.add_argument(
+        "--roads",
+        metavar="FILE",
+        help="road lines (network and raster engines): a line file with maxspeed/highway, "
+        "an OpenStreetMap extract (.osm.pbf, .osm) or an `access prepare` network",
+    )
     r.add_argument("--dem", metavar="FILE", help="DEM GeoTIFF (raster engine)")
     r.add_argument(
         "--friction",
@@ -263,7 +293,11 @@ def _fill_coverage(c: argparse.ArgumentParser) -> None:
         default="sketch",
         help="travel-time engine for --minutes (default sketch)",
     )
-    c.add_argument("--roads", metavar="FILE", help="road lines for --engine network")
+    c.add_argument(
+        "--roads",
+        metavar="FILE",
+        help="road lines for --engine network (also .osm.pbf/.osm or an `access prepare` file)",
+    )
     c.add_argument("--no-rail", action="store_true", help="--minutes: ground travel only")
     c.add_argument(
         "--include-planned",
@@ -283,6 +317,60 @@ def _fill_coverage(c: argparse.ArgumentParser) -> None:
     )
     add_text_options(c, bom=True)
     c.set_defaults(func=_coverage)
+
+
+def _fill_prepare(c: argparse.ArgumentParser) -> None:
+    c.add_argument("input", metavar="EXTRACT", help="OpenStreetMap extract: .osm.pbf or .osm")
+    c.add_argument(
+        "--mode",
+        choices=("drive", "walk"),
+        help="drive (classes, maxspeed, oneway, car access) or walk (default: the setting "
+        "network.osm.mode, drive)",
+    )
+    area = c.add_mutually_exclusive_group()
+    area.add_argument(
+        "--bbox",
+        metavar="W,S,E,N",
+        help="keep the edges touching this box (CGCS2000 degrees)",
+    )
+    area.add_argument(
+        "--clip",
+        metavar="FILE",
+        help="keep the edges touching the polygons of this vector file (any CRS)",
+    )
+    _set_option(c)
+    c.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="network: .parquet (GeoParquet), .gpkg, .fgb, .geojson",
+    )
+    c.set_defaults(func=_prepare)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from suigeo.geo.access import resolve_settings
+    from suigeo.geo.access.osm import prepare
+
+    settings = resolve_settings(_settings(args.settings))
+    bbox = None
+    if args.bbox:
+        try:
+            parts = [float(x) for x in args.bbox.split(",")]
+        except ValueError:
+            parts = []
+        if len(parts) != 4:
+            raise InputError(f"--bbox {args.bbox!r}: write W,S,E,N, e.g. 113.2,23.0,113.5,23.3")
+        bbox = (parts[0], parts[1], parts[2], parts[3])
+    net = prepare(
+        args.input, args.output, mode=args.mode, settings=settings, bbox=bbox, clip=args.clip
+    )
+    print(net.summary())
+    src = net.edges["speed_source"].str.split(" ").str[0].value_counts()
+    print("speeds from: " + ", ".join(f"{k} {v}" for k, v in src.items()))
+    print(f"wrote {len(net.edges)} edges to {args.output}")
+    return 0
 
 
 def _settings(items: list[str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from suigeo.errors import InputError, OutputError
 
-__all__ = ["DRIVERS", "FORMATS", "TABLES", "format_for"]
+__all__ = ["DRIVERS", "FORMATS", "READ_ONLY", "TABLES", "format_for"]
 
 #: suffix (lower case, with its dot) -> format name
 FORMATS: dict[str, str] = {
@@ -32,7 +32,12 @@ FORMATS: dict[str, str] = {
     ".ods": "xlsx",
     ".dat": "cass",
     ".dxf": "dxf",
+    ".pbf": "osm",  # OpenStreetMap extracts (.osm.pbf), read by geo.access.osm (--roads)
+    ".osm": "osm",
 }
+
+#: formats that are read only (by their own reader), never written
+READ_ONLY: tuple[str, ...] = ("osm",)
 
 #: formats read as a table of text cells by the one CSV reader (:mod:`suigeo.io.sheets`
 #: turns a workbook or a CASS file into CSV first)
@@ -54,7 +59,9 @@ def format_for(
     allowed: tuple[str, ...] | None = None,
 ) -> str:
     """The format of ``path`` from its suffix: ``csv``, ``gpkg``, ``geojson``, ``fgb``,
-    ``parquet``, ``shp``, ``xlsx`` (Excel workbooks) or ``cass`` (南方CASS ``.dat``).
+    ``parquet``, ``shp``, ``xlsx`` (Excel workbooks), ``cass`` (南方CASS ``.dat``), ``dxf`` or
+    ``osm`` (OpenStreetMap ``.osm.pbf`` / ``.osm`` extracts: input only, read as road
+    networks by :mod:`suigeo.geo.access.osm`).
 
     Parameters
     ----------
@@ -87,6 +94,8 @@ def format_for(
         raise ValueError(f"purpose must be 'input' or 'output', got {purpose!r}")
     suffix = Path(path).suffix.lower()
     fmt = FORMATS.get(suffix)
+    if purpose == "output" and allowed is None:
+        allowed = tuple(f for f in dict.fromkeys(FORMATS.values()) if f not in READ_ONLY)
     known = [s for s, f in FORMATS.items() if allowed is None or f in allowed]
     if fmt is None or (allowed is not None and fmt not in allowed):
         error = InputError if purpose == "input" else OutputError

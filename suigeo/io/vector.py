@@ -242,6 +242,11 @@ def read_layer(
         raise InputError(f"{what} {str(p)!r} is a folder, not a file")
     if not os.access(p, os.R_OK):
         raise InputError(f"{what} {str(p)!r}: cannot read it (permission denied)")
+    if fmt == "osm":
+        raise InputError(
+            f"{what} {str(p)!r} is an OpenStreetMap extract: only the access commands read it, "
+            "as a road network (--roads, access prepare)"
+        )
     if layer is not None and fmt != "gpkg":
         raise InputError(f"{what} {str(p)!r}: --layer picks a layer inside a GeoPackage only")
     if fmt in TABLES:  # CSV, Excel, CASS: the one CSV reader
