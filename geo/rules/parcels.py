@@ -286,13 +286,42 @@ def _numeric(
     return _Col(vals, raw, factor), problem
 
 
-def _ids(frame: pd.DataFrame, id_column: str | None, names: tuple[str, ...], what: str):
+class _RowIds:
+    """The ids of a layer without an id column: its positions counted from 1, as text,
+    made only for the rows asked for (a million buildings need few of them)."""
+
+    def __init__(self, index: np.ndarray):
+        self.index = index  # 0-based positions
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.array([str(i + 1) for i in self.index[key].tolist()], dtype=object)
+
+    def subset(self, key: Any) -> _RowIds:
+        return _RowIds(self.index[key])
+
+
+def _subset(ids: np.ndarray | _RowIds, key: Any) -> np.ndarray | _RowIds:
+    return ids.subset(key) if isinstance(ids, _RowIds) else ids[key]
+
+
+def _ids(
+    frame: pd.DataFrame,
+    id_column: str | None,
+    names: tuple[str, ...],
+    what: str,
+    lazy: bool = False,
+) -> tuple[Any, str | None]:
     col = id_column
     if col is None:
         col = next((c for c in names if c in frame.columns), None)
     if col is None:
+        if lazy:
+            return _RowIds(np.arange(len(frame))), None
         raw = np.arange(1, len(frame) + 1)
-        return np.array([str(i) for i in raw], dtype=object), None
+        return np.array([str(i) for i in raw.tolist()], dtype=object), None
     if col not in frame.columns:
         raise InputError(f"{what}: no id column {col!r}")
     s = frame[col]
@@ -398,41 +427,156 @@ class _Overlay:
         return self.order[self.starts[i] : self.starts[i + 1]]
 
 
+#: below this many elements a GEOS step runs in one thread (threads cost more than they save)
+_PARALLEL_MIN = 20_000
+
+
+def _workers() -> int:
+    """Threads for the GEOS steps: shapely releases the GIL, so each core takes a chunk."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _chunked(fn: Any, n: int) -> list[Any]:
+    """``fn(start, stop)`` over ``n`` elements cut in one chunk per worker thread, in order."""
+    k = _workers() if n >= _PARALLEL_MIN else 1
+    cuts = np.linspace(0, n, k + 1).astype(np.int64).tolist()
+    if k == 1:
+        return [fn(0, n)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(k) as pool:
+        return list(pool.map(fn, cuts[:-1], cuts[1:]))
+
+
+def _par(op: Any, *arrays: np.ndarray) -> np.ndarray:
+    """An element-wise shapely function over equal-length arrays, chunked over the threads
+    (the same values as one call: each element is computed alone)."""
+    parts = _chunked(lambda a, b: op(*(x[a:b] for x in arrays)), len(arrays[0]))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _par_query(tree: shapely.STRtree, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tree.query(geoms)`` (envelope candidates, sorted by input index) over the threads."""
+
+    def part(a: int, b: int) -> np.ndarray:
+        got = tree.query(geoms[a:b])
+        got[0] += a
+        return got
+
+    parts = _chunked(part, len(geoms))
+    got = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    return got[0], got[1]
+
+
+def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether the interiors of two polygons meet (DE-9IM ``T********``): a common area.
+    Exact (GEOS's robust predicates) and without building the intersection."""
+    return shapely.relate_pattern(a, b, "T********")
+
+
 def _overlay(parcels: np.ndarray, layer: np.ndarray) -> _Overlay:
     n = len(parcels)
     tree = shapely.STRtree(parcels)
-    li, pi = tree.query(layer)  # envelope candidates
-    # most footprints meet one parcel's envelope only and lie in that parcel: the piece is
-    # the footprint itself (a prepared ``covers`` test); only the others are intersected
-    shapely.prepare(parcels)
-    single = (np.bincount(li, minlength=len(layer)) == 1)[li]
-    whole = np.zeros(len(li), bool)
-    whole[single] = shapely.covers(parcels[pi[single]], layer[li[single]])
+    li, pi = _par_query(tree, layer)  # envelope candidates
+    # Most footprints lie in the only parcel whose envelope they meet, or wholly in one of
+    # several: then the piece is the footprint itself (a prepared ``covers`` test, no
+    # intersection). Only the others are intersected: the pieces that straddle a parcel edge.
+    shapely.prepare(parcels)  # before any thread: preparing writes to the geometry
+    whole = shapely.covers(parcels[pi], layer[li])
+    covered_by = np.zeros(len(layer), bool)
+    covered_by[li[whole]] = True
+    # a footprint wholly inside one parcel has no area in another unless the parcels overlap
+    # each other; then those pairs are intersected like the straddling ones
+    cut = ~whole
+    if cut.any():
+        # pairs whose footprint is covered by another parcel: measured only where the
+        # footprint's interior meets this parcel's (parcels drawn overlapping each other)
+        sel = np.flatnonzero(cut & covered_by[li])
+        if len(sel):
+            meet = _par(_interiors_meet, layer[li[sel]], parcels[pi[sel]])
+            cut[sel[~meet]] = False
     pieces = layer[li].copy()
-    pieces[~whole] = shapely.intersection(layer[li[~whole]], parcels[pi[~whole]])
-    area = shapely.area(pieces)
+    todo = np.flatnonzero(cut)
+    pieces[todo] = _par(shapely.intersection, layer[li[todo]], parcels[pi[todo]])
+    area = np.zeros(len(li))
+    area[whole] = shapely.area(layer)[li[whole]]
+    area[todo] = shapely.area(pieces[todo])
     keep = area > 0
     li, pi, area, pieces = li[keep], pi[keep], area[keep], pieces[keep]
     covered = np.bincount(pi, weights=area, minlength=n)
-    # footprints drawn overlapping each other (a tower over its podium) count once
-    a, b = shapely.STRtree(layer).query(layer)  # envelope candidates, then exact tests
-    other = a < b
-    a, b = a[other], b[other]
-    overlapping = np.zeros(n, bool)
-    if len(a):
-        meet = shapely.intersects(layer[a], layer[b])
-        a, b = a[meet], b[meet]
-        common = shapely.area(shapely.intersection(layer[a], layer[b]))
-        touched = np.unique(np.concatenate([a[common > 0], b[common > 0]]))
-        if len(touched):
-            involved = np.isin(li, touched)
-            overlapping[np.unique(pi[involved])] = True
     order = np.argsort(pi, kind="stable")
     starts = np.searchsorted(pi[order], np.arange(n + 1))
+    overlapping = np.zeros(n, bool)
     ov = _Overlay(li, pi, area, covered, overlapping, pieces, order, starts)
-    for p in np.flatnonzero(overlapping):  # only parcels with overlapping drawings
-        covered[p] = shapely.area(shapely.union_all(pieces[ov.members(int(p))]))
+    _dissolve_overlaps(ov, layer)
     return ov
+
+
+def _dissolve_overlaps(ov: _Overlay, layer: np.ndarray) -> None:
+    """Footprints drawn overlapping each other (a tower over its podium) count once.
+
+    The overlapping pairs come from an STRtree of the layer (envelopes, then ``intersects``,
+    then interiors meeting: DE-9IM ``T********``); they are grouped into connected components,
+    and in each parcel the pieces of each component are dissolved together (``union_all``
+    per group, the groups of one size at once). Pieces of footprints that overlap no other
+    keep their areas; a parcel is marked ``overlapping`` when some group of it has more than
+    one piece."""
+    n = len(ov.covered)
+    a, b = _par_query(shapely.STRtree(layer), layer)
+    pair = a < b
+    a, b = a[pair], b[pair]
+    if len(a):
+        meet = _par(shapely.intersects, layer[a], layer[b])
+        a, b = a[meet], b[meet]
+    if len(a):
+        inner = _par(_interiors_meet, layer[a], layer[b])
+        a, b = a[inner], b[inner]
+    if not len(a):
+        return
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = np.unique(np.concatenate([a, b]))
+    k = len(nodes)
+    graph = coo_matrix(
+        (np.ones(len(a), np.int8), (np.searchsorted(nodes, a), np.searchsorted(nodes, b))),
+        shape=(k, k),
+    )
+    ncomp, comp = connected_components(graph, directed=False)
+    label = np.full(len(layer), -1, np.int64)
+    label[nodes] = comp
+    lab = label[ov.li]
+    inv = np.flatnonzero(lab >= 0)  # pairs whose footprint overlaps another footprint
+    _, g = np.unique(ov.pi[inv].astype(np.int64) * ncomp + lab[inv], return_inverse=True)
+    g = g.ravel()
+    sizes = np.bincount(g)
+    multi = sizes[g] > 1
+    inv, g = inv[multi], g[multi]
+    if not len(inv):
+        return
+    _, g = np.unique(g, return_inverse=True)  # groups of two or more pieces, numbered 0..
+    g = g.ravel()
+    sizes = np.bincount(g)
+    order = np.lexsort((inv, g))
+    inv, g = inv[order], g[order]
+    first = np.searchsorted(g, np.arange(len(sizes)))
+    rank = np.arange(len(g)) - first[g]  # position of each piece in its group
+    group_parcel = ov.pi[inv[first]]
+    union_area = np.zeros(len(sizes))
+    width = 2 ** np.ceil(np.log2(sizes)).astype(np.int64)  # groups padded to a power of 2
+    for w in np.unique(width).tolist():
+        gs = np.flatnonzero(width == w)
+        table = np.full((len(gs), w), None, dtype=object)
+        at = np.full(len(sizes), -1, np.int64)
+        at[gs] = np.arange(len(gs))
+        sel = at[g] >= 0
+        table[at[g[sel]], rank[sel]] = ov.pieces[inv[sel]]
+        union_area[gs] = shapely.area(_par(lambda t: shapely.union_all(t, axis=1), table))
+    solo = np.ones(len(ov.li), bool)
+    solo[inv] = False
+    ov.covered[:] = np.bincount(ov.pi[solo], weights=ov.area[solo], minlength=n)
+    ov.covered += np.bincount(group_parcel, weights=union_area, minlength=n)
+    ov.overlapping[group_parcel] = True
 
 
 # ------------------------------------------------------------------------------------ engine
@@ -598,7 +742,7 @@ _KINDS = {
 
 def _run(pframe, prows, bframe, brows, gframe, grows, rejects, columns, id_column, system):
     pids, _ = _ids(pframe, id_column, ID_COLUMNS, "parcels")
-    bids, _ = _ids(bframe, None, BUILDING_ID_COLUMNS, "buildings")
+    bids, _ = _ids(bframe, None, BUILDING_ID_COLUMNS, "buildings", lazy=True)
     pgeo = np.asarray(pframe.geometry.array)
     bgeo = np.asarray(bframe.geometry.array)
     pok, preason = _valid(pgeo)
@@ -659,7 +803,7 @@ def _run(pframe, prows, bframe, brows, gframe, grows, rejects, columns, id_colum
     nparcels = np.bincount(ov.li, minlength=m)
     partly_out = (out_share > 1e-9) & ~nowhere
     strad = (nparcels > 1) | partly_out
-    straddling = _straddling(ov, strad, partly_out, out_share, bids[bidx], pids[pidx],
+    straddling = _straddling(ov, strad, partly_out, out_share, _subset(bids, bidx), pids[pidx],
                              gfa_given, floors, footprint, piece_gfa)  # fmt: skip
 
     # rejected buildings (invalid geometry) whose envelope meets a parcel: cannot be measured
@@ -673,9 +817,9 @@ def _run(pframe, prows, bframe, brows, gframe, grows, rejects, columns, id_colum
     if gframe is not None:
         ggeo = np.asarray(gframe.geometry.array)
         gok, greason = _valid(ggeo)
-        gids = np.asarray(grows).astype(str).astype(object)
+        gids = np.asarray(grows)[~gok].astype(str).astype(object)
         rejects.append(_rejects(grows[~gok], "geometry", "invalid_geometry", greason[~gok],
-                                "green", gids[~gok]))  # fmt: skip
+                                "green", gids))  # fmt: skip
         gov = _overlay(P, ggeo[gok])
         green_area = gov.covered
         g_unsure = np.zeros(n, bool)
@@ -807,7 +951,7 @@ def _judge(values, unknown, limits, lim_bad, pidx, pids, ctx):
     Returns the report, the worst status code per parcel, the number of exact decisions and
     per indicator the mask of parcels without any limit."""
     n = len(pidx)
-    frames = []
+    frames: dict[str, list[np.ndarray]] = {"value": [], "limit": [], "status": [], "reason": []}
     worst = np.zeros(n, np.int8)
     exact_count = 0
     no_limits = {}
@@ -863,24 +1007,22 @@ def _judge(values, unknown, limits, lim_bad, pidx, pids, ctx):
         reason[failed] = np.where(below[failed], "below the minimum", "above the maximum")
         lo = lims[0][0] if lims[0][2] else nothing
         hi = next((lv for lv, _, is_min, _ in lims if not is_min), nothing)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "parcel": pids[pidx],
-                    "indicator": ind,
-                    "value": v,
-                    "limit": _limit_texts(lo, hi),
-                    "status": np.array(PARCEL_STATUSES, dtype=object)[status],
-                    "reason": reason,
-                }
-            )
-        )
+        for name, col in zip(
+            frames, (v, _limit_texts(lo, hi), np.array(PARCEL_STATUSES, dtype=object)[status],
+                     reason), strict=True
+        ):  # fmt: skip
+            frames[name].append(col)
         rank = np.array([0, 2, 1], np.int8)  # pass < not_evaluable < fail
         worst = np.where(rank[status] > rank[worst], status, worst).astype(np.int8)
     k = len(INDICATORS)
-    report = pd.concat(frames, ignore_index=True)
-    order = np.arange(n * k).reshape(k, n).T.ravel()  # parcel-major: each parcel's 4 rows
-    return report.iloc[order].reset_index(drop=True), worst, exact_count, no_limits
+    report = pd.DataFrame(  # parcel-major: each parcel's 4 rows
+        {
+            "parcel": np.repeat(pids[pidx], k),
+            "indicator": np.tile(np.array(INDICATORS, dtype=object), n),
+            **{name: np.stack(cols, axis=1).ravel() for name, cols in frames.items()},
+        }
+    )
+    return report, worst, exact_count, no_limits
 
 
 def _fmt(v: np.ndarray) -> np.ndarray:
