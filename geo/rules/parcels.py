@@ -399,7 +399,7 @@ def _valid(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     poly = np.isin(kinds, (3, 6))
     valid = np.zeros(len(geoms), bool)
-    valid[poly & ~missing] = shapely.is_valid(geoms[poly & ~missing])
+    valid[poly & ~missing] = _par(shapely.is_valid, geoms[poly & ~missing])
     reason = np.full(len(geoms), "", dtype=object)
     reason[~poly & ~missing] = "not a polygon"
     reason[missing] = "no geometry"
