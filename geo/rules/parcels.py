@@ -474,8 +474,12 @@ def _par_query(tree: shapely.STRtree, geoms: np.ndarray) -> tuple[np.ndarray, np
 
 def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Whether the interiors of two polygons meet (DE-9IM ``T********``): a common area.
-    Exact (GEOS's robust predicates) and without building the intersection."""
-    return shapely.relate_pattern(a, b, "T********")
+    Exact (GEOS's robust predicates: they intersect and do not merely touch) and without
+    building the intersection."""
+    out = shapely.intersects(a, b)
+    meet = np.flatnonzero(out)
+    out[meet] = ~shapely.touches(a[meet], b[meet])
+    return out
 
 
 def _overlay(parcels: np.ndarray, layer: np.ndarray) -> _Overlay:
@@ -519,8 +523,8 @@ def _overlay(parcels: np.ndarray, layer: np.ndarray) -> _Overlay:
 def _dissolve_overlaps(ov: _Overlay, layer: np.ndarray) -> None:
     """Footprints drawn overlapping each other (a tower over its podium) count once.
 
-    The overlapping pairs come from an STRtree of the layer (envelopes, then ``intersects``,
-    then interiors meeting: DE-9IM ``T********``); they are grouped into connected components,
+    The overlapping pairs come from an STRtree of the layer (envelopes, then interiors
+    meeting: DE-9IM ``T********``); they are grouped into connected components,
     and in each parcel the pieces of each component are dissolved together (``union_all``
     per group, the groups of one size at once). Pieces of footprints that overlap no other
     keep their areas; a parcel is marked ``overlapping`` when some group of it has more than
@@ -529,9 +533,6 @@ def _dissolve_overlaps(ov: _Overlay, layer: np.ndarray) -> None:
     a, b = _par_query(shapely.STRtree(layer), layer)
     pair = a < b
     a, b = a[pair], b[pair]
-    if len(a):
-        meet = _par(shapely.intersects, layer[a], layer[b])
-        a, b = a[meet], b[meet]
     if len(a):
         inner = _par(_interiors_meet, layer[a], layer[b])
         a, b = a[inner], b[inner]
