@@ -441,13 +441,14 @@ def _workers() -> int:
 
 
 def _chunked(fn: Any, n: int) -> list[Any]:
-    """``fn(start, stop)`` over ``n`` elements cut in one chunk per worker thread, in order."""
+    """``fn(start, stop)`` over ``n`` elements cut in chunks for the worker threads (four a
+    thread, so a core slowed by other work takes fewer), the results in order."""
     k = _workers() if n >= _PARALLEL_MIN else 1
-    cuts = np.linspace(0, n, k + 1).astype(np.int64).tolist()
     if k == 1:
         return [fn(0, n)]
     from concurrent.futures import ThreadPoolExecutor
 
+    cuts = np.linspace(0, n, 4 * k + 1).astype(np.int64).tolist()
     with ThreadPoolExecutor(k) as pool:
         return list(pool.map(fn, cuts[:-1], cuts[1:]))
 
