@@ -968,7 +968,7 @@ class _ReadAhead(Iterator[_OutBatch]):
             self._done = True
             self._thread.join()
             raise StopIteration
-        return item  # type: ignore[return-value]
+        return item
 
     def close(self) -> None:
         """Stop reading ahead and wait for the thread (the input is then closed)."""
