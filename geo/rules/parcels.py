@@ -521,19 +521,63 @@ def _overlay(parcels: np.ndarray, layer: np.ndarray) -> _Overlay:
     return ov
 
 
+#: parcels with more polygons than this find their overlapping pairs with an STRtree
+_GROUP_PAIRS_MAX = 64
+_PAIRS_AT_ONCE = 1 << 20  # candidate pairs held at once (memory)
+
+
+def _candidate_pairs(ov: _Overlay, layer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a < b) of layer polygons that have pieces in a common parcel and whose
+    envelopes overlap with a positive area (envelopes that only touch cannot hold polygons
+    whose interiors meet), each pair once. The pairs of a parcel are enumerated in numpy,
+    parcels of one size at once; a parcel with more than :data:`_GROUP_PAIRS_MAX` polygons
+    queries an STRtree of its own polygons instead."""
+    bounds = shapely.bounds(layer)
+    members = ov.li[ov.order]
+    sizes = np.diff(ov.starts)
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+
+    def keep(a: np.ndarray, b: np.ndarray) -> None:
+        ba, bb = bounds[a], bounds[b]
+        overlap = (np.maximum(ba[:, 0], bb[:, 0]) < np.minimum(ba[:, 2], bb[:, 2])) & (
+            np.maximum(ba[:, 1], bb[:, 1]) < np.minimum(ba[:, 3], bb[:, 3])
+        )
+        lo, hi = np.minimum(a, b)[overlap], np.maximum(a, b)[overlap]
+        found_a.append(lo)
+        found_b.append(hi)
+
+    for size in np.unique(sizes[(sizes > 1) & (sizes <= _GROUP_PAIRS_MAX)]).tolist():
+        groups = np.flatnonzero(sizes == size)
+        i, j = np.triu_indices(size, 1)
+        step = max(1, _PAIRS_AT_ONCE // len(i))
+        for at in range(0, len(groups), step):
+            rows = ov.starts[groups[at : at + step]][:, None] + np.arange(size)
+            block = members[rows]  # (groups, size): the polygons of each parcel
+            keep(block[:, i].ravel(), block[:, j].ravel())
+    for g in np.flatnonzero(sizes > _GROUP_PAIRS_MAX).tolist():
+        own = members[ov.starts[g] : ov.starts[g + 1]]
+        x, y = shapely.STRtree(layer[own]).query(layer[own])
+        keep(own[x[x < y]], own[y[x < y]])
+    if not found_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    key = np.unique(a.astype(np.int64) * len(layer) + b)  # a pair met in several parcels
+    return key // len(layer), key % len(layer)
+
+
 def _dissolve_overlaps(ov: _Overlay, layer: np.ndarray) -> None:
     """Footprints drawn overlapping each other (a tower over its podium) count once.
 
-    The overlapping pairs come from an STRtree of the layer (envelopes, then interiors
-    meeting: DE-9IM ``T********``); they are grouped into connected components,
-    and in each parcel the pieces of each component are dissolved together (``union_all``
-    per group, the groups of one size at once). Pieces of footprints that overlap no other
-    keep their areas; a parcel is marked ``overlapping`` when some group of it has more than
-    one piece."""
+    Only an overlap inside a parcel changes a coverage, and then both polygons have a piece
+    in that parcel: the candidate pairs are the pairs of polygons with pieces in a common
+    parcel whose envelopes overlap (:func:`_candidate_pairs`), then those whose interiors
+    meet (DE-9IM ``T********``). They are grouped into connected components, and in each
+    parcel the pieces of each component are dissolved together (``union_all`` per group,
+    the groups of one size at once). Pieces of polygons that overlap no other keep their
+    areas; a parcel is marked ``overlapping`` when some group of it has more than one piece."""
     n = len(ov.covered)
-    a, b = _par_query(shapely.STRtree(layer), layer)
-    pair = a < b
-    a, b = a[pair], b[pair]
+    a, b = _candidate_pairs(ov, layer)
     if len(a):
         inner = _par(_interiors_meet, layer[a], layer[b])
         a, b = a[inner], b[inner]

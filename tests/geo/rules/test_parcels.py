@@ -283,6 +283,10 @@ def test_threaded_chunks_give_the_same_report(monkeypatch):
     pd.testing.assert_frame_equal(one.straddling, three.straddling)
     pd.testing.assert_frame_equal(one.rejects, three.rejects)
     assert (one.report["status"] != "pass").any() and (one.report["status"] == "pass").any()
+    # parcels with many polygons find their overlapping pairs with an STRtree: the same
+    monkeypatch.setattr(module, "_GROUP_PAIRS_MAX", 1)
+    big = check_parcels(*layers)
+    pd.testing.assert_frame_equal(one.report, big.report)
 
 
 def test_lonlat_and_gk_input_give_the_same_result():
