@@ -106,8 +106,11 @@ def neutralise_table(table: pa.Table) -> pa.Table:
             continue
         # the first character looked up in a set (cheap); the number pattern only where
         # that already says "formula" (most columns hold no such cell at all)
-        first = pc.utf8_slice_codeunits(col, 0, 1)
-        starts = pc.is_in(first, value_set=pa.array(FORMULA_PREFIXES, typ)).fill_null(False)
+        # (as bytes: the prefixes are ASCII, and a cell need not be valid UTF-8 here)
+        raw = pa.large_binary() if pa.types.is_large_string(typ) else pa.binary()
+        first = pc.binary_slice(col.cast(raw), 0, 1)
+        prefixes = pa.array([p.encode() for p in FORMULA_PREFIXES], raw)
+        starts = pc.is_in(first, value_set=prefixes).fill_null(False)
         if not pc.any(starts).as_py():
             columns.append(col)
             continue
