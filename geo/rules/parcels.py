@@ -38,10 +38,11 @@ into that one plane.
 Pairs come from a shapely 2 ``STRtree`` query and vectorised intersections; sums per parcel
 from ``numpy.bincount``. Footprints wholly inside a parcel (a prepared ``covers`` test) are
 not intersected; only the pieces that straddle a parcel edge are. Footprints (or green
-polygons) drawn overlapping each other are found with an STRtree and exact DE-9IM tests and
-dissolved per parcel, one group of mutually overlapping polygons at a time (grouped
-``union_all``). The GEOS steps run in chunks on one thread per core (up to 4): shapely
-releases the GIL, and each element is computed alone, so the result does not depend on it.
+polygons) drawn overlapping each other are found among the pairs that share a parcel
+(envelopes compared in numpy, then exact DE-9IM tests) and dissolved per parcel, one group
+of mutually overlapping polygons at a time (grouped ``union_all``). The GEOS steps run in
+chunks on one thread per core (up to 4): shapely releases the GIL, and each element is
+computed alone, so the result does not depend on it.
 
 Exact comparison
 ----------------
