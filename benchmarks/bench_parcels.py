@@ -7,7 +7,9 @@ their limits, ``--buildings`` rectangular footprints (three slots per parcel, so
 across the parcel edge so they straddle two parcels, some with a given GFA, the others with
 floors; more than three a parcel are stacked in rows), one green square per parcel.
 Footprints do not overlap each other, so the recipe's plain sums are right and both must
-agree.
+agree. With ``--stacked`` every building of a parcel goes into its three slots, so the
+footprints overlap (the slow case of a union per parcel); the recipe then takes the coverage
+from ``dissolve(by="id")`` of its pieces, as suigeo counts overlapping drawings once.
 
 * ``suigeo``: :func:`suigeo.geo.rules.check_parcels` (STRtree + vectorised intersections);
 * ``overlay``: the obvious geopandas script: ``gpd.overlay(buildings, parcels)``, piece
@@ -42,7 +44,7 @@ X0, Y0 = 400000.0, 2500000.0
 CELL = 60.0
 
 
-def make(n_parcels: int, n_buildings: int, seed: int = 1):
+def make(n_parcels: int, n_buildings: int, seed: int = 1, stacked: bool = False):
     import geopandas as gpd
     import shapely
 
@@ -67,7 +69,7 @@ def make(n_parcels: int, n_buildings: int, seed: int = 1):
     # than three buildings a parcel: the slots are stacked in rows (bands of 60/rows m), so
     # footprints still never overlap.
     per = max(3, -(-n_buildings // n_parcels))
-    rows = -(-per // 3)
+    rows = 1 if stacked else -(-per // 3)  # stacked: all in the three slots, overlapping
     j = np.arange(n_buildings)
     cell, s = j // per % n_parcels, j % per
     slot, row = s % 3, s // 3
@@ -118,7 +120,7 @@ def run_suigeo(parcels, buildings, green) -> pd.DataFrame:
     return out.join(status.add_prefix("status_"), on="parcel")
 
 
-def run_overlay(parcels, buildings, green) -> pd.DataFrame:
+def run_overlay(parcels, buildings, green, stacked: bool = False) -> pd.DataFrame:
     import geopandas as gpd
 
     b = buildings.copy()
@@ -134,6 +136,8 @@ def run_overlay(parcels, buildings, green) -> pd.DataFrame:
         pieces["floors"] * pieces["a"],
     )
     agg = pieces.groupby("id").agg(gfa=("gfa", "sum"), cov=("a", "sum"), h=("height_m", "max"))
+    if stacked:  # footprints overlap: the covered area is that of their union per parcel
+        agg["cov"] = pieces[["id", "geometry"]].dissolve(by="id").area
     gp = gpd.overlay(green, p, how="intersection", keep_geom_type=True)
     gp["a"] = gp.area
     gagg = gp.groupby("id")["a"].sum()
@@ -162,11 +166,13 @@ def run_overlay(parcels, buildings, green) -> pd.DataFrame:
     return res
 
 
-def child(method: str, n_parcels: int, n_buildings: int, out: str) -> None:
-    parcels, buildings, green = make(n_parcels, n_buildings)
-    fn = run_suigeo if method == "suigeo" else run_overlay
+def child(method: str, n_parcels: int, n_buildings: int, out: str, stacked: bool) -> None:
+    parcels, buildings, green = make(n_parcels, n_buildings, stacked=stacked)
     t0, c0 = time.perf_counter(), time.process_time()
-    res = fn(parcels, buildings, green)
+    if method == "suigeo":
+        res = run_suigeo(parcels, buildings, green)
+    else:
+        res = run_overlay(parcels, buildings, green, stacked)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     res.to_parquet(out)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
@@ -177,15 +183,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parcels", type=int, default=100_000)
     ap.add_argument("--buildings", type=int, default=300_000)
+    ap.add_argument(
+        "--stacked",
+        action="store_true",
+        help="put every building of a parcel in its three slots (footprints overlap; the "
+        "recipe then dissolves the pieces per parcel for the coverage)",
+    )
     ap.add_argument("--child", choices=("suigeo", "overlay"))
     ap.add_argument("--out")
     a = ap.parse_args()
     if a.child:
-        child(a.child, a.parcels, a.buildings, a.out)
+        child(a.child, a.parcels, a.buildings, a.out, a.stacked)
         return
     print(
         f"# {a.parcels} parcels, {a.buildings} buildings; {platform.python_version()}, "
-        f"{os.cpu_count()} cores"
+        f"{os.cpu_count()} cores" + (", stacked (overlapping) footprints" if a.stacked else "")
     )
     got = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -193,6 +205,7 @@ def main() -> None:
             path = os.path.join(tmp, f"{method}.parquet")
             cmd = [sys.executable, __file__, "--child", method, "--out", path]
             cmd += ["--parcels", str(a.parcels), "--buildings", str(a.buildings)]
+            cmd += ["--stacked"] if a.stacked else []
             line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             got[method] = (json.loads(line.strip().splitlines()[-1]), pd.read_parquet(path))
             m = got[method][0]

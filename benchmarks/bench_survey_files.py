@@ -5,7 +5,9 @@ Makes the files the way Chinese Excel and ArcGIS write them (GBK, CRLF; a Shapef
 .dbf holds GBK with only the language driver byte 0x4D), converts CGCS2000 -> GK CM114
 with ``suigeo.crs.batch.convert_file`` and with the usual geopandas script
 (``read_csv(encoding="gbk")`` / ``read_file`` + ``pyproj.Transformer`` / ``to_crs``),
-each in a fresh process, and prints CPU time, wall time and peak memory (ru_maxrss).
+each in a fresh process (``--runs`` conversions in a row in it: the first pays the first-use
+costs, lazy imports and PROJ/GDAL set-up, on both sides; the later ones show the steady
+throughput), and prints CPU time, wall time and peak memory (ru_maxrss) of each.
 
     python benchmarks/bench_survey_files.py --rows 1000000 --features 200000
 """
@@ -21,31 +23,34 @@ from pathlib import Path
 SUIGEO = """
 import resource, sys, time
 from suigeo.crs.batch import convert_file
-t, c = time.perf_counter(), time.process_time()
-s = convert_file(sys.argv[1], sys.argv[2], src="CGCS2000", dst="CGCS2000-3GK-CM114")
-r = resource.getrusage(resource.RUSAGE_SELF)
-print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {s.written}")
+for run in range(int(sys.argv[3])):
+    t, c = time.perf_counter(), time.process_time()
+    s = convert_file(sys.argv[1], sys.argv[2].replace("out", f"out{run}"), src="CGCS2000", dst="CGCS2000-3GK-CM114")
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {s.written}")
 """
 GEOPANDAS_CSV = """
 import resource, sys, time
 import pandas as pd
 from pyproj import Transformer
-t, c = time.perf_counter(), time.process_time()
-df = pd.read_csv(sys.argv[1], encoding="gbk", dtype={"名称": str})
-e, n = Transformer.from_crs(4490, 4547, always_xy=True).transform(df["经度"].to_numpy(), df["纬度"].to_numpy())
-df["经度"], df["纬度"] = e.round(4), n.round(4)
-df.to_csv(sys.argv[2], index=False, encoding="utf-8-sig")
-r = resource.getrusage(resource.RUSAGE_SELF)
-print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {len(df)}")
+for run in range(int(sys.argv[3])):
+    t, c = time.perf_counter(), time.process_time()
+    df = pd.read_csv(sys.argv[1], encoding="gbk", dtype={"名称": str})
+    e, n = Transformer.from_crs(4490, 4547, always_xy=True).transform(df["经度"].to_numpy(), df["纬度"].to_numpy())
+    df["经度"], df["纬度"] = e.round(4), n.round(4)
+    df.to_csv(sys.argv[2].replace("out", f"out{run}"), index=False, encoding="utf-8-sig")
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {len(df)}")
 """
 GEOPANDAS_SHP = """
 import resource, sys, time
 import geopandas as gpd
-t, c = time.perf_counter(), time.process_time()
-g = gpd.read_file(sys.argv[1], encoding="gbk", engine="pyogrio").to_crs(4547)
-g.to_file(sys.argv[2], encoding="utf-8", engine="pyogrio")
-r = resource.getrusage(resource.RUSAGE_SELF)
-print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {len(g)}")
+for run in range(int(sys.argv[3])):
+    t, c = time.perf_counter(), time.process_time()
+    g = gpd.read_file(sys.argv[1], encoding="gbk", engine="pyogrio").to_crs(4547)
+    g.to_file(sys.argv[2].replace("out", f"out{run}"), encoding="utf-8", engine="pyogrio")
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {len(g)}")
 """
 
 
@@ -82,10 +87,13 @@ def make_files(folder: Path, rows: int, features: int) -> tuple[Path, Path]:
     return csv, shp
 
 
-def run(code: str, src: Path, out: Path) -> list[str]:
-    got = subprocess.run([sys.executable, "-c", code, str(src), str(out)], capture_output=True,
-                         text=True, check=True)  # fmt: skip
-    return got.stdout.split()
+def run(code: str, src: Path, out: Path, runs: int) -> list[list[str]]:
+    """One fresh process converting ``runs`` times in a row: a line of numbers per run (the
+    first pays the first-use costs: lazy imports, PROJ and GDAL set-up; the later ones are
+    the steady throughput of a longer job)."""
+    got = subprocess.run([sys.executable, "-c", code, str(src), str(out), str(runs)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return [line.split() for line in got.stdout.splitlines()]
 
 
 def main() -> None:
@@ -93,6 +101,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--features", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=2, help="conversions in a row in each process")
     ap.add_argument("--make", metavar="FOLDER", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.make:  # in its own process: Linux keeps a parent's peak memory across exec
@@ -108,7 +117,7 @@ def main() -> None:
         csv, shp = folder / "gbk.csv", folder / "parcels.shp"
         print(f"GBK CSV {args.rows:,} rows, {csv.stat().st_size / 2**20:.0f} MiB; "
               f"GBK Shapefile {args.features:,} polygons")  # fmt: skip
-        print("what                      tool        CPU s   wall s   peak MiB   rows")
+        print("what                      tool       run   CPU s   wall s   peak MiB   rows")
         for _ in range(args.repeat):
             for what, src, tools in (
                 ("GBK CSV -> GK CM114", csv, (("suigeo", SUIGEO, ".csv"), ("geopandas", GEOPANDAS_CSV, ".csv"))),
@@ -116,8 +125,10 @@ def main() -> None:
             ):  # fmt: skip
                 for tool, code, suffix in tools:
                     out = folder / f"out_{tool}{suffix}"
-                    cpu, wall, mem, n = run(code, src, out)
-                    print(f"{what:<25} {tool:<10} {cpu:>7} {wall:>8} {mem:>10} {n:>7}")
+                    for i, (cpu, wall, mem, n) in enumerate(run(code, src, out, args.runs)):
+                        print(
+                            f"{what:<25} {tool:<10} {i + 1:>3} {cpu:>7} {wall:>8} {mem:>10} {n:>7}"
+                        )
 
 
 if __name__ == "__main__":

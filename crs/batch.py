@@ -108,6 +108,8 @@ log = logging.getLogger(__name__)
 DEFAULT_CHUNK_ROWS = 200_000
 #: The most rows converted at a time (memory grows with it; more gains no speed).
 MAX_CHUNK_ROWS = 100_000_000
+#: Chunks read and converted ahead of the writer, in a second thread (:class:`_ReadAhead`).
+READ_AHEAD = 2
 
 #: Reject reason codes, in the order they are checked, with their human text.
 REASONS: dict[str, str] = {
@@ -360,7 +362,11 @@ def convert_file(
         conv.out_path = out_p
         with _atomic(out_p, out_fmt, inputs) as tmp:
             layer_name = source.layer_name or out_p.stem
-            _write(out_fmt, tmp, _converted(source, conv, sink, bar), conv, d, layer_name)
+            batches = _ReadAhead(_converted(source, conv, sink, bar))
+            try:
+                _write(out_fmt, tmp, batches, conv, d, layer_name)
+            finally:
+                batches.close()
             _refuse_all_swapped(conv, source, axis_order)
             sink.finish()
         done = True
@@ -936,6 +942,75 @@ def _converted(source: _Source, conv: _Converter, sink: _RejectsSink, bar) -> It
         for close in source.closers:
             with contextlib.suppress(Exception):
                 close()
+
+
+class _ReadAhead(Iterator[_OutBatch]):
+    """Iterate ``items`` in a second thread, :data:`READ_AHEAD` items ahead of the caller.
+
+    Reading and converting a chunk (GDAL, pyarrow's CSV parser, PROJ, GEOS: all release the
+    GIL) then overlap with writing the previous one on a second core; the items, their order
+    and every count are the same as iterating in one thread, and memory stays bounded by
+    the queue (at most ``READ_AHEAD + 2`` chunks alive). An exception in the reading thread
+    is raised here, at the item where it happened; :meth:`close` stops the thread (and lets
+    the generator's ``finally`` close the input) when the writer stops early."""
+
+    _END = object()
+
+    def __init__(self, items: Iterator[_OutBatch]):
+        import queue
+        import threading
+
+        self._queue: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+        self._stop = threading.Event()
+        self._items = items
+        self._done = False
+        self._thread = threading.Thread(target=self._run, name="suigeo-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put((item, None)):
+                    return
+            self._put((self._END, None))
+        except BaseException as exc:  # handed to the caller's thread
+            self._put((None, exc))
+        finally:
+            close = getattr(self._items, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
+
+    def __next__(self) -> _OutBatch:
+        if self._done:
+            raise StopIteration
+        item, exc = self._queue.get()
+        if exc is not None:
+            self._done = True
+            self._thread.join()
+            raise exc
+        if item is self._END:
+            self._done = True
+            self._thread.join()
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop reading ahead and wait for the thread (the input is then closed)."""
+        self._done = True
+        self._stop.set()
+        self._thread.join()
 
 
 def _convert_batch(item, source: _Source, conv: _Converter, sink: _RejectsSink) -> _OutBatch:

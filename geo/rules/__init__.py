@@ -12,7 +12,7 @@ rules whose inputs are missing are ``not_evaluable``, never a pass:
 >>> res.to_frame().set_index("rule").loc["site-area", ["status", "bound_text"]].tolist()
 ['review', '>= 5 ha']
 >>> res.counts()["not_evaluable"], res.any_failed
-(8, False)
+(9, False)
 >>> res = check({**project, "central_urban": True}, "village-industrial-2022", as_of="2024-06-30")
 >>> res.to_frame().set_index("rule").loc["site-area", ["status", "bound_text"]].tolist()
 ['pass', '>= 3 ha (central urban area)']

@@ -36,8 +36,13 @@ into that one plane.
   none). A building that only touches a parcel (no common area) is not in it.
 
 Pairs come from a shapely 2 ``STRtree`` query and vectorised intersections; sums per parcel
-from ``numpy.bincount``; only parcels where drawn footprints (or green polygons) overlap
-each other are dissolved one by one.
+from ``numpy.bincount``. Footprints wholly inside a parcel (a prepared ``covers`` test) are
+not intersected; only the pieces that straddle a parcel edge are. Footprints (or green
+polygons) drawn overlapping each other are found among the pairs that share a parcel
+(envelopes compared in numpy, then exact DE-9IM tests) and dissolved per parcel, one group
+of mutually overlapping polygons at a time (grouped ``union_all``). The GEOS steps run in
+chunks on one thread per core (up to 4): shapely releases the GIL, and each element is
+computed alone, so the result does not depend on it.
 
 Exact comparison
 ----------------
@@ -286,13 +291,42 @@ def _numeric(
     return _Col(vals, raw, factor), problem
 
 
-def _ids(frame: pd.DataFrame, id_column: str | None, names: tuple[str, ...], what: str):
+class _RowIds:
+    """The ids of a layer without an id column: its positions counted from 1, as text,
+    made only for the rows asked for (a million buildings need few of them)."""
+
+    def __init__(self, index: np.ndarray):
+        self.index = index  # 0-based positions
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.array([str(i + 1) for i in self.index[key].tolist()], dtype=object)
+
+    def subset(self, key: Any) -> _RowIds:
+        return _RowIds(self.index[key])
+
+
+def _subset(ids: np.ndarray | _RowIds, key: Any) -> np.ndarray | _RowIds:
+    return ids.subset(key) if isinstance(ids, _RowIds) else ids[key]
+
+
+def _ids(
+    frame: pd.DataFrame,
+    id_column: str | None,
+    names: tuple[str, ...],
+    what: str,
+    lazy: bool = False,
+) -> tuple[Any, str | None]:
     col = id_column
     if col is None:
         col = next((c for c in names if c in frame.columns), None)
     if col is None:
+        if lazy:
+            return _RowIds(np.arange(len(frame))), None
         raw = np.arange(1, len(frame) + 1)
-        return np.array([str(i) for i in raw], dtype=object), None
+        return np.array([str(i) for i in raw.tolist()], dtype=object), None
     if col not in frame.columns:
         raise InputError(f"{what}: no id column {col!r}")
     s = frame[col]
@@ -370,7 +404,7 @@ def _valid(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     poly = np.isin(kinds, (3, 6))
     valid = np.zeros(len(geoms), bool)
-    valid[poly & ~missing] = shapely.is_valid(geoms[poly & ~missing])
+    valid[poly & ~missing] = _par(shapely.is_valid, geoms[poly & ~missing])
     reason = np.full(len(geoms), "", dtype=object)
     reason[~poly & ~missing] = "not a polygon"
     reason[missing] = "no geometry"
@@ -398,41 +432,202 @@ class _Overlay:
         return self.order[self.starts[i] : self.starts[i + 1]]
 
 
+#: below this many elements a GEOS step runs in one thread (threads cost more than they save)
+_PARALLEL_MIN = 20_000
+
+
+def _workers() -> int:
+    """Threads for the GEOS steps: shapely releases the GIL, so each core takes a chunk."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _chunked(fn: Any, n: int) -> list[Any]:
+    """``fn(start, stop)`` over ``n`` elements cut in chunks for the worker threads (four a
+    thread, so a core slowed by other work takes fewer), the results in order."""
+    k = _workers() if n >= _PARALLEL_MIN else 1
+    if k == 1:
+        return [fn(0, n)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    cuts = np.linspace(0, n, 4 * k + 1).astype(np.int64).tolist()
+    with ThreadPoolExecutor(k) as pool:
+        return list(pool.map(fn, cuts[:-1], cuts[1:]))
+
+
+def _par(op: Any, *arrays: np.ndarray) -> np.ndarray:
+    """An element-wise shapely function over equal-length arrays, chunked over the threads
+    (the same values as one call: each element is computed alone)."""
+    parts = _chunked(lambda a, b: op(*(x[a:b] for x in arrays)), len(arrays[0]))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _par_query(tree: shapely.STRtree, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``tree.query(geoms)`` (envelope candidates, sorted by input index) over the threads."""
+
+    def part(a: int, b: int) -> np.ndarray:
+        got = tree.query(geoms[a:b])
+        got[0] += a
+        return got
+
+    parts = _chunked(part, len(geoms))
+    got = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    return got[0], got[1]
+
+
+def _interiors_meet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether the interiors of two polygons meet (DE-9IM ``T********``): a common area.
+    Exact (GEOS's robust predicates: they intersect and do not merely touch) and without
+    building the intersection."""
+    out = shapely.intersects(a, b)
+    meet = np.flatnonzero(out)
+    out[meet] = ~shapely.touches(a[meet], b[meet])
+    return out
+
+
 def _overlay(parcels: np.ndarray, layer: np.ndarray) -> _Overlay:
     n = len(parcels)
     tree = shapely.STRtree(parcels)
-    li, pi = tree.query(layer)  # envelope candidates
-    # most footprints meet one parcel's envelope only and lie in that parcel: the piece is
-    # the footprint itself (a prepared ``covers`` test); only the others are intersected
-    shapely.prepare(parcels)
-    single = (np.bincount(li, minlength=len(layer)) == 1)[li]
-    whole = np.zeros(len(li), bool)
-    whole[single] = shapely.covers(parcels[pi[single]], layer[li[single]])
+    li, pi = _par_query(tree, layer)  # envelope candidates
+    # Most footprints lie in the only parcel whose envelope they meet, or wholly in one of
+    # several: then the piece is the footprint itself (a prepared ``covers`` test, no
+    # intersection). Only the others are intersected: the pieces that straddle a parcel edge.
+    shapely.prepare(parcels)  # before any thread: preparing writes to the geometry
+    whole = shapely.covers(parcels[pi], layer[li])
+    covered_by = np.zeros(len(layer), bool)
+    covered_by[li[whole]] = True
+    # a footprint wholly inside one parcel has no area in another unless the parcels overlap
+    # each other; then those pairs are intersected like the straddling ones
+    cut = ~whole
+    if cut.any():
+        # pairs whose footprint is covered by another parcel: measured only where the
+        # footprint's interior meets this parcel's (parcels drawn overlapping each other)
+        sel = np.flatnonzero(cut & covered_by[li])
+        if len(sel):
+            meet = _par(_interiors_meet, layer[li[sel]], parcels[pi[sel]])
+            cut[sel[~meet]] = False
     pieces = layer[li].copy()
-    pieces[~whole] = shapely.intersection(layer[li[~whole]], parcels[pi[~whole]])
-    area = shapely.area(pieces)
+    todo = np.flatnonzero(cut)
+    pieces[todo] = _par(shapely.intersection, layer[li[todo]], parcels[pi[todo]])
+    area = np.zeros(len(li))
+    area[whole] = shapely.area(layer)[li[whole]]
+    area[todo] = shapely.area(pieces[todo])
     keep = area > 0
     li, pi, area, pieces = li[keep], pi[keep], area[keep], pieces[keep]
     covered = np.bincount(pi, weights=area, minlength=n)
-    # footprints drawn overlapping each other (a tower over its podium) count once
-    a, b = shapely.STRtree(layer).query(layer)  # envelope candidates, then exact tests
-    other = a < b
-    a, b = a[other], b[other]
-    overlapping = np.zeros(n, bool)
-    if len(a):
-        meet = shapely.intersects(layer[a], layer[b])
-        a, b = a[meet], b[meet]
-        common = shapely.area(shapely.intersection(layer[a], layer[b]))
-        touched = np.unique(np.concatenate([a[common > 0], b[common > 0]]))
-        if len(touched):
-            involved = np.isin(li, touched)
-            overlapping[np.unique(pi[involved])] = True
     order = np.argsort(pi, kind="stable")
     starts = np.searchsorted(pi[order], np.arange(n + 1))
+    overlapping = np.zeros(n, bool)
     ov = _Overlay(li, pi, area, covered, overlapping, pieces, order, starts)
-    for p in np.flatnonzero(overlapping):  # only parcels with overlapping drawings
-        covered[p] = shapely.area(shapely.union_all(pieces[ov.members(int(p))]))
+    _dissolve_overlaps(ov, layer)
     return ov
+
+
+#: parcels with more polygons than this find their overlapping pairs with an STRtree
+_GROUP_PAIRS_MAX = 64
+_PAIRS_AT_ONCE = 1 << 20  # candidate pairs held at once (memory)
+
+
+def _candidate_pairs(ov: _Overlay, layer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a < b) of layer polygons that have pieces in a common parcel and whose
+    envelopes overlap with a positive area (envelopes that only touch cannot hold polygons
+    whose interiors meet), each pair once. The pairs of a parcel are enumerated in numpy,
+    parcels of one size at once; a parcel with more than :data:`_GROUP_PAIRS_MAX` polygons
+    queries an STRtree of its own polygons instead."""
+    bounds = shapely.bounds(layer)
+    members = ov.li[ov.order]
+    sizes = np.diff(ov.starts)
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+
+    def keep(a: np.ndarray, b: np.ndarray) -> None:
+        ba, bb = bounds[a], bounds[b]
+        overlap = (np.maximum(ba[:, 0], bb[:, 0]) < np.minimum(ba[:, 2], bb[:, 2])) & (
+            np.maximum(ba[:, 1], bb[:, 1]) < np.minimum(ba[:, 3], bb[:, 3])
+        )
+        lo, hi = np.minimum(a, b)[overlap], np.maximum(a, b)[overlap]
+        found_a.append(lo)
+        found_b.append(hi)
+
+    for size in np.unique(sizes[(sizes > 1) & (sizes <= _GROUP_PAIRS_MAX)]).tolist():
+        groups = np.flatnonzero(sizes == size)
+        i, j = np.triu_indices(size, 1)
+        step = max(1, _PAIRS_AT_ONCE // len(i))
+        for at in range(0, len(groups), step):
+            rows = ov.starts[groups[at : at + step]][:, None] + np.arange(size)
+            block = members[rows]  # (groups, size): the polygons of each parcel
+            keep(block[:, i].ravel(), block[:, j].ravel())
+    for g in np.flatnonzero(sizes > _GROUP_PAIRS_MAX).tolist():
+        own = members[ov.starts[g] : ov.starts[g + 1]]
+        x, y = shapely.STRtree(layer[own]).query(layer[own])
+        keep(own[x[x < y]], own[y[x < y]])
+    if not found_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    key = np.unique(a.astype(np.int64) * len(layer) + b)  # a pair met in several parcels
+    return key // len(layer), key % len(layer)
+
+
+def _dissolve_overlaps(ov: _Overlay, layer: np.ndarray) -> None:
+    """Footprints drawn overlapping each other (a tower over its podium) count once.
+
+    Only an overlap inside a parcel changes a coverage, and then both polygons have a piece
+    in that parcel: the candidate pairs are the pairs of polygons with pieces in a common
+    parcel whose envelopes overlap (:func:`_candidate_pairs`), then those whose interiors
+    meet (DE-9IM ``T********``). They are grouped into connected components, and in each
+    parcel the pieces of each component are dissolved together (``union_all`` per group,
+    the groups of one size at once). Pieces of polygons that overlap no other keep their
+    areas; a parcel is marked ``overlapping`` when some group of it has more than one piece."""
+    n = len(ov.covered)
+    a, b = _candidate_pairs(ov, layer)
+    if len(a):
+        inner = _par(_interiors_meet, layer[a], layer[b])
+        a, b = a[inner], b[inner]
+    if not len(a):
+        return
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes = np.unique(np.concatenate([a, b]))
+    k = len(nodes)
+    graph = coo_matrix(
+        (np.ones(len(a), np.int8), (np.searchsorted(nodes, a), np.searchsorted(nodes, b))),
+        shape=(k, k),
+    )
+    ncomp, comp = connected_components(graph, directed=False)
+    label = np.full(len(layer), -1, np.int64)
+    label[nodes] = comp
+    lab = label[ov.li]
+    inv = np.flatnonzero(lab >= 0)  # pairs whose footprint overlaps another footprint
+    _, g = np.unique(ov.pi[inv].astype(np.int64) * ncomp + lab[inv], return_inverse=True)
+    g = g.ravel()
+    sizes = np.bincount(g)
+    multi = sizes[g] > 1
+    inv, g = inv[multi], g[multi]
+    if not len(inv):
+        return
+    _, g = np.unique(g, return_inverse=True)  # groups of two or more pieces, numbered 0..
+    g = g.ravel()
+    sizes = np.bincount(g)
+    order = np.lexsort((inv, g))
+    inv, g = inv[order], g[order]
+    first = np.searchsorted(g, np.arange(len(sizes)))
+    rank = np.arange(len(g)) - first[g]  # position of each piece in its group
+    group_parcel = ov.pi[inv[first]]
+    union_area = np.zeros(len(sizes))
+    width = 2 ** np.ceil(np.log2(sizes)).astype(np.int64)  # groups padded to a power of 2
+    for w in np.unique(width).tolist():
+        gs = np.flatnonzero(width == w)
+        table = np.full((len(gs), w), None, dtype=object)
+        at = np.full(len(sizes), -1, np.int64)
+        at[gs] = np.arange(len(gs))
+        sel = at[g] >= 0
+        table[at[g[sel]], rank[sel]] = ov.pieces[inv[sel]]
+        union_area[gs] = shapely.area(_par(lambda t: shapely.union_all(t, axis=1), table))
+    solo = np.ones(len(ov.li), bool)
+    solo[inv] = False
+    ov.covered[:] = np.bincount(ov.pi[solo], weights=ov.area[solo], minlength=n)
+    ov.covered += np.bincount(group_parcel, weights=union_area, minlength=n)
+    ov.overlapping[group_parcel] = True
 
 
 # ------------------------------------------------------------------------------------ engine
@@ -598,7 +793,7 @@ _KINDS = {
 
 def _run(pframe, prows, bframe, brows, gframe, grows, rejects, columns, id_column, system):
     pids, _ = _ids(pframe, id_column, ID_COLUMNS, "parcels")
-    bids, _ = _ids(bframe, None, BUILDING_ID_COLUMNS, "buildings")
+    bids, _ = _ids(bframe, None, BUILDING_ID_COLUMNS, "buildings", lazy=True)
     pgeo = np.asarray(pframe.geometry.array)
     bgeo = np.asarray(bframe.geometry.array)
     pok, preason = _valid(pgeo)
@@ -659,7 +854,7 @@ def _run(pframe, prows, bframe, brows, gframe, grows, rejects, columns, id_colum
     nparcels = np.bincount(ov.li, minlength=m)
     partly_out = (out_share > 1e-9) & ~nowhere
     strad = (nparcels > 1) | partly_out
-    straddling = _straddling(ov, strad, partly_out, out_share, bids[bidx], pids[pidx],
+    straddling = _straddling(ov, strad, partly_out, out_share, _subset(bids, bidx), pids[pidx],
                              gfa_given, floors, footprint, piece_gfa)  # fmt: skip
 
     # rejected buildings (invalid geometry) whose envelope meets a parcel: cannot be measured
@@ -673,9 +868,9 @@ def _run(pframe, prows, bframe, brows, gframe, grows, rejects, columns, id_colum
     if gframe is not None:
         ggeo = np.asarray(gframe.geometry.array)
         gok, greason = _valid(ggeo)
-        gids = np.asarray(grows).astype(str).astype(object)
+        gids = np.asarray(grows)[~gok].astype(str).astype(object)
         rejects.append(_rejects(grows[~gok], "geometry", "invalid_geometry", greason[~gok],
-                                "green", gids[~gok]))  # fmt: skip
+                                "green", gids))  # fmt: skip
         gov = _overlay(P, ggeo[gok])
         green_area = gov.covered
         g_unsure = np.zeros(n, bool)
@@ -807,7 +1002,7 @@ def _judge(values, unknown, limits, lim_bad, pidx, pids, ctx):
     Returns the report, the worst status code per parcel, the number of exact decisions and
     per indicator the mask of parcels without any limit."""
     n = len(pidx)
-    frames = []
+    frames: dict[str, list[np.ndarray]] = {"value": [], "limit": [], "status": [], "reason": []}
     worst = np.zeros(n, np.int8)
     exact_count = 0
     no_limits = {}
@@ -863,24 +1058,22 @@ def _judge(values, unknown, limits, lim_bad, pidx, pids, ctx):
         reason[failed] = np.where(below[failed], "below the minimum", "above the maximum")
         lo = lims[0][0] if lims[0][2] else nothing
         hi = next((lv for lv, _, is_min, _ in lims if not is_min), nothing)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "parcel": pids[pidx],
-                    "indicator": ind,
-                    "value": v,
-                    "limit": _limit_texts(lo, hi),
-                    "status": np.array(PARCEL_STATUSES, dtype=object)[status],
-                    "reason": reason,
-                }
-            )
-        )
+        for name, col in zip(
+            frames, (v, _limit_texts(lo, hi), np.array(PARCEL_STATUSES, dtype=object)[status],
+                     reason), strict=True
+        ):  # fmt: skip
+            frames[name].append(col)
         rank = np.array([0, 2, 1], np.int8)  # pass < not_evaluable < fail
         worst = np.where(rank[status] > rank[worst], status, worst).astype(np.int8)
     k = len(INDICATORS)
-    report = pd.concat(frames, ignore_index=True)
-    order = np.arange(n * k).reshape(k, n).T.ravel()  # parcel-major: each parcel's 4 rows
-    return report.iloc[order].reset_index(drop=True), worst, exact_count, no_limits
+    report = pd.DataFrame(  # parcel-major: each parcel's 4 rows
+        {
+            "parcel": np.repeat(pids[pidx], k),
+            "indicator": np.tile(np.array(INDICATORS, dtype=object), n),
+            **{name: np.stack(cols, axis=1).ravel() for name, cols in frames.items()},
+        }
+    )
+    return report, worst, exact_count, no_limits
 
 
 def _fmt(v: np.ndarray) -> np.ndarray:

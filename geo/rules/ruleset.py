@@ -6,7 +6,7 @@ One file per rule set beside this module (``geo/rules/*.toml``); ``--ruleset`` a
 File format
 -----------
 ``[ruleset]``
-    ``name``, ``version`` (document date plus suigeo's data revision, ``2022-08-22.r1``),
+    ``name``, ``version`` (document date plus suigeo's data revision, ``2022-08-22.r2``),
     ``title``, ``document``, ``document_number``, ``issued``, ``effective`` (first day in
     force), ``expires`` (last valid day, inclusive; absent when the document has no term),
     ``validity`` and ``expiry_method`` (how the dates were derived, cited), ``input``.

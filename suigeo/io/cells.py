@@ -34,7 +34,6 @@ __all__ = [
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_RE = r"^[=+\-@\t\r]"
 #: A plain number (what a spreadsheet reads as a number, not a formula).
 _NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 _NUMBER = re.compile(_NUMBER_RE)
@@ -105,10 +104,18 @@ def neutralise_table(table: pa.Table) -> pa.Table:
         if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
             columns.append(col)
             continue
-        risky = pc.and_(
-            pc.match_substring_regex(col, _FORMULA_RE),
-            pc.invert(pc.match_substring_regex(col, _NUMBER_RE)),
-        ).fill_null(False)
+        # the first character looked up in a set (cheap); the number pattern only where
+        # that already says "formula" (most columns hold no such cell at all)
+        # (as bytes: the prefixes are ASCII, and a cell need not be valid UTF-8 here)
+        raw = pa.large_binary() if pa.types.is_large_string(typ) else pa.binary()
+        first = pc.binary_slice(col.cast(raw), 0, 1)
+        prefixes = pa.array([p.encode() for p in FORMULA_PREFIXES], raw)
+        starts = pc.is_in(first, value_set=prefixes).fill_null(False)
+        if not pc.any(starts).as_py():
+            columns.append(col)
+            continue
+        risky = pc.and_(starts, pc.invert(pc.match_substring_regex(col, _NUMBER_RE)))
+        risky = risky.fill_null(False)
         if pc.any(risky).as_py():
             quoted = pc.binary_join_element_wise(pa.scalar("'", typ), col, pa.scalar("", typ))
             col = pc.if_else(risky, quoted, col)

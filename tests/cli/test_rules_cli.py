@@ -25,6 +25,7 @@ VILLAGE = {
     "strata_min_unit_m2": 600,
     "strata_exception": False,
     "strata_transfer_gfa_m2": 72000,
+    "ancillary_strata_alone_gfa_m2": 0,
     "legacy_construction_land_m2": 2000,  # (七): offset 50% = 1000 m²
     "quota_offset_m2": 1000,
     "building_height_m": 40,  # (十): under the 50 m limit
@@ -89,8 +90,8 @@ def test_check_json_shape_and_exit_0(project, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert {"ruleset", "version", "as_of", "results"} <= set(doc)
     assert doc["ruleset"] == VI and doc["as_of"] == "2024-06-30"
-    assert doc["version"] == "2022-08-22.r1"
-    assert len(doc["results"]) == 10
+    assert doc["version"] == "2022-08-22.r2"
+    assert len(doc["results"]) == 11
     for r in doc["results"]:
         assert {"project", "rule", "clause", "status", "value", "bound"} <= set(r)
     pr = next(r for r in doc["results"] if r["rule"] == "plot-ratio")
@@ -169,7 +170,7 @@ def test_check_csv_to_file_and_input_never_overwritten(tmp_path, capsys):
     )
     assert rc == 1
     res = pd.read_csv(out)
-    assert len(res) == 20 and set(res["ruleset"]) == {VI} and set(res["as_of"]) == {"2024-06-30"}
+    assert len(res) == 22 and set(res["ruleset"]) == {VI} and set(res["as_of"]) == {"2024-06-30"}
     v2 = res[(res["project"] == "V2") & (res["rule"] == "plot-ratio")].iloc[0]
     assert v2["status"] == "fail" and v2["value"] == 10.0
     before = src.read_bytes()

@@ -605,3 +605,64 @@ def test_3d_points_and_lines_to_csv(tmp_path):
     got = shapely.get_coordinates(shapely.from_wkt(_rows(tmp_path / "l.csv")[0]["wkt"]))
     e, n = _pyproj(4490, 4547, lon, lat)
     np.testing.assert_allclose(got, np.column_stack([e, n]), atol=5e-5, rtol=0)
+
+
+# ------------------------------------------------------------------ reading ahead in a thread
+
+
+def test_read_ahead_keeps_every_item_in_order():
+    items = list(batch._ReadAhead(iter(range(1000))))
+    assert items == list(range(1000))
+
+
+def test_read_ahead_raises_the_readers_error_at_its_item():
+    def source():
+        yield from range(3)
+        raise InputError("row 4: bad cell")
+
+    got = []
+    with pytest.raises(InputError, match="row 4: bad cell"):
+        for item in batch._ReadAhead(source()):
+            got.append(item)
+    assert got == [0, 1, 2]
+
+
+def test_read_ahead_close_stops_the_thread_and_closes_the_input():
+    closed = []
+
+    def source():
+        try:
+            yield from range(10_000)
+        finally:
+            closed.append(True)
+
+    ahead = batch._ReadAhead(source())
+    assert next(ahead) == 0
+    ahead.close()
+    assert closed == [True] and not ahead._thread.is_alive()
+    with pytest.raises(StopIteration):
+        next(ahead)
+
+
+def test_writer_failure_stops_reading_and_leaves_no_output(tmp_path, monkeypatch):
+    """A writer that fails mid-file: the error reaches the caller, the reading thread ends,
+    the input is closed and no output (nor temporary file) is left."""
+    src = tmp_path / "pts.csv"
+    rng = np.random.default_rng(0)
+    points = rng.uniform([113, 23], [114, 24], (50, 2))
+    lines = ["lon,lat"] + [f"{x:.6f},{y:.6f}" for x, y in points]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls = []
+    real = batch._csv_table
+
+    def failing(ob, conv, dst):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OutputError("disk full")
+        return real(ob, conv, dst)
+
+    monkeypatch.setattr(batch, "_csv_table", failing)
+    out = tmp_path / "out.csv"
+    with pytest.raises(OutputError, match="disk full"):
+        convert_file(src, out, src="CGCS2000", dst="CGCS2000-3GK-CM114", chunk_rows=5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pts.csv"]

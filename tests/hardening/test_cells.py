@@ -59,6 +59,20 @@ def _cells(path) -> list[list[str]]:
         return list(csv.reader(fh))
 
 
+@pytest.mark.parametrize("typ", [pa.string(), pa.large_string()])
+def test_tables_agree_with_the_cell_rule_and_take_cells_that_are_not_utf8(typ):
+    """Every cell of a table as :func:`neutralise_cell` says, in string and large_string
+    columns; a cell that is not valid UTF-8 (a rejects row keeps the input's bytes) is
+    looked at by its bytes, not refused."""
+    cells = ["=1+1", "-3.5", "+x", "@a", "\tx", "\rx", "1e5", "-", "", "广州", "a=b", None, "+1e3"]
+    table = neutralise_table(pa.table({"c": pa.array(cells, typ)}))
+    assert table.column("c").to_pylist() == [neutralise_cell(c) for c in cells]
+    raw = pa.array([b"=x\xff", b"ok\xfe", b"-2"], pa.binary())
+    odd = pa.Array.from_buffers(pa.string(), len(raw), raw.buffers())
+    got = neutralise_table(pa.table({"c": odd})).column("c").cast(pa.binary()).to_pylist()
+    assert got == [b"'=x\xff", b"ok\xfe", b"-2"]
+
+
 def test_rules_check_csv_report_and_rejects(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p.csv").write_text(

@@ -21,6 +21,7 @@ VILLAGE = {
     "strata_min_unit_m2": 600,
     "strata_exception": False,
     "strata_transfer_gfa_m2": 72000,
+    "ancillary_strata_alone_gfa_m2": 0,  # (十三): no ancillary space subdivided alone
     "legacy_construction_land_m2": 2000,  # (七): offset 50% = 1000 m²
     "quota_offset_m2": 1000,
     "building_height_m": 40,  # (十): under the 50 m limit

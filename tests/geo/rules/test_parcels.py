@@ -235,6 +235,60 @@ def test_agrees_with_brute_force(seed):
     assert sorted(rej.loc[rej["reason"] == "in_no_parcel", "id"]) == sorted(nowhere)
 
 
+def _stacked_and_overlapping(seed: int):
+    """The random layers plus what makes the dissolving paths work: a parcel drawn over
+    four others, and footprints drawn on top of each other (stacks of 2-4 copies, shifted),
+    in one parcel and across a parcel edge."""
+    parcels, buildings, green = _random_layers(seed)
+    extra = frame(
+        [{"id": "OVER", "far_max": "3.0", "far_min": None, "coverage_max": "45%",
+          "green_min": "0.1", "height_max": "80"}],
+        [B(50, 50, 150, 150)],
+    )  # fmt: skip
+    rng = np.random.default_rng(seed)
+    rows, geoms = [], []
+    for x, y in rng.uniform(0, 550, (12, 2)):
+        for k in range(int(rng.integers(2, 5))):
+            geoms.append(B(x + 3 * k, y + 2 * k, x + 25 + 3 * k, y + 18 + 2 * k))
+            rows.append({"floors": int(rng.integers(1, 9)), "gfa_m2": None,
+                         "height_m": f"{rng.uniform(3, 40):.1f}"})  # fmt: skip
+    parcels = pd.concat([parcels, extra], ignore_index=True)
+    buildings = pd.concat([buildings, frame(rows, geoms)], ignore_index=True)
+    return parcels, buildings, green
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_overlapping_parcels_and_stacked_footprints_agree_with_brute_force(seed):
+    parcels, buildings, green = _stacked_and_overlapping(seed)
+    res = check_parcels(parcels, buildings, green)
+    ref = _brute(parcels, buildings, green)
+    assert len(res.report) == len(ref) == 4 * len(parcels)
+    for row in res.report.itertuples():
+        v, status = ref[(row.parcel, row.indicator)]
+        assert row.value == pytest.approx(float(v), rel=1e-9, abs=1e-12), row
+        assert row.status == status, (row, float(v))
+
+
+def test_threaded_chunks_give_the_same_report(monkeypatch):
+    """The GEOS steps cut into chunks over threads give the report of one call, bit for bit."""
+    from suigeo.geo.rules import parcels as module
+
+    layers = _stacked_and_overlapping(5)
+    monkeypatch.setattr(module, "_workers", lambda: 1)
+    one = check_parcels(*layers)
+    monkeypatch.setattr(module, "_workers", lambda: 3)
+    monkeypatch.setattr(module, "_PARALLEL_MIN", 1)
+    three = check_parcels(*layers)
+    pd.testing.assert_frame_equal(one.report, three.report)
+    pd.testing.assert_frame_equal(one.straddling, three.straddling)
+    pd.testing.assert_frame_equal(one.rejects, three.rejects)
+    assert (one.report["status"] != "pass").any() and (one.report["status"] == "pass").any()
+    # parcels with many polygons find their overlapping pairs with an STRtree: the same
+    monkeypatch.setattr(module, "_GROUP_PAIRS_MAX", 1)
+    big = check_parcels(*layers)
+    pd.testing.assert_frame_equal(one.report, big.report)
+
+
 def test_lonlat_and_gk_input_give_the_same_result():
     parcels, buildings, green = _random_layers(3, 4, 3)
     gk = check_parcels(parcels, buildings, green)

@@ -2,7 +2,8 @@
 
 Facts (shared/domain.md, VILLAGE-IND-2022): (七) legacy construction land outside the 三旧
 database offsets the village's reserved-land quota at 50 % of its area; (十) explicit height
-limits prevail; (十三) no re-transfer within 5 years. The 5 years from day D end on
+limits prevail; (十三) no re-transfer within 5 years, and ancillary space may not be
+subdivided on its own. The 5 years from day D end on
 D + 5 years - 1 day (the rule set's convention for its own 3-year validity: 2022-08-22 ..
 2025-08-21), so a re-transfer is allowed from D + 5 years.
 """
@@ -23,12 +24,14 @@ def test_clause_texts_are_labelled_paraphrases():
         ("legacy-land-offset", "(七)"),
         ("height-limit", "(十)"),
         ("strata-no-retransfer", "(十三)"),
+        ("strata-ancillary-alone", "(十三)"),
     ]:
         rule = rs.rule(rid)
         assert rule.clause == f"穗府办规〔2022〕12号 {clause}"
         assert rule.requirement.startswith("（释义，非原文）")
     assert "50%" in rs.rule("legacy-land-offset").requirement
     assert "5年" in rs.rule("strata-no-retransfer").requirement
+    assert "不得单独分割转让" in rs.rule("strata-ancillary-alone").requirement
 
 
 # (七): offset = legacy land x 1/2, computed exactly and compared with the recorded offset
@@ -105,3 +108,37 @@ def test_json_shows_the_limit_field():
     (row,) = [r for r in res.to_dict()["results"] if r["rule"] == "height-limit"]
     assert row["status"] == "fail" and row["value"] == 51
     assert row["bound"]["max"] == "height_limit_m" and row["bound"]["max_inclusive"] is True
+
+
+# (十三): ancillary space may not be subdivided (and transferred) on its own: the ancillary
+# GFA in strata units of ancillary space only must be 0 (1 亩 = 10000/15 m²)
+@pytest.mark.parametrize(
+    ("alone", "transfer", "status", "value"),
+    [
+        (0, 72000, "pass", 0.0),  # at the bound
+        ("0平方米", 72000, "pass", 0.0),
+        (0.01, 72000, "fail", 0.01),  # just above
+        ("0.001亩", 72000, "fail", 10 / 15),
+        (48000, 72000, "fail", 48000.0),  # all the ancillary GFA (its whole) on its own
+        (None, 72000, "not_evaluable", float("nan")),
+        (500, 0, "not_applicable", 500.0),  # no strata subdivision at all
+    ],
+)
+def test_strata_ancillary_alone(alone, transfer, status, value):
+    from helpers_rules import village
+
+    p = village(ancillary_strata_alone_gfa_m2=alone, strata_transfer_gfa_m2=transfer)
+    got, v, reason = outcome(VI, p, "strata-ancillary-alone")
+    assert got == status, reason
+    assert v == pytest.approx(value, rel=1e-15, nan_ok=True)
+    if status == "not_evaluable":
+        assert "ancillary_strata_alone_gfa_m2" in reason
+
+
+def test_strata_ancillary_alone_cannot_exceed_the_ancillary_gfa():
+    from helpers_rules import village
+
+    from suigeo.errors import InputError
+
+    with pytest.raises(InputError, match="larger than ancillary_gfa_m2"):
+        outcome(VI, village(ancillary_strata_alone_gfa_m2=48000.5), "strata-ancillary-alone")

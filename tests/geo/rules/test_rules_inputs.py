@@ -223,7 +223,7 @@ def test_toml_and_parquet_inputs(tmp_path):
     pq = tmp_path / "p.parquet"
     pd.DataFrame([village()]).to_parquet(pq)
     res = check(read_input(pq), VI, as_of="2024-01-01")
-    assert res.counts()["fail"] == 0 and res.counts()["pass"] == 10
+    assert res.counts()["fail"] == 0 and res.counts()["pass"] == 11
 
 
 def test_invalid_polygon_is_an_error_naming_project_and_reason():

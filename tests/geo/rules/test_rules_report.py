@@ -24,9 +24,9 @@ def test_check_file_csv_names_file_lines_and_renders_every_format(tmp_path):
     assert (plot["status"], plot["value"]) == ("pass", 5.0)
     table = pd.read_csv(io.StringIO(render(res, "csv")))
     assert list(table.columns[:3]) == ["ruleset", "version", "as_of"]
-    assert set(table["as_of"]) == {AS_OF} and len(table) == 10
+    assert set(table["as_of"]) == {AS_OF} and len(table) == 11
     head = render(res, "table").splitlines()[0]
-    assert head.startswith("# village-industrial-2022 2022-08-22.r1") and AS_OF in head
+    assert head.startswith("# village-industrial-2022 2022-08-22.r2") and AS_OF in head
     with pytest.raises(ValueError, match="format"):
         render(res, "xml")
     path.write_text("id,site_area_m2\nA,-1\n", encoding="utf-8")
