@@ -18,10 +18,17 @@ Then one partition's costs are split out in this process (``--breakdown``, defau
 reading its row groups, the conversion (checks and PROJ), writing the part, and pickling the
 task's result (what a worker sends back to the client): where the time of a partition goes.
 
+The large run (``--dask-only``, for 100 M points): the input is generated as a dataset folder
+``dask-points-<N>/`` of parts of ``--part-rows`` rows (``--dataset``), only the Dask engine
+runs, and its output is checked against pyproj itself (``EPSG:4490`` -> ``EPSG:4547``) on the
+first 2,000 rows of every output part (ids say which input rows they are), plus the row count.
+The per-process peaks are printed, so the peak of each worker is seen.
+
 Usage::
 
     python benchmarks/bench_dask.py [--rows 10000000] [--partition-rows 1000000]
         [--workers 2] [--also-workers 1] [--memory-limit 2GB]
+    python benchmarks/bench_dask.py --rows 100000000 --dataset --dask-only --no-breakdown
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ ROOT = HERE.parent
 GROUP = 250_000
 
 
-def generate(path: Path, rows: int) -> None:
+def generate(path: Path, rows: int, *, first_id: int = 0, seed: int = 2026) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
     import shapely
@@ -66,7 +73,7 @@ def generate(path: Path, rows: int) -> None:
     schema = pa.schema([("id", pa.int64()), ("geometry", pa.binary())]).with_metadata(
         {"geo": json.dumps(geo)}
     )
-    rng = np.random.default_rng(2026)
+    rng = np.random.default_rng(seed)
     tmp = path.with_suffix(".tmp")
     with pq.ParquetWriter(tmp, schema) as w:
         for start in range(0, rows, GROUP):
@@ -74,9 +81,69 @@ def generate(path: Path, rows: int) -> None:
             lon = rng.uniform(112.95, 114.05, n)
             lat = rng.uniform(22.55, 23.95, n)
             wkb = shapely.to_wkb(shapely.points(lon, lat))
-            ids = np.arange(start, start + n, dtype=np.int64)
+            ids = np.arange(first_id + start, first_id + start + n, dtype=np.int64)
             w.write_table(pa.table([ids, pa.array(wkb, pa.binary())], schema=schema))
     tmp.rename(path)
+
+
+def generate_dataset(folder: Path, rows: int, part_rows: int) -> None:
+    """``folder/part.NNNNNN.parquet``: parts of ``part_rows`` rows with ids running on, the same
+    points as :func:`generate` would make for each part's seed."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    for i, start in enumerate(range(0, rows, part_rows)):
+        n = min(part_rows, rows - start)
+        generate(tmp / f"part.{i:06d}.parquet", n, first_id=start, seed=2026 + i)
+    tmp.rename(folder)
+
+
+def verify_sample(src: Path, out: Path, rows: int, sample: int = 2000) -> tuple[int, float]:
+    """Rows of ``out`` == ``rows``, and the first ``sample`` rows of every output part match
+    pyproj (EPSG:4490 -> EPSG:4547, always_xy) on the input rows their ids name: (parts
+    checked, largest difference in metres)."""
+    import pyarrow.parquet as pq
+    import shapely
+    from pyproj import Transformer
+
+    from suigeo.io.partitions import dataset_parts, parquet_files
+
+    tr = Transformer.from_crs(4490, 4547, always_xy=True)
+    inputs = parquet_files(src)
+    starts, total = [], 0
+    for f in inputs:
+        starts.append(total)
+        total += pq.read_metadata(f).num_rows
+    parts = dataset_parts(out)
+    got = sum(pq.read_metadata(p).num_rows for p in parts)
+    if got != rows or total != rows:
+        sys.exit(f"row counts: input {total}, output {got}, expected {rows}")
+    worst = 0.0
+    for part in parts:
+        t = pq.ParquetFile(part).read_row_group(0).slice(0, sample)
+        ids = t.column("id").to_numpy()
+        k = int(np.searchsorted(starts, ids[0], side="right")) - 1
+        pf = pq.ParquetFile(inputs[k])
+        first = int(ids[0]) - starts[k]
+        g, base = 0, 0
+        while base + pf.metadata.row_group(g).num_rows <= first:
+            base += pf.metadata.row_group(g).num_rows
+            g += 1
+        src_t = pf.read_row_groups(list(range(g, min(g + 2, pf.num_row_groups))))
+        src_t = src_t.slice(first - base, len(ids))
+        if not np.array_equal(src_t.column("id").to_numpy(), ids):
+            sys.exit(f"{part}: ids do not follow the input")
+        pin = shapely.from_wkb(src_t.column("geometry").to_numpy(zero_copy_only=False))
+        pout = shapely.from_wkb(t.column("geometry").to_numpy(zero_copy_only=False))
+        ex, ny = tr.transform(shapely.get_x(pin), shapely.get_y(pin))
+        d = max(
+            float(np.abs(ex - shapely.get_x(pout)).max()),
+            float(np.abs(ny - shapely.get_y(pout)).max()),
+        )
+        worst = max(worst, d)
+    if worst > 1e-6:
+        sys.exit(f"output differs from pyproj by {worst} m")
+    return len(parts), worst
 
 
 def run(cmd: list[str]) -> dict[str, float]:
@@ -112,6 +179,7 @@ def run(cmd: list[str]) -> dict[str, float]:
         # the largest other process: a Dask worker (the multiprocessing helpers are small)
         "peak_worker_mib": max((v for k, v in peaks.items() if k != proc.pid), default=0) / 2**20,
         "processes": len(peaks),
+        "peaks_mib": sorted((v / 2**20 for k, v in peaks.items() if k != proc.pid), reverse=True),
         "line": out.decode().strip(),
     }
 
@@ -219,15 +287,27 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="2GB")
     ap.add_argument("--no-breakdown", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the outputs")
+    ap.add_argument("--dataset", action="store_true", help="generate a folder of parts")
+    ap.add_argument("--part-rows", type=int, default=10_000_000, help="rows of a generated part")
+    ap.add_argument("--dask-only", action="store_true", help="no single-process run")
     args = ap.parse_args()
 
     DATA.mkdir(exist_ok=True)
-    src = DATA / f"dask-points-{args.rows}.parquet"
-    if not src.exists():
-        t = time.perf_counter()
-        generate(src, args.rows)
-        print(f"generated {src} ({src.stat().st_size / 2**20:.0f} MiB) in "
-              f"{time.perf_counter() - t:.1f} s")  # fmt: skip
+    if args.dataset:
+        src = DATA / f"dask-points-{args.rows}"
+        if not src.exists():
+            t = time.perf_counter()
+            generate_dataset(src, args.rows, args.part_rows)
+            size = sum(p.stat().st_size for p in src.iterdir())
+            print(f"generated {src}/ ({size / 2**20:.0f} MiB in {len(list(src.iterdir()))} "
+                  f"parts) in {time.perf_counter() - t:.1f} s", flush=True)  # fmt: skip
+    else:
+        src = DATA / f"dask-points-{args.rows}.parquet"
+        if not src.exists():
+            t = time.perf_counter()
+            generate(src, args.rows)
+            print(f"generated {src} ({src.stat().st_size / 2**20:.0f} MiB) in "
+                  f"{time.perf_counter() - t:.1f} s")  # fmt: skip
     import dask
     import distributed
     import pyproj
@@ -241,7 +321,8 @@ def main() -> None:
             "--to", "CGCS2000-3GK-CM114"]  # fmt: skip
     mem_out, dask_out = DATA / "dask-bench-memory.parquet", DATA / "dask-bench-dask.parquet"
     results = {}
-    results["memory"] = run([*base, "-o", str(mem_out)])
+    if not args.dask_only:
+        results["memory"] = run([*base, "-o", str(mem_out)])
     for extra in args.also_workers:  # the same with other numbers of workers
         out = DATA / f"dask-bench-dask-{extra}.parquet"
         results[f"dask-{extra}w"] = run(
@@ -261,8 +342,17 @@ def main() -> None:
             f"({r['processes']} processes)"
         )
         print(f"         {r['line']}")
-    rows = compare(mem_out, dask_out)
-    print(f"outputs identical: {rows} rows, ids and WKB bytes")
+        print(f"         per-process peaks MiB: {', '.join(f'{v:.0f}' for v in r['peaks_mib'])}")
+    if args.dask_only:
+        t = time.perf_counter()
+        n, worst = verify_sample(src, dask_out, args.rows)
+        print(
+            f"output checked: {args.rows} rows; first 2,000 rows of each of {n} parts match "
+            f"pyproj EPSG:4490 -> EPSG:4547 within {worst:.2e} m ({time.perf_counter() - t:.0f} s)"
+        )
+    else:
+        rows = compare(mem_out, dask_out)
+        print(f"outputs identical: {rows} rows, ids and WKB bytes")
     if not args.no_breakdown:
         code = (
             "import time; t = time.perf_counter()\n"
@@ -287,7 +377,8 @@ def main() -> None:
             f"input {b['input_mib']:.0f} MiB, part {b['part_mib']:.0f} MiB"
         )
     if not args.keep:
-        mem_out.unlink()
+        if mem_out.exists():
+            mem_out.unlink()
         shutil.rmtree(dask_out)
 
 
