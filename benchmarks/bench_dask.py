@@ -356,8 +356,8 @@ def main() -> None:
     if not args.no_breakdown:
         code = (
             "import time; t = time.perf_counter()\n"
-            "from suigeo.crs.dask_convert import _connect\n"
-            f"c = _connect(None, {args.workers}, {args.memory_limit!r}); "
+            "from suigeo.io.cluster import connect\n"
+            f"c = connect(None, {args.workers}, {args.memory_limit!r}); "
             "print(time.perf_counter() - t); c.close()\n"
         )
         env = {**os.environ, "PYTHONPATH": str(ROOT)}

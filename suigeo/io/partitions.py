@@ -40,11 +40,12 @@ from suigeo.errors import InputError, OutputError
 from suigeo.io.atomic import TEMP_MARK, package_roots
 from suigeo.io.csvtable import (
     CsvInfo,
-    _blank,
+    _batches,
     _invalid_rows,
+    _numbered,
+    _options,
     _quiet_row_handler,
     _read_options,
-    _rechunk,
     inspect_csv,
 )
 
@@ -254,52 +255,27 @@ class CsvBlockReader:
             data = fh.read(b.end - b.start)
         _bad, handler = _invalid_rows()
         where = f"{str(info.path)!r} (bytes {b.start} to {b.end})"
+
+        def error(exc: Exception) -> InputError:
+            return InputError(f"cannot read {where} as CSV: {exc}")
+
+        parse, convert = _options(info, handler)
         try:
             with _quiet_row_handler():
                 reader = pcsv.open_csv(
                     pa.BufferReader(b.header + data),
                     read_options=_read_options(info.encoding),
-                    parse_options=pcsv.ParseOptions(
-                        delimiter=info.delimiter,
-                        newlines_in_values=True,
-                        ignore_empty_lines=False,
-                        invalid_row_handler=handler,
-                    ),
-                    convert_options=pcsv.ConvertOptions(
-                        column_types={n: pa.string() for n in info.header},
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                        null_values=[],
-                    ),
+                    parse_options=parse,
+                    convert_options=convert,
                 )
         except pa.ArrowInvalid as exc:
-            raise InputError(f"cannot read {where} as CSV: {exc}") from None
+            raise error(exc) from None
         del data
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            while True:
-                try:
-                    with _quiet_row_handler():
-                        batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except pa.ArrowInvalid as exc:
-                    raise InputError(f"cannot read {where} as CSV: {exc}") from None
-                yield batch
-
-        first = 1
         try:
-            for batch in _rechunk(batches(), self.chunk_rows):
-                n = batch.num_rows
-                rows = np.arange(first, first + n, dtype=np.int64)
-                first += n
-                blank = _blank(batch)
-                if blank is not None:
-                    batch = batch.filter(pa.array(~blank))
-                    rows = rows[~blank]
+            for batch, rows, blank in _numbered(_batches(reader, error), self.chunk_rows):
+                self.records += len(rows) + blank
                 yield batch, rows
         finally:
-            self.records = first - 1
             with contextlib.suppress(Exception):
                 reader.close()
 

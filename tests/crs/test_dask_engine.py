@@ -454,13 +454,13 @@ def test_parameters_never_travel_with_the_tasks(tmp_path, cluster, monkeypatch, 
 def test_progress_bar(tmp_path, address, capsys, monkeypatch):
     inp = _points_csv(tmp_path / "in.csv", 1000)
     bars = []
-    real = dc._bar
+    real = dc.progress_bar
 
     def bar(*args):
         bars.append(real(*args))
         return bars[-1]
 
-    monkeypatch.setattr(dc, "_bar", bar)
+    monkeypatch.setattr(dc, "progress_bar", bar)
     convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
                  scheduler=address, partition_rows=200, progress=True)  # fmt: skip
     err = capsys.readouterr().err
