@@ -377,13 +377,19 @@ def check_file(
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
     from suigeo.io.cluster import engine_options  # standard library only: no Dask here
 
-    dask = {"workers": workers, "memory_limit": memory_limit, "scheduler": scheduler}
-    if engine_options(engine, **dask, partition_rows=partition_rows):
+    if engine_options(
+        engine,
+        workers=workers,
+        memory_limit=memory_limit,
+        scheduler=scheduler,
+        partition_rows=partition_rows,
+    ):
         from suigeo.geo.rules.dask_engine import check_file_dask
 
         result = check_file_dask(
             path, rs, as_of=_as_of(as_of), area_system=area_system, src=src,
-            on_error=on_error, partition_rows=partition_rows, progress=progress, **dask,
+            on_error=on_error, workers=workers, memory_limit=memory_limit,
+            scheduler=scheduler, partition_rows=partition_rows, progress=progress,
         )  # fmt: skip
         if not allow_expired and not result.in_force:
             warnings.warn(result.not_in_force_message(), NotInForceWarning, stacklevel=2)
