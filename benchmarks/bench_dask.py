@@ -24,11 +24,23 @@ runs, and its output is checked against pyproj itself (``EPSG:4490`` -> ``EPSG:4
 first 2,000 rows of every output part (ids say which input rows they are), plus the row count.
 The per-process peaks are printed, so the peak of each worker is seen.
 
+The other commands with a Dask engine (``--what``), each run both ways as a child process
+(``suigeo ...`` on its default engine, then with ``--engine dask`` / ``--executor dask
+--workers 2 --memory-limit 2GB``), the outputs compared byte for byte:
+
+- ``--what rules``: ``rules check`` of ``--rows`` generated village-industrial projects (a
+  CSV, the generator of ``bench_rules.py``), ``--format csv -o``;
+- ``--what coverage``: ``access coverage`` of ``--facilities`` facilities and ``--targets``
+  targets (CSVs of random points over Guangzhou), ``--minutes 30`` (sketch, rail) and
+  ``--km 5``.
+
 Usage::
 
     python benchmarks/bench_dask.py [--rows 10000000] [--partition-rows 1000000]
         [--workers 2] [--also-workers 1] [--memory-limit 2GB]
     python benchmarks/bench_dask.py --rows 100000000 --dataset --dask-only --no-breakdown
+    python benchmarks/bench_dask.py --what rules --rows 1000000
+    python benchmarks/bench_dask.py --what coverage --facilities 2000 --targets 20000
 """
 
 from __future__ import annotations
@@ -146,7 +158,7 @@ def verify_sample(src: Path, out: Path, rows: int, sample: int = 2000) -> tuple[
     return len(parts), worst
 
 
-def run(cmd: list[str]) -> dict[str, float]:
+def run(cmd: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, float]:
     import psutil
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -170,7 +182,7 @@ def run(cmd: list[str]) -> dict[str, float]:
         time.sleep(0.05)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()}")
     return {
         "wall_s": wall,
@@ -181,6 +193,7 @@ def run(cmd: list[str]) -> dict[str, float]:
         "processes": len(peaks),
         "peaks_mib": sorted((v / 2**20 for k, v in peaks.items() if k != proc.pid), reverse=True),
         "line": out.decode().strip(),
+        "rc": proc.returncode,
     }
 
 
@@ -276,7 +289,64 @@ def breakdown(path: Path, partition_rows: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def _both(name: str, base: list[str], dask: list[str], out: Path, ok=(0,)) -> None:
+    """Run ``base`` (writing ``out``) and ``base + dask`` (writing ``out`` under another
+    name); print time and memory of each; the outputs must be identical."""
+    import hashlib
+
+    digests = []
+    for label, extra in (("memory", []), ("dask", dask)):
+        target = out.with_name(f"{label}-{out.name}")
+        r = run([*base, "-o", str(target), *extra], ok=ok)
+        digests.append(hashlib.sha256(target.read_bytes()).hexdigest())
+        print(
+            f"{name} {label:6s} wall {r['wall_s']:6.1f} s  peak RSS: all processes "
+            f"{r['peak_sum_mib']:6.0f} MiB, client {r['peak_client_mib']:6.0f} MiB, largest "
+            f"worker {r['peak_worker_mib']:6.0f} MiB; exit {r['rc']}; output "
+            f"{target.stat().st_size / 2**20:.1f} MiB",
+            flush=True,
+        )
+        target.unlink()
+    if digests[0] != digests[1]:
+        sys.exit(f"{name}: the outputs differ")
+    print(f"{name}: outputs identical (sha256 {digests[0][:16]})", flush=True)
+
+
+def bench_rules(rows: int, workers: int, limit: str, partition: int | None) -> None:
+    sys.path.insert(0, str(HERE))
+    from bench_rules import make_projects
+
+    src = DATA / f"dask-projects-{rows}.csv"
+    if not src.exists():
+        make_projects(rows).to_csv(src, index=False)
+    base = [sys.executable, "-m", "suigeo", "rules", "check", str(src), "--ruleset",
+            "village-industrial-2022", "--as-of", "2024-06-30", "--format", "csv"]  # fmt: skip
+    dask = ["--engine", "dask", "--workers", str(workers), "--memory-limit", limit]
+    if partition:
+        dask += ["--partition-rows", str(partition)]
+    _both(f"rules check {rows:,} projects", base, dask, DATA / "dask-rules.csv", ok=(0, 1))
+
+
+def bench_coverage(n_fac: int, n_tgt: int, workers: int, limit: str, partition: int | None):
+    rng = np.random.default_rng(5)
+    paths = []
+    for what, n in (("facilities", n_fac), ("targets", n_tgt)):
+        path = DATA / f"dask-{what}-{n}.csv"
+        lon, lat = rng.uniform(113.0, 114.0, n), rng.uniform(22.6, 23.9, n)
+        pairs = enumerate(zip(lon, lat, strict=True))
+        rows = [f"{what[0]}{i},{x:.6f},{y:.6f}" for i, (x, y) in pairs]
+        path.write_text("name,lon,lat\n" + "\n".join(rows) + "\n")
+        paths.append(str(path))
+    dask = ["--executor", "dask", "--workers", str(workers), "--memory-limit", limit]
+    if partition:
+        dask += ["--partition-rows", str(partition)]
+    for bound in (["--km", "5"], ["--minutes", "30"]):
+        base = [sys.executable, "-m", "suigeo", "access", "coverage", *paths, *bound]
+        _both(f"coverage {n_fac}x{n_tgt} {' '.join(bound)}", base, dask,
+              DATA / "dask-coverage.csv", ok=(0, 1))  # fmt: skip
+
+
+def main() -> None:  # noqa: C901 - one flat list of modes
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--partition-rows", type=int, default=1_000_000)
@@ -290,7 +360,20 @@ def main() -> None:
     ap.add_argument("--dataset", action="store_true", help="generate a folder of parts")
     ap.add_argument("--part-rows", type=int, default=10_000_000, help="rows of a generated part")
     ap.add_argument("--dask-only", action="store_true", help="no single-process run")
+    ap.add_argument("--what", choices=("convert", "rules", "coverage"), default="convert")
+    ap.add_argument("--facilities", type=int, default=2000)
+    ap.add_argument("--targets", type=int, default=20000)
     args = ap.parse_args()
+    if args.what != "convert":
+        DATA.mkdir(exist_ok=True)
+        print(f"# {platform.node()}: {os.cpu_count()} cores; {os.getloadavg()[0]:.1f} load")
+        part = args.partition_rows if "--partition-rows" in sys.argv else None
+        if args.what == "rules":
+            bench_rules(args.rows, args.workers, args.memory_limit, part)
+        else:
+            bench_coverage(args.facilities, args.targets, args.workers, args.memory_limit, part)
+        print(f"# load afterwards {os.getloadavg()[0]:.1f}")
+        return
 
     DATA.mkdir(exist_ok=True)
     if args.dataset:
