@@ -64,7 +64,7 @@ from suigeo.crs.params import Gz2000Params, load_params, params_file
 from suigeo.crs.systems import System
 from suigeo.crs.transform import Params
 from suigeo.errors import InputError, OutputError, ParameterFileError
-from suigeo.io.atomic import check_outputs
+from suigeo.io.atomic import TEMP_MARK, check_outputs
 from suigeo.io.cluster import check_options, progress_bar, run_tasks, session
 from suigeo.io.csvtable import stream_csv
 from suigeo.io.formats import format_for
@@ -233,7 +233,7 @@ class _Plan:
     odd_quotes: bool = False
 
 
-def _plan(src_p: Path, partition_rows: int) -> _Plan:
+def _plan(src_p: Path, partition_rows: int, out_p: Path) -> _Plan:
     if src_p.is_dir() or format_for(src_p, purpose="input") == "parquet":
         files = parquet_files(src_p)
         parts = plan_parquet(files, partition_rows)
@@ -250,7 +250,10 @@ def _plan(src_p: Path, partition_rows: int) -> _Plan:
     lines = max(sample.count(b"\n"), 1)
     per_row = max(len(sample) // lines, 1)
     block_bytes = max(per_row * partition_rows, 1 << 10)
-    blocks, odd = plan_csv(src_p, block_bytes)
+    # a GBK/UTF-16 file is split as its UTF-8 copy, beside the output (the workers see it)
+    parent = out_p.parent if str(out_p.parent) else Path(".")
+    copy = parent / f".{out_p.name[:100]}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}.csv"
+    blocks, odd = plan_csv(src_p, block_bytes, copy_to=copy)
     return _Plan("csv", list(blocks), [src_p], [b.end - b.start for b in blocks], "B", odd)
 
 
@@ -341,7 +344,40 @@ def convert_dask(
     if layer is not None:
         raise InputError("layer: the Dask engine reads CSV and Parquet, which have no layers")
     params_path, params_key = _params_path(params, s, d)
-    plan = _plan(src_p, partition_rows)
+    plan = _plan(src_p, partition_rows, out_p)
+    try:
+        return _convert_planned(
+            plan, src_p, out_p, s=s, d=d, x=x, y=y, h=h, rejects=rejects, chunk_rows=chunk_rows,
+            progress=progress, workers=workers, memory_limit=memory_limit, scheduler=scheduler,
+            axis_order=axis_order, params_path=params_path, params_key=params_key,
+        )  # fmt: skip
+    finally:
+        if plan.kind == "csv" and plan.parts:  # a GBK/UTF-16 file's UTF-8 copy
+            head = plan.parts[0]
+            assert isinstance(head, CsvBlock)
+            head.info.discard()
+
+
+def _convert_planned(
+    plan: _Plan,
+    src_p: Path,
+    out_p: Path,
+    *,
+    s: System,
+    d: System,
+    x: str | None,
+    y: str | None,
+    h: str | None,
+    rejects: str | os.PathLike[str] | None,
+    chunk_rows: int,
+    progress: bool | None,
+    workers: int | None,
+    memory_limit: str | None,
+    scheduler: str | None,
+    axis_order: str,
+    params_path: str | None,
+    params_key: str | None,
+) -> ConvertSummary:
     if plan.odd_quotes:  # an unclosed quoted cell (the reader's error), or a stray quote
         _reraise_csv(src_p, None)  # inside a cell: the file is then read in one block
         head, tail = plan.parts[0], plan.parts[-1]

@@ -287,12 +287,31 @@ def test_an_all_swapped_file_is_refused_as_by_the_memory_engine(tmp_path, addres
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
-def test_a_gbk_csv_is_refused(tmp_path):
+def test_a_gbk_csv_is_split_as_its_utf8_copy_and_identical(tmp_path, address):
+    """A GBK file (Chinese Excel's CSV) with bad rows: split as the UTF-8 copy the
+    single-process reader makes, beside the output, removed afterwards."""
+    utf8 = _points_csv(tmp_path / "u.csv", 2000)
+    text = utf8.read_text(encoding="utf-8").replace("id,lon,lat,note", "点号,经度,纬度,备注")
+    text = text.replace("plain", "广州塔")
     inp = tmp_path / "gbk.csv"
-    inp.write_bytes("点号,经度,纬度\n1,113.3,23.1\n2,113.4,23.2\n".encode("gbk"))
-    with pytest.raises(InputError, match="splits UTF-8 CSV files only"):
-        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gbk.csv"]
+    inp.write_bytes(text.encode("gbk"))
+    utf8.unlink()
+    mem = convert_file(inp, tmp_path / "m.parquet", src=4490, dst=GK)
+    got = convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, engine="dask",
+                       scheduler=address, partition_rows=150)  # fmt: skip
+    assert len(dataset_parts(tmp_path / "d.parquet")) > 5
+    assert (got.read, got.written, got.rejected) == (mem.read, mem.written, mem.rejected)
+    assert got.rejected > 40 and got.columns == mem.columns == ("经度", "纬度")
+    out = _same_output(tmp_path / "d.parquet", tmp_path / "m.parquet")
+    assert "广州塔" in out.column("备注").to_pylist()
+    _same_rejects(tmp_path / "d.rejects.csv", tmp_path / "m.rejects.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "d.parquet",
+        "d.rejects.csv",
+        "gbk.csv",
+        "m.parquet",
+        "m.rejects.csv",
+    ]  # the UTF-8 copy is gone
 
 
 def test_an_input_dataset_is_never_the_output(tmp_path, address):
