@@ -248,7 +248,7 @@ def _runner(executor: str, engine: str, progress: bool | None, **dask: Any) -> A
     """``run(fn, fac, tgt, *args)``: ``fn`` itself, or on partitions of the targets on Dask."""
     from suigeo.io.cluster import engine_options  # standard library only: no Dask here
 
-    if not engine_options(executor, **dask):
+    if not engine_options(executor, name="executor", **dask):
         return lambda fn, fac, tgt, *args: fn(fac, tgt, *args)
     if engine == "network":
         raise InputError(

@@ -295,7 +295,7 @@ def rings(
 
     opts = {"workers": workers, "memory_limit": memory_limit, "scheduler": scheduler}
     dask = None
-    if engine_options(executor, partition_rows=partition_rows, **opts):
+    if engine_options(executor, name="executor", partition_rows=partition_rows, **opts):
         dask = {**opts, "partition_rows": partition_rows, "progress": progress}
     out, thresholds, p = _run(
         origin,

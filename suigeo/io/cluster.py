@@ -36,6 +36,7 @@ __all__ = [
     "Cluster",
     "check_options",
     "connect",
+    "engine_options",
     "in_order",
     "progress_bar",
     "run_tasks",
@@ -76,15 +77,17 @@ def check_options(
         )
 
 
-def engine_options(engine: str, **options: Any) -> bool:
+def engine_options(engine: str, *, name: str = "engine", **options: Any) -> bool:
     """``True`` for ``engine="dask"``; refuse an unknown engine, and Dask options given to
-    the single-process engine (``options``: name -> value, ``None`` when not given)."""
+    the single-process engine (``options``: name -> value, ``None`` when not given).
+    ``name`` is the parameter's name in messages (``executor`` in :mod:`suigeo.geo.access`,
+    where ``engine`` names the travel-time engine)."""
     if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r}; use memory or dask")
+        raise InputError(f"unknown {name} {engine!r}; use memory or dask")
     if engine == "memory":
         given = [k for k, v in options.items() if v is not None]
         if given:
-            raise InputError(f"{', '.join(given)}: only for engine='dask'")
+            raise InputError(f"{', '.join(given)}: only for {name}='dask'")
         return False
     return True
 

@@ -87,9 +87,9 @@ def test_refusals(address):
     with pytest.raises(InputError, match="network engine"):
         coverage(org, org, minutes=10, engine="network", roads="r.gpkg", executor="dask",
                  scheduler=address)  # fmt: skip
-    with pytest.raises(InputError, match="only for engine='dask'"):
+    with pytest.raises(InputError, match="only for executor='dask'"):
         coverage(org, org, km=1, workers=2)
-    with pytest.raises(InputError, match="unknown engine"):
+    with pytest.raises(InputError, match="unknown executor 'ray'"):
         rings(org, minutes=[20], executor="ray")
 
 
