@@ -135,3 +135,21 @@ def test_cli_coverage_and_rings_identical(tmp_path, address, capsys):
     assert main(["access", "coverage", str(fac_p), str(fac_p), "--km", "6", "-o",
                  str(tmp_path / "y.csv"), "--workers", "2"]) == 2  # fmt: skip
     assert "--workers: only with --executor dask" in capsys.readouterr().err
+
+
+def test_progress_bar_counts_every_target(address, capsys, monkeypatch):
+    import suigeo.geo.access.dask_engine as de
+
+    bars = []
+    real = de.progress_bar
+
+    def bar(*args):
+        bars.append(real(*args))
+        return bars[-1]
+
+    monkeypatch.setattr(de, "progress_bar", bar)
+    fac, tgt = _points(5, "F", 10), _points(230, "T", 11)
+    coverage(fac, tgt, km=5, executor="dask", scheduler=address, partition_rows=50,
+             progress=True)  # fmt: skip
+    assert bars[0].n == bars[0].total == 230
+    assert "targets" in capsys.readouterr().err

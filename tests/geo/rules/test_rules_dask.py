@@ -200,3 +200,23 @@ def test_engine_options_need_the_dask_engine(tmp_path, capsys):
         check_file(inp, VI, workers=2)
     with pytest.raises(InputError, match="unknown engine"):
         check_file(inp, VI, engine="spark")
+
+
+def test_progress_bar_counts_every_project(tmp_path, address, capsys, monkeypatch):
+    """The tqdm bar of the single-process engines, advanced as partitions complete."""
+    import suigeo.geo.rules.dask_engine as de
+
+    bars = []
+    real = de.progress_bar
+
+    def bar(*args):
+        bars.append(real(*args))
+        return bars[-1]
+
+    monkeypatch.setattr(de, "progress_bar", bar)
+    inp = tmp_path / "p.csv"
+    _projects(450).to_csv(inp, index=False)
+    check_file(inp, VI, as_of=AS_OF, engine="dask", scheduler=address, partition_rows=100,
+               progress=True)  # fmt: skip
+    assert bars[0].n == bars[0].total == 450
+    assert "rows" in capsys.readouterr().err
