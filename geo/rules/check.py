@@ -339,6 +339,7 @@ def check_file(
     scheduler: str | None = None,
     partition_rows: int | None = None,
     progress: bool | None = None,
+    csv_report: str | os.PathLike[str] | None = None,
 ) -> CheckResult:
     """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
 
@@ -368,6 +369,10 @@ def check_file(
         most 4) and memory limit each (``"2GB"``), or the address of an existing cluster's
         scheduler; projects per partition (default 100,000); a progress bar on stderr
         (default: on a terminal).
+    csv_report
+        Dask engine only: also write the CSV report (``render(result, "csv")``, the same
+        bytes) to this file, rendered by the workers and written in input order as the
+        partitions come, never whole in memory (``rules check --format csv -o FILE``).
 
     Examples
     --------
@@ -383,6 +388,7 @@ def check_file(
         memory_limit=memory_limit,
         scheduler=scheduler,
         partition_rows=partition_rows,
+        csv_report=csv_report,
     ):
         from suigeo.geo.rules.dask_engine import check_file_dask
 
@@ -390,6 +396,7 @@ def check_file(
             path, rs, as_of=_as_of(as_of), area_system=area_system, src=src,
             on_error=on_error, workers=workers, memory_limit=memory_limit,
             scheduler=scheduler, partition_rows=partition_rows, progress=progress,
+            csv_report=csv_report,
         )  # fmt: skip
         if not allow_expired and not result.in_force:
             warnings.warn(result.not_in_force_message(), NotInForceWarning, stacklevel=2)

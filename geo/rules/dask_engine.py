@@ -25,6 +25,7 @@ How it runs
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -72,16 +73,19 @@ class _Shared:
     area_system: str | int | None
     source: str
     on_error: str
+    csv: bool = False  # each task also renders its rows of the CSV report
 
 
 @dataclass
 class _Part:
-    """One partition's projects and outcomes, or (``on_error="raise"``) its problems."""
+    """One partition's projects and outcomes, or (``on_error="raise"``) its problems; with
+    a CSV report, its lines (the header, then its rows)."""
 
     projects: Projects | None
     outcomes: list[RuleOutcome]
     problems: list[str]
     n_problems: int = 0
+    csv: str = ""
 
 
 def _check_part(shared: _Shared, task: tuple[pd.DataFrame, np.ndarray, np.ndarray | None]) -> _Part:
@@ -110,7 +114,12 @@ def _check_part(shared: _Shared, task: tuple[pd.DataFrame, np.ndarray, np.ndarra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotInForceWarning)
         result = check(projects, shared.ruleset, as_of=shared.as_of, allow_expired=True)
-    return _Part(projects, result.outcomes, [])
+    text = ""
+    if shared.csv:
+        from suigeo.geo.rules.report import render
+
+        text = render(result, "csv")  # row by row: the partitions' rows make the whole
+    return _Part(projects, result.outcomes, [], csv=text)
 
 
 def check_file_dask(
@@ -126,8 +135,13 @@ def check_file_dask(
     scheduler: str | None = None,
     partition_rows: int | None = None,
     progress: bool | None = None,
+    csv_report: str | os.PathLike[str] | None = None,
 ) -> CheckResult:
-    """The Dask engine of :func:`suigeo.geo.rules.check_file` (see the module docstring)."""
+    """The Dask engine of :func:`suigeo.geo.rules.check_file` (see the module docstring).
+
+    ``csv_report``: also write the CSV report (``render(result, "csv")``, byte for byte)
+    there, atomically: each task renders its rows and the client writes them in input
+    order as they come, so the report is neither built nor held whole on the client."""
     if on_error not in ("raise", "reject"):
         raise ValueError("on_error must be 'raise' or 'reject'")
     size = DEFAULT_PARTITION_ROWS if partition_rows is None else partition_rows
@@ -156,26 +170,50 @@ def check_file_dask(
         rs.name,
         len(tasks),
     )
-    shared = _Shared(rs, as_of, area_system, source, on_error)
+    shared = _Shared(rs, as_of, area_system, source, on_error, csv=csv_report is not None)
     parts: list[_Part] = []
     bar = progress_bar(progress, n, "rows")
-    try:
-        with session(scheduler, workers, memory_limit) as client:
-            run_tasks(
-                client,
-                _check_part,
-                tasks,
-                in_order(parts.append),
-                what="rules",
-                shared=shared,
-                weights=[b - a for a, b in bounds],
-                bar=bar,
-                dying=f" of {source!r}",
-            )
-    finally:
-        if bar is not None:
-            bar.close()
-    del tasks
+    with contextlib.ExitStack() as stack:
+        report = None
+        if csv_report is not None:
+            from suigeo.io.atomic import atomic_output
+
+            tmp = stack.enter_context(atomic_output(csv_report, inputs=[path]))
+            report = stack.enter_context(tmp.open("w", encoding="utf-8", newline=""))
+
+        def add(part: _Part) -> None:
+            if report is not None and not part.problems:
+                text = part.csv
+                if parts:  # the header once, from the first partition
+                    text = text.split("\n", 1)[1] if "\n" in text else ""
+                report.write(text)
+                part.csv = ""
+            parts.append(part)
+
+        try:
+            with session(scheduler, workers, memory_limit) as client:
+                run_tasks(
+                    client,
+                    _check_part,
+                    tasks,
+                    in_order(add),
+                    what="rules",
+                    shared=shared,
+                    weights=[b - a for a, b in bounds],
+                    bar=bar,
+                    dying=f" of {source!r}",
+                )
+        finally:
+            if bar is not None:
+                bar.close()
+        del tasks
+        _raise_problems(parts)
+    return CheckResult(rs, as_of, _merge_projects(parts, source), _merge_outcomes(rs, parts))
+
+
+def _raise_problems(parts: list[_Part]) -> None:
+    """``on_error="raise"``: the partitions' problems listed as the single-process engine
+    lists them (the first ten in row order, then how many more)."""
     problems = [p for part in parts for p in part.problems]
     if problems:
         total = sum(part.n_problems for part in parts)
@@ -183,7 +221,6 @@ def check_file_dask(
         if total > MAX_LISTED:
             listed.append(f"... and {total - MAX_LISTED} more problems")
         raise InputError(_BAD_INPUT + "\n  ".join(listed))
-    return CheckResult(rs, as_of, _merge_projects(parts, source), _merge_outcomes(rs, parts))
 
 
 def _merge_projects(parts: list[_Part], source: str) -> Projects:

@@ -265,6 +265,9 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.rejects and args.output and Path(args.rejects).resolve() == Path(args.output).resolve():
         raise OutputError(f"--rejects and -o name the same file {args.output!r}; give two files")
+    engine = _engine(args)
+    if engine and args.format == "csv" and args.output:  # written by partitions, in order
+        engine["csv_report"] = args.output
     result = check_file(
         args.input,
         args.ruleset,
@@ -273,14 +276,15 @@ def _check(args: argparse.Namespace) -> int:
         src=args.src,
         on_error="reject" if args.rejects else "raise",
         allow_expired=True,  # decided below: message on stderr and exit 1
-        **_engine(args),
+        **engine,
     )
-    text = render(result, args.format)
-    if args.output:
-        with atomic_output(args.output, inputs=[args.input, args.ruleset]) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    if "csv_report" not in engine:
+        text = render(result, args.format)
+        if args.output:
+            with atomic_output(args.output, inputs=[args.input, args.ruleset]) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
     status = 1 if result.any_failed else 0
     if not result.in_force:
         print(f"suigeo: {result.not_in_force_message()}", file=sys.stderr)

@@ -220,3 +220,19 @@ def test_progress_bar_counts_every_project(tmp_path, address, capsys, monkeypatc
                progress=True)  # fmt: skip
     assert bars[0].n == bars[0].total == 450
     assert "rows" in capsys.readouterr().err
+
+
+def test_csv_report_streamed_by_partitions_is_the_same_bytes(tmp_path, address):
+    inp = _bad_csv(tmp_path / "p.csv")
+    mem = check_file(inp, VI, as_of=AS_OF, on_error="reject")
+    out = tmp_path / "report.csv"
+    dask = check_file(inp, VI, as_of=AS_OF, on_error="reject", engine="dask",
+                      scheduler=address, partition_rows=61, csv_report=out)  # fmt: skip
+    assert out.read_text(encoding="utf-8") == render(mem, "csv") == render(dask, "csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv", "report.csv"]
+    with pytest.raises(InputError, match="csv_report: only for engine='dask'"):
+        check_file(inp, VI, csv_report=out)
+    with pytest.raises(InputError):  # bad rows without rejects: no report is left
+        check_file(inp, VI, as_of=AS_OF, engine="dask", scheduler=address,
+                   csv_report=tmp_path / "r2.csv")  # fmt: skip
+    assert not (tmp_path / "r2.csv").exists()
