@@ -367,7 +367,7 @@ def check_file(
     workers, memory_limit, scheduler, partition_rows, progress
         Dask engine only: the local cluster's worker processes (default: the cores, at
         most 4) and memory limit each (``"2GB"``), or the address of an existing cluster's
-        scheduler; projects per partition (default 100,000); a progress bar on stderr
+        scheduler; projects per partition (default 20,000); a progress bar on stderr
         (default: on a terminal).
     csv_report
         Dask engine only: also write the CSV report (``render(result, "csv")``, the same

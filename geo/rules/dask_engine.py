@@ -60,7 +60,7 @@ __all__ = ["DEFAULT_PARTITION_ROWS", "check_file_dask"]
 log = logging.getLogger(__name__)
 
 #: projects per partition
-DEFAULT_PARTITION_ROWS = 100_000
+DEFAULT_PARTITION_ROWS = 20_000
 _BAD_INPUT = "bad input:\n  "
 
 

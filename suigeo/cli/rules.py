@@ -119,7 +119,7 @@ def _fill_check(cp: argparse.ArgumentParser) -> None:
     add_dask_options(
         cp,
         what="validates and checks the table in partitions",
-        partition="projects per partition (100000)",
+        partition="projects per partition (20000)",
     )
     add_text_options(cp)
     cp.set_defaults(func=_check)

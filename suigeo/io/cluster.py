@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -167,21 +168,26 @@ def run_tasks(
 ) -> None:
     """Run ``fn(task)`` (or ``fn(shared, task)``) for every task on the cluster and call
     ``on_result(index, result)`` as tasks complete (wrap it in :func:`in_order` for input
-    order). ``shared`` is sent to the workers once (scattered), not once per task. The
+    order). ``shared`` (small: a rule set, the facilities) goes with every task. The
     progress ``bar`` advances by ``weights[index]`` (default 1) per task. On any error
     (a task's, ``on_result``'s, Ctrl-C) the tasks still pending are cancelled. ``dying``
     names the input in the message of a task that keeps killing its workers."""
     from distributed import as_completed
+    from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
     run = uuid.uuid4().hex[:12]  # task names: suigeo-<what>-<run>-<index>, no values
-    args: tuple[Any, ...] = ()
-    if shared is not None:
-        args = (client.scatter(shared, broadcast=True, hash=False),)
-    pending = {
-        i: client.submit(fn, *args, t, key=f"suigeo-{what}-{run}-{i}", pure=False)
-        for i, t in enumerate(tasks)
-    }
+    # ``shared`` goes in every task's arguments, not scattered once: scattered data that
+    # lives on a worker that dies cannot be recomputed (the tasks needing it are then
+    # cancelled), while a task's own arguments are sent again with it. Partitions are
+    # task arguments too, so Dask's "large graph" advice does not apply.
+    args: tuple[Any, ...] = () if shared is None else (shared,)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+        pending = {
+            i: client.submit(fn, *args, t, key=f"suigeo-{what}-{run}-{i}", pure=False)
+            for i, t in enumerate(tasks)
+        }
     index = {fut.key: i for i, fut in pending.items()}
     try:
         for fut in as_completed(list(pending.values())):
@@ -193,6 +199,12 @@ def run_tasks(
                     f"the Dask workers died again and again on a partition{dying} (out of "
                     "memory?): raise the memory limit or lower --partition-rows; nothing was "
                     "written"
+                ) from None
+            except FutureCancelledError:
+                raise SuigeoError(
+                    f"the Dask cluster cancelled a partition{dying} (a worker was lost with "
+                    "data it alone held): run again, with a higher memory limit or lower "
+                    "--partition-rows; nothing was written"
                 ) from None
             del pending[i]  # its result leaves the worker's memory
             fut.release()
