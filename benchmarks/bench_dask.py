@@ -18,10 +18,29 @@ Then one partition's costs are split out in this process (``--breakdown``, defau
 reading its row groups, the conversion (checks and PROJ), writing the part, and pickling the
 task's result (what a worker sends back to the client): where the time of a partition goes.
 
+The large run (``--dask-only``, for 100 M points): the input is generated as a dataset folder
+``dask-points-<N>/`` of parts of ``--part-rows`` rows (``--dataset``), only the Dask engine
+runs, and its output is checked against pyproj itself (``EPSG:4490`` -> ``EPSG:4547``) on the
+first 2,000 rows of every output part (ids say which input rows they are), plus the row count.
+The per-process peaks are printed, so the peak of each worker is seen.
+
+The other commands with a Dask engine (``--what``), each run both ways as a child process
+(``suigeo ...`` on its default engine, then with ``--engine dask`` / ``--executor dask
+--workers 2 --memory-limit 2GB``), the outputs compared byte for byte:
+
+- ``--what rules``: ``rules check`` of ``--rows`` generated village-industrial projects (a
+  CSV, the generator of ``bench_rules.py``), ``--format csv -o``;
+- ``--what coverage``: ``access coverage`` of ``--facilities`` facilities and ``--targets``
+  targets (CSVs of random points over Guangzhou), ``--minutes 30`` (sketch, rail) and
+  ``--km 5``.
+
 Usage::
 
     python benchmarks/bench_dask.py [--rows 10000000] [--partition-rows 1000000]
         [--workers 2] [--also-workers 1] [--memory-limit 2GB]
+    python benchmarks/bench_dask.py --rows 100000000 --dataset --dask-only --no-breakdown
+    python benchmarks/bench_dask.py --what rules --rows 1000000
+    python benchmarks/bench_dask.py --what coverage --facilities 2000 --targets 20000
 """
 
 from __future__ import annotations
@@ -46,7 +65,7 @@ ROOT = HERE.parent
 GROUP = 250_000
 
 
-def generate(path: Path, rows: int) -> None:
+def generate(path: Path, rows: int, *, first_id: int = 0, seed: int = 2026) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
     import shapely
@@ -66,7 +85,7 @@ def generate(path: Path, rows: int) -> None:
     schema = pa.schema([("id", pa.int64()), ("geometry", pa.binary())]).with_metadata(
         {"geo": json.dumps(geo)}
     )
-    rng = np.random.default_rng(2026)
+    rng = np.random.default_rng(seed)
     tmp = path.with_suffix(".tmp")
     with pq.ParquetWriter(tmp, schema) as w:
         for start in range(0, rows, GROUP):
@@ -74,12 +93,72 @@ def generate(path: Path, rows: int) -> None:
             lon = rng.uniform(112.95, 114.05, n)
             lat = rng.uniform(22.55, 23.95, n)
             wkb = shapely.to_wkb(shapely.points(lon, lat))
-            ids = np.arange(start, start + n, dtype=np.int64)
+            ids = np.arange(first_id + start, first_id + start + n, dtype=np.int64)
             w.write_table(pa.table([ids, pa.array(wkb, pa.binary())], schema=schema))
     tmp.rename(path)
 
 
-def run(cmd: list[str]) -> dict[str, float]:
+def generate_dataset(folder: Path, rows: int, part_rows: int) -> None:
+    """``folder/part.NNNNNN.parquet``: parts of ``part_rows`` rows with ids running on, the same
+    points as :func:`generate` would make for each part's seed."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    for i, start in enumerate(range(0, rows, part_rows)):
+        n = min(part_rows, rows - start)
+        generate(tmp / f"part.{i:06d}.parquet", n, first_id=start, seed=2026 + i)
+    tmp.rename(folder)
+
+
+def verify_sample(src: Path, out: Path, rows: int, sample: int = 2000) -> tuple[int, float]:
+    """Rows of ``out`` == ``rows``, and the first ``sample`` rows of every output part match
+    pyproj (EPSG:4490 -> EPSG:4547, always_xy) on the input rows their ids name: (parts
+    checked, largest difference in metres)."""
+    import pyarrow.parquet as pq
+    import shapely
+    from pyproj import Transformer
+
+    from suigeo.io.partitions import dataset_parts, parquet_files
+
+    tr = Transformer.from_crs(4490, 4547, always_xy=True)
+    inputs = parquet_files(src)
+    starts, total = [], 0
+    for f in inputs:
+        starts.append(total)
+        total += pq.read_metadata(f).num_rows
+    parts = dataset_parts(out)
+    got = sum(pq.read_metadata(p).num_rows for p in parts)
+    if got != rows or total != rows:
+        sys.exit(f"row counts: input {total}, output {got}, expected {rows}")
+    worst = 0.0
+    for part in parts:
+        t = pq.ParquetFile(part).read_row_group(0).slice(0, sample)
+        ids = t.column("id").to_numpy()
+        k = int(np.searchsorted(starts, ids[0], side="right")) - 1
+        pf = pq.ParquetFile(inputs[k])
+        first = int(ids[0]) - starts[k]
+        g, base = 0, 0
+        while base + pf.metadata.row_group(g).num_rows <= first:
+            base += pf.metadata.row_group(g).num_rows
+            g += 1
+        src_t = pf.read_row_groups(list(range(g, min(g + 2, pf.num_row_groups))))
+        src_t = src_t.slice(first - base, len(ids))
+        if not np.array_equal(src_t.column("id").to_numpy(), ids):
+            sys.exit(f"{part}: ids do not follow the input")
+        pin = shapely.from_wkb(src_t.column("geometry").to_numpy(zero_copy_only=False))
+        pout = shapely.from_wkb(t.column("geometry").to_numpy(zero_copy_only=False))
+        ex, ny = tr.transform(shapely.get_x(pin), shapely.get_y(pin))
+        d = max(
+            float(np.abs(ex - shapely.get_x(pout)).max()),
+            float(np.abs(ny - shapely.get_y(pout)).max()),
+        )
+        worst = max(worst, d)
+    if worst > 1e-6:
+        sys.exit(f"output differs from pyproj by {worst} m")
+    return len(parts), worst
+
+
+def run(cmd: list[str], ok: tuple[int, ...] = (0,)) -> dict[str, float]:
     import psutil
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -103,7 +182,7 @@ def run(cmd: list[str]) -> dict[str, float]:
         time.sleep(0.05)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode()}")
     return {
         "wall_s": wall,
@@ -112,7 +191,9 @@ def run(cmd: list[str]) -> dict[str, float]:
         # the largest other process: a Dask worker (the multiprocessing helpers are small)
         "peak_worker_mib": max((v for k, v in peaks.items() if k != proc.pid), default=0) / 2**20,
         "processes": len(peaks),
+        "peaks_mib": sorted((v / 2**20 for k, v in peaks.items() if k != proc.pid), reverse=True),
         "line": out.decode().strip(),
+        "rc": proc.returncode,
     }
 
 
@@ -208,7 +289,64 @@ def breakdown(path: Path, partition_rows: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def _both(name: str, base: list[str], dask: list[str], out: Path, ok=(0,)) -> None:
+    """Run ``base`` (writing ``out``) and ``base + dask`` (writing ``out`` under another
+    name); print time and memory of each; the outputs must be identical."""
+    import hashlib
+
+    digests = []
+    for label, extra in (("memory", []), ("dask", dask)):
+        target = out.with_name(f"{label}-{out.name}")
+        r = run([*base, "-o", str(target), *extra], ok=ok)
+        digests.append(hashlib.sha256(target.read_bytes()).hexdigest())
+        print(
+            f"{name} {label:6s} wall {r['wall_s']:6.1f} s  peak RSS: all processes "
+            f"{r['peak_sum_mib']:6.0f} MiB, client {r['peak_client_mib']:6.0f} MiB, largest "
+            f"worker {r['peak_worker_mib']:6.0f} MiB; exit {r['rc']}; output "
+            f"{target.stat().st_size / 2**20:.1f} MiB",
+            flush=True,
+        )
+        target.unlink()
+    if digests[0] != digests[1]:
+        sys.exit(f"{name}: the outputs differ")
+    print(f"{name}: outputs identical (sha256 {digests[0][:16]})", flush=True)
+
+
+def bench_rules(rows: int, workers: int, limit: str, partition: int | None) -> None:
+    sys.path.insert(0, str(HERE))
+    from bench_rules import make_projects
+
+    src = DATA / f"dask-projects-{rows}.csv"
+    if not src.exists():
+        make_projects(rows).to_csv(src, index=False)
+    base = [sys.executable, "-m", "suigeo", "rules", "check", str(src), "--ruleset",
+            "village-industrial-2022", "--as-of", "2024-06-30", "--format", "csv"]  # fmt: skip
+    dask = ["--engine", "dask", "--workers", str(workers), "--memory-limit", limit]
+    if partition:
+        dask += ["--partition-rows", str(partition)]
+    _both(f"rules check {rows:,} projects", base, dask, DATA / "dask-rules.csv", ok=(0, 1))
+
+
+def bench_coverage(n_fac: int, n_tgt: int, workers: int, limit: str, partition: int | None):
+    rng = np.random.default_rng(5)
+    paths = []
+    for what, n in (("facilities", n_fac), ("targets", n_tgt)):
+        path = DATA / f"dask-{what}-{n}.csv"
+        lon, lat = rng.uniform(113.0, 114.0, n), rng.uniform(22.6, 23.9, n)
+        pairs = enumerate(zip(lon, lat, strict=True))
+        rows = [f"{what[0]}{i},{x:.6f},{y:.6f}" for i, (x, y) in pairs]
+        path.write_text("name,lon,lat\n" + "\n".join(rows) + "\n")
+        paths.append(str(path))
+    dask = ["--executor", "dask", "--workers", str(workers), "--memory-limit", limit]
+    if partition:
+        dask += ["--partition-rows", str(partition)]
+    for bound in (["--km", "5"], ["--minutes", "30"]):
+        base = [sys.executable, "-m", "suigeo", "access", "coverage", *paths, *bound]
+        _both(f"coverage {n_fac}x{n_tgt} {' '.join(bound)}", base, dask,
+              DATA / "dask-coverage.csv", ok=(0, 1))  # fmt: skip
+
+
+def main() -> None:  # noqa: C901 - one flat list of modes
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--partition-rows", type=int, default=1_000_000)
@@ -219,15 +357,40 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="2GB")
     ap.add_argument("--no-breakdown", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the outputs")
+    ap.add_argument("--dataset", action="store_true", help="generate a folder of parts")
+    ap.add_argument("--part-rows", type=int, default=10_000_000, help="rows of a generated part")
+    ap.add_argument("--dask-only", action="store_true", help="no single-process run")
+    ap.add_argument("--what", choices=("convert", "rules", "coverage"), default="convert")
+    ap.add_argument("--facilities", type=int, default=2000)
+    ap.add_argument("--targets", type=int, default=20000)
     args = ap.parse_args()
+    if args.what != "convert":
+        DATA.mkdir(exist_ok=True)
+        print(f"# {platform.node()}: {os.cpu_count()} cores; {os.getloadavg()[0]:.1f} load")
+        part = args.partition_rows if "--partition-rows" in sys.argv else None
+        if args.what == "rules":
+            bench_rules(args.rows, args.workers, args.memory_limit, part)
+        else:
+            bench_coverage(args.facilities, args.targets, args.workers, args.memory_limit, part)
+        print(f"# load afterwards {os.getloadavg()[0]:.1f}")
+        return
 
     DATA.mkdir(exist_ok=True)
-    src = DATA / f"dask-points-{args.rows}.parquet"
-    if not src.exists():
-        t = time.perf_counter()
-        generate(src, args.rows)
-        print(f"generated {src} ({src.stat().st_size / 2**20:.0f} MiB) in "
-              f"{time.perf_counter() - t:.1f} s")  # fmt: skip
+    if args.dataset:
+        src = DATA / f"dask-points-{args.rows}"
+        if not src.exists():
+            t = time.perf_counter()
+            generate_dataset(src, args.rows, args.part_rows)
+            size = sum(p.stat().st_size for p in src.iterdir())
+            print(f"generated {src}/ ({size / 2**20:.0f} MiB in {len(list(src.iterdir()))} "
+                  f"parts) in {time.perf_counter() - t:.1f} s", flush=True)  # fmt: skip
+    else:
+        src = DATA / f"dask-points-{args.rows}.parquet"
+        if not src.exists():
+            t = time.perf_counter()
+            generate(src, args.rows)
+            print(f"generated {src} ({src.stat().st_size / 2**20:.0f} MiB) in "
+                  f"{time.perf_counter() - t:.1f} s")  # fmt: skip
     import dask
     import distributed
     import pyproj
@@ -241,7 +404,8 @@ def main() -> None:
             "--to", "CGCS2000-3GK-CM114"]  # fmt: skip
     mem_out, dask_out = DATA / "dask-bench-memory.parquet", DATA / "dask-bench-dask.parquet"
     results = {}
-    results["memory"] = run([*base, "-o", str(mem_out)])
+    if not args.dask_only:
+        results["memory"] = run([*base, "-o", str(mem_out)])
     for extra in args.also_workers:  # the same with other numbers of workers
         out = DATA / f"dask-bench-dask-{extra}.parquet"
         results[f"dask-{extra}w"] = run(
@@ -261,13 +425,22 @@ def main() -> None:
             f"({r['processes']} processes)"
         )
         print(f"         {r['line']}")
-    rows = compare(mem_out, dask_out)
-    print(f"outputs identical: {rows} rows, ids and WKB bytes")
+        print(f"         per-process peaks MiB: {', '.join(f'{v:.0f}' for v in r['peaks_mib'])}")
+    if args.dask_only:
+        t = time.perf_counter()
+        n, worst = verify_sample(src, dask_out, args.rows)
+        print(
+            f"output checked: {args.rows} rows; first 2,000 rows of each of {n} parts match "
+            f"pyproj EPSG:4490 -> EPSG:4547 within {worst:.2e} m ({time.perf_counter() - t:.0f} s)"
+        )
+    else:
+        rows = compare(mem_out, dask_out)
+        print(f"outputs identical: {rows} rows, ids and WKB bytes")
     if not args.no_breakdown:
         code = (
             "import time; t = time.perf_counter()\n"
-            "from suigeo.crs.dask_convert import _connect\n"
-            f"c = _connect(None, {args.workers}, {args.memory_limit!r}); "
+            "from suigeo.io.cluster import connect\n"
+            f"c = connect(None, {args.workers}, {args.memory_limit!r}); "
             "print(time.perf_counter() - t); c.close()\n"
         )
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -287,7 +460,8 @@ def main() -> None:
             f"input {b['input_mib']:.0f} MiB, part {b['part_mib']:.0f} MiB"
         )
     if not args.keep:
-        mem_out.unlink()
+        if mem_out.exists():
+            mem_out.unlink()
         shutil.rmtree(dask_out)
 
 

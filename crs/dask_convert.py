@@ -36,7 +36,6 @@ import hmac
 import logging
 import os
 import secrets
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,8 +63,9 @@ from suigeo.crs.batch import (
 from suigeo.crs.params import Gz2000Params, load_params, params_file
 from suigeo.crs.systems import System
 from suigeo.crs.transform import Params
-from suigeo.errors import InputError, OutputError, ParameterFileError, SuigeoError
-from suigeo.io.atomic import check_outputs
+from suigeo.errors import InputError, OutputError, ParameterFileError
+from suigeo.io.atomic import TEMP_MARK, check_outputs
+from suigeo.io.cluster import check_options, progress_bar, run_tasks, session
 from suigeo.io.csvtable import stream_csv
 from suigeo.io.formats import format_for
 from suigeo.io.partitions import (
@@ -233,7 +233,7 @@ class _Plan:
     odd_quotes: bool = False
 
 
-def _plan(src_p: Path, partition_rows: int) -> _Plan:
+def _plan(src_p: Path, partition_rows: int, out_p: Path) -> _Plan:
     if src_p.is_dir() or format_for(src_p, purpose="input") == "parquet":
         files = parquet_files(src_p)
         parts = plan_parquet(files, partition_rows)
@@ -250,54 +250,11 @@ def _plan(src_p: Path, partition_rows: int) -> _Plan:
     lines = max(sample.count(b"\n"), 1)
     per_row = max(len(sample) // lines, 1)
     block_bytes = max(per_row * partition_rows, 1 << 10)
-    blocks, odd = plan_csv(src_p, block_bytes)
+    # a GBK/UTF-16 file is split as its UTF-8 copy, beside the output (the workers see it)
+    parent = out_p.parent if str(out_p.parent) else Path(".")
+    copy = parent / f".{out_p.name[:100]}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}.csv"
+    blocks, odd = plan_csv(src_p, block_bytes, copy_to=copy)
     return _Plan("csv", list(blocks), [src_p], [b.end - b.start for b in blocks], "B", odd)
-
-
-@dataclass
-class _Cluster:
-    client: Any
-    cluster: Any = None
-    log_level: int | None = None  # the "distributed" logger's level before a local cluster
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.client.close()
-        if self.cluster is not None:
-            with contextlib.suppress(Exception):
-                self.cluster.close()
-        if self.log_level is not None:
-            logging.getLogger("distributed").setLevel(self.log_level)
-
-
-def _connect(scheduler: str | None, workers: int | None, memory_limit: str | None) -> _Cluster:
-    import logging as _logging
-
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        return _Cluster(client)
-    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    dlog = _logging.getLogger("distributed")  # its start-up and shut-down chatter: not ours
-    level = dlog.level
-    dlog.setLevel(max(log.getEffectiveLevel(), _logging.WARNING))
-    cluster = LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
-        memory_limit=memory_limit if memory_limit is not None else "auto",
-        dashboard_address=":0",
-    )
-    try:
-        return _Cluster(Client(cluster), cluster, level)
-    except BaseException:
-        cluster.close()
-        dlog.setLevel(level)
-        raise
 
 
 def _reraise_csv(src_p: Path, exc: BaseException | None) -> None:
@@ -351,22 +308,10 @@ def _check_options(
     partition_rows: int,
 ) -> None:
     """Dask installed, the engine options and the output format, before any work."""
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise InputError(
-            "the Dask engine needs Dask: pip install 'suigeo[dask]' (dask, distributed, "
-            "dask-geopandas)"
-        ) from None
-    if partition_rows < 1:
-        raise InputError(f"partition_rows must be at least 1, got {partition_rows}")
-    if workers is not None and workers < 1:
-        raise InputError(f"workers must be at least 1, got {workers}")
-    if scheduler is not None and (workers is not None or memory_limit is not None):
-        raise InputError(
-            "workers and memory limit are those of the cluster at the scheduler; give "
-            "them without a scheduler address (a local cluster), or not at all"
-        )
+    check_options(
+        workers=workers, memory_limit=memory_limit, scheduler=scheduler,
+        partition_rows=partition_rows,
+    )  # fmt: skip
     if format_for(out_p, purpose="output") != "parquet":
         raise OutputError(
             f"the Dask engine writes a GeoParquet dataset (a folder of parts): give an "
@@ -399,7 +344,40 @@ def convert_dask(
     if layer is not None:
         raise InputError("layer: the Dask engine reads CSV and Parquet, which have no layers")
     params_path, params_key = _params_path(params, s, d)
-    plan = _plan(src_p, partition_rows)
+    plan = _plan(src_p, partition_rows, out_p)
+    try:
+        return _convert_planned(
+            plan, src_p, out_p, s=s, d=d, x=x, y=y, h=h, rejects=rejects, chunk_rows=chunk_rows,
+            progress=progress, workers=workers, memory_limit=memory_limit, scheduler=scheduler,
+            axis_order=axis_order, params_path=params_path, params_key=params_key,
+        )  # fmt: skip
+    finally:
+        if plan.kind == "csv" and plan.parts:  # a GBK/UTF-16 file's UTF-8 copy
+            head = plan.parts[0]
+            assert isinstance(head, CsvBlock)
+            head.info.discard()
+
+
+def _convert_planned(
+    plan: _Plan,
+    src_p: Path,
+    out_p: Path,
+    *,
+    s: System,
+    d: System,
+    x: str | None,
+    y: str | None,
+    h: str | None,
+    rejects: str | os.PathLike[str] | None,
+    chunk_rows: int,
+    progress: bool | None,
+    workers: int | None,
+    memory_limit: str | None,
+    scheduler: str | None,
+    axis_order: str,
+    params_path: str | None,
+    params_key: str | None,
+) -> ConvertSummary:
     if plan.odd_quotes:  # an unclosed quoted cell (the reader's error), or a stray quote
         _reraise_csv(src_p, None)  # inside a cell: the file is then read in one block
         head, tail = plan.parts[0], plan.parts[-1]
@@ -438,25 +416,22 @@ def convert_dask(
         always=explicit_rejects,
     )
     merge = _Merge(sink)
-    bar = _bar(progress, sum(plan.weights), plan.unit)
-    done = False
+    bar = progress_bar(progress, sum(plan.weights), plan.unit)
     try:
         with atomic_dataset(out_p, inputs=inputs) as folder:
-            cl = _connect(scheduler, workers, memory_limit)
-            try:
+            # a local cluster's workers stop before the folder is removed
+            with session(scheduler, workers, memory_limit) as client:
                 tasks = _tasks(plan, source, s, d, params_path, params_key, folder, chunk_rows)
-                _run(cl.client, tasks, plan, merge, bar, src_p)
-            finally:  # a local cluster's workers stop before the folder is removed
-                cl.close()
+                _run(client, tasks, plan, merge, bar, src_p)
             _check_parts(folder, merge, len(plan.parts))
             conv = _Converter(s, d, None, source)  # counts only, for the all-swapped check
             conv.read, conv.written, conv.reasons = merge.read, merge.written, merge.reasons
             _refuse_all_swapped(conv, source, axis_order)
             sink.finish()
-        done = True
+    except BaseException:
+        sink.close_on_error()
+        raise
     finally:
-        if not done:
-            sink.close_on_error()
         if bar is not None:
             bar.close()
     log.info(
@@ -473,37 +448,21 @@ def convert_dask(
 def _run(
     client: Any, tasks: list[_Task], plan: _Plan, merge: _Merge, bar: Any, src_p: Path
 ) -> None:
-    from distributed import as_completed
-    from distributed.scheduler import KilledWorker
-
-    run = uuid.uuid4().hex[:12]  # task names: suigeo-convert-<run>-<partition>, no values
-    pending = {
-        t.index: client.submit(
-            _convert_partition, t, key=f"suigeo-convert-{run}-{t.index}", pure=False
-        )
-        for t in tasks
-    }
     try:
-        for fut in as_completed(list(pending.values())):
-            try:
-                result = fut.result()
-            except SuigeoError as exc:
-                if plan.kind == "csv" and isinstance(exc, InputError):
-                    _reraise_csv(src_p, exc)
-                raise
-            except KilledWorker:
-                raise SuigeoError(
-                    f"the Dask workers died again and again on a partition of {str(src_p)!r} "
-                    "(out of memory?): raise the memory limit or lower --partition-rows; "
-                    "nothing was written"
-                ) from None
-            del pending[result.index]  # its result (rejects) leaves the worker's memory
-            fut.release()
-            merge.add(result)
-            if bar is not None:
-                bar.update(plan.weights[result.index])
-    finally:
-        client.cancel(list(pending.values()))
+        run_tasks(
+            client,
+            _convert_partition,
+            tasks,
+            lambda _i, result: merge.add(result),  # merge puts them in input order
+            what="convert",
+            weights=plan.weights,
+            bar=bar,
+            dying=f" of {str(src_p)!r}",
+        )
+    except InputError as exc:
+        if plan.kind == "csv":  # name the line as the single-process reader does
+            _reraise_csv(src_p, exc)
+        raise
 
 
 def _tasks(
@@ -555,17 +514,3 @@ def _check_parts(folder: Path, merge: _Merge, n: int) -> None:
     rows = sum(pq.read_metadata(p).num_rows for p in parts)
     if rows != merge.written:
         raise OutputError(f"the dataset parts hold {rows} rows, {merge.written} written")
-
-
-def _bar(progress: bool | None, total: int, unit: str) -> Any:
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm import tqdm
-
-    if unit == "B":
-        return tqdm(
-            total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False
-        )
-    return tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, leave=False)

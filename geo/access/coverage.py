@@ -69,11 +69,15 @@ def _points(src: gpd.GeoDataFrame | str | os.PathLike[str], what: str) -> gpd.Ge
         raise InputError(f"{what} {str(src)!r}: {exc}") from None
 
 
-def _by_km(fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _by_km(
+    fac: gpd.GeoDataFrame, tgt: gpd.GeoDataFrame, plane: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest facility by geodesic distance: candidates from the plane (an STRtree), then
     the geodesic minimum among every facility the plane puts within its nearest distance ×
-    (1 + 1 %), which covers the plane's scale differences over the data."""
-    plane = plane_crs(np.concatenate([fac.geometry.x, tgt.geometry.x]))
+    (1 + 1 %), which covers the plane's scale differences over the data. ``plane``:
+    default that of all the points (the Dask executor gives each partition the whole's)."""
+    if plane is None:
+        plane = plane_crs(np.concatenate([fac.geometry.x, tgt.geometry.x]))
     f = fac.to_crs(plane).geometry.values
     t = tgt.to_crs(plane).geometry.values
     tree = shapely.STRtree(f)
@@ -235,6 +239,7 @@ def _by_rail(
     rails: Any,
     stations: Any,
     include_planned: bool,
+    run: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
     net = _rail(rail, rails, stations, p, include_planned, None)
     if engine == "network":
@@ -242,7 +247,7 @@ def _by_rail(
             raise InputError("coverage by the network engine needs roads= (--roads FILE)")
         return _by_network(fac, tgt, p, net, roads)
     if engine == "sketch":
-        return _by_minutes(fac, tgt, p, net)
+        return run(_by_minutes, fac, tgt, p, net)  # type: ignore[no-any-return]
     raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
 
 
@@ -264,6 +269,12 @@ def coverage(
     depart: Any = None,
     window: int = 60,
     percentiles: float | Iterable[float] = (50,),
+    executor: str = "memory",
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    scheduler: str | None = None,
+    partition_rows: int | None = None,
+    progress: bool | None = None,
 ) -> Coverage:
     """Nearest facility for every target and whether it lies within ``km`` or ``minutes``.
 
@@ -273,6 +284,12 @@ def coverage(
     of the facilities reached within ``minutes`` (:func:`rings` with ``direction="to"``,
     ``nearest=True``, the same engine); the share is of every person in the raster (clip
     it to the study area).
+
+    ``executor="dask"`` finds the nearest facilities of partitions of ``partition_rows``
+    targets (default 2,000) on a Dask cluster (:mod:`suigeo.geo.access.dask_engine`; a
+    local cluster of ``workers`` processes with ``memory_limit`` each, or the cluster at
+    ``scheduler``; ``progress`` bar on stderr), with the same table; straight-line and
+    sketch coverage only.
 
     Returns
     -------
@@ -293,14 +310,20 @@ def coverage(
     limit = float(km if km is not None else minutes)  # type: ignore[arg-type]
     if not np.isfinite(limit) or limit <= 0:
         raise InputError(f"the coverage bound must be a positive number, not {limit!r}")
+    dask = {"workers": workers, "memory_limit": memory_limit, "scheduler": scheduler}
+    run = _runner(executor, engine if minutes is not None else "km", progress,
+                  partition_rows=partition_rows, **dask)  # fmt: skip
     fac = _points(facilities, "facilities")
     tgt = _points(targets, "targets")
     if km is not None:
-        which, value = _by_km(fac, tgt)
+        plane = plane_crs(np.concatenate([fac.geometry.x, tgt.geometry.x]))
+        which, value = run(_by_km, fac, tgt, plane)
         col, crit = "distance_km", f"straight-line distance ≤ {limit:g} km"
         p = None
     elif gtfs is not None:
         p = resolve_settings(settings)
+        if executor != "memory":
+            raise InputError("gtfs= with the Dask executor: timetable coverage runs in one process")
         if population is not None:
             raise InputError(
                 "population= with gtfs=: the people covered need rings towards the "
@@ -315,7 +338,9 @@ def coverage(
         if depart is not None:
             raise InputError("depart= (--depart) needs a GTFS feed: gtfs= (--gtfs FEED)")
         p = resolve_settings(settings)
-        which, value = _by_rail(fac, tgt, p, engine, roads, rail, rails, stations, include_planned)
+        which, value = _by_rail(
+            fac, tgt, p, engine, roads, rail, rails, stations, include_planned, run
+        )
         col = "minutes"
         scenario = scenario_name(rail=rail, include_planned=include_planned, timetable=False)
         crit = f"{engine} travel time to the facility ≤ {limit:g} min ({scenario})"
@@ -354,6 +379,24 @@ def coverage(
         )
         log.info("coverage: %.0f of %.0f people covered", people.covered, people.total)
     return Coverage(table, table[~table["covered"]].reset_index(drop=True), people)
+
+
+def _runner(executor: str, engine: str, progress: bool | None, **dask: Any) -> Any:
+    """``run(fn, fac, tgt, *args)``: ``fn`` itself, or on partitions of the targets on Dask."""
+    from suigeo.io.cluster import engine_options  # standard library only: no Dask here
+
+    if not engine_options(executor, name="executor", **dask):
+        return lambda fn, fac, tgt, *args: fn(fac, tgt, *args)
+    if engine == "network":
+        raise InputError(
+            "the Dask executor covers straight-line (km=) and sketch coverage: the network "
+            "engine attaches every target to one road graph; run it in one process"
+        )
+    from suigeo.geo.access.dask_engine import nearest_by_targets
+
+    return lambda fn, fac, tgt, *args: nearest_by_targets(
+        fn, fac, tgt, *args, dask=dask, progress=progress
+    )
 
 
 def _people(

@@ -161,7 +161,14 @@ def _run(
     friction: str | os.PathLike[str] | None = None,
     through: pd.DataFrame | str | os.PathLike[str] | None = None,
     transit: dict[str, Any] | None = None,
+    dask: dict[str, Any] | None = None,
 ) -> tuple[EngineOutput, list[float], Settings]:
+    if dask is not None and (engine != "sketch" or nearest):
+        raise InputError(
+            "the Dask executor draws one ring per origin with the sketch engine: the network "
+            "and raster engines share one road graph or grid among the origins, and the "
+            "nearest-origin ring joins them all; run those in one process"
+        )
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if direction not in DIRECTIONS:
@@ -177,6 +184,8 @@ def _run(
     labels = [str(x) for x in org["origin"]]
     common: dict[str, Any]  # keyword arguments shared by the three engines
     if transit is not None:
+        if dask is not None:
+            raise InputError("gtfs= with the Dask executor: timetable rings run in one process")
         _transit_conflicts(
             transit,
             direction=direction,
@@ -213,7 +222,13 @@ def _run(
         len(net.stations),
     )
     common = {"direction": direction, "rail": net, "settings": p, "nearest": nearest}
-    if engine == "sketch":
+    if engine == "sketch" and dask is not None:
+        from suigeo.geo.access.dask_engine import sketch_rings_dask
+
+        progress = dask.pop("progress", None)
+        out = sketch_rings_dask(lon, lat, labels, thresholds, dask=dask, progress=progress,
+                                **common)  # fmt: skip
+    elif engine == "sketch":
         out = sketch_rings(lon, lat, labels, thresholds, **common)
     elif engine == "network":
         from suigeo.geo.access.network import network_rings
@@ -268,6 +283,12 @@ def rings(
     depart: str | Any = None,
     window: int = 60,
     percentiles: float | Iterable[float] = (50,),
+    executor: str = "memory",
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    scheduler: str | None = None,
+    partition_rows: int | None = None,
+    progress: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of where one gets within ``minutes`` from (or to) an origin.
 
@@ -333,6 +354,11 @@ def rings(
     percentiles
         With ``gtfs``: travel-time percentiles over the window (nearest rank; default 50,
         the median), one ring per origin, percentile and threshold (``percentile`` column).
+    executor, workers, memory_limit, scheduler, partition_rows, progress
+        ``executor="dask"``: many origins, one ring each, sketch engine: the origins are
+        drawn in partitions of ``partition_rows`` (default 100) on a Dask cluster
+        (:mod:`suigeo.geo.access.dask_engine`): a local cluster of ``workers`` processes
+        with ``memory_limit`` each, or the cluster at ``scheduler``; the same rings.
 
     Returns
     -------
@@ -346,8 +372,15 @@ def rings(
     --------
     >>> r = rings("113.27,23.13", minutes=[30], rail=False)  # doctest: +SKIP
     """
+    from suigeo.io.cluster import engine_options  # standard library only: no Dask here
+
+    opts = {"workers": workers, "memory_limit": memory_limit, "scheduler": scheduler}
+    dask = None
+    if engine_options(executor, name="executor", partition_rows=partition_rows, **opts):
+        dask = {**opts, "partition_rows": partition_rows, "progress": progress}
     out, thresholds, p = _run(
         origin,
+        dask=dask,
         minutes=minutes,
         engine=engine,
         direction=direction,

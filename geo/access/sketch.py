@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from suigeo.errors import InputError
 from suigeo.geo.access.graph import EdgeList, shortest_times
@@ -76,8 +77,11 @@ def sketch_rings(
     rail: RailNet,
     settings: Settings,
     nearest: bool,
+    plane: CRS | None = None,
 ) -> EngineOutput:
-    """Rings for each origin (or for the nearest of all origins when ``nearest``)."""
+    """Rings for each origin (or for the nearest of all origins when ``nearest``), drawn in
+    ``plane`` (default: :func:`plane_crs` of the origins; the Dask executor passes the
+    plane of all the origins to each partition)."""
     v = ground_m_per_min(settings)
     reach_km = max(thresholds) * v / 1000.0
     if reach_km > MAX_REACH_KM:
@@ -86,7 +90,7 @@ def sketch_rings(
             f"{reach_km:.0f} km on the ground, beyond the {MAX_REACH_KM:g} km within which the "
             "sketch rings keep their area (0.5 %); use smaller thresholds"
         )
-    plane = plane_crs(lon)
+    plane = plane if plane is not None else plane_crs(lon)
     edges, pts, st = sketch_graph(lon, lat, rail, settings)
     graph = edges.csr(reverse=direction == "to")
     dist, _ = shortest_times(graph, pts, limit=max(thresholds), nearest=nearest)

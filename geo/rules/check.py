@@ -333,6 +333,13 @@ def check_file(
     src: str | None = None,
     on_error: str = "raise",
     allow_expired: bool = False,
+    engine: str = "memory",
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    scheduler: str | None = None,
+    partition_rows: int | None = None,
+    progress: bool | None = None,
+    csv_report: str | os.PathLike[str] | None = None,
 ) -> CheckResult:
     """Read a project file or table and check it: :func:`read_input`, then :func:`check`.
 
@@ -353,6 +360,19 @@ def check_file(
         CGCS2000 lon/lat).
     on_error
         ``"raise"`` or ``"reject"``, as for :func:`~geo.rules.inputs.prepare`.
+    engine
+        ``"memory"`` (default): this process. ``"dask"``: the table is validated and
+        checked in partitions on a Dask cluster (:mod:`suigeo.geo.rules.dask_engine`;
+        needs the ``dask`` extra), with the same result, rejects and errors.
+    workers, memory_limit, scheduler, partition_rows, progress
+        Dask engine only: the local cluster's worker processes (default: the cores, at
+        most 4) and memory limit each (``"2GB"``), or the address of an existing cluster's
+        scheduler; projects per partition (default 20,000); a progress bar on stderr
+        (default: on a terminal).
+    csv_report
+        Dask engine only: also write the CSV report (``render(result, "csv")``, the same
+        bytes) to this file, rendered by the workers and written in input order as the
+        partitions come, never whole in memory (``rules check --format csv -o FILE``).
 
     Examples
     --------
@@ -360,6 +380,27 @@ def check_file(
     ... # doctest: +SKIP
     """
     rs = ruleset if isinstance(ruleset, RuleSet) else load_ruleset(ruleset)
+    from suigeo.io.cluster import engine_options  # standard library only: no Dask here
+
+    if engine_options(
+        engine,
+        workers=workers,
+        memory_limit=memory_limit,
+        scheduler=scheduler,
+        partition_rows=partition_rows,
+        csv_report=csv_report,
+    ):
+        from suigeo.geo.rules.dask_engine import check_file_dask
+
+        result = check_file_dask(
+            path, rs, as_of=_as_of(as_of), area_system=area_system, src=src,
+            on_error=on_error, workers=workers, memory_limit=memory_limit,
+            scheduler=scheduler, partition_rows=partition_rows, progress=progress,
+            csv_report=csv_report,
+        )  # fmt: skip
+        if not allow_expired and not result.in_force:
+            warnings.warn(result.not_in_force_message(), NotInForceWarning, stacklevel=2)
+        return result
     table = read_input(path, src=src)
     projects = prepare(
         table,

@@ -141,15 +141,19 @@ def check_files(args: argparse.Namespace) -> None:
     if env and hasattr(args, "params") and not args.params:  # a command that may read it
         inputs.append(("SUIGEO_GZ2000_PARAMS", env))
     outputs = _files(args, OUTPUT_DESTS)
-    if getattr(args, "engine", None) == "dask":  # -o names a dataset folder, checked as such
+    # a command may write folders (a partitioned dataset): args.folder_outputs(args) names
+    # their dests; they are checked as folders (suigeo.io.partitions), the rest as files
+    folders = getattr(args, "folder_outputs", None)
+    dests = set(folders(args)) if callable(folders) else set()
+    if dests:
         from pathlib import Path
 
         from suigeo.io.partitions import check_dataset_output
 
-        out = [v for label, v in outputs if label == "-o"]
-        for v in out:
+        for _, v in _files(args, sorted(dests)):
             check_dataset_output(Path(v), [Path(i) for _, i in inputs])
-        outputs = [(label, v) for label, v in outputs if label != "-o"]
+        skip = {label for label, _ in _files(args, sorted(dests))}
+        outputs = [(label, v) for label, v in outputs if label not in skip]
     check_outputs(outputs, inputs)
 
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from suigeo.cli.options import add_text_options
+from suigeo.cli.options import add_dask_options, add_text_options, dask_options
 from suigeo.errors import InputError
 
 if TYPE_CHECKING:
@@ -277,6 +277,12 @@ def _fill_rings(r: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="output: .geojson, .gpkg, .fgb, .parquet, .csv (WKT)",
     )
+    add_dask_options(
+        r,
+        flag="--executor",
+        what="draws the rings of many origins (sketch engine, one ring each) in partitions",
+        partition="origins per partition (100)",
+    )
     add_text_options(r, bom=True)
     r.set_defaults(func=_rings)
 
@@ -314,6 +320,13 @@ def _fill_coverage(c: argparse.ArgumentParser) -> None:
     )
     c.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="report (.csv, or a vector format)"
+    )
+    add_dask_options(
+        c,
+        flag="--executor",
+        what="finds the nearest facilities of partitions of the targets (--km, or --minutes "
+        "with the sketch engine)",
+        partition="targets per partition (2000)",
     )
     add_text_options(c, bom=True)
     c.set_defaults(func=_coverage)
@@ -442,6 +455,7 @@ def _rings(args: argparse.Namespace) -> int:
         count=args.count,
         count_field=args.count_field,
         **opts,
+        **_executor(args),
     )
     write(result, args.output, inputs=inputs)
     for row in result.itertuples():
@@ -526,6 +540,12 @@ def _compare(args: argparse.Namespace) -> Any:
     return None
 
 
+def _executor(args: argparse.Namespace) -> dict[str, Any]:
+    """``executor="dask"`` and its options with --executor dask, else nothing."""
+    dask = dask_options(args)
+    return {"executor": "dask", **dask} if dask else {}
+
+
 def _print_settings(settings: Settings, used_json: str) -> None:
     import json
 
@@ -567,6 +587,7 @@ def _coverage(args: argparse.Namespace) -> int:
         settings=settings,
         population=args.population,
         **transit,
+        **_executor(args),
     )
     write(res.table, args.output, inputs=inputs)
     n, bad = len(res.table), len(res.uncovered)

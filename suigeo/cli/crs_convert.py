@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from suigeo.cli.crs import check_geoid, load_cli_params
-from suigeo.cli.options import add_text_options
+from suigeo.cli.options import add_dask_options, add_text_options, dask_options
 
 _EPILOG = """\
 Examples:
@@ -94,30 +94,14 @@ def _fill(p: argparse.ArgumentParser) -> None:
         help=f"rows converted at a time (default {DEFAULT_CHUNK_ROWS})",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if any row is rejected")
-    d = p.add_argument_group(
-        "engine",
-        "--engine dask converts partitions in parallel on Dask (pip install 'suigeo[dask]'): "
-        "CSV/TSV or Parquet files or dataset folders in, a GeoParquet dataset (a folder of "
-        "parts named OUT) out; same rows, bits and rejects as the default engine",
-    )
-    d.add_argument(
-        "--engine",
-        choices=("memory", "dask"),
-        default="memory",
-        help="memory: this process, chunk by chunk (default); dask: a Dask cluster",
-    )
-    d.add_argument("--workers", metavar="N", type=_positive, help="local cluster: worker processes")
-    d.add_argument(
-        "--memory-limit", metavar="SIZE", help="local cluster: memory limit per worker (2GB)"
-    )
-    d.add_argument(
-        "--scheduler", metavar="ADDRESS", help="join the cluster at ADDRESS (tcp://host:8786)"
-    )
-    d.add_argument(
-        "--partition-rows", metavar="N", type=_positive, help="rows per partition (1000000)"
+    add_dask_options(
+        p,
+        what="converts partitions in parallel (CSV/TSV or Parquet files or dataset folders in, "
+        "a GeoParquet dataset, a folder of parts named OUT, out)",
+        partition="rows per partition (1000000)",
     )
     add_text_options(p, bom=True)
-    p.set_defaults(func=_convert)
+    p.set_defaults(func=_convert, folder_outputs=_folders)
 
 
 def _chunk_rows(text: str) -> int:
@@ -130,17 +114,6 @@ def _chunk_rows(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if not 1 <= n <= MAX_CHUNK_ROWS:
         raise argparse.ArgumentTypeError(f"{text} is not from 1 to {MAX_CHUNK_ROWS:,}")
-    return n
-
-
-def _positive(text: str) -> int:
-    """A whole number of at least 1 (else a usage error, exit 2)."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not at least 1")
     return n
 
 
@@ -175,20 +148,12 @@ def _convert(args: argparse.Namespace) -> int:
     return 1 if args.strict and summary.rejected else 0
 
 
+def _folders(args: argparse.Namespace) -> tuple[str, ...]:
+    """With --engine dask, -o names a dataset folder (checked as such before any work)."""
+    return ("output",) if args.dask_engine == "dask" else ()
+
+
 def _engine(args: argparse.Namespace) -> dict:
     """The engine options of ``convert_file`` (the Dask ones only with --engine dask)."""
-    dask = {
-        "workers": args.workers,
-        "memory_limit": args.memory_limit,
-        "scheduler": args.scheduler,
-        "partition_rows": args.partition_rows,
-    }
-    if args.engine != "dask":
-        given = [k for k, v in dask.items() if v is not None]
-        if given:
-            from suigeo.errors import InputError
-
-            flags = ", ".join("--" + k.replace("_", "-") for k in given)
-            raise InputError(f"{flags}: only with --engine dask")
-        return {}
-    return {"engine": "dask", **dask}
+    dask = dask_options(args)
+    return {"engine": "dask", **dask} if dask else {}

@@ -64,3 +64,64 @@ def reading(args: argparse.Namespace) -> Iterator[None]:
         use_sheet(getattr(args, "sheet", None)),
     ):
         yield
+
+
+def positive(text: str) -> int:
+    """A whole number of at least 1 (else a usage error, exit 2)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not at least 1")
+    return n
+
+
+def add_dask_options(
+    p: argparse.ArgumentParser, *, flag: str = "--engine", what: str, partition: str
+) -> None:
+    """The Dask engine's options, the same for every command that has one: ``flag``
+    (``--engine``, or ``--executor`` where ``--engine`` already names something else)
+    ``memory|dask``, ``--workers``, ``--memory-limit``, ``--scheduler``, ``--partition-rows``
+    (``partition``: its help). Read them back with :func:`dask_options`."""
+    d = p.add_argument_group(
+        "Dask engine",
+        f"{flag} dask {what} on Dask (pip install 'suigeo[dask]'): a local cluster of worker "
+        "processes, or the cluster at --scheduler; same results as the default",
+    )
+    d.add_argument(
+        flag,
+        dest="dask_engine",
+        choices=("memory", "dask"),
+        default="memory",
+        help="memory: this process (default); dask: a Dask cluster",
+    )
+    d.add_argument("--workers", metavar="N", type=positive, help="local cluster: worker processes")
+    d.add_argument(
+        "--memory-limit", metavar="SIZE", help="local cluster: memory limit per worker (2GB)"
+    )
+    d.add_argument(
+        "--scheduler", metavar="ADDRESS", help="join the cluster at ADDRESS (tcp://host:8786)"
+    )
+    d.add_argument("--partition-rows", metavar="N", type=positive, help=partition)
+    p.set_defaults(dask_flag=flag)
+
+
+def dask_options(args: argparse.Namespace) -> dict:
+    """The Dask keyword arguments of a parsed command line (empty without the Dask engine;
+    a Dask option without it is a usage error)."""
+    dask = {
+        "workers": args.workers,
+        "memory_limit": args.memory_limit,
+        "scheduler": args.scheduler,
+        "partition_rows": args.partition_rows,
+    }
+    if args.dask_engine != "dask":
+        given = [k for k, v in dask.items() if v is not None]
+        if given:
+            from suigeo.errors import InputError
+
+            flags = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise InputError(f"{flags}: only with {args.dask_flag} dask")
+        return {}
+    return dask

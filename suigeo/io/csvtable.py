@@ -327,31 +327,73 @@ def _invalid_rows() -> tuple[list[tuple[int | None, int, int]], Callable]:
     return bad, handler
 
 
+def _options(info: CsvInfo, handler: Callable):
+    """pyarrow's parse and convert options of every read of ``info``'s rows: every cell
+    text as written, blank lines kept (they keep their row numbers), ``handler`` told of a
+    row with a wrong number of cells."""
+    import pyarrow.csv as pcsv
+
+    parse = pcsv.ParseOptions(
+        delimiter=info.delimiter,
+        newlines_in_values=True,
+        ignore_empty_lines=False,  # blank lines keep their row numbers
+        invalid_row_handler=handler,
+    )
+    convert = pcsv.ConvertOptions(
+        column_types={n: pa.string() for n in info.header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        null_values=[],
+    )
+    return parse, convert
+
+
 def _open(info: CsvInfo, handler: Callable):
     import pyarrow.csv as pcsv
 
     raw = pa.OSFile(str(info.path), "r")
     try:
+        parse, convert = _options(info, handler)
         reader = pcsv.open_csv(
-            raw,
-            read_options=_read_options("utf8"),
-            parse_options=pcsv.ParseOptions(
-                delimiter=info.delimiter,
-                newlines_in_values=True,
-                ignore_empty_lines=False,  # blank lines keep their row numbers
-                invalid_row_handler=handler,
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in info.header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
+            raw, read_options=_read_options("utf8"), parse_options=parse, convert_options=convert
         )
     except BaseException:
         raw.close()
         raise
     return raw, reader
+
+
+def _batches(reader, error: Callable[[pa.ArrowInvalid], Exception]) -> Iterator[pa.RecordBatch]:
+    """The record batches of a pyarrow CSV ``reader``; a parse error becomes ``error(exc)``."""
+    while True:
+        try:
+            with _quiet_row_handler():
+                batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            raise error(exc) from None
+        yield batch
+
+
+def _numbered(
+    batches: Iterator[pa.RecordBatch], chunk_rows: int | None
+) -> Iterator[tuple[pa.RecordBatch, np.ndarray, int]]:
+    """``(batch, rows, blank)``: ``batches`` regrouped into ``chunk_rows`` rows (as they come
+    when ``None``), each row numbered from 1 (see the module docstring), blank rows dropped
+    (``blank`` of them in this chunk; they keep their numbers)."""
+    source = batches if chunk_rows is None else _rechunk(batches, chunk_rows)
+    first = 1
+    for batch in source:
+        n = batch.num_rows
+        rows = np.arange(first, first + n, dtype=np.int64)
+        first += n
+        blank = _blank(batch)
+        if blank is None:
+            yield batch, rows, 0
+        else:
+            keep = ~blank
+            yield batch.filter(pa.array(keep)), rows[keep], int(blank.sum())
 
 
 @contextlib.contextmanager
@@ -561,32 +603,13 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
         stream.position = raw.tell
         stream.schema = reader.schema
     try:
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            while True:
-                try:
-                    with _quiet_row_handler():
-                        batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except pa.ArrowInvalid as exc:
-                    raise _arrow_error(info.path, exc, info.encoding, bad) from None
-                yield batch
-
-        source = batches() if chunk_rows is None else _rechunk(batches(), chunk_rows)
-        first, kept = 1, 0
+        batches = _batches(reader, lambda exc: _arrow_error(info.path, exc, info.encoding, bad))
+        records, kept = 0, 0
         held: CsvChunk | None = None  # one chunk held back until the next, for the end check
-        for batch in source:
-            n = batch.num_rows
-            rows = np.arange(first, first + n, dtype=np.int64)
-            first += n
-            blank = _blank(batch)
-            if blank is not None:
-                keep = ~blank
-                batch = batch.filter(pa.array(keep))
-                rows = rows[keep]
-                if stream is not None:
-                    stream.blank += int(blank.sum())
+        for batch, rows, blank in _numbered(batches, chunk_rows):
+            records += len(rows) + blank
+            if stream is not None:
+                stream.blank += blank
             kept += len(rows)
             if held is not None:
                 yield held
@@ -594,7 +617,7 @@ def _chunks(info: CsvInfo, chunk_rows: int | None, stream: CsvStream | None = No
         if held is not None:
             _check_end(info, held.batch)
             yield held
-        log.info("%s: read %d rows (%d blank lines skipped)", info.name, kept, first - 1 - kept)
+        log.info("%s: read %d rows (%d blank lines skipped)", info.name, kept, records - kept)
     finally:
         with contextlib.suppress(Exception):
             reader.close()

@@ -30,7 +30,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,11 +40,12 @@ from suigeo.errors import InputError, OutputError
 from suigeo.io.atomic import TEMP_MARK, package_roots
 from suigeo.io.csvtable import (
     CsvInfo,
-    _blank,
+    _batches,
     _invalid_rows,
+    _numbered,
+    _options,
     _quiet_row_handler,
     _read_options,
-    _rechunk,
     inspect_csv,
 )
 
@@ -187,19 +188,44 @@ class CsvBlock:
     end: int
 
 
-def plan_csv(path: Path, block_bytes: int) -> tuple[list[CsvBlock], bool]:
+def plan_csv(
+    path: Path, block_bytes: int, *, copy_to: Path | None = None
+) -> tuple[list[CsvBlock], bool]:
     """Split the CSV ``path`` into blocks of about ``block_bytes`` bytes that start on a
     record; also return whether the file holds an odd number of ``"`` (a quoted cell that is
     never closed: the caller reports it as the single-process reader does).
 
+    A file that is not UTF-8 (GBK, UTF-16; :mod:`suigeo.io.encodings`) is split as its
+    UTF-8 copy, made as the single-process reader makes it (same lines), moved to
+    ``copy_to`` (a place the workers see, e.g. beside the output): the blocks' ``info.path``
+    is the copy (``info.shown`` the file given), and the caller removes it
+    (``blocks[0].info.discard()``). Without ``copy_to`` such a file is refused.
+
     The file is read once, at the speed of the disk (counting line breaks and quotes)."""
     info = inspect_csv(path, encoding="auto")
     if info.shown is not None or (info.detected is not None and not info.detected.utf8):
-        info.discard()  # a UTF-8 copy of a GBK/UTF-16 file: not split (yet)
-        raise InputError(
-            f"{str(path)!r} is {info.encoding}, not UTF-8: the Dask engine splits UTF-8 CSV "
-            "files only; convert it with the single-process engine, or save it as UTF-8"
-        )
+        if copy_to is None:
+            info.discard()
+            raise InputError(
+                f"{str(path)!r} is {info.encoding}, not UTF-8: give a place for its UTF-8 "
+                "copy, or save it as UTF-8"
+            )
+        try:
+            shutil.move(info.path, copy_to)
+        except OSError as exc:
+            info.discard()
+            raise OutputError(f"cannot write {str(copy_to)!r}: {exc.strerror or exc}") from None
+        info = replace(info, path=copy_to)
+    path = info.path
+    try:
+        return _split_csv(info, block_bytes)
+    except BaseException:
+        info.discard()
+        raise
+
+
+def _split_csv(info: CsvInfo, block_bytes: int) -> tuple[list[CsvBlock], bool]:
+    path = info.path
     with path.open("rb") as fh:
         head = fh.read(64 << 10)
     from suigeo.io.csvtable import _first_line
@@ -253,53 +279,28 @@ class CsvBlockReader:
             fh.seek(b.start)
             data = fh.read(b.end - b.start)
         _bad, handler = _invalid_rows()
-        where = f"{str(info.path)!r} (bytes {b.start} to {b.end})"
+        where = f"{str(info.name)!r} (bytes {b.start} to {b.end})"
+
+        def error(exc: Exception) -> InputError:
+            return InputError(f"cannot read {where} as CSV: {exc}")
+
+        parse, convert = _options(info, handler)
         try:
             with _quiet_row_handler():
                 reader = pcsv.open_csv(
                     pa.BufferReader(b.header + data),
-                    read_options=_read_options(info.encoding),
-                    parse_options=pcsv.ParseOptions(
-                        delimiter=info.delimiter,
-                        newlines_in_values=True,
-                        ignore_empty_lines=False,
-                        invalid_row_handler=handler,
-                    ),
-                    convert_options=pcsv.ConvertOptions(
-                        column_types={n: pa.string() for n in info.header},
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                        null_values=[],
-                    ),
+                    read_options=_read_options("utf8"),  # the file or its UTF-8 copy
+                    parse_options=parse,
+                    convert_options=convert,
                 )
         except pa.ArrowInvalid as exc:
-            raise InputError(f"cannot read {where} as CSV: {exc}") from None
+            raise error(exc) from None
         del data
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            while True:
-                try:
-                    with _quiet_row_handler():
-                        batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except pa.ArrowInvalid as exc:
-                    raise InputError(f"cannot read {where} as CSV: {exc}") from None
-                yield batch
-
-        first = 1
         try:
-            for batch in _rechunk(batches(), self.chunk_rows):
-                n = batch.num_rows
-                rows = np.arange(first, first + n, dtype=np.int64)
-                first += n
-                blank = _blank(batch)
-                if blank is not None:
-                    batch = batch.filter(pa.array(~blank))
-                    rows = rows[~blank]
+            for batch, rows, blank in _numbered(_batches(reader, error), self.chunk_rows):
+                self.records += len(rows) + blank
                 yield batch, rows
         finally:
-            self.records = first - 1
             with contextlib.suppress(Exception):
                 reader.close()
 

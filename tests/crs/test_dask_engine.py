@@ -287,12 +287,31 @@ def test_an_all_swapped_file_is_refused_as_by_the_memory_engine(tmp_path, addres
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
-def test_a_gbk_csv_is_refused(tmp_path):
+def test_a_gbk_csv_is_split_as_its_utf8_copy_and_identical(tmp_path, address):
+    """A GBK file (Chinese Excel's CSV) with bad rows: split as the UTF-8 copy the
+    single-process reader makes, beside the output, removed afterwards."""
+    utf8 = _points_csv(tmp_path / "u.csv", 2000)
+    text = utf8.read_text(encoding="utf-8").replace("id,lon,lat,note", "点号,经度,纬度,备注")
+    text = text.replace("plain", "广州塔")
     inp = tmp_path / "gbk.csv"
-    inp.write_bytes("点号,经度,纬度\n1,113.3,23.1\n2,113.4,23.2\n".encode("gbk"))
-    with pytest.raises(InputError, match="splits UTF-8 CSV files only"):
-        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gbk.csv"]
+    inp.write_bytes(text.encode("gbk"))
+    utf8.unlink()
+    mem = convert_file(inp, tmp_path / "m.parquet", src=4490, dst=GK)
+    got = convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, engine="dask",
+                       scheduler=address, partition_rows=150)  # fmt: skip
+    assert len(dataset_parts(tmp_path / "d.parquet")) > 5
+    assert (got.read, got.written, got.rejected) == (mem.read, mem.written, mem.rejected)
+    assert got.rejected > 40 and got.columns == mem.columns == ("经度", "纬度")
+    out = _same_output(tmp_path / "d.parquet", tmp_path / "m.parquet")
+    assert "广州塔" in out.column("备注").to_pylist()
+    _same_rejects(tmp_path / "d.rejects.csv", tmp_path / "m.rejects.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "d.parquet",
+        "d.rejects.csv",
+        "gbk.csv",
+        "m.parquet",
+        "m.rejects.csv",
+    ]  # the UTF-8 copy is gone
 
 
 def test_an_input_dataset_is_never_the_output(tmp_path, address):
@@ -454,13 +473,13 @@ def test_parameters_never_travel_with_the_tasks(tmp_path, cluster, monkeypatch, 
 def test_progress_bar(tmp_path, address, capsys, monkeypatch):
     inp = _points_csv(tmp_path / "in.csv", 1000)
     bars = []
-    real = dc._bar
+    real = dc.progress_bar
 
     def bar(*args):
         bars.append(real(*args))
         return bars[-1]
 
-    monkeypatch.setattr(dc, "_bar", bar)
+    monkeypatch.setattr(dc, "progress_bar", bar)
     convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
                  scheduler=address, partition_rows=200, progress=True)  # fmt: skip
     err = capsys.readouterr().err
@@ -470,6 +489,9 @@ def test_progress_bar(tmp_path, address, capsys, monkeypatch):
 
 def test_without_the_dask_engine_nothing_imports_dask(tmp_path):
     inp = _points_csv(tmp_path / "in.csv", 50)
+    projects = ROOT / "docs" / "examples" / "projects.csv"
+    clean = tmp_path / "clean.csv"
+    clean.write_text("name,lon,lat\nA,113.3,23.1\nB,113.5,23.2\n", encoding="utf-8")
     code = (
         "import sys\n"
         "from suigeo.cli import main\n"
@@ -477,6 +499,13 @@ def test_without_the_dask_engine_nothing_imports_dask(tmp_path):
         f" '--from', 'CGCS2000', '--to', {GK!r}])\n"
         "from suigeo.crs.batch import convert_file\n"
         f"convert_file({str(inp)!r}, {str(tmp_path / 'p.parquet')!r}, src=4490, dst={GK!r})\n"
+        # the other commands with a Dask engine, on their default engine
+        f"rc += main(['rules', 'check', {str(projects)!r}, '--ruleset', "
+        "'village-industrial-2022', '--as-of', '2024-06-30'])\n"
+        f"rc += main(['access', 'coverage', {str(clean)!r}, {str(clean)!r}, '--km', '1', "
+        f"'-o', {str(tmp_path / 'c.csv')!r}])\n"
+        f"rc += main(['access', 'rings', '--origins', {str(clean)!r}, '--minutes', '5', "
+        f"'--no-rail', '-o', {str(tmp_path / 'r.geojson')!r}])\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('dask', 'distributed', 'dask_geopandas'))\n"
         "print(rc, bad)\n"
@@ -484,7 +513,8 @@ def test_without_the_dask_engine_nothing_imports_dask(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True, cwd=tmp_path).stdout  # fmt: skip
-    assert out.strip().splitlines()[-1] == "0 []"
+    # 1: the example projects fail a rule (rules check exits 1); every other command 0
+    assert out.strip().splitlines()[-1] == "1 []"
 
 
 def test_cli_engine_dask_on_a_local_cluster(tmp_path):
