@@ -247,7 +247,7 @@ def _by_rail(
             raise InputError("coverage by the network engine needs roads= (--roads FILE)")
         return _by_network(fac, tgt, p, net, roads)
     if engine == "sketch":
-        return run(_by_minutes, fac, tgt, p, net)  # type: ignore[no-any-return]
+        return run(_by_minutes, fac, tgt, p, net)
     raise InputError(f"coverage engine must be sketch or network, not {engine!r}")
 
 
