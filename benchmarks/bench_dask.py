@@ -1,12 +1,12 @@
 """Benchmark: ``crs convert`` of N points (default 10 M), GeoParquet in and out, on the
-single-process engine and on the Dask engine (a LocalCluster of 2 worker processes).
+single-process executor and on the Dask executor (a LocalCluster of 2 worker processes).
 
 Generates ``benchmarks/data/dask-points-<N>.parquet`` once (id, GeoParquet point geometry,
 Guangzhou-area CGCS2000 lon/lat, row groups of 250,000 rows), then converts it CGCS2000 ->
 CGCS2000-3GK-CM114:
 
 - ``memory``: ``suigeo crs convert IN -o OUT.parquet`` (one process, chunk by chunk);
-- ``dask``: ``suigeo crs convert IN -o OUT.parquet --engine dask --workers 2
+- ``dask``: ``suigeo crs convert IN -o OUT.parquet --executor dask --workers 2
   --memory-limit 2GB`` (a folder of parts).
 
 Each run is a child process; wall time and resident memory are sampled every 50 ms over the
@@ -19,13 +19,13 @@ reading its row groups, the conversion (checks and PROJ), writing the part, and 
 task's result (what a worker sends back to the client): where the time of a partition goes.
 
 The large run (``--dask-only``, for 100 M points): the input is generated as a dataset folder
-``dask-points-<N>/`` of parts of ``--part-rows`` rows (``--dataset``), only the Dask engine
+``dask-points-<N>/`` of parts of ``--part-rows`` rows (``--dataset``), only the Dask executor
 runs, and its output is checked against pyproj itself (``EPSG:4490`` -> ``EPSG:4547``) on the
 first 2,000 rows of every output part (ids say which input rows they are), plus the row count.
 The per-process peaks are printed, so the peak of each worker is seen.
 
-The other commands with a Dask engine (``--what``), each run both ways as a child process
-(``suigeo ...`` on its default engine, then with ``--engine dask`` / ``--executor dask
+The other commands with a Dask executor (``--what``), each run both ways as a child process
+(``suigeo ...`` on its default engine, then with ``--executor dask`` / ``--executor dask
 --workers 2 --memory-limit 2GB``), the outputs compared byte for byte:
 
 - ``--what rules``: ``rules check`` of ``--rows`` generated village-industrial projects (a
@@ -321,7 +321,7 @@ def bench_rules(rows: int, workers: int, limit: str, partition: int | None) -> N
         make_projects(rows).to_csv(src, index=False)
     base = [sys.executable, "-m", "suigeo", "rules", "check", str(src), "--ruleset",
             "village-industrial-2022", "--as-of", "2024-06-30", "--format", "csv"]  # fmt: skip
-    dask = ["--engine", "dask", "--workers", str(workers), "--memory-limit", limit]
+    dask = ["--executor", "dask", "--workers", str(workers), "--memory-limit", limit]
     if partition:
         dask += ["--partition-rows", str(partition)]
     _both(f"rules check {rows:,} projects", base, dask, DATA / "dask-rules.csv", ok=(0, 1))
@@ -409,12 +409,12 @@ def main() -> None:  # noqa: C901 - one flat list of modes
     for extra in args.also_workers:  # the same with other numbers of workers
         out = DATA / f"dask-bench-dask-{extra}.parquet"
         results[f"dask-{extra}w"] = run(
-            [*base, "-o", str(out), "--engine", "dask", "--workers", str(extra),
+            [*base, "-o", str(out), "--executor", "dask", "--workers", str(extra),
              "--memory-limit", args.memory_limit, "--partition-rows", str(args.partition_rows)]
         )  # fmt: skip
         shutil.rmtree(out)
     results[f"dask-{args.workers}w"] = run(
-        [*base, "-o", str(dask_out), "--engine", "dask", "--workers", str(args.workers),
+        [*base, "-o", str(dask_out), "--executor", "dask", "--workers", str(args.workers),
          "--memory-limit", args.memory_limit, "--partition-rows", str(args.partition_rows)]
     )  # fmt: skip
     for name, r in results.items():

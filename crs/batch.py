@@ -206,7 +206,7 @@ def convert_file(
     rejects: str | os.PathLike[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: bool | None = None,
-    engine: str = "memory",
+    executor: str = "memory",
     workers: int | None = None,
     memory_limit: str | None = None,
     scheduler: str | None = None,
@@ -238,20 +238,20 @@ def convert_file(
         Rows converted at a time; memory use is bounded by this, not by the file size.
     progress
         Show a progress bar on standard error; ``None`` shows it when stderr is a terminal.
-    engine
+    executor
         ``"memory"`` (default): this process, chunk by chunk. ``"dask"``: partitions
         converted in parallel on Dask (:mod:`suigeo.crs.dask_convert`; needs the ``dask``
         extra), with the same rows, bits and rejects; it reads CSV/TSV and Parquet files or
         dataset folders and writes a GeoParquet dataset (a folder of parts named
         ``out_path``). Nothing imports Dask unless it is asked for.
     workers, memory_limit
-        Dask engine: the local cluster's worker processes (default: the cores, at most 4)
+        Dask executor: the local cluster's worker processes (default: the cores, at most 4)
         and the memory limit of each (``"2GB"``; default: memory shared out).
     scheduler
-        Dask engine: the address of an existing cluster's scheduler (``tcp://host:8786``)
+        Dask executor: the address of an existing cluster's scheduler (``tcp://host:8786``)
         instead of a local cluster.
     partition_rows
-        Dask engine: rows per partition (default 1,000,000; whole Parquet row groups).
+        Dask executor: rows per partition (default 1,000,000; whole Parquet row groups).
     axis_order
         ``"en"`` (default): columns named X and Y hold the easting and the northing;
         ``"ne"``: the Chinese surveying convention, X is the northing and Y the easting.
@@ -290,9 +290,9 @@ def convert_file(
         "scheduler": scheduler,
         "partition_rows": partition_rows,
     }
-    if engine != "memory" or any(v is not None for v in engine_options.values()):
+    if executor != "memory" or any(v is not None for v in engine_options.values()):
         return _other_engine(
-            engine,
+            executor,
             engine_options,
             src_p,
             out_p,
@@ -414,18 +414,20 @@ def _summary(
     )
 
 
-def _other_engine(engine: str, options: dict, src_p: Path, out_p: Path, **kwargs) -> ConvertSummary:
-    """``convert_file`` on another engine than ``memory`` (today: ``dask``)."""
+def _other_engine(
+    executor: str, options: dict, src_p: Path, out_p: Path, **kwargs
+) -> ConvertSummary:
+    """``convert_file`` on another executor than ``memory`` (today: ``dask``)."""
     if kwargs.pop("geoid", None) is not None:
         raise InputError(
-            "geoid= (--geoid) is not taken by the Dask engine; name the grid in the "
+            "geoid= (--geoid) is not taken by the Dask executor; name the grid in the "
             'parameter file\'s [height] geoid = "FILE" instead'
         )
-    if engine == "memory":
+    if executor == "memory":
         given = [k for k, v in options.items() if v is not None]
-        raise InputError(f"{', '.join(given)}: only for engine='dask'")
-    if engine != "dask":
-        raise InputError(f"unknown engine {engine!r}; use memory or dask")
+        raise InputError(f"{', '.join(given)}: only for executor='dask'")
+    if executor != "dask":
+        raise InputError(f"unknown executor {executor!r}; use memory or dask")
     from suigeo.crs.dask_convert import DEFAULT_PARTITION_ROWS, convert_dask
 
     if options["partition_rows"] is None:
@@ -1494,7 +1496,7 @@ def _write_parquet(
     """Write a GeoParquet file. The ``geo`` metadata (bbox and geometry types of the rows
     written) goes in the file's footer once every batch is written; with ``geo_in_schema``
     the batches are held and written after it, so it is also in the Arrow schema, where
-    readers of a dataset folder (geopandas) look: a Dask engine part."""
+    readers of a dataset folder (geopandas) look: a Dask executor part."""
     import pyarrow.parquet as pq
 
     out_crs = _output_crs(dst)

@@ -1,15 +1,15 @@
-"""``convert_file(..., engine="dask")``: the same conversion, partition by partition, on Dask.
+"""``convert_file(..., executor="dask")``: the same conversion, partition by partition, on Dask.
 
-Imported only when the Dask engine is asked for (``suigeo.crs.batch`` never imports Dask).
+Imported only when the Dask executor is asked for (``suigeo.crs.batch`` never imports Dask).
 
 How it runs
 -----------
-1. The client opens the input as the single-process engine does (same header, column and
+1. The client opens the input as the single-process executor does (same header, column and
    system checks, same errors) and plans partitions (:mod:`suigeo.io.partitions`): runs of
    whole row groups of a (Geo)Parquet file or dataset folder, byte ranges of a CSV file.
 2. One Dask task per partition (``distributed``: a ``LocalCluster`` of ``workers`` processes
    by default, or the cluster at ``scheduler``) reads its partition, converts it with the
-   single-process engine's own converter (:class:`suigeo.crs.batch._Converter`: the same
+   single-process executor's own converter (:class:`suigeo.crs.batch._Converter`: the same
    checks, reasons and PROJ calls, hence the same bits) and writes it as one GeoParquet part
    ``part.NNNNNN.parquet`` into a temporary folder beside the output. It returns its counts
    and its rejected rows (numbered within the partition).
@@ -209,7 +209,7 @@ def _params_path(params: Params, s: System, d: System) -> tuple[str | None, str 
         if params is None:
             load_params(None)  # raises MissingParametersError, saying how to supply a file
         raise InputError(
-            "the Dask engine needs the Guangzhou 2000 parameters as a file (params=PATH): "
+            "the Dask executor needs the Guangzhou 2000 parameters as a file (params=PATH): "
             "each worker reads the file itself, so the values never travel with the tasks"
         )
     loaded = load_params(params if params is not None else path)
@@ -242,8 +242,8 @@ def _plan(src_p: Path, partition_rows: int, out_p: Path) -> _Plan:
     fmt = format_for(src_p, purpose="input")
     if fmt != "csv":
         raise InputError(
-            f"the Dask engine reads CSV/TSV files and Parquet/GeoParquet files or dataset "
-            f"folders, not {fmt} ({str(src_p)!r}); use the single-process engine for it"
+            f"the Dask executor reads CSV/TSV files and Parquet/GeoParquet files or dataset "
+            f"folders, not {fmt} ({str(src_p)!r}); use the single-process executor for it"
         )
     with src_p.open("rb") as fh:
         sample = fh.read(1 << 20)
@@ -267,7 +267,7 @@ def _reraise_csv(src_p: Path, exc: BaseException | None) -> None:
         return
     raise InputError(
         f"{str(src_p)!r} could not be split into blocks ({exc}); a quote character inside "
-        "an unquoted cell misleads the split: convert it with the single-process engine"
+        "an unquoted cell misleads the split: convert it with the single-process executor"
     ) from None
 
 
@@ -314,7 +314,7 @@ def _check_options(
     )  # fmt: skip
     if format_for(out_p, purpose="output") != "parquet":
         raise OutputError(
-            f"the Dask engine writes a GeoParquet dataset (a folder of parts): give an "
+            f"the Dask executor writes a GeoParquet dataset (a folder of parts): give an "
             f"output ending in .parquet, not {str(out_p)!r}"
         )
 
@@ -339,10 +339,10 @@ def convert_dask(
     axis_order: str = "en",
     layer: str | None = None,
 ) -> ConvertSummary:
-    """The Dask engine of :func:`suigeo.crs.batch.convert_file` (see the module docstring)."""
+    """The Dask executor of :func:`suigeo.crs.batch.convert_file` (see the module docstring)."""
     _check_options(out_p, workers, memory_limit, scheduler, partition_rows)
     if layer is not None:
-        raise InputError("layer: the Dask engine reads CSV and Parquet, which have no layers")
+        raise InputError("layer: the Dask executor reads CSV and Parquet, which have no layers")
     params_path, params_key = _params_path(params, s, d)
     plan = _plan(src_p, partition_rows, out_p)
     try:

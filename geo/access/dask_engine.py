@@ -1,7 +1,7 @@
 """``executor="dask"`` of :func:`coverage` and many-origin :func:`rings`: partitions on Dask.
 
 Imported only when the Dask executor is asked for (the access modules never import Dask).
-The cluster, the tasks and the progress bar are those of every Dask engine
+The cluster, the tasks and the progress bar are those of every Dask executor
 (:mod:`suigeo.io.cluster`). (``--executor``, not ``--engine``: in ``suigeo access``
 ``--engine`` already names the travel-time engine, sketch, network or raster.)
 
@@ -15,7 +15,7 @@ The cluster, the tasks and the progress bar are those of every Dask engine
   same. A population share is computed on the client as before.
 - **Rings** (:func:`sketch_rings_dask`): many origins, one ring per origin (not
   ``nearest``), sketch engine: the origins are cut into partitions; each task draws the
-  rings of its origins with the single-process engine in the plane chosen from all the
+  rings of its origins with the single-process executor in the plane chosen from all the
   origins; the client joins them in input order.
 
 The network engine attaches every point to one road graph (splitting edges where points

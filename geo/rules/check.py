@@ -333,7 +333,7 @@ def check_file(
     src: str | None = None,
     on_error: str = "raise",
     allow_expired: bool = False,
-    engine: str = "memory",
+    executor: str = "memory",
     workers: int | None = None,
     memory_limit: str | None = None,
     scheduler: str | None = None,
@@ -360,17 +360,17 @@ def check_file(
         CGCS2000 lon/lat).
     on_error
         ``"raise"`` or ``"reject"``, as for :func:`~geo.rules.inputs.prepare`.
-    engine
+    executor
         ``"memory"`` (default): this process. ``"dask"``: the table is validated and
         checked in partitions on a Dask cluster (:mod:`suigeo.geo.rules.dask_engine`;
         needs the ``dask`` extra), with the same result, rejects and errors.
     workers, memory_limit, scheduler, partition_rows, progress
-        Dask engine only: the local cluster's worker processes (default: the cores, at
+        Dask executor only: the local cluster's worker processes (default: the cores, at
         most 4) and memory limit each (``"2GB"``), or the address of an existing cluster's
         scheduler; projects per partition (default 20,000); a progress bar on stderr
         (default: on a terminal).
     csv_report
-        Dask engine only: also write the CSV report (``render(result, "csv")``, the same
+        Dask executor only: also write the CSV report (``render(result, "csv")``, the same
         bytes) to this file, rendered by the workers and written in input order as the
         partitions come, never whole in memory (``rules check --format csv -o FILE``).
 
@@ -383,7 +383,7 @@ def check_file(
     from suigeo.io.cluster import engine_options  # standard library only: no Dask here
 
     if engine_options(
-        engine,
+        executor,
         workers=workers,
         memory_limit=memory_limit,
         scheduler=scheduler,

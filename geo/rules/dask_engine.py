@@ -1,12 +1,12 @@
-"""``check_file(..., engine="dask")``: the rule checks of a large table, partition by partition.
+"""``check_file(..., executor="dask")``: the rule checks of a large table, partition by partition.
 
-Imported only when the Dask engine is asked for (:mod:`suigeo.geo.rules.check` never
-imports Dask). The cluster, the tasks and the progress bar are those of every Dask engine
+Imported only when the Dask executor is asked for (:mod:`suigeo.geo.rules.check` never
+imports Dask). The cluster, the tasks and the progress bar are those of every Dask executor
 (:mod:`suigeo.io.cluster`).
 
 How it runs
 -----------
-1. The client reads the table as the single-process engine does (:func:`read_input`: the
+1. The client reads the table as the single-process executor does (:func:`read_input`: the
    same readers, checks and errors) and runs the checks that look at the whole table before
    any value is read, in the same order: column names and units, unknown fields, a table
    holding none of the rule set's fields, project ids present and unique. Each row keeps
@@ -17,7 +17,7 @@ How it runs
    made row by row, so a row's status, value, bound case and reason do not depend on the
    rows beside it.
 3. The client concatenates the partitions' projects, rejects and outcomes in input order
-   into one :class:`CheckResult`, identical to the single-process engine's; the reports,
+   into one :class:`CheckResult`, identical to the single-process executor's; the reports,
    the exit status and the not-in-force logic are then the same code. With
    ``on_error="raise"`` the problems of all partitions are listed as the single-process
    engine lists them (the first ten in row order, then how many more).
@@ -137,7 +137,7 @@ def check_file_dask(
     progress: bool | None = None,
     csv_report: str | os.PathLike[str] | None = None,
 ) -> CheckResult:
-    """The Dask engine of :func:`suigeo.geo.rules.check_file` (see the module docstring).
+    """The Dask executor of :func:`suigeo.geo.rules.check_file` (see the module docstring).
 
     ``csv_report``: also write the CSV report (``render(result, "csv")``, byte for byte)
     there, atomically: each task renders its rows and the client writes them in input
@@ -212,7 +212,7 @@ def check_file_dask(
 
 
 def _raise_problems(parts: list[_Part]) -> None:
-    """``on_error="raise"``: the partitions' problems listed as the single-process engine
+    """``on_error="raise"``: the partitions' problems listed as the single-process executor
     lists them (the first ten in row order, then how many more)."""
     problems = [p for part in parts for p in part.problems]
     if problems:

@@ -279,7 +279,6 @@ def _fill_rings(r: argparse.ArgumentParser) -> None:
     )
     add_dask_options(
         r,
-        flag="--executor",
         what="draws the rings of many origins (sketch engine, one ring each) in partitions",
         partition="origins per partition (100)",
     )
@@ -323,7 +322,6 @@ def _fill_coverage(c: argparse.ArgumentParser) -> None:
     )
     add_dask_options(
         c,
-        flag="--executor",
         what="finds the nearest facilities of partitions of the targets (--km, or --minutes "
         "with the sketch engine)",
         partition="targets per partition (2000)",

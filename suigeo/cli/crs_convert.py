@@ -149,11 +149,11 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _folders(args: argparse.Namespace) -> tuple[str, ...]:
-    """With --engine dask, -o names a dataset folder (checked as such before any work)."""
+    """With --executor dask, -o names a dataset folder (checked as such before any work)."""
     return ("output",) if args.dask_engine == "dask" else ()
 
 
 def _engine(args: argparse.Namespace) -> dict:
-    """The engine options of ``convert_file`` (the Dask ones only with --engine dask)."""
+    """The executor options of ``convert_file`` (the Dask ones only with --executor dask)."""
     dask = dask_options(args)
-    return {"engine": "dask", **dask} if dask else {}
+    return {"executor": "dask", **dask} if dask else {}

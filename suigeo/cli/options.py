@@ -77,20 +77,18 @@ def positive(text: str) -> int:
     return n
 
 
-def add_dask_options(
-    p: argparse.ArgumentParser, *, flag: str = "--engine", what: str, partition: str
-) -> None:
-    """The Dask engine's options, the same for every command that has one: ``flag``
-    (``--engine``, or ``--executor`` where ``--engine`` already names something else)
-    ``memory|dask``, ``--workers``, ``--memory-limit``, ``--scheduler``, ``--partition-rows``
+def add_dask_options(p: argparse.ArgumentParser, *, what: str, partition: str) -> None:
+    """The Dask executor's options, the same for every command that has one: ``--executor
+    memory|dask`` (where the work runs; in ``access``, ``--engine`` is the travel-time model),
+    ``--workers``, ``--memory-limit``, ``--scheduler``, ``--partition-rows``
     (``partition``: its help). Read them back with :func:`dask_options`."""
     d = p.add_argument_group(
-        "Dask engine",
-        f"{flag} dask {what} on Dask (pip install 'suigeo[dask]'): a local cluster of worker "
+        "Dask executor",
+        f"--executor dask {what} on Dask (pip install 'suigeo[dask]'): a local cluster of worker "
         "processes, or the cluster at --scheduler; same results as the default",
     )
     d.add_argument(
-        flag,
+        "--executor",
         dest="dask_engine",
         choices=("memory", "dask"),
         default="memory",
@@ -104,11 +102,10 @@ def add_dask_options(
         "--scheduler", metavar="ADDRESS", help="join the cluster at ADDRESS (tcp://host:8786)"
     )
     d.add_argument("--partition-rows", metavar="N", type=positive, help=partition)
-    p.set_defaults(dask_flag=flag)
 
 
 def dask_options(args: argparse.Namespace) -> dict:
-    """The Dask keyword arguments of a parsed command line (empty without the Dask engine;
+    """The Dask keyword arguments of a parsed command line (empty without the Dask executor;
     a Dask option without it is a usage error)."""
     dask = {
         "workers": args.workers,
@@ -122,6 +119,6 @@ def dask_options(args: argparse.Namespace) -> dict:
             from suigeo.errors import InputError
 
             flags = ", ".join("--" + k.replace("_", "-") for k in given)
-            raise InputError(f"{flags}: only with {args.dask_flag} dask")
+            raise InputError(f"{flags}: only with --executor dask")
         return {}
     return dask

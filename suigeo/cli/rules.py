@@ -18,7 +18,7 @@ Examples:
   suigeo rules check parcels.gpkg --ruleset village-industrial-2022 --format csv -o out.csv
   suigeo rules check sheets.csv --ruleset survey-update-2022 --format json
   suigeo rules check parcels.parquet --ruleset village-industrial-2022 --format csv \
-      -o out.csv --engine dask --workers 4
+      -o out.csv --executor dask --workers 4
 
 Exit status: 0 nothing failed, 1 at least one rule failed or no rule of the set was in
 force on the as-of date (nothing checked; --allow-expired reports it with exit 0),
@@ -306,9 +306,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _engine(args: argparse.Namespace) -> dict:
-    """``engine="dask"`` and its options with --engine dask, else nothing."""
+    """``executor="dask"`` and its options with --executor dask, else nothing."""
     dask = dask_options(args)
-    return {"engine": "dask", **dask} if dask else {}
+    return {"executor": "dask", **dask} if dask else {}
 
 
 def _parcel_outputs(args: argparse.Namespace, result: ParcelResult, inputs: list[str]) -> None:

@@ -7,7 +7,7 @@
 - :mod:`suigeo.io.rejects`: the one rejects report (:func:`write_rejects`);
 - :mod:`suigeo.io.atomic`: atomic outputs that never overwrite an input;
 - :mod:`suigeo.io.partitions`: inputs split into partitions and datasets written
-  atomically (the Dask engine);
+  atomically (the Dask executor);
 - :mod:`suigeo.io.sheets`: Excel and 南方CASS tables in, ``.xlsx`` and CASS out;
 - :mod:`suigeo.io.grids`: text height grids (ISG, Surfer ASCII) in, GeoTIFF grids PROJ
   reads out.

@@ -1,10 +1,10 @@
-"""The Dask side of every ``--engine dask``: the cluster, the tasks, the progress bar.
+"""The Dask side of every ``--executor dask``: the cluster, the tasks, the progress bar.
 
 One implementation for ``crs convert``, ``rules check`` and ``access coverage``/``rings``
 (the commands supply the task function and what its results become):
 
 - :func:`check_options`: Dask is installed and the engine options make sense, before any
-  work (no Dask import happens unless the Dask engine was asked for: this module imports
+  work (no Dask import happens unless the Dask executor was asked for: this module imports
   ``distributed`` only inside its functions);
 - :func:`connect` / :class:`Cluster`: a ``LocalCluster`` of ``workers`` single-threaded
   processes with ``memory_limit`` each, or the cluster at ``scheduler``;
@@ -12,7 +12,7 @@ One implementation for ``crs convert``, ``rules check`` and ``access coverage``/
   (a dead worker's task is rerun by Dask; a task that kills workers again and again becomes
   a one-line :class:`~suigeo.errors.SuigeoError`); :func:`in_order` puts them back in input
   order; whatever is still pending when an error stops the run is cancelled;
-- :func:`progress_bar`: the tqdm bar of the single-process engines (on a terminal).
+- :func:`progress_bar`: the tqdm bar of the single-process executors (on a terminal).
 
 Task names are ``suigeo-<what>-<run>-<partition>``: no values of the data or the
 parameters ever appear in them (they are shown on the dashboard).
@@ -46,7 +46,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: the values of ``engine=`` (``--engine``) of the commands that have a Dask engine
+#: the values of ``engine=`` (``--engine``) of the commands that have a Dask executor
 ENGINES = ("memory", "dask")
 
 T = TypeVar("T")
@@ -64,7 +64,7 @@ def check_options(
         import distributed  # noqa: F401
     except ImportError:
         raise InputError(
-            "the Dask engine needs Dask: pip install 'suigeo[dask]' (dask, distributed, "
+            "the Dask executor needs Dask: pip install 'suigeo[dask]' (dask, distributed, "
             "dask-geopandas)"
         ) from None
     if partition_rows is not None and partition_rows < 1:
@@ -78,9 +78,9 @@ def check_options(
         )
 
 
-def engine_options(engine: str, *, name: str = "engine", **options: Any) -> bool:
-    """``True`` for ``engine="dask"``; refuse an unknown engine, and Dask options given to
-    the single-process engine (``options``: name -> value, ``None`` when not given).
+def engine_options(engine: str, *, name: str = "executor", **options: Any) -> bool:
+    """``True`` for ``executor="dask"``; refuse an unknown engine, and Dask options given to
+    the single-process executor (``options``: name -> value, ``None`` when not given).
     ``name`` is the parameter's name in messages (``executor`` in :mod:`suigeo.geo.access`,
     where ``engine`` names the travel-time engine)."""
     if engine not in ENGINES:
@@ -231,7 +231,7 @@ def in_order(on_result: Callable[[T], None]) -> Callable[[int, T], None]:
 
 
 def progress_bar(progress: bool | None, total: int, unit: str = "rows") -> Any:
-    """The tqdm bar of the single-process engines on stderr (``None`` off a terminal unless
+    """The tqdm bar of the single-process executors on stderr (``None`` off a terminal unless
     ``progress`` is True). ``unit`` ``"B"`` counts bytes (binary prefixes)."""
     if progress is None:
         progress = sys.stderr.isatty()

@@ -1,4 +1,4 @@
-"""Inputs split into partitions, and outputs written as partitioned datasets (the Dask engine).
+"""Inputs split into partitions, and outputs written as partitioned datasets (the Dask executor).
 
 Partitions are described by small picklable records, planned on the client and read on the
 workers:

@@ -1,4 +1,4 @@
-"""Shared by the Dask engine tests: input files with bad rows, and output comparisons."""
+"""Shared by the Dask executor tests: input files with bad rows, and output comparisons."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The Dask engine of ``crs convert`` (``engine="dask"``, ``--engine dask``).
+"""The Dask executor of ``crs convert`` (``executor="dask"``, ``--executor dask``).
 
-References: the single-process engine on the same files (itself tested against PROJ in
+References: the single-process executor on the same files (itself tested against PROJ in
 test_batch.py) row for row and byte for byte (WKB of every geometry, the rejects file), and
 pyproj's own Transformer for the coordinates. Clusters are in-process (``processes=False``)
 except for the fault test, which kills a worker process.
@@ -69,7 +69,7 @@ def test_csv_blocks_identical_to_memory_engine(tmp_path, address):
         tmp_path / "dask.parquet",
         src="CGCS2000",
         dst=GK,
-        engine="dask",
+        executor="dask",
         scheduler=address,
         partition_rows=250,
     )
@@ -131,7 +131,7 @@ def test_geoparquet_dataset_in_and_out(tmp_path, address):
         tmp_path / "dask.parquet",
         src=4490,
         dst=GK,
-        engine="dask",
+        executor="dask",
         scheduler=address,
         partition_rows=200,
     )
@@ -144,7 +144,7 @@ def test_geoparquet_dataset_in_and_out(tmp_path, address):
     # a part in another CRS is refused, not converted as if it were in the first's
     gdf.iloc[:10].to_crs(4547).to_parquet(folder / "03.parquet")
     with pytest.raises(InputError, match=r"CRS \(GeoParquet metadata\) differs"):
-        convert_file(folder, tmp_path / "x.parquet", src=4490, dst=GK, engine="dask",
+        convert_file(folder, tmp_path / "x.parquet", src=4490, dst=GK, executor="dask",
                      scheduler=address)  # fmt: skip
 
     # GeoParquet that geopandas, dask-geopandas and GDAL read, with its CRS
@@ -169,7 +169,7 @@ def test_gz2000_with_the_example_parameter_file(tmp_path, address):
     kw = dict(src="CGCS2000", dst="GZ2000", params=EXAMPLE_FILE)
     mem = convert_file(inp, tmp_path / "mem.parquet", **kw)
     got = convert_file(
-        inp, tmp_path / "dask.parquet", engine="dask", scheduler=address, partition_rows=300, **kw
+        inp, tmp_path / "dask.parquet", executor="dask", scheduler=address, partition_rows=300, **kw
     )
     assert (got.read, got.written, got.rejected) == (mem.read, mem.written, mem.rejected)
     _same_output(tmp_path / "dask.parquet", tmp_path / "mem.parquet")
@@ -181,7 +181,7 @@ def test_gz2000_with_the_example_parameter_file(tmp_path, address):
         src="GZ2000",
         dst="CGCS2000",
         params=EXAMPLE_FILE,
-        engine="dask",
+        executor="dask",
         scheduler=address,
         partition_rows=300,
     )
@@ -202,7 +202,7 @@ def test_plain_parquet_table_with_numeric_columns(tmp_path, address):
     pq.write_table(table, tmp_path / "t.parquet", row_group_size=40)
     kw = dict(src=4490, dst=GK, x="x", y="y")
     mem = convert_file(tmp_path / "t.parquet", tmp_path / "m.parquet", **kw)
-    got = convert_file(tmp_path / "t.parquet", tmp_path / "d.parquet", engine="dask",
+    got = convert_file(tmp_path / "t.parquet", tmp_path / "d.parquet", executor="dask",
                        scheduler=address, partition_rows=70, **kw)  # fmt: skip
     assert (got.read, got.written, got.rejected) == (300, 100, 200)
     assert got.reasons == mem.reasons
@@ -213,14 +213,14 @@ def test_plain_parquet_table_with_numeric_columns(tmp_path, address):
 def test_empty_input_writes_an_empty_dataset(tmp_path, address):
     inp = tmp_path / "in.csv"
     inp.write_text("id,lon,lat\n", encoding="utf-8")
-    got = convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
+    got = convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, executor="dask",
                        scheduler=address)  # fmt: skip
     assert (got.read, got.written, got.rejected) == (0, 0, 0)
     assert _parts(tmp_path / "o.parquet").num_rows == 0
 
 
 # --------------------------------------------------------------------------------------------
-# errors: the same as the single-process engine's, or a clear refusal
+# errors: the same as the single-process executor's, or a clear refusal
 # --------------------------------------------------------------------------------------------
 
 
@@ -232,7 +232,7 @@ def test_a_bad_row_in_a_later_block_is_reported_as_by_the_memory_engine(tmp_path
     with pytest.raises(InputError) as mem:
         convert_file(inp, tmp_path / "m.parquet", src=4490, dst=GK)
     with pytest.raises(InputError) as got:
-        convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, engine="dask",
+        convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, executor="dask",
                      scheduler=address, partition_rows=200)  # fmt: skip
     assert str(got.value) == str(mem.value)
     assert "line 1701" in str(got.value)
@@ -248,13 +248,13 @@ def test_an_unclosed_quote_is_reported_and_a_stray_quote_reads_in_one_block(tmp_
     with pytest.raises(InputError) as mem:
         convert_file(bad, tmp_path / "m.parquet", **kw)
     with pytest.raises(InputError) as got:
-        convert_file(bad, tmp_path / "d.parquet", engine="dask", scheduler=address,
+        convert_file(bad, tmp_path / "d.parquet", executor="dask", scheduler=address,
                      partition_rows=50, **kw)  # fmt: skip
     assert str(got.value) == str(mem.value) and "never closed" in str(got.value)
     stray = tmp_path / "stray.csv"  # 12" is a cell of three characters, quote included
     stray.write_text("id,lon,lat,note\n" + rows + '401,113.3,23.1,12"\n' + rows)
     mem_s = convert_file(stray, tmp_path / "m.parquet", **kw)
-    got_s = convert_file(stray, tmp_path / "d.parquet", engine="dask", scheduler=address,
+    got_s = convert_file(stray, tmp_path / "d.parquet", executor="dask", scheduler=address,
                          partition_rows=50, **kw)  # fmt: skip
     assert got_s.read == mem_s.read == 801
     _same_output(tmp_path / "d.parquet", tmp_path / "m.parquet")
@@ -272,7 +272,7 @@ def test_refusals(tmp_path, inp, out, error, text):
     _points_csv(tmp_path / "in.csv", 20)
     gpd.GeoDataFrame(geometry=[shapely.Point(113.3, 23.1)], crs=4490).to_file(tmp_path / "in.gpkg")
     with pytest.raises(error, match=text):
-        convert_file(tmp_path / inp, tmp_path / out, src=4490, dst=GK, engine="dask")
+        convert_file(tmp_path / inp, tmp_path / out, src=4490, dst=GK, executor="dask")
 
 
 def test_an_all_swapped_file_is_refused_as_by_the_memory_engine(tmp_path, address):
@@ -281,7 +281,7 @@ def test_an_all_swapped_file_is_refused_as_by_the_memory_engine(tmp_path, addres
     with pytest.raises(InputError) as mem:
         convert_file(inp, tmp_path / "m.parquet", src=4490, dst=GK)
     with pytest.raises(InputError) as got:
-        convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, engine="dask",
+        convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, executor="dask",
                      scheduler=address, partition_rows=100)  # fmt: skip
     assert str(got.value) == str(mem.value) and "look swapped" in str(got.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
@@ -297,7 +297,7 @@ def test_a_gbk_csv_is_split_as_its_utf8_copy_and_identical(tmp_path, address):
     inp.write_bytes(text.encode("gbk"))
     utf8.unlink()
     mem = convert_file(inp, tmp_path / "m.parquet", src=4490, dst=GK)
-    got = convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, engine="dask",
+    got = convert_file(inp, tmp_path / "d.parquet", src=4490, dst=GK, executor="dask",
                        scheduler=address, partition_rows=150)  # fmt: skip
     assert len(dataset_parts(tmp_path / "d.parquet")) > 5
     assert (got.read, got.written, got.rejected) == (mem.read, mem.written, mem.rejected)
@@ -319,16 +319,16 @@ def test_an_input_dataset_is_never_the_output(tmp_path, address):
     folder.mkdir()
     _geoparquet_rows(400).to_parquet(folder / "part.000000.parquet")
     with pytest.raises(OutputError, match="never overwrites an input"):
-        convert_file(folder, folder, src=4490, dst=GK, engine="dask", scheduler=address)
+        convert_file(folder, folder, src=4490, dst=GK, executor="dask", scheduler=address)
     other = tmp_path / "other.parquet"
     other.mkdir()
     (other / "notes.txt").write_text("mine")
     with pytest.raises(OutputError, match="other files than dataset parts"):
-        convert_file(folder, other, src=4490, dst=GK, engine="dask", scheduler=address)
+        convert_file(folder, other, src=4490, dst=GK, executor="dask", scheduler=address)
     assert (other / "notes.txt").read_text() == "mine"
     inside = ROOT / "crs" / "examples" / "o.parquet"
     with pytest.raises(OutputError, match="inside the installed suigeo package"):
-        convert_file(folder, inside, src=4490, dst=GK, engine="dask", scheduler=address)
+        convert_file(folder, inside, src=4490, dst=GK, executor="dask", scheduler=address)
     assert not inside.exists()
 
 
@@ -339,23 +339,23 @@ def test_parameters_as_a_mapping_are_refused(tmp_path):
     values = tomllib.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
     with pytest.raises(InputError, match="needs the Guangzhou 2000 parameters as a file"):
         convert_file(tmp_path / "in.csv", tmp_path / "o.parquet", src=4490, dst="GZ2000",
-                     params=values, engine="dask")  # fmt: skip
+                     params=values, executor="dask")  # fmt: skip
 
 
 def test_engine_options_need_the_dask_engine(tmp_path, capsys):
     inp = _points_csv(tmp_path / "in.csv", 20)
-    with pytest.raises(InputError, match="only for engine='dask'"):
+    with pytest.raises(InputError, match="only for executor='dask'"):
         convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, workers=2)
-    with pytest.raises(InputError, match="unknown engine"):
-        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="spark")
+    with pytest.raises(InputError, match="unknown executor"):
+        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, executor="spark")
     with pytest.raises(InputError, match="those of the cluster at the scheduler"):
-        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
+        convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, executor="dask",
                      scheduler="tcp://127.0.0.1:9", workers=2)  # fmt: skip
     assert not (tmp_path / "o.parquet").exists()
     code = main(["crs", "convert", str(inp), "-o", str(tmp_path / "o.parquet"),
                  "--from", "CGCS2000", "--to", GK, "--workers", "2"])  # fmt: skip
     assert code == 2
-    assert "--workers: only with --engine dask" in capsys.readouterr().err
+    assert "--workers: only with --executor dask" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def test_an_interrupted_run_leaves_the_old_output_and_no_partial_dataset(
 ):
     inp = _points_csv(tmp_path / "in.csv", 2000)
     out = tmp_path / "o.parquet"
-    convert_file(inp, out, src=4490, dst=GK, engine="dask", scheduler=address)
+    convert_file(inp, out, src=4490, dst=GK, executor="dask", scheduler=address)
     before = {p.name: p.read_bytes() for p in dataset_parts(out)}
     calls = []
 
@@ -379,7 +379,7 @@ def test_an_interrupted_run_leaves_the_old_output_and_no_partial_dataset(
 
     monkeypatch.setattr(dc._Merge, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        convert_file(inp, out, src=4490, dst=GK, engine="dask", scheduler=address,
+        convert_file(inp, out, src=4490, dst=GK, executor="dask", scheduler=address,
                      partition_rows=100, rejects=tmp_path / "r.csv")  # fmt: skip
     assert {p.name: p.read_bytes() for p in dataset_parts(out)} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "o.parquet", "o.rejects.csv"]
@@ -430,7 +430,7 @@ def test_parameters_never_travel_with_the_tasks(tmp_path, cluster, monkeypatch, 
     c.scheduler.add_plugin(Probe(), name="secrets-probe")
     with distributed.get_task_stream(client) as stream:
         s = convert_file(inp, tmp_path / "o.parquet", src=4490, dst="GZ2000", params=params,
-                         engine="dask", scheduler=c.scheduler_address,
+                         executor="dask", scheduler=c.scheduler_address,
                          partition_rows=100)  # fmt: skip
     c.scheduler.remove_plugin("secrets-probe")
     assert s.written > 700 and len(sent) == 1
@@ -480,7 +480,7 @@ def test_progress_bar(tmp_path, address, capsys, monkeypatch):
         return bars[-1]
 
     monkeypatch.setattr(dc, "progress_bar", bar)
-    convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
+    convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, executor="dask",
                  scheduler=address, partition_rows=200, progress=True)  # fmt: skip
     err = capsys.readouterr().err
     assert "B/s" in err
@@ -499,7 +499,7 @@ def test_without_the_dask_engine_nothing_imports_dask(tmp_path):
         f" '--from', 'CGCS2000', '--to', {GK!r}])\n"
         "from suigeo.crs.batch import convert_file\n"
         f"convert_file({str(inp)!r}, {str(tmp_path / 'p.parquet')!r}, src=4490, dst={GK!r})\n"
-        # the other commands with a Dask engine, on their default engine
+        # the other commands with a Dask executor, on their default engine
         f"rc += main(['rules', 'check', {str(projects)!r}, '--ruleset', "
         "'village-industrial-2022', '--as-of', '2024-06-30'])\n"
         f"rc += main(['access', 'coverage', {str(clean)!r}, {str(clean)!r}, '--km', '1', "
@@ -524,7 +524,7 @@ def test_cli_engine_dask_on_a_local_cluster(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "suigeo", "crs", "convert", str(inp), "-o",
          str(tmp_path / "o.parquet"), "--from", "CGCS2000", "--to", "GZ2000", "--params",
-         str(EXAMPLE_FILE), "--engine", "dask", "--workers", "1", "--memory-limit", "1GB"],
+         str(EXAMPLE_FILE), "--executor", "dask", "--workers", "1", "--memory-limit", "1GB"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
@@ -539,7 +539,7 @@ def test_a_temporary_folder_of_a_killed_run_is_removed_by_the_next(tmp_path, add
     dead = tmp_path / ".o.parquet.suigeo-tmp-999999999-x1"  # no such process
     dead.mkdir()
     (dead / "part.000000.parquet").write_bytes(b"half")
-    convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, engine="dask",
+    convert_file(inp, tmp_path / "o.parquet", src=4490, dst=GK, executor="dask",
                  scheduler=address)  # fmt: skip
     assert not dead.exists()
     assert len(dataset_parts(tmp_path / "o.parquet")) == 1
@@ -549,13 +549,13 @@ def test_cli_replaces_an_earlier_dataset_and_refuses_the_input(tmp_path, address
     inp = _points_csv(tmp_path / "in.csv", 300)
     out = tmp_path / "o.parquet"
     args = ["crs", "convert", str(inp), "-o", str(out), "--from", "CGCS2000", "--to", GK,
-            "--engine", "dask", "--scheduler", address, "--partition-rows", "100"]  # fmt: skip
+            "--executor", "dask", "--scheduler", address, "--partition-rows", "100"]  # fmt: skip
     assert main(args) == 0
     first = {p.name: p.read_bytes() for p in dataset_parts(out)}
     assert main(args) == 0  # the earlier dataset (a folder) is replaced, not refused
     assert {p.name: p.read_bytes() for p in dataset_parts(out)} == first
     back = ["crs", "convert", str(out), "-o", str(out), "--from", GK, "--to", "CGCS2000",
-            "--engine", "dask", "--scheduler", address]  # fmt: skip
+            "--executor", "dask", "--scheduler", address]  # fmt: skip
     assert main(back) == 2
     assert "never overwrites an input" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in dataset_parts(out)} == first

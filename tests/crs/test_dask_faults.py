@@ -1,4 +1,4 @@
-"""The Dask engine of ``crs convert`` under faults: a worker process killed mid-run.
+"""The Dask executor of ``crs convert`` under faults: a worker process killed mid-run.
 
 Its own module: the other Dask tests share an in-process cluster, and this one needs worker
 processes (a LocalCluster with processes=True) started after that cluster is closed.
@@ -58,7 +58,7 @@ def test_a_worker_killed_mid_run_is_retried_and_the_output_is_identical(tmp_path
 
         killer = threading.Thread(target=kill_when_the_first_part_is_written)
         killer.start()
-        got = convert_file(inp, out, engine="dask", scheduler=c.scheduler_address,
+        got = convert_file(inp, out, executor="dask", scheduler=c.scheduler_address,
                            partition_rows=1500, **kw)  # fmt: skip
         killer.join()
         assert killed, "the worker was not killed"
@@ -74,13 +74,13 @@ def test_a_worker_killed_mid_run_is_retried_and_the_output_is_identical(tmp_path
 
 
 def test_a_terminated_run_leaves_no_dataset_and_no_temporary_folder(tmp_path):
-    """SIGTERM to ``suigeo crs convert --engine dask`` mid-run (its own LocalCluster)."""
+    """SIGTERM to ``suigeo crs convert --executor dask`` mid-run (its own LocalCluster)."""
     inp = _points_csv(tmp_path / "in.csv", 60_000, seed=9)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "suigeo", "crs", "convert", str(inp), "-o",
          str(tmp_path / "o.parquet"), "--from", "CGCS2000", "--to", "GZ2000", "--params",
-         str(EXAMPLE_FILE), "--engine", "dask", "--workers", "1", "--partition-rows", "1500"],
+         str(EXAMPLE_FILE), "--executor", "dask", "--workers", "1", "--partition-rows", "1500"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 90

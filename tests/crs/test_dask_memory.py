@@ -98,7 +98,7 @@ def test_a_dataset_three_times_a_workers_memory_limit(tmp_path):
     sampler.start()
     t0 = time.perf_counter()
     try:
-        got = convert_file(src, out, src="CGCS2000", dst="CGCS2000-3GK-CM114", engine="dask",
+        got = convert_file(src, out, src="CGCS2000", dst="CGCS2000-3GK-CM114", executor="dask",
                            workers=2, memory_limit=LIMIT, partition_rows=GROUP,
                            chunk_rows=10_000)  # fmt: skip
     finally:

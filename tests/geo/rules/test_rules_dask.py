@@ -1,6 +1,6 @@
-"""``rules check --engine dask`` (``check_file(engine="dask")``).
+"""``rules check --executor dask`` (``check_file(executor="dask")``).
 
-Reference: the single-process engine on the same files (itself tested against hand-checked
+Reference: the single-process executor on the same files (itself tested against hand-checked
 values and exact fractions in the other rule tests): every report format byte for byte, the
 rejects frame and file, the errors word for word, the exit status. The files mix bad rows
 (text, negative areas, a part over its whole, blank lines, a quoted cell over two lines)
@@ -81,7 +81,7 @@ def _bad_csv(path: Path, n: int = 1500) -> Path:
 def _both(path, address, **kw):
     mem = check_file(path, VI, as_of=AS_OF, **kw)
     dask = check_file(
-        path, VI, as_of=AS_OF, engine="dask", scheduler=address, partition_rows=97, **kw
+        path, VI, as_of=AS_OF, executor="dask", scheduler=address, partition_rows=97, **kw
     )
     return mem, dask
 
@@ -107,7 +107,7 @@ def test_bad_input_is_listed_as_by_the_memory_engine(tmp_path, address):
     with pytest.raises(InputError) as a:
         check_file(inp, VI, as_of=AS_OF)
     with pytest.raises(InputError) as b:
-        check_file(inp, VI, as_of=AS_OF, engine="dask", scheduler=address, partition_rows=97)
+        check_file(inp, VI, as_of=AS_OF, executor="dask", scheduler=address, partition_rows=97)
     assert str(b.value) == str(a.value)
     assert "row 4 (line 5), project 'P3', column 'site_area_m2': not a number" in str(a.value)
 
@@ -121,7 +121,7 @@ def test_more_than_ten_problems_across_partitions(tmp_path, address):
     with pytest.raises(InputError) as a:
         check_file(inp, VI, as_of=AS_OF)
     with pytest.raises(InputError) as b:
-        check_file(inp, VI, as_of=AS_OF, engine="dask", scheduler=address, partition_rows=40)
+        check_file(inp, VI, as_of=AS_OF, executor="dask", scheduler=address, partition_rows=40)
     assert str(b.value) == str(a.value)
     assert str(a.value).endswith("... and 8 more problems")
 
@@ -134,7 +134,7 @@ def test_a_duplicate_id_in_another_partition_is_found(tmp_path, address):
     with pytest.raises(InputError) as a:
         check_file(inp, VI, as_of=AS_OF, on_error="reject")
     with pytest.raises(InputError) as b:
-        check_file(inp, VI, as_of=AS_OF, on_error="reject", engine="dask", scheduler=address,
+        check_file(inp, VI, as_of=AS_OF, on_error="reject", executor="dask", scheduler=address,
                    partition_rows=50)  # fmt: skip
     assert str(b.value) == str(a.value) and "duplicate project id 'P3'" in str(a.value)
 
@@ -163,25 +163,25 @@ def test_not_in_force_and_exit_codes_are_the_same(tmp_path, address, capsys):
     _projects(200).to_csv(inp, index=False)
     for as_of in ("2019-01-01", AS_OF):
         results = []
-        for extra in ([], ["--engine", "dask", "--scheduler", address, "--partition-rows", "30"]):
+        for extra in ([], ["--executor", "dask", "--scheduler", address, "--partition-rows", "30"]):
             out = tmp_path / f"o{len(extra)}.json"
             rc = main(["rules", "check", str(inp), "--ruleset", VI, "--as-of", as_of,
                        "--format", "json", "-o", str(out), *extra])  # fmt: skip
             results.append((rc, out.read_bytes(), capsys.readouterr().err))
         assert results[0] == results[1]
     with pytest.warns(NotInForceWarning):
-        r = check_file(inp, VI, as_of="2019-01-01", engine="dask", scheduler=address)
+        r = check_file(inp, VI, as_of="2019-01-01", executor="dask", scheduler=address)
     assert not r.in_force
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_file(inp, VI, as_of="2019-01-01", engine="dask", scheduler=address,
+        check_file(inp, VI, as_of="2019-01-01", executor="dask", scheduler=address,
                    allow_expired=True)  # fmt: skip
 
 
 def test_cli_rejects_file_identical(tmp_path, address, capsys):
     inp = _bad_csv(tmp_path / "p.csv")
     got = []
-    for extra in ([], ["--engine", "dask", "--scheduler", address, "--partition-rows", "50"]):
+    for extra in ([], ["--executor", "dask", "--scheduler", address, "--partition-rows", "50"]):
         tag = "d" if extra else "m"
         rc = main(["rules", "check", str(inp), "--ruleset", VI, "--as-of", AS_OF, "--format",
                    "csv", "-o", str(tmp_path / f"{tag}.csv"), "--rejects",
@@ -195,15 +195,15 @@ def test_engine_options_need_the_dask_engine(tmp_path, capsys):
     inp = tmp_path / "p.csv"
     _projects(5).to_csv(inp, index=False)
     assert main(["rules", "check", str(inp), "--ruleset", VI, "--partition-rows", "5"]) == 2
-    assert "--partition-rows: only with --engine dask" in capsys.readouterr().err
-    with pytest.raises(InputError, match="only for engine='dask'"):
+    assert "--partition-rows: only with --executor dask" in capsys.readouterr().err
+    with pytest.raises(InputError, match="only for executor='dask'"):
         check_file(inp, VI, workers=2)
-    with pytest.raises(InputError, match="unknown engine"):
-        check_file(inp, VI, engine="spark")
+    with pytest.raises(InputError, match="unknown executor"):
+        check_file(inp, VI, executor="spark")
 
 
 def test_progress_bar_counts_every_project(tmp_path, address, capsys, monkeypatch):
-    """The tqdm bar of the single-process engines, advanced as partitions complete."""
+    """The tqdm bar of the single-process executors, advanced as partitions complete."""
     import suigeo.geo.rules.dask_engine as de
 
     bars = []
@@ -216,7 +216,7 @@ def test_progress_bar_counts_every_project(tmp_path, address, capsys, monkeypatc
     monkeypatch.setattr(de, "progress_bar", bar)
     inp = tmp_path / "p.csv"
     _projects(450).to_csv(inp, index=False)
-    check_file(inp, VI, as_of=AS_OF, engine="dask", scheduler=address, partition_rows=100,
+    check_file(inp, VI, as_of=AS_OF, executor="dask", scheduler=address, partition_rows=100,
                progress=True)  # fmt: skip
     assert bars[0].n == bars[0].total == 450
     assert "rows" in capsys.readouterr().err
@@ -226,13 +226,13 @@ def test_csv_report_streamed_by_partitions_is_the_same_bytes(tmp_path, address):
     inp = _bad_csv(tmp_path / "p.csv")
     mem = check_file(inp, VI, as_of=AS_OF, on_error="reject")
     out = tmp_path / "report.csv"
-    dask = check_file(inp, VI, as_of=AS_OF, on_error="reject", engine="dask",
+    dask = check_file(inp, VI, as_of=AS_OF, on_error="reject", executor="dask",
                       scheduler=address, partition_rows=61, csv_report=out)  # fmt: skip
     assert out.read_text(encoding="utf-8") == render(mem, "csv") == render(dask, "csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv", "report.csv"]
-    with pytest.raises(InputError, match="csv_report: only for engine='dask'"):
+    with pytest.raises(InputError, match="csv_report: only for executor='dask'"):
         check_file(inp, VI, csv_report=out)
     with pytest.raises(InputError):  # bad rows without rejects: no report is left
-        check_file(inp, VI, as_of=AS_OF, engine="dask", scheduler=address,
+        check_file(inp, VI, as_of=AS_OF, executor="dask", scheduler=address,
                    csv_report=tmp_path / "r2.csv")  # fmt: skip
     assert not (tmp_path / "r2.csv").exists()
