@@ -5,8 +5,12 @@ restarted, and nothing is lost.
 Its own module: it needs worker processes (``processes=True``, the engine's own local
 cluster) and measures them. The dataset is a GeoParquet file of 1,600,000 points, each
 with 750 bytes of incompressible payload (a survey record's attachments): 1.2 GB on disk
-and in memory, three times the 400 MB limit of a worker, in partitions of 20,000 rows
-(15 MB; a worker holds a partition's input and output at once, about 5 times its size).
+and in memory, three times the 400 MB limit of a worker, in partitions of 10,000 rows
+(7.5 MB; a worker holds a partition's input and output at once, about 5 times its size).
+With 20,000-row partitions a worker peaked at 296 MiB, 78 % of its limit, next to Dask's
+80 % pause threshold: a worker paused there with memory the allocator keeps never resumes,
+and the run stalled once in a few runs. Smaller partitions keep the margin; the conversion
+runs in a child process with a deadline, so a stall would fail the test, not hang it.
 The reference for the coordinates is pyproj's own Transformer; for the payload, the bytes
 of the input.
 """
@@ -16,6 +20,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -28,16 +36,16 @@ import pytest
 import shapely
 from pyproj import CRS, Transformer
 
-from suigeo.crs.batch import convert_file
 from suigeo.io.partitions import dataset_parts
 
 pytest.importorskip("distributed")
 
 ROWS = 1_600_000
 PAYLOAD = 750
-GROUP = 20_000
+GROUP = 10_000
 LIMIT = "400MB"
 LIMIT_BYTES = 400e6
+DEADLINE_S = 600  # measured: 60-75 s under load; a stall fails the test
 
 
 def _dataset(path: Path) -> None:
@@ -83,29 +91,47 @@ def test_a_dataset_three_times_a_workers_memory_limit(tmp_path):
     src, out = tmp_path / "big.parquet", tmp_path / "gk.parquet"
     _dataset(src)
     assert src.stat().st_size > 3 * LIMIT_BYTES
-    me = psutil.Process()
+    # The conversion runs in a child process group with a deadline: if Dask ever stalls (a
+    # worker restarted for memory that never comes back), the test fails instead of hanging.
+    script = (
+        "import json, sys\n"
+        "from suigeo.crs.batch import convert_file\n"
+        f"got = convert_file({str(src)!r}, {str(out)!r}, src='CGCS2000', "
+        f"dst='CGCS2000-3GK-CM114', executor='dask', workers=2, memory_limit={LIMIT!r}, "
+        f"partition_rows={GROUP}, chunk_rows=10_000)\n"
+        "print(json.dumps([got.read, got.written, got.rejected]))\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, start_new_session=True
+    )
+    me = psutil.Process(child.pid)
     peaks: dict[int, int] = {}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            for p in me.children(recursive=True):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    peaks[p.pid] = max(peaks.get(p.pid, 0), p.memory_info().rss)
+            with contextlib.suppress(psutil.NoSuchProcess):
+                for p in me.children(recursive=True):
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        peaks[p.pid] = max(peaks.get(p.pid, 0), p.memory_info().rss)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
     t0 = time.perf_counter()
     try:
-        got = convert_file(src, out, src="CGCS2000", dst="CGCS2000-3GK-CM114", executor="dask",
-                           workers=2, memory_limit=LIMIT, partition_rows=GROUP,
-                           chunk_rows=10_000)  # fmt: skip
+        stdout, _ = child.communicate(timeout=DEADLINE_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        pytest.fail(f"the Dask conversion did not finish in {DEADLINE_S} s (killed)")
     finally:
         stop.set()
         sampler.join()
+    assert child.returncode == 0, child.returncode
+    got = json.loads(stdout.decode().strip().splitlines()[-1])
     wall = time.perf_counter() - t0
-    assert (got.read, got.written, got.rejected) == (ROWS, ROWS, 0)
+    assert got == [ROWS, ROWS, 0]
     workers = {pid: rss for pid, rss in peaks.items() if rss > 100e6}
     assert len(workers) == 2, f"workers seen (a restart adds one): {workers}"
     # under the limit, and below the 95 % at which the nanny restarts a worker (measured:
