@@ -210,10 +210,15 @@ def _set_ldid(dbf: Path, encoding: str) -> None:
 
 @contextlib.contextmanager
 def atomic_shapefile(
-    out: str | os.PathLike[str], *, inputs: Iterable[object] = (), encoding: str = "utf-8"
+    out: str | os.PathLike[str],
+    *,
+    inputs: Iterable[object] = (),
+    encoding: str = "utf-8",
+    ldid: bool = True,
 ) -> Iterator[Path]:
     """Yield a temporary ``.shp`` path; on success move every part written beside it to
-    ``out``'s name (see the module docstring); on failure remove them all."""
+    ``out``'s name (see the module docstring); on failure remove them all. ``ldid=False``
+    leaves the ``.dbf``'s language driver byte as written (a ``.dbf`` copied whole)."""
     from suigeo.io.atomic import check_outputs, disk_error
 
     out_p = Path(out)
@@ -236,7 +241,8 @@ def atomic_shapefile(
             raise err from None
         if not tmp.exists():
             raise OutputError(f"nothing was written to {str(out_p)!r}")
-        _set_ldid(tmp.with_suffix(".dbf"), encoding)
+        if ldid:
+            _set_ldid(tmp.with_suffix(".dbf"), encoding)
         written = {p.suffix.lower(): p for p in folder.iterdir()}
         for ext in PARTS:
             target = out_p.with_suffix(ext)
