@@ -143,7 +143,9 @@ def test_fast_output_equals_general_and_proj(tmp_path, caplog, monkeypatch, kind
     info = pyogrio.read_info(fast)
     assert info["total_bounds"] == pytest.approx([e.min(), n.min(), e.max(), n.max()], abs=1e-6)
     if z:
-        zs = shapely.get_coordinates(pyogrio.read_dataframe(fast).geometry.values, True)[:, 2]
+        zs = shapely.get_coordinates(pyogrio.read_dataframe(fast).geometry.values, include_z=True)[
+            :, 2
+        ]
         assert np.isfinite(zs).all() and zs.min() >= 12.5
 
 
