@@ -57,11 +57,21 @@ class ShpVertices:
         return self.z is not None
 
 
+def _as_doubles(buf: np.ndarray, r: int) -> np.ndarray:
+    """``buf`` from byte ``r`` on as little-endian doubles (a view: unaligned is fine)."""
+    k = (len(buf) - r) // 8
+    return buf[r : r + 8 * k].view("<f8")
+
+
 def _doubles(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Little-endian doubles at (unaligned) byte offsets ``at`` of ``buf``."""
-    if not len(at):
-        return np.empty(0, dtype=np.float64)
-    return buf[at[:, None] + _BYTES8].reshape(-1).view("<f8").astype(np.float64)
+    """Little-endian doubles at (unaligned) byte offsets ``at`` of ``buf``: one gather per
+    alignment of the offsets (records start on 2-byte words, so at most 4 of them)."""
+    out = np.empty(len(at), dtype=np.float64)
+    residue = at % 8
+    for r in np.flatnonzero(np.bincount(residue, minlength=8)).tolist():
+        take = residue == r
+        out[take] = _as_doubles(buf, r)[(at[take] - r) // 8]
+    return out
 
 
 def _ints(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -71,9 +81,12 @@ def _ints(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 def _put_doubles(buf: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
-    if len(at):
-        raw = np.ascontiguousarray(values, dtype="<f8").view(np.uint8).reshape(-1, 8)
-        buf[at[:, None] + _BYTES8] = raw
+    """Write ``values`` as little-endian doubles at byte offsets ``at`` of ``buf``."""
+    values = np.broadcast_to(np.asarray(values, dtype=np.float64), at.shape)
+    residue = at % 8
+    for r in np.flatnonzero(np.bincount(residue, minlength=8)).tolist():
+        take = residue == r
+        _as_doubles(buf, r)[(at[take] - r) // 8] = values[take]
 
 
 def _records(data: bytes, index: bytes) -> tuple[int, np.ndarray, np.ndarray] | str:
@@ -208,9 +221,7 @@ def ring_areas(v: ShpVertices, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     x0, y0 = x - x[v.part_starts][part], y - y[v.part_starts][part]
     terms = x0[:-1] * y0[1:] - x0[1:] * y0[:-1]
     same = part[:-1] == part[1:]  # the closing point repeats the first: no wrap-around term
-    out = np.zeros(len(v.part_starts))
-    np.add.at(out, part[:-1][same], terms[same])
-    return out
+    return np.bincount(part[:-1][same], weights=terms[same], minlength=len(v.part_starts))
 
 
 def write_vertices(
