@@ -13,7 +13,9 @@ they were (a ``.prj`` of an older output that the new one has none for is remove
 cannot lie about the new coordinates). The ``.cpg`` says the code page (UTF-8 by default;
 ``--encoding gbk`` writes GBK, with the 0x4D language driver byte, for old desktop
 software). Field names longer than 10 bytes (in the code page written) are refused, by
-name: a Shapefile would cut them silently.
+name: a Shapefile would cut them silently. A Shapefile converted into a Shapefile keeps its
+``.dbf`` as it is, code page included, when only its coordinates change
+(:mod:`suigeo.io.shp_records`, used by ``crs convert``).
 """
 
 from __future__ import annotations
