@@ -1230,7 +1230,10 @@ def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
     wanted = current_encoding()
     if wanted != AUTO and codecs.lookup(wanted).name != codecs.lookup(codec).name:
         return f"--encoding {wanted} re-encodes the {codec} attributes"
-    v = read_vertices(src_p, shx)
+    try:
+        v = read_vertices(src_p, shx)
+    except (OSError, ValueError, IndexError, MemoryError) as exc:  # GDAL says what is wrong
+        return f"the .shp is not read here ({type(exc).__name__}: {exc})"
     if isinstance(v, str):
         return v
     codes = np.zeros(len(v.x), dtype=np.int8)

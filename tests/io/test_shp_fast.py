@@ -38,6 +38,9 @@ def _geoms(kind: str) -> list:
     lon, lat = 113.3, 23.1
     if kind == "point":
         return [shapely.Point(lon + i * 0.01, lat + i * 0.003) for i in range(5)]
+    if kind == "multipoint":
+        return [shapely.MultiPoint([(lon + i * 0.01, lat), (lon, lat + i * 0.02 + 0.01)])
+                for i in range(4)]  # fmt: skip
     if kind == "line":
         return [
             shapely.LineString([(lon, lat), (lon + 0.01, lat + 0.02), (lon + 0.03, lat)]),
@@ -114,6 +117,8 @@ def _same_features(a: Path, b: Path) -> None:
         ("polygon", "cpg", False),
         ("polygon", "ldid", True),
         ("point", "cpg", True),
+        ("multipoint", "ldid", False),
+        ("line", "ldid", True),
     ],
 )
 def test_fast_output_equals_general_and_proj(tmp_path, caplog, monkeypatch, kind, code_page, z):
@@ -226,3 +231,20 @@ def test_shp_records_refuse_what_they_do_not_know(tmp_path):
     assert "shape type 25" in read_vertices(src, src.with_suffix(".shx"))
     src.write_bytes(bytes(data[:50]))
     assert isinstance(read_vertices(src, src.with_suffix(".shx")), str)
+
+
+def test_gz2000_fast_equals_general_and_writes_no_prj(tmp_path, caplog, monkeypatch):
+    from tests.crs.crs_refs import EXAMPLE
+
+    src = arcgis(tmp_path, "polygon", "ldid")
+    fast, slow = tmp_path / "fast.shp", tmp_path / "slow.shp"
+    kw = dict(src="CGCS2000", dst="GZ2000", params=EXAMPLE)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="suigeo.crs.batch"):
+        summary = convert_file(src, fast, **kw)
+    assert FAST in caplog.text and summary.written == 3
+    with monkeypatch.context() as m:
+        m.setattr(batch, "_fast_shapefile", lambda *a: False)
+        convert_file(src, slow, **kw)
+    _same_features(fast, slow)
+    assert not fast.with_suffix(".prj").exists() and not slow.with_suffix(".prj").exists()
