@@ -1220,16 +1220,17 @@ def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
     import codecs
 
     from suigeo.io.encodings import AUTO, current_encoding
-    from suigeo.io.shapefile import read_encoding
+    from suigeo.io.shapefile import read_encoding, write_encoding
     from suigeo.io.shp_records import POLYGONS, read_vertices, ring_areas
 
     shx, dbf, cpg = (_shp_part(src_p, ext) for ext in (".shx", ".dbf", ".cpg"))
     if source.geometry is None or source.pre_rejects is not None or shx is None or dbf is None:
         return "no geometry, .shx or .dbf"
     codec = read_encoding(src_p)
-    wanted = current_encoding()
-    if wanted != AUTO and codecs.lookup(wanted).name != codecs.lookup(codec).name:
-        return f"--encoding {wanted} re-encodes the {codec} attributes"
+    wanted = write_encoding()  # UTF-8 unless --encoding names the output's code page
+    if codecs.lookup(wanted).name != codecs.lookup(codec).name:
+        how = "UTF-8, the default" if current_encoding() == AUTO else f"--encoding {wanted}"
+        return f"the output's code page ({how}) re-encodes the {codec} attributes"
     try:
         v = read_vertices(src_p, shx)
     except (OSError, ValueError, IndexError, MemoryError) as exc:  # GDAL says what is wrong
@@ -1271,9 +1272,11 @@ def _fast_shapefile(
     bit for bit, and rejects nothing: every vertex converts through the same
     :meth:`_Converter.check_and_transform` without a reject code; one shape type, no null
     or empty shape, no M-only type; polygon rings closed, each record's first ring
-    clockwise and no ring turned round by the conversion; no ``--encoding`` other than the
-    input's code page. Returns ``False`` (nothing written, the source untouched) otherwise:
-    the caller then converts through GDAL, with the rejects as before."""
+    clockwise and no ring turned round by the conversion; the output's code page (UTF-8, or
+    the one ``--encoding`` names) is the input's, so a GBK file is copied only with
+    ``--encoding gbk`` and otherwise re-encoded to UTF-8 by GDAL. Returns ``False``
+    (nothing written, the source untouched) otherwise: the caller then converts through
+    GDAL, with the rejects as before."""
     import shutil
 
     from suigeo.io.encodings import AUTO, current_encoding

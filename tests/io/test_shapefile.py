@@ -87,18 +87,10 @@ def test_convert_round_trip_keeps_coordinates_and_bytes(tmp_path, capsys, kind):
     assert np.abs(round_trip - xy).max() < 1e-9  # degrees: ~0.1 mm
 
 
-def test_shapefile_keeps_its_code_page_and_utf8_on_request(tmp_path, capsys):
+def test_utf8_by_default_and_chinese_survives(tmp_path, capsys):
     src = arcgis_shapefile(tmp_path, "bare")
     out = tmp_path / "out.shp"
     assert main(["crs", "convert", str(src), "-o", str(out), "--from", "CGCS2000", "--to", GK]) == 0
-    # a Shapefile converted to a Shapefile keeps its .dbf, byte for byte, and says its code page
-    assert out.with_suffix(".cpg").read_text() == "GBK"
-    assert out.with_suffix(".dbf").read_bytes() == src.with_suffix(".dbf").read_bytes()
-    assert list(read_layer(out).frame["名称"]) == NAMES
-    # --encoding utf-8 re-encodes it
-    src = arcgis_shapefile(tmp_path, "cpg")
-    argv = [str(src), "-o", str(out), "--from", "CGCS2000", "--to", GK, "--encoding", "utf-8"]
-    assert main(["crs", "convert", *argv]) == 0
     assert out.with_suffix(".cpg").read_text() == "UTF-8"
     assert "石门村".encode() in out.with_suffix(".dbf").read_bytes()
     assert list(read_layer(out).frame["名称"]) == NAMES

@@ -78,15 +78,17 @@ def arcgis(folder: Path, kind: str, code_page: str = "ldid", z: bool = False) ->
     return path
 
 
-def _general(monkeypatch, src: Path, out: Path, **kw):
-    with monkeypatch.context() as m:
+def _general(monkeypatch, src: Path, out: Path, encoding: str = "gbk", **kw):
+    with monkeypatch.context() as m, use_encoding(encoding):
         m.setattr(batch, "_fast_shapefile", lambda *a: False)
         return convert_file(src, out, src="CGCS2000", dst=GK, **kw)
 
 
-def _convert(caplog, src: Path, out: Path, **kw):
+def _convert(caplog, src: Path, out: Path, encoding: str = "gbk", **kw):
+    """Convert with ``--encoding gbk`` (the output keeps the files' code page, so the fast
+    path may be taken) unless ``encoding`` says otherwise."""
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="suigeo.crs.batch"):
+    with caplog.at_level(logging.INFO, logger="suigeo.crs.batch"), use_encoding(encoding):
         summary = convert_file(src, out, src="CGCS2000", dst=GK, **kw)
     return summary, FAST in caplog.text
 
@@ -135,7 +137,10 @@ def test_fast_output_equals_general_and_proj(tmp_path, caplog, monkeypatch, kind
     )
     _same_features(fast, slow)
     # the attributes byte for byte, the code page said, the .prj as GDAL writes it
-    assert fast.with_suffix(".dbf").read_bytes() == src.with_suffix(".dbf").read_bytes()
+    # (but the language driver byte, which --encoding gbk sets as the GDAL writer does)
+    got, given = fast.with_suffix(".dbf").read_bytes(), src.with_suffix(".dbf").read_bytes()
+    assert got[:29] + got[30:] == given[:29] + given[30:] and got[29] == 0x4D
+    assert got[29] == slow.with_suffix(".dbf").read_bytes()[29]
     assert fast.with_suffix(".cpg").read_text().upper() in ("GBK", "CP936", "936")
     assert fast.with_suffix(".prj").read_text() == slow.with_suffix(".prj").read_text()
     assert pyogrio.read_dataframe(fast)["名称"].tolist()[0] == "石门村0号（温泉）"
@@ -185,17 +190,18 @@ def test_null_shapes_fall_back_and_are_rejected(tmp_path, caplog):
 
 
 def test_other_encoding_falls_back(tmp_path, caplog):
+    from suigeo.io.encodings import AUTO
+
     src = arcgis(tmp_path, "polygon", "cpg")
     out = tmp_path / "out.shp"
-    with use_encoding("utf-8"):
-        summary, used = _convert(caplog, src, out)
-    assert not used and "re-encodes" in caplog.text
-    assert summary.written == 3
-    assert out.with_suffix(".cpg").read_text() == "UTF-8"
-    assert "石门村".encode() in out.with_suffix(".dbf").read_bytes()
+    for encoding in (AUTO, "utf-8"):  # the default output code page is UTF-8
+        summary, used = _convert(caplog, src, out, encoding=encoding)
+        assert not used and "re-encodes" in caplog.text
+        assert summary.written == 3
+        assert out.with_suffix(".cpg").read_text() == "UTF-8"
+        assert "石门村".encode() in out.with_suffix(".dbf").read_bytes()
     # the same code page: fast, with the language driver byte set as the GDAL writer sets it
-    with use_encoding("gbk"):
-        _, used = _convert(caplog, src, out)
+    _, used = _convert(caplog, src, out, encoding="gbk")
     assert used
     assert out.with_suffix(".dbf").read_bytes()[29] == 0x4D
 
@@ -240,10 +246,10 @@ def test_gz2000_fast_equals_general_and_writes_no_prj(tmp_path, caplog, monkeypa
     fast, slow = tmp_path / "fast.shp", tmp_path / "slow.shp"
     kw = dict(src="CGCS2000", dst="GZ2000", params=EXAMPLE)
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="suigeo.crs.batch"):
+    with caplog.at_level(logging.INFO, logger="suigeo.crs.batch"), use_encoding("gbk"):
         summary = convert_file(src, fast, **kw)
     assert FAST in caplog.text and summary.written == 3
-    with monkeypatch.context() as m:
+    with monkeypatch.context() as m, use_encoding("gbk"):
         m.setattr(batch, "_fast_shapefile", lambda *a: False)
         convert_file(src, slow, **kw)
     _same_features(fast, slow)
