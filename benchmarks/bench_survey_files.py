@@ -23,9 +23,11 @@ from pathlib import Path
 SUIGEO = """
 import resource, sys, time
 from suigeo.crs.batch import convert_file
+from suigeo.io.encodings import use_encoding
 for run in range(int(sys.argv[3])):
     t, c = time.perf_counter(), time.process_time()
-    s = convert_file(sys.argv[1], sys.argv[2].replace("out", f"out{run}"), src="CGCS2000", dst="CGCS2000-3GK-CM114")
+    with use_encoding(sys.argv[4]):  # the output's code page: auto (UTF-8) or --encoding gbk
+        s = convert_file(sys.argv[1], sys.argv[2].replace("out", f"out{run}"), src="CGCS2000", dst="CGCS2000-3GK-CM114")
     r = resource.getrusage(resource.RUSAGE_SELF)
     print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {s.written}")
 """
@@ -48,7 +50,8 @@ import geopandas as gpd
 for run in range(int(sys.argv[3])):
     t, c = time.perf_counter(), time.process_time()
     g = gpd.read_file(sys.argv[1], encoding="gbk", engine="pyogrio").to_crs(4547)
-    g.to_file(sys.argv[2].replace("out", f"out{run}"), encoding="utf-8", engine="pyogrio")
+    out_enc = "utf-8" if sys.argv[4] == "auto" else sys.argv[4]
+    g.to_file(sys.argv[2].replace("out", f"out{run}"), encoding=out_enc, engine="pyogrio")
     r = resource.getrusage(resource.RUSAGE_SELF)
     print(f"{time.process_time() - c:.2f} {time.perf_counter() - t:.2f} {r.ru_maxrss / 1024:.0f} {len(g)}")
 """
@@ -87,11 +90,11 @@ def make_files(folder: Path, rows: int, features: int) -> tuple[Path, Path]:
     return csv, shp
 
 
-def run(code: str, src: Path, out: Path, runs: int) -> list[list[str]]:
+def run(code: str, src: Path, out: Path, runs: int, encoding: str) -> list[list[str]]:
     """One fresh process converting ``runs`` times in a row: a line of numbers per run (the
     first pays the first-use costs: lazy imports, PROJ and GDAL set-up; the later ones are
     the steady throughput of a longer job)."""
-    got = subprocess.run([sys.executable, "-c", code, str(src), str(out), str(runs)],
+    got = subprocess.run([sys.executable, "-c", code, str(src), str(out), str(runs), encoding],
                          capture_output=True, text=True, check=True)  # fmt: skip
     return [line.split() for line in got.stdout.splitlines()]
 
@@ -119,13 +122,14 @@ def main() -> None:
               f"GBK Shapefile {args.features:,} polygons")  # fmt: skip
         print("what                      tool       run   CPU s   wall s   peak MiB   rows")
         for _ in range(args.repeat):
-            for what, src, tools in (
-                ("GBK CSV -> GK CM114", csv, (("suigeo", SUIGEO, ".csv"), ("geopandas", GEOPANDAS_CSV, ".csv"))),
-                ("GBK SHP -> GK CM114", shp, (("suigeo", SUIGEO, ".shp"), ("geopandas", GEOPANDAS_SHP, ".shp"))),
+            for what, src, enc, tools in (
+                ("GBK CSV -> GK CM114", csv, "auto", (("suigeo", SUIGEO, ".csv"), ("geopandas", GEOPANDAS_CSV, ".csv"))),
+                ("GBK SHP -> GK, UTF-8", shp, "auto", (("suigeo", SUIGEO, ".shp"), ("geopandas", GEOPANDAS_SHP, ".shp"))),
+                ("GBK SHP -> GK, GBK kept", shp, "gbk", (("suigeo", SUIGEO, ".shp"), ("geopandas", GEOPANDAS_SHP, ".shp"))),
             ):  # fmt: skip
                 for tool, code, suffix in tools:
                     out = folder / f"out_{tool}{suffix}"
-                    for i, (cpu, wall, mem, n) in enumerate(run(code, src, out, args.runs)):
+                    for i, (cpu, wall, mem, n) in enumerate(run(code, src, out, args.runs, enc)):
                         print(
                             f"{what:<25} {tool:<10} {i + 1:>3} {cpu:>7} {wall:>8} {mem:>10} {n:>7}"
                         )

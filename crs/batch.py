@@ -360,15 +360,8 @@ def convert_file(
     done = False
     try:
         conv.out_path = out_p
-        with _atomic(out_p, out_fmt, inputs) as tmp:
-            layer_name = source.layer_name or out_p.stem
-            batches = _ReadAhead(_converted(source, conv, sink, bar))
-            try:
-                _write(out_fmt, tmp, batches, conv, d, layer_name)
-            finally:
-                batches.close()
-            _refuse_all_swapped(conv, source, axis_order)
-            sink.finish()
+        formats = (in_fmt, out_fmt)
+        _convert_into(src_p, out_p, formats, inputs, source, conv, sink, bar, axis_order)
         done = True
     finally:
         if not done:
@@ -1191,6 +1184,156 @@ def _refuse_all_swapped(conv: _Converter, source: _Source, axis_order: str) -> N
         f"{conv.src.name}'s area of use, inside with x and y exchanged); nothing was "
         f"written: {fix}"
     )
+
+
+def _convert_into(
+    src_p: Path, out_p: Path, formats: tuple[str, str], inputs: list, source: _Source,
+    conv: _Converter, sink: _RejectsSink, bar, axis_order: str,
+) -> None:  # fmt: skip
+    """Convert into the atomic output ``out_p``: a Shapefile into a Shapefile by rewriting
+    its coordinates when that is exact (:func:`_fast_shapefile`), else chunk by chunk
+    (GDAL, pyarrow, shapely)."""
+    in_fmt, out_fmt = formats
+    if _fast_shapefile(src_p, out_p, in_fmt, out_fmt, conv, source, inputs, bar):
+        sink.finish()  # no rejects: an empty file only if asked for (--rejects)
+        return
+    with _atomic(out_p, out_fmt, inputs) as tmp:
+        layer_name = source.layer_name or out_p.stem
+        batches = _ReadAhead(_converted(source, conv, sink, bar))
+        try:
+            _write(out_fmt, tmp, batches, conv, conv.dst, layer_name)
+        finally:
+            batches.close()
+        _refuse_all_swapped(conv, source, axis_order)
+        sink.finish()
+
+
+def _shp_part(shp: Path, ext: str) -> Path | None:
+    """The part ``ext`` (``.shx``, ``.dbf``, ...) of the Shapefile ``shp``, in either case."""
+    for p in (shp.with_suffix(ext), shp.with_suffix(ext.upper())):
+        if p.is_file():
+            return p
+    return None
+
+
+def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
+    """The points of ``src_p`` and their conversion for :func:`_fast_shapefile`, or the
+    reason it is not taken."""
+    import codecs
+
+    from suigeo.io.encodings import AUTO, current_encoding
+    from suigeo.io.shapefile import read_encoding, write_encoding
+    from suigeo.io.shp_records import POLYGONS, read_vertices, ring_areas
+
+    shx, dbf, cpg = (_shp_part(src_p, ext) for ext in (".shx", ".dbf", ".cpg"))
+    if source.geometry is None or source.pre_rejects is not None or shx is None or dbf is None:
+        return "no geometry, .shx or .dbf"
+    codec = read_encoding(src_p)
+    wanted = write_encoding()  # UTF-8 unless --encoding names the output's code page
+    if codecs.lookup(wanted).name != codecs.lookup(codec).name:
+        how = "UTF-8, the default" if current_encoding() == AUTO else f"--encoding {wanted}"
+        return f"the output's code page ({how}) re-encodes the {codec} attributes"
+    try:
+        v = read_vertices(src_p, shx)
+    except (OSError, ValueError, IndexError, MemoryError) as exc:  # GDAL says what is wrong
+        return f"the .shp is not read here ({type(exc).__name__}: {exc})"
+    if isinstance(v, str):
+        return v
+    codes = np.zeros(len(v.x), dtype=np.int8)
+    finite = np.isfinite(v.x) & np.isfinite(v.y)
+    if v.z is not None:
+        finite &= np.isfinite(v.z)
+    if not finite.all():
+        return "a coordinate that is not finite"
+    result = conv.check_and_transform(v.x, v.y, v.z, codes)  # as geometry_chunk calls it
+    if (codes != 0).any():
+        return "a feature would be rejected"
+    x, y = result[0], result[1]
+    if v.shape_type in POLYGONS:
+        before, after = ring_areas(v, v.x, v.y), ring_areas(v, x, y)
+        first = np.zeros(len(v.part_starts), dtype=bool)
+        first[np.searchsorted(v.part_starts, v.starts)] = True
+        if (np.sign(before) != np.sign(after)).any() or (before == 0).any():
+            return "a ring turned round (or flat) by the conversion"
+        if (before[first] > 0).any():
+            return "a polygon whose first ring is not clockwise"
+    return v, x, y, result[2] if v.z is not None else None, codec, (dbf, cpg)
+
+
+def _fast_shapefile(
+    src_p: Path, out_p: Path, in_fmt: str, out_fmt: str, conv: _Converter, source: _Source,
+    inputs: list, bar,
+) -> bool:  # fmt: skip
+    """Shapefile -> Shapefile by rewriting only the coordinates of the ``.shp``
+    (:mod:`suigeo.io.shp_records`): the ``.dbf`` and ``.cpg`` are copied byte for byte (the
+    attributes keep their code page; a ``.cpg`` naming it is added when there was none, and
+    ``--encoding gbk`` sets the language driver byte as the GDAL writer does), the ``.shx``
+    with its header's new bounding box, the ``.prj`` as GDAL writes it.
+
+    Taken only when it writes what GDAL would read back from the general path's output,
+    bit for bit, and rejects nothing: every vertex converts through the same
+    :meth:`_Converter.check_and_transform` without a reject code; one shape type, no null
+    or empty shape, no M-only type; polygon rings closed, each record's first ring
+    clockwise and no ring turned round by the conversion; the output's code page (UTF-8, or
+    the one ``--encoding`` names) is the input's, so a GBK file is copied only with
+    ``--encoding gbk`` and otherwise re-encoded to UTF-8 by GDAL. Returns ``False``
+    (nothing written, the source untouched) otherwise: the caller then converts through
+    GDAL, with the rejects as before."""
+    import shutil
+
+    from suigeo.io.encodings import AUTO, current_encoding
+    from suigeo.io.shapefile import atomic_shapefile
+    from suigeo.io.shp_records import write_vertices
+
+    if in_fmt != "shp" or out_fmt != "shp":
+        return False
+    plan = _fast_plan(src_p, conv, source)
+    if isinstance(plan, str):
+        log.info("%s: converted through GDAL: %s", src_p, plan)
+        return False
+    v, x, y, z, codec, (dbf, cpg) = plan
+    # ``--encoding gbk`` also sets the .dbf's language driver byte, as the GDAL writer's does
+    ldid = current_encoding() != AUTO
+    with atomic_shapefile(out_p, inputs=inputs, encoding=codec, ldid=ldid) as tmp:
+        write_vertices(v, tmp, x, y, z, shx=_shp_part(src_p, ".shx"))  # its bbox anew
+        shutil.copyfile(dbf, tmp.with_suffix(".dbf"))
+        if cpg is not None:
+            shutil.copyfile(cpg, tmp.with_suffix(".cpg"))
+        else:  # say the code page read (from the language driver byte or detected)
+            tmp.with_suffix(".cpg").write_text(codec.upper(), encoding="ascii")
+        prj = _prj_text(conv.dst)
+        if prj is not None:
+            tmp.with_suffix(".prj").write_text(prj, encoding="ascii")
+    n = len(v.offsets)
+    conv.count(np.zeros(n, dtype=np.int8))
+    conv.next_row += n
+    if bar is not None:
+        bar.update(n)
+    for close in source.closers:
+        with contextlib.suppress(Exception):
+            close()
+    log.info("%s: %d features, coordinates rewritten in the .shp (attributes copied)", src_p, n)
+    return True
+
+
+def _prj_text(dst: System) -> str | None:
+    """The ``.prj`` GDAL writes for ``dst`` (none for GZ2000), taken from an empty
+    Shapefile GDAL writes (the WKT in its ESRI dialect)."""
+    import tempfile
+
+    import pyogrio.raw
+
+    out_crs = _output_crs(dst)
+    if out_crs is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="suigeo-prj-") as folder:
+        path = Path(folder) / "prj.shp"
+        pyogrio.raw.write(
+            path, np.array([], dtype=object), [], [], driver="ESRI Shapefile",
+            geometry_type="Point", crs=out_crs.to_wkt(),
+        )  # fmt: skip
+        prj = path.with_suffix(".prj")
+        return prj.read_text(encoding="ascii") if prj.is_file() else None
 
 
 def _atomic(out: Path, fmt: str, inputs: list) -> contextlib.AbstractContextManager[Path]:

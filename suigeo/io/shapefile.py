@@ -13,7 +13,9 @@ they were (a ``.prj`` of an older output that the new one has none for is remove
 cannot lie about the new coordinates). The ``.cpg`` says the code page (UTF-8 by default;
 ``--encoding gbk`` writes GBK, with the 0x4D language driver byte, for old desktop
 software). Field names longer than 10 bytes (in the code page written) are refused, by
-name: a Shapefile would cut them silently.
+name: a Shapefile would cut them silently. A Shapefile converted into a Shapefile keeps its
+``.dbf`` as it is, code page included, when only its coordinates change
+(:mod:`suigeo.io.shp_records`, used by ``crs convert``).
 """
 
 from __future__ import annotations
@@ -210,10 +212,15 @@ def _set_ldid(dbf: Path, encoding: str) -> None:
 
 @contextlib.contextmanager
 def atomic_shapefile(
-    out: str | os.PathLike[str], *, inputs: Iterable[object] = (), encoding: str = "utf-8"
+    out: str | os.PathLike[str],
+    *,
+    inputs: Iterable[object] = (),
+    encoding: str = "utf-8",
+    ldid: bool = True,
 ) -> Iterator[Path]:
     """Yield a temporary ``.shp`` path; on success move every part written beside it to
-    ``out``'s name (see the module docstring); on failure remove them all."""
+    ``out``'s name (see the module docstring); on failure remove them all. ``ldid=False``
+    leaves the ``.dbf``'s language driver byte as written (a ``.dbf`` copied whole)."""
     from suigeo.io.atomic import check_outputs, disk_error
 
     out_p = Path(out)
@@ -236,7 +243,8 @@ def atomic_shapefile(
             raise err from None
         if not tmp.exists():
             raise OutputError(f"nothing was written to {str(out_p)!r}")
-        _set_ldid(tmp.with_suffix(".dbf"), encoding)
+        if ldid:
+            _set_ldid(tmp.with_suffix(".dbf"), encoding)
         written = {p.suffix.lower(): p for p in folder.iterdir()}
         for ext in PARTS:
             target = out_p.with_suffix(ext)
