@@ -57,8 +57,9 @@ class EdgeList:
             return e, e.copy(), np.zeros(0)
         return np.concatenate(self._u), np.concatenate(self._v), np.concatenate(self._w)
 
-    def csr(self, *, reverse: bool = False) -> csr_array:
-        """CSR matrix keeping the cheapest of parallel edges (COO would sum them)."""
+    def cheapest(self, *, reverse: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The edges as (u, v, w) arrays sorted by (u, v), backwards when ``reverse``, keeping
+        the cheapest of parallel edges."""
         u, v, w = self.arrays()
         if reverse:
             u, v = v, u
@@ -68,6 +69,11 @@ class EdgeList:
             first = np.ones(u.size, dtype=bool)
             first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
             u, v, w = u[first], v[first], w[first]
+        return u, v, w
+
+    def csr(self, *, reverse: bool = False) -> csr_array:
+        """CSR matrix keeping the cheapest of parallel edges (COO would sum them)."""
+        u, v, w = self.cheapest(reverse=reverse)
         g = csr_array((w, (u, v)), shape=(self.n, self.n))
         if self.n < 2**31 - 1:  # scipy's csgraph works on int32 indices: cast once, here
             g.indices, g.indptr = g.indices.astype(np.int32), g.indptr.astype(np.int32)

@@ -569,16 +569,7 @@ def _link_arrays(edges: EdgeList, *, reverse: bool) -> tuple[np.ndarray, np.ndar
     """The links (rail, expressways) as (u, v, w) arrays, backwards when ``reverse``,
     keeping the cheapest of parallel links (as ``EdgeList.csr`` does, without its row
     pointer over the millions of grid cells)."""
-    u, v, w = edges.arrays()
-    if reverse:
-        u, v = v, u
-    if u.size:
-        order = np.lexsort((w, v, u))
-        u, v, w = u[order], v[order], w[order]
-        first = np.ones(u.size, dtype=bool)
-        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-        u, v, w = u[first], v[first], w[first]
-    return u, v, w
+    return edges.cheapest(reverse=reverse)
 
 
 def _window_links(
