@@ -57,18 +57,35 @@ def _text_column(
     cells: np.ndarray, src_codec: str, dst_codec: str
 ) -> tuple[np.ndarray, np.ndarray] | str:
     """The cells (an (n, width) uint8 array) in ``dst_codec``, without their trailing
-    spaces and NULs: the bytes of them all in a row and each one's length, or why not."""
+    spaces and NULs: the bytes of them all in a row and each one's length, or why not.
+
+    The cells are decoded in one piece, each followed by a newline: no cell holds one (else
+    the reason), and no code page taken here has it inside a character (its multibyte
+    characters' bytes after the first are 0x30 or more), so a character cut by the cell's
+    end does not decode."""
     n, width = cells.shape
-    block = cells.tobytes()
+    if (cells == 0x0A).any():
+        return "a text cell holding a line feed"
+    kept = (cells != 0x20) & (cells != 0)
+    ends = np.where(kept.any(axis=1), width - np.argmax(kept[:, ::-1], axis=1), 0)
+    mask = np.ones((n, width + 1), dtype=bool)
+    mask[:, :width] = np.arange(width) < ends[:, None]
+    lined = np.empty((n, width + 1), dtype=np.uint8)
+    lined[:, :width] = cells
+    lined[:, width] = 0x0A
+    joined = lined[mask].tobytes()
     try:
-        text = [
-            block[i : i + width].decode(src_codec).rstrip(" \0").encode(dst_codec)
-            for i in range(0, n * width, width)
-        ]
+        encoded = joined.decode(src_codec).encode(dst_codec)
     except (UnicodeDecodeError, UnicodeEncodeError) as exc:
-        return f"a text cell that is not {exc.encoding} ({exc.reason})"
-    lengths = np.fromiter(map(len, text), dtype=np.int64, count=n)
-    return np.frombuffer(b"".join(text), dtype=np.uint8), lengths
+        record = joined[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else 0
+        where = f", record {record}" if record else ""
+        return f"a text cell that is not {exc.encoding} ({exc.reason}{where})"
+    flat = np.frombuffer(encoded, dtype=np.uint8)
+    lines = np.flatnonzero(flat == 0x0A)
+    if len(lines) != n:
+        return "a text cell that does not decode cell by cell"
+    lengths = np.diff(lines, prepend=-1) - 1
+    return flat[flat != 0x0A], lengths
 
 
 def _header(data: bytes, src_codec: str, dst_codec: str) -> tuple | str:
@@ -144,7 +161,8 @@ def reencode_dbf(
         return header
     n, header_len, reclen, fields, names = header
     # ASCII text reads the same in both code pages: such a column is copied as it is
-    ascii_kept = _ASCII.decode(src_codec, "replace").encode(dst_codec, "replace") == _ASCII
+    if _ASCII.decode(src_codec, "replace").encode(dst_codec, "replace") != _ASCII:
+        return f"{src_codec} or {dst_codec} is not a code page that keeps ASCII"
     records = np.frombuffer(data, dtype=np.uint8, count=n * reclen, offset=header_len)
     records = records.reshape(n, reclen)
     if n and (records[:, 0] != 0x20).any():
@@ -155,7 +173,7 @@ def reencode_dbf(
     for (_, kind, width, _), in_name in zip(fields, names, strict=True):
         cells = records[:, at : at + width]
         at += width
-        if kind != ord("C") or (ascii_kept and not (cells & 0x80).any()):  # ASCII
+        if kind != ord("C") or not (cells & 0x80).any():  # ASCII
             columns.append(cells)
             new_widths.append(width)
             continue
@@ -167,10 +185,7 @@ def reencode_dbf(
         if w > _MAX_WIDTH:
             return f"a text cell of {w} bytes in {dst_codec} (at most {_MAX_WIDTH})"
         out = np.full((n, w), 0x20, dtype=np.uint8)
-        row = np.repeat(np.arange(n), lengths)
-        starts = np.zeros(n, dtype=np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        out[row, np.arange(len(flat)) - starts[row]] = flat
+        out[np.arange(w) < lengths[:, None]] = flat  # row by row, each cell's bytes first
         columns.append(out)
         new_widths.append(w)
     new_reclen = 1 + sum(new_widths)
