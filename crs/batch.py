@@ -1230,7 +1230,7 @@ def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
         return "no geometry, .shx or .dbf"
     codec = read_encoding(src_p)
     wanted = write_encoding()  # UTF-8 unless --encoding names the output's code page
-    if codecs.lookup(wanted).name != codecs.lookup(codec).name:
+    if codecs.lookup(wanted).name not in (codecs.lookup(codec).name, "utf-8"):
         how = "UTF-8, the default" if current_encoding() == AUTO else f"--encoding {wanted}"
         return f"the output's code page ({how}) re-encodes the {codec} attributes"
     try:
@@ -1257,7 +1257,7 @@ def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
             return "a ring turned round (or flat) by the conversion"
         if (before[first] > 0).any():
             return "a polygon whose first ring is not clockwise"
-    return v, x, y, result[2] if v.z is not None else None, codec, (dbf, cpg)
+    return v, x, y, result[2] if v.z is not None else None, (codec, wanted), (dbf, cpg)
 
 
 def _fast_shapefile(
@@ -1265,25 +1265,27 @@ def _fast_shapefile(
     inputs: list, bar,
 ) -> bool:  # fmt: skip
     """Shapefile -> Shapefile by rewriting only the coordinates of the ``.shp``
-    (:mod:`suigeo.io.shp_records`): the ``.dbf`` and ``.cpg`` are copied byte for byte (the
-    attributes keep their code page; a ``.cpg`` naming it is added when there was none, and
-    ``--encoding gbk`` sets the language driver byte as the GDAL writer does), the ``.shx``
-    with its header's new bounding box, the ``.prj`` as GDAL writes it.
+    (:mod:`suigeo.io.shp_records`): the ``.dbf`` and ``.cpg`` are copied byte for byte when
+    the output keeps the input's code page (the attributes keep it; a ``.cpg`` naming it is
+    added when there was none, and ``--encoding gbk`` sets the language driver byte as the
+    GDAL writer does), the ``.shx`` with its header's new bounding box, the ``.prj`` as
+    GDAL writes it.
 
     Taken only when it writes what GDAL would read back from the general path's output,
     bit for bit, and rejects nothing: every vertex converts through the same
     :meth:`_Converter.check_and_transform` without a reject code; one shape type, no null
     or empty shape, no M-only type; polygon rings closed, each record's first ring
     clockwise and no ring turned round by the conversion; the output's code page (UTF-8, or
-    the one ``--encoding`` names) is the input's, so a GBK file is copied only with
-    ``--encoding gbk`` and otherwise re-encoded to UTF-8 by GDAL. Returns ``False``
+    the one ``--encoding`` names) is the input's or UTF-8: a GBK file's ``.dbf`` is copied
+    with ``--encoding gbk`` and otherwise re-encoded to UTF-8 with numpy
+    (:func:`suigeo.io.dbf.reencode_dbf`, which refuses memo fields, deleted records, text
+    that does not decode strictly, ...). Returns ``False``
     (nothing written, the source untouched) otherwise: the caller then converts through
     GDAL, with the rejects as before."""
-    import shutil
+    import codecs
 
     from suigeo.io.encodings import AUTO, current_encoding
     from suigeo.io.shapefile import atomic_shapefile
-    from suigeo.io.shp_records import write_vertices
 
     if in_fmt != "shp" or out_fmt != "shp":
         return False
@@ -1291,19 +1293,21 @@ def _fast_shapefile(
     if isinstance(plan, str):
         log.info("%s: converted through GDAL: %s", src_p, plan)
         return False
-    v, x, y, z, codec, (dbf, cpg) = plan
+    v, x, y, z, (codec, wanted), (dbf, cpg) = plan
+    same = codecs.lookup(wanted).name == codecs.lookup(codec).name
     # ``--encoding gbk`` also sets the .dbf's language driver byte, as the GDAL writer's does
     ldid = current_encoding() != AUTO
-    with atomic_shapefile(out_p, inputs=inputs, encoding=codec, ldid=ldid) as tmp:
-        write_vertices(v, tmp, x, y, z, shx=_shp_part(src_p, ".shx"))  # its bbox anew
-        shutil.copyfile(dbf, tmp.with_suffix(".dbf"))
-        if cpg is not None:
-            shutil.copyfile(cpg, tmp.with_suffix(".cpg"))
-        else:  # say the code page read (from the language driver byte or detected)
-            tmp.with_suffix(".cpg").write_text(codec.upper(), encoding="ascii")
-        prj = _prj_text(conv.dst)
-        if prj is not None:
-            tmp.with_suffix(".prj").write_text(prj, encoding="ascii")
+    try:
+        with atomic_shapefile(
+            out_p, inputs=inputs, encoding=codec if same else wanted, ldid=ldid
+        ) as tmp:
+            _fast_parts(src_p, tmp, v, (x, y, z), (codec, same), (dbf, cpg))
+            prj = _prj_text(conv.dst)
+            if prj is not None:
+                tmp.with_suffix(".prj").write_text(prj, encoding="ascii")
+    except _NotFast as exc:  # nothing written: atomic_shapefile removed its parts
+        log.info("%s: converted through GDAL: %s", src_p, exc)
+        return False
     n = len(v.offsets)
     conv.count(np.zeros(n, dtype=np.int8))
     conv.next_row += n
@@ -1312,8 +1316,40 @@ def _fast_shapefile(
     for close in source.closers:
         with contextlib.suppress(Exception):
             close()
-    log.info("%s: %d features, coordinates rewritten in the .shp (attributes copied)", src_p, n)
+    how = "attributes copied" if same else f"attributes re-encoded from {codec} to UTF-8"
+    log.info("%s: %d features, coordinates rewritten in the .shp (%s)", src_p, n, how)
     return True
+
+
+class _NotFast(Exception):
+    """The reason :func:`_fast_parts` does not write the Shapefile (GDAL then does)."""
+
+
+def _fast_parts(
+    src_p: Path, tmp: Path, v, xyz: tuple, codecs_: tuple[str, bool], parts: tuple
+) -> None:
+    """Write the ``.dbf``, ``.cpg``, ``.shp`` and ``.shx`` of :func:`_fast_shapefile` to
+    ``tmp``: the ``.dbf`` copied when the output keeps its code page, else re-encoded to
+    UTF-8 (:func:`suigeo.io.dbf.reencode_dbf`; :class:`_NotFast` when it is not)."""
+    import shutil
+
+    from suigeo.io.dbf import reencode_dbf
+    from suigeo.io.shp_records import write_vertices
+
+    (codec, same), (dbf, cpg) = codecs_, parts
+    if not same:
+        why = reencode_dbf(dbf, tmp.with_suffix(".dbf"), codec, "utf-8")
+        if why is not None:
+            raise _NotFast(why)
+        tmp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")  # as GDAL writes it
+    else:
+        shutil.copyfile(dbf, tmp.with_suffix(".dbf"))
+        if cpg is not None:
+            shutil.copyfile(cpg, tmp.with_suffix(".cpg"))
+        else:  # say the code page read (from the language driver byte or detected)
+            tmp.with_suffix(".cpg").write_text(codec.upper(), encoding="ascii")
+    x, y, z = xyz
+    write_vertices(v, tmp, x, y, z, shx=_shp_part(src_p, ".shx"))  # its bbox anew
 
 
 def _prj_text(dst: System) -> str | None:

@@ -189,17 +189,118 @@ def test_null_shapes_fall_back_and_are_rejected(tmp_path, caplog):
     assert summary.reasons == {"empty": 1}
 
 
-def test_other_encoding_falls_back(tmp_path, caplog):
+@pytest.mark.parametrize("code_page", ["cpg", "ldid"])
+@pytest.mark.parametrize("encoding", ["auto", "utf-8"])
+def test_utf8_output_reencodes_the_dbf(tmp_path, caplog, monkeypatch, code_page, encoding):
+    """The default output code page (UTF-8): the GBK .dbf re-encoded with numpy, read back
+    by GDAL the same as the general path's output, feature by feature."""
     from suigeo.io.encodings import AUTO
 
+    enc = AUTO if encoding == "auto" else encoding
+    src = arcgis(tmp_path, "polygon", code_page)
+    fast, slow = tmp_path / "fast.shp", tmp_path / "slow.shp"
+    summary, used = _convert(caplog, src, fast, encoding=enc)
+    assert used and "re-encoded from gbk to UTF-8" in caplog.text, caplog.text
+    assert (summary.read, summary.written, summary.rejected) == (3, 3, 0)
+    general = _general(monkeypatch, src, slow, encoding=enc)
+    assert (general.read, general.written, general.rejected) == (3, 3, 0)
+    _same_features(fast, slow)
+    assert fast.with_suffix(".cpg").read_bytes() == slow.with_suffix(".cpg").read_bytes()
+    assert fast.with_suffix(".cpg").read_bytes() == b"UTF-8"
+    dbf = fast.with_suffix(".dbf").read_bytes()
+    assert "石门村1号（温泉）".encode() in dbf and "名称".encode() in dbf
+    assert "石门村".encode("gbk") not in dbf
+    assert dbf[29] == slow.with_suffix(".dbf").read_bytes()[29] == 0
+    got = pyogrio.read_dataframe(fast)  # GDAL reads the .cpg: UTF-8
+    assert got["名称"].tolist() == [f"石门村{i}号（温泉）" for i in range(3)]
+    assert got["面积"].tolist() == [0.0, 1.5, 3.0]
+
+
+def test_reencoded_cells_grow_to_hold_utf8(tmp_path, caplog, monkeypatch):
+    """A 20-byte GBK cell is 30 bytes in UTF-8: the field is widened, nothing is cut."""
+    src = arcgis(tmp_path, "point", "cpg")
+    gdf = pyogrio.read_dataframe(src, encoding="GBK")
+    long = "广州市天河区石牌街道"  # 10 characters: 20 bytes in GBK, 30 in UTF-8
+    gdf["名称"] = [long, "短", long[:3], "", "ascii only"]
+    gdf["code"] = ["a1", "b2", "c3", "d4", "e5"]
+    pyogrio.write_dataframe(gdf, src, encoding="GBK", layer_options={"RESIZE": "YES"})
+    assert len(long.encode("gbk")) == 20 and len(long.encode()) == 30
+    fast, slow = tmp_path / "fast.shp", tmp_path / "slow.shp"
+    _, used = _convert(caplog, src, fast, encoding="utf-8")
+    assert used, caplog.text
+    _general(monkeypatch, src, slow, encoding="utf-8")
+    _same_features(fast, slow)
+    got = pyogrio.read_dataframe(fast)
+    assert got["名称"].tolist()[:3] == [long, "短", long[:3]]
+    assert got["code"].tolist() == ["a1", "b2", "c3", "d4", "e5"]
+    dbf = fast.with_suffix(".dbf").read_bytes()
+    assert dbf[32:38] == "名称".encode() and dbf[32 + 16] == 30  # its width: the longest cell
+
+
+def _dbf_edit(src: Path, at: int, value: bytes) -> None:
+    dbf = bytearray(src.with_suffix(".dbf").read_bytes())
+    dbf[at : at + len(value)] = value
+    src.with_suffix(".dbf").write_bytes(bytes(dbf))
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        ("deleted", "a deleted record"),
+        ("memo", "type 'M'"),
+        ("undecodable", "a text cell that is not gbk"),
+        ("version", "version 0x8b"),
+        ("reclen", "does not add up"),
+    ],
+)
+def test_reencoding_falls_back(tmp_path, caplog, monkeypatch, edit, reason):
+    """What the numpy re-encoding does not take: GDAL converts, as before."""
+    src = arcgis(tmp_path, "polygon", "cpg")
+    dbf = src.with_suffix(".dbf").read_bytes()
+    header_len = int.from_bytes(dbf[8:10], "little")
+    reclen = int.from_bytes(dbf[10:12], "little")
+    if edit == "deleted":
+        _dbf_edit(src, header_len + reclen, b"*")  # the second record
+    elif edit == "memo":
+        _dbf_edit(src, 32 + 32 + 11, b"M")  # the second field, 用地
+    elif edit == "undecodable":
+        _dbf_edit(src, header_len + 1, b"\x81\x20")  # a GBK lead byte, no trail byte
+    elif edit == "version":
+        _dbf_edit(src, 0, b"\x8b")
+    else:
+        _dbf_edit(src, 10, (reclen + 1).to_bytes(2, "little"))
+    caplog.clear()
+    summary, used = _convert(caplog, src, tmp_path / "out.shp", encoding="utf-8")
+    assert not used and reason in caplog.text, caplog.text
+    assert "converted through GDAL" in caplog.text
+    # GDAL's reading, as before: a deleted record is skipped, a broken header read as it is
+    if edit in ("memo", "undecodable", "version"):
+        assert summary.read == 3
+    elif edit == "deleted":
+        assert summary.read == 2
+    assert not list(tmp_path.glob(".out.suigeo-*"))  # the fast path's parts removed
+
+
+def test_reencode_dbf_refuses_long_names_and_wide_cells(tmp_path):
+    from suigeo.io.dbf import reencode_dbf
+
+    src = arcgis(tmp_path, "point", "cpg")
+    gdf = pyogrio.read_dataframe(src, encoding="GBK")
+    gdf = gdf[["名称", "geometry"]].assign(地类编码=["x"] * 5)  # 8 bytes GBK, 12 UTF-8
+    pyogrio.write_dataframe(gdf, src, encoding="GBK")
+    why = reencode_dbf(src.with_suffix(".dbf"), tmp_path / "o.dbf", "gbk")
+    assert why is not None and "12 bytes" in why and not (tmp_path / "o.dbf").exists()
+    gdf = gdf[["名称", "geometry"]].assign(名称=["广州" * 60] * 5)  # 240 GBK, 360 UTF-8
+    pyogrio.write_dataframe(gdf, src, encoding="GBK")
+    why = reencode_dbf(src.with_suffix(".dbf"), tmp_path / "o.dbf", "gbk")
+    assert why is not None and "360 bytes" in why
+
+
+def test_other_encoding_falls_back(tmp_path, caplog):
     src = arcgis(tmp_path, "polygon", "cpg")
     out = tmp_path / "out.shp"
-    for encoding in (AUTO, "utf-8"):  # the default output code page is UTF-8
-        summary, used = _convert(caplog, src, out, encoding=encoding)
-        assert not used and "re-encodes" in caplog.text
-        assert summary.written == 3
-        assert out.with_suffix(".cpg").read_text() == "UTF-8"
-        assert "石门村".encode() in out.with_suffix(".dbf").read_bytes()
+    summary, used = _convert(caplog, src, out, encoding="gb18030")
+    assert not used and "re-encodes" in caplog.text and summary.written == 3
     # the same code page: fast, with the language driver byte set as the GDAL writer sets it
     _, used = _convert(caplog, src, out, encoding="gbk")
     assert used
