@@ -34,6 +34,7 @@ __all__ = [
     "PARTS",
     "atomic_shapefile",
     "check_field_names",
+    "deleted_records",
     "read_encoding",
     "write_encoding",
 ]
@@ -142,6 +143,14 @@ def gdal_source(path: str | os.PathLike[str], *, encoding: str | None = None) ->
     itself; no process-wide GDAL setting is changed, so a Shapefile written at the same time
     keeps its own code page)."""
     p = Path(path)
+    deleted = deleted_records(p)
+    if deleted:
+        log.warning(
+            "%s: %d record(s) of the .dbf are marked deleted (dBASE '*'): they are not part "
+            "of the table and are not read, as in GDAL, ArcGIS and QGIS",
+            p.with_suffix(".dbf").name,
+            deleted,
+        )
     if p.with_suffix(".cpg").is_file() or p.with_suffix(".CPG").is_file():
         yield p
         return
@@ -155,6 +164,31 @@ def gdal_source(path: str | os.PathLike[str], *, encoding: str | None = None) ->
         yield folder / f"{p.stem}.shp"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def deleted_records(path: str | os.PathLike[str]) -> int:
+    """How many records of the Shapefile's ``.dbf`` are marked deleted (``*``); 0 when the
+    ``.dbf`` is missing or its header does not add up (GDAL then says what is wrong)."""
+    import numpy as np
+
+    p = Path(path)
+    dbf = p.with_suffix(".dbf")
+    if not dbf.exists():
+        dbf = p.with_suffix(".DBF")
+    try:
+        with dbf.open("rb") as fh:
+            header = fh.read(12)
+            if len(header) < 12:
+                return 0
+            n = int.from_bytes(header[4:8], "little")
+            start = int.from_bytes(header[8:10], "little")
+            width = int.from_bytes(header[10:12], "little")
+            if n == 0 or width == 0 or dbf.stat().st_size < start + n * width:
+                return 0
+            flags = np.memmap(dbf, dtype=np.uint8, mode="r", offset=start, shape=(n, width))[:, 0]
+            return int(np.count_nonzero(flags == ord("*")))
+    except (OSError, ValueError):
+        return 0
 
 
 def glob_escape(text: str) -> str:

@@ -161,3 +161,18 @@ def test_layers_check_and_map_read_gbk_shapefiles(tmp_path, capsys):
     for p in tmp_path.glob("ldid.*"):
         shutil.copy(p, copy / p.name)
     assert read_layer(copy / "ldid.shp").frame["用地"].tolist() == USES
+
+
+def test_deleted_records_are_said_not_silently_skipped(tmp_path, capsys):
+    """A record dBASE marks deleted ('*') is not part of the table (GDAL, ArcGIS and QGIS skip
+    it): the conversion says how many there were, on stderr, and converts the others."""
+    src = arcgis_shapefile(tmp_path, "cpg")
+    raw = bytearray(src.with_suffix(".dbf").read_bytes())
+    start, width = int.from_bytes(raw[8:10], "little"), int.from_bytes(raw[10:12], "little")
+    raw[start + width] = ord("*")  # the second of the three records
+    src.with_suffix(".dbf").write_bytes(bytes(raw))
+    out = tmp_path / "out.shp"
+    assert main(["crs", "convert", str(src), "-o", str(out), "--from", "CGCS2000", "--to", GK]) == 0
+    err = capsys.readouterr().err
+    assert "1 record(s) of the .dbf are marked deleted" in err, err
+    assert list(read_layer(out).frame["名称"]) == [NAMES[0], NAMES[2]]
