@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,29 +100,40 @@ def load_toml(
 ) -> dict[str, Any]:
     """Read and parse a small TOML file (see :func:`read_document`); errors give the line
     and column, never the text."""
-    shown = str(path)
-    message = None
-    data = read_document(path, what=what, error=error)
-    text = _text(data)
-    del data
-    if text is None:
-        raise error(f"{what} {shown!r} is not UTF-8 text")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"at line (\d+), column (\d+)", str(exc))
-        pos = f" at line {where.group(1)}, column {where.group(2)}" if where else ""
-        message = f"{what} {shown!r} is not valid TOML{pos}"
-    except RecursionError:
-        message = f"{what} {shown!r} is nested too deeply to read (arrays or tables in arrays)"
-    finally:
-        del text
-    raise error(message)
+
+    def where(exc: Exception) -> str:
+        found = re.search(r"at line (\d+), column (\d+)", str(exc))
+        return f" at line {found.group(1)}, column {found.group(2)}" if found else ""
+
+    data: dict[str, Any] = _parse(
+        path, what, error, tomllib.loads, tomllib.TOMLDecodeError, "TOML", where, "tables"
+    )
+    return data
 
 
 def load_json(path: PathLike, *, what: str, error: type[SuigeoError] = InputError) -> Any:
     """Read and parse a small JSON file (see :func:`read_document`); errors give the line
     and column, never the text."""
+
+    def where(exc: Exception) -> str:
+        assert isinstance(exc, json.JSONDecodeError)
+        return f" at line {exc.lineno}, column {exc.colno}"
+
+    return _parse(path, what, error, json.loads, json.JSONDecodeError, "JSON", where, "objects")
+
+
+def _parse(
+    path: PathLike,
+    what: str,
+    error: type[SuigeoError],
+    parse: Callable[[str], Any],
+    invalid: type[Exception],
+    kind: str,
+    where: Callable[[Exception], str],
+    inner: str,
+) -> Any:
+    """The parsed document, or ``error`` naming the file and the place, never the text
+    (which is dropped before the error is raised)."""
     shown = str(path)
     message = None
     data = read_document(path, what=what, error=error)
@@ -130,11 +142,11 @@ def load_json(path: PathLike, *, what: str, error: type[SuigeoError] = InputErro
     if text is None:
         raise error(f"{what} {shown!r} is not UTF-8 text")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        message = f"{what} {shown!r} is not valid JSON at line {exc.lineno}, column {exc.colno}"
+        return parse(text)
+    except invalid as exc:
+        message = f"{what} {shown!r} is not valid {kind}{where(exc)}"
     except RecursionError:
-        message = f"{what} {shown!r} is nested too deeply to read (arrays or objects in arrays)"
+        message = f"{what} {shown!r} is nested too deeply to read (arrays or {inner} in arrays)"
     finally:
         del text
     raise error(message)
