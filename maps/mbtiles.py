@@ -100,6 +100,12 @@ def read_mbtiles(
         con.close()
     if not tiles:
         raise InputError(f"tiles file {str(p)!r}: no tiles in zooms {lo}-{hi}")
+    return _tileset(p, meta, tiles, zooms, nbytes)
+
+
+def _tileset(p: Path, meta: dict, tiles: dict[str, str], zooms: set[int], nbytes: int) -> MbTiles:
+    """The tiles read from ``p`` (MBTiles or PMTiles) with its metadata's name and
+    attribution."""
     return MbTiles(
         path=str(p),
         name=str(meta.get("name") or p.name),
@@ -211,15 +217,7 @@ def read_pmtiles(
     if not tiles:
         raise InputError(f"tiles file {str(p)!r}: no tiles in zooms {lo}-{hi}")
     zooms = {int(k.split("/", 1)[0]) for k in tiles}
-    return MbTiles(
-        path=str(p),
-        name=str(meta.get("name") or p.name),
-        attribution=str(meta.get("attribution") or ""),
-        min_zoom=min(zooms),
-        max_zoom=max(zooms),
-        tiles=tiles,
-        nbytes=nbytes,
-    )
+    return _tileset(p, meta, tiles, zooms, nbytes)
 
 
 def read_tiles(

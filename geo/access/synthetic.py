@@ -30,6 +30,7 @@ from suigeo.geo.access.plane import geodesic_m
 from suigeo.geo.access.rail import _long_table, _select_lines, _station_table
 from suigeo.geo.access.settings import Settings, resolve_settings
 from suigeo.io.atomic import atomic_output
+from suigeo.io.gtfs import WEEKDAYS
 
 __all__ = ["SYNTHETIC_NOTE", "gtfs_from_rail"]
 
@@ -163,18 +164,7 @@ def gtfs_from_rail(
         "calendar.txt": pd.DataFrame(
             {
                 "service_id": ["daily"],
-                **{
-                    day: [1]
-                    for day in (
-                        "monday",
-                        "tuesday",
-                        "wednesday",
-                        "thursday",
-                        "friday",
-                        "saturday",
-                        "sunday",
-                    )
-                },
+                **{day: [1] for day in WEEKDAYS},
                 "start_date": [start_date.strftime("%Y%m%d")],
                 "end_date": [end_date.strftime("%Y%m%d")],
             }

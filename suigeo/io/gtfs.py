@@ -70,18 +70,9 @@ REQUIRED = {
     "trips.txt": ("route_id", "service_id", "trip_id"),
     "stop_times.txt": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
 }
-CALENDAR = (
-    "service_id",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "start_date",
-    "end_date",
-)
+#: the weekday columns of calendar.txt, Monday first (``date.weekday()`` order)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CALENDAR = ("service_id", *WEEKDAYS, "start_date", "end_date")
 OPTIONAL = {
     "calendar.txt": CALENDAR,
     "calendar_dates.txt": ("service_id", "date", "exception_type"),
@@ -147,7 +138,7 @@ class GtfsFeed:
     def services_on(self, day: dt.date) -> set[str]:
         """The service ids that run on ``day`` (calendar, then calendar_dates exceptions)."""
         cal = self.calendar
-        weekday = CALENDAR[1 + day.weekday()]
+        weekday = WEEKDAYS[day.weekday()]
         on = cal[(cal["start_date"] <= day) & (cal["end_date"] >= day) & cal[weekday]]
         out = set(on["service_id"])
         ex = self.calendar_dates[self.calendar_dates["date"] == day]
@@ -353,12 +344,12 @@ def _calendar(f: pd.DataFrame | None, rj: _Rejects) -> pd.DataFrame:
     if f is None:
         return pd.DataFrame(cols)
     name = "calendar.txt"
-    for day in CALENDAR[1:8]:
+    for day in WEEKDAYS:
         bad = ~f[day].isin(["0", "1"]).to_numpy()
         rj.add(name, f, bad, day, "bad flag", f"{day} must be 0 or 1")
         f = f[~bad]
     out = {"service_id": f["service_id"].to_numpy()}
-    for day in CALENDAR[1:8]:
+    for day in WEEKDAYS:
         out[day] = (f[day] == "1").to_numpy()
     good = np.ones(len(f), dtype=bool)
     for col in ("start_date", "end_date"):
