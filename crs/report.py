@@ -138,7 +138,8 @@ def _svg(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W:.0f}" height="{_H:.0f}" '
-        f'viewBox="0 0 {_W:.0f} {_H:.0f}" role="img" aria-label="plan of the points with '
+        f'viewBox="0 0 {_W:.0f} {_H:.0f}" style="max-width:100%;height:auto" role="img" '
+        'aria-label="plan of the points with '
         'residual vectors">',
         "<defs>"
         '<marker id="ah" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
@@ -291,7 +292,7 @@ they are in the parameter file only (treat it like the official parameters).</p>
 to the residual scale, positions to the plan scale. {plan_note}</p>
 {_svg(model, result, control, check)}
 <h2>Residuals ({esc(what)})</h2>
-<table><thead><tr><th>id</th><th>kind</th>{head}<th>|v| (m)</th><th>max|w|</th><th></th>
+<table><thead><tr><th>id</th><th>kind</th>{head}<th>|v| (m)</th><th>max|w|</th><th>flag</th>
 </tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table>
