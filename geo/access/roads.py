@@ -4,13 +4,19 @@ Speeds: ``maxspeed`` when it parses (``"50"``, ``"50 mph"``, ``"40;60"`` and OSM
 ``"[40, 60]"`` take the mean, as OSMnx does), else the speed of the ``highway`` class from
 ``network.highway_speeds_kmh`` (first class of a list). One-way: ``oneway`` true/yes/1
 allows travel along the digitised direction only, ``-1``/reverse against it only; anything
-else (or no column) both. Topology: line ends within ``network.endpoint_tolerance_m`` of
-each other are one node (lines must be split at junctions, as OSMnx, pyrosm and osmium
-network exports are). All steps are vectorised over the lines.
+else (or no column) both. Topology: lines that carry the OpenStreetMap node ids of their
+ends in integer columns ``u`` and ``v`` (as ``access prepare``, OSMnx and pyrosm write them)
+meet where they share an id, exactly as in OSM, so two distinct nodes a few centimetres apart
+stay two junctions; otherwise line ends within ``network.endpoint_tolerance_m`` of each other
+are one node (lines must be split at junctions, as OSMnx, pyrosm and osmium network exports
+are). Ids that do not fit the geometry (an id at two places, or ``u`` not at the start of
+its line) are not trusted: the shared-ends rule applies and the log says why. All steps are
+vectorised over the lines.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +32,8 @@ from suigeo.geo.access.settings import Settings
 from suigeo.io.vector import read_vector
 
 __all__ = ["RoadGraph", "head_substring", "line_ends", "load_roads", "road_graph", "road_speeds"]
+
+log = logging.getLogger(__name__)
 
 _TRUE = {"true", "yes", "1", "t", "y"}
 _REVERSE = {"-1", "reverse"}
@@ -172,15 +180,52 @@ def road_graph(roads: gpd.GeoDataFrame, settings: Settings, plane: CRS) -> RoadG
     length = shapely.length(geoms)
     ends = np.concatenate(line_ends(geoms))
     tol = settings["network.endpoint_tolerance_m"]
-    key = np.round(ends / max(tol, 1e-6)).astype(np.int64)
-    key -= key.min(axis=0)
-    _, node = np.unique(key[:, 0] * (int(key[:, 1].max()) + 1) + key[:, 1], return_inverse=True)
+    node = _node_ids(roads, keep, ends, tol)
+    if node is None:
+        key = np.round(ends / max(tol, 1e-6)).astype(np.int64)
+        key -= key.min(axis=0)
+        _, node = np.unique(key[:, 0] * (int(key[:, 1].max()) + 1) + key[:, 1], return_inverse=True)
     node = node.ravel()
     n = len(geoms)
     minutes = length / (speed * 1000.0 / 60.0)
     return RoadGraph(
         geoms, node[:n], node[n:], minutes, fwd, bwd, int(node.max()) + 1 if n else 0, plane
     )
+
+
+def _node_ids(
+    roads: gpd.GeoDataFrame, keep: np.ndarray, ends: np.ndarray, tol: float
+) -> np.ndarray | None:
+    """Node index of each line end (starts, then ends) from integer ``u``/``v`` node ids,
+    or None when the lines carry none or they do not fit the geometry."""
+    if not {"u", "v"} <= set(roads.columns):
+        return None
+    u, v = roads["u"], roads["v"]
+    if not (pd.api.types.is_integer_dtype(u) and pd.api.types.is_integer_dtype(v)):
+        return None
+    if u.isna().any() or v.isna().any():
+        return None
+    if "_row" in roads.columns and roads["_row"].duplicated().any():
+        log.info("roads: node ids u/v not used: multi-part lines were split into parts")
+        return None
+    ids = np.concatenate([u.to_numpy()[keep], v.to_numpy()[keep]]).astype(np.int64)
+    _, node = np.unique(ids, return_inverse=True)
+    node = node.ravel()
+    # every end bearing an id must lie where the other ends with that id lie
+    n_nodes = int(node.max()) + 1 if len(node) else 0
+    lo = np.full((n_nodes, 2), np.inf)
+    hi = np.full((n_nodes, 2), -np.inf)
+    np.minimum.at(lo, node, ends)
+    np.maximum.at(hi, node, ends)
+    spread = float(np.max(hi - lo)) if n_nodes else 0.0
+    if spread > max(tol, 1e-6):
+        log.info(
+            "roads: node ids u/v not used: one id is at ends %.3g m apart "
+            "(joining line ends within network.endpoint_tolerance_m instead)",
+            spread,
+        )
+        return None
+    return node
 
 
 def line_ends(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

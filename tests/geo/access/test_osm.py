@@ -396,3 +396,53 @@ def test_the_raster_engine_and_walk_mode_read_an_extract(hel_gz):
     # walking 5 minutes (420 m) reaches far less than driving at 30-50 km/h
     assert 0 < walk["area_km2"].iloc[0] < drive["area_km2"].iloc[0] / 2
     assert '"network.osm.mode":"walk"' in walk["settings"].iloc[0]
+
+
+# --- topology from OSM node ids: two distinct nodes 0.18 m apart stay two junctions --------
+CLOSE = {
+    1: _xy(0, 0), 2: _xy(1, 0), 3: (_xy(1, 0)[0], _xy(1, 0)[1] + 1.6e-6), 4: _xy(1, 2),
+    5: _xy(0, 3), 6: _xy(1, 3),
+}  # fmt: skip
+CLOSE_WAYS = [
+    (1, [1, 2], {"highway": "primary", "maxspeed": "60"}),  # ends at 2 ...
+    (2, [3, 4], {"highway": "residential"}),  # ... and this starts at 3, 0.18 m away: no link
+    (3, [1, 5, 6, 4], {"highway": "residential"}),  # the way round
+]
+
+
+def _close_m(a, b):
+    (xa, xb), (ya, yb) = TO_PLANE.transform([CLOSE[a][0], CLOSE[b][0]], [CLOSE[a][1], CLOSE[b][1]])
+    return math.hypot(xb - xa, yb - ya)
+
+
+def _minutes_1_to_4(roads):
+    import geopandas as gpd
+
+    pts = lambda i: gpd.GeoDataFrame(  # noqa: E731
+        {"name": [str(i)]}, geometry=[shapely.Point(CLOSE[i])], crs="EPSG:4490"
+    )
+    got = coverage(pts(1), pts(4), minutes=60, engine="network", roads=roads, rail=False)
+    return float(got.table["minutes"].iloc[0])
+
+
+def test_distinct_osm_nodes_centimetres_apart_are_not_joined(tmp_path, caplog):
+    assert 0.1 < _close_m(2, 3) < 0.3
+    path = write_osm(tmp_path / "close.osm.pbf", CLOSE, CLOSE_WAYS)
+    at30 = 30 * 1000 / 60  # residential, metres a minute
+    round_way = (_close_m(1, 5) + _close_m(5, 6) + _close_m(6, 4)) / at30
+    shortcut = _close_m(1, 2) / (60 * 1000 / 60) + _close_m(2, 3) / at30 + _close_m(3, 4) / at30
+    assert shortcut < round_way - 1  # the test can tell the two apart
+    # by the node ids (the extract, and the network prepared from it): the way round
+    assert _minutes_1_to_4(path) == pytest.approx(round_way, abs=1e-3)
+    net = prepare(path, tmp_path / "net.gpkg").edges
+    assert _minutes_1_to_4(tmp_path / "net.gpkg") == pytest.approx(round_way, abs=1e-3)
+    # the same lines without ids: ends within network.endpoint_tolerance_m (0.5 m) are joined
+    bare = net.drop(columns=["u", "v"])
+    assert _minutes_1_to_4(bare) == pytest.approx(shortcut, abs=1e-3)
+    # ids that do not fit the geometry are not trusted, and the log says so
+    bad = net.copy()
+    k = int(np.flatnonzero(net["osm_way"].to_numpy() == 1)[0])
+    bad.loc[k, ["u", "v"]] = [int(net.loc[k, "v"]), int(net.loc[k, "u"])]
+    with caplog.at_level("INFO", logger="suigeo.geo.access.roads"):
+        assert _minutes_1_to_4(bad) == pytest.approx(shortcut, abs=1e-3)
+    assert "node ids u/v not used" in caplog.text
