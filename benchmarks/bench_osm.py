@@ -251,46 +251,12 @@ def run_osmnx(pbf: Path, node: int, minutes: float, repeat: int, rules: bool = T
     times = nx.single_source_dijkstra_path_length(
         g, node, cutoff=minutes * 60, weight="travel_time"
     )
-    # and once more with the junctions (ends of suigeo's edges: ends of ways, nodes used
-    # twice, neighbours of missing nodes) that lie at one location joined into one node, as
-    # suigeo's network (topology from the edges' line ends, network.endpoint_tolerance_m)
-    # joins them; OSM joins ways only at shared node ids, so where an extract has duplicate
-    # nodes the two graphs differ. (suigeo also joins ends up to 0.5 m apart; re-doing that
-    # here is left out: see RESULTS-osm.md, Porto)
-    import osmium
-
-    kept = set(edges["id"])
-    count: dict[int, int] = {}
-    ends: set[int] = set()
-    for w in osmium.FileProcessor(str(pbf), osmium.osm.WAY):
-        if w.id in kept:
-            refs = [n.ref for n in w.nodes]
-            ends.update((refs[0], refs[-1]))
-            for i, r in enumerate(refs):
-                count[r] = count.get(r, 0) + 1
-                if r not in g:
-                    ends.update(refs[max(i - 1, 0) : i + 2])
-    junctions = ends | {r for r, c in count.items() if c > 1}
-    at: dict[tuple[float, float], list[int]] = {}
-    for n in ids:
-        if n in junctions:
-            at.setdefault((g.nodes[n]["x"], g.nodes[n]["y"]), []).append(n)
-    same = {n: min(group) for group in at.values() if len(group) > 1 for n in group}
-    joined = times
-    if same:
-        h = nx.relabel_nodes(g, same, copy=True)
-        t_h = nx.single_source_dijkstra_path_length(
-            h, same.get(node, node), cutoff=minutes * 60, weight="travel_time"
-        )
-        joined = {n: t_h[same.get(n, n)] for n in ids if same.get(n, n) in t_h}
     return {
         "runs": runs,
         "peak_mb": peak,
         "hull_deg2": hull.area,
         "graph": [g.number_of_nodes(), g.number_of_edges()],
         "times": {int(k): float(v) for k, v in times.items()},
-        "duplicate_locations": len({same[n] for n in same}),
-        "times_joined": {int(k): float(v) for k, v in joined.items()},
     }
 
 
@@ -391,11 +357,6 @@ def main() -> None:
               f"{len(r['times'])} nodes reached; {extra}")  # fmt: skip
     a, o = res["suigeo"]["times"], res["osmnx"]
     print(f"  times: {compare(a, o['times'])}")
-    if o["duplicate_locations"]:
-        print(
-            f"  times, the {o['duplicate_locations']} locations with several OSM junctions "
-            f"joined (as suigeo's network joins them): {compare(a, o['times_joined'])}"
-        )
     sw = min(w for w, _ in res["suigeo"]["runs"])
     sc = min(c for _, c in res["suigeo"]["runs"])
     ow = min(w for w, _ in res["osmnx"]["runs"])
