@@ -13,8 +13,11 @@ For each departure minute ``t0`` of the window (``depart``, ``depart`` + 1 min, 
    ``k`` trips makes the stops one is ready at for round ``k`` + 1 — at the same stop after
    ``gtfs.transfer_min`` (or transfers.txt's ``min_transfer_time``), at another stop only
    where transfers.txt links the two (``transfer_type`` 0: ``gtfs.transfer_min``, 1: no
-   wait, 2: ``min_transfer_time``, 3: not possible) or they share a ``parent_station``
-   (``gtfs.transfer_min``). Rounds stop when nothing improves.
+   wait, 2: ``min_transfer_time``, 3: not possible), they share a ``parent_station``
+   (``gtfs.transfer_min``), or, for any other pair, on foot: stops whose geodesic distance
+   × ``ground.circuity`` is at most ``gtfs.walk_transfer_m`` (1 km, R5's limit) are linked
+   by that walk at ``walk.flat_kmh`` plus ``gtfs.transfer_min`` (0 turns walking transfers
+   off). Rounds stop when nothing improves.
 3. **Egress**: a stop reached at ``T`` is left on the ground at ``T`` +
    ``gtfs.egress_min``; the time to a place is the least of the ground time from the
    origin and, over the stops, (time at the stop) + ground time from the stop.
@@ -213,7 +216,38 @@ def _instances(feed: GtfsFeed, day: dt.date, lo: int, hi: int) -> pd.DataFrame:
     return allst.reset_index(drop=True)
 
 
-def _transfers(feed: GtfsFeed, index: pd.Index, default_s: float) -> tuple[np.ndarray, ...]:
+def _walks(stops: pd.DataFrame, settings: Settings) -> tuple[np.ndarray, ...]:
+    """Pairs of distinct stops linked on foot (both directions) and their seconds: geodesic
+    distance × ``ground.circuity`` ≤ ``gtfs.walk_transfer_m``, walked at ``walk.flat_kmh``,
+    plus ``gtfs.transfer_min``."""
+    import shapely
+    from pyproj import Geod
+
+    limit = float(settings["gtfs.walk_transfer_m"])
+    none = np.zeros(0, dtype=np.int64)
+    lon, lat = stops["lon"].to_numpy(float), stops["lat"].to_numpy(float)
+    have = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    if limit <= 0 or len(have) < 2:
+        return none, none, np.zeros(0)
+    reach = limit / float(settings["ground.circuity"])  # straight-line metres
+    # candidates in degrees (a box sure to hold the circle), then the exact geodesic test
+    coslat = max(math.cos(math.radians(float(np.nanmax(np.abs(lat[have]))))), 1e-6)
+    pad = reach / 110_000.0 / coslat
+    tree = shapely.STRtree(shapely.points(lon[have], lat[have]))
+    a, b = tree.query(shapely.points(lon[have], lat[have]), predicate="dwithin", distance=pad)
+    keep = a < b
+    a, b = have[a[keep]], have[b[keep]]
+    _, _, d = Geod(ellps="GRS80").inv(lon[a], lat[a], lon[b], lat[b])
+    near = d <= reach
+    a, b, d = a[near], b[near], d[near]
+    secs = d * float(settings["ground.circuity"]) / (float(settings["walk.flat_kmh"]) / 3.6)
+    secs = secs + float(settings["gtfs.transfer_min"]) * 60.0
+    return np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([secs, secs])
+
+
+def _transfers(
+    feed: GtfsFeed, index: pd.Index, default_s: float, settings: Settings
+) -> tuple[np.ndarray, ...]:
     n = len(index)
     self_secs = np.full(n, default_s)
     pairs: dict[tuple[int, int], float] = {}
@@ -242,7 +276,18 @@ def _transfers(feed: GtfsFeed, index: pd.Index, default_s: float) -> tuple[np.nd
             pairs[(int(a), int(b))] = float(s)
     keep = [(a, b, s) for (a, b), s in pairs.items() if np.isfinite(s)]
     arr = np.array(keep, dtype=float).reshape(-1, 3)
-    return self_secs, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2]
+    xf, xt, xs = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2]
+    # on foot between the other pairs (transfers.txt and parent stations take precedence)
+    wf, wt, ws = _walks(feed.stops, settings)
+    if len(wf):
+        taken = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
+        new = ~np.isin(wf * n + wt, taken[:, 0] * n + taken[:, 1])
+        xf, xt, xs = (
+            np.concatenate([xf, wf[new]]),
+            np.concatenate([xt, wt[new]]),
+            np.concatenate([xs, ws[new]]),
+        )
+    return self_secs, xf, xt, xs
 
 
 def build_timetable(
@@ -282,7 +327,7 @@ def build_timetable(
     trip_start = start_rows[np.cumsum(first) - 1]
     dep = inst["departure"].to_numpy()[k]
     arr = inst["arrival"].to_numpy()[k + 1]
-    self_secs, xf, xt, xs = _transfers(feed, index, settings["gtfs.transfer_min"] * 60.0)
+    self_secs, xf, xt, xs = _transfers(feed, index, settings["gtfs.transfer_min"] * 60.0, settings)
     return Timetable(
         feed.stops,
         stop[k],
@@ -435,7 +480,8 @@ def _method(engine: str, settings: Settings, deps: np.ndarray, extra: str) -> st
     return (
         f"{engine} ground to and from stops{extra}; GTFS timetable: wait + ride + transfer "
         f"(board {settings['gtfs.board_min']:g} min before departure, change "
-        f"{settings['gtfs.transfer_min']:g} min unless transfers.txt says otherwise, egress "
+        f"{settings['gtfs.transfer_min']:g} min unless transfers.txt says otherwise, walks "
+        f"between stops up to {settings['gtfs.walk_transfer_m']:g} m, egress "
         f"{settings['gtfs.egress_min']:g} min), nearest-rank percentile over {len(deps)} "
         "departure minute(s)"
     )

@@ -172,8 +172,12 @@ def _ref_instances(trips, st, cal, cdates, freq, day: dt.date) -> list[list[tupl
     return instances
 
 
-def _ref_moves(stops, transfers, transfer_s: float) -> dict[str, list[tuple[str, float]]]:
-    """Where one may board after alighting at a stop, and after how many seconds."""
+def _ref_moves(
+    stops, transfers, transfer_s: float, walk: tuple[float, float, float]
+) -> dict[str, list[tuple[str, float]]]:
+    """Where one may board after alighting at a stop, and after how many seconds. ``walk``:
+    (limit in walked metres, km/h, circuity) of the walking transfers between any other
+    two stops (every pair tried)."""
     self_s: dict[str, float] = {r["stop_id"]: transfer_s for r in stops}
     pairs: dict[tuple[str, str], float] = {}
     kids: dict[str, list[str]] = {}
@@ -192,6 +196,21 @@ def _ref_moves(stops, transfers, transfer_s: float) -> dict[str, list[tuple[str,
             self_s[r["from_stop_id"]] = x
         else:
             pairs[(r["from_stop_id"], r["to_stop_id"])] = x
+    limit, kmh, circuity = walk
+    geod = Geod(ellps="GRS80")
+    placed = [r for r in stops if r.get("stop_lat") and r.get("stop_lon")]
+    for r1 in placed:
+        for r2 in placed:
+            a, b = r1["stop_id"], r2["stop_id"]
+            if a == b or (a, b) in pairs:
+                continue
+            lon1, lat1, lon2, lat2 = (
+                float(r1["stop_lon"]), float(r1["stop_lat"]),
+                float(r2["stop_lon"]), float(r2["stop_lat"]),
+            )  # fmt: skip
+            metres = geod.inv(lon1, lat1, lon2, lat2)[2] * circuity
+            if metres <= limit:
+                pairs[(a, b)] = metres / (kmh / 3.6) + transfer_s
     moves: dict[str, list[tuple[str, float]]] = {s: [(s, self_s[s])] for s in self_s}
     for (a, b), x in pairs.items():
         moves[a].append((b, x))
@@ -208,6 +227,7 @@ class Reference:
         transfer_s: float,
         board_s: float,
         span: tuple[float, float] = (-math.inf, math.inf),
+        walk: tuple[float, float, float] = (1000.0, 5.04, 1.2),
     ):
         with zipfile.ZipFile(path) as z:
             stops, trips, st, cal, cdates, freq, transfers = (
@@ -223,7 +243,7 @@ class Reference:
         lo, hi = span
         instances = [[c for c in inst if lo <= c[2] and c[1] <= hi] for inst in instances]
         instances = [inst for inst in instances if len(inst) > 1]
-        moves = _ref_moves(stops, transfers, transfer_s)
+        moves = _ref_moves(stops, transfers, transfer_s, walk)
         g = nx.DiGraph()
         deps: dict[str, list[int]] = {}
         for i, inst in enumerate(instances):
@@ -686,3 +706,62 @@ def test_nearest_of_many_origins_takes_the_best_access(tmp_path):
         w = w if w <= 60 else np.inf  # beyond the largest threshold: inf
         assert have[sid] == pytest.approx(w, abs=1e-9) or (np.isinf(w) and np.isinf(have[sid]))
     assert sum(np.isfinite(have[s]) for s in have) >= 3
+
+
+# B1 is 0.0031° north of A2 (≈ 343 m; × circuity 1.2 ≈ 412 m walked: within 1 km)
+WALK_FEED = {
+    "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+    "A1,a1,23.10,113.30\nA2,a2,23.15,113.35\nB1,b1,23.1531,113.35\nB2,b2,23.25,113.45\n",
+    "trips.txt": "route_id,service_id,trip_id\nRA,S,TA\nRB,S,TB1\nRB,S,TB2\n",
+    "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+    "TA,08:05:00,08:05:00,A1,1\nTA,08:20:00,08:20:00,A2,2\n"
+    "TB1,08:26:00,08:26:00,B1,1\nTB1,08:50:00,08:50:00,B2,2\n"
+    "TB2,08:40:00,08:40:00,B1,1\nTB2,09:04:00,09:04:00,B2,2\n",
+    "calendar.txt": BASE["calendar.txt"],
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "walk_m", "want_trip"),
+    [
+        ({}, 1000.0, "TB2"),  # 08:20 + 412 m at 5.04 km/h (4.9 min) + 5 min: misses 08:26
+        ({"gtfs.transfer_min": 1}, 1000.0, "TB1"),  # + 1 min: 08:26 is caught
+        ({"gtfs.walk_transfer_m": 300}, 300.0, None),  # 412 m walked > 300 m: no transfer
+        ({"gtfs.walk_transfer_m": 0}, 0.0, None),
+    ],
+)
+def test_walking_transfer_between_nearby_stops(tmp_path, extra, walk_m, want_trip):
+    feed = _write(tmp_path / "walk.zip", WALK_FEED)
+    s = resolve_settings({"gtfs.board_min": 1, **extra})
+    tt, deps, _ = feed_window(feed, f"{DATE}T08:00", 1, 90, s)
+    ids = list(tt.stops["stop_id"])
+    acc = np.full((1, len(ids)), np.inf)
+    acc[0, ids.index("A1")] = 0.0
+    got = stop_minutes(tt, acc, deps, s).minutes[0, 0]
+    b2 = got[ids.index("B2")]
+    egress = s["gtfs.egress_min"]
+    if want_trip is None:
+        assert math.isinf(b2)
+    else:
+        assert b2 == (50 if want_trip == "TB1" else 64) + egress
+    # and the brute force, which tries every pair of stops with pyproj's geodesic
+    ref = Reference(
+        feed, DATE, transfer_s=s["gtfs.transfer_min"] * 60, board_s=60, walk=(walk_m, 5.04, 1.2)
+    )
+    t0 = int(deps[0])
+    arr = ref.arrivals_from(t0, {"A1": 0.0})
+    want = np.array([(arr.get(sid, np.inf) - t0) / 60 + egress for sid in ids])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_transfers_txt_forbids_a_walk_between_nearby_stops(tmp_path):
+    files = dict(WALK_FEED)
+    files["transfers.txt"] = "from_stop_id,to_stop_id,transfer_type\nA2,B1,3\n"
+    feed = _write(tmp_path / "walk.zip", files)
+    s = resolve_settings({"gtfs.board_min": 1})
+    tt, deps, _ = feed_window(feed, f"{DATE}T08:00", 1, 90, s)
+    ids = list(tt.stops["stop_id"])
+    acc = np.full((1, len(ids)), np.inf)
+    acc[0, ids.index("A1")] = 0.0
+    got = stop_minutes(tt, acc, deps, s).minutes[0, 0]
+    assert math.isinf(got[ids.index("B2")])
