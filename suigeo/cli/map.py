@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add ``suigeo map build`` to the command line."""
     sub.add_parser(
         "map",
-        help="planning maps (folium HTML, PNG)",
+        help="planning maps (folium HTML, PNG; print boards as PDF or PNG)",
         description="Planning maps: shipped layers, travel-time rings and your own layers.",
         epilog=_GROUP_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
