@@ -237,6 +237,37 @@ def test_amap_polygons_are_converted_from_gcj02_with_an_independent_reference():
         assert np.hypot(lon - ref.lon, lat - ref.lat) > 0.004  # and it moved (~500 m)
 
 
+def test_osm_pieces_cut_by_the_source_grid_are_joined_and_specks_dropped():
+    build = _script()
+    # two halves of one 2 km reach of river, 0.006 degree apart (a tile-grid cut), a speck of
+    # 0.01 km2 and a piece outside the clip
+    a = shapely.box(113.300, 23.100, 113.310, 23.103)
+    b = shapely.box(113.316, 23.100, 113.326, 23.103)
+    speck = shapely.box(113.5, 23.5, 113.501, 23.501)
+    far = shapely.box(100.0, 10.0, 100.1, 10.1)
+    doc = {
+        "type": "GeometryCollection",
+        "geometries": [json.loads(shapely.to_geojson(g)) for g in (a, b, speck, far)],
+    }
+    got = build._osm_areas(json.dumps(doc).encode(), build.OSM_CLOSE_DEG, 0.3)
+    assert len(got) == 1  # the halves joined, the speck and the far piece gone
+    joined = got[0]
+    assert joined.contains(shapely.Point(113.313, 23.1015))  # the gap is water now
+    assert joined.bounds == pytest.approx((113.300, 23.100, 113.326, 23.103), abs=2e-4)
+    # nothing but (part of) the gap was added: the closing bridges it with bevelled ends
+    assert a.area + b.area < joined.area <= a.area + b.area + 0.006 * 0.003 + 1e-9
+
+
+def test_a_tarball_that_is_not_the_recorded_one_is_refused(tmp_path):
+    build = _script()
+    _spec, fname, _sha = build.TARBALLS["osm_lakes"]
+    (tmp_path / fname).write_bytes(b"not the package")
+    with pytest.raises(build.BuildError, match="SHA-256"):
+        build.tarball(tmp_path, "osm_lakes")
+    with pytest.raises(build.BuildError, match="not found"):
+        build.tarball(tmp_path, "osm_rivers")
+
+
 _WHEELS = os.environ.get("SUIGEO_BASEMAP_WHEELS")
 
 
