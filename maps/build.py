@@ -882,13 +882,18 @@ def build(
         folium.plugins.GroupedLayerControl(
             {escape_text(titles[g]): groups[g] for g in order if g in groups},
             exclusive_groups=False,
-            collapsed=False,
+            # folded into its toggle (opens on hover or tap): expanded, it and the legend
+            # crowded the right side at 1400 x 900 and below
+            collapsed=True,
             position="topright",
         ).add_to(m)
 
-    HtmlControl(_legend_html(collected), position="bottomright", css_class="suigeo-legend").add_to(
-        m
-    )
+    HtmlControl(
+        _legend_html(collected),
+        position="bottomright",
+        css_class="suigeo-legend",
+        toggle=".suigeo-legend-title",
+    ).add_to(m)
     if bm.vector or any(_label_text(lay) is not None for lay in collected):
         LabelLayout(pad_px=symbology()["labels"].get("pad_px", 2.0)).add_to(m)
     made = made_on or dt.date.today()

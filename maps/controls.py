@@ -35,12 +35,33 @@ _CSS = """
           "Helvetica Neue", Arial, sans-serif;
     color: #222;
 }
-.suigeo-legend { padding: 6px 10px; max-height: 40vh; overflow-y: auto; }
-.suigeo-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; }
-.suigeo-legend-layer { font-weight: bold; margin-top: 5px; }
+.suigeo-legend {
+    padding: 5px 9px; line-height: 1.25; overflow-y: auto;
+    /* the right column: below the layer toggle (top right), above the attribution */
+    max-height: calc(100vh - 150px);
+}
+.suigeo-legend-title {
+    font-weight: bold; font-size: 13px; margin-bottom: 1px; cursor: pointer;
+    user-select: none;
+}
+.suigeo-legend-title::after { content: " \\25BE"; color: #777; font-size: 11px; }
+.suigeo-legend.suigeo-collapsed .suigeo-legend-title::after { content: " \\25B8"; }
+.suigeo-legend.suigeo-collapsed .suigeo-legend-title { margin-bottom: 0; }
+.suigeo-legend.suigeo-collapsed .suigeo-legend-layer,
+.suigeo-legend.suigeo-collapsed .suigeo-legend-item { display: none; }
+.suigeo-legend-layer { font-weight: bold; margin-top: 3px; }
 .suigeo-legend-item { display: flex; align-items: center; gap: 4px; white-space: nowrap; }
 .suigeo-legend-item svg { flex: none; }
-.suigeo-footer { padding: 4px 8px; max-width: 62vw; font-size: 11px; }
+/* a print layout shows the whole legend, without the toggle mark */
+.suigeo-print-panel .suigeo-legend-title { cursor: auto; }
+.suigeo-print-panel .suigeo-legend-title::after { content: none; }
+.suigeo-print-panel .suigeo-legend.suigeo-collapsed .suigeo-legend-layer { display: block; }
+.suigeo-print-panel .suigeo-legend.suigeo-collapsed .suigeo-legend-item { display: flex; }
+/* the attribution wraps at the bottom right, clear of the footer (bottom left, 50vw) */
+.leaflet-container .leaflet-control-attribution {
+    max-width: 44vw; font-size: 11px; line-height: 1.3;
+}
+.suigeo-footer { padding: 4px 8px; max-width: 50vw; font-size: 11px; }
 .suigeo-internal { color: #b2182b; font-weight: bold; }
 .suigeo-review { font-weight: bold; }
 .suigeo-title {
@@ -88,7 +109,11 @@ _CSS = """
 
 
 class HtmlControl(MacroElement):
-    """A Leaflet control at ``position`` whose content is the given (escaped) HTML."""
+    """A Leaflet control at ``position`` whose content is the given (escaped) HTML.
+
+    With ``toggle`` (a CSS selector of a heading in the HTML), clicking the heading or
+    pressing Enter on it folds the control to that heading and back (the legend does).
+    """
 
     _template = Template(
         """
@@ -100,6 +125,23 @@ class HtmlControl(MacroElement):
                 div.innerHTML = {{ this.html|tojson }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
+                var toggle = {{ this.toggle|tojson }};
+                var head = toggle ? div.querySelector(toggle) : null;
+                if (head) {  // a click (or Enter/Space) on the heading folds the panel
+                    head.setAttribute("role", "button");
+                    head.setAttribute("tabindex", "0");
+                    head.setAttribute("aria-expanded", "true");
+                    var fold = function (e) {
+                        if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") {
+                            return;
+                        }
+                        e.preventDefault();
+                        var shut = div.classList.toggle("suigeo-collapsed");
+                        head.setAttribute("aria-expanded", shut ? "false" : "true");
+                    };
+                    head.addEventListener("click", fold);
+                    head.addEventListener("keydown", fold);
+                }
                 return div;
             };
             ctl.addTo({{ this._parent.get_name() }});
@@ -108,12 +150,22 @@ class HtmlControl(MacroElement):
         """
     )
 
-    def __init__(self, html: str, *, position: str = "bottomright", css_class: str = "") -> None:
+    def __init__(
+        self,
+        html: str,
+        *,
+        position: str = "bottomright",
+        css_class: str = "",
+        toggle: str | None = None,
+    ) -> None:
         super().__init__()
         self._name = "HtmlControl"
         self.html = html
         self.position = position
         self.css_class = css_class
+        #: CSS selector of a heading inside the HTML whose click folds the control
+        #: (class ``suigeo-collapsed`` on it); None: not foldable
+        self.toggle = toggle
 
 
 class FooterControl(HtmlControl):

