@@ -15,7 +15,9 @@ The grid spans what the fastest speed present (roads, friction, walking) reaches
 the largest threshold. Roads of ``raster.limited_access_classes`` (expressways)
 are not burned: they form their own graph, entered and left only at their interchanges
 (line ends shared with an ordinary road). Rail likewise joins the grid only at station
-cells. Dijkstra (scipy) stops at the largest threshold. Rings are the cells within each
+cells. The search (:func:`grid_times`, a compiled Dijkstra that works out each move's cost
+when it reaches it; :func:`grid_csr` is the same graph written out for scipy, kept as its
+reference) stops at the largest threshold. Rings are the cells within each
 threshold, as polygons (rasterio.features.shapes). Note: 8-neighbour moves make a ring on
 a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
 """
@@ -42,7 +44,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from suigeo import crs
 from suigeo.errors import InputError
-from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
+from suigeo.geo.access.graph import ZERO, EdgeList
 from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.settings import Settings
 from suigeo.io.atomic import atomic_output
@@ -55,7 +57,7 @@ from suigeo.geo.access.result import EngineOutput
 from suigeo.geo.access.roads import line_ends, load_roads, road_graph, road_speeds
 from suigeo.geo.access.tobler import tobler_kmh
 
-__all__ = ["Grid", "grid_csr", "raster_rings"]
+__all__ = ["Grid", "grid_csr", "grid_times", "raster_rings"]
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +108,9 @@ def _make_grid(
     return Grid(Affine(cell, 0, west, 0, -cell, north), width, height, float(cell), plane), note
 
 
-#: Bytes per grid cell at the peak of a raster run: 8 moves of (float64 cost + int64
-#: index) in the CSR graph, and about 8 float64 grids (speeds, heights, friction, padded
-#: copies, times).
+#: Bytes per grid cell budgeted for a raster run (a conservative estimate, from the engine
+#: that stored its move graph: 8 moves × (float64 cost + int64 index) and about 8 float64
+#: grids). The compiled search stores no graph and needs about 10 float64 grids a cell.
 BYTES_PER_CELL = 8 * (8 + 8) + 8 * 8
 
 
@@ -203,7 +205,9 @@ def grid_csr(
     reverse: bool = False,
     links: csr_array | None = None,
 ) -> csr_array:
-    """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR, built
+    """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR for
+    scipy's Dijkstra: the graph :func:`grid_times` searches without storing it (the engine
+    uses that; this explicit form is its reference in the tests and benchmarks). Built
     directly: every cell row holds its 8 moves in a fixed order (a move off the grid or
     into an impassable cell is a harmless zero-cost self-loop), so nothing is sorted. Rows
     beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
@@ -292,6 +296,52 @@ def grid_csr(
         cols[8 * n + int(shift[n]) :] = links.indices[links.indptr[n] :]
         indptr = (8 * np.minimum(np.arange(n_total + 1), n) + shift).astype(itype)
     return csr_array((data, cols, indptr), shape=(n_total, n_total))
+
+
+def grid_times(
+    speed: np.ndarray,
+    heights: np.ndarray | None,
+    cell: float,
+    settings: Settings,
+    sources: np.ndarray,
+    n_total: int | None = None,
+    offroad: np.ndarray | None = None,
+    *,
+    reverse: bool = False,
+    links: csr_array | None = None,
+    limit: float = math.inf,
+    nearest: bool = False,
+) -> np.ndarray:
+    """Minutes from each of ``sources`` (rows; one row from the nearest when ``nearest``)
+    to every node of the move graph :func:`grid_csr` would build from the same arguments
+    (grid cells, then ``n_total`` − cells linked nodes), inf beyond ``limit``: a compiled
+    Dijkstra (:mod:`suigeo.geo.access.gridsearch`) that works out each move's cost when it
+    reaches it, with the same operations, so no graph is stored."""
+    from suigeo.geo.access.gridsearch import grid_search
+
+    h, w = speed.shape
+    walk = float(tobler_kmh(0.0)) * settings["walk.off_path_factor"]
+    base = np.empty((h, w))
+    _offroad_into(base, offroad, walk)
+    cells: tuple[np.ndarray, ...]
+    if heights is None:  # minutes per metre of each cell, as grid_csr's padded grid
+        np.copyto(base, speed, where=np.isfinite(speed))
+        with np.errstate(divide="ignore"):
+            np.divide(0.06, base, out=base)
+        cells = (base,)
+    else:
+        cells = (speed, base, heights)
+    return grid_search(
+        cells,
+        cell,
+        float(tobler_kmh(0.0)),
+        sources,
+        n_total=h * w if n_total is None else n_total,
+        limit=limit,
+        nearest=nearest,
+        reverse=reverse,
+        links=None if links is None else (links.indptr, links.indices, links.data),
+    )
 
 
 def _offroad_into(out: np.ndarray, offroad: np.ndarray | None, walk: float) -> None:
@@ -628,18 +678,18 @@ def _windowed_search(
         )
         heights, dem_note, offroad = layers(win)
         sub, leak_u, leak_v = _window_links(links, n_links, grid, box)
-        graph = grid_csr(
+        dist = grid_times(
             burned.window(r0, r1, c0, c1),
             heights,
             grid.cell,
             settings,
+            _to_window(o_cells, grid, box),
             sub.shape[0],
             offroad,
             reverse=reverse,
             links=sub,
-        )
-        dist, _ = shortest_times(
-            graph, _to_window(o_cells, grid, box), limit=t_max, nearest=nearest
+            limit=t_max,
+            nearest=nearest,
         )
         hit = np.isfinite(dist).any(axis=0)
         cells = hit[: win.size].reshape(win.height, win.width)

@@ -1,0 +1,146 @@
+"""The raster engine's compiled grid Dijkstra against scipy's Dijkstra on an explicit graph.
+
+The reference graph is written out here move by move in plain Python (``math.exp``, the
+formula of the docs: a move a → b of length d costs ``d/2 · (1/v_a + 1/v_b)`` × 0.06
+minutes, off-road speeds × Tobler's factor ``6·exp(−3.5·|S + 0.05|) / 5.037`` of the
+move's slope on a DEM, level where a height is missing), not with the engine's code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+
+from suigeo.geo.access.raster import grid_csr, grid_times
+from suigeo.geo.access.settings import resolve_settings
+
+CELL = 30.0
+SETTINGS = resolve_settings(None)
+FLAT = 6 * math.exp(-3.5 * 0.05)  # Tobler on the flat, km/h
+WALK = FLAT * SETTINGS["walk.off_path_factor"]
+
+
+def _kmh(speed, offroad, y, x, factor):
+    """A cell's speed for a move: a road's, else the off-road speed × the slope factor."""
+    if not math.isnan(speed[y, x]):
+        return speed[y, x]
+    off = offroad[y, x] if offroad is not None else math.nan
+    return (WALK if math.isnan(off) else off) * factor
+
+
+def _moves(h, w):
+    """Every move (r, c) -> (rr, cc) of an h × w grid with its length."""
+    for r in range(h):
+        for c in range(w):
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    rr, cc = r + dr, c + dc
+                    if (dr, dc) != (0, 0) and 0 <= rr < h and 0 <= cc < w:
+                        yield r, c, rr, cc, CELL * math.hypot(dr, dc)
+
+
+def _explicit(speed, heights, offroad, links, n_total, *, reverse):
+    """The move graph, one move at a time, as a CSR of n_total nodes (+ the links)."""
+    w = speed.shape[1]
+    u, v, wt = [], [], []
+    for r, c, rr, cc, d in _moves(*speed.shape):
+        f = 1.0
+        if heights is not None:
+            rise = heights[rr, cc] - heights[r, c]
+            s = 0.0 if math.isnan(rise) else rise / d
+            f = 6 * math.exp(-3.5 * abs(s + 0.05)) / FLAT
+        va, vb = _kmh(speed, offroad, r, c, f), _kmh(speed, offroad, rr, cc, f)
+        if va == 0 or vb == 0:
+            continue  # impassable
+        a, b = r * w + c, rr * w + cc
+        if reverse:  # the backwards graph: row b holds the move a -> b
+            a, b = b, a
+        u.append(a)
+        v.append(b)
+        wt.append(d / 2 * (0.06 / va + 0.06 / vb))
+    if links is not None:
+        coo = links.tocoo()
+        u, v, wt = u + coo.row.tolist(), v + coo.col.tolist(), wt + coo.data.tolist()
+    cheapest: dict[tuple[int, int], float] = {}  # parallel edges (a link along a move)
+    for a, b, t in zip(u, v, wt, strict=True):
+        cheapest[(a, b)] = min(t, cheapest.get((a, b), math.inf))
+    a, b = np.array(list(cheapest), dtype=np.int64).T
+    return csr_array((np.array(list(cheapest.values())), (a, b)), shape=(n_total, n_total))
+
+
+def _case(seed: int):
+    rng = np.random.default_rng(seed)
+    h, w = int(rng.integers(5, 14)), int(rng.integers(5, 14))
+    n = h * w
+    speed = np.where(rng.random((h, w)) < 0.15, rng.choice([20.0, 40.0, 60.0], (h, w)), np.nan)
+    heights = rng.normal(300, 40, (h, w)).cumsum(axis=1)
+    heights[rng.random((h, w)) < 0.1] = np.nan  # DEM nodata: moves to, from, between: level
+    pick = rng.random((h, w))
+    offroad = np.where(pick < 0.1, 0.0, np.where(pick < 0.4, rng.uniform(1, 12, (h, w)), np.nan))
+    extra = 3
+    m = 8
+    lu = rng.integers(0, n + extra, m)
+    lv = rng.integers(0, n + extra, m)
+    keep = lu != lv
+    pairs = {}
+    for a, b, t in zip(lu[keep], lv[keep], rng.uniform(0.05, 3, m)[keep], strict=True):
+        pairs[(int(a), int(b))] = min(float(t), pairs.get((int(a), int(b)), math.inf))
+    a, b = np.array(list(pairs), dtype=np.int64).reshape(-1, 2).T
+    links = csr_array((np.array(list(pairs.values())), (a, b)), shape=(n + extra, n + extra))
+    sources = rng.choice(n, size=2, replace=False)
+    return speed, heights, offroad, links, n + extra, sources
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("dem", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_compiled_search_equals_scipy_dijkstra_on_the_explicit_graph(seed, dem, reverse):
+    speed, heights, offroad, links, n_total, sources = _case(seed)
+    heights = heights if dem else None
+    if seed % 2:  # half the cases without a friction raster (Tobler walking everywhere)
+        offroad = None
+    lk = links.T.tocsr() if reverse else links
+    ref_graph = _explicit(speed, heights, offroad, lk, n_total, reverse=reverse)
+    ref = dijkstra(ref_graph, indices=sources)
+    got = grid_times(
+        speed, heights, CELL, SETTINGS, sources, n_total, offroad, reverse=reverse, links=lk
+    )
+    assert got.shape == ref.shape
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(ref))
+    assert np.isfinite(ref).mean() > 0.2  # (a source may be walled in by impassable cells)
+    fin = np.isfinite(ref)
+    np.testing.assert_allclose(got[fin], ref[fin], rtol=1e-12)
+    # with a cut-off at the median time: the same cells within it, nothing beyond
+    limit = float(np.median(got[fin]))  # a time some cell takes, to the bit
+    cut = grid_times(
+        speed, heights, CELL, SETTINGS, sources, n_total, offroad,
+        reverse=reverse, links=lk, limit=limit,
+    )  # fmt: skip
+    inside = ref <= limit * (1 - 1e-12)
+    np.testing.assert_allclose(cut[inside], ref[inside], rtol=1e-12)
+    assert np.isinf(cut[ref > limit * (1 + 1e-12)]).all()
+    assert (cut[np.isfinite(cut)] <= limit).all()
+    assert np.isfinite(cut[got == limit]).all()  # a time equal to the cut-off is in (scipy)
+    # from the nearest of the sources: the least of the rows
+    near = grid_times(
+        speed, heights, CELL, SETTINGS, sources, n_total, offroad,
+        reverse=reverse, links=lk, limit=limit, nearest=True,
+    )  # fmt: skip
+    best = ref.min(axis=0)
+    assert near.shape == (1, n_total)
+    reached = best <= limit * (1 - 1e-12)
+    np.testing.assert_allclose(near[0, reached], best[reached], rtol=1e-12)
+    assert np.isinf(near[0, best > limit * (1 + 1e-12)]).all()
+    # and the engine's own explicit graph (grid_csr, kept for this) gives the same times
+    engine_graph = grid_csr(
+        speed, heights, CELL, SETTINGS, n_total, offroad, reverse=reverse, links=lk
+    )
+    csr_times = dijkstra(engine_graph, indices=sources)
+    if dem:  # numpy's vectorised exp and the C library's may differ in the last bit
+        np.testing.assert_allclose(got[fin], csr_times[fin], rtol=1e-14)
+    else:
+        np.testing.assert_array_equal(got, csr_times)
