@@ -525,7 +525,6 @@ except ImportError:  # a tree before it: scipy's Dijkstra on the move graph
     from suigeo.geo.access.graph import shortest_times
     from suigeo.geo.access.raster import grid_csr
 t_load = time.perf_counter() - t
-t = time.perf_counter()
 p = resolve_settings(None)
 with rasterio.open(f"{data}/dem.tif") as src:
     prof, cell = src.profile, src.res[0]

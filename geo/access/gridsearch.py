@@ -7,9 +7,9 @@ The costs are those of :func:`suigeo.geo.access.raster.grid_csr`, operation for 
 those of scipy's Dijkstra on that graph: the same bits, except that ``math.exp`` (the C
 library's, here) and numpy's vectorised ``exp`` may differ in the last bit of a move's
 slope factor. Extra edges (rail, expressways: "links") come as a CSR over the nodes, grid
-cells first; nodes past the grid hold only links. A binary heap with lazy deletion holds
-the frontier (it stays the size of the ring's edge, not of the grid); nothing beyond
-``limit`` minutes is queued, so the search stops at the cut-off.
+cells first; nodes past the grid hold only links. A binary heap with one entry per node
+(decrease-key) holds the frontier; nothing beyond ``limit`` minutes is queued, so the
+search stops at the cut-off.
 
 The compiled code is cached on disk (``cache=True``): the first run on a machine compiles it
 (a few seconds), later processes load it.
@@ -29,121 +29,113 @@ _DC = np.array([-1, 0, 1, -1, 1, -1, 0, 1], dtype=np.int64)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _push(keys, nodes, size, key, node):  # pragma: no cover - compiled
-    """Put (key, node) on the heap of ``size`` entries (room for one more is there)."""
-    i = size
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] <= key:
-            break
-        keys[i] = keys[parent]
-        nodes[i] = nodes[parent]
-        i = parent
-    keys[i] = key
-    nodes[i] = node
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _sift_last(keys, nodes, size):  # pragma: no cover - compiled
-    """After the top was taken: the entry at ``size`` (the old last) sifted down from the
-    root of a heap of ``size`` entries."""
-    key = keys[size]
-    node = nodes[size]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and keys[child + 1] < keys[child]:
-            child += 1
-        if keys[child] >= key:
-            break
-        keys[i] = keys[child]
-        nodes[i] = nodes[child]
-        i = child
-    keys[i] = key
-    nodes[i] = node
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _queue(keys, nodes, size, key, node):  # pragma: no cover - compiled
-    """Push (key, node), doubling the heap's arrays when full; returns them and the size."""
-    if size == keys.size:
-        keys = np.concatenate((keys, np.empty(keys.size)))
-        nodes = np.concatenate((nodes, np.empty(nodes.size, dtype=np.int64)))
-    _push(keys, nodes, size, key, node)
-    return keys, nodes, size + 1
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _move(u, v, k, inv, spd, base, hgt, flat, step, half, reverse):  # pragma: no cover
-    """Minutes of the move u → v (neighbour ``k``; taken backwards, v → u, when
-    ``reverse``), in grid_csr's order of operations; inf or NaN when it cannot be made."""
-    if hgt.size == 0:
-        return (inv[u] + inv[v]) * half[k]
-    rise = hgt[u] - hgt[v] if reverse else hgt[v] - hgt[u]
-    if rise != rise:  # a cell without a height: the move is level
-        rise = 0.0
-    rise = rise / step[k]
-    rise = rise + 0.05
-    rise = abs(rise)
-    rise = -3.5 * rise
-    rise = math.exp(rise)
-    rise = 6.0 * rise
-    rise = rise / flat  # Tobler's factor of the slope
-    va = spd[u]  # a road's speed, else the off-road speed × the factor
-    if va != va:
-        va = base[u] * rise
-    vb = spd[v]
-    if vb != vb:
-        vb = base[v] * rise
-    return (1.0 / va + 1.0 / vb) * half[k] * 0.06
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _dijkstra(
+def _dijkstra(  # noqa: C901 - one loop: helpers taking arrays would cost reference counts
     dist, sources, limit, h, w, inv, spd, base, hgt, flat, step, half, reverse, lp, li, lw
 ):  # pragma: no cover - compiled
     """Times (minutes) into ``dist`` (all inf on entry; grid cells then linked nodes) from
-    the nearest of ``sources``. Without heights (``hgt`` empty) a move costs
+    the nearest of ``sources``. Without heights (``hgt`` empty) a move a → b costs
     ``(inv[a] + inv[b]) · half`` (``inv``: minutes per metre of each cell); with heights
     its two ends' speeds (``spd``: a road's, NaN off road; ``base``: off-road speed on the
-    flat) carry Tobler's factor of the move's slope. A move off the grid or with a
-    non-finite cost is not made. ``lp``/``li``/``lw``: the links as CSR (empty: none)."""
+    flat) carry Tobler's factor of the move's slope, in grid_csr's order of operations. A
+    move off the grid or with a non-finite cost is not made. ``lp``/``li``/``lw``: the
+    links as CSR (empty: none).
+
+    The frontier is a binary heap with one entry per node (``pos``: a node's place in it,
+    -1 once settled; read only where ``dist`` is finite), so it never holds more nodes
+    than the grid, and only the entries used are ever touched."""
     n = h * w
-    keys = np.empty(4096)
-    nodes = np.empty(4096, dtype=np.int64)
+    m = dist.size
+    keys = np.empty(m)
+    heap = np.empty(m, dtype=np.int64)
+    pos = np.empty(m, dtype=np.int64)
     size = 0
+    dem = hgt.size > 0
     for s in sources:
         if dist[s] > 0.0:
             dist[s] = 0.0
-            keys, nodes, size = _queue(keys, nodes, size, 0.0, s)
+            keys[size] = 0.0  # all keys 0 so far: no sifting
+            heap[size] = s
+            pos[s] = size
+            size += 1
     while size > 0:
         t = keys[0]
-        u = nodes[0]
+        u = heap[0]
+        pos[u] = -1
         size -= 1
-        if size > 0:
-            _sift_last(keys, nodes, size)
-        if t > dist[u]:  # a stale entry: u was reached sooner since
-            continue
+        if size > 0:  # the last entry sifts down from the root
+            key = keys[size]
+            node = heap[size]
+            i = 0
+            while True:
+                child = 2 * i + 1
+                if child >= size:
+                    break
+                if child + 1 < size and keys[child + 1] < keys[child]:
+                    child += 1
+                if keys[child] >= key:
+                    break
+                keys[i] = keys[child]
+                heap[i] = heap[child]
+                pos[heap[i]] = i
+                i = child
+            keys[i] = key
+            heap[i] = node
+            pos[node] = i
         r = u // w
         c = u - r * w
-        for k in range(8 if u < n else 0):  # a linked node past the grid has no moves
-            rr = r + _DR[k]
-            cc = c + _DC[k]
-            if rr < 0 or rr >= h or cc < 0 or cc >= w:
+        for k in range(8 + lp[u + 1] - lp[u] if lp.size else 8):
+            if k < 8:  # a move to a neighbouring cell
+                if u >= n:  # a linked node past the grid has no moves
+                    continue
+                rr = r + _DR[k]
+                cc = c + _DC[k]
+                if rr < 0 or rr >= h or cc < 0 or cc >= w:
+                    continue
+                v = rr * w + cc
+                if not dem:
+                    cost = (inv[u] + inv[v]) * half[k]
+                else:
+                    rise = hgt[u] - hgt[v] if reverse else hgt[v] - hgt[u]
+                    if rise != rise:  # a cell without a height: the move is level
+                        rise = 0.0
+                    rise = rise / step[k]
+                    rise = rise + 0.05
+                    rise = abs(rise)
+                    rise = -3.5 * rise
+                    rise = math.exp(rise)
+                    rise = 6.0 * rise
+                    rise = rise / flat  # Tobler's factor of the slope
+                    va = spd[u]  # a road's speed, else off-road speed × the factor
+                    if va != va:
+                        va = base[u] * rise
+                    vb = spd[v]
+                    if vb != vb:
+                        vb = base[v] * rise
+                    cost = (1.0 / va + 1.0 / vb) * half[k] * 0.06
+            else:  # a link
+                e = lp[u] + k - 8
+                v = li[e]
+                cost = lw[e]
+            tv = t + cost
+            if not (tv <= limit and tv < dist[v]):  # (also when the move is impassable)
                 continue
-            v = rr * w + cc
-            tv = t + _move(u, v, k, inv, spd, base, hgt, flat, step, half, reverse)
-            if tv <= limit and tv < dist[v]:  # (False for inf or NaN: impassable)
-                dist[v] = tv
-                keys, nodes, size = _queue(keys, nodes, size, tv, v)
-        for e in range(lp[u], lp[u + 1]) if lp.size else range(0):
-            v = li[e]
-            tv = t + lw[e]
-            if tv <= limit and tv < dist[v]:
-                dist[v] = tv
-                keys, nodes, size = _queue(keys, nodes, size, tv, v)
+            if dist[v] == np.inf:  # first reached: a new entry at the bottom
+                i = size
+                size += 1
+            else:  # queued: its entry moves up from where it is
+                i = pos[v]
+            dist[v] = tv
+            while i > 0:
+                parent = (i - 1) >> 1
+                if keys[parent] <= tv:
+                    break
+                keys[i] = keys[parent]
+                heap[i] = heap[parent]
+                pos[heap[i]] = i
+                i = parent
+            keys[i] = tv
+            heap[i] = v
+            pos[v] = i
 
 
 def grid_search(
