@@ -30,8 +30,9 @@ _DC = np.array([-1, 0, 1, -1, 1, -1, 0, 1], dtype=np.int64)
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def _dijkstra(  # noqa: C901 - one loop: helpers taking arrays would cost reference counts
-    dist, sources, limit, h, w, inv, spd, base, hgt, flat, step, half, reverse, lp, li, lw
-):  # pragma: no cover - compiled
+    dist, keys, heap, pos, sources, limit, h, w, inv, spd, base, hgt, flat, step, half,
+    reverse, lp, li, lw,
+):  # pragma: no cover - compiled  # fmt: skip
     """Times (minutes) into ``dist`` (all inf on entry; grid cells then linked nodes) from
     the nearest of ``sources``. Without heights (``hgt`` empty) a move a → b costs
     ``(inv[a] + inv[b]) · half`` (``inv``: minutes per metre of each cell); with heights
@@ -40,14 +41,10 @@ def _dijkstra(  # noqa: C901 - one loop: helpers taking arrays would cost refere
     move off the grid or with a non-finite cost is not made. ``lp``/``li``/``lw``: the
     links as CSR (empty: none).
 
-    The frontier is a binary heap with one entry per node (``pos``: a node's place in it,
-    -1 once settled; read only where ``dist`` is finite), so it never holds more nodes
-    than the grid, and only the entries used are ever touched."""
+    The frontier is a binary heap with one entry per node (``keys``, ``heap``: its times
+    and nodes; ``pos``: a node's place in it, -1 once settled, read only where ``dist`` is
+    finite; each as long as ``dist``, uninitialised: only the entries used are touched)."""
     n = h * w
-    m = dist.size
-    keys = np.empty(m)
-    heap = np.empty(m, dtype=np.int64)
-    pos = np.empty(m, dtype=np.int64)
     size = 0
     dem = hgt.size > 0
     for s in sources:
@@ -92,6 +89,8 @@ def _dijkstra(  # noqa: C901 - one loop: helpers taking arrays would cost refere
                 if rr < 0 or rr >= h or cc < 0 or cc >= w:
                     continue
                 v = rr * w + cc
+                if dist[v] <= t:  # settled (or as soon): no move can improve it
+                    continue
                 if not dem:
                     cost = (inv[u] + inv[v]) * half[k]
                 else:
@@ -181,9 +180,11 @@ def grid_search(
     src = np.asarray(sources, dtype=np.int64)
     groups = [src] if nearest else [src[i : i + 1] for i in range(src.size)]
     out = np.full((len(groups), n_total), np.inf)
+    itype = np.int32 if n_total < 2**31 - 1 else np.int64
+    keys, heap, pos = np.empty(n_total), np.empty(n_total, itype), np.empty(n_total, itype)
     for row, group in zip(out, groups, strict=True):
         _dijkstra(
-            row, group, float(limit), h, w, inv, spd, base, hgt, flat, step, half, reverse,
-            lp, li, lw,
+            row, keys, heap, pos, group, float(limit), h, w, inv, spd, base, hgt, flat, step,
+            half, reverse, lp, li, lw,
         )  # fmt: skip
     return out
