@@ -15,11 +15,12 @@ The grid spans what the fastest speed present (roads, friction, walking) reaches
 the largest threshold. Roads of ``raster.limited_access_classes`` (expressways)
 are not burned: they form their own graph, entered and left only at their interchanges
 (line ends shared with an ordinary road). Rail likewise joins the grid only at station
-cells. The search (:func:`grid_times`, a compiled Dijkstra that works out each move's cost
-when it reaches it; :func:`grid_csr` is the same graph written out for scipy, kept as its
-reference) stops at the largest threshold. Rings are the cells within each
-threshold, as polygons (rasterio.features.shapes). Note: 8-neighbour moves make a ring on
-a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
+cells. Dijkstra stops at the largest threshold: on a window of a million cells or more
+compiled (:func:`grid_times`: each move's cost worked out when the search reaches it, no
+graph stored), on a smaller one scipy's on the graph written out (:func:`grid_csr`), which
+spares loading numba (about 0.5 s) where the whole search takes less. Rings are the cells
+within each threshold, as polygons (rasterio.features.shapes). Note: 8-neighbour moves
+make a ring on a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from suigeo import crs
 from suigeo.errors import InputError
-from suigeo.geo.access.graph import ZERO, EdgeList
+from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
 from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.settings import Settings
 from suigeo.io.atomic import atomic_output
@@ -206,10 +207,10 @@ def grid_csr(
     links: csr_array | None = None,
 ) -> csr_array:
     """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR for
-    scipy's Dijkstra: the graph :func:`grid_times` searches without storing it (the engine
-    uses that; this explicit form is its reference in the tests and benchmarks). Built
-    directly: every cell row holds its 8 moves in a fixed order (a move off the grid or
-    into an impassable cell is a harmless zero-cost self-loop), so nothing is sorted. Rows
+    scipy's Dijkstra, for windows under ``COMPILED_MIN_CELLS`` (larger ones are searched by
+    :func:`grid_times` without storing it). Built directly: every cell row holds its 8
+    moves in a fixed order (a move off the grid or into an impassable cell is a harmless
+    zero-cost self-loop), so nothing is sorted. Rows
     beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
     off-road speeds on the flat in km/h per cell (a friction raster; NaN = walking, 0 =
     impassable), scaled on slopes by Tobler's function. Built in blocks of grid rows whose
@@ -342,6 +343,41 @@ def grid_times(
         reverse=reverse,
         links=None if links is None else (links.indptr, links.indices, links.data),
     )
+
+
+#: Windows of at least this many cells are searched by the compiled Dijkstra
+#: (:func:`grid_times`), smaller ones by scipy's on the move graph (:func:`grid_csr`):
+#: loading numba and the cached machine code (about 0.5 s and 0.1 GB, once per process)
+#: costs more than the whole search of a small window, and about what the compiled search
+#: saves on a window of a million cells (0.3 µs a cell).
+COMPILED_MIN_CELLS = 1_000_000
+
+
+def _search(
+    speed: np.ndarray,
+    heights: np.ndarray | None,
+    cell: float,
+    settings: Settings,
+    sources: np.ndarray,
+    n_total: int,
+    offroad: np.ndarray | None,
+    *,
+    reverse: bool,
+    links: csr_array,
+    limit: float,
+    nearest: bool,
+) -> np.ndarray:
+    """Times over a window (the arguments of :func:`grid_times`): compiled on a window of
+    ``COMPILED_MIN_CELLS`` or more, else scipy's Dijkstra on :func:`grid_csr`'s graph (the
+    same times, up to the last bit of ``exp`` on a DEM)."""
+    if speed.size >= COMPILED_MIN_CELLS:
+        return grid_times(
+            speed, heights, cell, settings, sources, n_total, offroad,
+            reverse=reverse, links=links, limit=limit, nearest=nearest,
+        )  # fmt: skip
+    graph = grid_csr(speed, heights, cell, settings, n_total, offroad, reverse=reverse, links=links)
+    dist, _ = shortest_times(graph, sources, limit=limit, nearest=nearest)
+    return dist
 
 
 def _offroad_into(out: np.ndarray, offroad: np.ndarray | None, walk: float) -> None:
@@ -678,7 +714,7 @@ def _windowed_search(
         )
         heights, dem_note, offroad = layers(win)
         sub, leak_u, leak_v = _window_links(links, n_links, grid, box)
-        dist = grid_times(
+        dist = _search(
             burned.window(r0, r1, c0, c1),
             heights,
             grid.cell,

@@ -144,3 +144,79 @@ def test_compiled_search_equals_scipy_dijkstra_on_the_explicit_graph(seed, dem, 
         np.testing.assert_allclose(got[fin], csr_times[fin], rtol=1e-14)
     else:
         np.testing.assert_array_equal(got, csr_times)
+
+
+@pytest.mark.parametrize("direction", ["from", "to"])
+def test_the_engine_gives_the_same_rings_with_either_search(tmp_path, monkeypatch, direction):
+    # the raster engine searches small windows with scipy on grid_csr's graph and large
+    # ones compiled: forced one way and then the other, a run on hills with a nodata strip,
+    # a road, an expressway (links, entered at interchanges) and rail gives the same times
+    import geopandas as gpd
+    import rasterio
+    import shapely
+    from affine import Affine
+
+    from suigeo import crs
+    from suigeo.geo.access import raster, rings
+
+    cell, n = 50.0, 300
+    x0, y0 = (float(v[0]) for v in crs.transform([113.3], [23.1], src="CGCS2000", dst=4547))
+    tr = Affine(cell, 0, x0 - n / 2 * cell, 0, -cell, y0 + n / 2 * cell)
+    yy, xx = np.mgrid[0:n, 0:n] * cell
+    hills = 300 + 120 * np.sin(xx / 1700) * np.cos(yy / 2300) + 0.02 * xx
+    hills[:, 160:164] = -9999.0  # a nodata strip east of the origin
+    dem = tmp_path / "dem.tif"
+    prof = {"driver": "GTiff", "width": n, "height": n, "count": 1, "dtype": "float64"}
+    with rasterio.open(dem, "w", crs="EPSG:4547", transform=tr, nodata=-9999.0, **prof) as dst:
+        dst.write(hills, 1)
+
+    def lonlat(x, y):
+        lon, lat = crs.transform([x], [y], src=4547, dst="CGCS2000")
+        return float(lon[0]), float(lat[0])
+
+    ox, oy = x0 + cell / 2, y0 - cell / 2
+    roads = gpd.GeoDataFrame(
+        {"highway": ["secondary", "motorway"], "maxspeed": ["30", "100"]},
+        geometry=[
+            shapely.LineString([(ox - 3000, oy), (ox + 4000, oy)]),  # through the origin
+            shapely.LineString([(ox - 3000, oy), (ox + 3000, oy - 4000)]),
+        ],
+        crs=4547,
+    )
+    a, b = (ox + 300, oy + 200), (ox - 4000, oy + 2500)
+    st = gpd.GeoDataFrame(
+        {"id": ["A", "B"]},
+        geometry=[shapely.Point(lonlat(*a)), shapely.Point(lonlat(*b))],
+        crs="EPSG:4490",
+    )
+    ln = gpd.GeoDataFrame(
+        {"id": ["L"], "kind": ["intercity"], "design_speed_kmh": [160.0], "stations": ["A;B"]},
+        geometry=[shapely.LineString([lonlat(*a), lonlat(*b)])],
+        crs="EPSG:4490",
+    )
+    kw = {
+        "minutes": [10, 20],
+        "engine": "raster",
+        "roads": roads,
+        "dem": dem,
+        "rails": ln,
+        "stations": st,
+        "direction": direction,
+        "settings": {"raster.cell_m": cell, "rail.access_min": 1, "rail.egress_min": 1},
+    }
+    out = {}
+    for name, least in (("scipy", 10**12), ("compiled", 0)):
+        monkeypatch.setattr(raster, "COMPILED_MIN_CELLS", least)
+        res = rings(lonlat(ox, oy), raster_out=tmp_path / f"{name}.tif", **kw)
+        with rasterio.open(tmp_path / f"{name}.tif") as src:
+            out[name] = res, src.read(1), src.transform
+    (r1, t1, tr1), (r2, t2, tr2) = out["scipy"], out["compiled"]
+    assert tr1 == tr2 and t1.shape == t2.shape
+    np.testing.assert_array_equal(t1 >= 0, t2 >= 0)
+    assert (t1 >= 0).sum() > 3000
+    np.testing.assert_allclose(t2[t1 >= 0], t1[t1 >= 0], rtol=1e-6)  # float32 GeoTIFFs
+    col, row = ~tr1 @ b
+    rb, cb = int(row), int(col)
+    assert 0 <= t2[rb, cb] <= 20  # the rail ride was taken
+    np.testing.assert_allclose(r2["area_km2"], r1["area_km2"], rtol=1e-9)
+    assert "walked as flat" in r2["method"].iloc[0]
