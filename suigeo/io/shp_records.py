@@ -30,7 +30,6 @@ POINT_TYPES = {1: False, 11: True}
 MULTI_TYPES = {3: False, 5: False, 8: False, 13: True, 15: True, 18: True}
 POLYGONS = (5, 15)
 LINES = (3, 13)
-_BYTES8 = np.arange(8, dtype=np.int64)
 
 
 @dataclass
@@ -57,36 +56,27 @@ class ShpVertices:
         return self.z is not None
 
 
-def _as_doubles(buf: np.ndarray, r: int) -> np.ndarray:
-    """``buf`` from byte ``r`` on as little-endian doubles (a view: unaligned is fine)."""
-    k = (len(buf) - r) // 8
-    return buf[r : r + 8 * k].view("<f8")
+def _at_every_byte(buf: np.ndarray, dtype: str) -> np.ndarray:
+    """``buf`` as values of ``dtype`` starting at every byte (overlapping, unaligned: a
+    view), so that the value at byte offset ``k`` is element ``k``: one gather or scatter
+    reads or writes values at any offsets."""
+    size = np.dtype(dtype).itemsize
+    return np.ndarray((max(0, len(buf) - size + 1),), dtype=dtype, buffer=buf, strides=(1,))
 
 
 def _doubles(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Little-endian doubles at (unaligned) byte offsets ``at`` of ``buf``: one gather per
-    alignment of the offsets (records start on 2-byte words, so at most 4 of them)."""
-    out = np.empty(len(at), dtype=np.float64)
-    residue = at % 8
-    for r in np.flatnonzero(np.bincount(residue, minlength=8)).tolist():
-        take = residue == r
-        out[take] = _as_doubles(buf, r)[(at[take] - r) // 8]
-    return out
+    """Little-endian doubles at (unaligned) byte offsets ``at`` of ``buf``."""
+    return _at_every_byte(buf, "<f8")[at].astype(np.float64, copy=False)
 
 
 def _ints(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
-    if not len(at):
-        return np.empty(0, dtype=np.int64)
-    return buf[at[:, None] + _BYTES8[:4]].reshape(-1).view("<i4").astype(np.int64)
+    """Little-endian 32-bit integers at byte offsets ``at`` of ``buf``, as int64."""
+    return _at_every_byte(buf, "<i4")[at].astype(np.int64)
 
 
 def _put_doubles(buf: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
     """Write ``values`` as little-endian doubles at byte offsets ``at`` of ``buf``."""
-    values = np.broadcast_to(np.asarray(values, dtype=np.float64), at.shape)
-    residue = at % 8
-    for r in np.flatnonzero(np.bincount(residue, minlength=8)).tolist():
-        take = residue == r
-        _as_doubles(buf, r)[(at[take] - r) // 8] = values[take]
+    _at_every_byte(buf, "<f8")[at] = values
 
 
 def _records(data: bytes, index: bytes) -> tuple[int, np.ndarray, np.ndarray] | str:
@@ -258,7 +248,11 @@ def write_vertices(
     _put_doubles(buf, np.array([36, 44, 52, 60], dtype=np.int64), np.array(header))
     if z is not None:
         _put_doubles(buf, np.array([68, 76], dtype=np.int64), np.array([z.min(), z.max()]))
-    Path(out).write_bytes(buf.tobytes())
+    with open(out, "wb") as fh:
+        fh.write(buf.data)
     if shx is not None:  # the index's header holds the same bounding box
         index = Path(shx).read_bytes()
-        Path(out).with_suffix(".shx").write_bytes(index[:36] + buf[36:100].tobytes() + index[100:])
+        with open(Path(out).with_suffix(".shx"), "wb") as fh:
+            fh.write(index[:36])
+            fh.write(buf[36:100].data)
+            fh.write(memoryview(index)[100:])
