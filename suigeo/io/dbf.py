@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BufferedReader
@@ -79,6 +80,7 @@ class _Layout:
     reclen: int
     head: bytes  # the header: 32 bytes and the field descriptors
     fields: list[_Field]
+    stop: threading.Event | None = None
 
 
 def _fields(head: bytes) -> list[tuple[bytes, int, int, int]]:
@@ -143,6 +145,8 @@ def _blocks(f: BufferedReader, lay: _Layout) -> Iterator[tuple[int, bytearray, n
     buf = bytearray(min(per, lay.n) * lay.reclen)
     f.seek(lay.header_len)
     for start in range(0, lay.n, per):
+        if lay.stop is not None and lay.stop.is_set():
+            raise _Refused("stopped")
         b = min(per, lay.n - start)
         with memoryview(buf)[: b * lay.reclen] as view:
             got = 0
@@ -308,6 +312,8 @@ def reencode_dbf(
     dst_dbf: str | os.PathLike[str],
     src_codec: str,
     dst_codec: str = "utf-8",
+    *,
+    stop: threading.Event | None = None,
 ) -> str | None:
     """Write the ``.dbf`` ``src_dbf`` (text in ``src_codec``) to ``dst_dbf`` with its text
     fields and field names in ``dst_codec`` (see the module docstring).
@@ -319,6 +325,9 @@ def reencode_dbf(
         returned).
     src_codec, dst_codec
         Python codec names of the code pages.
+    stop
+        Set (by another thread): stop between two blocks of records, write nothing and
+        return ``"stopped"``.
 
     Returns
     -------
@@ -347,6 +356,7 @@ def reencode_dbf(
     try:
         with open(src_dbf, "rb") as f:
             lay = _layout(f, src_codec, dst_codec)
+            lay.stop = stop
             _widths(f, lay, (src_codec, dst_codec))
             new_reclen = 1 + sum(fl.new_width for fl in lay.fields)
             if new_reclen > 0xFFFF:

@@ -207,11 +207,13 @@ def ring_areas(v: ShpVertices, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Twice the signed area of every part (ring) of ``v`` with the points ``x``, ``y``
     (negative: clockwise, an outer ring in a Shapefile), by the shoelace formula; relative
     to each ring's first point, so that projected coordinates keep their digits."""
-    part = np.repeat(np.arange(len(v.part_starts)), np.diff(np.append(v.part_starts, len(x))))
-    x0, y0 = x - x[v.part_starts][part], y - y[v.part_starts][part]
-    terms = x0[:-1] * y0[1:] - x0[1:] * y0[:-1]
-    same = part[:-1] == part[1:]  # the closing point repeats the first: no wrap-around term
-    return np.bincount(part[:-1][same], weights=terms[same], minlength=len(v.part_starts))
+    ps = v.part_starts
+    lengths = np.diff(ps, append=len(x))
+    x0, y0 = x - np.repeat(x[ps], lengths), y - np.repeat(y[ps], lengths)
+    terms = x0[:-1] * y0[1:]
+    terms -= x0[1:] * y0[:-1]
+    terms[ps[1:] - 1] = 0.0  # the closing point repeats the first: no term to the next ring
+    return np.add.reduceat(terms, ps)
 
 
 def write_vertices(
