@@ -711,12 +711,15 @@ class _Converter:
     def check_and_transform(
         self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None, codes: np.ndarray
     ) -> tuple[np.ndarray, ...]:
-        """Fill ``codes`` for area and PROJ failures; return converted (x, y[, h]) arrays."""
-        ok = np.flatnonzero(codes == 0)
-        if self.bounds is not None and ok.size:
+        """Fill ``codes`` for area and PROJ failures; return converted (x, y[, h]) arrays.
+
+        While no point has a code, the arrays are checked and converted whole (no copies
+        of the points taken)."""
+        ok = None if len(x) and not codes.any() else np.flatnonzero(codes == 0)
+        if self.bounds is not None and (ok is None or ok.size):
             self._check_areas(x, y, h, codes, ok)
-            ok = np.flatnonzero(codes == 0)
-        if ok.size == len(x) and ok.size:  # every point: converted in place of a copy
+            ok = None if not codes.any() else np.flatnonzero(codes == 0)
+        if ok is None:  # every point
             conv = transform(x, y, h, src=self.src, dst=self.dst, params=self.params,
                              geoid=self.geoid)  # fmt: skip
             res = [np.asarray(values, dtype=np.float64) for values in conv]  # new arrays
@@ -746,20 +749,27 @@ class _Converter:
                 codes[ok[plane_ok & ~np.isfinite(conv[2])]] = _OUTSIDE_GEOID
         return tuple(res)
 
-    def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray) -> None:
+    def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray | None) -> None:
         """Codes for points outside the source's area of use (or swapped), then for points
-        outside the target's."""
+        outside the target's; of the points ``ok`` (``None``: all)."""
         assert self.bounds is not None  # the caller checks
-        lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
+        if ok is None:
+            lon, lat = self._lonlat(x, y, h)
+        else:
+            lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
+
+        def where(mask: np.ndarray) -> np.ndarray:  # the points (their numbers) of mask
+            return np.flatnonzero(mask) if ok is None else ok[mask]
+
         inside = _inside(lon, lat, self.bounds)
-        out = ok[~inside]
+        out = where(~inside)
         if out.size:
             codes[out] = _OUTSIDE
             if self.src.kind != "geocentric":
                 swapped = _inside(*self._lonlat(y[out], x[out], None), self.bounds)
                 codes[out[swapped]] = _SWAPPED
         if self.dst_bounds is not None:
-            codes[ok[inside & ~_inside(lon, lat, self.dst_bounds)]] = _OUTSIDE_TARGET
+            codes[where(inside & ~_inside(lon, lat, self.dst_bounds))] = _OUTSIDE_TARGET
 
     def messages(self) -> dict[int, str]:
         """The human text of each reject code, for this conversion."""

@@ -64,9 +64,9 @@ def _at_every_byte(buf: np.ndarray, dtype: str) -> np.ndarray:
     return np.ndarray((max(0, len(buf) - size + 1),), dtype=dtype, buffer=buf, strides=(1,))
 
 
-def _doubles(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Little-endian doubles at (unaligned) byte offsets ``at`` of ``buf``."""
-    return _at_every_byte(buf, "<f8")[at].astype(np.float64, copy=False)
+def _doubles(buf: np.ndarray, at: np.ndarray, shift: int = 0) -> np.ndarray:
+    """Little-endian doubles at (unaligned) byte offsets ``at`` (+ ``shift``) of ``buf``."""
+    return _at_every_byte(buf[shift:], "<f8")[at].astype(np.float64, copy=False)
 
 
 def _ints(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -74,9 +74,20 @@ def _ints(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
     return _at_every_byte(buf, "<i4")[at].astype(np.int64)
 
 
-def _put_doubles(buf: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
-    """Write ``values`` as little-endian doubles at byte offsets ``at`` of ``buf``."""
-    _at_every_byte(buf, "<f8")[at] = values
+def _put_doubles(buf: np.ndarray, at: np.ndarray, values: np.ndarray, shift: int = 0) -> None:
+    """Write ``values`` as little-endian doubles at byte offsets ``at`` (+ ``shift``) of
+    ``buf``."""
+    _at_every_byte(buf[shift:], "<f8")[at] = values
+
+
+def _runs(counts: np.ndarray, firsts: np.ndarray, step: int) -> np.ndarray:
+    """Byte offsets of every point: record ``i``'s ``counts[i]`` points from
+    ``firsts[i]`` on, ``step`` bytes apart (one array made, one temporary)."""
+    starts = np.cumsum(counts) - counts
+    at = np.arange(int(counts.sum()), dtype=np.int64)
+    at *= step
+    at += np.repeat(firsts - step * starts, counts)
+    return at
 
 
 def _records(data: bytes, index: bytes) -> tuple[int, np.ndarray, np.ndarray] | str:
@@ -162,7 +173,6 @@ def _multi(buf: np.ndarray, shape_type: int, offsets: np.ndarray, lengths: np.nd
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
     total = int(counts.sum())
-    within = np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
     if multipoint:
         part_starts: np.ndarray | str = np.arange(total, dtype=np.int64)
     else:
@@ -171,8 +181,8 @@ def _multi(buf: np.ndarray, shape_type: int, offsets: np.ndarray, lengths: np.nd
         return part_starts
     return dict(
         starts=starts, counts=counts, part_starts=part_starts,
-        xy_at=np.repeat(first, counts) + 16 * within,
-        z_at=np.repeat(point_ends + 16, counts) + 8 * within if has_z else None,
+        xy_at=_runs(counts, first, 16),
+        z_at=_runs(counts, point_ends + 16, 8) if has_z else None,
         bbox_at=offsets + 4, zrange_at=point_ends if has_z else None,
     )  # fmt: skip
 
@@ -193,7 +203,7 @@ def read_vertices(shp: str | os.PathLike[str], shx: str | os.PathLike[str]) -> S
     if isinstance(at, str):
         return at
     x = _doubles(buf, at["xy_at"])
-    y = _doubles(buf, at["xy_at"] + 8)
+    y = _doubles(buf, at["xy_at"], shift=8)
     z = _doubles(buf, at["z_at"]) if at["z_at"] is not None else None
     if shape_type in POLYGONS:
         ps = at["part_starts"]
@@ -209,9 +219,13 @@ def ring_areas(v: ShpVertices, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     to each ring's first point, so that projected coordinates keep their digits."""
     ps = v.part_starts
     lengths = np.diff(ps, append=len(x))
-    x0, y0 = x - np.repeat(x[ps], lengths), y - np.repeat(y[ps], lengths)
+    x0 = np.repeat(x[ps], lengths)
+    np.subtract(x, x0, out=x0)
+    y0 = np.repeat(y[ps], lengths)
+    np.subtract(y, y0, out=y0)
     terms = x0[:-1] * y0[1:]
-    terms -= x0[1:] * y0[:-1]
+    np.multiply(x0[1:], y0[:-1], out=x0[1:])  # each element in its own place
+    terms -= x0[1:]
     terms[ps[1:] - 1] = 0.0  # the closing point repeats the first: no term to the next ring
     return np.add.reduceat(terms, ps)
 
@@ -230,7 +244,7 @@ def write_vertices(
     header's bounding box (the record offsets are unchanged)."""
     buf = np.frombuffer(v.data, dtype=np.uint8).copy()
     _put_doubles(buf, v.xy_at, x)
-    _put_doubles(buf, v.xy_at + 8, y)
+    _put_doubles(buf, v.xy_at, y, shift=8)
     if z is not None and v.z_at is not None:
         _put_doubles(buf, v.z_at, z)
     if v.bbox_at is not None:
