@@ -411,11 +411,6 @@ def _other_engine(
     executor: str, options: dict, src_p: Path, out_p: Path, **kwargs
 ) -> ConvertSummary:
     """``convert_file`` on another executor than ``memory`` (today: ``dask``)."""
-    if kwargs.pop("geoid", None) is not None:
-        raise InputError(
-            "geoid= (--geoid) is not taken by the Dask executor; name the grid in the "
-            'parameter file\'s [height] geoid = "FILE" instead'
-        )
     if executor == "memory":
         given = [k for k, v in options.items() if v is not None]
         raise InputError(f"{', '.join(given)}: only for executor='dask'")
