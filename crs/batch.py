@@ -264,7 +264,8 @@ def convert_file(
     geoid
         A quasi-geoid grid of height anomalies (GeoTIFF/GTX) for ellipsoidal <-> normal
         heights (``CGCS2000`` -> ``CGCS2000+H1985``), as in :func:`suigeo.crs.transform`;
-        a row outside the grid is rejected as ``outside_geoid``.
+        a row outside the grid is rejected as ``outside_geoid``. With ``executor="dask"``
+        the workers open it by its absolute path (a shared file system on a cluster).
 
     Returns
     -------
