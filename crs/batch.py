@@ -264,7 +264,8 @@ def convert_file(
     geoid
         A quasi-geoid grid of height anomalies (GeoTIFF/GTX) for ellipsoidal <-> normal
         heights (``CGCS2000`` -> ``CGCS2000+H1985``), as in :func:`suigeo.crs.transform`;
-        a row outside the grid is rejected as ``outside_geoid``.
+        a row outside the grid is rejected as ``outside_geoid``. With ``executor="dask"``
+        the workers open it by its absolute path (a shared file system on a cluster).
 
     Returns
     -------
@@ -411,11 +412,6 @@ def _other_engine(
     executor: str, options: dict, src_p: Path, out_p: Path, **kwargs
 ) -> ConvertSummary:
     """``convert_file`` on another executor than ``memory`` (today: ``dask``)."""
-    if kwargs.pop("geoid", None) is not None:
-        raise InputError(
-            "geoid= (--geoid) is not taken by the Dask executor; name the grid in the "
-            'parameter file\'s [height] geoid = "FILE" instead'
-        )
     if executor == "memory":
         given = [k for k, v in options.items() if v is not None]
         raise InputError(f"{', '.join(given)}: only for executor='dask'")
@@ -711,11 +707,26 @@ class _Converter:
     def check_and_transform(
         self, x: np.ndarray, y: np.ndarray, h: np.ndarray | None, codes: np.ndarray
     ) -> tuple[np.ndarray, ...]:
-        """Fill ``codes`` for area and PROJ failures; return converted (x, y[, h]) arrays."""
-        ok = np.flatnonzero(codes == 0)
-        if self.bounds is not None and ok.size:
+        """Fill ``codes`` for area and PROJ failures; return converted (x, y[, h]) arrays.
+
+        While no point has a code, the arrays are checked and converted whole (no copies
+        of the points taken)."""
+        ok = None if len(x) and not codes.any() else np.flatnonzero(codes == 0)
+        if self.bounds is not None and (ok is None or ok.size):
             self._check_areas(x, y, h, codes, ok)
-            ok = np.flatnonzero(codes == 0)
+            ok = None if not codes.any() else np.flatnonzero(codes == 0)
+        if ok is None:  # every point
+            conv = transform(x, y, h, src=self.src, dst=self.dst, params=self.params,
+                             geoid=self.geoid)  # fmt: skip
+            res = [np.asarray(values, dtype=np.float64) for values in conv]  # new arrays
+            failed = ~np.isfinite(res[0]) | ~np.isfinite(res[1])
+            if h is not None:
+                failed |= ~np.isfinite(res[2])
+            codes[failed] = _FAILED
+            if h is not None and self.mixed_heights:
+                plane_ok = np.isfinite(res[0]) & np.isfinite(res[1])
+                codes[plane_ok & ~np.isfinite(res[2])] = _OUTSIDE_GEOID
+            return tuple(res)
         res = [np.full(len(x), np.nan), np.full(len(x), np.nan)]
         if h is not None:
             res.append(np.full(len(x), np.nan))
@@ -734,20 +745,27 @@ class _Converter:
                 codes[ok[plane_ok & ~np.isfinite(conv[2])]] = _OUTSIDE_GEOID
         return tuple(res)
 
-    def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray) -> None:
+    def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray | None) -> None:
         """Codes for points outside the source's area of use (or swapped), then for points
-        outside the target's."""
+        outside the target's; of the points ``ok`` (``None``: all)."""
         assert self.bounds is not None  # the caller checks
-        lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
+        if ok is None:
+            lon, lat = self._lonlat(x, y, h)
+        else:
+            lon, lat = self._lonlat(x[ok], y[ok], h[ok] if h is not None else None)
+
+        def where(mask: np.ndarray) -> np.ndarray:  # the points (their numbers) of mask
+            return np.flatnonzero(mask) if ok is None else ok[mask]
+
         inside = _inside(lon, lat, self.bounds)
-        out = ok[~inside]
+        out = where(~inside)
         if out.size:
             codes[out] = _OUTSIDE
             if self.src.kind != "geocentric":
                 swapped = _inside(*self._lonlat(y[out], x[out], None), self.bounds)
                 codes[out[swapped]] = _SWAPPED
         if self.dst_bounds is not None:
-            codes[ok[inside & ~_inside(lon, lat, self.dst_bounds)]] = _OUTSIDE_TARGET
+            codes[where(inside & ~_inside(lon, lat, self.dst_bounds))] = _OUTSIDE_TARGET
 
     def messages(self) -> dict[int, str]:
         """The human text of each reject code, for this conversion."""
@@ -1216,14 +1234,14 @@ def _shp_part(shp: Path, ext: str) -> Path | None:
     return None
 
 
-def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
-    """The points of ``src_p`` and their conversion for :func:`_fast_shapefile`, or the
-    reason it is not taken."""
+def _fast_source(src_p: Path, source: _Source) -> tuple | str:
+    """The parts and code pages of ``src_p`` for :func:`_fast_shapefile` (``.shx``,
+    ``.dbf``, ``.cpg``; the input's code page and the output's), or the reason it is not
+    taken."""
     import codecs
 
     from suigeo.io.encodings import AUTO, current_encoding
     from suigeo.io.shapefile import read_encoding, write_encoding
-    from suigeo.io.shp_records import POLYGONS, read_vertices, ring_areas
 
     shx, dbf, cpg = (_shp_part(src_p, ext) for ext in (".shx", ".dbf", ".cpg"))
     if source.geometry is None or source.pre_rejects is not None or shx is None or dbf is None:
@@ -1233,6 +1251,14 @@ def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
     if codecs.lookup(wanted).name not in (codecs.lookup(codec).name, "utf-8"):
         how = "UTF-8, the default" if current_encoding() == AUTO else f"--encoding {wanted}"
         return f"the output's code page ({how}) re-encodes the {codec} attributes"
+    return (shx, dbf, cpg), (codec, wanted)
+
+
+def _fast_plan(src_p: Path, shx: Path, conv: _Converter) -> tuple | str:
+    """The points of ``src_p`` and their conversion for :func:`_fast_shapefile`, or the
+    reason it is not taken."""
+    from suigeo.io.shp_records import POLYGONS, read_vertices, ring_areas
+
     try:
         v = read_vertices(src_p, shx)
     except (OSError, ValueError, IndexError, MemoryError) as exc:  # GDAL says what is wrong
@@ -1257,7 +1283,7 @@ def _fast_plan(src_p: Path, conv: _Converter, source: _Source) -> tuple | str:
             return "a ring turned round (or flat) by the conversion"
         if (before[first] > 0).any():
             return "a polygon whose first ring is not clockwise"
-    return v, x, y, result[2] if v.z is not None else None, (codec, wanted), (dbf, cpg)
+    return v, x, y, result[2] if v.z is not None else None
 
 
 def _fast_shapefile(
@@ -1279,9 +1305,10 @@ def _fast_shapefile(
     the one ``--encoding`` names) is the input's or UTF-8: a GBK file's ``.dbf`` is copied
     with ``--encoding gbk`` and otherwise re-encoded to UTF-8 with numpy
     (:func:`suigeo.io.dbf.reencode_dbf`, which refuses memo fields, deleted records, text
-    that does not decode strictly, ...). Returns ``False``
-    (nothing written, the source untouched) otherwise: the caller then converts through
-    GDAL, with the rejects as before."""
+    that does not decode strictly, ...), in a second thread while the ``.shp`` is read and
+    converted (PROJ and numpy release the GIL: the two overlap on two cores). Returns
+    ``False`` (nothing written, the source untouched) otherwise: the caller then converts
+    through GDAL, with the rejects as before."""
     import codecs
 
     from suigeo.io.encodings import AUTO, current_encoding
@@ -1289,19 +1316,26 @@ def _fast_shapefile(
 
     if in_fmt != "shp" or out_fmt != "shp":
         return False
-    plan = _fast_plan(src_p, conv, source)
-    if isinstance(plan, str):
-        log.info("%s: converted through GDAL: %s", src_p, plan)
+    found = _fast_source(src_p, source)
+    if isinstance(found, str):
+        log.info("%s: converted through GDAL: %s", src_p, found)
         return False
-    v, x, y, z, (codec, wanted), (dbf, cpg) = plan
+    (shx, dbf, cpg), (codec, wanted) = found
     same = codecs.lookup(wanted).name == codecs.lookup(codec).name
     # ``--encoding gbk`` also sets the .dbf's language driver byte, as the GDAL writer's does
     ldid = current_encoding() != AUTO
     try:
-        with atomic_shapefile(
-            out_p, inputs=inputs, encoding=codec if same else wanted, ldid=ldid
-        ) as tmp:
-            _fast_parts(src_p, tmp, v, (x, y, z), (codec, same), (dbf, cpg))
+        with (
+            atomic_shapefile(
+                out_p, inputs=inputs, encoding=codec if same else wanted, ldid=ldid
+            ) as tmp,
+            _DbfAhead(None if same else (dbf, tmp.with_suffix(".dbf"), codec)) as ahead,
+        ):
+            plan = _fast_plan(src_p, shx, conv)
+            if isinstance(plan, str):
+                raise _NotFast(plan)
+            v, x, y, z = plan
+            _fast_parts(tmp, v, (x, y, z), (codec, ahead), (dbf, cpg, shx))
             prj = _prj_text(conv.dst)
             if prj is not None:
                 tmp.with_suffix(".prj").write_text(prj, encoding="ascii")
@@ -1322,23 +1356,69 @@ def _fast_shapefile(
 
 
 class _NotFast(Exception):
-    """The reason :func:`_fast_parts` does not write the Shapefile (GDAL then does)."""
+    """The reason :func:`_fast_shapefile` does not write the Shapefile (GDAL then does)."""
 
 
-def _fast_parts(
-    src_p: Path, tmp: Path, v, xyz: tuple, codecs_: tuple[str, bool], parts: tuple
-) -> None:
+class _DbfAhead:
+    """With ``job`` (the ``.dbf`` read, the one written, its code page): the ``.dbf``
+    re-encoded to UTF-8 by :func:`suigeo.io.dbf.reencode_dbf` in a second thread, started
+    on entering; :meth:`result` waits for it (the reason it was not written, or ``None``).
+    Leaving stops it (between two blocks of records) and waits, so that nothing is written
+    after; an exception of the thread is raised by :meth:`result`."""
+
+    def __init__(self, job: tuple[Path, Path, str] | None):
+        import threading
+
+        self.job = job
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._value: str | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> _DbfAhead:
+        import threading
+
+        if self.job is not None:
+            self._thread = threading.Thread(target=self._run, name="suigeo-dbf", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from suigeo.io.dbf import reencode_dbf
+
+        assert self.job is not None
+        src, dst, codec = self.job
+        try:
+            self._value = reencode_dbf(src, dst, codec, "utf-8", stop=self._stop)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+
+    def result(self) -> str | None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def _fast_parts(tmp: Path, v, xyz: tuple, codecs_: tuple[str, _DbfAhead], parts: tuple) -> None:
     """Write the ``.dbf``, ``.cpg``, ``.shp`` and ``.shx`` of :func:`_fast_shapefile` to
     ``tmp``: the ``.dbf`` copied when the output keeps its code page, else re-encoded to
-    UTF-8 (:func:`suigeo.io.dbf.reencode_dbf`; :class:`_NotFast` when it is not)."""
+    UTF-8 (by ``ahead``, :class:`_DbfAhead`; :class:`_NotFast` when it is not)."""
     import shutil
 
-    from suigeo.io.dbf import reencode_dbf
     from suigeo.io.shp_records import write_vertices
 
-    (codec, same), (dbf, cpg) = codecs_, parts
-    if not same:
-        why = reencode_dbf(dbf, tmp.with_suffix(".dbf"), codec, "utf-8")
+    (codec, ahead), (dbf, cpg, shx) = codecs_, parts
+    x, y, z = xyz
+    write_vertices(v, tmp, x, y, z, shx=shx)  # its bbox anew
+    if ahead.job is not None:
+        why = ahead.result()
         if why is not None:
             raise _NotFast(why)
         tmp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")  # as GDAL writes it
@@ -1348,8 +1428,6 @@ def _fast_parts(
             shutil.copyfile(cpg, tmp.with_suffix(".cpg"))
         else:  # say the code page read (from the language driver byte or detected)
             tmp.with_suffix(".cpg").write_text(codec.upper(), encoding="ascii")
-    x, y, z = xyz
-    write_vertices(v, tmp, x, y, z, shx=_shp_part(src_p, ".shx"))  # its bbox anew
 
 
 def _prj_text(dst: System) -> str | None:

@@ -17,6 +17,12 @@ How it runs
    as they come in order, checks ``read == written + rejected`` and that the parts hold
    ``written`` rows, then renames the folder to the output.
 
+A quasi-geoid grid (``geoid=``, ``--geoid``) travels as its absolute path with its size and
+modification time: each worker opens it itself through PROJ (``vgridshift``, the grid's own
+path, no network), after checking that it sees the same file, as the single-process
+executor does; the client opens it once before any work, so that a missing or unreadable
+grid is the same error as there.
+
 Guangzhou 2000 parameters never travel with the tasks: a task carries the parameter file's
 path and a salted HMAC of the digest of its values (:attr:`Gz2000Params.key`); each worker
 reads the file itself and refuses it if the HMAC differs. So the values are in no task, task name,
@@ -38,7 +44,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +115,8 @@ class _Task:
     params_key: str | None
     folder: str
     chunk_rows: int
+    #: the quasi-geoid grid: absolute path, size and modification time (ns) seen by the client
+    geoid: tuple[str, int, int] | None = None
 
 
 @dataclass
@@ -146,6 +154,23 @@ def _worker_params(task: _Task) -> Gz2000Params | None:
     return params
 
 
+def _worker_geoid(task: _Task) -> str | None:
+    """The grid's path, once this worker has seen that it is the client's file."""
+    if task.geoid is None:
+        return None
+    path, size, mtime = task.geoid
+    try:
+        st = os.stat(path)
+    except OSError:
+        raise InputError(
+            f"geoid grid {path!r}: no such file on this worker (the workers must see the "
+            "grid at the same path as the client: a shared file system)"
+        ) from None
+    if (st.st_size, st.st_mtime_ns) != (size, mtime):
+        raise InputError(f"geoid grid {path!r} changed during the run; run again")
+    return path
+
+
 def _convert_partition(task: _Task) -> _Result:
     """The task: read, convert and write one partition (runs on a worker)."""
     reader: CsvBlockReader | None = None
@@ -164,7 +189,7 @@ def _convert_partition(task: _Task) -> _Result:
         has_z=task.has_z,
     )
     source.coord_columns = task.coord_columns
-    conv = _Converter(task.src, task.dst, _worker_params(task), source)
+    conv = _Converter(task.src, task.dst, _worker_params(task), source, _worker_geoid(task))
     sink = _ListSink()
 
     def converted() -> Iterator[_OutBatch]:
@@ -215,6 +240,19 @@ def _params_path(params: Params, s: System, d: System) -> tuple[str | None, str 
     loaded = load_params(params if params is not None else path)
     assert loaded is not None
     return str(path.absolute()), _seal(loaded, secrets.token_hex(16))
+
+
+def _geoid_file(geoid: str | os.PathLike[str] | None) -> tuple[str, int, int] | None:
+    """The grid as the tasks carry it (absolute path, size, mtime), once the client has
+    opened it through PROJ (a missing or unreadable grid: the single-process error)."""
+    if geoid is None:
+        return None
+    from suigeo.crs.heights import grid_values
+
+    path = Path(geoid).resolve()
+    grid_values(path, np.empty(0), np.empty(0), label="geoid grid")
+    st = path.stat()
+    return str(path), st.st_size, st.st_mtime_ns
 
 
 def _seal(params: Gz2000Params, salt: str) -> str:
@@ -338,18 +376,21 @@ def convert_dask(
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     axis_order: str = "en",
     layer: str | None = None,
+    geoid: str | os.PathLike[str] | None = None,
 ) -> ConvertSummary:
     """The Dask executor of :func:`suigeo.crs.batch.convert_file` (see the module docstring)."""
     _check_options(out_p, workers, memory_limit, scheduler, partition_rows)
     if layer is not None:
         raise InputError("layer: the Dask executor reads CSV and Parquet, which have no layers")
     params_path, params_key = _params_path(params, s, d)
+    # used only between ellipsoidal and normal heights (else ignored, as by the memory executor)
+    grid = _geoid_file(geoid) if (s.height is None) != (d.height is None) else None
     plan = _plan(src_p, partition_rows, out_p)
     try:
         return _convert_planned(
             plan, src_p, out_p, s=s, d=d, x=x, y=y, h=h, rejects=rejects, chunk_rows=chunk_rows,
             progress=progress, workers=workers, memory_limit=memory_limit, scheduler=scheduler,
-            axis_order=axis_order, params_path=params_path, params_key=params_key,
+            axis_order=axis_order, params_path=params_path, params_key=params_key, geoid=grid,
         )  # fmt: skip
     finally:
         if plan.kind == "csv" and plan.parts:  # a GBK/UTF-16 file's UTF-8 copy
@@ -377,6 +418,7 @@ def _convert_planned(
     axis_order: str,
     params_path: str | None,
     params_key: str | None,
+    geoid: tuple[str, int, int] | None = None,
 ) -> ConvertSummary:
     if plan.odd_quotes:  # an unclosed quoted cell (the reader's error), or a stray quote
         _reraise_csv(src_p, None)  # inside a cell: the file is then read in one block
@@ -387,6 +429,8 @@ def _convert_planned(
     inputs: list[Path | None] = [*plan.inputs, src_p]
     if params_path is not None:
         inputs.append(Path(params_path))
+    if geoid is not None:
+        inputs.append(Path(geoid[0]))
     check_dataset_output(out_p, inputs)
     explicit_rejects = rejects is not None
     rej_p = Path(rejects) if rejects is not None else out_p.with_suffix(".rejects.csv")
@@ -422,6 +466,7 @@ def _convert_planned(
             # a local cluster's workers stop before the folder is removed
             with session(scheduler, workers, memory_limit) as client:
                 tasks = _tasks(plan, source, s, d, params_path, params_key, folder, chunk_rows)
+                tasks = [replace(t, geoid=geoid) for t in tasks]
                 _run(client, tasks, plan, merge, bar, src_p)
             _check_parts(folder, merge, len(plan.parts))
             conv = _Converter(s, d, None, source)  # counts only, for the all-swapped check

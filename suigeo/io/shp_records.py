@@ -30,7 +30,6 @@ POINT_TYPES = {1: False, 11: True}
 MULTI_TYPES = {3: False, 5: False, 8: False, 13: True, 15: True, 18: True}
 POLYGONS = (5, 15)
 LINES = (3, 13)
-_BYTES8 = np.arange(8, dtype=np.int64)
 
 
 @dataclass
@@ -57,36 +56,38 @@ class ShpVertices:
         return self.z is not None
 
 
-def _as_doubles(buf: np.ndarray, r: int) -> np.ndarray:
-    """``buf`` from byte ``r`` on as little-endian doubles (a view: unaligned is fine)."""
-    k = (len(buf) - r) // 8
-    return buf[r : r + 8 * k].view("<f8")
+def _at_every_byte(buf: np.ndarray, dtype: str) -> np.ndarray:
+    """``buf`` as values of ``dtype`` starting at every byte (overlapping, unaligned: a
+    view), so that the value at byte offset ``k`` is element ``k``: one gather or scatter
+    reads or writes values at any offsets."""
+    size = np.dtype(dtype).itemsize
+    return np.ndarray((max(0, len(buf) - size + 1),), dtype=dtype, buffer=buf, strides=(1,))
 
 
-def _doubles(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Little-endian doubles at (unaligned) byte offsets ``at`` of ``buf``: one gather per
-    alignment of the offsets (records start on 2-byte words, so at most 4 of them)."""
-    out = np.empty(len(at), dtype=np.float64)
-    residue = at % 8
-    for r in np.flatnonzero(np.bincount(residue, minlength=8)).tolist():
-        take = residue == r
-        out[take] = _as_doubles(buf, r)[(at[take] - r) // 8]
-    return out
+def _doubles(buf: np.ndarray, at: np.ndarray, shift: int = 0) -> np.ndarray:
+    """Little-endian doubles at (unaligned) byte offsets ``at`` (+ ``shift``) of ``buf``."""
+    return _at_every_byte(buf[shift:], "<f8")[at].astype(np.float64, copy=False)
 
 
 def _ints(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
-    if not len(at):
-        return np.empty(0, dtype=np.int64)
-    return buf[at[:, None] + _BYTES8[:4]].reshape(-1).view("<i4").astype(np.int64)
+    """Little-endian 32-bit integers at byte offsets ``at`` of ``buf``, as int64."""
+    return _at_every_byte(buf, "<i4")[at].astype(np.int64)
 
 
-def _put_doubles(buf: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
-    """Write ``values`` as little-endian doubles at byte offsets ``at`` of ``buf``."""
-    values = np.broadcast_to(np.asarray(values, dtype=np.float64), at.shape)
-    residue = at % 8
-    for r in np.flatnonzero(np.bincount(residue, minlength=8)).tolist():
-        take = residue == r
-        _as_doubles(buf, r)[(at[take] - r) // 8] = values[take]
+def _put_doubles(buf: np.ndarray, at: np.ndarray, values: np.ndarray, shift: int = 0) -> None:
+    """Write ``values`` as little-endian doubles at byte offsets ``at`` (+ ``shift``) of
+    ``buf``."""
+    _at_every_byte(buf[shift:], "<f8")[at] = values
+
+
+def _runs(counts: np.ndarray, firsts: np.ndarray, step: int) -> np.ndarray:
+    """Byte offsets of every point: record ``i``'s ``counts[i]`` points from
+    ``firsts[i]`` on, ``step`` bytes apart (one array made, one temporary)."""
+    starts = np.cumsum(counts) - counts
+    at = np.arange(int(counts.sum()), dtype=np.int64)
+    at *= step
+    at += np.repeat(firsts - step * starts, counts)
+    return at
 
 
 def _records(data: bytes, index: bytes) -> tuple[int, np.ndarray, np.ndarray] | str:
@@ -172,7 +173,6 @@ def _multi(buf: np.ndarray, shape_type: int, offsets: np.ndarray, lengths: np.nd
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(counts[:-1], out=starts[1:])
     total = int(counts.sum())
-    within = np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
     if multipoint:
         part_starts: np.ndarray | str = np.arange(total, dtype=np.int64)
     else:
@@ -181,8 +181,8 @@ def _multi(buf: np.ndarray, shape_type: int, offsets: np.ndarray, lengths: np.nd
         return part_starts
     return dict(
         starts=starts, counts=counts, part_starts=part_starts,
-        xy_at=np.repeat(first, counts) + 16 * within,
-        z_at=np.repeat(point_ends + 16, counts) + 8 * within if has_z else None,
+        xy_at=_runs(counts, first, 16),
+        z_at=_runs(counts, point_ends + 16, 8) if has_z else None,
         bbox_at=offsets + 4, zrange_at=point_ends if has_z else None,
     )  # fmt: skip
 
@@ -203,7 +203,7 @@ def read_vertices(shp: str | os.PathLike[str], shx: str | os.PathLike[str]) -> S
     if isinstance(at, str):
         return at
     x = _doubles(buf, at["xy_at"])
-    y = _doubles(buf, at["xy_at"] + 8)
+    y = _doubles(buf, at["xy_at"], shift=8)
     z = _doubles(buf, at["z_at"]) if at["z_at"] is not None else None
     if shape_type in POLYGONS:
         ps = at["part_starts"]
@@ -217,11 +217,17 @@ def ring_areas(v: ShpVertices, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Twice the signed area of every part (ring) of ``v`` with the points ``x``, ``y``
     (negative: clockwise, an outer ring in a Shapefile), by the shoelace formula; relative
     to each ring's first point, so that projected coordinates keep their digits."""
-    part = np.repeat(np.arange(len(v.part_starts)), np.diff(np.append(v.part_starts, len(x))))
-    x0, y0 = x - x[v.part_starts][part], y - y[v.part_starts][part]
-    terms = x0[:-1] * y0[1:] - x0[1:] * y0[:-1]
-    same = part[:-1] == part[1:]  # the closing point repeats the first: no wrap-around term
-    return np.bincount(part[:-1][same], weights=terms[same], minlength=len(v.part_starts))
+    ps = v.part_starts
+    lengths = np.diff(ps, append=len(x))
+    x0 = np.repeat(x[ps], lengths)
+    np.subtract(x, x0, out=x0)
+    y0 = np.repeat(y[ps], lengths)
+    np.subtract(y, y0, out=y0)
+    terms = x0[:-1] * y0[1:]
+    np.multiply(x0[1:], y0[:-1], out=x0[1:])  # each element in its own place
+    terms -= x0[1:]
+    terms[ps[1:] - 1] = 0.0  # the closing point repeats the first: no term to the next ring
+    return np.add.reduceat(terms, ps)
 
 
 def write_vertices(
@@ -238,7 +244,7 @@ def write_vertices(
     header's bounding box (the record offsets are unchanged)."""
     buf = np.frombuffer(v.data, dtype=np.uint8).copy()
     _put_doubles(buf, v.xy_at, x)
-    _put_doubles(buf, v.xy_at + 8, y)
+    _put_doubles(buf, v.xy_at, y, shift=8)
     if z is not None and v.z_at is not None:
         _put_doubles(buf, v.z_at, z)
     if v.bbox_at is not None:
@@ -258,7 +264,11 @@ def write_vertices(
     _put_doubles(buf, np.array([36, 44, 52, 60], dtype=np.int64), np.array(header))
     if z is not None:
         _put_doubles(buf, np.array([68, 76], dtype=np.int64), np.array([z.min(), z.max()]))
-    Path(out).write_bytes(buf.tobytes())
+    with open(out, "wb") as fh:
+        fh.write(buf.data)
     if shx is not None:  # the index's header holds the same bounding box
         index = Path(shx).read_bytes()
-        Path(out).with_suffix(".shx").write_bytes(index[:36] + buf[36:100].tobytes() + index[100:])
+        with open(Path(out).with_suffix(".shx"), "wb") as fh:
+            fh.write(index[:36])
+            fh.write(buf[36:100].data)
+            fh.write(memoryview(index)[100:])

@@ -355,3 +355,71 @@ def test_gz2000_fast_equals_general_and_writes_no_prj(tmp_path, caplog, monkeypa
         convert_file(src, slow, **kw)
     _same_features(fast, slow)
     assert not fast.with_suffix(".prj").exists() and not slow.with_suffix(".prj").exists()
+
+
+def test_ring_areas_are_shapely_signed_areas(tmp_path):
+    """Twice the signed area of every ring (negative: clockwise), as shapely computes it
+    from the rings GDAL reads (outer rings then holes, in the file's order)."""
+    from suigeo.io.shp_records import read_vertices, ring_areas
+
+    src = arcgis(tmp_path, "polygon", "cpg")
+    v = read_vertices(src, src.with_suffix(".shx"))
+    assert not isinstance(v, str)
+    polys = shapely.get_parts(pyogrio.read_dataframe(src).geometry.values)
+    rings = [r for p in polys for r in shapely.get_rings(p)]
+    signed = [shapely.area(shapely.Polygon(r)) * (1 if shapely.is_ccw(r) else -1) for r in rings]
+    got = ring_areas(v, v.x, v.y)
+    assert len(got) == len(rings) == 5  # holed (2 rings), multi (2), plain (1)
+    assert got == pytest.approx(2 * np.array(signed), rel=1e-9)
+    assert (got[[0, 2, 3, 4]] < 0).all() and got[1] > 0  # the hole counter-clockwise
+
+
+def test_utf8_output_falls_back_when_a_feature_is_rejected(tmp_path, caplog, monkeypatch):
+    """The .dbf re-encoding started in its second thread is stopped when the plan falls
+    back: nothing of the fast path is left, the general path writes what it wrote."""
+    src = arcgis(tmp_path, "point", "cpg")
+    gdf = pyogrio.read_dataframe(src, encoding="GBK")
+    gdf.loc[2, "geometry"] = shapely.Point(2.35, 48.85)
+    pyogrio.write_dataframe(gdf, src, encoding="GBK")
+    fast, slow = tmp_path / "fast.shp", tmp_path / "slow.shp"
+    summary, used = _convert(caplog, src, fast, encoding="utf-8")
+    assert not used and "a feature would be rejected" in caplog.text
+    assert (summary.read, summary.written, summary.rejected) == (5, 4, 1)
+    assert not list(tmp_path.glob(".fast.suigeo-*"))
+    _general(monkeypatch, src, slow, encoding="utf-8")
+    _same_features(fast, slow)
+    assert fast.with_suffix(".cpg").read_bytes() == b"UTF-8"
+
+
+def test_disk_error_in_the_dbf_thread_is_raised(tmp_path, monkeypatch):
+    """An OSError of the re-encoding thread (the disk full) is the conversion's error, with
+    nothing written."""
+    import errno
+
+    import suigeo.io.dbf as dbf_module
+    from suigeo.errors import OutputError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dbf_module, "reencode_dbf", full)
+    src = arcgis(tmp_path, "polygon", "cpg")
+    out = tmp_path / "out.shp"
+    with use_encoding("utf-8"), pytest.raises(OutputError, match=r"disk is full|space"):
+        convert_file(src, out, src="CGCS2000", dst=GK)
+    assert not list(tmp_path.glob("out.*")) and not list(tmp_path.glob(".out.suigeo-*"))
+
+
+def test_past_254_bytes_in_utf8_goes_through_gdal(tmp_path, caplog, monkeypatch):
+    """A GBK cell of 254 bytes is 381 in UTF-8, more than a field holds: the fast path is
+    not taken (the reason logged), GDAL converts as it did before."""
+    src = arcgis(tmp_path, "point", "cpg")
+    gdf = pyogrio.read_dataframe(src, encoding="GBK")
+    gdf["名称"] = ["广" * 127] + ["短"] * 4
+    pyogrio.write_dataframe(gdf, src, encoding="GBK")
+    fast, slow = tmp_path / "fast.shp", tmp_path / "slow.shp"
+    summary, used = _convert(caplog, src, fast, encoding="utf-8")
+    assert not used and "a text cell of 381 bytes in utf-8" in caplog.text
+    assert summary.written == 5
+    _general(monkeypatch, src, slow, encoding="utf-8")
+    _same_features(fast, slow)
