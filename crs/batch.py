@@ -1714,11 +1714,21 @@ def _write_ogr(tmp, batches, conv: _Converter, dst: System, fmt: str, layer: str
         names = [n for n in schema.names if n != name]
         check_field_names(names, conv.out_path or tmp, options["encoding"])
 
+    written = [1]  # the next batch's first feature number (for check_text_cells)
+
+    def checked(t: pa.Table) -> list[pa.RecordBatch]:
+        if fmt == "shp":  # text cells a Shapefile would cut are refused
+            from suigeo.io.shapefile import check_text_cells
+
+            check_text_cells(t, conv.out_path or tmp, options["encoding"], written[0])
+            written[0] += t.num_rows
+        return t.to_batches()
+
     def stream() -> Iterator[pa.RecordBatch]:
         try:
-            yield from table.to_batches()
+            yield from checked(table)
             for ob in batches:
-                yield from _spatial_table(ob, conv)[0].cast(schema).to_batches()
+                yield from checked(_spatial_table(ob, conv)[0].cast(schema))
         except BaseException as exc:
             failure.append(exc)
             raise

@@ -13,7 +13,9 @@ they were (a ``.prj`` of an older output that the new one has none for is remove
 cannot lie about the new coordinates). The ``.cpg`` says the code page (UTF-8 by default;
 ``--encoding gbk`` writes GBK, with the 0x4D language driver byte, for old desktop
 software). Field names longer than 10 bytes (in the code page written) are refused, by
-name: a Shapefile would cut them silently. A Shapefile converted into a Shapefile keeps its
+name: a Shapefile would cut them silently; so is a text cell longer than 254 bytes (in the
+code page written), by feature and field, where GDAL would cut it with only a warning
+(:func:`check_text_cells`). A Shapefile converted into a Shapefile keeps its
 ``.dbf`` as it is, code page included, when only its coordinates change
 (:mod:`suigeo.io.shp_records`, used by ``crs convert``).
 """
@@ -27,6 +29,9 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from suigeo.errors import InputError, OutputError
 
@@ -34,6 +39,7 @@ __all__ = [
     "PARTS",
     "atomic_shapefile",
     "check_field_names",
+    "check_text_cells",
     "deleted_records",
     "read_encoding",
     "write_encoding",
@@ -70,6 +76,8 @@ _CPG = {
     "ansi 1252": "cp1252",
 }
 _MAX_NAME_BYTES = 10
+_MAX_TEXT_BYTES = 254  # the widest text field of a .dbf (GDAL cuts longer cells)
+_MAX_CHAR_BYTES = 4  # the most bytes a character takes in UTF-8, GBK or GB18030
 
 
 def _cpg_codec(text: str, cpg: Path) -> str:
@@ -234,6 +242,50 @@ def check_field_names(
             f"({encoding}), and it would cut {', '.join(long)}; rename those columns or write "
             ".gpkg"
         )
+
+
+def check_text_cells(
+    table: Any, out: str | os.PathLike[str], encoding: str = "utf-8", first: int = 1
+) -> None:
+    """Refuse text cells a Shapefile would cut: more than 254 bytes in ``encoding``.
+
+    ``table`` is a pyarrow Table or RecordBatch (or a pandas DataFrame) of the attributes to
+    be written; its first row is feature number ``first`` of the output (1-based, for the
+    message). Only cells of more than 63 characters are encoded to count their bytes (no
+    character takes more than 4).
+
+    Raises
+    ------
+    OutputError
+        Naming the first such cell's feature, field and length in bytes.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(table, (pa.Table, pa.RecordBatch)):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    limit = _MAX_TEXT_BYTES // _MAX_CHAR_BYTES
+    for name in table.schema.names:
+        col = table.column(name)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        long = pc.fill_null(pc.greater(pc.utf8_length(col), limit), False)
+        if not pc.any(long).as_py():
+            continue
+        rows = np.flatnonzero(long.to_numpy(zero_copy_only=False))
+        for row in rows:
+            value = col[int(row)].as_py()
+            try:
+                n = len(value.encode(encoding))
+            except UnicodeEncodeError:
+                continue  # GDAL's own error names it
+            if n > _MAX_TEXT_BYTES:
+                raise OutputError(
+                    f"cannot write {str(out)!r}: feature {first + int(row)}, field "
+                    f"{name!r} holds {n} bytes in {encoding}, and a Shapefile text field "
+                    f"holds at most {_MAX_TEXT_BYTES} (GDAL would cut it); write a .gpkg, "
+                    "or shorten the text; nothing was written"
+                )
 
 
 def _set_ldid(dbf: Path, encoding: str) -> None:

@@ -598,10 +598,17 @@ def write_vector(
     shp: dict[str, Any] = {}
     opened: contextlib.AbstractContextManager[Path]
     if fmt == "shp":  # several files, each renamed into place (suigeo.io.shapefile)
-        from suigeo.io.shapefile import atomic_shapefile, check_field_names, write_encoding
+        from suigeo.io.shapefile import (
+            atomic_shapefile,
+            check_field_names,
+            check_text_cells,
+            write_encoding,
+        )
 
         shp = {"encoding": write_encoding()}
-        check_field_names([c for c in gdf.columns if c != gdf.geometry.name], out, **shp)
+        fields = [c for c in gdf.columns if c != gdf.geometry.name]
+        check_field_names(fields, out, **shp)
+        check_text_cells(_text_columns(gdf[fields]), out, **shp)
         opened = atomic_shapefile(out, inputs=inputs, **shp)
     else:
         opened = atomic_output(out, inputs=inputs)
@@ -633,6 +640,17 @@ def write_vector(
         except Exception as exc:  # pyogrio/pyarrow raise their own families
             raise OutputError(f"cannot write {str(out)!r} as {fmt}: {exc}") from None
     log.info("%s: %s, wrote %d features", out, fmt, len(gdf))
+
+
+def _text_columns(frame: pd.DataFrame) -> pa.Table:
+    """The text columns of ``frame`` as strings (as the writer will write them)."""
+    import pandas as pd
+
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    text = [c for c in text if not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    return pa.table(
+        {str(c): pa.array(frame[c].astype("string"), pa.string(), from_pandas=True) for c in text}
+    )
 
 
 def to_csv_frame(gdf: gpd.GeoDataFrame, *, geographic: bool | None = None) -> pd.DataFrame:

@@ -410,16 +410,52 @@ def test_disk_error_in_the_dbf_thread_is_raised(tmp_path, monkeypatch):
     assert not list(tmp_path.glob("out.*")) and not list(tmp_path.glob(".out.suigeo-*"))
 
 
-def test_past_254_bytes_in_utf8_goes_through_gdal(tmp_path, caplog, monkeypatch):
+def test_past_254_bytes_in_utf8_refused_by_feature_and_field(tmp_path, caplog, monkeypatch):
     """A GBK cell of 254 bytes is 381 in UTF-8, more than a field holds: the fast path is
-    not taken (the reason logged), GDAL converts as it did before."""
+    not taken (the reason logged), and GDAL, which would cut the cell to 252 bytes with
+    only a warning, is not asked to: the conversion is refused, naming the feature and the
+    field, and nothing is written. In GBK (the input's own code page) it fits."""
+    from suigeo.errors import OutputError
+
     src = arcgis(tmp_path, "point", "cpg")
     gdf = pyogrio.read_dataframe(src, encoding="GBK")
-    gdf["名称"] = ["广" * 127] + ["短"] * 4
+    long = "广" * 127
+    assert len(long.encode("utf-8")) == 381 and len(long.encode("gbk")) == 254
+    gdf["名称"] = ["短"] * 2 + [long] + ["短"] * 2
     pyogrio.write_dataframe(gdf, src, encoding="GBK")
-    fast, slow = tmp_path / "fast.shp", tmp_path / "slow.shp"
-    summary, used = _convert(caplog, src, fast, encoding="utf-8")
-    assert not used and "a text cell of 381 bytes in utf-8" in caplog.text
+    out = tmp_path / "out.shp"
+    caplog.clear()
+    with (
+        caplog.at_level(logging.INFO),
+        use_encoding("utf-8"),
+        pytest.raises(OutputError, match=r"feature 3, field '名称' holds 381 bytes in utf-8"),
+    ):
+        convert_file(src, out, src="CGCS2000", dst=GK)
+    assert "a text cell of 381 bytes in utf-8" in caplog.text
+    assert not list(tmp_path.glob("out.*")) and not list(tmp_path.glob(".out*"))
+    with pytest.raises(OutputError, match=r"feature 3, field '名称' holds 381 bytes"):
+        _general(monkeypatch, src, out, encoding="utf-8")
+    assert not list(tmp_path.glob("out.*"))
+    kept = tmp_path / "kept.shp"
+    summary = _general(monkeypatch, src, kept, encoding="gbk")
     assert summary.written == 5
-    _general(monkeypatch, src, slow, encoding="utf-8")
-    _same_features(fast, slow)
+    assert pyogrio.read_dataframe(kept, encoding="GBK")["名称"][2] == long
+
+
+def test_long_text_in_a_written_shapefile_refused(tmp_path):
+    """write_vector (every command's Shapefile output) refuses a cell GDAL would cut."""
+    from suigeo.errors import OutputError
+    from suigeo.io.vector import write_vector
+
+    gdf = gpd.GeoDataFrame(
+        {"n": [1, 2], "note": ["ok", "路" * 85]},  # 255 bytes in UTF-8
+        geometry=[shapely.Point(0, 0), shapely.Point(1, 1)],
+        crs=4326,
+    )
+    out = tmp_path / "o.shp"
+    with pytest.raises(OutputError, match=r"feature 2, field 'note' holds 255 bytes"):
+        write_vector(gdf, out)
+    assert not list(tmp_path.glob("o.*"))
+    gdf.loc[1, "note"] = "路" * 84  # 252 bytes: written whole
+    write_vector(gdf, out)
+    assert pyogrio.read_dataframe(out)["note"][1] == "路" * 84
