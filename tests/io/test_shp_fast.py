@@ -426,7 +426,7 @@ def test_past_254_bytes_in_utf8_refused_by_feature_and_field(tmp_path, caplog, m
     out = tmp_path / "out.shp"
     caplog.clear()
     with (
-        caplog.at_level(logging.INFO),
+        caplog.at_level(logging.INFO, logger="suigeo.crs.batch"),
         use_encoding("utf-8"),
         pytest.raises(OutputError, match=r"feature 3, field '名称' holds 381 bytes in utf-8"),
     ):
