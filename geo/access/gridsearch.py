@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["grid_search"]
+__all__ = ["grid_search", "warm_up"]
 
 _DR = np.array([-1, -1, -1, 0, 0, 1, 1, 1], dtype=np.int64)
 _DC = np.array([-1, 0, 1, -1, 1, -1, 0, 1], dtype=np.int64)
@@ -188,3 +188,12 @@ def grid_search(
             half, reverse, lp, li, lw,
         )  # fmt: skip
     return out
+
+
+def warm_up() -> None:
+    """Load the compiled search's machine code (from numba's cache; compiled on the first
+    run on a machine) by searching a 2 × 2 grid with the argument types of the engine's
+    calls: what :mod:`suigeo.geo.access.raster` runs in a background thread ahead of a
+    large window, so that numba's load overlaps the DEM read."""
+    one = np.ones((2, 2))
+    grid_search((one,), 1.0, 1.0, np.zeros(1, np.int64), n_total=4)
