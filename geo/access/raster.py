@@ -174,8 +174,18 @@ def _onto_grid(
                 dst_nodata=np.nan,
                 resampling=resampling,
             )
-            same = CRS(src.crs) == grid.plane
+            same = _same_crs(src.crs, grid.plane)
         return out, "" if same else src.crs.to_string()
+
+
+def _same_crs(raster_crs: rasterio.crs.CRS, plane: CRS) -> bool:
+    """Whether a raster's CRS is the grid's plane: the same EPSG code, each identified with
+    full confidence (GDAL's and pyproj's look-ups, well under a millisecond), else pyproj's
+    comparison (whose first parse of a WKT costs 15-45 ms in a process)."""
+    code = raster_crs.to_epsg(confidence_threshold=100)
+    if code is not None and code == plane.to_epsg(min_confidence=100):
+        return True
+    return CRS(raster_crs) == plane
 
 
 def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
