@@ -12,7 +12,10 @@ cells first; nodes past the grid hold only links. A binary heap with one entry p
 search stops at the cut-off.
 
 The compiled code is cached on disk (``cache=True``): the first run on a machine compiles it
-(about 1.2 s with numba's import), later processes load numba and it (about 0.5 s).
+(about 1.2 s with numba's import), later processes load numba and it (0.35-0.55 s: numba's
+import, then the first call installs all of numba's typing and lowering registries). The
+raster engine starts that load ahead, in a background thread (:func:`warm_up`), as soon as
+it knows a window will need this search.
 """
 
 from __future__ import annotations
