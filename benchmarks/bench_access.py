@@ -294,6 +294,55 @@ def _real_dem(path: str, cell: float) -> tuple[np.ndarray, str]:
     return out, what
 
 
+def _spread(values) -> str:
+    """One value as ``0.12``; several as their median and range, ``0.12 [0.10-0.15]``."""
+    import statistics
+
+    vals = [float(v) for v in values if not isinstance(v, str)]
+    if len(vals) == 1:
+        return f"{vals[0]:.2f}"
+    return f"{statistics.median(vals):.2f} [{min(vals):.2f}-{max(vals):.2f}]"
+
+
+def _dem_runs(trees: list[str], args: list[str], data: str, repeat: int) -> None:
+    """The DEM + roads run of each tree (``label=path``) in ``repeat`` fresh processes,
+    the trees in turn; one line per tree (medians and ranges when ``repeat`` > 1)."""
+    import os
+
+    import rasterio
+
+    runs: dict[str, list[tuple]] = {}
+    for i in range(repeat):
+        for label, tree in (
+            t.split("=", 1) for t in trees[i % len(trees) :] + trees[: i % len(trees)]
+        ):
+            env = {**os.environ, "PYTHONPATH": tree}
+            # run in the data folder: `python -c` puts the working folder first on the path
+            wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "dem", *args], env, cwd=data)
+            secs, area, again = out.split()
+            with rasterio.open(f"{data}/out_dem.tif") as src:
+                built = f"{src.width}×{src.height}"
+            runs.setdefault(label, []).append(
+                (float(secs), float(again), wall, cpu, gb, area, built)
+            )
+    for label, got in runs.items():
+        t1, t2, t_wall, t_cpu, t_gb = (_spread(r[k] for r in got) for k in range(5))
+        areas, sizes = sorted({r[5] for r in got}), sorted({r[6] for r in got})
+        print(
+            f"  suigeo [{label}] DEM + roads, rings end to end: {t1} s, again "
+            f"in the same process {t2} s (process {t_wall} s wall, "
+            f"{t_cpu} s CPU with imports), peak {t_gb} GB; ring {' / '.join(areas)} km²; "
+            f"grid built and searched {' / '.join(sizes)} cells"
+            + (f"; median [range] of {repeat} fresh processes" if repeat > 1 else "")
+        )
+
+
+def _repeated(cmd: list[str], repeat: int) -> tuple[str, str, str]:
+    """Wall seconds, peak GB and CPU seconds of ``repeat`` runs of a command (``_spread``)."""
+    runs = [_timed(cmd) for _ in range(repeat)]
+    return tuple(_spread(r[k] for r in runs) for k in (0, 1, 3))  # type: ignore[return-value]
+
+
 def bench_cutoff(
     n: int,
     minutes: float,
@@ -301,6 +350,7 @@ def bench_cutoff(
     real_dem: str | None = None,
     whole: bool = False,
     cell: float = 30.0,
+    repeat: int = 1,
 ) -> None:
     """Raster engine with a cut-off on a DEM (30 m cells): an n × n synthetic one (hills of
     sines) or ``real_dem`` (a real DEM reprojected to 30 m, see ``_real_dem``), with local
@@ -312,7 +362,9 @@ def bench_cutoff(
     steepest slope) against the engine on that friction raster, and ``r.walk`` on the DEM,
     if ``grass`` is installed. ``whole``: also the whole grid without a cut-off, the
     engine's graph and Dijkstra (this tree) against ``r.cost`` and ``r.walk`` without
-    ``max_cost``."""
+    ``max_cost``. ``repeat``: run each tree's fresh process (and ``r.cost`` / ``r.walk``)
+    that many times, the trees in turn, and print medians with their range: the first call
+    of a process varies by ±30 % on a shared machine."""
     import os
     import shutil
     import subprocess
@@ -437,19 +489,7 @@ def bench_cutoff(
         lon, lat = crs.transform([ox], [oy], src=4547, dst="CGCS2000")
         print(f" origin {where}:")
         args = [str(float(lon[0])), str(float(lat[0])), str(minutes), str(cell), data]
-        for label, tree in (t.split("=", 1) for t in trees):
-            env = {**os.environ, "PYTHONPATH": tree}
-            # run in the data folder: `python -c` puts the working folder first on the path
-            wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "dem", *args], env, cwd=data)
-            secs, area, again = out.split()
-            with rasterio.open(f"{data}/out_dem.tif") as src:
-                built = f"{src.width}×{src.height}"
-            print(
-                f"  suigeo [{label}] DEM + roads, rings end to end: {float(secs):.2f} s, again "
-                f"in the same process {float(again):.2f} s (process {wall:.2f} s wall, "
-                f"{cpu:.2f} s CPU with imports), peak {gb:.2f} GB; ring {area} km²; "
-                f"grid built and searched {built} cells"
-            )
+        _dem_runs(trees, args, data, repeat)
         label, tree = trees[-1].split("=", 1)
         env = {**os.environ, "PYTHONPATH": tree}
         wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "friction", *args], env, cwd=data)
@@ -462,19 +502,19 @@ def bench_cutoff(
         if not grass:
             continue
         start = f"start_coordinates={ox},{oy}"
-        wall, gb, _, cpu = _timed(
-            [*g, "r.cost", "input=cost", "output=rcost", start, f"max_cost={minutes}", "--o"]
-        )
+        cost = [*g, "r.cost", "input=cost", "output=rcost", start, f"max_cost={minutes}", "--o"]
+        g_wall, g_gb, g_cpu = _repeated(cost, repeat)
         print(
-            f"  GRASS r.cost max_cost={minutes:g} (8 neighbours): {wall:.2f} s wall, {cpu:.2f} s "
-            f"CPU, peak {gb:.2f} GB"
+            f"  GRASS r.cost max_cost={minutes:g} (8 neighbours): {g_wall} s wall, {g_cpu} s "
+            f"CPU, peak {g_gb} GB"
         )
         _compare(g, "rcost", f"{data}/out_friction.tif", data, cell, minutes)
-        walk = [*g, "r.walk", "elevation=dem", "friction=zero", "output=rwalk", start]
-        wall, gb, _, cpu = _timed([*walk, f"max_cost={minutes * 60}", "--o"])
+        rwalk = [*g, "r.walk", "elevation=dem", "friction=zero", "output=rwalk", start]
+        rwalk += [f"max_cost={minutes * 60}", "--o"]
+        g_wall, g_gb, g_cpu = _repeated(rwalk, repeat)
         print(
             f"  GRASS r.walk max_cost={minutes * 60:g} s on the DEM (its own hiking model, no "
-            f"roads: times differ): {wall:.2f} s wall, {cpu:.2f} s CPU, peak {gb:.2f} GB"
+            f"roads: times differ): {g_wall} s wall, {g_cpu} s CPU, peak {g_gb} GB"
         )
     if whole:
         _whole_grid(g if grass else None, trees[-1], data, origins, cell)
@@ -640,6 +680,14 @@ def main() -> None:
         help="cut-off benchmark: also the whole grid without a cut-off vs r.cost / r.walk",
     )
     ap.add_argument(
+        "--first-repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="cut-off benchmark: N fresh processes per tree (in turn) and N runs of r.cost / "
+        "r.walk, printed as median [range] (default 1)",
+    )
+    ap.add_argument(
         "--tree",
         action="append",
         default=[],
@@ -655,6 +703,7 @@ def main() -> None:
             args.tree or [f"this={here}"],
             real_dem=args.real_dem,
             whole=args.whole,
+            repeat=args.first_repeat,
         )
         return
     if args.raster:

@@ -29,6 +29,7 @@ import contextlib
 import logging
 import math
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -173,8 +174,18 @@ def _onto_grid(
                 dst_nodata=np.nan,
                 resampling=resampling,
             )
-            same = CRS(src.crs) == grid.plane
+            same = _same_crs(src.crs, grid.plane)
         return out, "" if same else src.crs.to_string()
+
+
+def _same_crs(raster_crs: rasterio.crs.CRS, plane: CRS) -> bool:
+    """Whether a raster's CRS is the grid's plane: the same EPSG code, each identified with
+    full confidence (GDAL's and pyproj's look-ups, well under a millisecond), else pyproj's
+    comparison (whose first parse of a WKT costs 13-20 ms in a process)."""
+    code = raster_crs.to_epsg(confidence_threshold=100)
+    if code is not None and code == plane.to_epsg(min_confidence=100):
+        return True
+    return CRS(raster_crs) == plane
 
 
 def _heights(dem: str | os.PathLike[str], grid: Grid) -> tuple[np.ndarray, str]:
@@ -318,7 +329,10 @@ def grid_times(
     (grid cells, then ``n_total`` − cells linked nodes), inf beyond ``limit``: a compiled
     Dijkstra (:mod:`suigeo.geo.access.gridsearch`) that works out each move's cost when it
     reaches it, with the same operations, so no graph is stored."""
+    LOADER.wait()  # a load started ahead (a large window): its end, or its error
     from suigeo.geo.access.gridsearch import grid_search
+
+    LOADER.loaded = True
 
     h, w = speed.shape
     walk = float(tobler_kmh(0.0)) * settings["walk.off_path_factor"]
@@ -351,6 +365,65 @@ def grid_times(
 #: costs more than the whole search of a small window, and about what the compiled search
 #: saves on a window of a million cells (0.3 µs a cell).
 COMPILED_MIN_CELLS = 1_000_000
+
+
+class _Loader:
+    """Loads the compiled search ahead, in a background thread: numba's import and its
+    cached machine code (0.4-0.5 s, once per process), started as soon as a window of
+    ``COMPILED_MIN_CELLS`` or more is known to be searched, so that it runs while the DEM
+    and friction rasters are read onto that window (GDAL's reads leave Python's lock free).
+    :meth:`wait`, called before the search, joins the thread and raises in the caller any
+    error the load met. Nothing is started once the search is loaded; the thread computes
+    no result (a 2 × 2 search of its own), so the times are the same with or without it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.loaded = False
+
+    def start(self) -> None:
+        """Start the load unless it is done or under way."""
+        with self._lock:
+            if self.loaded or self._thread is not None:
+                return
+            self._thread = threading.Thread(
+                target=self._run, name="suigeo-gridsearch-load", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            from suigeo.geo.access.gridsearch import warm_up
+
+            warm_up()
+        except BaseException as exc:  # handed to the caller by wait()
+            self._error = exc
+
+    def wait(self, *, raise_error: bool = True) -> None:
+        """Wait for a load under way and raise its error (once, with a note saying where
+        it came from); ``raise_error=False`` (on the way out of a failed run) only waits,
+        keeping the error for the next search."""
+        with self._lock:
+            thread = self._thread
+        if thread is None:
+            return
+        thread.join()
+        with self._lock:
+            if self._thread is not thread:  # another caller took the outcome
+                return
+            if self._error is not None and not raise_error:
+                return
+            self._thread = None
+            error, self._error = self._error, None
+            self.loaded = error is None
+        if error is not None:
+            error.add_note("(raised while loading the compiled grid search in the background)")
+            raise error
+
+
+#: The engine's loader of the compiled search (one per process).
+LOADER = _Loader()
 
 
 def _search(
@@ -617,6 +690,7 @@ def _contour(times: np.ndarray, t: float, grid: Grid) -> shapely.Geometry:
     return shapely.union_all(polys)
 
 
+PRELOAD = True  # load the compiled search in a background thread ahead (False: when used)
 WINDOWED = True  # search a window grown from the origins (False: the whole grid; tests)
 
 
@@ -709,6 +783,8 @@ def _windowed_search(
         box = (0, grid.height, 0, grid.width)
     while True:
         r0, r1, c0, c1 = box
+        if PRELOAD and (r1 - r0) * (c1 - c0) >= COMPILED_MIN_CELLS:
+            LOADER.start()  # the compiled search will run: load it while the DEM is read
         win = Grid(
             grid.transform @ Affine.translation(c0, r0), c1 - c0, r1 - r0, grid.cell, grid.plane
         )
@@ -828,9 +904,13 @@ def raster_rings(
         return heights, dem_note, offroad
 
     first = flat_kmh(settings) if friction is None else _typical_kmh(friction)
-    win, box, dist, (heights, dem_note) = _windowed_search(
-        grid, burned, links, edges.n, o_cells, t_max, first, layers, settings, reverse, nearest
-    )
+    try:
+        win, box, dist, (heights, dem_note) = _windowed_search(
+            grid, burned, links, edges.n, o_cells, t_max, first, layers, settings, reverse, nearest
+        )
+    except BaseException:
+        LOADER.wait(raise_error=False)  # no load left running behind a failed run
+        raise
     if heights is not None:
         outside = np.isnan(heights.ravel()[_to_window(o_cells, grid, box)])
         if outside.any():
