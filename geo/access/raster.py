@@ -542,38 +542,47 @@ def _offroad_text(friction: bool, dem: bool) -> str:
     )
 
 
-def _raster_max(path: str | os.PathLike[str], what: str) -> float:
-    """The largest value of band 1 (NaN when it holds no data)."""
+def _friction_summary(path: str | os.PathLike[str]) -> tuple[float, float]:
+    """A friction raster's largest speed (NaN when it holds none) and the median positive
+    speed of a sample of it (the cells of every ``step``-th row and column, about 512 × 512
+    of them; 1.0 when none is positive): one pass over its blocks, so the raster is decoded
+    once and memory stays small. The largest sizes the grid; the median is only a first
+    guess of the reach (the window it gives is grown until the rings fit)."""
     top = -math.inf
-    # block by block: memory stays small on a large raster
+    sample: list[np.ndarray] = []
+    what = "friction raster"
     with open_raster(path, what=what) as src, reading(path, what=what):
+        step = max(1, max(src.width, src.height) // 512)
         for _, win in src.block_windows(1):
-            band = src.read(1, window=win, masked=True)
-            vals = np.asarray(band.compressed(), dtype=np.float64)
-            vals = vals[np.isfinite(vals)]
-            if vals.size:
-                top = max(top, float(vals.max()))
-    return top if math.isfinite(top) else math.nan
+            band = src.read(1, window=win, masked=True).astype(np.float64)
+            data = np.ma.filled(band, np.nan)
+            finite = np.isfinite(data)
+            if finite.any():
+                top = max(top, float(data[finite].max()))
+            # the sampled cells: rows and columns of the raster that are multiples of step
+            s = data[(-win.row_off) % step :: step, (-win.col_off) % step :: step].ravel()
+            sample.append(s[np.isfinite(s) & (s > 0)])
+    vals = np.concatenate(sample) if sample else np.empty(0)
+    return (top if math.isfinite(top) else math.nan), (float(np.median(vals)) if vals.size else 1.0)
 
 
 def _fastest_kmh(
     kmh: np.ndarray | None,
-    friction: str | os.PathLike[str] | None,
+    friction_top: float | None,
     has_dem: bool,
     settings: Settings,
 ) -> float:
     """The fastest speed anywhere on the grid (km/h): roads (burned and expressways), the
-    friction raster (× Tobler's steepest-downhill gain 6 / 5.04 on a DEM) and off-road
-    walking (Tobler × off-path factor; its maximum at slope −0.05 on a DEM). It sizes the
-    grid: nothing farther than this speed × the largest threshold can be reached."""
+    friction raster's largest speed ``friction_top`` (× Tobler's steepest-downhill gain
+    6 / 5.04 on a DEM) and off-road walking (Tobler × off-path factor; its maximum at slope
+    −0.05 on a DEM). It sizes the grid: nothing farther than this speed × the largest
+    threshold can be reached."""
     gain = float(tobler_kmh(-0.05) / tobler_kmh(0.0)) if has_dem else 1.0
     fastest = float(tobler_kmh(0.0)) * gain * settings["walk.off_path_factor"]
     if kmh is not None and len(kmh):
         fastest = max(fastest, float(np.max(kmh)))
-    if friction is not None:
-        top = _raster_max(friction, "friction raster")
-        if math.isfinite(top):
-            fastest = max(fastest, top * gain)
+    if friction_top is not None and math.isfinite(friction_top):
+        fastest = max(fastest, friction_top * gain)
     return fastest
 
 
@@ -697,20 +706,6 @@ WINDOWED = True  # search a window grown from the origins (False: the whole grid
 def flat_kmh(settings: Settings) -> float:
     """Off-path walking on the flat (km/h): Tobler at slope 0 × ``walk.off_path_factor``."""
     return float(tobler_kmh(0.0)) * settings["walk.off_path_factor"]
-
-
-def _typical_kmh(path: str | os.PathLike[str]) -> float:
-    """The median positive speed of a friction raster (a first guess of the reach only)."""
-    with rasterio.open(path) as src:
-        step = max(1, max(src.width, src.height) // 512)  # a decimated read is enough
-        band = src.read(
-            1,
-            masked=True,
-            out_shape=(max(1, src.height // step), max(1, src.width // step)),
-        )
-    vals = np.asarray(band.compressed(), dtype=np.float64)
-    vals = vals[np.isfinite(vals) & (vals > 0)]
-    return float(np.median(vals)) if vals.size else 1.0
 
 
 def _to_window(ids: np.ndarray, grid: Grid, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -870,7 +865,8 @@ def raster_rings(
     )
     gdf = None if roads is None else load_roads(roads, settings)
     kmh = None if gdf is None else road_speeds(gdf, settings)
-    vmax = _fastest_kmh(kmh, friction, dem is not None, settings)
+    friction_top, typical = (None, 0.0) if friction is None else _friction_summary(friction)
+    vmax = _fastest_kmh(kmh, friction_top, dem is not None, settings)
     bounds = _extent(
         np.asarray(ox),
         np.asarray(oy),
@@ -903,7 +899,7 @@ def raster_rings(
         offroad = None if friction is None else _friction(friction, win)
         return heights, dem_note, offroad
 
-    first = flat_kmh(settings) if friction is None else _typical_kmh(friction)
+    first = flat_kmh(settings) if friction is None else typical
     try:
         win, box, dist, (heights, dem_note) = _windowed_search(
             grid, burned, links, edges.n, o_cells, t_max, first, layers, settings, reverse, nearest

@@ -600,3 +600,39 @@ def test_window_search_equals_the_whole_grid(tmp_path, monkeypatch, direction):
     for g1, g2 in zip(got.geometry, whole.geometry, strict=True):
         assert g1.symmetric_difference(g2).area < 1e-12
     assert (got["area_km2"].to_numpy() == whole["area_km2"].to_numpy()).all()
+
+
+def test_friction_summary_one_pass_equals_numpy_on_the_whole_raster(tmp_path):
+    """The friction raster is decoded once (block by block) for both its largest speed and
+    the sample whose median guesses the first window: both equal numpy on the whole array
+    (nodata, NaN, zero and negative cells left out of the median; the sample is every
+    ``step``-th row and column of the raster, whatever its blocks)."""
+    from suigeo.geo.access.raster import _friction_summary
+
+    rng = np.random.default_rng(5)
+    h, w = 700, 1100  # step = 1100 // 512 = 2; blocks of 256 do not divide either side
+    speeds = rng.uniform(0.5, 40.0, (h, w)).astype(np.float32)
+    speeds[rng.random((h, w)) < 0.05] = 0.0
+    speeds[rng.random((h, w)) < 0.05] = np.nan
+    speeds[rng.random((h, w)) < 0.05] = -9999.0  # nodata
+    speeds[333, 777] = 95.5  # the largest, off the sample's rows
+    path = tmp_path / "friction.tif"
+    profile = dict(
+        driver="GTiff", width=w, height=h, count=1, dtype="float32", crs="EPSG:4547",
+        transform=Affine(30, 0, 500_000, 0, -30, 2_560_000), nodata=-9999.0,
+        tiled=True, blockxsize=256, blockysize=256,
+    )  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(speeds, 1)
+    data = speeds.astype(np.float64)
+    data[data == -9999.0] = np.nan
+    top, typical = _friction_summary(path)
+    assert top == np.nanmax(data) == np.float32(95.5)
+    sample = data[::2, ::2]
+    sample = sample[np.isfinite(sample) & (sample > 0)]
+    assert typical == float(np.median(sample))
+    # a raster with no positive speed: nothing to guess from
+    with rasterio.open(path, "r+") as dst:
+        dst.write(np.full((h, w), -9999.0, np.float32), 1)
+    top, typical = _friction_summary(path)
+    assert math.isnan(top) and typical == 1.0
