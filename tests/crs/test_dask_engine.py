@@ -38,17 +38,6 @@ GK = "CGCS2000-3GK-CM114"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as c,
-        distributed.Client(c) as client,
-    ):
-        yield c, client
-
-
 @pytest.fixture
 def address(cluster) -> str:
     return cluster[0].scheduler_address

@@ -25,21 +25,10 @@ from suigeo.errors import InputError
 from suigeo.io.partitions import dataset_parts
 from tests.crs.test_heights import _bilinear, _write_tif, _zeta_nodes
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[2]
 H1985 = "CGCS2000+H1985"
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as c,
-        distributed.Client(c) as client,
-    ):
-        yield c, client
 
 
 @pytest.fixture(scope="module")
