@@ -715,34 +715,26 @@ class _Converter:
         if self.bounds is not None and (ok is None or ok.size):
             self._check_areas(x, y, h, codes, ok)
             ok = None if not codes.any() else np.flatnonzero(codes == 0)
-        if ok is None:  # every point
-            conv = transform(x, y, h, src=self.src, dst=self.dst, params=self.params,
-                             geoid=self.geoid)  # fmt: skip
-            res = [np.asarray(values, dtype=np.float64) for values in conv]  # new arrays
-            failed = ~np.isfinite(res[0]) | ~np.isfinite(res[1])
-            if h is not None:
-                failed |= ~np.isfinite(res[2])
-            codes[failed] = _FAILED
-            if h is not None and self.mixed_heights:
-                plane_ok = np.isfinite(res[0]) & np.isfinite(res[1])
-                codes[plane_ok & ~np.isfinite(res[2])] = _OUTSIDE_GEOID
-            return tuple(res)
-        res = [np.full(len(x), np.nan), np.full(len(x), np.nan)]
-        if h is not None:
-            res.append(np.full(len(x), np.nan))
-        if ok.size:
-            hs = h[ok] if h is not None else None
-            conv = transform(
-                x[ok], y[ok], hs, src=self.src, dst=self.dst, params=self.params, geoid=self.geoid
-            )
-            failed = np.zeros(ok.size, dtype=bool)
-            for target, values in zip(res, conv, strict=True):
-                target[ok] = values
-                failed |= ~np.isfinite(values)
-            codes[ok[failed]] = _FAILED
-            if hs is not None and self.mixed_heights:
-                plane_ok = np.isfinite(conv[0]) & np.isfinite(conv[1])
-                codes[ok[plane_ok & ~np.isfinite(conv[2])]] = _OUTSIDE_GEOID
+        # every point as it is (a view, no copy), or the points without a code
+        pick: slice | np.ndarray = slice(None) if ok is None else ok
+        n = len(x) if ok is None else ok.size
+        hs = h[pick] if h is not None else None
+        conv = [np.asarray(values, dtype=np.float64) for values in transform(
+            x[pick], y[pick], hs, src=self.src, dst=self.dst, params=self.params,
+            geoid=self.geoid,
+        )] if n else [np.empty(0)] * (2 if h is None else 3)  # fmt: skip
+        failed = np.zeros(n, dtype=bool)
+        for values in conv:
+            failed |= ~np.isfinite(values)
+        codes[np.flatnonzero(failed) if ok is None else ok[failed]] = _FAILED
+        if hs is not None and self.mixed_heights:
+            outside = np.isfinite(conv[0]) & np.isfinite(conv[1]) & ~np.isfinite(conv[2])
+            codes[np.flatnonzero(outside) if ok is None else ok[outside]] = _OUTSIDE_GEOID
+        if ok is None:
+            return tuple(conv)
+        res = [np.full(len(x), np.nan) for _ in conv]
+        for target, values in zip(res, conv, strict=True):
+            target[ok] = values
         return tuple(res)
 
     def _check_areas(self, x, y, h, codes: np.ndarray, ok: np.ndarray | None) -> None:
