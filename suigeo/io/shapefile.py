@@ -249,8 +249,8 @@ def check_text_cells(
 ) -> None:
     """Refuse text cells a Shapefile would cut: more than 254 bytes in ``encoding``.
 
-    ``table`` is a pyarrow Table or RecordBatch (or a pandas DataFrame) of the attributes to
-    be written; its first row is feature number ``first`` of the output (1-based, for the
+    ``table`` is a pyarrow Table or RecordBatch of the attributes to be written (text
+    columns as strings); its first row is feature number ``first`` of the output (1-based, for the
     message). Only cells of more than 63 characters are encoded to count their bytes (no
     character takes more than 4).
 
@@ -262,8 +262,6 @@ def check_text_cells(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not isinstance(table, (pa.Table, pa.RecordBatch)):
-        table = pa.Table.from_pandas(table, preserve_index=False)
     limit = _MAX_TEXT_BYTES // _MAX_CHAR_BYTES
     for name in table.schema.names:
         col = table.column(name)
