@@ -177,8 +177,6 @@ def gdal_source(path: str | os.PathLike[str], *, encoding: str | None = None) ->
 def deleted_records(path: str | os.PathLike[str]) -> int:
     """How many records of the Shapefile's ``.dbf`` are marked deleted (``*``); 0 when the
     ``.dbf`` is missing or its header does not add up (GDAL then says what is wrong)."""
-    import numpy as np
-
     p = Path(path)
     dbf = p.with_suffix(".dbf")
     if not dbf.exists():
