@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import io
 import os
+import signal
 import subprocess
 import sys
 import warnings
@@ -52,6 +53,13 @@ def cli(*argv: object) -> Run:
     return Run(rc, out.getvalue(), err.getvalue())
 
 
+def default_sigint() -> None:
+    """For a child process: Ctrl-C (SIGINT) as a terminal sends it, even when these tests
+    run as a shell's background job, which starts with SIGINT ignored (Python then leaves
+    it ignored, and a test of Ctrl-C would see a run that goes on)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def python_m(
     *argv: object, cwd: Path, env: dict[str, str] | None = None, timeout: float = 180
 ) -> Run:
@@ -66,6 +74,7 @@ def python_m(
         capture_output=True,
         text=True,
         timeout=timeout,
+        preexec_fn=default_sigint,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

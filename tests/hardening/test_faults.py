@@ -20,7 +20,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hostile import EXAMPLE_PARAMS, REPO, Run, assert_refused, cli, python_m, snapshot
+from hostile import (
+    EXAMPLE_PARAMS,
+    REPO,
+    Run,
+    assert_refused,
+    cli,
+    default_sigint,
+    python_m,
+    snapshot,
+)
 
 from suigeo.io.atomic import TEMP_MARK
 
@@ -184,6 +193,7 @@ def _start(folder: Path, *argv: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
 
 
