@@ -121,6 +121,7 @@ def main() -> None:
         print(f"GBK CSV {args.rows:,} rows, {csv.stat().st_size / 2**20:.0f} MiB; "
               f"GBK Shapefile {args.features:,} polygons")  # fmt: skip
         print("what                      tool       run   CPU s   wall s   peak MiB   rows")
+        walls: dict[tuple[str, str, int], list[float]] = {}  # (what, tool, run) -> walls
         for _ in range(args.repeat):
             for what, src, enc, tools in (
                 ("GBK CSV -> GK CM114", csv, "auto", (("suigeo", SUIGEO, ".csv"), ("geopandas", GEOPANDAS_CSV, ".csv"))),
@@ -133,6 +134,14 @@ def main() -> None:
                         print(
                             f"{what:<25} {tool:<10} {i + 1:>3} {cpu:>7} {wall:>8} {mem:>10} {n:>7}"
                         )
+                        walls.setdefault((what, tool, i), []).append(float(wall))
+        # geopandas' wall time over suigeo's, repeat by repeat (run 1: a fresh process)
+        print("ratio (geopandas wall / suigeo wall), min-max over the repeats:")
+        for (what, tool, i), ours in walls.items():
+            if tool == "suigeo":
+                ratios = [g / o for g, o in zip(walls[(what, "geopandas", i)], ours, strict=True)]
+                kind = "first in its process" if i == 0 else f"run {i + 1} in its process"
+                print(f"  {what:<25} {kind:<22} {min(ratios):.1f}-{max(ratios):.1f}x")
 
 
 if __name__ == "__main__":
