@@ -19,6 +19,7 @@ Checks that the travel times are identical at every node and prints the ratios.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -296,17 +297,18 @@ def _real_dem(path: str, cell: float) -> tuple[np.ndarray, str]:
 
 def _spread(values) -> str:
     """One value as ``0.12``; several as their median and range, ``0.12 [0.10-0.15]``."""
-    import statistics
-
     vals = [float(v) for v in values if not isinstance(v, str)]
     if len(vals) == 1:
         return f"{vals[0]:.2f}"
     return f"{statistics.median(vals):.2f} [{min(vals):.2f}-{max(vals):.2f}]"
 
 
-def _dem_runs(trees: list[str], args: list[str], data: str, repeat: int) -> None:
+def _dem_runs(
+    trees: list[str], args: list[str], data: str, repeat: int
+) -> dict[str, tuple[float, float]]:
     """The DEM + roads run of each tree (``label=path``) in ``repeat`` fresh processes,
-    the trees in turn; one line per tree (medians and ranges when ``repeat`` > 1)."""
+    the trees in turn; one line per tree (medians and ranges when ``repeat`` > 1). Returns
+    each tree's median first call and further call (seconds)."""
     import os
 
     import rasterio
@@ -335,12 +337,27 @@ def _dem_runs(trees: list[str], args: list[str], data: str, repeat: int) -> None
             f"grid built and searched {' / '.join(sizes)} cells"
             + (f"; median [range] of {repeat} fresh processes" if repeat > 1 else "")
         )
+    return {
+        label: (statistics.median(r[0] for r in got), statistics.median(r[1] for r in got))
+        for label, got in runs.items()
+    }
 
 
-def _repeated(cmd: list[str], repeat: int) -> tuple[str, str, str]:
-    """Wall seconds, peak GB and CPU seconds of ``repeat`` runs of a command (``_spread``)."""
+def _repeated(cmd: list[str], repeat: int) -> tuple[str, str, str, float]:
+    """Wall seconds, peak GB and CPU seconds of ``repeat`` runs of a command (``_spread``),
+    and the median wall seconds."""
     runs = [_timed(cmd) for _ in range(repeat)]
-    return tuple(_spread(r[k] for r in runs) for k in (0, 1, 3))  # type: ignore[return-value]
+    wall, gb, cpu = (_spread(r[k] for r in runs) for k in (0, 1, 3))
+    return wall, gb, cpu, statistics.median(r[0] for r in runs)
+
+
+def _ratios(tool: str, grass_s: float, ours: dict[str, tuple[float, float]]) -> None:
+    """GRASS's median wall time over each tree's median first and further call."""
+    for label, (first, again) in ours.items():
+        print(
+            f"    ratio {tool} / suigeo [{label}] DEM + roads: first call of a process "
+            f"{grass_s / first:.1f}x, a further call {grass_s / again:.1f}x"
+        )
 
 
 def bench_cutoff(
@@ -489,7 +506,7 @@ def bench_cutoff(
         lon, lat = crs.transform([ox], [oy], src=4547, dst="CGCS2000")
         print(f" origin {where}:")
         args = [str(float(lon[0])), str(float(lat[0])), str(minutes), str(cell), data]
-        _dem_runs(trees, args, data, repeat)
+        ours = _dem_runs(trees, args, data, repeat)
         label, tree = trees[-1].split("=", 1)
         env = {**os.environ, "PYTHONPATH": tree}
         wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "friction", *args], env, cwd=data)
@@ -503,19 +520,21 @@ def bench_cutoff(
             continue
         start = f"start_coordinates={ox},{oy}"
         cost = [*g, "r.cost", "input=cost", "output=rcost", start, f"max_cost={minutes}", "--o"]
-        g_wall, g_gb, g_cpu = _repeated(cost, repeat)
+        g_wall, g_gb, g_cpu, g_med = _repeated(cost, repeat)
         print(
             f"  GRASS r.cost max_cost={minutes:g} (8 neighbours): {g_wall} s wall, {g_cpu} s "
             f"CPU, peak {g_gb} GB"
         )
+        _ratios("r.cost", g_med, ours)
         _compare(g, "rcost", f"{data}/out_friction.tif", data, cell, minutes)
         rwalk = [*g, "r.walk", "elevation=dem", "friction=zero", "output=rwalk", start]
         rwalk += [f"max_cost={minutes * 60}", "--o"]
-        g_wall, g_gb, g_cpu = _repeated(rwalk, repeat)
+        g_wall, g_gb, g_cpu, g_med = _repeated(rwalk, repeat)
         print(
             f"  GRASS r.walk max_cost={minutes * 60:g} s on the DEM (its own hiking model, no "
             f"roads: times differ): {g_wall} s wall, {g_cpu} s CPU, peak {g_gb} GB"
         )
+        _ratios("r.walk", g_med, ours)
     if whole:
         _whole_grid(g if grass else None, trees[-1], data, origins, cell)
     if not os.environ.get("BENCH_KEEP"):
