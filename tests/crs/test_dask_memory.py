@@ -117,12 +117,17 @@ def test_a_dataset_three_times_a_workers_memory_limit(tmp_path):
         while not stop.is_set():
             with contextlib.suppress(psutil.NoSuchProcess):
                 for p in me.children(recursive=True):
-                    with contextlib.suppress(psutil.NoSuchProcess):
-                        peaks[p.pid] = max(peaks.get(p.pid, 0), p.memory_info().rss)
+                    # read everything first, then record it all: a process that exits between
+                    # two reads is left out whole, never half-recorded
+                    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                        rss = p.memory_info().rss
                         # the latest: a process just forked shows none, or its parent's
-                        if cmd := " ".join(p.cmdline()):
-                            cmdlines[p.pid] = f"ppid {p.ppid()}: {cmd}"
+                        cmd = " ".join(p.cmdline())
+                        ppid = p.ppid()
                         seen_at = round(time.perf_counter() - t0, 1)
+                        peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
+                        if cmd:
+                            cmdlines[p.pid] = f"ppid {ppid}: {cmd}"
                         lived.setdefault(p.pid, [seen_at, seen_at])[1] = seen_at
             time.sleep(0.02)
 
@@ -144,7 +149,9 @@ def test_a_dataset_three_times_a_workers_memory_limit(tmp_path):
     wall = time.perf_counter() - t0
     assert got == [ROWS, ROWS, 0]
     # the workers are the processes multiprocessing spawned (not its resource tracker)
-    seen = {pid: (round(peaks[pid] / 2**20), lived[pid], cmdlines.get(pid, "")) for pid in peaks}
+    seen = {
+        pid: (round(peaks[pid] / 2**20), lived.get(pid), cmdlines.get(pid, "")) for pid in peaks
+    }
     workers = {pid: peaks[pid] for pid, (_, _, cmd) in seen.items() if "spawn_main" in cmd}
     # the nanny restarts a worker that passes 95 % of its limit and says so ("exceeded 95%
     # memory budget. Restarting..."): none may be. (A third worker process, of 62 MiB, was
