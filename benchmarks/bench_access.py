@@ -303,22 +303,34 @@ def _spread(values) -> str:
     return f"{statistics.median(vals):.2f} [{min(vals):.2f}-{max(vals):.2f}]"
 
 
+def _tree_env(tree: str) -> dict[str, str]:
+    """The environment of a run of the tree at ``tree``: its modules first on the path, and
+    Python's bytecode caches written and read as in an installed package (a shell with
+    PYTHONDONTWRITEBYTECODE set would otherwise recompile every module each process)."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": tree}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _dem_runs(
     trees: list[str], args: list[str], data: str, repeat: int
 ) -> dict[str, tuple[float, float]]:
     """The DEM + roads run of each tree (``label=path``) in ``repeat`` fresh processes,
     the trees in turn; one line per tree (medians and ranges when ``repeat`` > 1). Returns
     each tree's median first call and further call (seconds)."""
-    import os
 
     import rasterio
 
     runs: dict[str, list[tuple]] = {}
+    for _label, tree in (t.split("=", 1) for t in trees):  # untimed: writes the bytecode caches
+        _timed([sys.executable, "-c", _RUN, "dem", *args], _tree_env(tree), cwd=data)
     for i in range(repeat):
         for label, tree in (
             t.split("=", 1) for t in trees[i % len(trees) :] + trees[: i % len(trees)]
         ):
-            env = {**os.environ, "PYTHONPATH": tree}
+            env = _tree_env(tree)
             # run in the data folder: `python -c` puts the working folder first on the path
             wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "dem", *args], env, cwd=data)
             secs, area, again = out.split()
@@ -336,6 +348,7 @@ def _dem_runs(
             f"{t_cpu} s CPU with imports), peak {t_gb} GB; ring {' / '.join(areas)} km²; "
             f"grid built and searched {' / '.join(sizes)} cells"
             + (f"; median [range] of {repeat} fresh processes" if repeat > 1 else "")
+            + " (after an untimed one: bytecode cached)"
         )
     return {
         label: (statistics.median(r[0] for r in got), statistics.median(r[1] for r in got))
@@ -487,7 +500,7 @@ def bench_cutoff(
     else:
         print("  GRASS not installed: r.cost / r.walk skipped")
     for label, tree in (t.split("=", 1) for t in trees[-1:]):
-        env = {**os.environ, "PYTHONPATH": tree}
+        env = _tree_env(tree)
         imports = (
             "import geopandas, rasterio, scipy.sparse.csgraph; from suigeo.geo.access import rings"
         )
@@ -508,7 +521,7 @@ def bench_cutoff(
         args = [str(float(lon[0])), str(float(lat[0])), str(minutes), str(cell), data]
         ours = _dem_runs(trees, args, data, repeat)
         label, tree = trees[-1].split("=", 1)
-        env = {**os.environ, "PYTHONPATH": tree}
+        env = _tree_env(tree)
         wall, gb, out, cpu = _timed([sys.executable, "-c", _RUN, "friction", *args], env, cwd=data)
         secs, area, again = out.split()
         print(
@@ -576,7 +589,7 @@ import geopandas as gpd
 from suigeo.geo.access.settings import resolve_settings
 kind, row, col, data = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 t = time.perf_counter()
-try:  # the compiled search: numba's import and loading the cached machine code
+try:  # the compiled search (a C extension; numba in trees before 2026-12-04: its load)
     from suigeo.geo.access.raster import grid_times
     grid_times(np.ones((2, 2)), None, 30.0, resolve_settings(None), np.array([0]))
 except ImportError:  # a tree before it: scipy's Dijkstra on the move graph

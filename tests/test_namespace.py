@@ -24,7 +24,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # not copied: at the top, what is not part of a build; anywhere, caches
 TOP_SKIP = {".git", ".venv", "venv", "build", "dist", "benchmarks", "tests", ".hypothesis"}
-ANY_SKIP = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache")
+# (and what an editable install compiled in place: the grid search's C and extension)
+ANY_SKIP = shutil.ignore_patterns(
+    "__pycache__", "*.egg-info", ".*_cache", "*.so", "*.pyd", "_gridsearch.c"
+)
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:
@@ -38,6 +41,7 @@ target, site_dirs = sys.argv[1], sys.argv[2:]
 sys.path[:0] = [target]
 sys.path += site_dirs
 import suigeo.crs, suigeo.layers, suigeo.geo.access, suigeo.geo.rules, suigeo.maps, suigeo.cli
+from suigeo.geo.access import _gridsearch, gridsearch
 from suigeo.layers.shipped import DATA_DIR
 hubs = suigeo.layers.load("hubs")
 old = {}
@@ -49,7 +53,8 @@ for name in ("crs", "geo", "maps", "layers"):
         old[name] = f"ModuleNotFoundError: {exc.name}"
 print(json.dumps({
     "files": [m.__file__ for m in (suigeo, suigeo.crs, suigeo.layers, suigeo.geo.access,
-                                   suigeo.geo.rules, suigeo.maps)],
+                                   suigeo.geo.rules, suigeo.maps, _gridsearch)],
+    "compiled": gridsearch.COMPILED,
     "data_dir": str(DATA_DIR),
     "hubs_ids": sorted(hubs["id"]),
     "old": old,
@@ -59,9 +64,7 @@ print(json.dumps({
 """
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("wheel")
+def _build(tmp: Path, env: dict[str, str] | None = None) -> Path:
     src = tmp / "src"
     shutil.copytree(ROOT, src, symlinks=True, ignore=_ignore)
     out = tmp / "dist"
@@ -69,10 +72,16 @@ def wheel(tmp_path_factory) -> Path:
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
         capture_output=True,
         text=True,
+        env=env,
     )
     assert res.returncode == 0, res.stderr
     (whl,) = out.glob("suigeo-*.whl")
     return whl
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    return _build(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.mark.slow
@@ -81,6 +90,11 @@ def test_wheel_holds_only_the_suigeo_package(wheel):
     assert {n.split("/")[0] for n in names} == {"suigeo", "suigeo-0.1.0.dist-info"}
     # the layers' build script and its input tables are for maintainers, not installed
     assert not [n for n in names if "layers/sources" in n or n.endswith("places.csv")]
+    # the raster engine's compiled grid search, without its sources
+    assert [n for n in names if "_gridsearch" in n] == [
+        f"suigeo/geo/access/_gridsearch{sysconfig.get_config_var('EXT_SUFFIX')}",
+        "suigeo/geo/access/_gridsearch.pyi",
+    ]
     for must in (
         "suigeo/layers/data/hubs.geojson",
         "suigeo/layers/catalog.toml",
@@ -134,6 +148,19 @@ def test_installed_wheel_imports_as_suigeo_only(wheel, tmp_path):
     for f in got["files"]:
         assert Path(f).is_relative_to(target), f
     assert Path(got["data_dir"]).is_relative_to(target)
+    assert got["compiled"] is True
     shipped = json.loads((ROOT / "layers" / "data" / "hubs.geojson").read_text(encoding="utf-8"))
     assert got["hubs_ids"] == sorted(f["properties"]["id"] for f in shipped["features"])
     assert got["old"] == {n: f"ModuleNotFoundError: {n}" for n in ("crs", "geo", "maps", "layers")}
+
+
+@pytest.mark.slow
+def test_without_a_c_compiler_the_wheel_builds_without_the_extension(tmp_path):
+    # a machine without a compiler: the install goes on, the grid search is left out (the
+    # raster engine then searches with scipy, tests/geo/test_access_gridsearch.py)
+    import os
+
+    whl = _build(tmp_path, env={**os.environ, "CC": "/bin/false"})
+    names = zipfile.ZipFile(whl).namelist()
+    assert [n for n in names if "_gridsearch" in n] == ["suigeo/geo/access/_gridsearch.pyi"]
+    assert "suigeo/geo/access/gridsearch.py" in names

@@ -15,10 +15,10 @@ The grid spans what the fastest speed present (roads, friction, walking) reaches
 the largest threshold. Roads of ``raster.limited_access_classes`` (expressways)
 are not burned: they form their own graph, entered and left only at their interchanges
 (line ends shared with an ordinary road). Rail likewise joins the grid only at station
-cells. Dijkstra stops at the largest threshold: on a window of a million cells or more
-compiled (:func:`grid_times`: each move's cost worked out when the search reaches it, no
-graph stored), on a smaller one scipy's on the graph written out (:func:`grid_csr`), which
-spares loading numba (about 0.5 s) where the whole search takes less. Rings are the cells
+cells. Dijkstra stops at the largest threshold: compiled (:func:`grid_times`, suigeo's C
+extension: each move's cost worked out when the search reaches it, no graph stored), or,
+where the extension was not built at install, scipy's on the graph written out
+(:func:`grid_csr`; the same times, about half the speed). Rings are the cells
 within each threshold, as polygons (rasterio.features.shapes). Note: 8-neighbour moves
 make a ring on a uniform surface an octagon (the exact 8-neighbour distance), not a disc.
 """
@@ -26,10 +26,10 @@ make a ring on a uniform surface an octagon (the exact 8-neighbour distance), no
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,11 +41,13 @@ from affine import Affine
 from pyproj import CRS
 from rasterio.features import rasterize, shapes
 from rasterio.warp import Resampling, reproject
+from rasterio.windows import Window
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
 from suigeo import crs
 from suigeo.errors import InputError
+from suigeo.geo.access import gridsearch
 from suigeo.geo.access.graph import ZERO, EdgeList, shortest_times
 from suigeo.geo.access.plane import plane_crs
 from suigeo.geo.access.settings import Settings
@@ -54,6 +56,7 @@ from suigeo.io.raster import open_raster, reading
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from rasterio.io import DatasetReader
 from suigeo.geo.access.rail import RailNet
 from suigeo.geo.access.result import EngineOutput
 from suigeo.geo.access.roads import line_ends, load_roads, road_graph, road_speeds
@@ -92,8 +95,11 @@ def _make_grid(
     anchor: tuple[float, float],
     plane: CRS,
     settings: Settings,
+    lattice: tuple[float, float] | None = None,
 ) -> tuple[Grid, str]:
-    """A grid covering ``bounds`` with ``anchor`` (the first origin) at a cell centre."""
+    """A grid covering ``bounds`` with ``anchor`` (the first origin) at a cell centre, or,
+    given ``lattice`` (a cell corner of a raster in the plane at ``raster.cell_m``: see
+    :func:`_lattice`), on that raster's cells, so that it is read, not resampled."""
     minx, miny, maxx, maxy = bounds
     cell = settings["raster.cell_m"]
     note = ""
@@ -101,9 +107,16 @@ def _make_grid(
     if need > settings["raster.max_cells"]:
         cell = math.ceil(math.sqrt((maxx - minx) * (maxy - miny) / settings["raster.max_cells"]))
         note = f"; cell enlarged to {cell:g} m to stay within raster.max_cells"
-    ax, ay = anchor
-    west = ax - cell / 2 - math.ceil((ax - cell / 2 - minx) / cell) * cell
-    north = ay + cell / 2 + math.ceil((maxy - ay - cell / 2) / cell) * cell
+        lattice = None
+    if lattice is not None:
+        lx, ly = lattice
+        west = lx + math.floor((minx - lx) / cell) * cell
+        north = ly + math.ceil((maxy - ly) / cell) * cell
+        note += "; grid on the cells of the DEM / friction raster (read as is, not resampled)"
+    else:
+        ax, ay = anchor
+        west = ax - cell / 2 - math.ceil((ax - cell / 2 - minx) / cell) * cell
+        north = ay + cell / 2 + math.ceil((maxy - ay - cell / 2) / cell) * cell
     width = max(1, math.ceil((maxx - west) / cell))
     height = max(1, math.ceil((north - miny) / cell))
     _check_memory(width * height, settings)
@@ -165,6 +178,10 @@ def _onto_grid(
     with open_raster(path, what=what) as src:
         out = np.full((grid.height, grid.width), np.nan, dtype=np.float64)
         with reading(path, what=what):  # a damaged file opens, then fails while read
+            at = _on_cells(src, grid)
+            if at is not None:  # the grid is on the raster's cells: read, not resampled
+                _read_into(out, src, *at)
+                return out, ""
             reproject(
                 source=rasterio.band(src, 1),
                 destination=out,
@@ -176,6 +193,48 @@ def _onto_grid(
             )
             same = _same_crs(src.crs, grid.plane)
         return out, "" if same else src.crs.to_string()
+
+
+def _lattice(
+    paths: list[tuple[str | os.PathLike[str], str]], plane: CRS, cell: float
+) -> tuple[float, float] | None:
+    """A cell corner of the first of ``paths`` (the DEM, then the friction raster) that is
+    north-up in ``plane`` with square cells of ``cell`` metres: the grid is then put on its
+    cells, as GRASS's region on a raster's, and it is read rather than resampled (bilinear
+    resampling at a cell's own centre gives that cell's value: the same heights)."""
+    for path, what in paths:
+        with open_raster(path, what=what) as src:
+            t = src.transform
+            square = (t.b, t.d) == (0, 0) and t.a == cell and t.e == -cell
+            if square and _same_crs(src.crs, plane):
+                return float(t.c), float(t.f)
+    return None
+
+
+def _on_cells(src: DatasetReader, grid: Grid) -> tuple[int, int] | None:
+    """The raster column and row of the grid's first cell when the grid lies on the
+    raster's cells (same plane and cell size, offsets whole cells to 1e-6 of a cell)."""
+    t, g = src.transform, grid.transform
+    if (t.b, t.d) != (0, 0) or t.a != grid.cell or t.e != -grid.cell:
+        return None
+    col, row = (g.c - t.c) / grid.cell, (t.f - g.f) / grid.cell
+    if abs(col - round(col)) > 1e-6 or abs(row - round(row)) > 1e-6:
+        return None
+    if not _same_crs(src.crs, grid.plane):
+        return None
+    return round(col), round(row)
+
+
+def _read_into(out: np.ndarray, src: DatasetReader, col: int, row: int) -> None:
+    """Band 1 of ``src`` from column ``col`` and row ``row`` into ``out`` (its part inside
+    the raster; NaN where the raster has no data, as ``reproject`` leaves it)."""
+    h, w = out.shape
+    r0, r1 = max(row, 0), min(row + h, src.height)
+    c0, c1 = max(col, 0), min(col + w, src.width)
+    if r0 >= r1 or c0 >= c1:
+        return
+    band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
+    out[r0 - row : r1 - row, c0 - col : c1 - col] = band.astype(np.float64).filled(np.nan)
 
 
 def _same_crs(raster_crs: rasterio.crs.CRS, plane: CRS) -> bool:
@@ -218,8 +277,8 @@ def grid_csr(
     links: csr_array | None = None,
 ) -> csr_array:
     """The 8-neighbour move graph of a grid of road speeds (NaN off road) as CSR for
-    scipy's Dijkstra, for windows under ``COMPILED_MIN_CELLS`` (larger ones are searched by
-    :func:`grid_times` without storing it). Built directly: every cell row holds its 8
+    scipy's Dijkstra, where the compiled search (:func:`grid_times`, which stores no graph)
+    was not built at install; also the tests' reference. Built directly: every cell row holds its 8
     moves in a fixed order (a move off the grid or into an impassable cell is a harmless
     zero-cost self-loop), so nothing is sorted. Rows
     beyond the grid (``n_total``) are left empty for linked nodes. ``offroad``: optional
@@ -329,11 +388,6 @@ def grid_times(
     (grid cells, then ``n_total`` − cells linked nodes), inf beyond ``limit``: a compiled
     Dijkstra (:mod:`suigeo.geo.access.gridsearch`) that works out each move's cost when it
     reaches it, with the same operations, so no graph is stored."""
-    LOADER.wait()  # a load started ahead (a large window): its end, or its error
-    from suigeo.geo.access.gridsearch import grid_search
-
-    LOADER.loaded = True
-
     h, w = speed.shape
     walk = float(tobler_kmh(0.0)) * settings["walk.off_path_factor"]
     base = np.empty((h, w))
@@ -346,7 +400,7 @@ def grid_times(
         cells = (base,)
     else:
         cells = (speed, base, heights)
-    return grid_search(
+    return gridsearch.grid_search(
         cells,
         cell,
         float(tobler_kmh(0.0)),
@@ -359,71 +413,13 @@ def grid_times(
     )
 
 
-#: Windows of at least this many cells are searched by the compiled Dijkstra
-#: (:func:`grid_times`), smaller ones by scipy's on the move graph (:func:`grid_csr`):
-#: loading numba and the cached machine code (about 0.5 s and 0.1 GB, once per process)
-#: costs more than the whole search of a small window, and about what the compiled search
-#: saves on a window of a million cells (0.3 µs a cell).
-COMPILED_MIN_CELLS = 1_000_000
-
-
-class _Loader:
-    """Loads the compiled search ahead, in a background thread: numba's import and its
-    cached machine code (0.4-0.5 s, once per process), started as soon as a window of
-    ``COMPILED_MIN_CELLS`` or more is known to be searched, so that it runs while the DEM
-    and friction rasters are read onto that window (GDAL's reads leave Python's lock free).
-    :meth:`wait`, called before the search, joins the thread and raises in the caller any
-    error the load met. Nothing is started once the search is loaded; the thread computes
-    no result (a 2 × 2 search of its own), so the times are the same with or without it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        self.loaded = False
-
-    def start(self) -> None:
-        """Start the load unless it is done or under way."""
-        with self._lock:
-            if self.loaded or self._thread is not None:
-                return
-            self._thread = threading.Thread(
-                target=self._run, name="suigeo-gridsearch-load", daemon=True
-            )
-            self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            from suigeo.geo.access.gridsearch import warm_up
-
-            warm_up()
-        except BaseException as exc:  # handed to the caller by wait()
-            self._error = exc
-
-    def wait(self, *, raise_error: bool = True) -> None:
-        """Wait for a load under way and raise its error (once, with a note saying where
-        it came from); ``raise_error=False`` (on the way out of a failed run) only waits,
-        keeping the error for the next search."""
-        with self._lock:
-            thread = self._thread
-        if thread is None:
-            return
-        thread.join()
-        with self._lock:
-            if self._thread is not thread:  # another caller took the outcome
-                return
-            if self._error is not None and not raise_error:
-                return
-            self._thread = None
-            error, self._error = self._error, None
-            self.loaded = error is None
-        if error is not None:
-            error.add_note("(raised while loading the compiled grid search in the background)")
-            raise error
-
-
-#: The engine's loader of the compiled search (one per process).
-LOADER = _Loader()
+@functools.cache
+def _say_scipy() -> None:
+    """Say once per process that the compiled search is missing (the times are the same)."""
+    log.warning(
+        "suigeo's compiled grid search was not built when suigeo was installed (no C "
+        "compiler?): searching with scipy's Dijkstra, the same times at about half the speed"
+    )
 
 
 def _search(
@@ -440,14 +436,15 @@ def _search(
     limit: float,
     nearest: bool,
 ) -> np.ndarray:
-    """Times over a window (the arguments of :func:`grid_times`): compiled on a window of
-    ``COMPILED_MIN_CELLS`` or more, else scipy's Dijkstra on :func:`grid_csr`'s graph (the
-    same times, up to the last bit of ``exp`` on a DEM)."""
-    if speed.size >= COMPILED_MIN_CELLS:
+    """Times over a window (the arguments of :func:`grid_times`): compiled where suigeo's
+    C extension was built, else scipy's Dijkstra on :func:`grid_csr`'s graph (the same
+    times, up to the last bit of ``exp`` on a DEM; about half the speed on a large window)."""
+    if gridsearch.COMPILED:
         return grid_times(
             speed, heights, cell, settings, sources, n_total, offroad,
             reverse=reverse, links=links, limit=limit, nearest=nearest,
         )  # fmt: skip
+    _say_scipy()
     graph = grid_csr(speed, heights, cell, settings, n_total, offroad, reverse=reverse, links=links)
     dist, _ = shortest_times(graph, sources, limit=limit, nearest=nearest)
     return dist
@@ -699,7 +696,6 @@ def _contour(times: np.ndarray, t: float, grid: Grid) -> shapely.Geometry:
     return shapely.union_all(polys)
 
 
-PRELOAD = True  # load the compiled search in a background thread ahead (False: when used)
 WINDOWED = True  # search a window grown from the origins (False: the whole grid; tests)
 
 
@@ -778,8 +774,6 @@ def _windowed_search(
         box = (0, grid.height, 0, grid.width)
     while True:
         r0, r1, c0, c1 = box
-        if PRELOAD and (r1 - r0) * (c1 - c0) >= COMPILED_MIN_CELLS:
-            LOADER.start()  # the compiled search will run: load it while the DEM is read
         win = Grid(
             grid.transform @ Affine.translation(c0, r0), c1 - c0, r1 - r0, grid.cell, grid.plane
         )
@@ -881,6 +875,11 @@ def raster_rings(
         (float(np.asarray(ox)[0]), float(np.asarray(oy)[0])),
         plane,
         settings,
+        _lattice(
+            [(p, what) for p, what in ((dem, "DEM"), (friction, "friction raster")) if p],
+            plane,
+            settings["raster.cell_m"],
+        ),
     )
     log.info("raster: grid %d x %d cells of %g m", grid.width, grid.height, grid.cell)
     edges = EdgeList(n=grid.size)  # the grid's cells are nodes 0 .. size - 1
@@ -900,13 +899,9 @@ def raster_rings(
         return heights, dem_note, offroad
 
     first = flat_kmh(settings) if friction is None else typical
-    try:
-        win, box, dist, (heights, dem_note) = _windowed_search(
-            grid, burned, links, edges.n, o_cells, t_max, first, layers, settings, reverse, nearest
-        )
-    except BaseException:
-        LOADER.wait(raise_error=False)  # no load left running behind a failed run
-        raise
+    win, box, dist, (heights, dem_note) = _windowed_search(
+        grid, burned, links, edges.n, o_cells, t_max, first, layers, settings, reverse, nearest
+    )
     if heights is not None:
         outside = np.isnan(heights.ravel()[_to_window(o_cells, grid, box)])
         if outside.any():

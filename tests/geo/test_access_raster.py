@@ -636,3 +636,70 @@ def test_friction_summary_one_pass_equals_numpy_on_the_whole_raster(tmp_path):
         dst.write(np.full((h, w), -9999.0, np.float32), 1)
     top, typical = _friction_summary(path)
     assert math.isnan(top) and typical == 1.0
+
+
+@pytest.mark.parametrize("nodata", [-9999.0, None])
+def test_a_grid_on_the_dems_cells_reads_what_gdal_resamples(tmp_path, nodata):
+    # a grid on the DEM's cells is read directly; the reference is GDAL's bilinear warp
+    # onto the same grid (rasterio.warp.reproject), inside the DEM, across its edges and
+    # off it, with cells without data (a nodata value, or NaN in a float DEM)
+    from pyproj import CRS
+    from rasterio.warp import Resampling, reproject
+
+    from suigeo.geo.access import raster
+
+    rng = np.random.default_rng(7)
+    heights = 200 + 50 * rng.random((40, 60))
+    heights[10:14, 20:30] = np.nan
+    tr = Affine(CELL, 0, X0, 0, -CELL, Y0)
+    path = tmp_path / "dem.tif"
+    if nodata is None:
+        _write_dem(path, heights, tr)
+    else:
+        _write_nodata_dem(path, heights, tr, nodata=nodata)
+    for col, row, w, h in [(5, 3, 30, 20), (-7, -4, 25, 18), (50, 35, 20, 12), (70, 0, 5, 5)]:
+        grid = raster.Grid(tr @ Affine.translation(col, row), w, h, CELL, CRS(4547))
+        got, note = raster._onto_grid(path, grid, "DEM", Resampling.bilinear)
+        ref = np.full((h, w), np.nan)
+        with rasterio.open(path) as src:
+            assert raster._on_cells(src, grid) == (col, row)  # the direct read is taken
+            reproject(
+                source=rasterio.band(src, 1), destination=ref, dst_transform=grid.transform,
+                dst_crs=grid.plane, src_nodata=src.nodata, dst_nodata=np.nan,
+                resampling=Resampling.bilinear,
+            )  # fmt: skip
+        np.testing.assert_array_equal(got, ref)
+        assert note == ""
+    # half a cell off the DEM's cells, or another cell size: resampled by GDAL
+    with rasterio.open(path) as src:
+        off = raster.Grid(tr @ Affine.translation(0.5, 0), 10, 10, CELL, CRS(4547))
+        assert raster._on_cells(src, off) is None
+        other = raster.Grid(tr, 10, 10, CELL / 2, CRS(4547))
+        assert raster._on_cells(src, other) is None
+
+
+def test_rings_on_a_dem_in_the_plane_at_the_cell_size_use_its_cells(tmp_path):
+    # an origin 0.3 cell off a DEM cell's centre: the grid is put on the DEM's cells (as
+    # GRASS's region on a raster's) and says so; a DEM of another cell size is resampled
+    # onto a grid centred on the origin
+    n = 200
+    tr = Affine(CELL, 0, X0 - n / 2 * CELL, 0, -CELL, Y0 + n / 2 * CELL)
+    yy, xx = np.mgrid[0:n, 0:n] * CELL
+    _write_dem(tmp_path / "dem.tif", 300 + 40 * np.sin(xx / 900) * np.cos(yy / 700), tr)
+    half = Affine(CELL / 2, 0, tr.c, 0, -CELL / 2, tr.f)
+    yy2, xx2 = np.mgrid[0 : 2 * n, 0 : 2 * n] * CELL / 2
+    _write_dem(tmp_path / "dem25.tif", 300 + 40 * np.sin(xx2 / 900) * np.cos(yy2 / 700), half)
+    ox, oy = X0 + 0.8 * CELL, Y0 - 0.2 * CELL
+    kw = {"minutes": [10], "engine": "raster", "rail": False, "settings": {"raster.cell_m": CELL}}
+    res = rings(_lonlat(ox, oy), dem=tmp_path / "dem.tif", raster_out=tmp_path / "t.tif", **kw)
+    assert "grid on the cells of the DEM" in res["method"].iloc[0]
+    t, got = _read(tmp_path / "t.tif")
+    col, row = (got.c - tr.c) / CELL, (tr.f - got.f) / CELL
+    assert col == pytest.approx(round(col), abs=1e-9) and row == pytest.approx(round(row), abs=1e-9)
+    r, c = _cell(got, ox, oy)
+    assert t[r, c] == 0  # the origin's cell: the DEM cell that holds it
+    res = rings(_lonlat(ox, oy), dem=tmp_path / "dem25.tif", raster_out=tmp_path / "u.tif", **kw)
+    assert "grid on the cells" not in res["method"].iloc[0]
+    _, got = _read(tmp_path / "u.tif")
+    k = (ox - CELL / 2 - got.c) / CELL  # the origin at a cell centre
+    assert k == pytest.approx(round(k), abs=1e-9)
