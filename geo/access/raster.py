@@ -204,25 +204,26 @@ def _lattice(
     resampling at a cell's own centre gives that cell's value: the same heights)."""
     for path, what in paths:
         with open_raster(path, what=what) as src:
-            t = src.transform
-            square = (t.b, t.d) == (0, 0) and t.a == cell and t.e == -cell
-            if square and _same_crs(src.crs, plane):
-                return float(t.c), float(t.f)
+            if _cells_like(src, plane, cell):
+                return float(src.transform.c), float(src.transform.f)
     return None
+
+
+def _cells_like(src: DatasetReader, plane: CRS, cell: float) -> bool:
+    """Whether a raster is north-up in ``plane`` with square cells of ``cell`` metres."""
+    t = src.transform
+    square = (t.b, t.d) == (0, 0) and t.a == cell and t.e == -cell
+    return square and _same_crs(src.crs, plane)
 
 
 def _on_cells(src: DatasetReader, grid: Grid) -> tuple[int, int] | None:
     """The raster column and row of the grid's first cell when the grid lies on the
     raster's cells (same plane and cell size, offsets whole cells to 1e-6 of a cell)."""
     t, g = src.transform, grid.transform
-    if (t.b, t.d) != (0, 0) or t.a != grid.cell or t.e != -grid.cell:
-        return None
     col, row = (g.c - t.c) / grid.cell, (t.f - g.f) / grid.cell
     if abs(col - round(col)) > 1e-6 or abs(row - round(row)) > 1e-6:
         return None
-    if not _same_crs(src.crs, grid.plane):
-        return None
-    return round(col), round(row)
+    return (round(col), round(row)) if _cells_like(src, grid.plane, grid.cell) else None
 
 
 def _read_into(out: np.ndarray, src: DatasetReader, col: int, row: int) -> None:
