@@ -235,7 +235,8 @@ def _read_into(out: np.ndarray, src: DatasetReader, col: int, row: int) -> None:
     if r0 >= r1 or c0 >= c1:
         return
     band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-    out[r0 - row : r1 - row, c0 - col : c1 - col] = band.astype(np.float64).filled(np.nan)
+    into = out[r0 - row : r1 - row, c0 - col : c1 - col]  # NaN already: only data is copied
+    np.copyto(into, band.data, where=~np.ma.getmaskarray(band))
 
 
 def _same_crs(raster_crs: rasterio.crs.CRS, plane: CRS) -> bool:
