@@ -261,10 +261,20 @@ class PanelLayout(MacroElement):
                 if (watched === layers) { return; }
                 watched = layers;
                 L.DomEvent.disableScrollPropagation(layers);
+                // the plugin closes the list on every mouseout, even from one row to the
+                // next, and opens it again on the mouseover that follows: only a list that
+                // was closed for a while counts as newly opened, and the layout waits for
+                // the next frame, when the list has settled (laying it out while briefly
+                // closed would reset its scroll position)
+                var was = false, closedAt = 0, frame = 0;
                 obs = new MutationObserver(function () {
-                    if (isOpen(layers) && !layers._suigeoOpen) { openedAt = Date.now(); }
-                    layers._suigeoOpen = isOpen(layers);
-                    fit();
+                    var now = Date.now(), open = isOpen(layers);
+                    if (open && !was && now - closedAt > 100) { openedAt = now; }
+                    if (!open && was) { closedAt = now; }
+                    was = open;
+                    if (!frame) {
+                        frame = requestAnimationFrame(function () { frame = 0; fit(); });
+                    }
                 });
                 obs.observe(layers, {attributes: true, attributeFilter: ["class"]});
                 layers.addEventListener("click", function (e) {
@@ -273,7 +283,6 @@ class PanelLayout(MacroElement):
                         e.stopPropagation();
                     }
                 }, true);
-                layers.addEventListener("mouseover", fit);  // the plugin re-expands
             }
             function fit() {
                 var c = box.getBoundingClientRect();

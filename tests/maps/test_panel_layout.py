@@ -218,8 +218,9 @@ def test_the_open_layer_list_keeps_clear_of_the_legend(demo_html, size, how, tmp
         toggle = driver.find_element("css selector", ".leaflet-control-layers-toggle")
         if how == "hover":
             ActionChains(driver).move_to_element(toggle).perform()
-        else:  # a click (or tap) on the toggle: the pointer arrives and presses
-            toggle.click()
+        else:  # a click (or tap) on the toggle's lower half: the pointer arrives and
+            # presses where, once the list is open, its first layer's row lies
+            ActionChains(driver).move_to_element_with_offset(toggle, 0, 16).click().perform()
         time.sleep(0.3)
         opened = driver.execute_script(_PANELS_AND_ROWS, PANELS)
         driver.save_screenshot(str(tmp_path / f"open-{how}-{size[0]}x{size[1]}.png"))
@@ -227,6 +228,30 @@ def test_the_open_layer_list_keeps_clear_of_the_legend(demo_html, size, how, tmp
         # opening the list switched no layer on or off
         assert opened["checked"] == closed["checked"]
         assert all(opened["checked"])
+        # scrolled to its end, the list stays there while the pointer moves over its rows
+        # (the plugin closes and reopens it on every move from one row to the next)
+        down = (
+            "const p = document.querySelector('.leaflet-control-layers');"
+            "p.scrollTop = p.scrollHeight; return p.scrollTop"
+        )
+        end = driver.execute_script(down)
+        rows = driver.find_elements("css selector", ".leaflet-control-layers label")
+        if how == "hover":
+            for row in rows[-3:]:
+                ActionChains(driver).move_to_element(row).perform()
+        time.sleep(0.2)
+        at = "return document.querySelector('.leaflet-control-layers').scrollTop"
+        assert abs(driver.execute_script(at) - end) < 1, (end, driver.execute_script(at))
+        if size[1] <= 720:  # the list is longer than its room here: it did scroll
+            assert end > 20, end
+        driver.execute_script("document.querySelector('.leaflet-control-layers').scrollTop = 0")
+        # a deliberate click a moment later does switch a layer
+        time.sleep(0.5)
+        first = driver.find_element("css selector", ".leaflet-control-layers input")
+        first.click()
+        assert not first.is_selected()
+        first.click()
+        assert first.is_selected()
         # the legend folded to its heading: the list may use the room down to it
         driver.execute_script("document.querySelector('.suigeo-legend-title').click()")
         time.sleep(0.2)  # (the pointer is still on the list)
