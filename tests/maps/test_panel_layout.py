@@ -1,7 +1,9 @@
 """The demo map's panels at common window sizes, in real headless Chromium: the layer
 control, legend, footer, title, attribution, zoom buttons and scale bar do not overlap, each
 lies inside the window, and the legend shows all of its rows without scrolling. The legend
-folds to its heading and back on a click."""
+folds to its heading and back on a click. Opened (hover or click), the layer list keeps clear
+of the legend and every other panel down to 800 x 500, and every row of the list and the
+legend can be scrolled into view inside its panel; also after the window is resized."""
 
 from __future__ import annotations
 
@@ -260,3 +262,27 @@ def test_the_open_layer_list_keeps_clear_of_the_legend(demo_html, size, how, tmp
         boxes = folded["boxes"]
         assert _overlap(boxes["layers"], boxes["legend"]) == 0, boxes
         assert folded["rows"]["layers"]["unreachable"] == [], folded["rows"]["layers"]
+
+
+def test_the_layout_follows_a_window_resize(demo_html):
+    from selenium.webdriver import ActionChains
+
+    with chromium(width=1400, height=1100) as driver:
+        _viewport(driver, 1400, 900)
+        _open(driver, demo_html)
+        _check_layout(driver.execute_script(_PANELS_AND_ROWS, PANELS), (1400, 900), expanded=False)
+        for size in [(800, 500), (1024, 600)]:
+            _viewport(driver, *size)
+            time.sleep(0.5)
+            m = driver.execute_script(_PANELS_AND_ROWS, PANELS)
+            _check_layout(m, size, expanded=False)
+            toggle = driver.find_element("css selector", ".leaflet-control-layers-toggle")
+            ActionChains(driver).move_to_element(toggle).perform()
+            time.sleep(0.3)
+            _check_layout(driver.execute_script(_PANELS_AND_ROWS, PANELS), size, expanded=True)
+            # the pointer leaves: the list closes and the legend gets its room back
+            ActionChains(driver).move_by_offset(-420, 0).perform()
+            time.sleep(0.3)
+            again = driver.execute_script(_PANELS_AND_ROWS, PANELS)
+            _check_layout(again, size, expanded=False)
+            assert abs(again["boxes"]["legend"]["top"] - m["boxes"]["legend"]["top"]) < 1
