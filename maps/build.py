@@ -41,6 +41,7 @@ from suigeo.maps.controls import (
     LabelLayout,
     LandLayer,
     MetricScale,
+    PanelLayout,
     TitleBox,
     add_attribution,
     add_css,
@@ -900,6 +901,7 @@ def build(
     FooterControl(_footer_html(collected, review_number, bm, made)).add_to(m)
     if title:
         TitleBox(escape_text(title)).add_to(m)
+    PanelLayout().add_to(m)  # after every panel: it sizes them all
 
     bounds = _focus_layers(collected, focus)
     if bounds is None:

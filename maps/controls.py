@@ -21,6 +21,7 @@ __all__ = [
     "LabelLayout",
     "LandLayer",
     "MetricScale",
+    "PanelLayout",
     "TitleBox",
     "add_attribution",
     "add_css",
@@ -36,9 +37,10 @@ _CSS = """
     color: #222;
 }
 .suigeo-legend {
-    padding: 5px 9px; line-height: 1.25; overflow-y: auto;
-    /* the right column: below the layer toggle (top right), above the attribution */
-    max-height: calc(100vh - 150px);
+    padding: 5px 9px; line-height: 1.25; overflow-y: auto; box-sizing: border-box;
+    /* the right half: below the layer toggle (top right), above the attribution; the
+       exact max-height is set by PanelLayout (this is the fallback) */
+    max-height: calc(100vh - 150px); max-width: calc(50vw - 20px);
 }
 .suigeo-legend-title {
     font-weight: bold; font-size: 13px; margin-bottom: 1px; cursor: pointer;
@@ -51,6 +53,8 @@ _CSS = """
 .suigeo-legend.suigeo-collapsed .suigeo-legend-item { display: none; }
 .suigeo-legend-layer { font-weight: bold; margin-top: 3px; }
 .suigeo-legend-item { display: flex; align-items: center; gap: 4px; white-space: nowrap; }
+/* in a narrow window a long row wraps rather than widening the legend past half the map */
+.leaflet-control.suigeo-legend .suigeo-legend-item > span { white-space: normal; }
 .suigeo-legend-item svg { flex: none; }
 /* a print layout shows the whole legend, without the toggle mark */
 .suigeo-print-panel .suigeo-legend-title { cursor: auto; }
@@ -59,9 +63,12 @@ _CSS = """
 .suigeo-print-panel .suigeo-legend.suigeo-collapsed .suigeo-legend-item { display: flex; }
 /* the attribution wraps at the bottom right, clear of the footer (bottom left, 50vw) */
 .leaflet-container .leaflet-control-attribution {
-    max-width: 44vw; font-size: 11px; line-height: 1.3;
+    max-width: 44vw; font-size: 11px; line-height: 1.3; max-height: 25vh; overflow-y: auto;
 }
-.suigeo-footer { padding: 4px 8px; max-width: 50vw; font-size: 11px; }
+.suigeo-footer {
+    padding: 4px 8px; max-width: calc(50vw - 20px); font-size: 11px; overflow-y: auto;
+    box-sizing: border-box;
+}
 .suigeo-internal { color: #b2182b; font-weight: bold; }
 .suigeo-review { font-weight: bold; }
 .suigeo-title {
@@ -97,7 +104,11 @@ _CSS = """
 }
 .leaflet-control-layers-expanded {
     padding: 4px 8px; font-size: 12px; line-height: 1.3; max-height: 45vh; overflow-y: auto;
-    max-width: 320px;
+    max-width: 320px; box-sizing: border-box;
+}
+/* the control itself scrolls (its max-height set by PanelLayout), never the list inside it */
+.leaflet-control-layers-expanded .leaflet-control-layers-list {
+    height: auto !important; overflow: visible !important; padding-right: 0 !important;
 }
 .leaflet-control-layers-expanded label { display: flex; align-items: flex-start; gap: 4px; }
 .leaflet-control-layers-expanded label > input { flex: none; margin-top: 2px; }
@@ -138,6 +149,7 @@ class HtmlControl(MacroElement):
                         e.preventDefault();
                         var shut = div.classList.toggle("suigeo-collapsed");
                         head.setAttribute("aria-expanded", shut ? "false" : "true");
+                        document.dispatchEvent(new CustomEvent("suigeo:panels"));
                     };
                     head.addEventListener("click", fold);
                     head.addEventListener("keydown", fold);
@@ -195,6 +207,163 @@ class TitleBox(MacroElement):
         super().__init__()
         self._name = "TitleBox"
         self.html = html
+
+
+class PanelLayout(MacroElement):
+    """Keep the map's panels clear of each other at any window size.
+
+    Runs on load, on every window resize, when the legend folds or unfolds and when the layer
+    control opens or closes (hover, click/tap or keyboard focus), and sets:
+
+    - the title's width and place: centred, but between the zoom buttons and the left edge
+      of the *open* layer list, so the list never opens over it;
+    - the footer's and the legend's max-height: from their foot up to ``gap_px`` below
+      whatever stands above them in their column (zoom buttons, title, folded layer toggle);
+      what does not fit scrolls inside the panel;
+    - the open layer list's max-height: from the top of the map down to ``gap_px`` above the
+      legend (folded or not); the list scrolls inside itself. If that leaves the list less
+      than half the column, the legend gives way (down to half, scrolling) while the list is
+      open, and gets its room back when it closes.
+
+    Legend and footer are kept to half the map's width each (CSS), the attribution to 44 %
+    (and a quarter of the height), so the bottom corners never meet. A click within
+    ``guard_ms`` of the list opening is swallowed: the tap or click that opened it does not
+    also switch the layer that appeared under the pointer. Wheel and touch scrolling of the
+    list do not zoom the map. Panels moved out of the map (print layouts) are left to their
+    own CSS. ``window.suigeoPanels()`` runs the layout at once.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var gap = {{ this.gap_px|tojson }}, guard = {{ this.guard_ms|tojson }};
+            var box = map.getContainer();
+            var closed = null, listW = null, openedAt = 0, watched = null, obs = null;
+            function q(sel) { return box.querySelector(sel); }
+            function across(a, b) { return a.left < b.right && b.left < a.right; }
+            function natural(el) {  // the height the panel would take without a cap
+                return el.scrollHeight + el.offsetHeight - el.clientHeight;
+            }
+            // the lowest bottom of a top panel sharing columns with r, plus the gap
+            function ceiling(r, tops) {
+                var y = box.getBoundingClientRect().top + gap;
+                tops.forEach(function (t) {
+                    if (t && across(t, r)) { y = Math.max(y, t.bottom + gap); }
+                });
+                return y;
+            }
+            function isOpen(el) {
+                return el.classList.contains("leaflet-control-layers-expanded");
+            }
+            function watch(layers) {
+                if (watched === layers) { return; }
+                watched = layers;
+                L.DomEvent.disableScrollPropagation(layers);
+                // the plugin closes the list on every mouseout, even from one row to the
+                // next, and opens it again on the mouseover that follows: only a list that
+                // was closed for a while counts as newly opened, and the layout waits for
+                // the next frame, when the list has settled (laying it out while briefly
+                // closed would reset its scroll position)
+                var was = false, closedAt = 0, frame = 0;
+                obs = new MutationObserver(function () {
+                    var now = Date.now(), open = isOpen(layers);
+                    if (open && !was && now - closedAt > 100) { openedAt = now; }
+                    if (!open && was) { closedAt = now; }
+                    was = open;
+                    if (!frame) {
+                        frame = requestAnimationFrame(function () { frame = 0; fit(); });
+                    }
+                });
+                obs.observe(layers, {attributes: true, attributeFilter: ["class"]});
+                layers.addEventListener("click", function (e) {
+                    if (Date.now() - openedAt < guard && e.target !== layers) {
+                        e.preventDefault();  // the click that opened the list
+                        e.stopPropagation();
+                    }
+                }, true);
+            }
+            function fit() {
+                var c = box.getBoundingClientRect();
+                var layers = q(".leaflet-control-layers"), legend = q(".suigeo-legend");
+                var footer = q(".suigeo-footer"), title = q(".suigeo-title");
+                var zoom = q(".leaflet-control-zoom");
+                document.querySelectorAll(".suigeo-legend, .suigeo-footer").forEach(
+                    function (el) { if (!box.contains(el)) { el.style.maxHeight = ""; } });
+                var open = false;
+                if (layers) {
+                    watch(layers);
+                    open = isOpen(layers);
+                    if (!open) {
+                        layers.style.maxHeight = "";
+                        closed = layers.getBoundingClientRect();
+                    }
+                    if (listW === null) {  // the open list's width, measured once
+                        if (!open) { layers.classList.add("leaflet-control-layers-expanded"); }
+                        listW = layers.getBoundingClientRect().width;
+                        if (!open) {
+                            layers.classList.remove("leaflet-control-layers-expanded");
+                        }
+                        obs.takeRecords();
+                    }
+                }
+                if (title) {
+                    var lo = (zoom ? zoom.getBoundingClientRect().right : c.left) + gap;
+                    var hi = (closed ? closed.right - listW : c.right) - gap;
+                    title.style.maxWidth = Math.max(hi - lo, 120) + "px";
+                    title.style.transform = "none";
+                    var w = title.offsetWidth;
+                    var x = Math.max(lo, Math.min(c.left + c.width / 2 - w / 2, hi - w));
+                    title.style.left = (x - c.left) + "px";
+                }
+                var tops = [zoom && zoom.getBoundingClientRect(),
+                            title && title.getBoundingClientRect(), closed];
+                if (footer && box.contains(footer)) {
+                    var f = footer.getBoundingClientRect();
+                    footer.style.maxHeight = Math.max(f.bottom - ceiling(f, tops), 30) + "px";
+                }
+                var foot = null;  // where the open list must end
+                if (legend && box.contains(legend)) {
+                    var g = legend.getBoundingClientRect();
+                    var most = Math.max(g.bottom - ceiling(g, tops), 30);
+                    var legendH = Math.min(natural(legend), most);
+                    if (open) {
+                        var top = layers.getBoundingClientRect().top;
+                        var column = g.bottom - top - gap, want = natural(layers);
+                        var listH = Math.min(want, column - legendH);
+                        var half = Math.min(want, column / 2);
+                        if (listH < half) { listH = half; legendH = column - listH; }
+                        legend.style.maxHeight = Math.max(legendH, 30) + "px";
+                        foot = legend.getBoundingClientRect().top - gap;
+                    } else {
+                        legend.style.maxHeight = most + "px";
+                    }
+                } else if (open) {
+                    var attr = q(".leaflet-control-attribution");
+                    foot = (attr ? attr.getBoundingClientRect().top : c.bottom) - gap;
+                }
+                if (open && foot !== null) {
+                    var room = foot - layers.getBoundingClientRect().top;
+                    layers.style.maxHeight = Math.max(room, 40) + "px";
+                }
+            }
+            map.on("resize", fit);
+            map.whenReady(fit);
+            window.addEventListener("load", fit);
+            document.addEventListener("suigeo:panels", fit);
+            if (document.fonts && document.fonts.ready) { document.fonts.ready.then(fit); }
+            window.suigeoPanels = fit;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, gap_px: float = 10.0, guard_ms: float = 400.0) -> None:
+        super().__init__()
+        self._name = "PanelLayout"
+        self.gap_px = float(gap_px)
+        self.guard_ms = float(guard_ms)
 
 
 class LabelLayout(MacroElement):
