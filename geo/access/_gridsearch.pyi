@@ -3,9 +3,6 @@ import numpy as np
 
 def dijkstra(
     dist: np.ndarray,
-    keys: np.ndarray,
-    heap: np.ndarray,
-    pos: np.ndarray,
     sources: np.ndarray,
     limit: float,
     h: int,

@@ -18,6 +18,7 @@ runs without Python's lock.
 
 from libc.math cimport INFINITY, exp, fabs
 from libc.stdint cimport int32_t, int64_t
+from libc.stdlib cimport free, malloc
 
 ctypedef fused index_t:
     int32_t
@@ -31,9 +32,6 @@ _DC[:] = [-1, 0, 1, -1, 1, -1, 0, 1]
 
 def dijkstra(
     double[::1] dist,
-    double[::1] keys,
-    index_t[::1] heap,
-    index_t[::1] pos,
     const int64_t[::1] sources,
     double limit,
     Py_ssize_t h,
@@ -56,11 +54,54 @@ def dijkstra(
     its two ends' speeds (``spd``: a road's, NaN off road; ``base``: off-road speed on the
     flat) carry Tobler's factor of the move's slope, in grid_csr's order of operations. A
     move off the grid or with a non-finite cost is not made. ``lp``/``li``/``lw``: the
-    links as CSR (empty: none; ``lp`` has the index type of ``heap`` and ``pos``).
+    links as CSR (empty: none); ``lp``'s type (int32 or int64) is the heap's index type.
 
     The frontier is a binary heap with one entry per node (``keys``, ``heap``: its times
     and nodes; ``pos``: a node's place in it, -1 once settled, read only where ``dist`` is
-    finite; each as long as ``dist``, uninitialised: only the entries used are touched)."""
+    finite; each as long as ``dist``). They are the C library's memory, not numpy's: numpy
+    asks the kernel for huge pages on large arrays, and a huge page is cleared whole when
+    first touched, while the search touches only the entries of the nodes it reaches (a
+    small part of a large window), so with numpy's arrays the first search of a process
+    took 0.08-0.3 s instead of 0.08-0.12 s."""
+    cdef Py_ssize_t nodes = dist.shape[0]
+    cdef double* keys = <double*>malloc(max(nodes, 1) * sizeof(double))
+    cdef index_t* heap = <index_t*>malloc(max(nodes, 1) * sizeof(index_t))
+    cdef index_t* pos = <index_t*>malloc(max(nodes, 1) * sizeof(index_t))
+    if keys == NULL or heap == NULL or pos == NULL:
+        free(keys)
+        free(heap)
+        free(pos)
+        raise MemoryError(f"the grid search's heap for {nodes} nodes")
+    try:
+        _search(dist, keys, heap, pos, sources, limit, h, w, inv, spd, base, hgt, flat, step,
+                half, reverse, lp, li, lw)
+    finally:
+        free(keys)
+        free(heap)
+        free(pos)
+
+
+cdef void _search(
+    double[::1] dist,
+    double* keys,
+    index_t* heap,
+    index_t* pos,
+    const int64_t[::1] sources,
+    double limit,
+    Py_ssize_t h,
+    Py_ssize_t w,
+    const double[::1] inv,
+    const double[::1] spd,
+    const double[::1] base,
+    const double[::1] hgt,
+    double flat,
+    const double[::1] step,
+    const double[::1] half,
+    bint reverse,
+    const index_t[::1] lp,
+    const int64_t[::1] li,
+    const double[::1] lw,
+) noexcept:
     cdef Py_ssize_t n = h * w
     cdef Py_ssize_t size = 0, i, child, parent, k, moves, e, s_i
     cdef Py_ssize_t u, v, r, c, rr, cc

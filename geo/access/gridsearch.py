@@ -71,8 +71,8 @@ def grid_search(
         spd, base, hgt = (np.ascontiguousarray(a, dtype=np.float64).ravel() for a in cells)
     step = np.array([cell * math.hypot(dr, dc) for dr, dc in zip(_DR, _DC, strict=True)])
     half = np.array([d / 2 for d in step])
-    # one index type for the heap, the positions and the links' row pointers (int32 halves
-    # their memory when every node and link entry fits)
+    # the links' row pointers carry the search's index type (the heap's and the positions':
+    # int32 halves their memory when every node and link entry fits)
     small = n_total < 2**31 - 1 and (links is None or len(links[1]) < 2**31 - 1)
     itype = np.int32 if small else np.int64
     if links is None or not len(links[1]):
@@ -84,10 +84,9 @@ def grid_search(
     src = np.ascontiguousarray(sources, dtype=np.int64)
     groups = [src] if nearest else [src[i : i + 1] for i in range(src.size)]
     out = np.full((len(groups), n_total), np.inf)
-    keys, heap, pos = np.empty(n_total), np.empty(n_total, itype), np.empty(n_total, itype)
     for row, group in zip(out, groups, strict=True):
         _dijkstra(
-            row, keys, heap, pos, group, float(limit), h, w, inv, spd, base, hgt, flat, step,
-            half, bool(reverse), lp, li, lw,
+            row, group, float(limit), h, w, inv, spd, base, hgt, flat, step, half,
+            bool(reverse), lp, li, lw,
         )  # fmt: skip
     return out

@@ -703,3 +703,51 @@ def test_rings_on_a_dem_in_the_plane_at_the_cell_size_use_its_cells(tmp_path):
     _, got = _read(tmp_path / "u.tif")
     k = (ox - CELL / 2 - got.c) / CELL  # the origin at a cell centre
     assert k == pytest.approx(round(k), abs=1e-9)
+
+
+def test_numpy_huge_pages_are_off_during_a_run_and_restored_after(tmp_path, monkeypatch):
+    # the engine turns numpy's transparent-huge-page advice off while it runs (see
+    # raster._small_pages) and leaves it as it found it, after a failure too
+    from suigeo.geo.access import raster
+
+    switch = raster._set_madvise_hugepage
+    if switch is None:
+        pytest.skip("this numpy has no huge-page switch")
+
+    def state():
+        now = switch(False)
+        switch(now)
+        return now
+
+    seen = []
+    real = raster._search
+
+    def spy(*a, **k):
+        seen.append(state())
+        return real(*a, **k)
+
+    monkeypatch.setattr(raster, "_search", spy)
+    kw = {"minutes": [5], "engine": "raster", "rail": False, "settings": {"raster.cell_m": CELL}}
+    before = state()
+    try:
+        for start in (True, False):
+            switch(start)
+            rings(_lonlat(X0, Y0), **kw)
+            assert seen and not any(seen)  # off while searching
+            assert state() is start  # as it was
+            seen.clear()
+            with pytest.raises(InputError):  # a failed run restores it as well
+                rings(_lonlat(X0, Y0), dem=tmp_path / "missing.tif", **kw)
+            assert state() is start
+        # overlapping runs (threads): restored once, after the last one ends
+        switch(True)
+        a, b = raster._small_pages(), raster._small_pages()
+        a.__enter__()
+        b.__enter__()
+        assert state() is False
+        a.__exit__(None, None, None)
+        assert state() is False
+        b.__exit__(None, None, None)
+        assert state() is True
+    finally:
+        switch(before)
