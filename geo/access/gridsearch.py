@@ -82,6 +82,13 @@ def grid_search(
         li = np.ascontiguousarray(links[1], dtype=np.int64)
         lw = np.ascontiguousarray(links[2], dtype=np.float64)
     src = np.ascontiguousarray(sources, dtype=np.int64)
+    # the compiled loop does not check its indices: a bad one is refused here
+    if src.size and (src.min() < 0 or src.max() >= n_total):
+        raise ValueError(f"a source outside the {n_total} nodes of the grid search")
+    if len(li) and (len(lp) != n_total + 1 or li.min() < 0 or li.max() >= n_total):
+        raise ValueError(f"links that are not a CSR over the {n_total} nodes")
+    if h * w > n_total:
+        raise ValueError(f"a grid of {h} × {w} cells with only {n_total} nodes")
     groups = [src] if nearest else [src[i : i + 1] for i in range(src.size)]
     out = np.full((len(groups), n_total), np.inf)
     for row, group in zip(out, groups, strict=True):

@@ -252,3 +252,21 @@ def test_the_compiled_search_is_built_and_loads_in_milliseconds():
     from suigeo.geo.access import _gridsearch
 
     assert _gridsearch.__file__.endswith((".so", ".pyd"))
+
+
+def test_the_compiled_search_refuses_indices_outside_its_nodes():
+    # the compiled loop does not check indices itself; grid_search does, before it runs
+    from suigeo.geo.access.gridsearch import grid_search
+
+    one = np.ones((3, 3))
+    ok = grid_search((one,), 1.0, 1.0, np.array([0]), n_total=9)
+    assert ok.shape == (1, 9) and ok[0, 0] == 0 and np.isfinite(ok).all()
+    with pytest.raises(ValueError, match="source outside"):
+        grid_search((one,), 1.0, 1.0, np.array([9]), n_total=9)
+    with pytest.raises(ValueError, match="source outside"):
+        grid_search((one,), 1.0, 1.0, np.array([-1]), n_total=9)
+    bad = (np.arange(11, dtype=np.int64) // 10, np.array([12]), np.array([1.0]))
+    with pytest.raises(ValueError, match="not a CSR"):
+        grid_search((one,), 1.0, 1.0, np.array([0]), n_total=10, links=bad)
+    with pytest.raises(ValueError, match="3 × 3 cells"):
+        grid_search((one,), 1.0, 1.0, np.array([0]), n_total=8)
