@@ -72,36 +72,6 @@ def dijkstra(
         free(heap)
         free(pos)
         raise MemoryError(f"the grid search's heap for {nodes} nodes")
-    try:
-        _search(dist, keys, heap, pos, sources, limit, h, w, inv, spd, base, hgt, flat, step,
-                half, reverse, lp, li, lw)
-    finally:
-        free(keys)
-        free(heap)
-        free(pos)
-
-
-cdef void _search(
-    double[::1] dist,
-    double* keys,
-    index_t* heap,
-    index_t* pos,
-    const int64_t[::1] sources,
-    double limit,
-    Py_ssize_t h,
-    Py_ssize_t w,
-    const double[::1] inv,
-    const double[::1] spd,
-    const double[::1] base,
-    const double[::1] hgt,
-    double flat,
-    const double[::1] step,
-    const double[::1] half,
-    bint reverse,
-    const index_t[::1] lp,
-    const int64_t[::1] li,
-    const double[::1] lw,
-) noexcept:
     cdef Py_ssize_t n = h * w
     cdef Py_ssize_t size = 0, i, child, parent, k, moves, e, s_i
     cdef Py_ssize_t u, v, r, c, rr, cc
@@ -109,94 +79,99 @@ cdef void _search(
     cdef bint linked = lp.shape[0] > 0
     cdef double t, key, cost, tv, rise, va, vb
     cdef index_t node
-    with nogil:
-        for s_i in range(sources.shape[0]):
-            u = sources[s_i]
-            if dist[u] > 0.0:
-                dist[u] = 0.0
-                keys[size] = 0.0  # all keys 0 so far: no sifting
-                heap[size] = <index_t>u
-                pos[u] = <index_t>size
-                size += 1
-        while size > 0:
-            t = keys[0]
-            u = heap[0]
-            pos[u] = -1
-            size -= 1
-            if size > 0:  # the last entry sifts down from the root
-                key = keys[size]
-                node = heap[size]
-                i = 0
-                while True:
-                    child = 2 * i + 1
-                    if child >= size:
-                        break
-                    if child + 1 < size and keys[child + 1] < keys[child]:
-                        child += 1
-                    if keys[child] >= key:
-                        break
-                    keys[i] = keys[child]
-                    heap[i] = heap[child]
-                    pos[heap[i]] = <index_t>i
-                    i = child
-                keys[i] = key
-                heap[i] = node
-                pos[node] = <index_t>i
-            r = u // w
-            c = u - r * w
-            moves = 8 + (lp[u + 1] - lp[u] if linked else 0)
-            for k in range(moves):
-                if k < 8:  # a move to a neighbouring cell
-                    if u >= n:  # a linked node past the grid has no moves
-                        continue
-                    rr = r + _DR[k]
-                    cc = c + _DC[k]
-                    if rr < 0 or rr >= h or cc < 0 or cc >= w:
-                        continue
-                    v = rr * w + cc
-                    if dist[v] <= t:  # settled (or as soon): no move can improve it
-                        continue
-                    if not dem:
-                        cost = (inv[u] + inv[v]) * half[k]
-                    else:
-                        rise = hgt[u] - hgt[v] if reverse else hgt[v] - hgt[u]
-                        if rise != rise:  # a cell without a height: the move is level
-                            rise = 0.0
-                        rise = rise / step[k]
-                        rise = rise + 0.05
-                        rise = fabs(rise)
-                        rise = -3.5 * rise
-                        rise = exp(rise)
-                        rise = 6.0 * rise
-                        rise = rise / flat  # Tobler's factor of the slope
-                        va = spd[u]  # a road's speed, else off-road speed × the factor
-                        if va != va:
-                            va = base[u] * rise
-                        vb = spd[v]
-                        if vb != vb:
-                            vb = base[v] * rise
-                        cost = (1.0 / va + 1.0 / vb) * half[k] * 0.06
-                else:  # a link
-                    e = lp[u] + k - 8
-                    v = li[e]
-                    cost = lw[e]
-                tv = t + cost
-                if not (tv <= limit and tv < dist[v]):  # (also when the move is impassable)
-                    continue
-                if dist[v] == INFINITY:  # first reached: a new entry at the bottom
-                    i = size
+    try:
+        with nogil:
+            for s_i in range(sources.shape[0]):
+                u = sources[s_i]
+                if dist[u] > 0.0:
+                    dist[u] = 0.0
+                    keys[size] = 0.0  # all keys 0 so far: no sifting
+                    heap[size] = <index_t>u
+                    pos[u] = <index_t>size
                     size += 1
-                else:  # queued: its entry moves up from where it is
-                    i = pos[v]
-                dist[v] = tv
-                while i > 0:
-                    parent = (i - 1) >> 1
-                    if keys[parent] <= tv:
-                        break
-                    keys[i] = keys[parent]
-                    heap[i] = heap[parent]
-                    pos[heap[i]] = <index_t>i
-                    i = parent
-                keys[i] = tv
-                heap[i] = <index_t>v
-                pos[v] = <index_t>i
+            while size > 0:
+                t = keys[0]
+                u = heap[0]
+                pos[u] = -1
+                size -= 1
+                if size > 0:  # the last entry sifts down from the root
+                    key = keys[size]
+                    node = heap[size]
+                    i = 0
+                    while True:
+                        child = 2 * i + 1
+                        if child >= size:
+                            break
+                        if child + 1 < size and keys[child + 1] < keys[child]:
+                            child += 1
+                        if keys[child] >= key:
+                            break
+                        keys[i] = keys[child]
+                        heap[i] = heap[child]
+                        pos[heap[i]] = <index_t>i
+                        i = child
+                    keys[i] = key
+                    heap[i] = node
+                    pos[node] = <index_t>i
+                r = u // w
+                c = u - r * w
+                moves = 8 + (lp[u + 1] - lp[u] if linked else 0)
+                for k in range(moves):
+                    if k < 8:  # a move to a neighbouring cell
+                        if u >= n:  # a linked node past the grid has no moves
+                            continue
+                        rr = r + _DR[k]
+                        cc = c + _DC[k]
+                        if rr < 0 or rr >= h or cc < 0 or cc >= w:
+                            continue
+                        v = rr * w + cc
+                        if dist[v] <= t:  # settled (or as soon): no move can improve it
+                            continue
+                        if not dem:
+                            cost = (inv[u] + inv[v]) * half[k]
+                        else:
+                            rise = hgt[u] - hgt[v] if reverse else hgt[v] - hgt[u]
+                            if rise != rise:  # a cell without a height: the move is level
+                                rise = 0.0
+                            rise = rise / step[k]
+                            rise = rise + 0.05
+                            rise = fabs(rise)
+                            rise = -3.5 * rise
+                            rise = exp(rise)
+                            rise = 6.0 * rise
+                            rise = rise / flat  # Tobler's factor of the slope
+                            va = spd[u]  # a road's speed, else off-road speed × the factor
+                            if va != va:
+                                va = base[u] * rise
+                            vb = spd[v]
+                            if vb != vb:
+                                vb = base[v] * rise
+                            cost = (1.0 / va + 1.0 / vb) * half[k] * 0.06
+                    else:  # a link
+                        e = lp[u] + k - 8
+                        v = li[e]
+                        cost = lw[e]
+                    tv = t + cost
+                    if not (tv <= limit and tv < dist[v]):  # (also when the move is impassable)
+                        continue
+                    if dist[v] == INFINITY:  # first reached: a new entry at the bottom
+                        i = size
+                        size += 1
+                    else:  # queued: its entry moves up from where it is
+                        i = pos[v]
+                    dist[v] = tv
+                    while i > 0:
+                        parent = (i - 1) >> 1
+                        if keys[parent] <= tv:
+                            break
+                        keys[i] = keys[parent]
+                        heap[i] = heap[parent]
+                        pos[heap[i]] = <index_t>i
+                        i = parent
+                    keys[i] = tv
+                    heap[i] = <index_t>v
+                    pos[v] = <index_t>i
+    finally:
+        free(keys)
+        free(heap)
+        free(pos)
